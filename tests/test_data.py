@@ -1,0 +1,159 @@
+"""SequenceData: validation, series access, pandas round trips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tsforecast import SequenceData
+from tsforecast.data import series_offsets
+
+
+def test_float32_values_are_not_copied():
+    values = np.zeros((10, 3), np.float32)
+    data = SequenceData(values)
+    assert data.values is values
+    assert SequenceData(values[:, 1]).values.base is not None  # a view, reshaped
+    assert np.shares_memory(data.series(0).values, values)
+
+
+def test_other_dtypes_become_float32_and_input_is_untouched():
+    values = np.arange(6, dtype=np.int64).reshape(3, 2)
+    data = SequenceData(values)
+    assert data.values.dtype == np.float32
+    assert data.features == ("x0", "x1")
+    assert values.dtype == np.int64
+
+
+def test_series_access_with_groups():
+    data = SequenceData(
+        np.arange(7.0), time=np.array([0, 1, 2, 0, 5, 6, 9.0]), groups=list("aaabbbb")
+    )
+    assert data.n_series == 2
+    assert data.series_ids.tolist() == ["a", "b"]
+    assert data.series_bounds.tolist() == [[0, 3], [3, 7]]
+    assert data.series_lengths.tolist() == [3, 4]
+    last = data.series(-1)
+    assert last.values.ravel().tolist() == [3.0, 4.0, 5.0, 6.0]
+    assert last.time.tolist() == [0.0, 5.0, 6.0, 9.0]
+    assert [len(s) for s in data.iter_series()] == [3, 4]
+    with pytest.raises(IndexError, match="out of range for 2 series"):
+        data.series(2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=6))
+def test_series_offsets_match_lengths(lengths):
+    groups = np.repeat(np.arange(len(lengths)) * 3 + 1, lengths)
+    offsets, ids = series_offsets(groups)
+    assert offsets.tolist() == np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    assert ids.tolist() == (np.arange(len(lengths)) * 3 + 1).tolist()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"values": np.array([["a"], ["b"]])}, TypeError, "values must be numeric"),
+        ({"values": np.zeros((0, 2))}, ValueError, "values is empty"),
+        ({"values": np.zeros((3, 0))}, ValueError, "values has no features"),
+        ({"values": np.zeros((2, 2, 2))}, ValueError, r"got shape \(2, 2, 2\)"),
+        ({"values": np.zeros((3, 2)), "features": ["a"]}, ValueError, "names 1 columns"),
+        ({"values": np.zeros((3, 2)), "features": ["a", "a"]}, ValueError, r"repeated: \['a'\]"),
+        ({"values": np.zeros((3, 1)), "features": "a"}, TypeError, "not the string 'a'"),
+        ({"values": np.zeros(3), "groups": [1, 1]}, ValueError, "groups has 2 entries"),
+        ({"values": np.zeros(4), "groups": [1, 2, 2, 1]}, ValueError, "series 1 is split"),
+        ({"values": np.zeros(2), "groups": [1, None]}, ValueError, "missing series id at row 1"),
+        ({"values": np.zeros(3), "time": [1.0, 3.0, 2.0]}, ValueError, "time goes back at row 2"),
+        ({"values": np.zeros(3), "time": [1.0, 1.0, 2.0]}, ValueError, "time repeats at row 1"),
+        ({"values": np.zeros(2), "time": [1.0, np.nan]}, ValueError, "time is missing at row 1"),
+        ({"values": np.zeros(2), "time": ["a", "b"]}, TypeError, "pandas.to_datetime"),
+        ({"values": np.zeros(3), "time": [1.0, 2.0]}, ValueError, r"one entry per row \(3\)"),
+        ({"values": [1.0, np.nan]}, ValueError, "column 'x0' at row 1"),
+        ({"values": [1.0, np.inf]}, ValueError, "the first is inf"),
+        ({"values": [1.0, 2.0], "mask": [1, 1]}, TypeError, "mask must be boolean"),
+        ({"values": np.zeros((2, 2)), "mask": np.ones(2, bool)}, ValueError, "shape of values"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        SequenceData(**kwargs)
+
+
+def test_time_only_has_to_increase_inside_each_series():
+    SequenceData(np.zeros(4), time=[5.0, 6.0, 1.0, 2.0], groups=[0, 0, 1, 1])
+    with pytest.raises(ValueError, match="time goes back at row 3 in series 1"):
+        SequenceData(np.zeros(4), time=[5.0, 6.0, 2.0, 1.0], groups=[0, 0, 1, 1])
+
+
+def test_nan_is_allowed_where_mask_says_missing():
+    data = SequenceData([1.0, np.nan, 3.0], mask=np.array([True, False, True]))
+    assert data.mask.shape == (3, 1)
+    with pytest.raises(ValueError, match="that mask does not mark as missing"):
+        SequenceData([1.0, np.nan, 3.0], mask=np.array([True, True, True]))
+
+
+def test_frozen():
+    data = SequenceData(np.zeros(3))
+    with pytest.raises(AttributeError):
+        data.values = np.ones(3)
+
+
+def test_from_frame_real_weather_round_trip(seattle):
+    before = seattle.copy()
+    data = SequenceData.from_frame(
+        seattle, time="date", columns=["temp_max", "temp_min", "precipitation", "wind"]
+    )
+    pd.testing.assert_frame_equal(seattle, before)
+    assert data.n_timesteps == 1461 and data.n_features == 4
+    assert data.time.dtype == np.dtype("datetime64[ns]")
+    assert str(data.time[0]).startswith("2012-01-01")
+    frame = data.to_frame()
+    assert isinstance(frame.index, pd.DatetimeIndex) and frame.index.name == "time"
+    back = SequenceData.from_frame(frame)
+    np.testing.assert_array_equal(back.values, data.values)
+    np.testing.assert_array_equal(back.time, data.time)
+    assert back.features == data.features
+
+
+def test_from_frame_refuses_text_columns_with_an_example(seattle):
+    with pytest.raises(TypeError, match=r"'weather' has non-numeric values \(e.g. 'drizzle'"):
+        SequenceData.from_frame(seattle, time="date")
+
+
+def test_from_frame_missing_columns_list_what_exists(seattle):
+    with pytest.raises(ValueError, match=r"no column named \['temp'\]. Columns: \['date'"):
+        SequenceData.from_frame(seattle, columns=["temp"])
+    with pytest.raises(ValueError, match="time 'day' is neither a column nor an index level"):
+        SequenceData.from_frame(seattle, time="day")
+
+
+def test_from_frame_missing_values_need_allow_missing():
+    frame = pd.DataFrame({"id": [1, 1, 2], "day": [0, 5, 0], "bili": [1.0, None, 2.0]})
+    with pytest.raises(ValueError, match="column 'bili' is missing a value at row 1"):
+        SequenceData.from_frame(frame, time="day", group="id")
+    data = SequenceData.from_frame(frame, time="day", group="id", allow_missing=True)
+    assert data.mask.ravel().tolist() == [True, False, True]
+    assert data.n_series == 2
+    frame_back = data.to_frame(missing_as_nan=True)
+    assert frame_back.index.names == ["group", "time"]
+    assert np.isnan(frame_back["bili"].iloc[1])
+    again = SequenceData.from_frame(frame_back, time="time", group="group", allow_missing=True)
+    np.testing.assert_array_equal(again.mask, data.mask)
+
+
+def test_time_zone_is_kept():
+    index = pd.date_range("2024-03-30", periods=3, freq="D", tz="Europe/Paris")
+    frame = pd.DataFrame({"temp": [1.0, 2.0, 3.0]}, index=index)
+    data = SequenceData.from_frame(frame)
+    assert data.metadata["time_zone"] == "Europe/Paris"
+    assert data.to_frame().index.equals(index)
+
+
+def test_from_frame_type_errors():
+    with pytest.raises(TypeError, match="expects a pandas DataFrame; got ndarray"):
+        SequenceData.from_frame(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="has no rows"):
+        SequenceData.from_frame(pd.DataFrame({"a": []}))

@@ -1,0 +1,503 @@
+"""`SequenceData`: the ordered-array container every adapter returns and the estimator accepts.
+
+A thin, validated view of sequential data: a float32 ``(n_timesteps, n_features)`` array whose
+rows are in time order, series after series, with optional time stamps, series ids and an
+"observed" mask. It never copies a float32 array it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SequenceData", "series_offsets"]
+
+
+def series_offsets(groups: Any, n_timesteps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Find the contiguous series in a per-row array of series ids.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_timesteps,) or None
+        Series id of each row. The rows of one series must be contiguous.
+        ``None`` means a single series of ``n_timesteps`` rows.
+    n_timesteps : int, optional
+        Expected number of rows; required when ``groups`` is None.
+
+    Returns
+    -------
+    offsets : ndarray of shape (n_series + 1,), int64
+        Series ``i`` occupies rows ``offsets[i]:offsets[i + 1]``.
+    ids : ndarray of shape (n_series,)
+        The id of each series, in order of appearance.
+
+    Raises
+    ------
+    ValueError
+        If ``groups`` has the wrong length, holds missing ids, or one series appears in two
+        separate places.
+
+    Examples
+    --------
+    >>> offsets, ids = series_offsets(["a", "a", "b", "b", "b"])
+    >>> offsets.tolist(), ids.tolist()
+    ([0, 2, 5], ['a', 'b'])
+    """
+    if groups is None:
+        if n_timesteps is None:
+            raise ValueError("series_offsets needs n_timesteps when groups is None.")
+        return np.array([0, n_timesteps], dtype=np.int64), np.array([0])
+    groups = np.asarray(groups)
+    if groups.ndim != 1:
+        raise ValueError(f"groups must be 1-D (one series id per row); got shape {groups.shape}.")
+    if n_timesteps is not None and len(groups) != n_timesteps:
+        raise ValueError(
+            f"groups has {len(groups)} entries but the data has {n_timesteps} rows; "
+            "pass one series id per row."
+        )
+    if len(groups) == 0:
+        return np.array([0], dtype=np.int64), groups[:0]
+    codes, _ = pd.factorize(groups, use_na_sentinel=True)
+    if (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise ValueError(f"groups has a missing series id at row {row}; every row needs an id.")
+    starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    offsets = np.concatenate([[0], starts, [len(codes)]]).astype(np.int64)
+    run_codes = codes[offsets[:-1]]
+    if len(np.unique(run_codes)) != len(run_codes):
+        seen: dict[int, int] = {}
+        for run, code in enumerate(run_codes):
+            if code in seen:
+                first = seen[code]
+                raise ValueError(
+                    f"series {_label(groups[offsets[run]])} is split: it occupies rows "
+                    f"{offsets[first]}-{offsets[first + 1] - 1} and again from row "
+                    f"{offsets[run]}. The rows of each series must be contiguous; sort the "
+                    "rows by (series id, time) first."
+                )
+            seen[code] = run
+    return offsets, groups[offsets[:-1]]
+
+
+def _label(value: Any) -> str:
+    """repr of a series id as the user wrote it (``1``, not ``np.int64(1)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _as_values(values: Any) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"values must be numeric; got dtype {array.dtype}. Convert or drop the "
+            "non-numeric columns first (e.g. select them with columns=[...])."
+        )
+    if array.ndim == 1:
+        array = array[:, np.newaxis]
+    if array.ndim != 2:
+        raise ValueError(
+            f"values must be 2-D (n_timesteps, n_features) or 1-D; got shape {array.shape}."
+        )
+    if array.shape[0] == 0:
+        raise ValueError("values is empty: a sequence needs at least one time step.")
+    if array.shape[1] == 0:
+        raise ValueError("values has no features: it needs at least one column.")
+    return array.astype(np.float32, copy=False)
+
+
+def _as_time(time: Any, n_timesteps: int) -> tuple[np.ndarray, str | None]:
+    """Return time as datetime64[ns], timedelta64[ns] or float64, and its time zone."""
+    time_zone = None
+    if isinstance(time, (pd.Series, pd.Index)) and isinstance(time.dtype, pd.DatetimeTZDtype):
+        time_zone = str(time.dtype.tz)
+        time = pd.DatetimeIndex(time).tz_convert("UTC").tz_localize(None)
+    array = np.asarray(time)
+    if array.ndim != 1 or len(array) != n_timesteps:
+        raise ValueError(
+            f"time must be 1-D with one entry per row ({n_timesteps}); got shape {array.shape}."
+        )
+    if array.dtype.kind == "M":
+        array = array.astype("datetime64[ns]", copy=False)
+        missing = np.isnat(array)
+    elif array.dtype.kind == "m":
+        array = array.astype("timedelta64[ns]", copy=False)
+        missing = np.isnat(array)
+    elif array.dtype.kind in "iuf":
+        array = array.astype(np.float64, copy=False)
+        missing = ~np.isfinite(array)
+    else:
+        example = array[0] if len(array) else None
+        raise TypeError(
+            f"time must hold datetimes or numbers; got dtype {array.dtype} "
+            f"(e.g. {example!r}). Parse text time stamps with pandas.to_datetime first."
+        )
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise ValueError(f"time is missing at row {row}; every row needs a time stamp.")
+    return array, time_zone
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SequenceData:
+    """Ordered arrays of one or many time series.
+
+    Rows are time steps. The rows of one series are contiguous and in time order; with
+    ``groups``, series follow one another. Every field is validated on construction.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_timesteps, n_features) or (n_timesteps,)
+        The observations. Stored as float32; a C-ordered or strided float32 array is kept as
+        is (no copy), other dtypes are converted once. A 1-D array is one feature.
+    time : array-like of shape (n_timesteps,), optional
+        Time stamp (datetime64 or timezone-aware datetimes) or numeric offset of each row.
+        Must increase strictly inside each series.
+    features : sequence of str, optional
+        Column names; ``x0, x1, ...`` by default.
+    groups : array-like of shape (n_timesteps,), optional
+        Series id of each row (patient, station...). ``None`` for a single series.
+    mask : array-like of bool, shape (n_timesteps, n_features), optional
+        True where the value was observed, False where the source had none (the value there
+        may be NaN or a fill). Non-finite values are only allowed where ``mask`` is False.
+    metadata : mapping, optional
+        Free-form facts about the source (station name, latitude, units...).
+
+    Attributes
+    ----------
+    offsets : ndarray of shape (n_series + 1,)
+        Series ``i`` occupies rows ``offsets[i]:offsets[i + 1]``.
+    series_ids : ndarray of shape (n_series,)
+        The id of each series (``[0]`` for a single series).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = SequenceData(np.arange(6.0), groups=[7, 7, 7, 8, 8, 8])
+    >>> data.n_timesteps, data.n_features, data.n_series
+    (6, 1, 2)
+    >>> data.series_bounds.tolist()
+    [[0, 3], [3, 6]]
+    >>> data.series(1).values.ravel().tolist()
+    [3.0, 4.0, 5.0]
+    """
+
+    values: np.ndarray
+    time: np.ndarray | None = None
+    features: tuple[str, ...] | None = None
+    groups: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    offsets: np.ndarray = field(init=False)
+    series_ids: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        values = _as_values(self.values)
+        n_timesteps, n_features = values.shape
+        metadata = dict(self.metadata)
+
+        features = self.features
+        if features is None:
+            features = tuple(f"x{i}" for i in range(n_features))
+        elif isinstance(features, str):
+            raise TypeError(f"features must be a sequence of names, not the string {features!r}.")
+        features = tuple(str(name) for name in features)
+        if len(features) != n_features:
+            raise ValueError(
+                f"features names {len(features)} columns but values has {n_features}: "
+                f"{list(features)}."
+            )
+        if len(set(features)) != n_features:
+            duplicated = sorted({name for name in features if features.count(name) > 1})
+            raise ValueError(f"features must be unique; repeated: {duplicated}.")
+
+        offsets, series_ids = series_offsets(self.groups, n_timesteps)
+        groups = None if self.groups is None else np.asarray(self.groups)
+
+        time = None
+        if self.time is not None:
+            time, time_zone = _as_time(self.time, n_timesteps)
+            if time_zone is not None:
+                metadata.setdefault("time_zone", time_zone)
+            _check_time_order(time, offsets, series_ids, self.groups is not None)
+
+        mask = None
+        if self.mask is not None:
+            mask = np.asarray(self.mask)
+            if mask.dtype != np.bool_:
+                raise TypeError(
+                    f"mask must be boolean (True where observed); got dtype {mask.dtype}."
+                )
+            if mask.ndim == 1 and n_features == 1:
+                mask = mask[:, np.newaxis]
+            if mask.shape != values.shape:
+                raise ValueError(
+                    f"mask must have the shape of values {values.shape}; got {mask.shape}."
+                )
+        _check_finite(values, mask, features)
+
+        for name, value in [
+            ("values", values),
+            ("time", time),
+            ("features", features),
+            ("groups", groups),
+            ("mask", mask),
+            ("metadata", metadata),
+            ("offsets", offsets),
+            ("series_ids", series_ids),
+        ]:
+            object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------------ shape and series
+    @property
+    def n_timesteps(self) -> int:
+        """Number of rows (time steps over all series)."""
+        return self.values.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns."""
+        return self.values.shape[1]
+
+    @property
+    def n_series(self) -> int:
+        """Number of series (1 without groups)."""
+        return len(self.offsets) - 1
+
+    @property
+    def series_bounds(self) -> np.ndarray:
+        """``[start, stop)`` row offsets of each series, shape ``(n_series, 2)``."""
+        return np.stack([self.offsets[:-1], self.offsets[1:]], axis=1)
+
+    @property
+    def series_lengths(self) -> np.ndarray:
+        """Number of rows of each series."""
+        return np.diff(self.offsets)
+
+    def __len__(self) -> int:
+        return self.n_timesteps
+
+    def series(self, index: int) -> SequenceData:
+        """Return series number ``index`` (0-based, in order of appearance) as views.
+
+        Parameters
+        ----------
+        index : int
+            Position of the series; negative values count from the end.
+
+        Returns
+        -------
+        SequenceData
+            The rows of that series; its arrays are views of this object's arrays.
+        """
+        if not -self.n_series <= index < self.n_series:
+            raise IndexError(f"series index {index} out of range for {self.n_series} series.")
+        index %= self.n_series
+        rows = slice(int(self.offsets[index]), int(self.offsets[index + 1]))
+        return SequenceData(
+            values=self.values[rows],
+            time=None if self.time is None else self.time[rows],
+            features=self.features,
+            groups=None if self.groups is None else self.groups[rows],
+            mask=None if self.mask is None else self.mask[rows],
+            metadata=self.metadata,
+        )
+
+    def iter_series(self) -> Iterator[SequenceData]:
+        """Yield each series in order, as views."""
+        for index in range(self.n_series):
+            yield self.series(index)
+
+    # ------------------------------------------------------------------ pandas
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        time: Hashable | None = None,
+        group: Hashable | None = None,
+        columns: Sequence[Hashable] | None = None,
+        allow_missing: bool = False,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> SequenceData:
+        """Build a `SequenceData` from a DataFrame whose rows are in time order.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One row per time step; the rows of each series contiguous and in time order. It is
+            never modified.
+        time : hashable, optional
+            Column or index level holding the time of each row. By default a DatetimeIndex or
+            TimedeltaIndex is used as time; any other index is ignored.
+        group : hashable, optional
+            Column or index level holding the series id of each row.
+        columns : sequence of hashable, optional
+            The feature columns, in order. By default every column but ``time`` and ``group``.
+        allow_missing : bool, default=False
+            If True, missing values (NaN/None) become False in ``mask``; otherwise they are an
+            error.
+        metadata : mapping, optional
+            Stored as ``metadata``.
+
+        Returns
+        -------
+        SequenceData
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"t": [1.0, 2.0, 3.0], "temp": [5.0, None, 7.0]})
+        >>> data = SequenceData.from_frame(frame, time="t", allow_missing=True)
+        >>> data.features, data.mask.ravel().tolist()
+        (('temp',), [True, False, True])
+        """
+        if isinstance(frame, pd.Series):
+            frame = frame.to_frame()
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(
+                f"from_frame expects a pandas DataFrame; got {type(frame).__name__}. "
+                "Use SequenceData(values, ...) for arrays."
+            )
+        if frame.shape[0] == 0:
+            raise ValueError("from_frame: the DataFrame has no rows.")
+
+        def lookup(name: Hashable, role: str) -> pd.Series | pd.Index:
+            if name in frame.columns:
+                return frame[name]
+            if name in frame.index.names:
+                return frame.index.get_level_values(name)
+            raise ValueError(
+                f"from_frame: {role} {name!r} is neither a column nor an index level. "
+                f"Columns: {list(frame.columns)}; index levels: {list(frame.index.names)}."
+            )
+
+        time_values = None
+        if time is not None:
+            time_values = lookup(time, "time")
+        elif isinstance(frame.index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+            time_values = frame.index
+        group_values = None if group is None else np.asarray(lookup(group, "group"))
+
+        if columns is None:
+            columns = [name for name in frame.columns if name not in (time, group)]
+        else:
+            columns = list(columns)
+            unknown = [name for name in columns if name not in frame.columns]
+            if unknown:
+                raise ValueError(
+                    f"from_frame: no column named {unknown}. Columns: {list(frame.columns)}."
+                )
+        if not columns:
+            raise ValueError("from_frame: no feature column left; pass columns=[...].")
+        for name in columns:
+            dtype = frame[name].dtype
+            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+                column = frame[name]
+                bad = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
+                example = f" (e.g. {bad.iloc[0]!r} at row {bad.index[0]!r})" if len(bad) else ""
+                raise TypeError(
+                    f"from_frame: column {name!r} has non-numeric values{example}; expected "
+                    "numbers. Leave it out with columns=[...] or convert it first."
+                )
+        values = frame[columns].to_numpy(dtype=np.float32, na_value=np.nan)
+        missing = np.isnan(values)
+        mask = None
+        if missing.any():
+            if not allow_missing:
+                row, col = np.argwhere(missing)[0]
+                raise ValueError(
+                    f"from_frame: column {columns[col]!r} is missing a value at row "
+                    f"{frame.index[row]!r} ({int(missing.sum())} missing in all). Fill them, "
+                    "or pass allow_missing=True to keep them as False in mask."
+                )
+            mask = ~missing
+        return cls(
+            values=values,
+            time=time_values,
+            features=tuple(str(name) for name in columns),
+            groups=group_values,
+            mask=mask,
+            metadata=metadata or {},
+        )
+
+    def to_frame(self, *, missing_as_nan: bool = False) -> pd.DataFrame:
+        """Return the data as a DataFrame, one column per feature.
+
+        The index is the time (named ``"time"``) for a single series, and the pair
+        (``"group"``, ``"time"``) with groups; without time, a RangeIndex or the groups.
+
+        Parameters
+        ----------
+        missing_as_nan : bool, default=False
+            Write NaN where ``mask`` is False instead of the stored value.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        values = self.values
+        if missing_as_nan and self.mask is not None:
+            values = np.where(self.mask, values, np.float32(np.nan))
+        index_parts = []
+        if self.groups is not None:
+            index_parts.append(pd.Index(self.groups, name="group"))
+        if self.time is not None:
+            time = pd.Index(self.time, name="time")
+            zone = self.metadata.get("time_zone")
+            if zone is not None and isinstance(time, pd.DatetimeIndex):
+                time = time.tz_localize("UTC").tz_convert(zone)
+            index_parts.append(time)
+        if not index_parts:
+            index = pd.RangeIndex(self.n_timesteps)
+        elif len(index_parts) == 1:
+            index = index_parts[0]
+        else:
+            index = pd.MultiIndex.from_arrays(index_parts)
+        return pd.DataFrame(values, index=index, columns=list(self.features), copy=False)
+
+    def __repr__(self) -> str:
+        parts = [f"n_timesteps={self.n_timesteps}", f"n_features={self.n_features}"]
+        if self.groups is not None:
+            parts.append(f"n_series={self.n_series}")
+        shown = list(self.features[:6]) + (["..."] if self.n_features > 6 else [])
+        parts.append(f"features={shown}")
+        if self.time is not None:
+            parts.append(f"time={self.time[0]}..{self.time[-1]}")
+        if self.mask is not None:
+            parts.append(f"missing={int((~self.mask).sum())}")
+        return f"SequenceData({', '.join(parts)})"
+
+
+def _check_time_order(
+    time: np.ndarray, offsets: np.ndarray, series_ids: np.ndarray, grouped: bool
+) -> None:
+    if len(time) < 2:
+        return
+    step_ok = time[1:] > time[:-1]
+    step_ok[offsets[1:-1] - 1] = True  # a new series may start at any time
+    if not step_ok.all():
+        row = int(np.flatnonzero(~step_ok)[0]) + 1
+        series = np.searchsorted(offsets, row, side="right") - 1
+        where = f" in series {_label(series_ids[series])}" if grouped else ""
+        kind = "repeats" if time[row] == time[row - 1] else "goes back"
+        raise ValueError(
+            f"time {kind} at row {row}{where}: {time[row - 1]} then {time[row]}. Time must "
+            "increase strictly inside each series; sort the rows by time (and series) and "
+            "drop or merge duplicated time stamps first."
+        )
+
+
+def _check_finite(values: np.ndarray, mask: np.ndarray | None, features: tuple[str, ...]) -> None:
+    bad = ~np.isfinite(values)
+    if mask is not None:
+        bad &= mask
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"values has {int(bad.sum())} non-finite entries (NaN or inf) that mask does not "
+            f"mark as missing; the first is {values[row, col]} in column {features[col]!r} at "
+            f"row {row}. Fill them, or pass mask= with False where values are missing."
+        )
