@@ -254,15 +254,16 @@ class BlockSampler:
         else:
             values = _as_2d(data, "BlockSampler")
             offsets, _ = series_offsets(groups, values.shape[0])
-        if device is not None or _is_tensor(values):
-            import torch
+        import torch
 
-            target_device = values.device if device is None else device
-            values = torch.as_tensor(values, device=target_device)
-            if mask is not None:
-                mask = torch.as_tensor(mask, device=target_device)
-        self.values = values
-        self.mask = mask
+        # Batches are gathered by torch (its index_select on a window view runs near memcpy
+        # speed); NumPy input gets NumPy batches back, sharing the gathered memory.
+        self._numpy_out = device is None and not _is_tensor(values)
+        if device is None:
+            device = values.device if _is_tensor(values) else "cpu"
+        self.values = torch.as_tensor(values, device=device)  # zero-copy for CPU float32
+        self.mask = None if mask is None else torch.as_tensor(mask, device=device)
+        self._torch = torch
 
         lengths = np.diff(offsets)
         usable = lengths >= 2
@@ -283,7 +284,10 @@ class BlockSampler:
         self.blocks_per_epoch = max(1, math.ceil(weights.sum()))
         self.n_batches = math.ceil(self.blocks_per_epoch / self.batch_size)
         self._rng = make_rng(random_state)
-        self._offsets = np.arange(span)
+        self._span = span
+        self._all_full = bool((self._block_length == span).all())
+        self._value_windows = _window_view(self.values, span)
+        self._mask_windows = None if self.mask is None else _window_view(self.mask, span)
 
     def __len__(self) -> int:
         return self.n_batches
@@ -317,34 +321,31 @@ class BlockSampler:
         return self._gather(starts, lengths)
 
     def _gather(self, starts: np.ndarray, lengths: np.ndarray) -> Batch:
-        span = int(lengths.max())
-        positions = self._offsets[:span]
-        index = starts[:, None] + positions
-        padded = None
-        if (lengths < span).any():
-            padded = positions >= lengths[:, None]
-            index = np.where(padded, starts[:, None], index)  # padding reads inside the series
-        target_mask = None if padded is None else ~padded[:, 1:]
-        if _is_tensor(self.values):
-            import torch
-
-            device = self.values.device
-            index_t = torch.from_numpy(index).to(device)
-            blocks = self.values[index_t]
-            if padded is not None:
-                padded_t = torch.from_numpy(padded).to(device)
-                blocks = blocks.masked_fill(padded_t[..., None], 0)
-                target_mask = torch.from_numpy(target_mask).to(device)
-            observed = None if self.mask is None else self.mask[index_t][:, 1:]
-            if observed is not None and padded is not None:
-                observed = observed & target_mask[..., None]
+        torch = self._torch
+        device = self.values.device
+        span = self._span if self._all_full else int(lengths.max())
+        target_mask = observed = None
+        if span == self._span and (self._all_full or (lengths == span).all()):
+            # Every block has full length: one index_select of whole windows.
+            starts_t = torch.from_numpy(starts).to(device)
+            blocks = _take_windows(self._value_windows, starts_t, span)
+            if self.mask is not None:
+                observed = _take_windows(self._mask_windows, starts_t, span)[:, 1:]
         else:
-            blocks = self.values[index]
-            if padded is not None:
-                blocks[padded] = 0
-            observed = None if self.mask is None else self.mask[index][:, 1:]
-            if observed is not None and padded is not None:
-                observed &= target_mask[..., None]
+            # Some blocks are short series: gather row by row, pad with zeros.
+            positions = np.arange(span)
+            padded = positions >= lengths[:, None]
+            index = np.where(padded, starts[:, None], starts[:, None] + positions)
+            index_t = torch.from_numpy(index).to(device)
+            padded_t = torch.from_numpy(padded).to(device)
+            blocks = self.values[index_t].masked_fill(padded_t[..., None], 0)
+            target_mask = ~padded_t[:, 1:]
+            if self.mask is not None:
+                observed = self.mask[index_t][:, 1:] & target_mask[..., None]
+        if self._numpy_out:  # on the CPU: .numpy() shares memory
+            blocks = blocks.numpy()
+            target_mask = None if target_mask is None else target_mask.numpy()
+            observed = None if observed is None else observed.numpy()
         return Batch(
             inputs=blocks[:, :-1],
             targets=blocks[:, 1:],
@@ -353,6 +354,29 @@ class BlockSampler:
             starts=starts,
             lengths=lengths,
         )
+
+
+def _window_view(tensor: Any, span: int) -> Any:
+    """A view whose row ``i`` is the window ``tensor[i:i + span]`` (None if too short).
+
+    For a contiguous tensor the rows are the contiguous memory of each window (the flattened
+    data unfolded with step ``n_features``), so gathering them is a plain block copy; other
+    strides fall back to an ``(n_windows, n_features, span)`` unfold. Nothing is copied.
+    """
+    n_timesteps, n_features = tensor.shape
+    if n_timesteps < span:
+        return None
+    if tensor.is_contiguous():
+        return tensor.reshape(-1).unfold(0, span * n_features, n_features)
+    return tensor.unfold(0, span, 1)
+
+
+def _take_windows(windows: Any, starts: Any, span: int) -> Any:
+    """Gather windows by start row as a ``(batch, span, n_features)`` tensor."""
+    rows = windows.index_select(0, starts)
+    if rows.dim() == 2:
+        return rows.view(len(starts), span, -1)
+    return rows.transpose(1, 2)
 
 
 def _position_in_series(offsets: np.ndarray) -> np.ndarray:
