@@ -1,0 +1,5 @@
+import sys
+
+from tsforecast.cli import main
+
+sys.exit(main())
