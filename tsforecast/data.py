@@ -465,7 +465,10 @@ class SequenceData:
         shown = list(self.features[:6]) + (["..."] if self.n_features > 6 else [])
         parts.append(f"features={shown}")
         if self.time is not None:
-            parts.append(f"time={self.time[0]}..{self.time[-1]}")
+            first, last = self.time[[0, -1]]
+            if self.time.dtype.kind == "M":
+                first, last = np.datetime_as_string(self.time[[0, -1]], unit="auto")
+            parts.append(f"time={first}..{last}")
         if self.mask is not None:
             parts.append(f"missing={int((~self.mask).sum())}")
         return f"SequenceData({', '.join(parts)})"
