@@ -1,5 +1,11 @@
 """tsforecast: time-series forecasting with recurrent networks as scikit-learn estimators."""
 
+from tsforecast.adapters import (
+    audio_features_from_wav,
+    read_audio_features,
+    read_ehr,
+    read_weather,
+)
 from tsforecast.data import SequenceData
 from tsforecast.windowing import (
     Batch,
@@ -18,7 +24,11 @@ __all__ = [
     "LagFeatures",
     "SequenceData",
     "__version__",
+    "audio_features_from_wav",
     "make_blocks",
     "make_supervised",
     "one_step_examples",
+    "read_audio_features",
+    "read_ehr",
+    "read_weather",
 ]

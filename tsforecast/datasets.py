@@ -1,28 +1,79 @@
-"""Loaders for the real datasets shipped with tsforecast (see ``datasets/README.md``).
+"""Loaders for the real datasets shipped with tsforecast (attribution in ``datasets/README.md``).
 
 The files are installed with the package (as ``tsforecast._data``), so the loaders work from a
-wheel as well as from a source checkout.
+wheel as well as from a source checkout. Each returns the adapter's `SequenceData`, and the raw
+table too with ``return_frame=True``.
 """
 
 from __future__ import annotations
 
-from importlib.resources import as_file, files
+from importlib.resources import files
+from pathlib import Path
 
 import pandas as pd
 
+from tsforecast.adapters import read_audio_features, read_ehr, read_weather
 from tsforecast.data import SequenceData
 
-__all__ = ["load_seattle_weather"]
+__all__ = [
+    "load_pbc",
+    "load_seattle_weather",
+    "load_speech_mfcc",
+    "load_weather",
+    "speech_wav_path",
+]
 
 ATTRIBUTION = {
+    "tmy3_723170_greensboro.csv": "NREL National Solar Radiation Database (U.S. government "
+    "data), TMY3 for Greensboro NC; also in pvlib-python's test data (BSD-3-Clause)",
     "seattle-weather.csv": "NOAA daily weather for Seattle, distributed with vega-datasets "
     "(BSD-3-Clause)",
+    "pbcseq.csv": "Mayo Clinic PBC trial, Therneau & Grambsch (2000), distributed with the R "
+    "package survival (LGPL >= 2)",
+    "speech_en_us.wav": "synthesized with espeak-ng for the tsforecast project; free to use",
+    "speech_en_us_mfcc.csv": "MFCC/RMS frames of speech_en_us.wav, computed with librosa 0.11",
 }
 
 
-def _read_csv(name: str, **kwargs) -> pd.DataFrame:
-    with as_file(files("tsforecast._data") / name) as path:
-        return pd.read_csv(path, **kwargs)
+def _path(name: str) -> Path:
+    return Path(str(files("tsforecast._data") / name))
+
+
+def _result(
+    data: SequenceData, name: str, return_frame: bool, **read_csv
+) -> SequenceData | tuple[SequenceData, pd.DataFrame]:
+    data.metadata["attribution"] = ATTRIBUTION[name]
+    if not return_frame:
+        return data
+    return data, pd.read_csv(_path(name), **read_csv)
+
+
+def load_weather(*, return_frame: bool = False) -> SequenceData | tuple[SequenceData, pd.DataFrame]:
+    """Hourly weather of a typical year in Greensboro, NC (NREL TMY3, station 723170).
+
+    8,760 hours on a continuous hourly grid (each month of a typical year comes from a
+    different calendar year; `read_weather` moves them all to 2001), local standard time
+    (UTC-5). The 21 measured quantities without missing values, among them ``Dry-bulb (C)``
+    (air temperature), ``Dew-point (C)``, ``RHum (%)``, ``Pressure (mbar)``, ``Wspd (m/s)``,
+    ``GHI (W/m^2)``. Station facts are in ``metadata``.
+
+    Parameters
+    ----------
+    return_frame : bool, default=False
+        Also return the raw table (header line onwards).
+
+    Returns
+    -------
+    SequenceData, or (SequenceData, DataFrame)
+
+    Examples
+    --------
+    >>> data = load_weather()
+    >>> data.n_timesteps, data.metadata["name"], data.metadata["freq"]
+    (8760, 'GREENSBORO PIEDMONT TRIAD INT', 'h')
+    """
+    name = "tmy3_723170_greensboro.csv"
+    return _result(read_weather(_path(name)), name, return_frame, skiprows=1)
 
 
 def load_seattle_weather(
@@ -31,20 +82,17 @@ def load_seattle_weather(
     """Daily weather in Seattle, 2012-01-01 to 2015-12-31 (1,461 days).
 
     Features: ``temp_max`` and ``temp_min`` (°C), ``precipitation`` (mm), ``wind`` (m/s). The
-    raw table also has a text ``weather`` label (drizzle, rain, sun, snow, fog), left out of the
-    numeric data. Source: NOAA, distributed with vega-datasets (BSD-3-Clause).
+    raw table also has a text ``weather`` label (drizzle, rain, sun, snow, fog), left out here
+    (``read_weather(..., categorical="onehot")`` encodes it).
 
     Parameters
     ----------
     return_frame : bool, default=False
-        Also return the raw table as read from the CSV file.
+        Also return the raw table.
 
     Returns
     -------
-    data : SequenceData
-        One series with daily time stamps.
-    frame : pandas.DataFrame
-        Only with ``return_frame=True``.
+    SequenceData, or (SequenceData, DataFrame)
 
     Examples
     --------
@@ -52,15 +100,79 @@ def load_seattle_weather(
     >>> data.n_timesteps, data.features
     (1461, ('temp_max', 'temp_min', 'precipitation', 'wind'))
     """
-    frame = _read_csv("seattle-weather.csv", parse_dates=["date"])
-    data = SequenceData.from_frame(
-        frame,
-        time="date",
-        columns=["temp_max", "temp_min", "precipitation", "wind"],
-        metadata={
-            "name": "Seattle daily weather",
-            "units": {"temp_max": "°C", "temp_min": "°C", "precipitation": "mm", "wind": "m/s"},
-            "source": ATTRIBUTION["seattle-weather.csv"],
-        },
+    name = "seattle-weather.csv"
+    data = read_weather(_path(name), columns=["temp_max", "temp_min", "precipitation", "wind"])
+    data.metadata["units"] = {
+        "temp_max": "°C",
+        "temp_min": "°C",
+        "precipitation": "mm",
+        "wind": "m/s",
+    }
+    return _result(data, name, return_frame, parse_dates=["date"])
+
+
+def load_speech_mfcc(
+    *, return_frame: bool = False
+) -> SequenceData | tuple[SequenceData, pd.DataFrame]:
+    """MFCC frames of 38.6 s of English speech: 3,859 frames of 13 MFCCs and RMS, 10 ms apart.
+
+    Parameters
+    ----------
+    return_frame : bool, default=False
+        Also return the raw table.
+
+    Returns
+    -------
+    SequenceData, or (SequenceData, DataFrame)
+
+    Examples
+    --------
+    >>> data = load_speech_mfcc()
+    >>> data.n_timesteps, data.n_features, data.metadata["frame_period"]
+    (3859, 14, 0.01)
+    """
+    name = "speech_en_us_mfcc.csv"
+    return _result(read_audio_features(_path(name)), name, return_frame)
+
+
+def speech_wav_path() -> Path:
+    """Path of the shipped speech recording (16 kHz mono WAV), for `audio_features_from_wav`."""
+    return _path("speech_en_us.wav")
+
+
+def load_pbc(
+    *, static: bool = False, return_frame: bool = False
+) -> SequenceData | tuple[SequenceData, pd.DataFrame]:
+    """Visits of 312 patients of the Mayo Clinic PBC trial (1,945 visits, 1 to 16 each).
+
+    One series per patient (``groups``), time in days since enrolment (irregular), the lab
+    values and clinical signs that change over visits (bili, chol, albumin, alk.phos, ast,
+    platelet, protime, ascites, hepato, spiders, edema, stage), ``time_since_previous`` in
+    days, and ``mask`` for the missing measurements (chol is missing at 42% of visits).
+
+    Parameters
+    ----------
+    static : bool, default=False
+        Add the per-patient columns ``sex`` (one-hot), ``trt`` and ``age`` as constant
+        features. The outcome columns (``futime``, ``status``) are never features.
+    return_frame : bool, default=False
+        Also return the raw table.
+
+    Returns
+    -------
+    SequenceData, or (SequenceData, DataFrame)
+
+    Examples
+    --------
+    >>> data = load_pbc()
+    >>> data.n_series, data.n_timesteps, data.metadata["left_out"]
+    (312, 1945, ['futime', 'status', 'trt', 'age', 'sex'])
+    """
+    name = "pbcseq.csv"
+    data = read_ehr(
+        _path(name),
+        id_col="id",
+        time_col="day",
+        static_cols=["sex", "trt", "age"] if static else None,
     )
-    return (data, frame) if return_frame else data
+    return _result(data, name, return_frame)

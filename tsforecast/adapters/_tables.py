@@ -1,0 +1,220 @@
+"""Parsing and validation shared by the adapters: sources, columns, time stamps, numbers.
+
+Every helper takes the public function's name as ``owner`` so that errors read
+``read_weather: ...``. None of them modifies a DataFrame it is given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+Source = str | os.PathLike | pd.DataFrame
+
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+_HOUR_24 = re.compile(r"(?<!\d)24:00(?::00)?(?!\d)")
+
+
+def read_source(source: Source, owner: str, **read_csv: Any) -> pd.DataFrame:
+    """A path to a CSV file, or a DataFrame (returned as is, never modified)."""
+    if isinstance(source, pd.DataFrame):
+        frame = source
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{owner}: no file at '{path}' (working directory: {Path.cwd()}). "
+                "Check the path, or pass a DataFrame."
+            )
+        if path.is_dir():
+            raise ValueError(f"{owner}: '{path}' is a folder; pass the path of a CSV file.")
+        try:
+            frame = pd.read_csv(path, **read_csv)
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{owner}: the file '{path}' is empty.") from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise ValueError(f"{owner}: '{path}' is not a readable CSV table ({error}).") from None
+    else:
+        raise TypeError(
+            f"{owner}: source must be a path to a CSV file or a pandas DataFrame; "
+            f"got {type(source).__name__}."
+        )
+    if frame.shape[0] == 0:
+        raise ValueError(f"{owner}: the table has no rows (columns: {list(frame.columns)}).")
+    return frame
+
+
+def check_column(frame: pd.DataFrame, name: Hashable, owner: str, role: str) -> Hashable:
+    """Return ``name`` if it is a column, else a ValueError listing the columns."""
+    if name in frame.columns:
+        return name
+    close = difflib.get_close_matches(str(name), [str(c) for c in frame.columns], n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"{owner}: no {role} column {name!r}.{hint} Columns: {list(frame.columns)}.")
+
+
+def check_columns(
+    frame: pd.DataFrame, names: Sequence[Hashable], owner: str, role: str
+) -> list[Hashable]:
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise TypeError(f"{owner}: {role} must be a list of column names; got {names!r}.")
+    return [check_column(frame, name, owner, role) for name in names]
+
+
+def find_column(frame: pd.DataFrame, candidates: Sequence[str]) -> Hashable | None:
+    """The first column whose name matches one of ``candidates`` (case-insensitive)."""
+    by_lower = {str(name).strip().lower(): name for name in frame.columns}
+    for candidate in candidates:
+        if candidate in by_lower:
+            return by_lower[candidate]
+    return None
+
+
+def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.DatetimeIndex:
+    """Read time stamps in any common format; ``24:00`` is the end of the day.
+
+    Stamps with UTC offsets are converted to UTC (so mixed offsets, as around a daylight-saving
+    change, are fine); a column that mixes stamps with and without an offset is an error.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        times = pd.DatetimeIndex(values)
+    else:
+        text = values.astype("string").str.strip()
+        if text.isna().any():
+            row = text.index[text.isna()][0]
+            raise ValueError(f"{owner}: time column {column!r} is empty at row {row!r}.")
+        has_offset = text.str.contains(_OFFSET)
+        if has_offset.any() and not has_offset.all():
+            with_offset = text.index[has_offset][0]
+            without = text.index[~has_offset][0]
+            raise ValueError(
+                f"{owner}: time column {column!r} mixes stamps with a UTC offset (row "
+                f"{with_offset!r}: {text[with_offset]!r}) and without (row {without!r}: "
+                f"{text[without]!r}). Give every stamp an offset, or none."
+            )
+        end_of_day = text.str.contains(_HOUR_24)
+        text = text.str.replace(_HOUR_24, "00:00", regex=True)
+        utc = bool(has_offset.any())
+        try:
+            times = pd.DatetimeIndex(pd.to_datetime(text, utc=utc))
+        except (ValueError, TypeError):
+            parsed = pd.to_datetime(text, utc=utc, format="mixed", errors="coerce")
+            if parsed.isna().any():
+                row = parsed.index[parsed.isna()][0]
+                raise ValueError(
+                    f"{owner}: cannot read the time stamp {values[row]!r} in column {column!r} "
+                    f"at row {row!r}; expected a date and time such as '2024-01-31 13:00'. Fix "
+                    "the value, or name the right column with time_col=."
+                ) from None
+            times = pd.DatetimeIndex(parsed)
+        if end_of_day.any():
+            times = times + pd.to_timedelta(end_of_day.to_numpy().astype(int), unit="D")
+    if times.isna().any():
+        row = values.index[np.flatnonzero(times.isna())[0]]
+        raise ValueError(f"{owner}: time column {column!r} is empty at row {row!r}.")
+    return times.as_unit("ns")
+
+
+def numeric_columns(
+    frame: pd.DataFrame,
+    columns: Sequence[Hashable],
+    owner: str,
+    *,
+    categorical: str = "error",
+) -> pd.DataFrame:
+    """The selected columns as floats (NaN where missing); text columns per ``categorical``.
+
+    A column where only some values are not numbers ('n/a', 'warm') is an error that names one;
+    a column of text labels is refused (``"error"``), left out (``"drop"``) or one-hot encoded
+    (``"onehot"``: one 0/1 column per label, named ``column=label``).
+    """
+    if categorical not in ("error", "drop", "onehot"):
+        raise ValueError(
+            f"{owner}: categorical must be 'error', 'drop' or 'onehot'; got {categorical!r}."
+        )
+    parts = []
+    for name in columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
+            parts.append(column.astype("float64").rename(name))
+            continue
+        present = column.notna() & (column.astype("string").str.strip() != "")
+        numbers = pd.to_numeric(column.where(present), errors="coerce")
+        bad = present & numbers.isna()
+        if not bad.any():
+            parts.append(numbers.astype("float64").rename(name))
+        elif bad[present].all():
+            if categorical == "drop":
+                continue
+            if categorical == "onehot":
+                labels = sorted(column[present].astype(str).unique())
+                for label in labels:
+                    parts.append(
+                        (column.astype("string") == label)
+                        .astype("float64")
+                        .rename(f"{name}={label}")
+                    )
+                continue
+            examples = list(dict.fromkeys(column[present].astype(str)))[:3]
+            raise TypeError(
+                f"{owner}: column {name!r} holds text ({', '.join(map(repr, examples))}), not "
+                "numbers. Leave it out with columns=[...], or pass categorical='onehot' to "
+                "encode it (categorical='drop' drops every text column)."
+            )
+        else:
+            row = bad.index[bad][0]
+            raise ValueError(
+                f"{owner}: column {name!r} has non-numeric values (e.g. {column[row]!r} at row "
+                f"{row!r}, {int(bad.sum())} in all); expected numbers. Clean the values, or "
+                f"list such markers in na_values=[{column[row]!r}] to read them as missing."
+            )
+    if not parts:
+        raise ValueError(f"{owner}: no numeric column left to use; choose them with columns=[...].")
+    return pd.concat(parts, axis=1)
+
+
+def check_not_all_missing(values: pd.DataFrame, owner: str) -> None:
+    empty = [name for name in values.columns if values[name].isna().all()]
+    if empty:
+        raise ValueError(
+            f"{owner}: column(s) {empty} have no values at all; leave them out with columns=[...]."
+        )
+
+
+def resolve_duplicates(
+    frame: pd.DataFrame, keys: list[Hashable], owner: str, keep: str, what: str
+) -> pd.DataFrame:
+    """Drop exact duplicate rows; rows sharing ``keys`` with different values per ``keep``.
+
+    ``keep``: ``"error"`` (refuse), ``"first"``, ``"last"`` or ``"mean"`` (average them).
+    """
+    if keep not in ("error", "first", "last", "mean"):
+        raise ValueError(f"{owner}: keep must be 'error', 'first', 'last' or 'mean'; got {keep!r}.")
+    frame = frame.drop_duplicates()
+    clash = frame.duplicated(keys, keep=False)
+    if not clash.any():
+        return frame
+    if keep == "error":
+        first = frame[clash].iloc[0]
+        same = frame[clash & (frame[keys] == first[keys]).all(axis=1)]
+        raise ValueError(
+            f"{owner}: {len(same)} rows share the {what} {tuple(first[keys])!r} with different "
+            f"values (rows {list(same.index)}; {int(clash.sum())} such rows in all). Pass "
+            "keep='first', 'last' or 'mean' to choose how to merge them."
+        )
+    if keep == "mean":
+        return frame.groupby(keys, sort=False, as_index=False).mean()
+    return frame.drop_duplicates(keys, keep=keep)
+
+
+def nan_runs(missing: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` of every run of True in a 1-D boolean array."""
+    edges = np.diff(np.concatenate([[0], missing.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))

@@ -1,0 +1,226 @@
+"""Audio features: tables of frames (MFCCs, RMS...) and WAV files into one `SequenceData` series."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsforecast.adapters._tables import (
+    Source,
+    check_column,
+    check_columns,
+    check_not_all_missing,
+    find_column,
+    numeric_columns,
+    read_source,
+    resolve_duplicates,
+)
+from tsforecast.data import SequenceData
+
+__all__ = ["audio_features_from_wav", "read_audio_features"]
+
+TIME_NAMES = ("time_s", "time", "seconds", "t", "start", "frame_time", "frame", "frame_index")
+
+
+def read_audio_features(
+    source: Source,
+    *,
+    time_col: Hashable | None = None,
+    columns: Sequence[Hashable] | None = None,
+    tolerance: float = 0.01,
+    keep: str = "error",
+    na_values: Sequence[str] | None = None,
+) -> SequenceData:
+    """Read a table of audio feature frames into one evenly spaced series.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        One row per frame: a time column (seconds, or a frame index) and feature columns such
+        as ``mfcc_0 ... mfcc_12``, ``rms``. Never modified.
+    time_col : hashable, optional
+        The time column. By default the first of ``time_s``, ``time``, ``seconds``, ``t``,
+        ``start``, ``frame_time``, ``frame``, ``frame_index`` (any case). With no such column
+        the rows are taken as consecutive frames, numbered from 0.
+    columns : sequence of hashable, optional
+        Feature columns, in order; every other column by default.
+    tolerance : float, default=0.01
+        Allowed deviation of each frame step from the median step, as a fraction of it (the
+        times in a CSV file are rounded).
+    keep : {"error", "first", "last", "mean"}, default="error"
+        Frames sharing a time with different values: refused, or merged.
+    na_values : sequence of str, optional
+        Extra markers of missing values in the file.
+
+    Returns
+    -------
+    SequenceData
+        ``time`` in the unit of the time column; ``metadata["frame_period"]`` is the median
+        step.
+
+    Raises
+    ------
+    ValueError
+        If the frames are not evenly spaced (a dropped or repeated frame), with the place; if a
+        feature is missing or not a number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frames = pd.DataFrame({"time_s": [0.0, 0.01, 0.02], "rms": [0.1, 0.3, 0.2]})
+    >>> read_audio_features(frames).metadata["frame_period"]
+    0.01
+    """
+    owner = "read_audio_features"
+    frame = read_source(source, owner, na_values=na_values)
+    if time_col is None:
+        time_col = find_column(frame, TIME_NAMES)
+    else:
+        check_column(frame, time_col, owner, "time")
+    default = [name for name in frame.columns if name != time_col]
+    selected = default if columns is None else check_columns(frame, columns, owner, "feature")
+    values = numeric_columns(frame, selected, owner)
+    check_not_all_missing(values, owner)
+
+    if time_col is None:
+        time = np.arange(len(values), dtype=np.float64)
+    else:
+        time_values = numeric_columns(frame, [time_col], owner)[time_col]
+        if time_values.isna().any():
+            row = time_values.index[time_values.isna()][0]
+            raise ValueError(f"{owner}: time column {time_col!r} is empty at row {row!r}.")
+        table = pd.concat([time_values.rename("__time__"), values], axis=1)
+        table = table.sort_values("__time__", kind="stable")
+        table = resolve_duplicates(table, ["__time__"], owner, keep, "frame time")
+        time = table.pop("__time__").to_numpy(np.float64)
+        values = table
+    if len(values) < 2:
+        raise ValueError(f"{owner}: the table has a single frame; a series needs at least 2.")
+    missing = values.isna().to_numpy()
+    if missing.any():
+        row, col = np.argwhere(missing)[0]
+        raise ValueError(
+            f"{owner}: feature {values.columns[col]!r} is missing at frame {row} (time "
+            f"{time[row]:g}); audio frames must be complete. Recompute the features, or fill "
+            "or drop the column before reading."
+        )
+    period = _check_even_spacing(time, tolerance, owner)
+    metadata: dict[str, Any] = {"frame_period": period}
+    if not isinstance(source, pd.DataFrame):
+        metadata["source"] = str(source)
+    return SequenceData(
+        values=values.to_numpy(np.float32),
+        time=time,
+        features=tuple(str(name) for name in values.columns),
+        metadata=metadata,
+    )
+
+
+def _check_even_spacing(time: np.ndarray, tolerance: float, owner: str) -> float:
+    steps = np.diff(time)
+    period = float(np.median(steps))
+    if period <= 0:
+        raise ValueError(f"{owner}: frame times do not increase (median step {period:g}).")
+    off = np.abs(steps - period) > tolerance * period
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        what = "a dropped frame?" if steps[i] > period else "a repeated or extra frame?"
+        raise ValueError(
+            f"{owner}: frames are not evenly spaced: frame {i + 1} (time {time[i + 1]:g}) comes "
+            f"{steps[i]:g} after the previous one where frames are {period:g} apart ({what}; "
+            f"{int(off.sum())} uneven steps in all). Resample the features to a fixed hop."
+        )
+    return float(np.round(period, 9))
+
+
+def audio_features_from_wav(
+    path: str | os.PathLike,
+    *,
+    n_mfcc: int = 13,
+    n_fft: int = 400,
+    hop_length: int = 160,
+    sr: int | None = None,
+    n_mels: int = 128,
+    rms: bool = True,
+    center: bool = True,
+) -> SequenceData:
+    """MFCC (and RMS energy) frames of a WAV file, computed with librosa.
+
+    Needs the audio extra: ``pip install "tsforecast[audio]"`` (librosa and soundfile).
+    The defaults, a 25 ms window (``n_fft=400``) and a 10 ms hop (``hop_length=160``) at
+    16 kHz, are the ones of the shipped ``speech_en_us_mfcc.csv``, which this reproduces.
+
+    Parameters
+    ----------
+    path : path
+        A sound file soundfile can read (WAV, FLAC, OGG...). Several channels are averaged.
+    n_mfcc : int, default=13
+        Number of MFCCs (``librosa.feature.mfcc``).
+    n_fft : int, default=400
+        Window length in samples; also the RMS frame length.
+    hop_length : int, default=160
+        Samples between frames.
+    sr : int, optional
+        Resample to this rate first; the file's own rate by default.
+    n_mels : int, default=128
+        Mel bands behind the MFCCs.
+    rms : bool, default=True
+        Add the RMS energy of each frame as a last feature, ``rms``.
+    center : bool, default=True
+        Frames centred on ``t * hop_length`` (librosa's default); ``time`` is that instant.
+
+    Returns
+    -------
+    SequenceData
+        Features ``mfcc_0 ... mfcc_{n_mfcc-1}`` (and ``rms``), ``time`` in seconds;
+        ``metadata`` holds ``sr``, ``n_fft``, ``hop_length``, ``frame_period``.
+    """
+    owner = "audio_features_from_wav"
+    try:
+        import librosa
+    except ImportError:
+        raise ImportError(
+            f"{owner} needs librosa and soundfile, which are optional. Install them with: "
+            'pip install "tsforecast[audio]"'
+        ) from None
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{owner}: no file at '{path}' (working directory: {Path.cwd()}).")
+    try:
+        signal, rate = librosa.load(path, sr=sr, mono=True)
+    except Exception as error:  # soundfile/audioread raise many types for unreadable files
+        raise ValueError(f"{owner}: cannot read '{path}' as audio ({error}).") from None
+    if len(signal) < 2:
+        raise ValueError(f"{owner}: '{path}' holds {len(signal)} samples; nothing to analyse.")
+    mfcc = librosa.feature.mfcc(
+        y=signal, sr=rate, n_mfcc=n_mfcc, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
+        center=center,
+    )  # fmt: skip
+    features = [mfcc]
+    names = [f"mfcc_{i}" for i in range(n_mfcc)]
+    if rms:
+        energy = librosa.feature.rms(
+            y=signal, frame_length=n_fft, hop_length=hop_length, center=center
+        )
+        features.append(energy)
+        names.append("rms")
+    values = np.vstack(features).T
+    time = librosa.frames_to_time(np.arange(values.shape[0]), sr=rate, hop_length=hop_length)
+    return SequenceData(
+        values=values.astype(np.float32),
+        time=time,
+        features=tuple(names),
+        metadata={
+            "source": str(path),
+            "sr": int(rate),
+            "n_fft": n_fft,
+            "hop_length": hop_length,
+            "n_mfcc": n_mfcc,
+            "frame_period": hop_length / rate,
+        },
+    )

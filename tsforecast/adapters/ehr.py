@@ -1,0 +1,334 @@
+"""EHR-style tables (many patients, irregular visits, missing values) into `SequenceData`."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsforecast.adapters._tables import (
+    Source,
+    check_column,
+    check_columns,
+    check_not_all_missing,
+    numeric_columns,
+    parse_datetimes,
+    read_source,
+    resolve_duplicates,
+)
+from tsforecast.data import SequenceData
+
+__all__ = ["read_ehr"]
+
+OWNER = "read_ehr"
+DELTA = "time_since_previous"
+
+
+def read_ehr(
+    source: Source,
+    *,
+    id_col: Hashable,
+    time_col: Hashable,
+    value_cols: Sequence[Hashable] | None = None,
+    static_cols: Sequence[Hashable] | None = None,
+    variable_col: Hashable | None = None,
+    value_col: Hashable | None = None,
+    keep: str = "error",
+    leading_fill: str | float = "median",
+    time_delta: bool = True,
+    resample: Any = None,
+    na_values: Sequence[str] | None = None,
+) -> SequenceData:
+    """Read patient records into one series per patient.
+
+    Two layouts: **wide** (one row per visit: id, time, one column per measurement; the
+    default) and **long** (one row per measurement: id, time, variable name, value, as in
+    MIMIC-style chart events; pass ``variable_col`` and ``value_col``).
+
+    What happens, in order: rows are sorted by patient and time; exact duplicate rows are
+    dropped and visits sharing a patient and time follow ``keep``; optionally the visits are
+    averaged onto a regular grid per patient (``resample``); missing measurements are marked
+    False in ``mask`` and filled with the patient's last observation, or, before a patient's
+    first observation of that measurement, with ``leading_fill``.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        The table; never modified.
+    id_col : hashable
+        Patient id column.
+    time_col : hashable
+        Visit time: dates (any common format) or numeric offsets (days since enrolment...).
+    value_cols : sequence of hashable, optional
+        Measurements to keep (wide: columns; long: variable names). By default, wide: every
+        numeric column that changes within at least one patient; columns constant within every
+        patient (sex, treatment, age at entry, but also outcomes such as follow-up time and
+        status) are left out and listed in ``metadata["left_out"]``. Long: every variable.
+    static_cols : sequence of hashable, optional
+        Per-patient columns to add as constant features; text columns (``sex``) are one-hot
+        encoded (``sex=f``, ``sex=m``). Each must be constant within every patient.
+    variable_col, value_col : hashable, optional
+        Long layout: the column naming the measurement and the column holding its value.
+    keep : {"error", "first", "last", "mean"}, default="error"
+        Rows with the same patient and time (and variable, for long tables) but different
+        values: refused, or merged.
+    leading_fill : "median", "mean", "zero" or float, default="median"
+        Value for a measurement before the patient's first observation of it: the median or
+        mean over all observations in the table, 0, or a given number. (Statistics over the
+        whole table see every patient: fit-time use on a test split is a mild leak.)
+    time_delta : bool, default=True
+        Add the feature ``time_since_previous``: time since the patient's previous visit (0 at
+        the first), in days for dates, in the time column's unit for numbers.
+    resample : number, str or Timedelta, optional
+        Put each patient on a regular grid from their first visit: the step as a number (numeric
+        time) or a duration such as ``"90D"`` (dates). Visits in one step are averaged; steps
+        without a visit are missing (False in ``mask``) and filled as above.
+    na_values : sequence of str, optional
+        Extra markers of missing values in the file.
+
+    Returns
+    -------
+    SequenceData
+        ``groups`` holds the patient ids (patients of any length, one visit included);
+        ``time`` the visit times; ``mask`` where measurements were observed; ``metadata`` has
+        ``static``, ``left_out``, ``time_unit`` and ``n_patients``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> visits = pd.DataFrame({"id": [2, 1, 1], "day": [0, 90, 0], "bili": [1.1, None, 14.5],
+    ...                        "sex": ["m", "f", "f"]})
+    >>> data = read_ehr(visits, id_col="id", time_col="day", value_cols=["bili"],
+    ...                 static_cols=["sex"])
+    >>> data.features
+    ('bili', 'time_since_previous', 'sex=f', 'sex=m')
+    >>> data.values.tolist()
+    [[14.5, 0.0, 1.0, 0.0], [14.5, 90.0, 1.0, 0.0], [1.100000023841858, 0.0, 0.0, 1.0]]
+    >>> data.mask[:, 0].tolist()
+    [True, False, True]
+    """
+    frame = read_source(source, OWNER, na_values=na_values)
+    check_column(frame, id_col, OWNER, "id")
+    check_column(frame, time_col, OWNER, "time")
+    static_cols = [] if static_cols is None else check_columns(frame, static_cols, OWNER, "static")
+    if (variable_col is None) != (value_col is None):
+        raise ValueError(
+            f"{OWNER}: a long table needs both variable_col and value_col; got only "
+            f"{'variable_col' if value_col is None else 'value_col'}."
+        )
+    if frame[id_col].isna().any():
+        row = frame.index[frame[id_col].isna()][0]
+        raise ValueError(f"{OWNER}: patient id column {id_col!r} is empty at row {row!r}.")
+
+    time, time_unit = _parse_time(frame[time_col], time_col)
+    ids = frame[id_col]
+    if variable_col is None:
+        table, left_out = _wide(frame, id_col, time_col, value_cols, static_cols)
+        table.insert(0, "__id__", ids.to_numpy())
+        table.insert(1, "__time__", time)
+        table = table.sort_values(["__id__", "__time__"], kind="stable")
+        table = resolve_duplicates(table, ["__id__", "__time__"], OWNER, keep, "patient and time")
+    else:
+        table = _long(frame, ids, time, variable_col, value_col, value_cols, keep)
+        left_out = []
+    _check_static(frame, ids, static_cols)
+    static = _static_features(frame, ids, static_cols)
+
+    values = table.drop(columns=["__id__", "__time__"])
+    check_not_all_missing(values, OWNER)
+    patient = table["__id__"].to_numpy()
+    time = table["__time__"]
+    if resample is not None:
+        values, patient, time = _resample(values, patient, time, resample, time_unit)
+    observed = values.notna()
+    filled = values.groupby(patient, sort=False).ffill()
+    filled = filled.fillna(_leading_values(values, leading_fill))
+    parts = [filled.reset_index(drop=True)]
+    masks = [observed.reset_index(drop=True)]
+    if time_delta:
+        delta = _time_since_previous(time, patient)
+        parts.append(pd.DataFrame({DELTA: delta}))
+        masks.append(pd.DataFrame({DELTA: np.ones(len(delta), bool)}))
+    if static is not None:
+        rows = static.reindex(patient)
+        static_observed = rows.notna().reset_index(drop=True)
+        rows = rows.fillna(_leading_values(static, leading_fill)).reset_index(drop=True)
+        parts.append(rows)
+        masks.append(static_observed)
+    features = pd.concat(parts, axis=1)
+    mask = pd.concat(masks, axis=1).to_numpy()
+    return SequenceData(
+        values=features.to_numpy(np.float32),
+        time=pd.Index(time) if time_unit == "datetime" else np.asarray(time, dtype=np.float64),
+        features=tuple(str(name) for name in features.columns),
+        groups=patient,
+        mask=None if mask.all() else mask,
+        metadata={
+            "static": [str(name) for name in static_cols],
+            "left_out": [str(name) for name in left_out],
+            "time_unit": "days" if time_unit == "datetime" else time_unit,
+            "n_patients": int(pd.unique(patient).size),
+            **({} if isinstance(source, pd.DataFrame) else {"source": str(source)}),
+        },
+    )
+
+
+def _parse_time(column: pd.Series, name: Hashable) -> tuple[Any, str | None]:
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        if column.isna().any():
+            row = column.index[column.isna()][0]
+            raise ValueError(f"{OWNER}: time column {name!r} is empty at row {row!r}.")
+        return column.to_numpy(np.float64), None
+    numbers = pd.to_numeric(column, errors="coerce")
+    if numbers.notna().all():
+        return numbers.to_numpy(np.float64), None
+    return parse_datetimes(column, OWNER, name), "datetime"
+
+
+def _wide(
+    frame: pd.DataFrame,
+    id_col: Hashable,
+    time_col: Hashable,
+    value_cols: Sequence[Hashable] | None,
+    static_cols: list[Hashable],
+) -> tuple[pd.DataFrame, list[Hashable]]:
+    if value_cols is not None:
+        selected = check_columns(frame, value_cols, OWNER, "value")
+        return numeric_columns(frame, selected, OWNER), []
+    candidates = [c for c in frame.columns if c not in (id_col, time_col, *static_cols)]
+    numeric = numeric_columns(frame, candidates, OWNER, categorical="drop")
+    varying = numeric.groupby(frame[id_col].to_numpy()).nunique(dropna=True).max() > 1
+    chosen = [c for c in numeric.columns if varying[c]]
+    if not chosen:
+        raise ValueError(
+            f"{OWNER}: no numeric column changes within a patient, so there is nothing to "
+            "forecast; name the measurements with value_cols=[...]."
+        )
+    return numeric[chosen], [c for c in candidates if c not in chosen]
+
+
+def _long(
+    frame: pd.DataFrame,
+    ids: pd.Series,
+    time: Any,
+    variable_col: Hashable,
+    value_col: Hashable,
+    value_cols: Sequence[Hashable] | None,
+    keep: str,
+) -> pd.DataFrame:
+    check_column(frame, variable_col, OWNER, "variable")
+    check_column(frame, value_col, OWNER, "value")
+    rows = pd.DataFrame(
+        {
+            "__id__": ids.to_numpy(),
+            "__time__": time,
+            "__variable__": frame[variable_col].to_numpy(),
+            "__value__": numeric_columns(frame, [value_col], OWNER)[value_col].to_numpy(),
+        }
+    )
+    if rows["__variable__"].isna().any():
+        row = frame.index[rows["__variable__"].isna().to_numpy()][0]
+        raise ValueError(f"{OWNER}: variable column {variable_col!r} is empty at row {row!r}.")
+    rows = rows.dropna(subset=["__value__"])
+    if value_cols is not None:
+        wanted = list(value_cols)
+        known = set(rows["__variable__"])
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            raise ValueError(
+                f"{OWNER}: no variable {unknown} in column {variable_col!r}; variables: "
+                f"{sorted(map(str, known))[:20]}."
+            )
+        rows = rows[rows["__variable__"].isin(wanted)]
+    rows = resolve_duplicates(
+        rows, ["__id__", "__time__", "__variable__"], OWNER, keep, "patient, time and variable"
+    )
+    table = rows.pivot(index=["__id__", "__time__"], columns="__variable__", values="__value__")
+    table = table.reindex(columns=wanted if value_cols is not None else sorted(table.columns))
+    table.columns.name = None
+    return table.reset_index()
+
+
+def _check_static(frame: pd.DataFrame, ids: pd.Series, static_cols: list[Hashable]) -> None:
+    for name in static_cols:
+        counts = frame[name].groupby(ids.to_numpy()).nunique(dropna=True)
+        if (counts > 1).any():
+            patient = counts.index[counts > 1][0]
+            seen = frame.loc[(ids == patient).to_numpy(), name].dropna().unique()[:3]
+            raise ValueError(
+                f"{OWNER}: static column {name!r} changes within patient {patient!r} "
+                f"({', '.join(map(repr, seen))}); static columns hold one value per patient. "
+                "List it in value_cols instead."
+            )
+
+
+def _static_features(
+    frame: pd.DataFrame, ids: pd.Series, static_cols: list[Hashable]
+) -> pd.DataFrame | None:
+    if not static_cols:
+        return None
+    encoded = numeric_columns(frame, static_cols, OWNER, categorical="onehot")
+    # A missing label is missing in every one-hot column, not a 0.
+    for name in static_cols:
+        absent = frame[name].isna().to_numpy()
+        for column in encoded.columns:
+            if str(column).startswith(f"{name}=") and absent.any():
+                encoded.loc[absent, column] = np.nan
+    return encoded.groupby(ids.to_numpy()).first()
+
+
+def _leading_values(values: pd.DataFrame, leading_fill: str | float) -> pd.Series:
+    if leading_fill == "median":
+        return values.median()
+    if leading_fill == "mean":
+        return values.mean()
+    if leading_fill == "zero":
+        return pd.Series(0.0, index=values.columns)
+    if isinstance(leading_fill, (int, float, np.number)) and not isinstance(leading_fill, bool):
+        return pd.Series(float(leading_fill), index=values.columns)
+    raise ValueError(
+        f"{OWNER}: leading_fill must be 'median', 'mean', 'zero' or a number; got {leading_fill!r}."
+    )
+
+
+def _time_since_previous(time: pd.Series, patient: np.ndarray) -> np.ndarray:
+    series = pd.Series(np.asarray(time))
+    delta = series.groupby(patient, sort=False).diff()
+    if pd.api.types.is_timedelta64_dtype(delta.dtype):
+        delta = delta / pd.Timedelta(days=1)
+    return delta.fillna(0.0).to_numpy(np.float64)
+
+
+def _resample(
+    values: pd.DataFrame, patient: np.ndarray, time: pd.Series, step: Any, time_unit: str | None
+) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    time = pd.Series(np.asarray(time))
+    if time_unit == "datetime":
+        try:
+            step = pd.Timedelta(step)
+        except ValueError:
+            raise ValueError(
+                f"{OWNER}: resample must be a duration such as '90D' for dates; got {step!r}."
+            ) from None
+        if step <= pd.Timedelta(0):
+            raise ValueError(f"{OWNER}: resample must be a positive duration; got {step}.")
+    elif isinstance(step, bool) or not isinstance(step, (int, float, np.number)) or step <= 0:
+        raise ValueError(
+            f"{OWNER}: resample must be a positive number (the time column is numeric); "
+            f"got {step!r}."
+        )
+    first = time.groupby(patient, sort=False).transform("min")
+    slot = ((time - first) // step).astype(np.int64).to_numpy()
+    binned = values.reset_index(drop=True).groupby([patient, slot], sort=False).mean()
+    start = first.groupby(patient, sort=False).first()
+    last_slot = pd.Series(slot).groupby(patient, sort=False).max()
+    grid = pd.MultiIndex.from_tuples([(p, k) for p, n in last_slot.items() for k in range(n + 1)])
+    binned = binned.reindex(grid)
+    new_patient = grid.get_level_values(0).to_numpy()
+    offsets = grid.get_level_values(1).to_numpy()
+    new_time = start.reindex(new_patient).to_numpy() + offsets * (
+        step.to_timedelta64() if time_unit == "datetime" else step
+    )
+    return binned.reset_index(drop=True), new_patient, pd.Series(new_time)
