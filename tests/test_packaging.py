@@ -19,14 +19,23 @@ def test_wheel_installs_with_its_datasets(tmp_path):
     subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], check=True)
     (wheel,) = wheels.glob("tsforecast-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "tsforecast/_data/seattle-weather.csv" in names
-    assert "tsforecast/_data/README.md" in names
+    for name in [
+        "seattle-weather.csv",
+        "tmy3_723170_greensboro.csv",
+        "pbcseq.csv",
+        "speech_en_us.wav",
+        "speech_en_us_mfcc.csv",
+        "README.md",
+    ]:
+        assert f"tsforecast/_data/{name}" in names
 
     site = tmp_path / "site"
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True)
     script = (
-        "import tsforecast, tsforecast.datasets as d; "
-        "print(tsforecast.__file__); print(d.load_seattle_weather().n_timesteps)"
+        "import tsforecast, tsforecast.datasets as d; print(tsforecast.__file__); "
+        "print(d.load_weather().n_timesteps + d.load_seattle_weather().n_timesteps "
+        "+ d.load_pbc().n_timesteps + d.load_speech_mfcc().n_timesteps, "
+        "d.speech_wav_path().is_file())"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script],
@@ -36,6 +45,7 @@ def test_wheel_installs_with_its_datasets(tmp_path):
         text=True,
         check=True,
     )
-    module_file, n_timesteps = completed.stdout.split()
+    module_file, n_timesteps, wav_found = completed.stdout.split()
     assert module_file.startswith(str(site))
-    assert n_timesteps == "1461"
+    assert n_timesteps == str(8760 + 1461 + 1945 + 3859)
+    assert wav_found == "True"

@@ -7,7 +7,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_int", "make_rng"]
+__all__ = ["check_int", "make_rng", "show"]
+
+
+def show(value: Any) -> str:
+    """repr of a value as the user wrote it (``1``, not ``np.int64(1)``), for messages."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def check_int(name: str, value: Any, *, minimum: int = 1, owner: str | None = None) -> int:

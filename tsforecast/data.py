@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._validation import show
+
 __all__ = ["SequenceData", "series_offsets"]
 
 
@@ -74,18 +76,13 @@ def series_offsets(groups: Any, n_timesteps: int | None = None) -> tuple[np.ndar
             if code in seen:
                 first = seen[code]
                 raise ValueError(
-                    f"series {_label(groups[offsets[run]])} is split: it occupies rows "
+                    f"series {show(groups[offsets[run]])} is split: it occupies rows "
                     f"{offsets[first]}-{offsets[first + 1] - 1} and again from row "
                     f"{offsets[run]}. The rows of each series must be contiguous; sort the "
                     "rows by (series id, time) first."
                 )
             seen[code] = run
     return offsets, groups[offsets[:-1]]
-
-
-def _label(value: Any) -> str:
-    """repr of a series id as the user wrote it (``1``, not ``np.int64(1)``)."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _as_values(values: Any) -> np.ndarray:
@@ -484,7 +481,7 @@ def _check_time_order(
     if not step_ok.all():
         row = int(np.flatnonzero(~step_ok)[0]) + 1
         series = np.searchsorted(offsets, row, side="right") - 1
-        where = f" in series {_label(series_ids[series])}" if grouped else ""
+        where = f" in series {show(series_ids[series])}" if grouped else ""
         kind = "repeats" if time[row] == time[row - 1] else "goes back"
         raise ValueError(
             f"time {kind} at row {row}{where}: {time[row - 1]} then {time[row]}. Time must "

@@ -16,16 +16,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._validation import show
+
 Source = str | os.PathLike | pd.DataFrame
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 _HOUR_24 = re.compile(r"(?<!\d)24:00(?::00)?(?!\d)")
 
 
-def read_source(source: Source, owner: str, **read_csv: Any) -> pd.DataFrame:
-    """A path to a CSV file, or a DataFrame (returned as is, never modified)."""
+KEEP_CHOICES = ("error", "first", "last", "mean")
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any], owner: str) -> None:
+    if not any(value == choice for choice in choices):
+        allowed = ", ".join(map(repr, choices))
+        raise ValueError(f"{owner}: {name} must be one of {allowed}; got {value!r}.")
+
+
+def read_source(
+    source: Source, owner: str, *, na_values: Sequence[str] | None = None, **read_csv: Any
+) -> pd.DataFrame:
+    """A path to a CSV file, or a DataFrame (never modified); ``na_values`` apply to both."""
+    if na_values is not None and (
+        isinstance(na_values, str) or not isinstance(na_values, Sequence)
+    ):
+        raise TypeError(f"{owner}: na_values must be a list of strings; got {na_values!r}.")
     if isinstance(source, pd.DataFrame):
         frame = source
+        if na_values:
+            frame = frame.replace(list(na_values), np.nan)
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():
@@ -36,7 +55,7 @@ def read_source(source: Source, owner: str, **read_csv: Any) -> pd.DataFrame:
         if path.is_dir():
             raise ValueError(f"{owner}: '{path}' is a folder; pass the path of a CSV file.")
         try:
-            frame = pd.read_csv(path, **read_csv)
+            frame = pd.read_csv(path, na_values=na_values, **read_csv)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{owner}: the file '{path}' is empty.") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -128,6 +147,7 @@ def numeric_columns(
     owner: str,
     *,
     categorical: str = "error",
+    allow_empty: bool = False,
 ) -> pd.DataFrame:
     """The selected columns as floats (NaN where missing); text columns per ``categorical``.
 
@@ -135,10 +155,7 @@ def numeric_columns(
     a column of text labels is refused (``"error"``), left out (``"drop"``) or one-hot encoded
     (``"onehot"``: one 0/1 column per label, named ``column=label``).
     """
-    if categorical not in ("error", "drop", "onehot"):
-        raise ValueError(
-            f"{owner}: categorical must be 'error', 'drop' or 'onehot'; got {categorical!r}."
-        )
+    check_choice("categorical", categorical, ("error", "drop", "onehot"), owner)
     parts = []
     for name in columns:
         column = frame[name]
@@ -176,6 +193,8 @@ def numeric_columns(
                 f"list such markers in na_values=[{column[row]!r}] to read them as missing."
             )
     if not parts:
+        if allow_empty:
+            return pd.DataFrame(index=frame.index)
         raise ValueError(f"{owner}: no numeric column left to use; choose them with columns=[...].")
     return pd.concat(parts, axis=1)
 
@@ -195,17 +214,18 @@ def resolve_duplicates(
 
     ``keep``: ``"error"`` (refuse), ``"first"``, ``"last"`` or ``"mean"`` (average them).
     """
-    if keep not in ("error", "first", "last", "mean"):
-        raise ValueError(f"{owner}: keep must be 'error', 'first', 'last' or 'mean'; got {keep!r}.")
+    check_choice("keep", keep, KEEP_CHOICES, owner)
     frame = frame.drop_duplicates()
     clash = frame.duplicated(keys, keep=False)
     if not clash.any():
         return frame
     if keep == "error":
-        first = frame[clash].iloc[0]
-        same = frame[clash & (frame[keys] == first[keys]).all(axis=1)]
+        first = int(np.flatnonzero(clash.to_numpy())[0])
+        key = [frame[name].iloc[first] for name in keys]
+        same = frame[clash & (frame[keys] == key).all(axis=1)]
+        shown = ", ".join(show(value) for value in key)
         raise ValueError(
-            f"{owner}: {len(same)} rows share the {what} {tuple(first[keys])!r} with different "
+            f"{owner}: {len(same)} rows share the {what} ({shown}) with different "
             f"values (rows {list(same.index)}; {int(clash.sum())} such rows in all). Pass "
             "keep='first', 'last' or 'mean' to choose how to merge them."
         )

@@ -123,9 +123,11 @@ def read_audio_features(
 
 def _check_even_spacing(time: np.ndarray, tolerance: float, owner: str) -> float:
     steps = np.diff(time)
-    period = float(np.median(steps))
-    if period <= 0:
-        raise ValueError(f"{owner}: frame times do not increase (median step {period:g}).")
+    # The nominal hop is the most common step (times in files are rounded: compare rounded
+    # steps; ties go to the smaller), refined as the median of the steps close to it.
+    distinct, counts = np.unique(np.round(steps, 6), return_counts=True)
+    usual = distinct[np.argmax(counts)]
+    period = float(np.median(steps[np.abs(steps - usual) <= tolerance * abs(usual)]))
     off = np.abs(steps - period) > tolerance * period
     if off.any():
         i = int(np.flatnonzero(off)[0])

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._validation import show
 from tsforecast.adapters._tables import (
     Source,
     check_column,
@@ -198,9 +199,9 @@ def _wide(
         selected = check_columns(frame, value_cols, OWNER, "value")
         return numeric_columns(frame, selected, OWNER), []
     candidates = [c for c in frame.columns if c not in (id_col, time_col, *static_cols)]
-    numeric = numeric_columns(frame, candidates, OWNER, categorical="drop")
-    varying = numeric.groupby(frame[id_col].to_numpy()).nunique(dropna=True).max() > 1
-    chosen = [c for c in numeric.columns if varying[c]]
+    numeric = numeric_columns(frame, candidates, OWNER, categorical="drop", allow_empty=True)
+    changes = numeric.groupby(frame[id_col].to_numpy()).nunique(dropna=True).max() > 1
+    chosen = [c for c in numeric.columns if changes[c]]
     if not chosen:
         raise ValueError(
             f"{OWNER}: no numeric column changes within a patient, so there is nothing to "
@@ -258,7 +259,7 @@ def _check_static(frame: pd.DataFrame, ids: pd.Series, static_cols: list[Hashabl
             patient = counts.index[counts > 1][0]
             seen = frame.loc[(ids == patient).to_numpy(), name].dropna().unique()[:3]
             raise ValueError(
-                f"{OWNER}: static column {name!r} changes within patient {patient!r} "
+                f"{OWNER}: static column {name!r} changes within patient {show(patient)} "
                 f"({', '.join(map(repr, seen))}); static columns hold one value per patient. "
                 "List it in value_cols instead."
             )

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from tsforecast.adapters._tables import (
+    KEEP_CHOICES,
     Source,
+    check_choice,
     check_column,
     check_columns,
     check_not_all_missing,
@@ -137,10 +139,9 @@ def read_weather(
     >>> str(data.time[3])
     '2024-01-02T00:00:00.000000000'
     """
-    if na_values is not None and not isinstance(na_values, (list, tuple)):
-        raise TypeError(f"{OWNER}: na_values must be a list of strings; got {na_values!r}.")
-    if long_gaps not in ("error", "warn"):
-        raise ValueError(f"{OWNER}: long_gaps must be 'error' or 'warn'; got {long_gaps!r}.")
+    check_choice("keep", keep, KEEP_CHOICES, OWNER)
+    check_choice("long_gaps", long_gaps, ("error", "warn"), OWNER)
+    check_choice("categorical", categorical, ("error", "drop", "onehot"), OWNER)
     if isinstance(max_gap, bool) or not isinstance(max_gap, (int, np.integer)) or max_gap < 0:
         raise ValueError(f"{OWNER}: max_gap must be an integer >= 0 (steps); got {max_gap!r}.")
 
@@ -182,7 +183,7 @@ def read_weather(
     if len(values) < 2:
         raise ValueError(f"{OWNER}: the table has a single time step; a series needs at least 2.")
     values, step = _on_regular_grid(values, freq)
-    metadata["freq"] = pd.tseries.frequencies.to_offset(step).freqstr
+    metadata["freq"] = _freq_string(step)
     observed = values.notna()
     metadata["n_filled"] = {str(k): int(v) for k, v in (~observed).sum().items() if v}
     values = _fill_gaps(values, observed, max_gap, long_gaps)
@@ -294,12 +295,12 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, pd.
     step_ns = int(np.gcd.reduce(steps))
     if (times.asi8[-1] - times.asi8[0]) // step_ns + 1 > 2 * len(times) + 10:
         distinct, counts = np.unique(steps, return_counts=True)
-        usual = pd.tseries.frequencies.to_offset(pd.Timedelta(int(distinct[counts.argmax()])))
+        usual = _freq_string(pd.Timedelta(int(distinct[counts.argmax()])))
         row = int(np.flatnonzero(steps % distinct[counts.argmax()])[0]) + 1
         raise ValueError(
-            f"{OWNER}: time stamps are not on a regular grid: most are {usual.freqstr} apart, "
+            f"{OWNER}: time stamps are not on a regular grid: most are {usual} apart, "
             f"but {times[row]} comes {pd.Timedelta(int(steps[row - 1]))} after {times[row - 1]}. "
-            f"Pass freq= (e.g. freq='{usual.freqstr}') to average the values onto a regular grid."
+            f"Pass freq= (e.g. freq='{usual}') to average the values onto a regular grid."
         )
     step = pd.Timedelta(step_ns, unit="ns")
     grid = pd.date_range(times[0], times[-1], freq=step)
@@ -328,6 +329,14 @@ def _fill_gaps(
             )
         warnings.warn(f"{OWNER}: interpolated {summary}.", UserWarning, stacklevel=3)
     return values.interpolate(method="time", limit_direction="both")
+
+
+def _freq_string(step: pd.Timedelta) -> str:
+    """'D', '7D', 'h', '30min'...: whole days as days, not '24h'."""
+    days, rest = divmod(step, pd.Timedelta(days=1))
+    if not rest:
+        return "D" if days == 1 else f"{days}D"
+    return pd.tseries.frequencies.to_offset(step).freqstr
 
 
 def _units(columns: Sequence[Hashable]) -> dict[str, str]:

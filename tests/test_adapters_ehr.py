@@ -1,0 +1,164 @@
+"""read_ehr on the real PBC visits, a long MIMIC-style variation of them, and bad tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import read_ehr
+from tsforecast.datasets import _path
+
+PBC = _path("pbcseq.csv")
+LABS = ["bili", "chol", "albumin", "alk.phos", "ast", "platelet", "protime"]
+
+
+@pytest.fixture(scope="module")
+def pbc() -> pd.DataFrame:
+    return pd.read_csv(PBC)
+
+
+def test_real_visits_one_series_per_patient(pbc):
+    data = read_ehr(PBC, id_col="id", time_col="day")
+    assert data.n_series == 312 and data.n_timesteps == 1945
+    lengths = data.series_lengths
+    assert lengths.min() == 1 and lengths.max() == 16  # one-visit patients are kept
+    assert data.metadata["left_out"] == ["futime", "status", "trt", "age", "sex"]
+    assert "futime" not in data.features and "status" not in data.features  # no outcome leak
+    assert data.features[-1] == "time_since_previous"
+    measured = [name for name in data.features if name != "time_since_previous"]
+    raw = pbc[measured].to_numpy()
+    np.testing.assert_array_equal(data.mask[:, : len(measured)], ~np.isnan(raw))
+    assert np.isfinite(data.values).all()
+    # Observed values are kept as they are.
+    observed = ~np.isnan(raw)
+    np.testing.assert_allclose(data.values[:, : len(measured)][observed], raw[observed], rtol=1e-6)
+    # time since the previous visit, 0 at each first visit
+    delta = data.values[:, -1]
+    expected = pbc.groupby("id")["day"].diff().fillna(0).to_numpy()
+    np.testing.assert_array_equal(delta, expected)
+
+
+def test_missing_values_are_carried_forward_then_median(pbc):
+    data = read_ehr(PBC, id_col="id", time_col="day", value_cols=["chol"], time_delta=False)
+    chol = data.values[:, 0]
+    # Patient 1: 261 at the first visit, missing at the second: carried forward.
+    assert chol[:2].tolist() == [261.0, 261.0] and data.mask[:2, 0].tolist() == [True, False]
+    # A patient whose chol is missing from the start gets the table's median.
+    first_rows = data.offsets[:-1]
+    leading = first_rows[~data.mask[first_rows, 0]]
+    assert len(leading) > 0
+    assert np.allclose(chol[leading], pbc["chol"].median())
+    zero = read_ehr(PBC, id_col="id", time_col="day", value_cols=["chol"], leading_fill="zero")
+    assert (zero.values[leading, 0] == 0).all()
+
+
+def test_static_columns_and_resampling():
+    data = read_ehr(PBC, id_col="id", time_col="day", static_cols=["sex", "trt", "age"])
+    frame = data.to_frame()
+    assert {"sex=f", "sex=m", "trt", "age"} <= set(frame.columns)
+    assert (frame[["sex=f", "sex=m"]].sum(axis=1) == 1).all()
+    assert (frame.groupby(level="group")["age"].nunique() == 1).all()
+    grid = read_ehr(PBC, id_col="id", time_col="day", resample=365)
+    for series in list(grid.iter_series())[:20]:
+        steps = np.diff(series.time)
+        assert (steps == 365).all()
+    assert grid.n_series == 312 and grid.n_timesteps > 1945 * 0.5
+    assert not grid.mask.all()  # years without a visit are missing, filled
+
+
+@pytest.fixture(scope="module")
+def chart_events(pbc) -> pd.DataFrame:
+    """The PBC labs as a long MIMIC-style table: dates, other names, shuffled rows."""
+    enrolment = pd.Timestamp("1990-01-01") + pd.to_timedelta(pbc["id"] * 3, unit="D")
+    long = pbc.assign(charttime=enrolment + pd.to_timedelta(pbc["day"], unit="D"))
+    long = long.melt(
+        id_vars=["id", "charttime"], value_vars=LABS, var_name="label", value_name="valuenum"
+    ).rename(columns={"id": "subject_id"})
+    long["charttime"] = long["charttime"].dt.strftime("%Y-%m-%d %H:%M")
+    return long.dropna(subset=["valuenum"]).sample(frac=1.0, random_state=0)
+
+
+def test_long_table_with_dates_matches_the_wide_one(chart_events):
+    before = chart_events.copy()
+    data = read_ehr(
+        chart_events,
+        id_col="subject_id",
+        time_col="charttime",
+        variable_col="label",
+        value_col="valuenum",
+        value_cols=LABS,
+    )
+    pd.testing.assert_frame_equal(chart_events, before)
+    wide = read_ehr(PBC, id_col="id", time_col="day", value_cols=LABS)
+    assert data.features == wide.features
+    assert data.metadata["time_unit"] == "days"
+    assert data.time.dtype.kind == "M"
+    # Visits where every lab is missing do not exist in a long table; compare the rest.
+    kept = wide.mask[:, : len(LABS)].any(axis=1)
+    np.testing.assert_allclose(data.values[:, :-1], wide.values[kept, :-1], rtol=1e-6)
+    np.testing.assert_array_equal(data.mask[:, :-1], wide.mask[kept, :-1])
+    all_labels = read_ehr(
+        chart_events, id_col="subject_id", time_col="charttime", variable_col="label",
+        value_col="valuenum",
+    )  # fmt: skip
+    assert all_labels.features[:-1] == tuple(sorted(LABS))
+
+
+def visits(**columns):
+    return pd.DataFrame({"id": [1, 1, 2], "day": [0, 30, 0], **columns})
+
+
+@pytest.mark.parametrize(
+    ("source", "kwargs", "error", "words"),
+    [
+        ("nope.csv", {}, FileNotFoundError, "no file at 'nope.csv'"),
+        (visits(bili=[1.0, 2, 3]).iloc[:0], {}, ValueError, "has no rows"),
+        (visits(bili=[1.0, 2, 3]), {"id_col": "patient"}, ValueError,
+         r"no id column 'patient'. Columns: \['id', 'day', 'bili'\]"),
+        (visits(bili=[1.0, 2, 3]), {"value_cols": ["bilirubin"]}, ValueError,
+         "no value column 'bilirubin'. Did you mean 'bili'"),
+        (visits(bili=[1.0, "high", 3]), {"value_cols": ["bili"]}, ValueError,
+         r"column 'bili' has non-numeric values \(e.g. 'high' at row 1"),
+        (visits(bili=[1.0, 2, 3], chol=[None] * 3), {"value_cols": ["bili", "chol"]}, ValueError,
+         r"\['chol'\] have no values at all"),
+        (visits(bili=[1.0, 2, 3]).assign(day=["2020-01-01", "someday", "2020-02-01"]), {},
+         ValueError, r"cannot read the time stamp 'someday' in column 'day' at row 1"),
+        (visits(bili=[1.0, 2, 3]).assign(day=["2020-01-01T00:00+01:00", "2020-02-01",
+                                              "2020-02-01"]), {},
+         ValueError, "mixes stamps with a UTC offset"),
+        (visits(bili=[1.0, 2, 3]).assign(day=[0, 0, 0]), {}, ValueError,
+         r"2 rows share the patient and time \(1, 0.0\)"),
+        (visits(bili=[1.0, 2, 3], sex=["f", "m", "m"]), {"static_cols": ["sex"]}, ValueError,
+         r"static column 'sex' changes within patient 1 \('f', 'm'\)"),
+        (visits(bili=[1.0, 2, 3]), {"variable_col": "bili"}, ValueError,
+         "needs both variable_col and value_col"),
+        (visits(bili=[1.0, 2, 3]), {"leading_fill": "ffill"}, ValueError, "leading_fill must be"),
+        (visits(bili=[1.0, 2, 3]), {"resample": "90D"}, ValueError, "positive number"),
+        (visits(bili=[1.0, 2, 3]).assign(id=[1, None, 2]), {}, ValueError,
+         "patient id column 'id' is empty at row 1"),
+        (visits(sex=["f", "f", "m"]), {}, ValueError, "no numeric column changes"),
+    ],
+)  # fmt: skip
+def test_bad_tables_get_clear_errors(source, kwargs, error, words):
+    kwargs = {"id_col": "id", "time_col": "day", **kwargs}
+    with pytest.raises(error, match=words):
+        read_ehr(source, **kwargs)
+
+
+def test_documented_handling():
+    table = pd.DataFrame(
+        {
+            "id": ["b", "a", "a", "a", "b"],
+            "day": [0, 60, 0, 60, 10],
+            "bili": [5.0, 2.0, 1.0, 4.0, 6.0],
+        }
+    )
+    before = table.copy()
+    data = read_ehr(table, id_col="id", time_col="day", keep="mean")
+    pd.testing.assert_frame_equal(table, before)
+    assert data.series_ids.tolist() == ["a", "b"]  # sorted by patient, then time
+    assert data.values[:, 0].tolist() == [1.0, 3.0, 5.0, 6.0]  # a@60 averaged
+    assert data.values[:, 1].tolist() == [0.0, 60.0, 0.0, 10.0]
+    exact = pd.concat([table.iloc[:3], table.iloc[[0]]])
+    assert read_ehr(exact, id_col="id", time_col="day").n_timesteps == 3  # exact copy dropped

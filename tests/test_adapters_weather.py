@@ -1,0 +1,187 @@
+"""read_weather on the real TMY3 and Seattle files, variations of them, and bad tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import read_weather
+from tsforecast.datasets import _path
+
+TMY3 = _path("tmy3_723170_greensboro.csv")
+SEATTLE = _path("seattle-weather.csv")
+
+
+@pytest.fixture(scope="module")
+def tmy3_raw() -> pd.DataFrame:
+    return pd.read_csv(TMY3, skiprows=1)
+
+
+def test_tmy3_file_is_one_continuous_local_year(tmy3_raw):
+    data = read_weather(TMY3)
+    assert data.n_timesteps == 8760 and data.n_series == 1
+    local = data.to_frame().index
+    assert str(local[0]) == "2001-01-01 01:00:00-05:00"
+    assert str(local[-1]) == "2002-01-01 00:00:00-05:00"  # Dec 31 24:00 is midnight
+    assert (np.diff(data.time) == np.timedelta64(1, "h")).all()
+    meta = data.metadata
+    assert meta["name"] == "GREENSBORO PIEDMONT TRIAD INT" and meta["state"] == "NC"
+    assert (meta["latitude"], meta["longitude"], meta["utc_offset_hours"]) == (36.1, -79.95, -5.0)
+    assert meta["freq"] == "h" and meta["units"]["Dry-bulb (C)"] == "C"
+    # AOD and albedo have values flagged '?' (missing): not in the defaults.
+    assert "AOD (unitless)" not in data.features and "Alb (unitless)" not in data.features
+    assert len(data.features) == 21 and data.mask is None
+    temp = data.values[:, data.features.index("Dry-bulb (C)")]
+    np.testing.assert_allclose(temp, tmy3_raw["Dry-bulb (C)"].to_numpy(np.float32))
+
+
+def test_tmy3_flagged_values_are_missing_and_long_gaps_reported(tmy3_raw):
+    with pytest.raises(ValueError, match=r"column 'AOD \(unitless\)' misses \d+ steps from"):
+        read_weather(TMY3, columns=["Dry-bulb (C)", "AOD (unitless)"])
+    with pytest.warns(UserWarning, match="interpolated .* gap"):
+        data = read_weather(TMY3, columns=["Dry-bulb (C)", "AOD (unitless)"], long_gaps="warn")
+    flagged = (tmy3_raw["AOD source"] == "?").to_numpy()
+    np.testing.assert_array_equal(data.mask[:, 1], ~flagged)
+    assert data.mask[:, 0].all()
+    assert data.metadata["n_filled"] == {"AOD (unitless)": int(flagged.sum())}
+
+
+def test_tmy3_as_dataframe_and_other_year(tmy3_raw):
+    before = tmy3_raw.copy()
+    data = read_weather(tmy3_raw, tmy_year=1999)
+    pd.testing.assert_frame_equal(tmy3_raw, before)
+    assert str(pd.Timestamp(data.time[0])) == "1999-01-01 01:00:00"
+    assert data.n_timesteps == 8760 and "name" not in data.metadata
+    with pytest.raises(ValueError, match="pass a leap year"):
+        shifted = tmy3_raw.copy()
+        shifted.loc[0, "Date (MM/DD/YYYY)"] = "02/29/1996"
+        read_weather(shifted)
+
+
+def test_tmy3_from_another_station(tmp_path):
+    """Another station's file (other line 1, other offset) loads without code changes."""
+    lines = TMY3.read_text().splitlines(keepends=True)
+    lines[0] = '725300,"CHICAGO OHARE INTL AP",IL,-6.0,41.983,-87.917,205\n'
+    other = tmp_path / "725300TY.csv"
+    other.write_text("".join(lines))
+    data = read_weather(other, columns=["Dry-bulb (C)", "Wspd (m/s)"])
+    assert data.metadata["name"] == "CHICAGO OHARE INTL AP"
+    assert data.metadata["time_zone"] == "UTC-06:00"
+    assert str(data.to_frame().index[0]) == "2001-01-01 01:00:00-06:00"
+
+
+def test_generic_export_with_offsets_shuffled_gappy_and_duplicated(tmy3_raw):
+    """The same hours as an ISO-8601 export: other names, shuffled, a missing hour, a repeat."""
+    truth = read_weather(TMY3, columns=["Dry-bulb (C)", "RHum (%)"])
+    local = truth.to_frame().index
+    export = pd.DataFrame(
+        {
+            "Timestamp": local.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "air_temp_c": truth.values[:, 0].astype(float),
+            "rel_humidity": truth.values[:, 1].astype(float),
+        }
+    )
+    export = pd.concat([export.drop(index=[100]), export.iloc[[5]]])
+    export = export.sample(frac=1.0, random_state=0)
+    data = read_weather(export)  # 'Timestamp' found by name, offsets -> UTC
+    assert data.n_timesteps == 8760
+    assert data.features == ("air_temp_c", "rel_humidity")
+    np.testing.assert_array_equal(data.time, truth.time)
+    np.testing.assert_allclose(np.delete(data.values, 100, 0), np.delete(truth.values, 100, 0))
+    assert data.mask[:, 0].sum() == 8759 and not data.mask[100].any()
+    assert data.values[100, 0] == pytest.approx(truth.values[[99, 101], 0].mean())
+
+
+def test_seattle_daily_file():
+    data = read_weather(SEATTLE, columns=["temp_max", "temp_min"])
+    assert data.n_timesteps == 1461 and data.metadata["freq"] == "D"
+    with pytest.raises(TypeError, match=r"column 'weather' holds text \('drizzle', 'rain'"):
+        read_weather(SEATTLE)
+    encoded = read_weather(SEATTLE, categorical="onehot")
+    labels = [name for name in encoded.features if name.startswith("weather=")]
+    assert labels == [f"weather={w}" for w in ("drizzle", "fog", "rain", "snow", "sun")]
+    assert (encoded.to_frame()[labels].sum(axis=1) == 1).all()
+    assert read_weather(SEATTLE, categorical="drop").n_features == 4
+
+
+def frame(times, **columns):
+    return pd.DataFrame({"time": times, **columns})
+
+
+HOURS = ["2024-05-01 00:00", "2024-05-01 01:00", "2024-05-01 02:00"]
+
+
+@pytest.mark.parametrize(
+    ("source", "kwargs", "error", "words"),
+    [
+        ("no/such/file.csv", {}, FileNotFoundError, r"no file at 'no/such/file.csv'"),
+        (frame([], temp=[]), {}, ValueError, "the table has no rows"),
+        (frame(HOURS, temp=[1.0, 2, 3]), {"columns": ["tmp"]}, ValueError,
+         r"no  column 'tmp'. Did you mean 'temp'\? Columns: \['time', 'temp'\]"),
+        (frame(HOURS, temp=[1.0, 2, 3]), {"time_col": "when"}, ValueError,
+         "no time column 'when'"),
+        (pd.DataFrame({"stamp": HOURS, "temp": [1.0, 2, 3]}), {}, ValueError,
+         r"no time column found .* Name it with time_col="),
+        (frame(["2024-05-01 00:00", "yesterday", "2024-05-01 02:00"], temp=[1.0, 2, 3]), {},
+         ValueError, r"cannot read the time stamp 'yesterday' in column 'time' at row 1"),
+        (frame(HOURS, temp=[1.0, "warm", 3]), {}, ValueError,
+         r"column 'temp' has non-numeric values \(e.g. 'warm' at row 1, 1 in all\)"),
+        (frame(HOURS, temp=[1.0, 2, 3], empty=[None, None, None]), {}, ValueError,
+         r"column\(s\) \['empty'\] have no values at all"),
+        (frame(HOURS[:1], temp=[1.0]), {}, ValueError, "single time step"),
+        (frame([*HOURS, "2024-05-01 01:00"], temp=[1.0, 2, 3, 5]), {}, ValueError,
+         r"2 rows share the time stamp .* keep='first', 'last' or 'mean'"),
+        (frame(["2024-05-01T00:00+02:00", "2024-05-01T01:00", "2024-05-01T02:00+02:00"],
+               temp=[1.0, 2, 3]), {}, ValueError, "mixes stamps with a UTC offset"),
+        (frame(["2024-05-01 00:00", "2024-05-01 00:50", "2024-05-01 02:10", "2024-05-01 03:00",
+                "2024-05-01 04:20"], temp=[1.0, 2, 3, 4, 5]), {}, ValueError,
+         r"not on a regular grid: .* Pass freq="),
+        (frame(HOURS, temp=[1.0, 2, 3]), {"freq": "1 month"}, ValueError, "not a fixed time step"),
+        (frame(HOURS, temp=[1.0, 2, 3]), {"keep": "any"}, ValueError, "keep must be one of"),
+        (frame(HOURS, temp=[1.0, 2, 3]), {"max_gap": -1}, ValueError, "max_gap must be"),
+        (frame(HOURS, temp=[1.0, 2, 3]), {"columns": "temp"}, TypeError, "must be a list"),
+        (42, {}, TypeError, "source must be a path to a CSV file or a pandas DataFrame"),
+    ],
+)  # fmt: skip
+def test_bad_tables_get_clear_errors(source, kwargs, error, words):
+    with pytest.raises(error, match=words):
+        read_weather(source, **kwargs)
+
+
+def test_bad_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ValueError, match="is empty"):
+        read_weather(empty)
+    header = tmp_path / "header.csv"
+    header.write_text("time,temp\n")
+    with pytest.raises(ValueError, match=r"no rows \(columns: \['time', 'temp'\]\)"):
+        read_weather(header)
+    with pytest.raises(ValueError, match="is a folder"):
+        read_weather(tmp_path)
+
+
+def test_documented_handling():
+    table = frame(
+        ["2024-05-01 02:00", "2024-05-01 00:00", "2024-05-01 01:00", "2024-05-01 01:00"],
+        temp=[3.0, 1.0, 2.0, 4.0],
+        wind=["5", "M", "6", "7"],
+    )
+    before = table.copy()
+    merged = read_weather(table, keep="mean", na_values=["M"])
+    pd.testing.assert_frame_equal(table, before)  # never modified
+    assert merged.values[:, 0].tolist() == [1.0, 3.0, 3.0]  # sorted; 01:00 averaged
+    assert merged.mask[:, 1].tolist() == [False, True, True]  # 'M' read as missing
+    exact = pd.concat([table.iloc[:3], table.iloc[[0]]])
+    assert read_weather(exact, na_values=["M"]).n_timesteps == 3  # exact duplicates dropped
+    utc = read_weather(
+        frame(
+            ["2024-10-27T01:00+02:00", "2024-10-27T02:00+02:00", "2024-10-27T02:00+01:00"],
+            temp=[1.0, 2.0, 3.0],
+        )
+    )
+    assert [str(t)[11:16] for t in utc.time] == ["23:00", "00:00", "01:00"]  # DST change, UTC
+    finer = frame(["2024-05-01 00:00", "2024-05-01 00:30", "2024-05-01 01:10"], temp=[1.0, 3, 5])
+    hourly = read_weather(finer, freq="1h")
+    assert hourly.values.ravel().tolist() == [2.0, 5.0]
