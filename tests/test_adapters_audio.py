@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from tsforecast import audio_features_from_wav, read_audio_features
-from tsforecast.datasets import _path, speech_wav_path
+from tsforecast.datasets import data_path, speech_wav_path
 
-MFCC = _path("speech_en_us_mfcc.csv")
+MFCC = data_path("speech_en_us_mfcc.csv")
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from tsforecast import read_ehr
-from tsforecast.datasets import _path
+from tsforecast.datasets import data_path
 
-PBC = _path("pbcseq.csv")
+PBC = data_path("pbcseq.csv")
 LABS = ["bili", "chol", "albumin", "alk.phos", "ast", "platelet", "protime"]
 
 

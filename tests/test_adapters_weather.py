@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from tsforecast import read_weather
-from tsforecast.datasets import _path
+from tsforecast.datasets import data_path
 
-TMY3 = _path("tmy3_723170_greensboro.csv")
-SEATTLE = _path("seattle-weather.csv")
+TMY3 = data_path("tmy3_723170_greensboro.csv")
+SEATTLE = data_path("seattle-weather.csv")
 
 
 @pytest.fixture(scope="module")

@@ -464,7 +464,11 @@ class SequenceData:
         if self.time is not None:
             first, last = self.time[[0, -1]]
             if self.time.dtype.kind == "M":
-                first, last = np.datetime_as_string(self.time[[0, -1]], unit="auto")
+                zone = self.metadata.get("time_zone")
+                ends = pd.DatetimeIndex(self.time[[0, -1]])
+                if zone is not None:
+                    ends = ends.tz_localize("UTC").tz_convert(zone)
+                first, last = (str(t).removesuffix(" 00:00:00") for t in ends)
             parts.append(f"time={first}..{last}")
         if self.mask is not None:
             parts.append(f"missing={int((~self.mask).sum())}")

@@ -16,6 +16,7 @@ from tsforecast.adapters import read_audio_features, read_ehr, read_weather
 from tsforecast.data import SequenceData
 
 __all__ = [
+    "data_path",
     "load_pbc",
     "load_seattle_weather",
     "load_speech_mfcc",
@@ -35,8 +36,20 @@ ATTRIBUTION = {
 }
 
 
-def _path(name: str) -> Path:
-    return Path(str(files("tsforecast._data") / name))
+def data_path(name: str) -> Path:
+    """Path of a file shipped in ``datasets/`` (``"pbcseq.csv"``...), to read it yourself.
+
+    Examples
+    --------
+    >>> data_path("seattle-weather.csv").name
+    'seattle-weather.csv'
+    """
+    path = Path(str(files("tsforecast._data") / name))
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"data_path: no shipped file {name!r}; files: {sorted(ATTRIBUTION)}."
+        )
+    return path
 
 
 def _result(
@@ -45,7 +58,7 @@ def _result(
     data.metadata["attribution"] = ATTRIBUTION[name]
     if not return_frame:
         return data
-    return data, pd.read_csv(_path(name), **read_csv)
+    return data, pd.read_csv(data_path(name), **read_csv)
 
 
 def load_weather(*, return_frame: bool = False) -> SequenceData | tuple[SequenceData, pd.DataFrame]:
@@ -73,7 +86,7 @@ def load_weather(*, return_frame: bool = False) -> SequenceData | tuple[Sequence
     (8760, 'GREENSBORO PIEDMONT TRIAD INT', 'h')
     """
     name = "tmy3_723170_greensboro.csv"
-    return _result(read_weather(_path(name)), name, return_frame, skiprows=1)
+    return _result(read_weather(data_path(name)), name, return_frame, skiprows=1)
 
 
 def load_seattle_weather(
@@ -101,7 +114,7 @@ def load_seattle_weather(
     (1461, ('temp_max', 'temp_min', 'precipitation', 'wind'))
     """
     name = "seattle-weather.csv"
-    data = read_weather(_path(name), columns=["temp_max", "temp_min", "precipitation", "wind"])
+    data = read_weather(data_path(name), columns=["temp_max", "temp_min", "precipitation", "wind"])
     data.metadata["units"] = {
         "temp_max": "°C",
         "temp_min": "°C",
@@ -132,12 +145,12 @@ def load_speech_mfcc(
     (3859, 14, 0.01)
     """
     name = "speech_en_us_mfcc.csv"
-    return _result(read_audio_features(_path(name)), name, return_frame)
+    return _result(read_audio_features(data_path(name)), name, return_frame)
 
 
 def speech_wav_path() -> Path:
     """Path of the shipped speech recording (16 kHz mono WAV), for `audio_features_from_wav`."""
-    return _path("speech_en_us.wav")
+    return data_path("speech_en_us.wav")
 
 
 def load_pbc(
@@ -170,7 +183,7 @@ def load_pbc(
     """
     name = "pbcseq.csv"
     data = read_ehr(
-        _path(name),
+        data_path(name),
         id_col="id",
         time_col="day",
         static_cols=["sex", "trt", "age"] if static else None,
