@@ -7,6 +7,7 @@ from tsforecast.adapters import (
     read_weather,
 )
 from tsforecast.data import SequenceData
+from tsforecast.forecaster import LSTMForecaster
 from tsforecast.windowing import (
     Batch,
     BlockSampler,
@@ -21,6 +22,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "Batch",
     "BlockSampler",
+    "LSTMForecaster",
     "LagFeatures",
     "SequenceData",
     "__version__",

@@ -1,0 +1,147 @@
+"""The training loop: batches of blocks -> masked loss on every position -> step.
+
+Early stopping on a validation loss (restoring the best weights), a wall-time budget, a stop on
+a NaN loss and on Ctrl-C, each keeping the best weights seen so far.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from tsforecast.windowing import BlockSampler
+
+__all__ = ["TrainingResult", "train"]
+
+
+@dataclass
+class TrainingResult:
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped: str = "max_epochs"
+
+
+LOSSES = {
+    "mse": lambda error: error.square(),
+    "mae": lambda error: error.abs(),
+    "huber": lambda error: torch.nn.functional.huber_loss(
+        error, torch.zeros_like(error), reduction="none"
+    ),
+}
+
+
+def masked_loss(
+    output: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor | None, loss: str = "mse"
+) -> torch.Tensor:
+    """Mean loss over the positions where ``weight`` is True (all when None)."""
+    error = LOSSES[loss](output - targets)
+    if weight is None:
+        return error.mean()
+    weight = weight.to(error.dtype).expand_as(error)
+    return (error * weight).sum() / weight.sum().clamp_min(1.0)
+
+
+def train(
+    module: nn.Module,
+    sampler: BlockSampler,
+    *,
+    split: Callable[[Any], tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]],
+    learning_rate: float,
+    loss: str,
+    weight_decay: float,
+    max_epochs: int,
+    patience: int | None,
+    max_time: float | None,
+    validate: Callable[[], float] | None,
+    progress: Any = None,
+) -> TrainingResult:
+    """Train ``module`` in place; on return it holds the best weights seen.
+
+    ``split(batch)`` turns a sampler batch into ``(inputs, targets, weight)``. ``validate()``
+    returns the validation loss (lower is better); without it the training loss decides.
+    """
+    optimizer = torch.optim.Adam(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
+    result = TrainingResult()
+    # The initial weights (a least-squares linear forecaster) are the fallback if the very
+    # first epoch fails.
+    best_loss, best_state, stale = math.inf, copy.deepcopy(module.state_dict()), 0
+    started = time.perf_counter()
+    try:
+        for epoch in range(1, max_epochs + 1):
+            module.train()
+            epoch_start = time.perf_counter()
+            total, positions, batches = 0.0, 0, 0
+            for batch in sampler:
+                inputs, targets, weight = split(batch)
+                value = masked_loss(module(inputs), targets, weight, loss)
+                if not torch.isfinite(value):
+                    result.stopped = "nan"
+                    break
+                optimizer.zero_grad(set_to_none=True)
+                value.backward()
+                nn.utils.clip_grad_norm_(module.parameters(), max_norm=1.0)
+                optimizer.step()
+                n = batch.n_positions
+                total += value.item() * n
+                positions += n
+                batches += 1
+                if max_time is not None and time.perf_counter() - started > max_time:
+                    result.stopped = "max_time"
+                    break
+            seconds = time.perf_counter() - epoch_start
+            if result.stopped == "nan":
+                warnings.warn(
+                    f"The training loss became NaN or infinite in epoch {epoch}; training "
+                    "stopped and the best weights so far are kept. Try a smaller "
+                    "learning_rate, or scale=True.",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
+                break
+            train_loss = total / max(positions, 1)
+            valid_loss = validate() if validate is not None else None
+            result.history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    "valid_loss": valid_loss,
+                    "seconds": seconds,
+                    "n_positions": positions,
+                    "n_batches": batches,
+                }
+            )
+            score = valid_loss if valid_loss is not None else train_loss
+            if score < best_loss:
+                best_loss, best_state, stale = score, copy.deepcopy(module.state_dict()), 0
+                result.best_epoch = epoch
+            else:
+                stale += 1
+            if progress is not None:
+                progress.update(1)
+                progress.set_postfix(
+                    train=f"{train_loss:.4f}",
+                    valid="-" if valid_loss is None else f"{valid_loss:.4f}",
+                )
+            if result.stopped == "max_time":
+                break
+            if patience is not None and stale >= patience:
+                result.stopped = "early_stopping"
+                break
+    except KeyboardInterrupt:
+        result.stopped = "interrupted"
+        warnings.warn(
+            "Training interrupted; the model keeps the best weights seen so far.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+    module.load_state_dict(best_state)
+    module.eval()
+    return result
