@@ -39,14 +39,27 @@ LOSSES = {
 
 
 def masked_loss(
-    output: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor | None, loss: str = "mse"
+    output: torch.Tensor,
+    targets: torch.Tensor,
+    weight: torch.Tensor | None,
+    loss: str = "mse",
+    discrete: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Mean loss over the positions where ``weight`` is True (all when None)."""
-    error = LOSSES[loss](output - targets)
+    """Mean loss over the positions where ``weight`` is True (all when None).
+
+    ``loss="auto"`` takes the absolute error on the ``discrete`` target columns (boolean, one
+    per column) and the Huber loss on the others.
+    """
+    difference = output - targets
+    if loss == "auto":
+        error = torch.where(discrete, LOSSES["mae"](difference), LOSSES["huber"](difference))
+    else:
+        error = LOSSES[loss](difference)
     if weight is None:
         return error.mean()
-    weight = weight.to(error.dtype).expand_as(error)
-    return (error * weight).sum() / weight.sum().clamp_min(1.0)
+    weight = weight.expand_as(error)
+    # where, not a product: a NaN at an unobserved target must not reach the sum.
+    return torch.where(weight, error, 0.0).sum() / weight.sum().clamp_min(1)
 
 
 def train(
@@ -55,7 +68,7 @@ def train(
     *,
     split: Callable[[Any], tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]],
     learning_rate: float,
-    loss: str,
+    loss: dict[str, Any],
     weight_decay: float,
     max_epochs: int,
     patience: int | None,
@@ -64,6 +77,8 @@ def train(
     progress: Any = None,
 ) -> TrainingResult:
     """Train ``module`` in place; on return it holds the best weights seen.
+
+    ``loss`` holds the keyword arguments of `masked_loss` (``loss``, ``discrete``).
 
     ``split(batch)`` turns a sampler batch into ``(inputs, targets, weight)``. ``validate()``
     returns the validation loss (lower is better); without it the training loss decides.
@@ -81,7 +96,7 @@ def train(
             total, positions, batches = 0.0, 0, 0
             for batch in sampler:
                 inputs, targets, weight = split(batch)
-                value = masked_loss(module(inputs), targets, weight, loss)
+                value = masked_loss(module(inputs), targets, weight, **loss)
                 if not torch.isfinite(value):
                     result.stopped = "nan"
                     break

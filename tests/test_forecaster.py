@@ -1,0 +1,347 @@
+"""LSTMForecaster: the scikit-learn contract, exact one-step forecasts, persistence, bad input."""
+
+from __future__ import annotations
+
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from tsforecast import LSTMForecaster, SequenceData, make_supervised
+
+FAST = {"context_length": 8, "hidden_size": 8, "max_epochs": 3, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def waves() -> np.ndarray:
+    t = np.arange(600.0)
+    rng = np.random.default_rng(0)
+    return np.c_[np.sin(t / 9), np.cos(t / 13)] + 0.05 * rng.standard_normal((600, 2))
+
+
+@pytest.fixture(scope="module")
+def fitted(waves) -> LSTMForecaster:
+    return LSTMForecaster(**FAST).fit(waves)
+
+
+# ---------------------------------------------------------------------------- sklearn contract
+@parametrize_with_checks(
+    [LSTMForecaster(**FAST), LSTMForecaster(cell="gru", **FAST)],
+    expected_failed_checks=lambda estimator: {
+        # A forecast for row t is made from the rows before it: that is the model. Shuffling
+        # the rows or predicting on a subset changes each row's history, hence its forecast.
+        "check_methods_sample_order_invariance": "forecasts depend on the preceding rows",
+        "check_methods_subset_invariance": "forecasts depend on the preceding rows",
+    },
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_pipeline_with_scaler_and_column_transformer(waves):
+    frame = pd.DataFrame(waves, columns=["a", "b"])
+    pipeline = make_pipeline(StandardScaler(), LSTMForecaster(**FAST)).fit(frame)
+    assert pipeline.predict(frame).shape == (600, 2)
+    columns = ColumnTransformer(
+        [("scaled", StandardScaler(), ["a"]), ("raw", "passthrough", ["b"])]
+    )
+    pipeline = make_pipeline(columns, LSTMForecaster(**FAST)).fit(frame)
+    assert np.isfinite(pipeline.score(frame))
+
+
+def test_grid_search_and_cross_validation_with_time_series_split(waves):
+    search = GridSearchCV(
+        LSTMForecaster(max_epochs=2, random_state=0),
+        {"context_length": [4, 16], "hidden_size": [4, 8]},
+        cv=TimeSeriesSplit(n_splits=2),
+    ).fit(waves)
+    assert set(search.best_params_) == {"context_length", "hidden_size"}
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    scores = cross_val_score(LSTMForecaster(**FAST), waves, cv=TimeSeriesSplit(n_splits=3))
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+
+
+def test_groups_route_through_pipelines_with_metadata_routing(waves):
+    groups = np.repeat([0, 1, 2], 200)
+    with config_context(enable_metadata_routing=True):
+        model = (
+            LSTMForecaster(**FAST)
+            .set_fit_request(groups=True)
+            .set_predict_request(groups=True)
+            .set_score_request(groups=True)
+        )
+        pipeline = make_pipeline(StandardScaler(), model).fit(waves, groups=groups)
+        assert pipeline.predict(waves, groups=groups).shape == (600, 2)
+        scores = cross_val_score(
+            clone(model), waves, params={"groups": groups}, cv=TimeSeriesSplit(n_splits=2)
+        )
+        assert np.isfinite(scores).all()
+    # Without routing, the step parameter form works.
+    plain = make_pipeline(StandardScaler(), LSTMForecaster(**FAST))
+    plain.fit(waves, lstmforecaster__groups=groups)
+
+
+def test_clone_and_pickle_a_fitted_model(fitted, waves, tmp_path):
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params() and not hasattr(copy, "module_")
+    expected = fitted.predict(waves)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict(waves), expected)
+    joblib.dump(fitted, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict(waves), expected)
+
+
+def test_same_random_state_gives_identical_predictions(waves):
+    first = LSTMForecaster(**FAST).fit(waves).predict(waves)
+    second = LSTMForecaster(**FAST).fit(waves).predict(waves)
+    np.testing.assert_array_equal(first, second)
+    other = LSTMForecaster(**{**FAST, "random_state": 1}).fit(waves).predict(waves)
+    assert not np.array_equal(first, other)
+    state = torch.random.get_rng_state()
+    LSTMForecaster(**FAST).fit(waves)
+    assert torch.equal(state, torch.random.get_rng_state())  # the global RNG is left alone
+
+
+# ---------------------------------------------------------------------------- what it computes
+def test_one_step_forecast_reads_exactly_the_last_context_rows(fitted, waves):
+    """predict(X)[t] == the network applied to X[max(0, t-L+1)..t], for early and late rows."""
+    L = fitted.context_length
+    predictions = fitted.predict(waves)
+    scaled = (waves - fitted.input_mean_) / fitted.input_scale_
+    for t in [0, 1, L - 2, L - 1, L, 250, 599]:
+        window = torch.tensor(scaled[max(0, t - L + 1) : t + 1], dtype=torch.float32)[None]
+        with torch.no_grad():
+            output = fitted.module_(window)[0, -1].numpy()
+        expected = output * fitted.target_scale_ + fitted.target_mean_
+        np.testing.assert_allclose(predictions[t], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_series_do_not_see_each_other(waves):
+    groups = np.repeat([0, 1], 300)
+    model = LSTMForecaster(**FAST).fit(waves, groups=groups)
+    changed = waves.copy()
+    changed[:300] = 0.0
+    before = model.predict(waves, groups=groups)
+    after = model.predict(changed, groups=groups)
+    np.testing.assert_allclose(before[300:], after[300:], rtol=1e-6)
+    alone = model.predict(waves[300:])
+    np.testing.assert_allclose(before[300:], alone, rtol=1e-6)
+
+
+def test_supervised_mode_with_make_supervised(waves):
+    X, y = make_supervised(waves, target=0, horizon=3)
+    model = LSTMForecaster(**FAST).fit(X, y)
+    assert not model.autoregressive_
+    predictions = model.predict(X)
+    assert predictions.shape == (len(X),) and predictions.dtype == np.float64
+    assert np.isfinite(model.score(X, y))
+    y2 = np.c_[y, -y]
+    assert LSTMForecaster(**FAST).fit(X, y2).predict(X).shape == (len(X), 2)
+    with pytest.raises(ValueError, match="fitted with y; pass y"):
+        model.score(X)
+    with pytest.raises(ValueError, match="feeds forecasts back"):
+        model.forecast(X, 3)
+
+
+def test_target_selects_columns_to_forecast(waves):
+    frame = pd.DataFrame(waves, columns=["temp", "wind"])
+    model = LSTMForecaster(target="wind", **FAST).fit(frame)
+    assert model.predict(frame).shape == (600, 1) and model.target_names_ == ["wind"]
+    with pytest.raises(ValueError, match="feeds forecasts back"):
+        model.forecast(frame, 2)
+    with pytest.raises(ValueError, match=r"target 'rain' is not a column of X \(columns"):
+        LSTMForecaster(target="rain", **FAST).fit(frame)
+
+
+def test_forecast_shapes_and_time_stamps(waves):
+    index = pd.date_range("2024-01-01", periods=600, freq="h", name="time")
+    frame = pd.DataFrame(waves, columns=["a", "b"], index=index)
+    model = LSTMForecaster(**FAST).fit(frame)
+    future = model.forecast(frame, steps=24)
+    assert list(future.columns) == ["a", "b"] and len(future) == 24
+    assert future.index[0] == index[-1] + pd.Timedelta("1h")
+    assert model.forecast(waves, 5).shape == (5, 2)
+    groups = np.repeat(["x", "y", "z"], [100, 3, 497])  # a series shorter than the context
+    grouped = model.forecast(waves, 4, groups=groups)
+    assert grouped.shape == (3, 4, 2)
+    data = SequenceData(waves, time=index, groups=groups, features=["a", "b"])
+    table = model.forecast(data, 4)
+    assert table.index.names == ["group", "time"] and len(table) == 12
+    # The first step of a forecast is the one-step forecast at the last row.
+    np.testing.assert_allclose(
+        grouped[:, 0], model.predict(waves, groups=groups)[[99, 102, 599]], rtol=1e-5
+    )
+
+
+def test_history_records_speed_and_convergence(fitted):
+    assert fitted.n_epochs_ == len(fitted.history_) == 3
+    for entry in fitted.history_:
+        assert {"epoch", "train_loss", "valid_loss", "seconds", "n_positions"} <= set(entry)
+        assert entry["seconds"] > 0 and entry["n_positions"] > 0
+        assert entry["valid_loss"] is not None
+    assert fitted.stopped_ == "max_epochs"
+
+
+def test_early_stopping_and_time_budget(waves):
+    model = LSTMForecaster(context_length=8, hidden_size=8, max_epochs=500, patience=2,
+                           learning_rate=0.05, random_state=0).fit(waves)  # fmt: skip
+    assert model.stopped_ == "early_stopping" and model.n_epochs_ < 500
+    assert model.best_epoch_ == model.n_epochs_ - 2
+    budget = LSTMForecaster(context_length=8, hidden_size=8, max_epochs=10_000, patience=None,
+                            max_time=1.0, random_state=0).fit(waves)  # fmt: skip
+    assert budget.stopped_ == "max_time"
+    assert sum(h["seconds"] for h in budget.history_) < 3.0
+
+
+def test_other_cells_and_verbose_progress(waves, capsys):
+    for cell in ("gru", "rnn"):
+        model = LSTMForecaster(cell=cell, num_layers=2, dropout=0.1, **FAST).fit(waves)
+        assert np.isfinite(model.predict(waves)).all()
+    LSTMForecaster(verbose=1, **FAST).fit(waves)
+    assert "LSTMForecaster" in capsys.readouterr().err
+
+
+def test_masked_sequence_data_is_accepted():
+    values = np.sin(np.arange(200.0) / 5)[:, None].repeat(2, axis=1)
+    mask = np.ones_like(values, dtype=bool)
+    values[50:55, 1] = np.nan
+    mask[50:55, 1] = False
+    data = SequenceData(values, mask=mask)
+    model = LSTMForecaster(**FAST).fit(data)
+    assert np.isfinite(model.predict(data)).all()
+    with pytest.raises(ValueError, match="contains NaN or inf: 5 entries, the first at row 50"):
+        model.predict(values)
+
+
+# ---------------------------------------------------------------------------- safety
+def test_save_and_load_round_trip(fitted, waves, tmp_path):
+    path = fitted.save(tmp_path / "model")
+    assert sorted(p.name for p in path.iterdir()) == ["params.json", "state.json", "weights.pt"]
+    loaded = LSTMForecaster.load(path)
+    np.testing.assert_array_equal(loaded.predict(waves), fitted.predict(waves))
+    assert loaded.history_ == fitted.history_ and loaded.get_params() == fitted.get_params()
+
+
+def test_tampered_or_broken_model_files(fitted, tmp_path):
+    path = fitted.save(tmp_path / "model")
+    weights = bytearray((path / "weights.pt").read_bytes())
+    weights[-10] ^= 0xFF
+    (path / "weights.pt").write_bytes(bytes(weights))
+    with pytest.raises(ValueError, match="does not match the checksum"):
+        LSTMForecaster.load(path)
+    path = fitted.save(tmp_path / "model2")
+    (path / "state.json").write_text("{not json")
+    with pytest.raises(ValueError, match="a JSON file is unreadable"):
+        LSTMForecaster.load(path)
+    path = fitted.save(tmp_path / "model3")
+    (path / "params.json").write_text('{"hidden_size": -3}')
+    with pytest.raises(ValueError, match="saved model is inconsistent"):
+        LSTMForecaster.load(path)
+    with pytest.raises(FileNotFoundError, match=r"has no params\.json"):
+        LSTMForecaster.load(tmp_path / "nothing")
+
+
+def test_failed_fit_keeps_the_previous_model_and_inputs_are_untouched(waves):
+    X = waves.copy()
+    groups = np.repeat([0, 1], 300)
+    model = LSTMForecaster(**FAST).fit(X, groups=groups)
+    before = model.predict(X, groups=groups)
+    bad = X.copy()
+    bad[10, 1] = np.nan
+    with pytest.raises(ValueError, match="row 10, column 1"):
+        model.fit(bad)
+    np.testing.assert_array_equal(model.predict(X, groups=groups), before)
+    np.testing.assert_array_equal(X, waves)
+    np.testing.assert_array_equal(groups, np.repeat([0, 1], 300))
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "words"),
+    [
+        ({"context_length": 0}, ValueError, "context_length must be an integer >= 1; got 0"),
+        ({"hidden_size": 2.5}, TypeError, "hidden_size must be an integer"),
+        ({"cell": "transformer"}, ValueError, r"cell must be one of \['gru', 'lstm', 'rnn'\]"),
+        ({"dropout": 1.0}, ValueError, r"dropout must be in \[0.0, 1.0\); got 1.0"),
+        ({"learning_rate": 0}, ValueError, r"learning_rate must be in \(0.0, inf\)"),
+        ({"learning_rate": "fast"}, TypeError, "learning_rate must be a number"),
+        ({"validation_fraction": 1.5}, ValueError, "validation_fraction must be in"),
+        ({"patience": 0}, ValueError, "patience must be an integer >= 1"),
+        ({"max_time": -1}, ValueError, "max_time must be in"),
+        ({"loss": "l2"}, ValueError, r"loss must be one of \['auto', 'huber', 'mae', 'mse'\]"),
+        ({"scale": "yes"}, TypeError, "scale must be True or False"),
+        ({"device": "tpu:x"}, ValueError, "device must be 'auto', 'cpu'"),
+    ],
+)
+def test_invalid_hyperparameters_fail_at_fit_with_a_clear_message(params, error, words, waves):
+    model = LSTMForecaster(**{**FAST, **params})  # stored untouched
+    assert model.get_params()[next(iter(params))] == next(iter(params.values()))
+    with pytest.raises(error, match=words):
+        model.fit(waves)
+
+
+def test_bad_inputs(fitted, waves):
+    with pytest.raises(NotFittedError):
+        LSTMForecaster().predict(waves)
+    with pytest.raises(ValueError, match="X has 3 features, but LSTMForecaster is expecting 2"):
+        fitted.predict(np.c_[waves, waves[:, 0]])
+    with pytest.raises(ValueError, match="1 sample"):
+        LSTMForecaster(**FAST).fit(waves[:1])
+    with pytest.raises(ValueError, match="a series needs at least 2 time steps"):
+        LSTMForecaster(**FAST).fit(waves[:4], groups=[0, 1, 2, 3])
+    with pytest.raises(ValueError, match="groups has 5 entries but the data has 600 rows"):
+        fitted.predict(waves, groups=[0] * 5)
+    with pytest.raises(ValueError, match="series 0 is split"):
+        fitted.predict(waves, groups=np.repeat([0, 1, 0], [100, 100, 400]))
+    inf = waves.copy()
+    inf[3, 0] = np.inf
+    with pytest.raises(ValueError, match="contains NaN or inf: 1 entries, the first at row 3"):
+        fitted.predict(inf)
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        fitted.forecast(waves, 0)
+
+
+def test_nan_loss_stops_with_a_warning_and_keeps_usable_weights(waves, monkeypatch):
+    import tsforecast._training as training
+
+    calls = {"n": 0}
+    real = training.masked_loss
+
+    def nan_later(*args, **kwargs):
+        calls["n"] += 1
+        value = real(*args, **kwargs)
+        return value * float("nan") if calls["n"] >= 4 else value
+
+    monkeypatch.setattr(training, "masked_loss", nan_later)
+    with pytest.warns(RuntimeWarning, match="loss became NaN or infinite in epoch"):
+        model = LSTMForecaster(**{**FAST, "max_epochs": 50}).fit(waves)
+    assert model.stopped_ == "nan" and model.n_epochs_ >= 1
+    assert np.isfinite(model.predict(waves)).all()
+
+
+def test_keyboard_interrupt_keeps_the_model_trained_so_far(waves, monkeypatch):
+    import tsforecast._training as training
+
+    calls = {"n": 0}
+    real = training.masked_loss
+
+    def interrupt_later(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "masked_loss", interrupt_later)
+    with pytest.warns(RuntimeWarning, match="Training interrupted"):
+        model = LSTMForecaster(**{**FAST, "max_epochs": 50}).fit(waves)
+    assert model.stopped_ == "interrupted" and model.n_epochs_ >= 1
+    assert np.isfinite(model.predict(waves)).all()
