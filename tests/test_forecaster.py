@@ -188,7 +188,9 @@ def test_history_records_speed_and_convergence(fitted):
     for entry in fitted.history_:
         assert {"epoch", "train_loss", "valid_loss", "seconds", "n_positions"} <= set(entry)
         assert entry["seconds"] > 0 and entry["n_positions"] > 0
-        assert entry["valid_loss"] is not None
+    # Validation after the first epoch, then every k epochs (here k = 2), and after the last.
+    validated = [entry["epoch"] for entry in fitted.history_ if entry["valid_loss"] is not None]
+    assert validated == [1, 3]
     assert fitted.stopped_ == "max_epochs"
 
 

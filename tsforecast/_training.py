@@ -74,11 +74,13 @@ def train(
     patience: int | None,
     max_time: float | None,
     validate: Callable[[], float] | None,
+    validate_every: int = 1,
     progress: Any = None,
 ) -> TrainingResult:
     """Train ``module`` in place; on return it holds the best weights seen.
 
     ``loss`` holds the keyword arguments of `masked_loss` (``loss``, ``discrete``).
+    Validation runs after epochs 1, 1 + ``validate_every``, ... and after the last one.
 
     ``split(batch)`` turns a sampler batch into ``(inputs, targets, weight)``. ``validate()``
     returns the validation loss (lower is better); without it the training loss decides.
@@ -87,7 +89,7 @@ def train(
     result = TrainingResult()
     # The initial weights (a least-squares linear forecaster) are the fallback if the very
     # first epoch fails.
-    best_loss, best_state, stale = math.inf, copy.deepcopy(module.state_dict()), 0
+    best_loss, best_state = math.inf, copy.deepcopy(module.state_dict())
     started = time.perf_counter()
     try:
         for epoch in range(1, max_epochs + 1):
@@ -122,7 +124,10 @@ def train(
                 )
                 break
             train_loss = total / max(positions, 1)
-            valid_loss = validate() if validate is not None else None
+            last_epoch = epoch == max_epochs or result.stopped == "max_time"
+            valid_loss = None
+            if validate is not None and (last_epoch or (epoch - 1) % validate_every == 0):
+                valid_loss = validate()
             result.history.append(
                 {
                     "epoch": epoch,
@@ -133,12 +138,10 @@ def train(
                     "n_batches": batches,
                 }
             )
-            score = valid_loss if valid_loss is not None else train_loss
-            if score < best_loss:
-                best_loss, best_state, stale = score, copy.deepcopy(module.state_dict()), 0
+            score = train_loss if validate is None else valid_loss
+            if score is not None and score < best_loss:
+                best_loss, best_state = score, copy.deepcopy(module.state_dict())
                 result.best_epoch = epoch
-            else:
-                stale += 1
             if progress is not None:
                 progress.update(1)
                 progress.set_postfix(
@@ -147,7 +150,8 @@ def train(
                 )
             if result.stopped == "max_time":
                 break
-            if patience is not None and stale >= patience:
+            since_best = epoch - (result.best_epoch or 0)
+            if patience is not None and score is not None and since_best >= patience:
                 result.stopped = "early_stopping"
                 break
     except KeyboardInterrupt:

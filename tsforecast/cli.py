@@ -1,85 +1,346 @@
-"""The ``tsforecast`` command line (also ``python -m tsforecast``)."""
+"""The ``tsforecast`` command line (also ``python -m tsforecast``).
+
+- ``tsforecast demo [--data weather|speech|ehr]``: fit on embedded real data, compare with
+  naive forecasts on held-out data, write plots.
+- ``tsforecast fit DATA.csv --kind weather|audio|ehr ... --out MODEL_DIR``
+- ``tsforecast predict MODEL_DIR DATA.csv --steps N --out FORECAST.csv``
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["main"]
 
+ADAPTER_FILE = "adapter.json"
+
+
+# ---------------------------------------------------------------------------- demo
+DEMOS: dict[str, dict[str, Any]] = {
+    "weather": {
+        "title": "Hourly weather, Greensboro NC (NREL TMY3)",
+        "feature": "Dry-bulb (C)",
+        "scored": "Dry-bulb (C)",
+        "horizon": 24,
+        "seasonal": 24,
+        "show": 24 * 7,
+        "rows": "hours",
+    },
+    "speech": {
+        "title": "Speech MFCC frames (10 ms)",
+        "feature": "mfcc_1",
+        "scored": None,  # a frame is a vector: score all 14 features
+        "horizon": 10,
+        "seasonal": None,
+        "show": 300,
+        "rows": "frames",
+    },
+}
+
 
 def _demo(args: argparse.Namespace) -> None:
-    """Window the embedded Seattle weather and forecast tomorrow's maximum temperature."""
-    from sklearn.linear_model import Ridge
-    from sklearn.pipeline import make_pipeline
+    """Fit the forecaster on embedded real data and compare it with naive forecasts."""
+    from tsforecast import LSTMForecaster, datasets
 
-    from tsforecast.datasets import load_seattle_weather
-    from tsforecast.windowing import BlockSampler, LagFeatures, make_blocks, make_supervised
+    model = LSTMForecaster(
+        context_length=args.context_length,
+        max_time=args.budget,
+        random_state=args.random_state,
+        verbose=0 if args.quiet else 1,
+    )
+    if args.data == "ehr":
+        data, figures = _demo_ehr(model, datasets.load_pbc())
+    else:
+        loader = datasets.load_weather if args.data == "weather" else datasets.load_speech_mfcc
+        data, figures = _demo_series(model, loader(), DEMOS[args.data])
+    _write_plots(model, data, figures, args)
 
-    data = load_seattle_weather()
-    start, stop = (np.datetime_as_string(t, unit="D") for t in data.time[[0, -1]])
+
+def _demo_series(model: Any, data: Any, spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    X = data.values
+    n = len(X)
+    split = int(0.8 * n)
+    scored = spec["scored"]
+    column = slice(None) if scored is None else data.features.index(scored)
     print(
-        f"Seattle daily weather {start} .. {stop}: {data.n_timesteps} days, "
-        f"features {', '.join(data.features)}"
+        f"{spec['title']}: {n} {spec['rows']} x {data.n_features} features. Training on the "
+        f"first 80% ({split} {spec['rows']}), testing on the last {n - split}."
+    )
+    model.fit(X[:split])
+    print(
+        f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s "
+        f"(stopped: {model.stopped_.replace('_', ' ')})."
+    )
+    predictions = model.predict(X)
+    rows = np.arange(split - 1, n - 1)  # forecasts made at these rows, for the next one
+    truth = X[rows + 1, column]
+    horizon = spec["horizon"]
+    origins = list(range(split, n - horizon + 1, horizon))
+    forecasts = [(origin - 1, model.forecast(X[:origin], horizon)) for origin in origins]
+    paths = np.array([f[:, column] for _, f in forecasts])  # (origins, horizon[, features])
+    future = np.array([X[o : o + horizon, column] for o in origins])
+    table = {
+        "LSTMForecaster": (
+            np.abs(predictions[rows, column] - truth).mean(),
+            np.abs(paths - future).mean(),
+        ),
+        "persistence": (
+            np.abs(X[rows, column] - truth).mean(),
+            np.abs(X[np.array(origins) - 1, column][:, None] - future).mean(),  # broadcast
+        ),
+    }
+    season = spec["seasonal"]
+    if season:
+        seasonal_paths = np.array([X[o - season : o - season + horizon, column] for o in origins])
+        table[f"seasonal naive ({season} {spec['rows']})"] = (
+            np.abs(X[rows + 1 - season, column] - truth).mean(),
+            np.abs(seasonal_paths - future).mean(),
+        )
+    what = scored if scored is not None else f"all {data.n_features} features"
+    print(f"\nTest-set MAE of {what}:")
+    print(f"  {'model':<30} {'1 step':>8} {f'{horizon} steps':>9}")
+    for name, (one, many) in table.items():
+        print(f"  {name:<30} {one:>8.3f} {many:>9.3f}")
+    print(f"  ({len(rows)} one-step forecasts; {len(origins)} {horizon}-step forecasts)")
+    figures = {
+        "feature": spec["feature"],
+        "one_step": predictions,
+        "forecasts": forecasts,
+        "last": spec["show"],
+        "title": f"{spec['title']}: last {spec['show']} {spec['rows']} of the test set",
+    }
+    return data, figures
+
+
+def _demo_ehr(model: Any, data: Any) -> tuple[Any, dict[str, Any]]:
+    X, groups = data.values, data.groups
+    last = data.offsets[1:] - 1
+    held_out = last[np.diff(data.offsets) >= 2]
+    train = np.ones(len(X), bool)
+    train[held_out] = False
+    print(
+        f"PBC trial visits: {data.n_series} patients, {len(X)} visits (1 to "
+        f"{data.series_lengths.max()} each), {data.n_features} features. Training on all but "
+        f"each patient's last visit; testing on those {len(held_out)} last visits."
+    )
+    model.fit(X[train], groups=groups[train])
+    print(
+        f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s "
+        f"(stopped: {model.stopped_.replace('_', ' ')})."
+    )
+    predictions = model.predict(X, groups=groups)
+    observed = data.mask[held_out]
+    scale = X[train].std(axis=0)
+    bili = data.features.index("bili")
+    print("\nNext-visit forecast error on the held-out visits (observed values only):")
+    print(f"  {'model':<16} {'MAE (std. dev.)':>16} {'bili MAE (mg/dl)':>17}")
+    for name, forecast in [
+        ("LSTMForecaster", predictions[held_out - 1]),
+        ("persistence", X[held_out - 1]),
+    ]:
+        error = np.abs(forecast - X[held_out])
+        scaled = (error / scale)[observed].mean()
+        print(f"  {name:<16} {scaled:>16.3f} {error[observed[:, bili], bili].mean():>17.3f}")
+    patient = data.series_ids[np.argmax(data.series_lengths)]
+    figures = {
+        "feature": "bili",
+        "one_step": predictions,
+        "forecasts": [],
+        "group": patient,
+        "last": None,
+        "title": f"PBC patient {patient}: bilirubin over visits, with next-visit forecasts",
+    }
+    return data, figures
+
+
+def _write_plots(model: Any, data: Any, figures: dict[str, Any], args: argparse.Namespace) -> None:
+    if args.no_plot:
+        return
+    try:
+        import matplotlib.pyplot as plt
+
+        from tsforecast.plotting import plot_forecast, plot_history
+    except ImportError:
+        print('\n(no plots: install matplotlib with pip install "tsforecast[plot]")')
+        return
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    forecast_png = out / f"tsforecast-demo-{args.data}.png"
+    history_png = out / f"tsforecast-demo-{args.data}-history.png"
+    ax = plot_forecast(
+        data,
+        feature=figures["feature"],
+        one_step=figures["one_step"],
+        forecasts=figures["forecasts"],
+        group=figures.get("group"),
+        last=figures["last"],
+        title=figures["title"],
+    )
+    ax.figure.savefig(forecast_png, dpi=110)
+    plt.close(ax.figure)
+    ax = plot_history(model)
+    ax.figure.savefig(history_png, dpi=110)
+    plt.close(ax.figure)
+    print(f"\nPlots written: {forecast_png} and {history_png}")
+
+
+# ---------------------------------------------------------------------------- fit / predict
+def _read(kind: str, path: str, options: dict[str, Any]) -> Any:
+    from tsforecast import read_audio_features, read_ehr, read_weather
+
+    readers = {"weather": read_weather, "audio": read_audio_features, "ehr": read_ehr}
+    return readers[kind](path, **options)
+
+
+def _adapter_options(args: argparse.Namespace) -> dict[str, Any]:
+    def names(text: str | None) -> list[str] | None:
+        return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
+
+    options: dict[str, Any] = {}
+    if args.time_col:
+        options["time_col"] = args.time_col
+    if args.kind == "ehr":
+        if not args.id_col or not args.time_col:
+            raise ValueError("--kind ehr needs --id-col and --time-col.")
+        options["id_col"] = args.id_col
+        if args.columns:
+            options["value_cols"] = names(args.columns)
+        if args.static_cols:
+            options["static_cols"] = names(args.static_cols)
+        if args.variable_col or args.value_col:
+            options["variable_col"], options["value_col"] = args.variable_col, args.value_col
+    else:
+        for flag in ("id_col", "static_cols", "variable_col", "value_col"):
+            if getattr(args, flag):
+                raise ValueError(f"--{flag.replace('_', '-')} is for --kind ehr only.")
+        if args.columns:
+            options["columns"] = names(args.columns)
+    if args.freq:
+        if args.kind != "weather":
+            raise ValueError("--freq is for --kind weather only.")
+        options["freq"] = args.freq
+    return options
+
+
+def _fit(args: argparse.Namespace) -> None:
+    """Read a table with an adapter, fit the forecaster, save it to a model directory."""
+    from tsforecast import LSTMForecaster
+
+    options = _adapter_options(args)
+    data = _read(args.kind, args.data, options)
+    print(f"Read {args.data}: {data}")
+    model = LSTMForecaster(
+        context_length=args.context_length,
+        hidden_size=args.hidden_size,
+        max_epochs=args.max_epochs,
+        max_time=args.max_time,
+        random_state=args.random_state,
+        verbose=0 if args.quiet else 1,
+    ).fit(data)
+    out = model.save(args.out)
+    (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
+    valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None
+    print(
+        f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s"
+        + (f" (validation loss {valid:.4f})" if valid is not None else "")
+        + f". Model saved to {out}/"
     )
 
-    context = args.context_length
-    inputs, targets = make_blocks(data.values, context)
-    shared = np.shares_memory(inputs, data.values) and np.shares_memory(targets, data.values)
-    print(f"\nWindowing with context_length={context}:")
-    print(
-        f"  make_blocks  -> inputs {inputs.shape}, targets {targets.shape}; "
-        f"{'views of the data, nothing copied' if shared else 'copies'}"
-    )
-    print(
-        f"  each block of {context + 1} days = {context} one-step examples "
-        f"(histories of 1..{context} days): {inputs.shape[0] * context:,} examples in all"
-    )
-    sampler = BlockSampler(data, context, batch_size=64, random_state=0)
-    batch = sampler.sample()
-    print(
-        f"  BlockSampler -> batch inputs {batch.inputs.shape}, {batch.n_positions:,} target "
-        f"positions; one epoch draws {sampler.blocks_per_epoch} random blocks"
-    )
 
-    target = data.features.index("temp_max")
-    X, y = make_supervised(data.values, target=target)
-    split = int(0.8 * len(X))
-    model = make_pipeline(LagFeatures(args.lags, fill_value=0.0), Ridge(alpha=1.0))
-    model.fit(X[:split], y[:split])
-    predicted = model.predict(X)[split:]  # test rows read their real history from the past
-    truth = y[split:]
-    rows = [
-        ("persistence (today's value)", X[split:, target]),
-        (f"LagFeatures({args.lags}) + Ridge", predicted),
-    ]
-    print(f"\nOne-day-ahead forecast of temp_max on the last {len(truth)} days (held out):")
-    print(f"  {'model':<30} {'MAE (°C)':>9}")
-    for name, forecast in rows:
-        print(f"  {name:<30} {np.abs(forecast - truth).mean():>9.3f}")
+def _predict(args: argparse.Namespace) -> None:
+    """Forecast the steps after the end of each series of a table with a saved model."""
+    from tsforecast import LSTMForecaster
+
+    model_dir = Path(args.model)
+    adapter_file = model_dir / ADAPTER_FILE
+    if not adapter_file.is_file():
+        raise FileNotFoundError(
+            f"'{model_dir}' has no {ADAPTER_FILE}; make model directories with tsforecast fit."
+        )
+    adapter = json.loads(adapter_file.read_text())
+    model = LSTMForecaster.load(model_dir)
+    data = _read(adapter["kind"], args.data, adapter["options"])
+    result = model.forecast(data, steps=args.steps)
+    if isinstance(result, pd.DataFrame):
+        table = result.reset_index()
+    else:
+        values = result if result.ndim == 3 else result[None]
+        ids = data.series_ids if data.groups is not None else [None]
+        parts = []
+        for series_id, block in zip(ids, values, strict=True):
+            part = pd.DataFrame(block, columns=model.target_names_)
+            part.insert(0, "step", np.arange(1, args.steps + 1))
+            if series_id is not None:
+                part.insert(0, "group", series_id)
+            parts.append(part)
+        table = pd.concat(parts, ignore_index=True)
+    table.to_csv(args.out, index=False)
+    print(f"Forecast {args.steps} steps for {data.n_series} series; written to {args.out}")
 
 
+# ---------------------------------------------------------------------------- parser
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tsforecast",
         description="Time-series forecasting with recurrent networks as scikit-learn estimators.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     demo = commands.add_parser(
-        "demo",
-        help="window and forecast the embedded real weather data",
+        "demo", help="forecast embedded real data and compare with naive forecasts",
         description=_demo.__doc__,
-    )
-    demo.add_argument(
-        "--context-length", type=int, default=28, help="block length in days (default: 28)"
-    )
-    demo.add_argument(
-        "--lags", type=int, default=14, help="history length of the Ridge baseline (default: 14)"
-    )
+    )  # fmt: skip
+    demo.add_argument("--data", choices=["weather", "speech", "ehr"], default="weather",
+                      help="which embedded dataset (default: weather)")  # fmt: skip
+    demo.add_argument("--budget", type=float, default=20.0,
+                      help="training time budget in seconds (default: 20)")  # fmt: skip
+    demo.add_argument("--context-length", type=int, default=64,
+                      help="longest history the model reads (default: 64)")  # fmt: skip
+    demo.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    demo.add_argument("--out", default=".", help="folder for the plots (default: here)")
+    demo.add_argument("--no-plot", action="store_true", help="write no plot")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=_demo)
+
+    fit = commands.add_parser("fit", help="fit a model on a CSV table", description=_fit.__doc__)
+    fit.add_argument("data", help="CSV file")
+    fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required=True,
+                     help="which adapter reads the table")  # fmt: skip
+    fit.add_argument("--out", required=True, help="model directory to write")
+    table = fit.add_argument_group("reading the table (saved with the model)")
+    table.add_argument("--time-col", help="time column (found by name if omitted; ehr: needed)")
+    table.add_argument("--columns", help="comma-separated feature columns (ehr: measurements)")
+    table.add_argument("--freq", help="weather: grid spacing such as 1h (inferred if omitted)")
+    table.add_argument("--id-col", help="ehr: patient id column")
+    table.add_argument("--static-cols", help="ehr: comma-separated per-patient columns")
+    table.add_argument("--variable-col", help="ehr long tables: column naming the measurement")
+    table.add_argument("--value-col", help="ehr long tables: column holding the value")
+    model = fit.add_argument_group("the model")
+    model.add_argument("--context-length", type=int, default=64, help="default: 64")
+    model.add_argument("--hidden-size", type=int, default=64, help="default: 64")
+    model.add_argument("--max-epochs", type=int, default=1000, help="default: 1000")
+    model.add_argument("--max-time", type=float, default=None, help="seconds (default: none)")
+    model.add_argument("--random-state", type=int, default=None, help="seed")
+    model.add_argument("--quiet", action="store_true", help="no progress bar")
+    fit.set_defaults(run=_fit)
+
+    predict = commands.add_parser(
+        "predict", help="forecast after the end of a table with a saved model",
+        description=_predict.__doc__,
+    )  # fmt: skip
+    predict.add_argument("model", help="model directory written by tsforecast fit")
+    predict.add_argument("data", help="CSV file, read as at fit time")
+    predict.add_argument("--steps", type=int, required=True, help="how many steps ahead")
+    predict.add_argument("--out", required=True, help="CSV file to write")
+    predict.set_defaults(run=_predict)
     return parser
 
 
@@ -88,9 +349,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
-        print(f"tsforecast {args.command}: error: {error}", file=sys.stderr)
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as error:
+        message = " ".join(str(error).split())
+        print(f"tsforecast {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"tsforecast {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

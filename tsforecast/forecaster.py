@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import numbers
 import time
 from pathlib import Path
@@ -83,9 +84,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     validation_fraction : float, default=0.1
         Final fraction of each series held out to measure the validation loss (early stopping
         and the choice of the best weights); 0 to train on everything.
-    patience : int or None, default=10
+    patience : int or None, default=50
         Stop after this many epochs without a better validation loss (None: never early).
-        The best weights are restored either way.
+        The best weights are restored either way. On small data an epoch is a batch or two,
+        hence the generous default; ``max_time`` bounds the run as well.
     max_time : float or None, default=None
         Training time budget in seconds.
     scale : bool, default=True
@@ -109,9 +111,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         Column names of ``X`` when it had string names.
     history_ : list of dict
-        One dict per epoch: ``epoch``, ``train_loss``, ``valid_loss`` (None without
-        validation), ``seconds`` (training time of the epoch), ``n_positions`` (target
-        positions the loss was taken on), ``n_batches``.
+        One dict per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``seconds`` (training
+        time of the epoch, validation excluded), ``n_positions`` (target positions the loss
+        was taken on), ``n_batches``. ``valid_loss`` is None for epochs after which no
+        validation ran: validation runs every k epochs, k chosen from the sizes of the
+        validation and training data so that it costs at most about a quarter of training,
+        and after the last epoch; ``patience`` counts epochs since the best validation.
     n_epochs_ : int
         Epochs run.
     best_epoch_ : int or None
@@ -149,7 +154,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         weight_decay: float = 0.0,
         loss: str = "auto",
         validation_fraction: float = 0.1,
-        patience: int | None = 10,
+        patience: int | None = 50,
         max_time: float | None = None,
         scale: bool = True,
         target: Any = None,
@@ -233,6 +238,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             mask = X.mask
             if X.time is not None and X.time.dtype.kind == "M":
                 time_index = pd.DatetimeIndex(X.time)
+                zone = X.metadata.get("time_zone")
+                if zone is not None:
+                    time_index = time_index.tz_localize("UTC").tz_convert(zone)
             self._check_columns(values.shape[1], names, reset)
         else:
             if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.DatetimeIndex):
@@ -413,6 +421,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                     output = self._one_step(valid_x, data.offsets, rows)
                     return float(masked_loss(output, truth_t, weight_t, **loss))
 
+            validate_every = 1
+            if valid_rows is not None:
+                # Validate every k epochs, k set so that validation (forward passes over the
+                # held-out rows, about a third of the cost of a training position each) costs
+                # at most a quarter of training. Counts, not clocks: runs stay reproducible.
+                valid_positions = len(valid_rows) * self.context_length
+                epoch_positions = sampler.blocks_per_epoch * self.context_length
+                validate_every = max(1, math.ceil(4 * valid_positions / (3 * epoch_positions)))
             progress = tqdm(total=self.max_epochs, desc="LSTMForecaster", disable=not self.verbose)
             started = time.perf_counter()
             try:
@@ -427,6 +443,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                     patience=self.patience if valid_rows is not None else None,
                     max_time=self.max_time,
                     validate=validate,
+                    validate_every=validate_every,
                     progress=progress,
                 )
             finally:

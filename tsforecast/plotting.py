@@ -1,0 +1,205 @@
+"""Plots of forecasts and of training histories (matplotlib, the optional ``[plot]`` extra)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsforecast.data import SequenceData
+
+__all__ = ["plot_forecast", "plot_history"]
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt  # without a screen matplotlib renders with Agg
+    except ImportError:
+        raise ImportError(
+            "Plotting needs matplotlib, which is optional. Install it with: pip install "
+            '"tsforecast[plot]"'
+        ) from None
+    return plt
+
+
+def plot_forecast(
+    data: SequenceData,
+    *,
+    feature: Hashable = 0,
+    one_step: np.ndarray | None = None,
+    forecasts: Sequence[tuple[int, np.ndarray]] | None = None,
+    group: Hashable | None = None,
+    last: int | None = None,
+    ax: Any = None,
+    title: str | None = None,
+    units: str | None = None,
+) -> Any:
+    """Draw one feature of a series with its forecasts, time on the x-axis.
+
+    Parameters
+    ----------
+    data : SequenceData
+        The observed rows (history and truth).
+    feature : int or str, default=0
+        The feature to draw, by position or name.
+    one_step : ndarray of shape (n_timesteps, n_features) or (n_timesteps,), optional
+        One-step forecasts as returned by `LSTMForecaster.predict`: row ``t`` forecasts row
+        ``t + 1``, so it is drawn at the time of row ``t + 1``.
+    forecasts : sequence of (row, ndarray), optional
+        Multi-step forecasts: each starts after ``row`` (a row number of ``data``) and holds
+        ``(steps, n_features)`` values, as from `LSTMForecaster.forecast` on ``data`` up to
+        that row. Drawn as dashed lines.
+    group : hashable, optional
+        With several series, the id of the series to draw (the first by default).
+    last : int, optional
+        Draw only the last ``last`` rows of the series (and the forecasts that start in them).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure by default.
+    title, units : str, optional
+        Title, and the unit for the y-axis label (``metadata["units"]`` by default).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    plt = _pyplot()
+    column = _feature_index(data, feature)
+    if data.n_series > 1 or data.groups is not None:
+        ids = list(data.series_ids)
+        chosen = ids[0] if group is None else group
+        if chosen not in ids:
+            raise ValueError(f"plot_forecast: no series {chosen!r}; series ids start {ids[:5]}.")
+        index = ids.index(chosen)
+    else:
+        index = 0
+    start, stop = int(data.offsets[index]), int(data.offsets[index + 1])
+    shown_start = start if last is None else max(start, stop - last)
+    time = _time_axis(data)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 4.2), layout="constrained")
+    name = data.features[column]
+    rows = slice(shown_start, stop)
+    ax.plot(time[rows], data.values[rows, column], color="black", lw=1.4, label="observed")
+    if data.mask is not None:
+        missing = ~data.mask[rows, column]
+        if missing.any():
+            ax.scatter(time[rows][missing], data.values[rows, column][missing], s=12,
+                       facecolors="none", edgecolors="grey", label="filled (missing)")  # fmt: skip
+    if one_step is not None:
+        values = np.asarray(one_step)
+        values = values[:, column] if values.ndim == 2 else values
+        if len(values) != data.n_timesteps:
+            raise ValueError(
+                f"plot_forecast: one_step has {len(values)} rows; data has {data.n_timesteps}."
+            )
+        drawn = slice(max(shown_start - 1, start), stop - 1)  # forecast at t is for t + 1
+        ax.plot(time[drawn.start + 1 : drawn.stop + 1], values[drawn], color="tab:blue", lw=1.1,
+                label="one-step forecast")  # fmt: skip
+    labelled = False
+    for row, values in forecasts or []:
+        if not shown_start - 1 <= row < stop:
+            continue
+        values = np.asarray(values)
+        values = values[:, column] if values.ndim == 2 else values
+        future = _future_times(time, start, row, len(values))
+        path_time = np.concatenate([[time[row]], future])
+        path = np.concatenate([[data.values[row, column]], values])
+        ax.plot(path_time, path, color="tab:orange", lw=1.6, ls="--",
+                label=None if labelled else f"{len(values)}-step forecasts")  # fmt: skip
+        labelled = True
+    unit = units if units is not None else data.metadata.get("units", {}).get(name)
+    ax.set_ylabel(f"{name} ({unit})" if unit and f"({unit})" not in name else name)
+    ax.set_xlabel(_time_label(data))
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    ax.legend(unique.values(), unique.keys(), loc="best", fontsize=9)
+    if np.issubdtype(np.asarray(time).dtype, np.datetime64):
+        ax.figure.autofmt_xdate()
+    return ax
+
+
+def plot_history(model_or_history: Any, *, ax: Any = None, title: str | None = None) -> Any:
+    """Training and validation loss per epoch, with the epoch whose weights were kept.
+
+    Parameters
+    ----------
+    model_or_history : LSTMForecaster or list of dict
+        A fitted model, or its ``history_``.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    plt = _pyplot()
+    history = getattr(model_or_history, "history_", model_or_history)
+    if not history:
+        raise ValueError("plot_history: the history is empty (was the model fitted?).")
+    best = getattr(model_or_history, "best_epoch_", None)
+    frame = pd.DataFrame(history)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    ax.plot(frame["epoch"], frame["train_loss"], label="training loss", color="tab:blue")
+    validated = frame[frame["valid_loss"].notna()]
+    if len(validated):
+        ax.plot(validated["epoch"], validated["valid_loss"], label="validation loss",
+                color="tab:orange", marker="o", ms=3)  # fmt: skip
+    if best is not None:
+        ax.axvline(best, color="grey", ls=":", label=f"kept: epoch {best}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (scaled units)")
+    ax.set_yscale("log")
+    seconds = frame["seconds"].sum()
+    ax.set_title(title or f"Training: {len(frame)} epochs, {seconds:.1f} s")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=9)
+    return ax
+
+
+def _feature_index(data: SequenceData, feature: Hashable) -> int:
+    if isinstance(feature, (int, np.integer)) and not isinstance(feature, bool):
+        if not -data.n_features <= feature < data.n_features:
+            raise ValueError(f"plot_forecast: feature {feature} out of range ({data.n_features}).")
+        return int(feature) % data.n_features
+    if feature in data.features:
+        return data.features.index(feature)
+    raise ValueError(f"plot_forecast: no feature {feature!r}; features: {list(data.features)}.")
+
+
+def _time_axis(data: SequenceData) -> np.ndarray:
+    if data.time is None:
+        return np.arange(data.n_timesteps)
+    if data.time.dtype.kind == "M":
+        zone = data.metadata.get("time_zone")
+        if zone is not None:  # show local time, as naive stamps
+            local = pd.DatetimeIndex(data.time).tz_localize("UTC").tz_convert(zone)
+            return local.tz_localize(None).to_numpy()
+    return data.time
+
+
+def _time_label(data: SequenceData) -> str:
+    if data.time is None:
+        return "row"
+    if data.time.dtype.kind == "M":
+        zone = data.metadata.get("time_zone")
+        return f"time ({zone})" if zone else "time"
+    unit = data.metadata.get("time_unit")
+    if "frame_period" in data.metadata:
+        return "time (s)"
+    return f"time ({unit})" if unit else "time"
+
+
+def _future_times(time: np.ndarray, start: int, row: int, steps: int) -> np.ndarray:
+    """Times after ``row``, continuing the series' usual step."""
+    past = time[start : row + 1]
+    if len(past) < 2:
+        step = 1
+    else:
+        step = pd.Series(np.diff(past)).mode().iloc[0]
+    return time[row] + step * np.arange(1, steps + 1)
