@@ -8,6 +8,7 @@ from tsforecast.adapters import (
 )
 from tsforecast.data import SequenceData
 from tsforecast.forecaster import LSTMForecaster
+from tsforecast.plotting import plot_forecast, plot_history
 from tsforecast.windowing import (
     Batch,
     BlockSampler,
@@ -30,6 +31,8 @@ __all__ = [
     "make_blocks",
     "make_supervised",
     "one_step_examples",
+    "plot_forecast",
+    "plot_history",
     "read_audio_features",
     "read_ehr",
     "read_weather",

@@ -156,7 +156,8 @@ def _demo_ehr(model: Any, data: Any) -> tuple[Any, dict[str, Any]]:
         "forecasts": [],
         "group": patient,
         "last": None,
-        "title": f"PBC patient {patient}: bilirubin over visits, with next-visit forecasts",
+        "title": f"PBC patient {patient} ({data.series_lengths.max()} visits): bilirubin, "
+        "with the forecast of each visit from the visits before it",
     }
     return data, figures
 

@@ -188,4 +188,9 @@ def load_pbc(
         time_col="day",
         static_cols=["sex", "trt", "age"] if static else None,
     )
+    data.metadata["time_unit"] = "days since enrolment"
+    data.metadata["units"] = {
+        "bili": "mg/dl", "chol": "mg/dl", "albumin": "g/dl", "alk.phos": "U/l", "ast": "U/ml",
+        "protime": "s", "time_since_previous": "days",
+    }  # fmt: skip
     return _result(data, name, return_frame)
