@@ -90,6 +90,7 @@ def train(
     # The initial weights (a least-squares linear forecaster) are the fallback if the very
     # first epoch fails.
     best_loss, best_state = math.inf, copy.deepcopy(module.state_dict())
+    last_valid = None
     started = time.perf_counter()
     try:
         for epoch in range(1, max_epochs + 1):
@@ -142,11 +143,13 @@ def train(
             if score is not None and score < best_loss:
                 best_loss, best_state = score, copy.deepcopy(module.state_dict())
                 result.best_epoch = epoch
+            if valid_loss is not None:
+                last_valid = valid_loss
             if progress is not None:
                 progress.update(1)
                 progress.set_postfix(
                     train=f"{train_loss:.4f}",
-                    valid="-" if valid_loss is None else f"{valid_loss:.4f}",
+                    valid="-" if last_valid is None else f"{last_valid:.4f}",
                 )
             if result.stopped == "max_time":
                 break
