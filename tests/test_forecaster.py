@@ -291,6 +291,15 @@ def test_invalid_hyperparameters_fail_at_fit_with_a_clear_message(params, error,
         model.fit(waves)
 
 
+def test_refit_replaces_everything_learned_before(waves):
+    frame = pd.DataFrame(waves, columns=["a", "b"])
+    model = LSTMForecaster(**FAST).fit(frame)
+    assert list(model.feature_names_in_) == ["a", "b"]
+    model.fit(waves)  # an array this time: no feature names
+    assert not hasattr(model, "feature_names_in_")
+    assert model.predict(waves).shape == (600, 2)
+
+
 def test_bad_inputs(fitted, waves):
     with pytest.raises(NotFittedError):
         LSTMForecaster().predict(waves)

@@ -322,6 +322,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # Work on a scratch copy: a failed fit leaves an earlier fitted state untouched.
         scratch = self._unfitted_copy()
         scratch._fit(X, y, groups)
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
+            delattr(self, name)  # nothing of an earlier fit survives a successful one
         self.__dict__.update(scratch.__dict__)
         return self
 
