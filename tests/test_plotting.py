@@ -1,0 +1,62 @@
+"""plot_forecast and plot_history: what the axes say, and clear errors."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pytest
+
+from tsforecast import LSTMForecaster, SequenceData, plot_forecast, plot_history
+from tsforecast.datasets import load_pbc, load_weather
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def weather():
+    return load_weather()
+
+
+def test_forecast_plot_of_weather_reads_well(weather):
+    one_step = np.zeros_like(weather.values)
+    forecast = np.zeros((24, weather.n_features))
+    ax = plot_forecast(
+        weather, feature="Dry-bulb (C)", one_step=one_step,
+        forecasts=[(weather.n_timesteps - 1, forecast)], last=48, title="last two days",
+    )  # fmt: skip
+    assert ax.get_ylabel() == "Dry-bulb (C)"  # the unit is in the name already
+    assert ax.get_xlabel() == "time (UTC-05:00)"
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["observed", "one-step forecast", "24-step forecasts"]
+    observed = ax.get_lines()[0].get_xdata()
+    assert len(observed) == 48 and str(observed[-1]).startswith("2002-01-01T00:00")  # local
+
+
+def test_forecast_plot_of_one_patient_with_units_and_missing_values():
+    visits = load_pbc()
+    ax = plot_forecast(visits, feature="chol", group=32)
+    assert ax.get_ylabel() == "chol (mg/dl)"
+    assert ax.get_xlabel() == "time (days since enrolment)"
+    assert "filled (missing)" in ax.get_legend_handles_labels()[1]
+    assert len(ax.get_lines()[0].get_xdata()) == 16  # patient 32's visits
+
+
+def test_forecast_plot_errors(weather):
+    with pytest.raises(ValueError, match="no feature 'temp'; features:"):
+        plot_forecast(weather, feature="temp")
+    with pytest.raises(ValueError, match="no series 9999"):
+        plot_forecast(load_pbc(), group=9999)
+    with pytest.raises(ValueError, match="one_step has 3 rows; data has 8760"):
+        plot_forecast(weather, one_step=np.zeros(3))
+
+
+def test_history_plot_marks_the_kept_epoch():
+    data = SequenceData(np.sin(np.arange(300.0) / 7))
+    model = LSTMForecaster(context_length=8, hidden_size=8, max_epochs=5, random_state=0)
+    ax = plot_history(model.fit(data))
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[:2] == ["training loss", "validation loss"]
+    assert labels[2] == f"kept: epoch {model.best_epoch_}"
+    assert ax.get_title().startswith("Training: 5 epochs")
+    with pytest.raises(ValueError, match="history is empty"):
+        plot_history([])
