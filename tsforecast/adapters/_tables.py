@@ -130,7 +130,7 @@ def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.Datet
                 raise ValueError(
                     f"{owner}: cannot read the time stamp {values[row]!r} in column {column!r} "
                     f"at row {row!r}; expected a date and time such as '2024-01-31 13:00'. Fix "
-                    "the value, or name the right column with time_col=."
+                    "the value, or name the right column with time_col= (--time-col)."
                 ) from None
             times = pd.DatetimeIndex(parsed)
         if end_of_day.any():

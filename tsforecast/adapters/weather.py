@@ -163,7 +163,8 @@ def read_weather(
             if time_col is None:
                 raise ValueError(
                     f"{OWNER}: no time column found (looked for {list(TIME_NAMES)}). Name it "
-                    f"with time_col=. Columns: {list(frame.columns)}."
+                    "with time_col= (--time-col on the command line). Columns: "
+                    f"{list(frame.columns)}."
                 )
         check_column(frame, time_col, OWNER, "time")
         times = parse_datetimes(frame[time_col], OWNER, time_col)
