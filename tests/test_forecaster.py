@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 
 import joblib
 import numpy as np
@@ -110,6 +112,22 @@ def test_same_random_state_gives_identical_predictions(waves):
     state = torch.random.get_rng_state()
     LSTMForecaster(**FAST).fit(waves)
     assert torch.equal(state, torch.random.get_rng_state())  # the global RNG is left alone
+
+
+def test_same_random_state_gives_identical_predictions_in_fresh_processes():
+    script = (
+        "import hashlib, numpy as np; from tsforecast import LSTMForecaster; "
+        "X = np.sin(np.arange(500.0) / 7)[:, None]; "
+        "p = LSTMForecaster(context_length=16, hidden_size=8, max_epochs=5, random_state=3)"
+        ".fit(X).predict(X); print(hashlib.sha256(p.tobytes()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(digests) == 1
 
 
 # ---------------------------------------------------------------------------- what it computes
