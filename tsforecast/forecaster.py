@@ -23,7 +23,7 @@ from tsforecast._training import LOSSES, masked_loss, train
 from tsforecast._validation import check_int, make_rng
 from tsforecast.data import SequenceData, series_offsets
 from tsforecast.nn import CELLS, RecurrentNet
-from tsforecast.windowing import BlockSampler
+from tsforecast.windowing import BlockSampler, take_windows, window_view
 
 __all__ = ["LSTMForecaster"]
 
@@ -603,12 +603,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             ]
         late = np.flatnonzero(~early)
         if len(late):
-            windows = scaled.reshape(-1).unfold(0, L * scaled.shape[1], scaled.shape[1])
+            windows = window_view(scaled, L)  # a late row exists only in a series longer than L
             chunk = max(1, _POSITIONS_PER_CALL // L)
             for begin in range(0, len(late), chunk):
                 part = late[begin : begin + chunk]
                 first_rows = torch.from_numpy(rows[part] - L + 1).to(scaled.device)
-                blocks = windows.index_select(0, first_rows).view(len(part), L, -1)
+                blocks = take_windows(windows, first_rows, L)
                 output[torch.from_numpy(part).to(scaled.device)] = module(blocks)[:, -1]
         return output
 

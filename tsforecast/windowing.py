@@ -286,8 +286,8 @@ class BlockSampler:
         self._rng = make_rng(random_state)
         self._span = span
         self._all_full = bool((self._block_length == span).all())
-        self._value_windows = _window_view(self.values, span)
-        self._mask_windows = None if self.mask is None else _window_view(self.mask, span)
+        self._value_windows = window_view(self.values, span)
+        self._mask_windows = None if self.mask is None else window_view(self.mask, span)
 
     def __len__(self) -> int:
         return self.n_batches
@@ -328,9 +328,9 @@ class BlockSampler:
         if span == self._span and (self._all_full or (lengths == span).all()):
             # Every block has full length: one index_select of whole windows.
             starts_t = torch.from_numpy(starts).to(device)
-            blocks = _take_windows(self._value_windows, starts_t, span)
+            blocks = take_windows(self._value_windows, starts_t, span)
             if self.mask is not None:
-                observed = _take_windows(self._mask_windows, starts_t, span)[:, 1:]
+                observed = take_windows(self._mask_windows, starts_t, span)[:, 1:]
         else:
             # Some blocks are short series: gather row by row, pad with zeros.
             positions = np.arange(span)
@@ -356,8 +356,11 @@ class BlockSampler:
         )
 
 
-def _window_view(tensor: Any, span: int) -> Any:
+def window_view(tensor: Any, span: int) -> Any:
     """A view whose row ``i`` is the window ``tensor[i:i + span]`` (None if too short).
+
+    Shared by `BlockSampler` (training batches) and the forecaster (one-step windows); not
+    part of the public API.
 
     For a contiguous tensor the rows are the contiguous memory of each window (the flattened
     data unfolded with step ``n_features``), so gathering them is a plain block copy; other
@@ -371,7 +374,7 @@ def _window_view(tensor: Any, span: int) -> Any:
     return tensor.unfold(0, span, 1)
 
 
-def _take_windows(windows: Any, starts: Any, span: int) -> Any:
+def take_windows(windows: Any, starts: Any, span: int) -> Any:
     """Gather windows by start row as a ``(batch, span, n_features)`` tensor."""
     rows = windows.index_select(0, starts)
     if rows.dim() == 2:
