@@ -150,6 +150,8 @@ def test_time_zone_is_kept():
     data = SequenceData.from_frame(frame)
     assert data.metadata["time_zone"] == "Europe/Paris"
     assert data.to_frame().index.equals(index)
+    assert data.local_time.equals(index) and str(data.time[0]) == "2024-03-29T23:00:00.000000000"
+    assert SequenceData([1.0, 2.0], time=[0.0, 1.0]).local_time is None
 
 
 def test_from_frame_type_errors():

@@ -276,6 +276,19 @@ class SequenceData:
     def __len__(self) -> int:
         return self.n_timesteps
 
+    @property
+    def local_time(self) -> pd.DatetimeIndex | None:
+        """Datetime ``time`` as a DatetimeIndex in ``metadata["time_zone"]`` (naive without one).
+
+        ``time`` itself is stored in UTC when the source had a zone; this gives the stamps as
+        the source wrote them. None when ``time`` is absent or numeric.
+        """
+        if self.time is None or self.time.dtype.kind != "M":
+            return None
+        index = pd.DatetimeIndex(self.time)
+        zone = self.metadata.get("time_zone")
+        return index if zone is None else index.tz_localize("UTC").tz_convert(zone)
+
     def series(self, index: int) -> SequenceData:
         """Return series number ``index`` (0-based, in order of appearance) as views.
 
@@ -442,11 +455,9 @@ class SequenceData:
         if self.groups is not None:
             index_parts.append(pd.Index(self.groups, name="group"))
         if self.time is not None:
-            time = pd.Index(self.time, name="time")
-            zone = self.metadata.get("time_zone")
-            if zone is not None and isinstance(time, pd.DatetimeIndex):
-                time = time.tz_localize("UTC").tz_convert(zone)
-            index_parts.append(time)
+            local = self.local_time
+            time = pd.Index(self.time) if local is None else local
+            index_parts.append(time.rename("time"))
         if not index_parts:
             index = pd.RangeIndex(self.n_timesteps)
         elif len(index_parts) == 1:
@@ -463,12 +474,9 @@ class SequenceData:
         parts.append(f"features={shown}")
         if self.time is not None:
             first, last = self.time[[0, -1]]
-            if self.time.dtype.kind == "M":
-                zone = self.metadata.get("time_zone")
-                ends = pd.DatetimeIndex(self.time[[0, -1]])
-                if zone is not None:
-                    ends = ends.tz_localize("UTC").tz_convert(zone)
-                first, last = (str(t).removesuffix(" 00:00:00") for t in ends)
+            local = self.local_time
+            if local is not None:
+                first, last = (str(t).removesuffix(" 00:00:00") for t in local[[0, -1]])
             parts.append(f"time={first}..{last}")
         if self.mask is not None:
             parts.append(f"missing={int((~self.mask).sum())}")

@@ -236,11 +236,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if groups is None:
                 groups = X.groups
             mask = X.mask
-            if X.time is not None and X.time.dtype.kind == "M":
-                time_index = pd.DatetimeIndex(X.time)
-                zone = X.metadata.get("time_zone")
-                if zone is not None:
-                    time_index = time_index.tz_localize("UTC").tz_convert(zone)
+            time_index = X.local_time
             self._check_columns(values.shape[1], names, reset)
         else:
             if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.DatetimeIndex):

@@ -175,12 +175,10 @@ def _feature_index(data: SequenceData, feature: Hashable) -> int:
 def _time_axis(data: SequenceData) -> np.ndarray:
     if data.time is None:
         return np.arange(data.n_timesteps)
-    if data.time.dtype.kind == "M":
-        zone = data.metadata.get("time_zone")
-        if zone is not None:  # show local time, as naive stamps
-            local = pd.DatetimeIndex(data.time).tz_localize("UTC").tz_convert(zone)
-            return local.tz_localize(None).to_numpy()
-    return data.time
+    local = data.local_time
+    if local is None:
+        return data.time
+    return local.tz_localize(None).to_numpy()  # local time, as naive stamps for matplotlib
 
 
 def _time_label(data: SequenceData) -> str:
