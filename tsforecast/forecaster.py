@@ -16,7 +16,12 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 from tqdm.auto import tqdm
 
 from tsforecast._training import LOSSES, masked_loss, train
@@ -330,14 +335,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _fit(self, X: Any, y: Any, groups: Any) -> None:
         data = self._inputs(X, groups, reset=True)
-        if y is not None and isinstance(X, SequenceData):
-            _, y = validate_data(self, data.values, y, reset=False, multi_output=True,
-                                 y_numeric=True)  # fmt: skip
-        elif y is not None:
-            _, y = validate_data(
-                self, X, y, reset=False, multi_output=True, y_numeric=True,
-                ensure_all_finite=False, dtype=[np.float32, np.float64],
-            )  # fmt: skip
+        if y is not None:  # X is validated already: check y alone, and that the lengths agree
+            y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+            if y.ndim > 2:
+                raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+            check_consistent_length(data.values, y)
         lengths = np.diff(data.offsets)
         if lengths.max() < 2:
             raise ValueError(
@@ -409,9 +411,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             validate = None
             if valid_rows is not None:
                 valid_x = torch.from_numpy(scaled).to(device)
-                rows, truth, weight = self._validation_targets(
-                    valid_rows, scaled_targets, observed, data.offsets
-                )
+                rows, truth, weight = self._validation_targets(valid_rows, scaled_targets, observed)
                 truth_t = torch.from_numpy(truth).to(device)
                 weight_t = None if weight is None else torch.from_numpy(weight).to(device)
 
@@ -468,7 +468,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.target_mean_ = np.zeros(targets.shape[1], np.float32)
             self.target_scale_ = np.ones(targets.shape[1], np.float32)
             return
-        self.input_mean_, self.input_scale_ = _moments(values[rows], _rows(observed, rows))
+        observed_rows = None if observed is None else observed[rows]
+        self.input_mean_, self.input_scale_ = _moments(values[rows], observed_rows)
         if self.autoregressive_:
             self.target_mean_ = self.input_mean_[self.target_indices_]
             self.target_scale_ = self.input_scale_[self.target_indices_]
@@ -561,7 +562,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return scaled[current], targets[current + 1]
 
     def _validation_targets(
-        self, valid_rows: np.ndarray, targets: np.ndarray, observed: Any, offsets: np.ndarray
+        self, valid_rows: np.ndarray, targets: np.ndarray, observed: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         if self.autoregressive_:
             rows = valid_rows - 1  # the forecast made at t - 1 is checked against row t
@@ -625,7 +626,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Supervised: forecasts of ``y[t]``, 1-D when ``y`` was 1-D.
         """
         check_is_fitted(self, "module_")
-        data = self._inputs(X, groups, reset=False)
+        return self._predict(self._inputs(X, groups, reset=False))
+
+    def _predict(self, data: _Inputs) -> np.ndarray:
         scaled = torch.from_numpy(self._scale_inputs(data.values, data.mask)).to(self.device_)
         output = self._one_step(scaled, data.offsets, np.arange(len(data.values)))
         predictions = self._unscale(output)
@@ -729,12 +732,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             R² averaged over the targets.
         """
         check_is_fitted(self, "module_")
-        predictions = self.predict(X, groups=groups)
-        if not self.autoregressive_:
-            if y is None:
-                raise ValueError("LSTMForecaster.score: this model was fitted with y; pass y.")
-            return float(r2_score(y, predictions))
+        if not self.autoregressive_ and y is None:
+            raise ValueError("LSTMForecaster.score: this model was fitted with y; pass y.")
         data = self._inputs(X, groups, reset=False)
+        predictions = self._predict(data)
+        if not self.autoregressive_:
+            return float(r2_score(y, predictions))
         rows = np.arange(len(data.values))
         has_next = ~np.isin(rows + 1, data.offsets)
         truth = data.values[rows[has_next] + 1][:, self.target_indices_]
@@ -919,10 +922,6 @@ def _split_rows(offsets: np.ndarray, fraction: float) -> tuple[np.ndarray, np.nd
     is_valid = position >= np.repeat(lengths - n_valid, lengths)
     valid = np.flatnonzero(is_valid)
     return np.flatnonzero(~is_valid), (valid if len(valid) else None)
-
-
-def _rows(mask: Any, rows: np.ndarray) -> Any:
-    return None if mask is None else mask[rows]
 
 
 def _moments(values: np.ndarray, observed: Any) -> tuple[np.ndarray, np.ndarray]:
