@@ -184,7 +184,9 @@ def test_target_selects_columns_to_forecast(waves):
 def test_forecast_shapes_and_time_stamps(waves):
     index = pd.date_range("2024-01-01", periods=600, freq="h", name="time")
     frame = pd.DataFrame(waves, columns=["a", "b"], index=index)
-    model = LSTMForecaster(**FAST).fit(frame)
+    # Without calendar features, so that the same model also takes plain arrays.
+    model = LSTMForecaster(**FAST, time_features=None).fit(frame)
+    assert model.time_features_ == []
     future = model.forecast(frame, steps=24)
     assert list(future.columns) == ["a", "b"] and len(future) == 24
     assert future.index[0] == index[-1] + pd.Timedelta("1h")

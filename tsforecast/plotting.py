@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._time_features import usual_step
 from tsforecast.data import SequenceData
 
 __all__ = ["plot_forecast", "plot_history"]
@@ -195,9 +196,5 @@ def _time_label(data: SequenceData) -> str:
 
 def _future_times(time: np.ndarray, start: int, row: int, steps: int) -> np.ndarray:
     """Times after ``row``, continuing the series' usual step."""
-    past = time[start : row + 1]
-    if len(past) < 2:
-        step = 1
-    else:
-        step = pd.Series(np.diff(past)).mode().iloc[0]
-    return time[row] + step * np.arange(1, steps + 1)
+    step = usual_step(time[start : row + 1])
+    return time[row] + (1 if step is None else step) * np.arange(1, steps + 1)

@@ -1,0 +1,88 @@
+"""Calendar features: encoding, the "auto" choice, and forecasts that read the future's hour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import LSTMForecaster, SequenceData
+from tsforecast._time_features import choose_time_features, encode_time, usual_step
+from tsforecast.datasets import load_pbc, load_weather
+
+FAST = {"context_length": 8, "hidden_size": 8, "max_epochs": 3, "random_state": 0}
+
+
+def test_encoding_is_cyclic():
+    times = pd.DatetimeIndex(["2024-03-01 00:00", "2024-03-01 06:00", "2024-03-02 00:00"])
+    encoded = encode_time(times, ["hour", "weekday"])
+    assert encoded.shape == (3, 4) and encoded.dtype == np.float32
+    np.testing.assert_allclose(encoded[1, :2], [1.0, 0.0], atol=1e-6)  # a quarter of the day
+    np.testing.assert_allclose(encoded[0, :2], encoded[2, :2], atol=1e-6)  # same hour
+    assert not np.allclose(encoded[0, 2:], encoded[2, 2:])  # another day of the week
+    yearday = encode_time(pd.DatetimeIndex(["2023-01-01", "2024-01-01"]), ["yearday"])
+    np.testing.assert_allclose(yearday[0], yearday[1], atol=1e-6)
+    with pytest.raises(ValueError, match="NaT"):
+        encode_time(pd.DatetimeIndex(["2024-01-01", None]), ["hour"])
+
+
+def test_auto_takes_the_hour_for_sub_daily_data_only():
+    assert choose_time_features("auto", load_weather().local_time) == ["hour"]
+    assert choose_time_features("auto", pd.date_range("2024", periods=30, freq="D")) == []
+    assert choose_time_features("auto", None) == []
+    assert choose_time_features(["weekday"], pd.date_range("2024", periods=3, freq="h")) == [
+        "weekday"
+    ]
+    assert choose_time_features(None, load_weather().local_time) == []
+    assert choose_time_features("auto", load_pbc().local_time) == []  # visits months apart
+    assert usual_step(np.array([0.0, 2.0, 4.0, 5.0])) == 2.0
+
+
+def _daily_spike(days: int) -> pd.DataFrame:
+    """Zero but at noon each day: unforeseeable from the previous 8 hours, obvious from the
+    hour."""
+    index = pd.date_range("2024-01-01", periods=24 * days, freq="h", tz="Europe/Paris")
+    return pd.DataFrame({"load": (index.hour == 12).astype(float)}, index=index)
+
+
+@pytest.mark.parametrize("features", ["auto", None])
+def test_forecast_reads_the_future_hour(features):
+    frame = _daily_spike(40)
+    model = LSTMForecaster(
+        context_length=8, hidden_size=16, max_epochs=150, learning_rate=1e-2,
+        validation_fraction=0, loss="mse", time_features=features, random_state=0,
+    ).fit(frame)  # fmt: skip
+    future = model.forecast(frame, steps=24)["load"]
+    noon = future.index.hour == 12
+    if features == "auto":
+        assert model.time_features_ == ["hour"]
+        assert future[noon].iloc[0] > 0.7 and future[~noon].abs().max() < 0.3
+    else:  # eight hours of zeros say nothing of the coming spike
+        assert model.time_features_ == []
+        assert future[noon].iloc[0] < 0.3
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_time_features_need_time_stamps_at_predict_time():
+    frame = _daily_spike(5)
+    model = LSTMForecaster(**FAST).fit(frame)
+    assert model.time_features_ == ["hour"]
+    assert model.module_.recurrent.input_size == 3  # the value, then the hour's sine and cosine
+    with pytest.raises(ValueError, match="time stamps, but X has none"):
+        model.predict(frame.to_numpy())
+    data = SequenceData.from_frame(frame.reset_index(), time="index")
+    np.testing.assert_allclose(model.predict(data), model.predict(frame), rtol=1e-6)
+
+
+def test_saved_model_keeps_its_time_features(tmp_path):
+    frame = _daily_spike(5)
+    model = LSTMForecaster(**FAST, time_features=["hour", "weekday"]).fit(frame)
+    loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
+    assert loaded.time_features_ == ["hour", "weekday"]
+    pd.testing.assert_frame_equal(loaded.forecast(frame, 30), model.forecast(frame, 30))
+
+
+@pytest.mark.parametrize("bad", ["hours", ["hour", "hour"], ["minute"], 3])
+def test_bad_time_features_are_refused(bad):
+    with pytest.raises(ValueError, match="time_features must be 'auto', None or a list"):
+        LSTMForecaster(**FAST, time_features=bad).fit(np.zeros((20, 1)))
