@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tsforecast import LSTMForecaster, SequenceData, make_supervised
+from tsforecast.nn import RecurrentNet
 
 FAST = {"context_length": 8, "hidden_size": 8, "max_epochs": 3, "random_state": 0}
 
@@ -376,3 +377,26 @@ def test_keyboard_interrupt_keeps_the_model_trained_so_far(waves, monkeypatch):
         model = LSTMForecaster(**{**FAST, "max_epochs": 50}).fit(waves)
     assert model.stopped_ == "interrupted" and model.n_epochs_ >= 1
     assert np.isfinite(model.predict(waves)).all()
+
+
+def test_forward_last_matches_the_full_forward():
+    torch.manual_seed(0)
+    module = RecurrentNet(input_size=3, output_size=2, hidden_size=5).eval()
+    inputs = torch.randn(4, 7, 3)
+    lengths = torch.tensor([7, 1, 3, 7])
+    with torch.inference_mode():
+        full = module(inputs)
+        torch.testing.assert_close(
+            module.forward_last(inputs, lengths), full[range(4), lengths - 1]
+        )
+        torch.testing.assert_close(module.forward_last(inputs, None), full[:, -1])
+
+
+def test_forecast_of_a_plain_array_matches_the_validated_path(fitted, waves):
+    """The fast path for float arrays gives what a DataFrame of the same values gives."""
+    frame = pd.DataFrame(waves.astype(np.float64))
+    np.testing.assert_allclose(fitted.forecast(waves, 3), fitted.forecast(frame, 3), rtol=1e-6)
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.forecast(np.full((10, 2), np.nan), 1)
+    with pytest.raises(ValueError, match="features"):
+        fitted.forecast(waves[:, :1], 1)

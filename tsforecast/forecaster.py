@@ -254,6 +254,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ inputs
     def _inputs(self, X: Any, groups: Any, *, reset: bool) -> _Inputs:
         """Validate ``X`` (and ``groups``) into a float32 array with series offsets."""
+        if (  # a plain float array at predict time: all that validate_data would check
+            not reset
+            and groups is None
+            and type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in _FLOAT_DTYPES
+            and 0 < X.shape[0]
+            and X.shape[1] == self.n_features_in_
+            and getattr(self, "feature_names_in_", None) is None
+        ):
+            values = X.astype(np.float32, copy=False)
+            _check_finite(values, None, "X")
+            return _Inputs(values, None, np.array([0, len(values)]), np.array([0]), None, None)
         mask = time_index = None
         if isinstance(X, SequenceData):
             if groups is not None and X.groups is not None:
@@ -708,7 +721,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "models, use predict for one step ahead."
             )
         data = self._inputs(X, groups, reset=False)
-        scaled = torch.from_numpy(self._scale_inputs(*self._model_inputs(data))).to(self.device_)
+        values, mask = self._model_inputs(data)
+        # Scale only the rows read: the last context_length of each series (repeating the
+        # last row to pad shorter series).
+        lengths = np.minimum(np.diff(data.offsets), self.context_length)
+        stops = data.offsets[1:]
+        rows = (stops - lengths)[:, None] + np.arange(self.context_length)
+        rows = np.minimum(rows, (stops - 1)[:, None]).ravel()
+        recent = self._scale_inputs(values[rows], None if mask is None else mask[rows])
+        history = torch.from_numpy(recent.reshape(len(lengths), self.context_length, -1))
         times = None if data.time_index is None else self._future_times(data, steps)
         calendar = None
         if self.time_features_:
@@ -716,7 +737,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             n = self.n_features_in_
             encoded = (encoded - self.input_mean_[n:]) / self.input_scale_[n:]
             calendar = torch.from_numpy(encoded.reshape(len(times[0]), steps, -1))
-        future = self._roll_forward(scaled, data.offsets, steps, calendar)
+        future = self._roll_forward(history.to(self.device_), lengths, steps, calendar)
         values = self._unscale(future.reshape(-1, future.shape[-1])).reshape(future.shape)
         if times is not None:
             return self._future_frame(values, data, times)
@@ -725,30 +746,32 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     @torch.inference_mode()
     def _roll_forward(
         self,
-        scaled: torch.Tensor,
-        offsets: np.ndarray,
+        history: torch.Tensor,
+        lengths: np.ndarray,
         steps: int,
         calendar: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Forecast ``steps`` rows after each series; ``calendar``: the future rows' scaled
-        calendar features, shape (n_series, steps, n)."""
+        """Forecast ``steps`` rows after each series, feeding forecasts back.
+
+        ``history``: the scaled last rows of each series, shape (n_series, context_length, n),
+        the first ``lengths[i]`` real (left-aligned); it is updated in place. ``calendar``: the
+        future rows' scaled calendar features, shape (n_series, steps, n_calendar).
+        """
         L, module = self.context_length, self.module_
-        module.eval()
-        n_series = len(offsets) - 1
-        lengths = np.minimum(np.diff(offsets), L)
-        stops = offsets[1:]
-        index = (stops - lengths)[:, None] + np.arange(L)
-        index = np.minimum(index, (stops - 1)[:, None])
-        history = scaled[torch.from_numpy(index).to(scaled.device)].clone()
-        lengths_t = torch.from_numpy(lengths).to(scaled.device)
-        rows = torch.arange(n_series, device=scaled.device)
-        n_targets = module.head.out_features
-        future = torch.empty(n_series, steps, n_targets, device=scaled.device)
+        if module.training:
+            module.eval()
+        device = history.device
+        lengths_t = torch.from_numpy(lengths).to(device)
+        rows = torch.arange(len(lengths), device=device) if steps > 1 else None
+        future = torch.empty(len(lengths), steps, module.head.out_features, device=device)
         if calendar is not None:
-            calendar = calendar.to(scaled.device)
+            calendar = calendar.to(device)
         for step in range(steps):
-            nxt = module(history)[rows, lengths_t - 1]
+            all_full = lengths.min() + step >= L  # known on the host: no device sync
+            nxt = module.forward_last(history, None if all_full else lengths_t)
             future[:, step] = nxt
+            if step == steps - 1:
+                break
             if calendar is not None:
                 nxt = torch.cat([nxt, calendar[:, step]], dim=1)
             full = lengths_t == L
@@ -939,6 +962,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return tags
 
 
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "discrete_targets_", "y_ndim_",
     "history_", "n_epochs_", "best_epoch_", "stopped_", "fit_seconds_", "time_features_",

@@ -72,6 +72,29 @@ class RecurrentNet(nn.Module):
         states, _ = self.recurrent(inputs)
         return self.head(self.dropout(states)) + self.skip(inputs)
 
+    def forward_last(self, inputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """The forecast after step ``lengths[i] - 1`` of each sequence only.
+
+        The same values as ``forward(inputs)[range(batch), lengths - 1]``, without applying
+        the output layers to every step (forecasting reads one step per sequence).
+
+        Parameters
+        ----------
+        inputs : Tensor of shape (batch, steps, input_size)
+        lengths : Tensor of shape (batch,), int64, or None
+            Real steps of each sequence (the rest is right padding); None: all steps.
+
+        Returns
+        -------
+        Tensor of shape (batch, output_size)
+        """
+        states, _ = self.recurrent(inputs)
+        if lengths is None:
+            return self.head(self.dropout(states[:, -1])) + self.skip(inputs[:, -1])
+        rows = torch.arange(len(inputs), device=inputs.device)
+        last = lengths - 1
+        return self.head(self.dropout(states[rows, last])) + self.skip(inputs[rows, last])
+
     @torch.no_grad()
     def init_skip(self, inputs: torch.Tensor, targets: torch.Tensor, ridge: float = 1e-3) -> None:
         """Set ``skip`` to the ridge least-squares fit of ``targets`` on ``inputs`` (2-D)."""
