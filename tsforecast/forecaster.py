@@ -89,7 +89,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         in multi-step forecasts.
     validation_fraction : float, default=0.1
         Final fraction of each series held out to measure the validation loss (early stopping
-        and the choice of the best weights); 0 to train on everything.
+        and the choice of the best weights); 0 to train on everything. The loss is measured
+        on at most 8,192 of the held-out rows (a fixed random sample), which keeps validation
+        cheap on large data.
     patience : int or None, default=50
         Stop after this many epochs without a better validation loss (None: never early).
         The best weights are restored either way. On small data an epoch is a batch or two,
@@ -413,6 +415,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
         rng = make_rng(self.random_state)
         seed = int(rng.integers(2**31 - 1))
+        if valid_rows is not None and len(valid_rows) > _MAX_VALIDATION_ROWS:
+            # A fixed random sample: each validation reads context_length rows per row, so on
+            # large data the full held-out part would cost more than the training itself.
+            valid_rows = np.sort(rng.choice(valid_rows, _MAX_VALIDATION_ROWS, replace=False))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             module = RecurrentNet(
@@ -962,6 +968,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return tags
 
 
+_MAX_VALIDATION_ROWS = 8192
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "discrete_targets_", "y_ndim_",

@@ -1,0 +1,238 @@
+"""How fit time and peak memory grow with the data: many synthetic seasonal series.
+
+Series of 500 to 2,000 hourly points (a daily and a weekly cycle of random amplitude and phase,
+a level, a slow trend and AR(1) noise), 1,000 to 10,000 of them. Every system trains for the
+same wall-time budget (``--budget`` seconds of optimisation, context 168, hidden 64, batch 64),
+so what grows with the data is the cost of preparing it and the memory it takes. Each run is
+its own process; memory is its peak resident size minus the size after importing the library
+and torch (measured in the same process), set against the raw float32 data.
+
+Run: ``python benchmarks/bench_scaling.py [--sizes 1000 3000 10000] [--budget 5]``; peers
+(darts, neuralforecast) run when installed (``pip install -e ".[bench]"``).
+Results: ``benchmarks/results/scaling.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CONTEXT, HIDDEN, BATCH, THREADS = 168, 64, 64, 2
+RESULTS = Path(__file__).parent / "results"
+
+
+def make_series(n_series: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Values (float32) and series ids of ``n_series`` seasonal series, rows series by series."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(500, 2001, n_series)
+    groups = np.repeat(np.arange(n_series, dtype=np.int32), lengths)
+    t = np.arange(len(groups)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    per_series = {
+        name: np.repeat(draw, lengths)
+        for name, draw in {
+            "level": rng.normal(10, 5, n_series),
+            "daily": rng.uniform(1, 5, n_series),
+            "weekly": rng.uniform(0, 2, n_series),
+            "phase": rng.uniform(0, 2 * np.pi, n_series),
+            "trend": rng.normal(0, 1e-3, n_series),
+        }.items()
+    }
+    ar = _ar1(rng.normal(0, 0.3, len(groups)), 0.8, t == 0)
+    values = (
+        per_series["level"]
+        + per_series["daily"] * np.sin(2 * np.pi * t / 24 + per_series["phase"])
+        + per_series["weekly"] * np.sin(2 * np.pi * t / 168)
+        + per_series["trend"] * t
+        + ar
+    )
+    return values.astype(np.float32), groups
+
+
+def _ar1(noise: np.ndarray, phi: float, starts: np.ndarray) -> np.ndarray:
+    """x[t] = phi * x[t-1] + noise[t], restarting at ``starts`` (a linear filter per series)."""
+    from scipy.signal import lfilter
+
+    out = np.empty_like(noise)
+    bounds = np.append(np.flatnonzero(starts), len(noise))
+    for start, stop in itertools.pairwise(bounds):
+        out[start:stop] = lfilter([1.0], [1.0, -phi], noise[start:stop])
+    return out
+
+
+def fit_tsforecast(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str, Any]:
+    from tsforecast import LSTMForecaster
+
+    model = LSTMForecaster(
+        context_length=CONTEXT, hidden_size=HIDDEN, batch_size=BATCH, max_time=budget,
+        time_features=None, random_state=0,
+    )  # fmt: skip
+    model.fit(values[:, None], groups=groups)
+    return {"stopped": model.stopped_}
+
+
+def _trainer_kwargs(budget: float) -> dict[str, Any]:
+    from datetime import timedelta
+
+    return {"accelerator": "cpu", "enable_progress_bar": False, "enable_model_summary": False,
+            "logger": False, "enable_checkpointing": False,
+            "max_time": timedelta(seconds=budget)}  # fmt: skip
+
+
+def fit_darts(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str, Any]:
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    from darts import TimeSeries
+    from darts.models import RNNModel
+
+    bounds = np.append(np.flatnonzero(np.diff(groups)) + 1, len(groups))
+    series, start = [], 0
+    for stop in bounds:
+        series.append(TimeSeries.from_values(values[start:stop, None]))
+        start = stop
+    model = RNNModel(
+        model="LSTM", input_chunk_length=CONTEXT, training_length=CONTEXT, hidden_dim=HIDDEN,
+        batch_size=BATCH, n_epochs=10**6, random_state=0,
+        pl_trainer_kwargs=_trainer_kwargs(budget),
+    )  # fmt: skip
+    model.fit(series, verbose=False)
+    return {}
+
+
+def fit_neuralforecast(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str, Any]:
+    import logging
+    import warnings
+
+    import pandas as pd
+
+    warnings.filterwarnings("ignore")
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    from neuralforecast import NeuralForecast
+    from neuralforecast.models import LSTM
+
+    t = np.arange(len(groups)) - np.searchsorted(groups, groups)  # groups are sorted ids
+    frame = pd.DataFrame({"unique_id": groups, "ds": t, "y": values})
+    model = LSTM(
+        h=1, input_size=CONTEXT, encoder_hidden_size=HIDDEN, encoder_n_layers=1,
+        decoder_hidden_size=HIDDEN, batch_size=32, windows_batch_size=BATCH, max_steps=10**9,
+        val_check_steps=10**9, scaler_type="identity", random_seed=0, **_trainer_kwargs(budget),
+    )  # fmt: skip
+    NeuralForecast(models=[model], freq=1).fit(frame)
+    return {}
+
+
+def _memory(field: str) -> int:
+    """Bytes of a /proc/self/status field: VmRSS (now) or VmHWM (peak since exec; getrusage's
+    ru_maxrss is not used because Linux carries it over from the parent across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+SYSTEMS = {
+    "tsforecast": (fit_tsforecast, "tsforecast"),
+    "darts RNNModel": (fit_darts, "darts"),
+    "neuralforecast LSTM": (fit_neuralforecast, "neuralforecast"),
+}
+
+
+def worker(system: str, data: Path, budget: float) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(THREADS)
+    fit, module = SYSTEMS[system]
+    __import__(module)
+    baseline = _memory("VmRSS")
+    with np.load(data) as saved:  # made by the parent: no temporaries of its making here
+        values, groups = saved["values"], saved["groups"]
+    n_series = int(groups[-1]) + 1
+    started = time.perf_counter()
+    extra = fit(values, groups, budget)
+    seconds = time.perf_counter() - started
+    peak = _memory("VmHWM")
+    raw = values.nbytes
+    return {
+        "system": system, "n_series": n_series, "n_points": len(values),
+        "raw_mb": raw / 2**20, "fit_seconds": seconds, "overhead_seconds": seconds - budget,
+        "peak_mb": peak / 2**20, "baseline_mb": baseline / 2**20,
+        "memory_mb": (peak - baseline) / 2**20, "memory_vs_raw": (peak - baseline) / raw,
+        **extra,
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 3000, 10000])
+    parser.add_argument("--budget", type=float, default=5.0)
+    parser.add_argument("--systems", nargs="*", default=list(SYSTEMS))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.data, args.budget)))
+        return
+    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), PYTHONWARNINGS="ignore")
+    folder = Path(tempfile.mkdtemp(prefix="tsforecast-scaling-"))
+    for n_series in args.sizes:
+        values, groups = make_series(n_series)
+        np.savez(folder / f"{n_series}.npz", values=values, groups=groups)
+    runs = []
+    for system in args.systems:
+        if importlib.util.find_spec(SYSTEMS[system][1]) is None:
+            runs.append({"system": system, "error": "not installed"})
+            continue
+        for n_series in args.sizes:
+            command = [sys.executable, __file__, "--worker", system, "--data",
+                       str(folder / f"{n_series}.npz"), "--budget", str(args.budget)]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+            lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+            if done.returncode or not lines:
+                tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+                run = {"system": system, "n_series": n_series, "error": tail}
+            else:
+                run = json.loads(lines[-1])
+            runs.append(run)
+            print(json.dumps(run), flush=True)
+    lines = [
+        f"# Scaling: fit time and peak memory ({time.strftime('%Y-%m-%d')})", "",
+        f"{args.budget:g} s of training for every system (context {CONTEXT}, hidden {HIDDEN}, "
+        f"batch {BATCH}, {THREADS} threads); 'overhead' is fit time beyond that budget; "
+        "'memory' is peak RSS minus the RSS after importing torch and the library: the data "
+        "(loaded from disk) and everything the fit adds.",
+        f"Command: `python benchmarks/bench_scaling.py {' '.join(sys.argv[1:])}`", "",
+        "| system | series | points | raw MB | fit s | overhead s | memory MB | memory / raw |",
+        "|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for run in runs:
+        if "error" in run:
+            lines.append(f"| {run['system']} | {run.get('n_series', '')} | error: "
+                         f"{run['error'][:100]} |")  # fmt: skip
+            continue
+        lines.append(
+            f"| {run['system']} | {run['n_series']:,} | {run['n_points']:,} | "
+            f"{run['raw_mb']:.1f} | {run['fit_seconds']:.1f} | {run['overhead_seconds']:.1f} | "
+            f"{run['memory_mb']:.0f} | {run['memory_vs_raw']:.1f} |"
+        )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "scaling.json").write_text(json.dumps(runs, indent=1))
+    (args.out / "scaling.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
