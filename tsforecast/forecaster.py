@@ -496,10 +496,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.best_epoch_ = result.best_epoch
         self.stopped_ = result.stopped
 
-    def _model_inputs(self, data: _Inputs) -> tuple[np.ndarray, np.ndarray | None]:
-        """The values the network reads: X's columns, then the calendar features."""
+    def _model_inputs(
+        self, data: _Inputs, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The values the network reads (of ``rows`` only, or all): X's columns, then the
+        calendar features."""
+        values = data.values if rows is None else data.values[rows]
+        mask = data.mask if rows is None or data.mask is None else data.mask[rows]
         if not self.time_features_:
-            return data.values, data.mask
+            return values, mask
         if data.time_index is None:
             raise ValueError(
                 f"LSTMForecaster: this model reads calendar features ({self.time_features_}) "
@@ -507,11 +512,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "fit (a DataFrame with a DatetimeIndex, or a SequenceData), or fit with "
                 "time_features=None."
             )
-        calendar = encode_time(data.time_index, self.time_features_)
-        values = np.concatenate([data.values, calendar], axis=1)
-        if data.mask is None:
+        times = data.time_index if rows is None else data.time_index[rows]
+        calendar = encode_time(times, self.time_features_)
+        values = np.concatenate([values, calendar], axis=1)
+        if mask is None:
             return values, None
-        return values, np.concatenate([data.mask, np.ones(calendar.shape, bool)], axis=1)
+        return values, np.concatenate([mask, np.ones(calendar.shape, bool)], axis=1)
 
     def _feature_names(self) -> list[str]:
         names = getattr(self, "feature_names_in_", None)
@@ -727,22 +733,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "models, use predict for one step ahead."
             )
         data = self._inputs(X, groups, reset=False)
-        values, mask = self._model_inputs(data)
-        # Scale only the rows read: the last context_length of each series (repeating the
-        # last row to pad shorter series).
+        # Only the rows read: the last context_length of each series (repeating the last row
+        # to pad shorter series).
         lengths = np.minimum(np.diff(data.offsets), self.context_length)
         stops = data.offsets[1:]
         rows = (stops - lengths)[:, None] + np.arange(self.context_length)
         rows = np.minimum(rows, (stops - 1)[:, None]).ravel()
-        recent = self._scale_inputs(values[rows], None if mask is None else mask[rows])
+        recent = self._scale_inputs(*self._model_inputs(data, rows))
         history = torch.from_numpy(recent.reshape(len(lengths), self.context_length, -1))
         times = None if data.time_index is None else self._future_times(data, steps)
         calendar = None
         if self.time_features_:
-            encoded = encode_time(times[1], self.time_features_)
+            encoded = np.stack([encode_time(future, self.time_features_) for future in times])
             n = self.n_features_in_
-            encoded = (encoded - self.input_mean_[n:]) / self.input_scale_[n:]
-            calendar = torch.from_numpy(encoded.reshape(len(times[0]), steps, -1))
+            calendar = torch.from_numpy((encoded - self.input_mean_[n:]) / self.input_scale_[n:])
         future = self._roll_forward(history.to(self.device_), lengths, steps, calendar)
         values = self._unscale(future.reshape(-1, future.shape[-1])).reshape(future.shape)
         if times is not None:
@@ -787,9 +791,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return future
 
     @staticmethod
-    def _future_times(data: _Inputs, steps: int) -> tuple[list[pd.DatetimeIndex], Any]:
-        """The next ``steps`` stamps of each series (its usual step on), one index each, and
-        all of them in one index."""
+    def _future_times(data: _Inputs, steps: int) -> list[pd.DatetimeIndex]:
+        """The next ``steps`` stamps of each series (its usual step on), one index each."""
         futures = []
         for start, stop in zip(data.offsets[:-1], data.offsets[1:], strict=True):
             times = data.time_index[start:stop]
@@ -801,13 +804,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             futures.append(
                 pd.DatetimeIndex(times[-1] + usual_step(times) * np.arange(1, steps + 1))
             )
-        return futures, futures[0].append(futures[1:]) if len(futures) > 1 else futures[0]
+        return futures
 
     def _future_frame(
-        self, values: np.ndarray, data: _Inputs, times: tuple[list[pd.DatetimeIndex], Any]
+        self, values: np.ndarray, data: _Inputs, times: list[pd.DatetimeIndex]
     ) -> pd.DataFrame:
         frames = []
-        for i, future in enumerate(times[0]):
+        for i, future in enumerate(times):
             frame = pd.DataFrame(values[i], index=future, columns=self.target_names_)
             frame.index.name = "time"
             if data.groups is not None:
