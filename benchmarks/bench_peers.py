@@ -35,13 +35,13 @@ import statistics
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import lightning_trainer_kwargs, median_seconds, quiet_lightning
 
 CONTEXT, HIDDEN, BATCH, LR, HORIZON, THREADS = 168, 64, 64, 1e-3, 24, 2
 RESULTS = Path(__file__).parent / "results"
@@ -88,14 +88,7 @@ def load_task() -> Task:
 
 def median_latency(forecast_one: Callable[[], Any], repeats: int = 200) -> float:
     """Median seconds of one call, after a few warm-up calls."""
-    for _ in range(5):
-        forecast_one()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        forecast_one()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return median_seconds(forecast_one, repeats, warmup=5)
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float]:
@@ -269,15 +262,6 @@ def run_tsforecast(
     }
 
 
-def _lightning_quiet() -> None:
-    import logging
-
-    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric",
-                 "darts", "neuralforecast"):  # fmt: skip
-        logging.getLogger(name).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-
-
 def _batch_counter() -> Any:
     import pytorch_lightning as pl
 
@@ -290,24 +274,10 @@ def _batch_counter() -> Any:
     return BatchCounter()
 
 
-def _trainer_kwargs(budget: float | None, steps: int | None, counter: Any) -> dict[str, Any]:
-    from datetime import timedelta
-
-    kwargs: dict[str, Any] = {
-        "accelerator": "cpu", "enable_progress_bar": False, "enable_model_summary": False,
-        "logger": False, "enable_checkpointing": False, "callbacks": [counter],
-    }  # fmt: skip
-    if budget is not None:
-        kwargs["max_time"] = timedelta(seconds=budget)
-    if steps is not None:
-        kwargs["max_steps"] = steps
-    return kwargs
-
-
 def run_darts(
     task: Task, budget: float | None, steps: int | None, seed: int, block: bool
 ) -> dict[str, Any]:
-    _lightning_quiet()
+    quiet_lightning()
     from darts import TimeSeries
     from darts.models import BlockRNNModel, RNNModel
 
@@ -317,7 +287,7 @@ def run_darts(
         "model": "LSTM", "input_chunk_length": CONTEXT, "hidden_dim": HIDDEN,
         "n_rnn_layers": 1, "batch_size": BATCH, "n_epochs": 10**6,
         "optimizer_kwargs": {"lr": LR}, "random_state": seed,
-        "pl_trainer_kwargs": _trainer_kwargs(budget, steps, counter),
+        "pl_trainer_kwargs": lightning_trainer_kwargs(budget, steps, (counter,)),
     }  # fmt: skip
     if block:  # a window of 168 in, the next value out: one target position per window
         model = BlockRNNModel(output_chunk_length=1, **common)
@@ -359,7 +329,7 @@ def run_neuralforecast(
 ) -> dict[str, Any]:
     """neuralforecast's LSTM forecasts ``horizon`` values at once; h=1 for the one-step figure,
     h=24 for the 24-step figure (two models, trained separately)."""
-    _lightning_quiet()
+    quiet_lightning()
     import pandas as pd
     from neuralforecast import NeuralForecast
     from neuralforecast.losses.pytorch import MSE
@@ -371,7 +341,7 @@ def run_neuralforecast(
         decoder_hidden_size=HIDDEN, loss=MSE(), learning_rate=LR, batch_size=1,
         windows_batch_size=BATCH, scaler_type="identity", random_seed=seed,
         max_steps=steps if steps is not None else 10**9, val_check_steps=10**9,
-        **{k: v for k, v in _trainer_kwargs(budget, None, counter).items()},
+        **lightning_trainer_kwargs(budget, None, (counter,)),
     )  # fmt: skip
     forecaster = NeuralForecast(models=[model], freq="h")
     frame = pd.DataFrame({"unique_id": 0, "ds": task.index, "y": task.z})
@@ -401,7 +371,7 @@ def run_neuralforecast(
     return result
 
 
-def system_table(quick: bool) -> dict[str, dict[str, Any]]:
+def system_table() -> dict[str, dict[str, Any]]:
     """Name -> (runner, keyword arguments, settings it runs in)."""
     both = ("work", "time")
     return {
@@ -437,7 +407,7 @@ def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dic
     torch.set_num_threads(THREADS)
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     task = load_task()
-    spec = system_table(quick=False)[name]
+    spec = system_table()[name]
     kwargs = dict(spec["kw"])
     if spec["run"] not in (run_naive, run_ridge):
         kwargs["budget"] = {"time": budget, "time-short": budget / 3}.get(setting)
@@ -582,7 +552,7 @@ def main() -> None:
         return
     if args.quick:
         args.repeats, args.budget, args.steps = 1, 3.0, 10
-    table = system_table(args.quick)
+    table = system_table()
     names = args.systems or list(table)
     unknown = sorted(set(names) - set(table))
     if unknown:

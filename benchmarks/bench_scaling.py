@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import lightning_trainer_kwargs, quiet_lightning
 
 CONTEXT, HIDDEN, BATCH, THREADS = 168, 64, 64, 2
 RESULTS = Path(__file__).parent / "results"
@@ -81,20 +82,8 @@ def fit_tsforecast(values: np.ndarray, groups: np.ndarray, budget: float) -> dic
     return {"stopped": model.stopped_}
 
 
-def _trainer_kwargs(budget: float) -> dict[str, Any]:
-    from datetime import timedelta
-
-    return {"accelerator": "cpu", "enable_progress_bar": False, "enable_model_summary": False,
-            "logger": False, "enable_checkpointing": False,
-            "max_time": timedelta(seconds=budget)}  # fmt: skip
-
-
 def fit_darts(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str, Any]:
-    import logging
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    quiet_lightning()
     from darts import TimeSeries
     from darts.models import RNNModel
 
@@ -106,20 +95,16 @@ def fit_darts(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str
     model = RNNModel(
         model="LSTM", input_chunk_length=CONTEXT, training_length=CONTEXT, hidden_dim=HIDDEN,
         batch_size=BATCH, n_epochs=10**6, random_state=0,
-        pl_trainer_kwargs=_trainer_kwargs(budget),
+        pl_trainer_kwargs=lightning_trainer_kwargs(budget),
     )  # fmt: skip
     model.fit(series, verbose=False)
     return {}
 
 
 def fit_neuralforecast(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str, Any]:
-    import logging
-    import warnings
-
     import pandas as pd
 
-    warnings.filterwarnings("ignore")
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    quiet_lightning()
     from neuralforecast import NeuralForecast
     from neuralforecast.models import LSTM
 
@@ -128,7 +113,8 @@ def fit_neuralforecast(values: np.ndarray, groups: np.ndarray, budget: float) ->
     model = LSTM(
         h=1, input_size=CONTEXT, encoder_hidden_size=HIDDEN, encoder_n_layers=1,
         decoder_hidden_size=HIDDEN, batch_size=32, windows_batch_size=BATCH, max_steps=10**9,
-        val_check_steps=10**9, scaler_type="identity", random_seed=0, **_trainer_kwargs(budget),
+        val_check_steps=10**9, scaler_type="identity", random_seed=0,
+        **lightning_trainer_kwargs(budget),
     )  # fmt: skip
     NeuralForecast(models=[model], freq=1).fit(frame)
     return {}

@@ -19,26 +19,16 @@ import argparse
 import json
 import os
 import platform
-import statistics
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import torch
+from _common import median_seconds
 
 from tsforecast import BlockSampler, make_blocks
 
 RESULTS = Path(__file__).parent / "results" / "windowing.json"
-
-
-def median_seconds(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def rss_growth_bytes(function) -> int:
