@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -170,6 +172,52 @@ def test_sampler_blocks_stay_in_their_series_and_masks_are_right(case, batch_siz
     else:
         np.testing.assert_array_equal(batch.target_mask, real)
     assert batch.n_positions == int(real.sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(grouped_series(), st.integers(1, 16), st.integers(0, 2**31), st.data())
+def test_sampler_segments_keep_blocks_inside_them(case, batch_size, seed, data):
+    values, groups, lengths, context_length = case
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    # A random non-empty sub-range of each series, one of them at least 2 rows long.
+    starts, stops = [], []
+    for begin, end in itertools.pairwise(offsets):
+        start = data.draw(st.integers(begin, end - 1))
+        starts.append(start)
+        stops.append(data.draw(st.integers(start + 1, end)))
+    starts, stops = np.array(starts), np.array(stops)
+    if (stops - starts).max() < 2:
+        longest = int(np.argmax(lengths))
+        starts[longest], stops[longest] = offsets[longest], offsets[longest + 1]
+    sampler = BlockSampler(
+        values, context_length, batch_size, groups=groups, random_state=seed,
+        segments=(starts, stops),
+    )  # fmt: skip
+    assert sampler.n_positions == int(np.maximum(stops - starts - 1, 0).sum())
+    batch = sampler.sample()
+    for b in range(batch_size):
+        start, length = int(batch.starts[b]), int(batch.lengths[b])
+        segment = np.searchsorted(starts, start, side="right") - 1
+        assert starts[segment] <= start and start + length <= stops[segment]
+        assert length == min(stops[segment] - starts[segment], context_length + 1)
+        np.testing.assert_array_equal(
+            batch.targets[b, : length - 1], values[start + 1 : start + length]
+        )
+
+
+def test_sampler_refuses_segments_across_series_or_outside_the_data():
+    values = np.arange(10.0)
+    groups = [0] * 5 + [1] * 5
+    with pytest.raises(ValueError, match=r"segment 1 = rows \[4, 7\).*inside one series"):
+        BlockSampler(values, 3, groups=groups, segments=([0, 4], [3, 7]))
+    with pytest.raises(ValueError, match=r"segment 0 = rows \[8, 12\)"):
+        BlockSampler(values, 3, segments=([8], [12]))
+    with pytest.raises(ValueError, match="is empty"):
+        BlockSampler(values, 3, segments=([2], [2]))
+    with pytest.raises(TypeError, match="pair of 1-D integer arrays"):
+        BlockSampler(values, 3, segments=([0.0], [3.0]))
+    with pytest.raises(TypeError, match="pair of integer arrays"):
+        BlockSampler(values, 3, segments=[0, 3, 5])
 
 
 @settings(max_examples=30, deadline=None)

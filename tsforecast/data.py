@@ -63,13 +63,14 @@ def series_offsets(groups: Any, n_timesteps: int | None = None) -> tuple[np.ndar
         )
     if len(groups) == 0:
         return np.array([0], dtype=np.int64), groups[:0]
-    codes, _ = pd.factorize(groups, use_na_sentinel=True)
-    if (codes < 0).any():
-        row = int(np.flatnonzero(codes < 0)[0])
+    missing = pd.isna(groups)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
         raise ValueError(f"groups has a missing series id at row {row}; every row needs an id.")
-    starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
-    offsets = np.concatenate([[0], starts, [len(codes)]]).astype(np.int64)
-    run_codes = codes[offsets[:-1]]
+    # Runs of equal ids by comparing neighbours: no per-row codes (memory on long data).
+    starts = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    offsets = np.concatenate([[0], starts, [len(groups)]]).astype(np.int64)
+    run_codes, _ = pd.factorize(groups[offsets[:-1]])
     if len(np.unique(run_codes)) != len(run_codes):
         seen: dict[int, int] = {}
         for run, code in enumerate(run_codes):

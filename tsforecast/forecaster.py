@@ -8,6 +8,7 @@ import json
 import math
 import numbers
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sklearn.utils.validation import (
 )
 from tqdm.auto import tqdm
 
+from tsforecast._segments import Segments, split_series
 from tsforecast._time_features import TIME_FEATURES, choose_time_features, encode_time, usual_step
 from tsforecast._training import LOSSES, masked_loss, train
 from tsforecast._validation import check_int, make_rng
@@ -34,8 +36,9 @@ from tsforecast.windowing import BlockSampler, take_windows, window_view
 __all__ = ["LSTMForecaster"]
 
 FORMAT_VERSION = 1
-# Rows of one-step forecasts computed per forward call at predict time, times the context.
-_POSITIONS_PER_CALL = 1 << 18
+# Rows of one-step forecasts computed per forward call, times the context length.
+# About 100 windows of 168: as fast per row as larger calls, in a fraction of the memory.
+_POSITIONS_PER_CALL = 1 << 14
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -392,12 +395,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.device_ = str(device)
         self.time_features_ = choose_time_features(self.time_features, data.time_index)
         values, observed = self._model_inputs(data)
+        targets = None  # autoregressive: the target columns of values, never copied out
         if self.autoregressive_:
             self.target_indices_ = self._targets()
             names = self._feature_names()
             self.target_names_ = [names[i] for i in self.target_indices_]
             self.y_ndim_ = 2
-            targets = values[:, self.target_indices_]
         else:
             self.target_indices_ = None
             self.y_ndim_ = y.ndim
@@ -409,35 +412,36 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                     "with y given, leave target=None."
                 )
 
-        train_rows, valid_rows = _split_rows(data.offsets, self.validation_fraction)
-        self._fit_scaler(values, targets, observed, train_rows)
+        # Row ranges, not row lists: no per-row index array or copy of the data (memory).
+        train_part, valid_part = split_series(data.offsets, self.validation_fraction)
+        self._fit_scaler(values, targets, observed, train_part)
         scaled = self._scale_inputs(values, observed)
+        scaled_y = None if self.autoregressive_ else self._scale_targets(targets)
 
         rng = make_rng(self.random_state)
         seed = int(rng.integers(2**31 - 1))
-        if valid_rows is not None and len(valid_rows) > _MAX_VALIDATION_ROWS:
-            # A fixed random sample: each validation reads context_length rows per row, so on
-            # large data the full held-out part would cost more than the training itself.
-            valid_rows = np.sort(rng.choice(valid_rows, _MAX_VALIDATION_ROWS, replace=False))
+        # At most a fixed random sample: each validation reads context_length rows per row,
+        # so on large data the whole held-out part would cost more than the training itself.
+        valid_rows = None if valid_part is None else valid_part.sample(_MAX_VALIDATION_ROWS, rng)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             module = RecurrentNet(
                 input_size=values.shape[1],
-                output_size=targets.shape[1],
+                output_size=len(self.target_names_),
                 hidden_size=self.hidden_size,
                 num_layers=self.num_layers,
                 cell=self.cell,
                 dropout=self.dropout,
             ).to(device)
-            if self.autoregressive_:  # the scaled inputs hold no NaN (missing reads as 0)
-                scaled_targets = np.ascontiguousarray(scaled[:, self.target_indices_])
-            else:
-                scaled_targets = self._scale_targets(targets)
             sampler, split = self._training_blocks(
-                scaled, scaled_targets, observed, data.offsets, train_rows, rng, device
+                scaled, scaled_y, observed, train_part, rng, device
             )
             # Discrete targets (few distinct values) for loss="auto".
-            sample = targets[train_rows][:100_000]
+            first = next(train_part.chunks(100_000))
+            if targets is None:
+                sample = values[np.ix_(first, self.target_indices_)]
+            else:
+                sample = targets[first]
             self.discrete_targets_ = [
                 bool(len(np.unique(column[np.isfinite(column)])) <= 10) for column in sample.T
             ]
@@ -445,17 +449,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "loss": self.loss,
                 "discrete": torch.as_tensor(self.discrete_targets_, device=device),
             }
-            skip_x, skip_y = self._skip_rows(
-                scaled, scaled_targets, observed, data.offsets, train_rows
-            )
-            module.init_skip(
-                torch.from_numpy(skip_x).to(device), torch.from_numpy(skip_y).to(device)
-            )
+            module.init_skip(self._skip_pairs(scaled, scaled_y, observed, train_part, device))
             self.module_ = module
             validate = None
             if valid_rows is not None:
                 valid_x = torch.from_numpy(scaled).to(device)
-                rows, truth, weight = self._validation_targets(valid_rows, scaled_targets, observed)
+                rows, truth, weight = self._validation_targets(
+                    valid_rows, scaled, scaled_y, observed
+                )
                 truth_t = torch.from_numpy(truth).to(device)
                 weight_t = None if weight is None else torch.from_numpy(weight).to(device)
 
@@ -527,27 +528,30 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ scaling
     def _fit_scaler(
-        self, values: np.ndarray, targets: np.ndarray, observed: Any, rows: np.ndarray
+        self, values: np.ndarray, targets: np.ndarray | None, observed: Any, train_part: Segments
     ) -> None:
+        """Means and scales of the training rows (``targets`` None: the target columns)."""
         if not self.scale:
             self.input_mean_ = np.zeros(values.shape[1], np.float32)
             self.input_scale_ = np.ones(values.shape[1], np.float32)
-            self.target_mean_ = np.zeros(targets.shape[1], np.float32)
-            self.target_scale_ = np.ones(targets.shape[1], np.float32)
-            return
-        observed_rows = None if observed is None else observed[rows]
-        self.input_mean_, self.input_scale_ = _moments(values[rows], observed_rows)
-        if self.autoregressive_:
+        else:
+            self.input_mean_, self.input_scale_ = _moments(values, observed, train_part)
+        if targets is None:
             self.target_mean_ = self.input_mean_[self.target_indices_]
             self.target_scale_ = self.input_scale_[self.target_indices_]
+        elif not self.scale:
+            self.target_mean_ = np.zeros(targets.shape[1], np.float32)
+            self.target_scale_ = np.ones(targets.shape[1], np.float32)
         else:
-            self.target_mean_, self.target_scale_ = _moments(targets[rows], None)
+            self.target_mean_, self.target_scale_ = _moments(targets, None, train_part)
 
     def _scale_inputs(self, values: np.ndarray, observed: Any) -> np.ndarray:
-        scaled = (values - self.input_mean_) / self.input_scale_
+        """A new C-contiguous float32 array, missing values read as the mean (0)."""
+        scaled = np.subtract(values, self.input_mean_, dtype=np.float32)
+        scaled /= self.input_scale_
         if observed is not None:
-            scaled = np.where(observed, scaled, np.float32(0.0))  # missing reads as the mean
-        return np.ascontiguousarray(scaled, dtype=np.float32)
+            scaled[~observed] = 0.0
+        return scaled
 
     def _scale_targets(self, targets: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray((targets - self.target_mean_) / self.target_scale_, np.float32)
@@ -560,34 +564,35 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _training_blocks(
         self,
         scaled: np.ndarray,
-        targets: np.ndarray,
+        scaled_y: np.ndarray | None,
         observed: Any,
-        offsets: np.ndarray,
-        train_rows: np.ndarray,
+        train_part: Segments,
         rng: np.random.Generator,
         device: torch.device,
     ) -> tuple[BlockSampler, Any]:
-        """One contiguous array of training rows, and how to split a batch of its blocks."""
+        """A sampler of blocks from the training rows, and how to split a batch of them."""
         n_inputs = scaled.shape[1]
-        groups = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))[train_rows]
-        if self.autoregressive_:
-            # Blocks of X: inputs x[0..n-1], targets x[1..n] (the target columns).
-            table = scaled[train_rows]
-            table_mask = None if observed is None else observed[train_rows]
+        if scaled_y is None:
+            # Blocks of X itself, drawn from the training part of each series in place:
+            # inputs x[0..n-1], targets x[1..n] (the target columns).
+            table, table_mask, segments = scaled, observed, train_part
             target_columns = self.target_indices_
         else:
             # Rows [x_t, y_{t-1}], with one extra row per series, so that the sampler's shift
             # by one pairs inputs x[s..s+n-1] with targets y[s..s+n-1].
-            groups_before = groups
-            table, groups = _shifted_table(scaled[train_rows], targets[train_rows], groups)
+            table, segments = _shifted_table(scaled, scaled_y, train_part)
             table_mask = None
             if observed is not None:  # y is always observed; padding rows never count
-                everywhere = np.ones((len(train_rows), targets.shape[1]), bool)
-                table_mask, _ = _shifted_table(observed[train_rows], everywhere, groups_before)
+                everywhere = np.ones((len(observed), scaled_y.shape[1]), bool)
+                table_mask, _ = _shifted_table(observed, everywhere, train_part)
             target_columns = list(range(n_inputs, table.shape[1]))
-        data = SequenceData(table, groups=groups, mask=table_mask)
         sampler = BlockSampler(
-            data, self.context_length, self.batch_size, random_state=rng, device=device
+            SequenceData(table, mask=table_mask),
+            self.context_length,
+            self.batch_size,
+            random_state=rng,
+            device=device,
+            segments=(segments.starts, segments.stops),
         )
         columns = torch.as_tensor(target_columns, device=device)
         contiguous_targets = target_columns == list(
@@ -611,33 +616,45 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
         return sampler, split
 
-    def _skip_rows(
+    def _skip_pairs(
         self,
         scaled: np.ndarray,
-        targets: np.ndarray,
+        scaled_y: np.ndarray | None,
         observed: Any,
-        offsets: np.ndarray,
-        rows: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(current row, what to predict from it) pairs of the training rows, for the skip."""
-        if not self.autoregressive_:
-            return scaled[rows], targets[rows]
-        has_next = np.isin(rows + 1, rows) & ~np.isin(rows + 1, offsets)
-        current = rows[has_next]
-        if observed is not None:  # only pairs whose targets were all observed
-            current = current[observed[current + 1][:, self.target_indices_].all(axis=1)]
-        return scaled[current], targets[current + 1]
+        train_part: Segments,
+        device: torch.device,
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """(current row, what to predict from it) of the training rows, in chunks, for the
+        skip's least-squares start."""
+        if scaled_y is not None:
+            for rows in train_part.chunks():
+                yield (
+                    torch.from_numpy(scaled[rows]).to(device),
+                    torch.from_numpy(scaled_y[rows]).to(device),
+                )
+            return
+        columns = self.target_indices_
+        has_next = train_part.lengths >= 2  # rows followed by a training row of the same series
+        reads = Segments(train_part.starts[has_next], train_part.stops[has_next] - 1)
+        for rows in reads.chunks():
+            following = rows + 1
+            if observed is not None:  # only pairs whose targets were all observed
+                seen = observed[np.ix_(following, columns)].all(axis=1)
+                rows, following = rows[seen], following[seen]
+            yield (
+                torch.from_numpy(scaled[rows]).to(device),
+                torch.from_numpy(scaled[np.ix_(following, columns)]).to(device),
+            )
 
     def _validation_targets(
-        self, valid_rows: np.ndarray, targets: np.ndarray, observed: Any
+        self, valid_rows: np.ndarray, scaled: np.ndarray, scaled_y: np.ndarray | None, observed: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        if self.autoregressive_:
-            rows = valid_rows - 1  # the forecast made at t - 1 is checked against row t
-            truth = targets[valid_rows]
-            weight = None if observed is None else observed[valid_rows][:, self.target_indices_]
-            weight = None if weight is None else np.ascontiguousarray(weight)
-        else:
-            rows, truth, weight = valid_rows, targets[valid_rows], None
+        """Rows to forecast from, the scaled truth, and which of it counts (None: all)."""
+        if scaled_y is not None:
+            return valid_rows, scaled_y[valid_rows], None
+        rows = valid_rows - 1  # the forecast made at t - 1 is checked against row t
+        truth = scaled[np.ix_(valid_rows, self.target_indices_)]
+        weight = None if observed is None else observed[np.ix_(valid_rows, self.target_indices_)]
         return rows, truth, weight
 
     # ------------------------------------------------------------------ inference
@@ -648,7 +665,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Model output at each row in ``rows``, from its own last ``context_length`` rows."""
         module, L = self.module_, self.context_length
         module.eval()
-        starts = np.repeat(offsets[:-1], np.diff(offsets))[rows]
+        starts = offsets[np.searchsorted(offsets, rows, side="right") - 1]
         output = torch.empty(len(rows), module.head.out_features, device=scaled.device)
         early = rows - starts < L
         if early.any():
@@ -673,7 +690,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 part = late[begin : begin + chunk]
                 first_rows = torch.from_numpy(rows[part] - L + 1).to(scaled.device)
                 blocks = take_windows(windows, first_rows, L)
-                output[torch.from_numpy(part).to(scaled.device)] = module(blocks)[:, -1]
+                last = module.forward_last(blocks, None)
+                output[torch.from_numpy(part).to(scaled.device)] = last
         return output
 
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:
@@ -1021,42 +1039,49 @@ def _check_finite(values: np.ndarray, mask: Any, what: str) -> None:
         )
 
 
-def _split_rows(offsets: np.ndarray, fraction: float) -> tuple[np.ndarray, np.ndarray | None]:
-    """Training rows and validation rows: the final ``fraction`` of each series."""
-    lengths = np.diff(offsets)
-    n_valid = np.floor(fraction * lengths + 0.5).astype(np.int64)
-    n_valid = np.where(lengths - n_valid >= 2, n_valid, 0)  # keep 2 rows to train on
-    position = np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths)
-    is_valid = position >= np.repeat(lengths - n_valid, lengths)
-    valid = np.flatnonzero(is_valid)
-    return np.flatnonzero(~is_valid), (valid if len(valid) else None)
-
-
-def _moments(values: np.ndarray, observed: Any) -> tuple[np.ndarray, np.ndarray]:
-    if observed is None:
-        mean = values.mean(axis=0, dtype=np.float64)
-        std = values.std(axis=0, dtype=np.float64)
-    else:
-        masked = np.ma.masked_array(values, ~observed)
-        mean = masked.mean(axis=0).filled(0.0)
-        std = masked.std(axis=0).filled(1.0)
+def _moments(
+    values: np.ndarray, observed: Any, segments: Segments
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each column over the rows of ``segments`` (observed
+    entries only), chunk by chunk (Chan et al.'s pairwise update, in float64): no copy of the
+    rows. A column with no observed entry gets mean 0 and scale 1; a constant one scale 1."""
+    n_columns = values.shape[1]
+    count, mean, m2 = np.zeros(n_columns), np.zeros(n_columns), np.zeros(n_columns)
+    for rows in segments.chunks():
+        chunk = values[rows].astype(np.float64)
+        seen = None if observed is None else observed[rows]
+        if seen is None:
+            chunk_count = np.full(n_columns, float(len(rows)))
+            chunk_mean = chunk.mean(axis=0)
+            chunk_m2 = np.square(chunk - chunk_mean).sum(axis=0)
+        else:
+            chunk_count = seen.sum(axis=0).astype(np.float64)
+            chunk_mean = np.where(seen, chunk, 0.0).sum(axis=0) / np.maximum(chunk_count, 1)
+            chunk_m2 = np.where(seen, np.square(chunk - chunk_mean), 0.0).sum(axis=0)
+        total = count + chunk_count
+        share = np.divide(chunk_count, total, out=np.zeros(n_columns), where=total > 0)
+        delta = chunk_mean - mean
+        mean = mean + delta * share
+        m2 = m2 + chunk_m2 + np.square(delta) * count * share
+        count = total
+    std = np.sqrt(np.divide(m2, count, out=np.ones(n_columns), where=count > 0))
     std = np.where(std > 1e-8 * np.maximum(np.abs(mean), 1.0), std, 1.0)
     return mean.astype(np.float32), std.astype(np.float32)
 
 
 def _shifted_table(
-    inputs: np.ndarray, targets: np.ndarray, groups: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows ``[x_t, y_{t-1}]`` per series, with one extra row at the end of each series."""
-    offsets, _ = series_offsets(groups, len(groups))
-    lengths = np.diff(offsets)
-    series = np.repeat(np.arange(len(lengths)), lengths)
-    position = np.arange(len(groups)) + series  # each series moves down by its index
-    table = np.zeros((len(groups) + len(lengths), inputs.shape[1] + targets.shape[1]), inputs.dtype)
-    table[position, : inputs.shape[1]] = inputs
-    table[position + 1, inputs.shape[1] :] = targets
-    table_groups = np.repeat(np.arange(len(lengths)), lengths + 1)
-    return table, table_groups
+    inputs: np.ndarray, targets: np.ndarray, segments: Segments
+) -> tuple[np.ndarray, Segments]:
+    """Rows ``[x_t, y_{t-1}]`` of each segment, one extra row at the end of each, and the
+    table's own segments."""
+    rows = segments.rows(np.arange(segments.n_rows))
+    lengths = segments.lengths
+    position = np.arange(len(rows)) + np.repeat(np.arange(len(lengths)), lengths)
+    table = np.zeros((len(rows) + len(lengths), inputs.shape[1] + targets.shape[1]), inputs.dtype)
+    table[position, : inputs.shape[1]] = inputs[rows]
+    table[position + 1, inputs.shape[1] :] = targets[rows]
+    stops = np.cumsum(lengths + 1)
+    return table, Segments(stops - lengths - 1, stops)
 
 
 def _json_random_state(value: Any) -> Any:

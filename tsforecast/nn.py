@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import torch
 from torch import nn
 
@@ -96,12 +98,31 @@ class RecurrentNet(nn.Module):
         return self.head(self.dropout(states[rows, last])) + self.skip(inputs[rows, last])
 
     @torch.no_grad()
-    def init_skip(self, inputs: torch.Tensor, targets: torch.Tensor, ridge: float = 1e-3) -> None:
-        """Set ``skip`` to the ridge least-squares fit of ``targets`` on ``inputs`` (2-D)."""
-        ones = torch.ones(len(inputs), 1, dtype=inputs.dtype, device=inputs.device)
-        design = torch.cat([inputs, ones], dim=1).double()
-        gram = design.T @ design
-        gram += ridge * len(inputs) * torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
-        solution = torch.linalg.solve(gram, design.T @ targets.double())
+    def init_skip(
+        self, pairs: Iterable[tuple[torch.Tensor, torch.Tensor]], ridge: float = 1e-3
+    ) -> None:
+        """Set ``skip`` to the ridge least-squares fit of targets on inputs.
+
+        Parameters
+        ----------
+        pairs : iterable of (inputs, targets) tensors of shapes (n, input_size), (n, output_size)
+            The rows to fit, in one pair or in chunks (the normal equations are summed chunk by
+            chunk, so large data is never held at once in float64).
+        ridge : float
+            Penalty on the squared coefficients (bias included), per row.
+        """
+        gram = cross = None
+        n_rows = 0
+        for inputs, targets in pairs:
+            ones = torch.ones(len(inputs), 1, dtype=torch.float64, device=inputs.device)
+            design = torch.cat([inputs.double(), ones], dim=1)
+            part_gram, part_cross = design.T @ design, design.T @ targets.double()
+            gram = part_gram if gram is None else gram + part_gram
+            cross = part_cross if cross is None else cross + part_cross
+            n_rows += len(inputs)
+        if gram is None or n_rows == 0:
+            return  # no pair to fit: keep the default initialisation
+        gram += ridge * n_rows * torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
+        solution = torch.linalg.solve(gram, cross)
         self.skip.weight.copy_(solution[:-1].T)
         self.skip.bias.copy_(solution[-1])

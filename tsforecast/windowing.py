@@ -209,6 +209,10 @@ class BlockSampler:
     device : str or torch.device, optional
         If given, the data is moved to this torch device once (zero-copy for float32 arrays on
         the CPU) and batches are tensors. Tensor input keeps its own device by default.
+    segments : tuple of two int arrays (starts, stops), optional
+        Draw blocks only from the row ranges ``[starts[i], stops[i])``, each inside one
+        series, each treated as a series of its own: the training part of every series, say,
+        without copying it out. Default: every series whole.
 
     Attributes
     ----------
@@ -240,6 +244,7 @@ class BlockSampler:
         groups: Any = None,
         random_state: Any = None,
         device: Any = None,
+        segments: tuple[Any, Any] | None = None,
     ) -> None:
         self.context_length = check_int("context_length", context_length, owner="BlockSampler")
         self.batch_size = check_int("batch_size", batch_size, owner="BlockSampler")
@@ -265,7 +270,9 @@ class BlockSampler:
         self.mask = None if mask is None else torch.as_tensor(mask, device=device)
         self._torch = torch
 
-        lengths = np.diff(offsets)
+        starts, lengths = offsets[:-1], np.diff(offsets)
+        if segments is not None:
+            starts, lengths = _check_segments(segments, offsets)
         usable = lengths >= 2
         if not usable.any():
             raise ValueError(
@@ -273,7 +280,7 @@ class BlockSampler:
                 f"(longest: {int(lengths.max(initial=0))})."
             )
         span = self.context_length + 1
-        self._series_start = offsets[:-1][usable]
+        self._series_start = starts[usable]
         self._series_length = lengths[usable]
         self._block_length = np.minimum(self._series_length, span)
         self._n_starts = np.maximum(self._series_length - self.context_length, 1)
@@ -354,6 +361,40 @@ class BlockSampler:
             starts=starts,
             lengths=lengths,
         )
+
+
+def _check_segments(segments: Any, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and lengths of ``segments`` = (starts, stops), each range inside one series."""
+    try:
+        starts, stops = (np.asarray(part) for part in segments)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "BlockSampler: segments must be a pair of integer arrays (starts, stops)."
+        ) from None
+    if (
+        starts.ndim != 1
+        or starts.shape != stops.shape
+        or starts.dtype.kind not in "iu"
+        or stops.dtype.kind not in "iu"
+    ):
+        raise TypeError(
+            "BlockSampler: segments must be a pair of 1-D integer arrays (starts, stops) of "
+            f"equal length; got shapes {starts.shape} and {stops.shape}, dtypes "
+            f"{starts.dtype} and {stops.dtype}."
+        )
+    starts, stops = starts.astype(np.int64), stops.astype(np.int64)
+    outside = (starts < 0) | (stops > offsets[-1]) | (stops <= starts)
+    series = np.searchsorted(offsets, starts, side="right")
+    crossing = series != np.searchsorted(offsets, stops - 1, side="right")
+    bad = np.flatnonzero(outside | crossing)
+    if len(bad):
+        i = int(bad[0])
+        raise ValueError(
+            f"BlockSampler: segment {i} = rows [{starts[i]}, {stops[i]}) is empty, outside the "
+            f"{offsets[-1]} rows of the data, or spans two series; each segment must be a "
+            "non-empty range of rows inside one series."
+        )
+    return starts, stops - starts
 
 
 def window_view(tensor: Any, span: int) -> Any:

@@ -1,0 +1,76 @@
+"""Row ranges inside series, without per-row index arrays over the whole data.
+
+The forecaster trains on the first part of each series and validates on the rest. Holding
+those parts as index arrays costs 8 bytes per row and copying the rows costs a second copy of
+the data; `Segments` holds two numbers per series instead, and hands out the rows of a few
+ranges at a time (`chunks`) or at chosen positions (`rows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+CHUNK_ROWS = 1 << 16
+
+
+class Segments:
+    """Row ranges ``[starts[i], stops[i])`` of one array, in order, none empty.
+
+    Parameters
+    ----------
+    starts, stops : array-like of int
+        First row and one past the last row of each range.
+    """
+
+    def __init__(self, starts: np.ndarray, stops: np.ndarray) -> None:
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.stops = np.asarray(stops, dtype=np.int64)
+        self.lengths = self.stops - self.starts
+        self._ends = np.cumsum(self.lengths)  # position (over all ranges) after each range
+        self.n_rows = int(self._ends[-1]) if len(self._ends) else 0
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """Row numbers of ``positions`` (0 to ``n_rows - 1``) counted over all the ranges."""
+        positions = np.asarray(positions, dtype=np.int64)
+        which = np.searchsorted(self._ends, positions, side="right")
+        return self.starts[which] + positions - (self._ends[which] - self.lengths[which])
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[np.ndarray]:
+        """All rows of the ranges, in order, as index arrays of at most ``size`` rows."""
+        shift = self.starts - (self._ends - self.lengths)  # row = position + shift of its range
+        for begin in range(0, self.n_rows, size):
+            end = min(begin + size, self.n_rows)
+            first, last = np.searchsorted(self._ends, [begin, end - 1], side="right")
+            ends = np.minimum(self._ends[first : last + 1], end)
+            counts = np.diff(ends, prepend=begin)
+            yield np.arange(begin, end) + np.repeat(shift[first : last + 1], counts)
+
+    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """``size`` distinct rows drawn at random (all rows when there are fewer), sorted."""
+        if self.n_rows <= size:
+            return self.rows(np.arange(self.n_rows))
+        return np.sort(self.rows(rng.choice(self.n_rows, size, replace=False)))
+
+
+def split_series(offsets: np.ndarray, fraction: float) -> tuple[Segments, Segments | None]:
+    """Training and validation ranges: the final ``fraction`` of each series validates.
+
+    A series keeps at least 2 rows to train on (one to read, one to forecast); a series too
+    short for that keeps all its rows for training. Validation is None when no row is left
+    for it.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    starts, stops = offsets[:-1], offsets[1:]
+    lengths = stops - starts
+    n_valid = np.floor(fraction * lengths + 0.5).astype(np.int64)
+    n_valid = np.where(lengths - n_valid >= 2, n_valid, 0)
+    train = Segments(starts, stops - n_valid)
+    held = n_valid > 0
+    if not held.any():
+        return train, None
+    return train, Segments((stops - n_valid)[held], stops[held])
