@@ -462,3 +462,21 @@ def test_fit_makes_no_per_row_copies_of_the_data():
     finally:
         tracemalloc.stop()
     assert peak < 2.5 * values.nbytes, f"fit peaked at {peak / values.nbytes:.1f}x the data"
+
+
+def test_small_inference_batches_run_on_one_thread_and_restore_the_setting():
+    from tsforecast.nn import threads_for_batch
+
+    cpu, before = torch.device("cpu"), torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with threads_for_batch(1, 64, cpu):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with threads_for_batch(64, 64, cpu):
+            assert torch.get_num_threads() == 2
+        with pytest.raises(KeyError), threads_for_batch(1, 64, cpu):
+            raise KeyError("an error inside still restores the setting")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

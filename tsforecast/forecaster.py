@@ -30,7 +30,7 @@ from tsforecast._time_features import TIME_FEATURES, choose_time_features, encod
 from tsforecast._training import LOSSES, masked_loss, train
 from tsforecast._validation import check_int, make_rng
 from tsforecast.data import SequenceData, series_offsets
-from tsforecast.nn import CELLS, RecurrentNet
+from tsforecast.nn import CELLS, RecurrentNet, threads_for_batch
 from tsforecast.windowing import BlockSampler, take_windows, window_view
 
 __all__ = ["LSTMForecaster"]
@@ -677,7 +677,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             index = series_starts[:, None] + np.arange(span)
             index = np.minimum(index, (stops - 1)[:, None])
             prefixes = scaled[torch.from_numpy(index).to(scaled.device)]
-            outputs = module(prefixes)
+            with threads_for_batch(len(prefixes), self.hidden_size, scaled.device):
+                outputs = module(prefixes)
             positions = torch.from_numpy(rows[early] - starts[early]).to(scaled.device)
             output[torch.from_numpy(np.flatnonzero(early)).to(scaled.device)] = outputs[
                 torch.from_numpy(inverse).to(scaled.device), positions
@@ -690,7 +691,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 part = late[begin : begin + chunk]
                 first_rows = torch.from_numpy(rows[part] - L + 1).to(scaled.device)
                 blocks = take_windows(windows, first_rows, L)
-                last = module.forward_last(blocks, None)
+                with threads_for_batch(len(part), self.hidden_size, scaled.device):
+                    last = module.forward_last(blocks, None)
                 output[torch.from_numpy(part).to(scaled.device)] = last
         return output
 
@@ -794,18 +796,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         future = torch.empty(len(lengths), steps, module.head.out_features, device=device)
         if calendar is not None:
             calendar = calendar.to(device)
-        for step in range(steps):
-            all_full = lengths.min() + step >= L  # known on the host: no device sync
-            nxt = module.forward_last(history, None if all_full else lengths_t)
-            future[:, step] = nxt
-            if step == steps - 1:
-                break
-            if calendar is not None:
-                nxt = torch.cat([nxt, calendar[:, step]], dim=1)
-            full = lengths_t == L
-            history[full] = torch.roll(history[full], -1, dims=1)
-            history[rows, torch.clamp(lengths_t, max=L - 1)] = nxt
-            lengths_t = torch.clamp(lengths_t + 1, max=L)
+        with threads_for_batch(len(lengths), self.hidden_size, device):
+            for step in range(steps):
+                all_full = lengths.min() + step >= L  # known on the host: no device sync
+                nxt = module.forward_last(history, None if all_full else lengths_t)
+                future[:, step] = nxt
+                if step == steps - 1:
+                    break
+                if calendar is not None:
+                    nxt = torch.cat([nxt, calendar[:, step]], dim=1)
+                full = lengths_t == L
+                history[full] = torch.roll(history[full], -1, dims=1)
+                history[rows, torch.clamp(lengths_t, max=L - 1)] = nxt
+                lengths_t = torch.clamp(lengths_t + 1, max=L)
         return future
 
     @staticmethod
