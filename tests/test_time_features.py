@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tsforecast import LSTMForecaster, SequenceData
 from tsforecast._time_features import choose_time_features, encode_time, usual_step
@@ -24,6 +26,39 @@ def test_encoding_is_cyclic():
     np.testing.assert_allclose(yearday[0], yearday[1], atol=1e-6)
     with pytest.raises(ValueError, match="NaT"):
         encode_time(pd.DatetimeIndex(["2024-01-01", None]), ["hour"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.datetimes(pd.Timestamp("1901-01-01"), pd.Timestamp("2099-12-31")), min_size=1),
+    st.sampled_from([None, "Europe/Paris", "America/New_York"]),
+    st.sampled_from(["ns", "s"]),
+)
+def test_encoding_follows_the_wall_clock_calendar(stamps, zone, unit):
+    times = pd.DatetimeIndex(stamps).as_unit(unit)
+    if zone is not None:
+        times = times.tz_localize("UTC").tz_convert(zone)
+    hours = times.hour + times.minute / 60 + times.second / 3600
+    expected = {
+        "hour": hours / 24,
+        "weekday": (times.day_of_week + hours / 24) / 7,
+        "yearday": (times.day_of_year - 1 + hours / 24) / (365 + times.is_leap_year),
+    }
+    encoded = encode_time(times, list(expected)).astype(np.float64)
+    for i, fraction in enumerate(expected.values()):
+        angle = 2 * np.pi * np.asarray(fraction, dtype=np.float64)
+        np.testing.assert_allclose(encoded[:, 2 * i], np.sin(angle), atol=1e-6)
+        np.testing.assert_allclose(encoded[:, 2 * i + 1], np.cos(angle), atol=1e-6)
+
+
+def test_usual_step_is_the_most_common_difference():
+    times = pd.DatetimeIndex(["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 03:00",
+                              "2024-01-01 04:00", "2024-01-01 06:00"]).as_unit("s")  # fmt: skip
+    assert usual_step(times) == pd.Timedelta("1h")  # 1 h and 2 h twice each: the smaller
+    assert usual_step(times[:1]) is None
+    assert usual_step(pd.DatetimeIndex(["2024-01-01", None, "2024-01-03", "2024-01-04"])) == (
+        pd.Timedelta("1D")
+    )
 
 
 def test_auto_takes_the_hour_for_sub_daily_data_only():
@@ -86,3 +121,15 @@ def test_saved_model_keeps_its_time_features(tmp_path):
 def test_bad_time_features_are_refused(bad):
     with pytest.raises(ValueError, match="time_features must be 'auto', None or a list"):
         LSTMForecaster(**FAST, time_features=bad).fit(np.zeros((20, 1)))
+
+
+def test_dataframe_forecasts_match_the_sequence_data_path():
+    """A float DataFrame named as in fit skips sklearn's validation; same forecasts."""
+    frame = _daily_spike(5).assign(other=np.linspace(0, 1, 120))
+    model = LSTMForecaster(**FAST).fit(frame)
+    data = SequenceData.from_frame(frame.reset_index(), time="index")
+    pd.testing.assert_frame_equal(model.forecast(frame, 5), model.forecast(data, 5))
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.forecast(frame[["other", "load"]], 5)
+    with pytest.raises(ValueError, match="NaN"):
+        model.forecast(frame.assign(other=np.nan), 5)

@@ -272,6 +272,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             values = X.astype(np.float32, copy=False)
             _check_finite(values, None, "X")
             return _Inputs(values, None, np.array([0, len(values)]), np.array([0]), None, None)
+        if (  # the same for a DataFrame of float columns named as in fit
+            not reset
+            and groups is None
+            and isinstance(X, pd.DataFrame)
+            and 0 < len(X)
+            and getattr(self, "feature_names_in_", None) is not None
+            and X.columns.tolist() == self.feature_names_in_.tolist()
+            and all(dtype in _FLOAT_DTYPES for dtype in X.dtypes)
+        ):
+            values = X.to_numpy(np.float32)
+            _check_finite(values, None, "X")
+            time_index = X.index if isinstance(X.index, pd.DatetimeIndex) else None
+            offsets = np.array([0, len(values)])
+            return _Inputs(values, None, offsets, np.array([0]), None, time_index)
         mask = time_index = None
         if isinstance(X, SequenceData):
             if groups is not None and X.groups is not None:
