@@ -31,7 +31,7 @@ from tsforecast._training import LOSSES, masked_loss, train
 from tsforecast._validation import check_int, make_rng
 from tsforecast.data import SequenceData, series_offsets
 from tsforecast.nn import CELLS, RecurrentNet, threads_for_batch
-from tsforecast.windowing import BlockSampler, take_windows, window_view
+from tsforecast.windowing import BlockSampler, shared_tensor, take_windows, window_view
 
 __all__ = ["LSTMForecaster"]
 
@@ -429,7 +429,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = split_series(data.offsets, self.validation_fraction)
         self._fit_scaler(values, targets, observed, train_part)
-        scaled = self._scale_inputs(values, observed)
+        # The network reads standardised rows; they are standardised batch by batch, so the
+        # data is not copied (only filled where a mask marks values missing).
+        readable = self._readable(values, observed)
         scaled_y = None if self.autoregressive_ else self._scale_targets(targets)
 
         rng = make_rng(self.random_state)
@@ -448,7 +450,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 dropout=self.dropout,
             ).to(device)
             sampler, split = self._training_blocks(
-                scaled, scaled_y, observed, train_part, rng, device
+                readable, scaled_y, observed, train_part, rng, device
             )
             # Discrete targets (few distinct values) for loss="auto".
             first = next(train_part.chunks(100_000))
@@ -463,13 +465,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "loss": self.loss,
                 "discrete": torch.as_tensor(self.discrete_targets_, device=device),
             }
-            module.init_skip(self._skip_pairs(scaled, scaled_y, observed, train_part, device))
+            module.init_skip(self._skip_pairs(readable, scaled_y, observed, train_part, device))
             self.module_ = module
             validate = None
             if valid_rows is not None:
-                valid_x = torch.from_numpy(scaled).to(device)
+                valid_x = shared_tensor(readable, device)
                 rows, truth, weight = self._validation_targets(
-                    valid_rows, scaled, scaled_y, observed
+                    valid_rows, readable, scaled_y, observed
                 )
                 truth_t = torch.from_numpy(truth).to(device)
                 weight_t = None if weight is None else torch.from_numpy(weight).to(device)
@@ -559,6 +561,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         else:
             self.target_mean_, self.target_scale_ = _moments(targets, None, train_part)
 
+    def _readable(self, values: np.ndarray, observed: Any) -> np.ndarray:
+        """The rows as the network reads them before standardising: missing entries set to
+        the mean (0 once standardised). ``values`` itself, not a copy, when none is missing."""
+        if observed is None:
+            return values
+        return np.where(observed, values, self.input_mean_).astype(np.float32, copy=False)
+
+    def _standardize(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Standardise model inputs (last dimension: the columns) on their device."""
+        mean = torch.from_numpy(self.input_mean_).to(inputs.device)
+        return (inputs - mean) / torch.from_numpy(self.input_scale_).to(inputs.device)
+
     def _scale_inputs(self, values: np.ndarray, observed: Any) -> np.ndarray:
         """A new C-contiguous float32 array, missing values read as the mean (0)."""
         scaled = np.subtract(values, self.input_mean_, dtype=np.float32)
@@ -577,24 +591,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ training data
     def _training_blocks(
         self,
-        scaled: np.ndarray,
+        readable: np.ndarray,
         scaled_y: np.ndarray | None,
         observed: Any,
         train_part: Segments,
         rng: np.random.Generator,
         device: torch.device,
     ) -> tuple[BlockSampler, Any]:
-        """A sampler of blocks from the training rows, and how to split a batch of them."""
-        n_inputs = scaled.shape[1]
+        """A sampler of blocks from the training rows, and how to split a batch of them into
+        standardised inputs, standardised targets and which targets count."""
+        n_inputs = readable.shape[1]
+        target_mean = target_scale = None
         if scaled_y is None:
             # Blocks of X itself, drawn from the training part of each series in place:
             # inputs x[0..n-1], targets x[1..n] (the target columns).
-            table, table_mask, segments = scaled, observed, train_part
+            table, table_mask, segments = readable, observed, train_part
             target_columns = self.target_indices_
+            target_mean = torch.from_numpy(self.target_mean_).to(device)
+            target_scale = torch.from_numpy(self.target_scale_).to(device)
         else:
             # Rows [x_t, y_{t-1}], with one extra row per series, so that the sampler's shift
             # by one pairs inputs x[s..s+n-1] with targets y[s..s+n-1].
-            table, segments = _shifted_table(scaled, scaled_y, train_part)
+            table, segments = _shifted_table(readable, scaled_y, train_part)
             table_mask = None
             if observed is not None:  # y is always observed; padding rows never count
                 everywhere = np.ones((len(observed), scaled_y.shape[1]), bool)
@@ -615,11 +633,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         first, last = target_columns[0], target_columns[-1] + 1
 
         def split(batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-            inputs = batch.inputs[..., :n_inputs]
+            inputs = self._standardize(batch.inputs[..., :n_inputs])
             if contiguous_targets:
                 targets_ = batch.targets[..., first:last]
             else:
                 targets_ = batch.targets.index_select(-1, columns)
+            if target_mean is not None:
+                targets_ = (targets_ - target_mean) / target_scale
             weight = None
             if batch.target_mask is not None:
                 weight = batch.target_mask[..., None]
@@ -632,7 +652,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _skip_pairs(
         self,
-        scaled: np.ndarray,
+        readable: np.ndarray,
         scaled_y: np.ndarray | None,
         observed: Any,
         train_part: Segments,
@@ -642,8 +662,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         skip's least-squares start."""
         if scaled_y is not None:
             for rows in train_part.chunks():
+                inputs = self._scale_inputs(readable[rows], None)
                 yield (
-                    torch.from_numpy(scaled[rows]).to(device),
+                    torch.from_numpy(inputs).to(device),
                     torch.from_numpy(scaled_y[rows]).to(device),
                 )
             return
@@ -655,32 +676,37 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if observed is not None:  # only pairs whose targets were all observed
                 seen = observed[np.ix_(following, columns)].all(axis=1)
                 rows, following = rows[seen], following[seen]
-            yield (
-                torch.from_numpy(scaled[rows]).to(device),
-                torch.from_numpy(scaled[np.ix_(following, columns)]).to(device),
-            )
+            inputs = self._scale_inputs(readable[rows], None)
+            targets = self._scale_inputs(readable[following], None)[:, columns]
+            yield torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
 
     def _validation_targets(
-        self, valid_rows: np.ndarray, scaled: np.ndarray, scaled_y: np.ndarray | None, observed: Any
+        self,
+        valid_rows: np.ndarray,
+        readable: np.ndarray,
+        scaled_y: np.ndarray | None,
+        observed: Any,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Rows to forecast from, the scaled truth, and which of it counts (None: all)."""
         if scaled_y is not None:
             return valid_rows, scaled_y[valid_rows], None
         rows = valid_rows - 1  # the forecast made at t - 1 is checked against row t
-        truth = scaled[np.ix_(valid_rows, self.target_indices_)]
+        scaled = self._scale_inputs(readable[valid_rows], None)
+        truth = np.ascontiguousarray(scaled[:, self.target_indices_])
         weight = None if observed is None else observed[np.ix_(valid_rows, self.target_indices_)]
         return rows, truth, weight
 
     # ------------------------------------------------------------------ inference
     @torch.inference_mode()
     def _one_step(
-        self, scaled: torch.Tensor, offsets: np.ndarray, rows: np.ndarray
+        self, readable: torch.Tensor, offsets: np.ndarray, rows: np.ndarray
     ) -> torch.Tensor:
-        """Model output at each row in ``rows``, from its own last ``context_length`` rows."""
+        """Model output at each row in ``rows``, from its own last ``context_length`` rows
+        (``readable``: see `_readable`; standardised here, window by window)."""
         module, L = self.module_, self.context_length
         module.eval()
         starts = offsets[np.searchsorted(offsets, rows, side="right") - 1]
-        output = torch.empty(len(rows), module.head.out_features, device=scaled.device)
+        output = torch.empty(len(rows), module.head.out_features, device=readable.device)
         early = rows - starts < L
         if early.any():
             # Rows within the first L of their series: one forward over each series' first
@@ -690,24 +716,24 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             span = int(min(L, (stops - series_starts).max()))
             index = series_starts[:, None] + np.arange(span)
             index = np.minimum(index, (stops - 1)[:, None])
-            prefixes = scaled[torch.from_numpy(index).to(scaled.device)]
-            with threads_for_batch(len(prefixes), self.hidden_size, scaled.device):
+            prefixes = self._standardize(readable[torch.from_numpy(index).to(readable.device)])
+            with threads_for_batch(len(prefixes), self.hidden_size, readable.device):
                 outputs = module(prefixes)
-            positions = torch.from_numpy(rows[early] - starts[early]).to(scaled.device)
-            output[torch.from_numpy(np.flatnonzero(early)).to(scaled.device)] = outputs[
-                torch.from_numpy(inverse).to(scaled.device), positions
+            positions = torch.from_numpy(rows[early] - starts[early]).to(readable.device)
+            output[torch.from_numpy(np.flatnonzero(early)).to(readable.device)] = outputs[
+                torch.from_numpy(inverse).to(readable.device), positions
             ]
         late = np.flatnonzero(~early)
         if len(late):
-            windows = window_view(scaled, L)  # a late row exists only in a series longer than L
+            windows = window_view(readable, L)  # a late row exists only in a series longer than L
             chunk = max(1, _POSITIONS_PER_CALL // L)
             for begin in range(0, len(late), chunk):
                 part = late[begin : begin + chunk]
-                first_rows = torch.from_numpy(rows[part] - L + 1).to(scaled.device)
-                blocks = take_windows(windows, first_rows, L)
-                with threads_for_batch(len(part), self.hidden_size, scaled.device):
+                first_rows = torch.from_numpy(rows[part] - L + 1).to(readable.device)
+                blocks = self._standardize(take_windows(windows, first_rows, L))
+                with threads_for_batch(len(part), self.hidden_size, readable.device):
                     last = module.forward_last(blocks, None)
-                output[torch.from_numpy(part).to(scaled.device)] = last
+                output[torch.from_numpy(part).to(readable.device)] = last
         return output
 
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:
@@ -730,8 +756,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return self._predict(self._inputs(X, groups, reset=False))
 
     def _predict(self, data: _Inputs) -> np.ndarray:
-        scaled = torch.from_numpy(self._scale_inputs(*self._model_inputs(data))).to(self.device_)
-        output = self._one_step(scaled, data.offsets, np.arange(len(data.values)))
+        readable = shared_tensor(self._readable(*self._model_inputs(data)), self.device_)
+        output = self._one_step(readable, data.offsets, np.arange(len(data.values)))
         predictions = self._unscale(output)
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 

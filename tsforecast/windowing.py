@@ -14,6 +14,7 @@ history length from 1 to ``context_length``.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -266,7 +267,7 @@ class BlockSampler:
         self._numpy_out = device is None and not _is_tensor(values)
         if device is None:
             device = values.device if _is_tensor(values) else "cpu"
-        self.values = torch.as_tensor(values, device=device)  # zero-copy for CPU float32
+        self.values = shared_tensor(values, device)
         self.mask = None if mask is None else torch.as_tensor(mask, device=device)
         self._torch = torch
 
@@ -395,6 +396,17 @@ def _check_segments(segments: Any, offsets: np.ndarray) -> tuple[np.ndarray, np.
             "non-empty range of rows inside one series."
         )
     return starts, stops - starts
+
+
+def shared_tensor(values: Any, device: Any) -> Any:
+    """``values`` as a torch tensor on ``device``, sharing its memory where it can (a CPU
+    float32 array); a read-only array is shared too, without torch's warning: what reads it
+    through here never writes to it. Not part of the public API."""
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+        return torch.as_tensor(values, device=device)
 
 
 def window_view(tensor: Any, span: int) -> Any:
