@@ -40,9 +40,12 @@ def test_peers_benchmark_runs_each_system_in_its_own_process(tmp_path):
 
 
 def test_scaling_benchmark_measures_memory_against_the_data(tmp_path):
-    command = [sys.executable, str(ROOT / "benchmarks" / "bench_scaling.py"), "--sizes", "30"]
+    command = [sys.executable, str(ROOT / "benchmarks" / "bench_scaling.py"), "--sizes", "5", "30"]
     command += ["--budget", "1", "--systems", "tsforecast", "--out", str(tmp_path)]
     subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
-    (run,) = json.loads((tmp_path / "scaling.json").read_text())
+    small, run = json.loads((tmp_path / "scaling.json").read_text())
     assert run["n_series"] == 30 and 500 * 30 <= run["n_points"] <= 2000 * 30
     assert run["memory_mb"] > run["raw_mb"] > 0 and run["fit_seconds"] >= 1
+    step = (run["memory_mb"] - small["memory_mb"]) / (run["raw_mb"] - small["raw_mb"])
+    assert run["marginal_memory_vs_raw"] == pytest.approx(step, abs=0.05)
+    assert "marginal_memory_vs_raw" not in small

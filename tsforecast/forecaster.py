@@ -149,6 +149,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     time_features_ : list of str
         Calendar features the model reads (empty without time stamps).
 
+    Notes
+    -----
+    Memory: ``fit`` and ``predict`` read a C-ordered float32 ``X`` in place (blocks are cut
+    from it and standardised batch by batch); other dtypes are converted to float32 once, and
+    a `SequenceData` with missing values gets one filled copy. The rest of the working memory
+    does not grow with the data (one batch, a validation sample of at most 8,192 rows).
+
+    Threads: on the CPU, forward passes over fewer than 512 / ``hidden_size`` sequences (one
+    forecast, a few series) run on one thread, then restore torch's setting: on small batches
+    the threads' synchronisation at every time step costs more than it saves.
+
     Examples
     --------
     >>> import numpy as np
