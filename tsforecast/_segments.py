@@ -31,9 +31,6 @@ class Segments:
         self._ends = np.cumsum(self.lengths)  # position (over all ranges) after each range
         self.n_rows = int(self._ends[-1]) if len(self._ends) else 0
 
-    def __len__(self) -> int:
-        return len(self.starts)
-
     def rows(self, positions: np.ndarray) -> np.ndarray:
         """Row numbers of ``positions`` (0 to ``n_rows - 1``) counted over all the ranges."""
         positions = np.asarray(positions, dtype=np.int64)

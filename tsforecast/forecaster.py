@@ -8,7 +8,7 @@ import json
 import math
 import numbers
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -270,33 +270,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ inputs
     def _inputs(self, X: Any, groups: Any, *, reset: bool) -> _Inputs:
         """Validate ``X`` (and ``groups``) into a float32 array with series offsets."""
-        if (  # a plain float array at predict time: all that validate_data would check
-            not reset
-            and groups is None
-            and type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype in _FLOAT_DTYPES
-            and 0 < X.shape[0]
-            and X.shape[1] == self.n_features_in_
-            and getattr(self, "feature_names_in_", None) is None
-        ):
-            values = X.astype(np.float32, copy=False)
-            _check_finite(values, None, "X")
-            return _Inputs(values, None, np.array([0, len(values)]), np.array([0]), None, None)
-        if (  # the same for a DataFrame of float columns named as in fit
-            not reset
-            and groups is None
-            and isinstance(X, pd.DataFrame)
-            and 0 < len(X)
-            and getattr(self, "feature_names_in_", None) is not None
-            and X.columns.tolist() == self.feature_names_in_.tolist()
-            and all(dtype in _FLOAT_DTYPES for dtype in X.dtypes)
-        ):
-            values = X.to_numpy(np.float32)
-            _check_finite(values, None, "X")
-            time_index = X.index if isinstance(X.index, pd.DatetimeIndex) else None
-            offsets = np.array([0, len(values)])
-            return _Inputs(values, None, offsets, np.array([0]), None, time_index)
+        if not reset and groups is None:
+            fast = self._plain_inputs(X)
+            if fast is not None:
+                return fast
         mask = time_index = None
         if isinstance(X, SequenceData):
             if groups is not None and X.groups is not None:
@@ -325,6 +302,33 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         _check_finite(values, mask, "X")
         offsets, ids = series_offsets(groups, values.shape[0])
         return _Inputs(values, mask, offsets, ids, groups, time_index)
+
+    def _plain_inputs(self, X: Any) -> _Inputs | None:
+        """At predict time, a float array (fitted without names) or a float DataFrame named as
+        in fit, read without sklearn's validation (all it would check); None otherwise."""
+        names = getattr(self, "feature_names_in_", None)
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in _FLOAT_DTYPES
+            and 0 < X.shape[0]
+            and X.shape[1] == self.n_features_in_
+            and names is None
+        ):
+            values, time_index = X.astype(np.float32, copy=False), None
+        elif (
+            isinstance(X, pd.DataFrame)
+            and 0 < len(X)
+            and names is not None
+            and X.columns.tolist() == names.tolist()
+            and all(dtype in _FLOAT_DTYPES for dtype in X.dtypes)
+        ):
+            values = X.to_numpy(np.float32)
+            time_index = X.index if isinstance(X.index, pd.DatetimeIndex) else None
+        else:
+            return None
+        _check_finite(values, None, "X")
+        return _Inputs(values, None, np.array([0, len(values)]), np.array([0]), None, time_index)
 
     def _check_columns(self, n_features: int, names: np.ndarray, reset: bool) -> None:
         if reset:
@@ -579,10 +583,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             return values
         return np.where(observed, values, self.input_mean_).astype(np.float32, copy=False)
 
-    def _standardize(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Standardise model inputs (last dimension: the columns) on their device."""
-        mean = torch.from_numpy(self.input_mean_).to(inputs.device)
-        return (inputs - mean) / torch.from_numpy(self.input_scale_).to(inputs.device)
+    def _standardizer(
+        self, device: torch.device, columns: list[int] | None = None
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """A function standardising model inputs (last dimension: the columns, or only those
+        in ``columns``), its means and scales moved to ``device`` once, not per batch."""
+        mean, scale = self.input_mean_, self.input_scale_
+        if columns is not None:
+            mean, scale = mean[columns], scale[columns]
+        mean_t, scale_t = torch.from_numpy(mean).to(device), torch.from_numpy(scale).to(device)
+        return lambda inputs: (inputs - mean_t) / scale_t
 
     def _scale_inputs(self, values: np.ndarray, observed: Any) -> np.ndarray:
         """A new C-contiguous float32 array, missing values read as the mean (0)."""
@@ -612,14 +622,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """A sampler of blocks from the training rows, and how to split a batch of them into
         standardised inputs, standardised targets and which targets count."""
         n_inputs = readable.shape[1]
-        target_mean = target_scale = None
+        standardize = self._standardizer(device)
+        standardize_targets = None  # y comes standardised
         if scaled_y is None:
             # Blocks of X itself, drawn from the training part of each series in place:
             # inputs x[0..n-1], targets x[1..n] (the target columns).
             table, table_mask, segments = readable, observed, train_part
             target_columns = self.target_indices_
-            target_mean = torch.from_numpy(self.target_mean_).to(device)
-            target_scale = torch.from_numpy(self.target_scale_).to(device)
+            standardize_targets = self._standardizer(device, target_columns)
         else:
             # Rows [x_t, y_{t-1}], with one extra row per series, so that the sampler's shift
             # by one pairs inputs x[s..s+n-1] with targets y[s..s+n-1].
@@ -644,13 +654,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         first, last = target_columns[0], target_columns[-1] + 1
 
         def split(batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-            inputs = self._standardize(batch.inputs[..., :n_inputs])
+            inputs = standardize(batch.inputs[..., :n_inputs])
             if contiguous_targets:
                 targets_ = batch.targets[..., first:last]
             else:
                 targets_ = batch.targets.index_select(-1, columns)
-            if target_mean is not None:
-                targets_ = (targets_ - target_mean) / target_scale
+            if standardize_targets is not None:
+                targets_ = standardize_targets(targets_)
             weight = None
             if batch.target_mask is not None:
                 weight = batch.target_mask[..., None]
@@ -716,6 +726,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         (``readable``: see `_readable`; standardised here, window by window)."""
         module, L = self.module_, self.context_length
         module.eval()
+        standardize = self._standardizer(readable.device)
         starts = offsets[np.searchsorted(offsets, rows, side="right") - 1]
         output = torch.empty(len(rows), module.head.out_features, device=readable.device)
         early = rows - starts < L
@@ -727,7 +738,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             span = int(min(L, (stops - series_starts).max()))
             index = series_starts[:, None] + np.arange(span)
             index = np.minimum(index, (stops - 1)[:, None])
-            prefixes = self._standardize(readable[torch.from_numpy(index).to(readable.device)])
+            prefixes = standardize(readable[torch.from_numpy(index).to(readable.device)])
             with threads_for_batch(len(prefixes), self.hidden_size, readable.device):
                 outputs = module(prefixes)
             positions = torch.from_numpy(rows[early] - starts[early]).to(readable.device)
@@ -741,7 +752,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             for begin in range(0, len(late), chunk):
                 part = late[begin : begin + chunk]
                 first_rows = torch.from_numpy(rows[part] - L + 1).to(readable.device)
-                blocks = self._standardize(take_windows(windows, first_rows, L))
+                blocks = standardize(take_windows(windows, first_rows, L))
                 with threads_for_batch(len(part), self.hidden_size, readable.device):
                     last = module.forward_last(blocks, None)
                 output[torch.from_numpy(part).to(readable.device)] = last
