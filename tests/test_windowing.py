@@ -208,9 +208,13 @@ def test_sampler_segments_keep_blocks_inside_them(case, batch_size, seed, data):
 def test_sampler_refuses_segments_across_series_or_outside_the_data():
     values = np.arange(10.0)
     groups = [0] * 5 + [1] * 5
-    with pytest.raises(ValueError, match=r"segment 1 = rows \[4, 7\).*inside one series"):
+    with pytest.raises(
+        ValueError,
+        match=r"segment 1 = rows \[4, 7\) spans two series \(the first ends at row 4\)"
+        r".*inside one series",
+    ):
         BlockSampler(values, 3, groups=groups, segments=([0, 4], [3, 7]))
-    with pytest.raises(ValueError, match=r"segment 0 = rows \[8, 12\)"):
+    with pytest.raises(ValueError, match=r"segment 0 = rows \[8, 12\) lies outside the 10 rows"):
         BlockSampler(values, 3, segments=([8], [12]))
     with pytest.raises(ValueError, match="is empty"):
         BlockSampler(values, 3, segments=([2], [2]))

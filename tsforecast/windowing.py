@@ -384,16 +384,22 @@ def _check_segments(segments: Any, offsets: np.ndarray) -> tuple[np.ndarray, np.
             f"{starts.dtype} and {stops.dtype}."
         )
     starts, stops = starts.astype(np.int64), stops.astype(np.int64)
-    outside = (starts < 0) | (stops > offsets[-1]) | (stops <= starts)
+    empty = stops <= starts
+    outside = (starts < 0) | (stops > offsets[-1])
     series = np.searchsorted(offsets, starts, side="right")
     crossing = series != np.searchsorted(offsets, stops - 1, side="right")
-    bad = np.flatnonzero(outside | crossing)
+    bad = np.flatnonzero(empty | outside | crossing)
     if len(bad):
         i = int(bad[0])
+        if empty[i]:
+            why = "is empty"
+        elif outside[i]:
+            why = f"lies outside the {offsets[-1]} rows of the data"
+        else:
+            why = f"spans two series (the first ends at row {offsets[series[i]] - 1})"
         raise ValueError(
-            f"BlockSampler: segment {i} = rows [{starts[i]}, {stops[i]}) is empty, outside the "
-            f"{offsets[-1]} rows of the data, or spans two series; each segment must be a "
-            "non-empty range of rows inside one series."
+            f"BlockSampler: segment {i} = rows [{starts[i]}, {stops[i]}) {why}; each segment "
+            "must be a non-empty range of rows inside one series."
         )
     return starts, stops - starts
 
