@@ -9,6 +9,8 @@ import pytest
 from tsforecast import LSTMForecaster
 from tsforecast.datasets import load_pbc, load_speech_mfcc, load_weather
 
+pytestmark = pytest.mark.slow  # end to end: run in CI, skipped by -m 'not slow'
+
 BUDGET = {"max_time": 10.0, "random_state": 0}
 
 

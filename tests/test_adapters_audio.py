@@ -29,6 +29,7 @@ def test_real_mfcc_table(table):
     np.testing.assert_allclose(data.values, table.iloc[:, 1:].to_numpy(np.float32))
 
 
+@pytest.mark.slow
 def test_wav_reproduces_the_shipped_table(table):
     pytest.importorskip("librosa")
     data = audio_features_from_wav(speech_wav_path())
@@ -107,6 +108,7 @@ def test_bad_tables_get_clear_errors(source, kwargs, error, words):
         read_audio_features(source, **kwargs)
 
 
+@pytest.mark.slow
 def test_tsforecast_works_without_the_audio_extra():
     script = (
         "import sys; sys.modules['librosa'] = None; sys.modules['soundfile'] = None; "

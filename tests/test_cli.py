@@ -21,6 +21,7 @@ def is_png(path) -> bool:
     return path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_weather_demo_beats_naive_forecasts_and_writes_plots(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
     out = capsys.readouterr().out
@@ -34,6 +35,7 @@ def test_weather_demo_beats_naive_forecasts_and_writes_plots(tmp_path, capsys):
     assert is_png(tmp_path / "tsforecast-demo-weather-history.png")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", ["speech", "ehr"])
 def test_other_demos(data, tmp_path, capsys):
     assert main(["demo", "--data", data, "--out", str(tmp_path), "--quiet"]) == 0
@@ -104,6 +106,7 @@ def test_errors_are_one_line_with_a_non_zero_exit(argv, message, capsys, tmp_pat
     assert err.startswith(message) and "\n" not in err
 
 
+@pytest.mark.slow
 def test_entry_points_show_help():
     for command in (["tsforecast"], [sys.executable, "-m", "tsforecast"]):
         for sub in ("demo", "fit", "predict"):

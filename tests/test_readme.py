@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # end to end: run in CI, skipped by -m 'not slow'
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tsforecast import LSTMForecaster, SequenceData
-from tsforecast._time_features import choose_time_features, encode_time, usual_step
+from tsforecast._time import choose_time_features, encode_time, future_times, usual_step
 from tsforecast.datasets import load_pbc, load_weather
 
-FAST = {"context_length": 8, "hidden_size": 8, "max_epochs": 3, "random_state": 0}
+from .conftest import FAST
 
 
 def test_encoding_is_cyclic():
@@ -133,3 +133,22 @@ def test_dataframe_forecasts_match_the_sequence_data_path():
         model.forecast(frame[["other", "load"]], 5)
     with pytest.raises(ValueError, match="NaN"):
         model.forecast(frame.assign(other=np.nan), 5)
+
+
+def test_future_times_continue_the_usual_step_for_every_kind_of_stamp():
+    hourly = pd.date_range("2024-03-09 22:00", periods=4, freq="h", tz="US/Eastern")
+    future = future_times(hourly, 3)
+    assert isinstance(future, pd.DatetimeIndex) and future.tz == hourly.tz
+    assert (future - hourly[-1]).tolist() == [pd.Timedelta(hours=h) for h in (1, 2, 3)]
+    naive = hourly.tz_localize(None).to_numpy()
+    assert future_times(naive, 2).tolist() == (naive[-1] + np.array([1, 2]) * np.timedelta64(
+        1, "h")).tolist()  # fmt: skip
+    np.testing.assert_allclose(future_times(np.array([0.0, 0.01, 0.02, 0.04]), 2), [0.05, 0.06])
+    with pytest.raises(ValueError, match="single time stamp has no time step"):
+        future_times(hourly[:1], 2)
+
+
+def test_usual_step_rounds_numeric_steps_when_asked():
+    frames = np.array([0.0, 0.0100001, 0.0199999, 0.03, 0.05])
+    assert usual_step(frames, decimals=6) == pytest.approx(0.01)
+    assert usual_step(frames) != pytest.approx(0.01)  # unrounded steps all differ

@@ -1,41 +1,87 @@
-"""The torch modules behind the forecaster (no scikit-learn, no pandas here)."""
+"""The torch network behind the forecaster (no scikit-learn, no pandas here).
+
+Its inputs are the columns of each time step, each with a role (`InputLayout`): the values
+forecast (targets), past covariates (known up to now), known-future covariates (calendar
+features, schedules) and static covariates (constant within a series). Its output at every
+position holds ``horizon x n_quantiles x n_targets`` values (`OutputShape`): forecasts of the
+next ``horizon`` steps, at each quantile level, of each target.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-__all__ = ["CELLS", "RecurrentNet", "threads_for_batch"]
+__all__ = ["CELLS", "InputLayout", "OutputShape", "RecurrentNet"]
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-# Below this many sequences x hidden units, a recurrent step is too small to share between CPU
-# threads: their synchronisation at every time step costs more than the work. Measured on 2
-# cores, hidden 64: one thread is 1.3-1.6x faster up to 4 sequences, even at 8, slower beyond.
-_SMALL_BATCH_UNITS = 512
 
 
-@contextmanager
-def threads_for_batch(n_sequences: int, hidden_size: int, device: torch.device) -> Iterator[None]:
-    """Run a CPU forward on small batches on one thread (restoring the setting after).
+@dataclass(frozen=True)
+class InputLayout:
+    """The network's input columns by role, as positions in each input row.
 
-    Torch's intra-op setting is per calling thread under OpenMP, so other threads keep theirs.
+    Parameters
+    ----------
+    targets : tuple of int
+        The values forecast, as read from the history.
+    past : tuple of int
+        Past covariates: observed up to the forecast origin, unknown after it.
+    future : tuple of int
+        Known-future covariates (calendar features...): known for the forecast period too.
+    static : tuple of int
+        Static covariates: constant within a series.
     """
-    threads = torch.get_num_threads()
-    if device.type != "cpu" or threads == 1 or n_sequences * hidden_size >= _SMALL_BATCH_UNITS:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+
+    targets: tuple[int, ...]
+    past: tuple[int, ...] = ()
+    future: tuple[int, ...] = ()
+    static: tuple[int, ...] = ()
+
+    @property
+    def n_inputs(self) -> int:
+        """Columns of an input row."""
+        return len(self.targets) + len(self.past) + len(self.future) + len(self.static)
+
+    def __post_init__(self) -> None:
+        """Check that every column has exactly one role."""
+        positions = sorted(self.targets + self.past + self.future + self.static)
+        if positions != list(range(len(positions))):
+            raise ValueError(
+                f"InputLayout: every input column needs exactly one role; got targets "
+                f"{self.targets}, past {self.past}, future {self.future}, static {self.static}."
+            )
+
+
+@dataclass(frozen=True)
+class OutputShape:
+    """What the network emits at every position: ``horizon x n_quantiles x n_targets``.
+
+    Parameters
+    ----------
+    n_targets : int
+        Values forecast per step.
+    horizon : int, default=1
+        Steps ahead forecast at once (1: the next step only).
+    n_quantiles : int, default=1
+        Quantile levels per value (1: a point forecast).
+    """
+
+    n_targets: int
+    horizon: int = 1
+    n_quantiles: int = 1
+
+    @property
+    def size(self) -> int:
+        """Output values per position."""
+        return self.horizon * self.n_quantiles * self.n_targets
 
 
 class RecurrentNet(nn.Module):
-    """A recurrent network reading a sequence and forecasting the next value at every step.
+    """A recurrent network reading a sequence and forecasting what follows every step.
 
     ``output[:, t] = head(h_t) + skip(x_t)``: the recurrent state ``h_t`` summarises the
     history ``x_0..x_t``; ``skip`` is a linear map of the current input alone. Initialised by
@@ -46,8 +92,10 @@ class RecurrentNet(nn.Module):
 
     Parameters
     ----------
-    input_size, output_size : int
-        Features read and values forecast per step.
+    layout : InputLayout
+        The input columns by role.
+    output : OutputShape
+        What is forecast at every step.
     hidden_size : int
         Recurrent state size.
     num_layers : int
@@ -60,14 +108,16 @@ class RecurrentNet(nn.Module):
 
     def __init__(
         self,
-        input_size: int,
-        output_size: int,
+        layout: InputLayout,
+        output: OutputShape,
         hidden_size: int = 64,
         num_layers: int = 1,
         cell: str = "lstm",
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        self.layout, self.output = layout, output
+        input_size, output_size = layout.n_inputs, output.size
         self.recurrent = CELLS[cell](
             input_size,
             hidden_size,
@@ -83,18 +133,30 @@ class RecurrentNet(nn.Module):
         nn.init.normal_(self.head.weight, std=0.01)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Forecast the next value after every step.
+        """Forecast what follows every step.
 
         Parameters
         ----------
-        inputs : Tensor of shape (batch, steps, input_size)
+        inputs : Tensor of shape (batch, steps, n_inputs)
 
         Returns
         -------
-        Tensor of shape (batch, steps, output_size)
+        Tensor of shape (batch, steps, horizon, n_quantiles, n_targets)
         """
         states, _ = self.recurrent(inputs)
-        return self.head(self.dropout(states)) + self.skip(inputs)
+        return self._shaped(self.head(self.dropout(states)) + self.skip(inputs))
+
+    def _shaped(self, flat: torch.Tensor) -> torch.Tensor:
+        shape = self.output
+        return flat.view(*flat.shape[:-1], shape.horizon, shape.n_quantiles, shape.n_targets)
+
+    def next_step(self, output: torch.Tensor) -> torch.Tensor:
+        """The point forecast of the next step in an output: shape ``(..., n_targets)``.
+
+        The first horizon step at the middle quantile level (the median of a symmetric set
+        of levels; the only level of a point forecast).
+        """
+        return output[..., 0, self.output.n_quantiles // 2, :]
 
     def forward_last(self, inputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         """The forecast after step ``lengths[i] - 1`` of each sequence only.
@@ -104,20 +166,22 @@ class RecurrentNet(nn.Module):
 
         Parameters
         ----------
-        inputs : Tensor of shape (batch, steps, input_size)
+        inputs : Tensor of shape (batch, steps, n_inputs)
         lengths : Tensor of shape (batch,), int64, or None
             Real steps of each sequence (the rest is right padding); None: all steps.
 
         Returns
         -------
-        Tensor of shape (batch, output_size)
+        Tensor of shape (batch, horizon, n_quantiles, n_targets)
         """
         states, _ = self.recurrent(inputs)
         if lengths is None:
-            return self.head(self.dropout(states[:, -1])) + self.skip(inputs[:, -1])
-        rows = torch.arange(len(inputs), device=inputs.device)
-        last = lengths - 1
-        return self.head(self.dropout(states[rows, last])) + self.skip(inputs[rows, last])
+            flat = self.head(self.dropout(states[:, -1])) + self.skip(inputs[:, -1])
+        else:
+            rows = torch.arange(len(inputs), device=inputs.device)
+            last = lengths - 1
+            flat = self.head(self.dropout(states[rows, last])) + self.skip(inputs[rows, last])
+        return self._shaped(flat)
 
     @torch.no_grad()
     def init_skip(
@@ -125,11 +189,15 @@ class RecurrentNet(nn.Module):
     ) -> None:
         """Set ``skip`` to the ridge least-squares fit of targets on inputs.
 
+        Every quantile level of a horizon step starts from the same least-squares fit.
+
         Parameters
         ----------
-        pairs : iterable of (inputs, targets) tensors of shapes (n, input_size), (n, output_size)
-            The rows to fit, in one pair or in chunks (the normal equations are summed chunk by
-            chunk, so large data is never held at once in float64).
+        pairs : iterable of (inputs, targets) tensors
+            Shapes ``(n, n_inputs)`` and ``(n, horizon * n_targets)`` (the targets of each
+            horizon step side by side). The rows to fit, in one pair or in chunks (the normal
+            equations are summed chunk by chunk, so large data is never held at once in
+            float64).
         ridge : float
             Penalty on the squared coefficients (bias included), per row.
         """
@@ -145,6 +213,9 @@ class RecurrentNet(nn.Module):
         if gram is None or n_rows == 0:
             return  # no pair to fit: keep the default initialisation
         gram += ridge * n_rows * torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
-        solution = torch.linalg.solve(gram, cross)
+        solution = torch.linalg.solve(gram, cross)  # (n_inputs + 1, horizon * n_targets)
+        shape = self.output
+        by_step = solution.view(len(solution), shape.horizon, 1, shape.n_targets)
+        solution = by_step.expand(-1, -1, shape.n_quantiles, -1).reshape(len(solution), -1)
         self.skip.weight.copy_(solution[:-1].T)
         self.skip.bias.copy_(solution[-1])

@@ -1,4 +1,8 @@
-"""Time stamps as model inputs: the usual step of a series and cyclic calendar features.
+"""Time stamps: the usual step of a series, its future stamps, and calendar features.
+
+The one place that reads time for the rest of the package: the forecaster (future stamps,
+calendar inputs), the plots (where forecasts are drawn) and the adapters (the grid of a
+weather table, the hop of audio frames) all use these functions.
 
 Calendar features are known in advance, so a forecaster can read them for future steps too.
 Each is a position in a cycle (hour of the day, day of the week, day of the year) given as a
@@ -12,25 +16,86 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TIME_FEATURES", "choose_time_features", "encode_time", "usual_step"]
+from tsforecast._validation import Rule
+
+__all__ = [
+    "TIME_FEATURES",
+    "TimeFeaturesRule",
+    "choose_time_features",
+    "encode_time",
+    "future_times",
+    "usual_step",
+]
 
 TIME_FEATURES = ("hour", "weekday", "yearday")
 _DAY = 86_400 * 10**9  # nanoseconds
 
 
-def usual_step(times: Any) -> Any:
-    """Most common difference between consecutive stamps (None with fewer than two); the
-    smallest of equally common ones.
+def usual_step(times: Any, *, decimals: int | None = None) -> Any:
+    """Most common difference between consecutive stamps; the smallest of equally common ones.
 
-    ``times`` is a numpy array (numbers or datetime64) or a DatetimeIndex; the step is a
-    number or a Timedelta.
+    Parameters
+    ----------
+    times : DatetimeIndex or 1-D array of numbers, datetime64 or timedelta64
+        Stamps in increasing order.
+    decimals : int, optional
+        Numeric stamps: compare the differences rounded to this many decimals (stamps in
+        files are rounded, so equal steps differ in the last digits).
+
+    Returns
+    -------
+    Timedelta, number or None
+        A Timedelta for datetime stamps, a number otherwise; None with fewer than two stamps
+        (missing stamps do not count).
+
+    Examples
+    --------
+    >>> float(usual_step(np.array([0.0, 1.0, 2.0, 4.0])))
+    1.0
     """
     if len(times) < 2:
         return None
-    if isinstance(times, pd.DatetimeIndex) and not times.hasnans:
-        steps, counts = np.unique(np.diff(times.as_unit("ns").asi8), return_counts=True)
-        return pd.Timedelta(int(steps[np.argmax(counts)]), unit="ns")
-    return pd.Series(np.asarray(times[1:] - times[:-1])).mode().iloc[0]
+    if isinstance(times, pd.DatetimeIndex):
+        times = times.as_unit("ns").asi8.view("M8[ns]")
+    steps = np.diff(np.asarray(times))
+    steps = steps[~(np.isnat(steps) if steps.dtype.kind == "m" else np.isnan(steps))]
+    if decimals is not None:
+        steps = np.round(steps, decimals)
+    if len(steps) == 0:
+        return None
+    distinct, counts = np.unique(steps, return_counts=True)
+    step = distinct[np.argmax(counts)]  # np.unique sorts: ties go to the smaller step
+    return pd.Timedelta(step) if steps.dtype.kind == "m" else step
+
+
+def future_times(times: Any, steps: int) -> Any:
+    """The ``steps`` stamps after the last of ``times``, its usual step apart.
+
+    Parameters
+    ----------
+    times : DatetimeIndex or 1-D array
+        The stamps of one series, in increasing order.
+    steps : int
+        How many future stamps.
+
+    Returns
+    -------
+    DatetimeIndex or ndarray
+        Of the kind of ``times``.
+
+    Raises
+    ------
+    ValueError
+        With fewer than two stamps: a single stamp has no step to extend.
+    """
+    step = usual_step(times)
+    if step is None:
+        raise ValueError(
+            "a series with a single time stamp has no time step to extend; pass its values "
+            "without time stamps to get an array."
+        )
+    future = times[-1] + step * np.arange(1, steps + 1)
+    return pd.DatetimeIndex(future) if isinstance(times, pd.DatetimeIndex) else future
 
 
 def choose_time_features(spec: Any, times: pd.DatetimeIndex | None) -> list[str]:
@@ -46,7 +111,30 @@ def choose_time_features(spec: Any, times: pd.DatetimeIndex | None) -> list[str]
     if isinstance(spec, str) and spec == "auto":
         step = usual_step(times)
         return ["hour"] if step is not None and pd.Timedelta(0) < step < pd.Timedelta("1D") else []
-    return [spec] if isinstance(spec, str) else list(spec)
+    return list(_listed(spec))
+
+
+def _listed(spec: Any) -> Any:
+    return [spec] if isinstance(spec, str) else spec
+
+
+class TimeFeaturesRule(Rule):
+    """A ``time_features`` parameter: "auto", None, or distinct names from `TIME_FEATURES`."""
+
+    def check(self, name: str, value: Any, owner: str) -> None:
+        """Raise a clear error if ``value`` is not accepted."""
+        if value is None or (isinstance(value, str) and value == "auto"):
+            return
+        names = _listed(value)
+        if (
+            not isinstance(names, (list, tuple))
+            or any(item not in TIME_FEATURES for item in names)
+            or len(set(names)) != len(names)
+        ):
+            raise ValueError(
+                f"{owner}: {name} must be 'auto', None or a list of distinct names from "
+                f"{list(TIME_FEATURES)}; got {value!r}."
+            )
 
 
 def encode_time(times: pd.DatetimeIndex, features: list[str]) -> np.ndarray:

@@ -1,7 +1,14 @@
-"""The training loop: batches of blocks -> masked loss on every position -> step.
+"""Training: from the data to batches of inputs and targets, the loss, and the loop.
 
-Early stopping on a validation loss (restoring the best weights), a wall-time budget, a stop on
-a NaN loss and on Ctrl-C, each keeping the best weights seen so far.
+- `TrainingProblem`: what the network learns from (the rows as it reads them, the targets,
+  the standardizers);
+- `training_batches`: a `BlockSampler` over the training rows and a `BatchSplitter` turning
+  each batch of blocks into standardised inputs, targets and which targets count;
+- `skip_pairs` and `validation_targets`: the least-squares start and the held-out check;
+- `Loss`, `discrete_columns`, `validation_every`: the rules for the loss and its checks;
+- `train`: batches of blocks -> masked loss on every position -> step. Early stopping on a
+  validation loss (restoring the best weights), a wall-time budget, a stop on a NaN loss and
+  on Ctrl-C, each keeping the best weights seen so far.
 """
 
 from __future__ import annotations
@@ -10,20 +17,44 @@ import copy
 import math
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
-from tsforecast.windowing import BlockSampler
+from tsforecast._inference import one_step, shared_tensor
+from tsforecast._scaling import Standardizer
+from tsforecast._segments import Segments
+from tsforecast.windowing import Batch, BlockSampler
 
-__all__ = ["TrainingResult", "train"]
+__all__ = [
+    "LOSSES",
+    "BatchSplitter",
+    "Loss",
+    "TrainingProblem",
+    "TrainingResult",
+    "Validator",
+    "discrete_targets",
+    "skip_pairs",
+    "train",
+    "training_batches",
+    "validation_every",
+    "validation_targets",
+]
+
+# At most this many distinct values in the training data make a target discrete.
+DISCRETE_VALUES = 10
+# Rows read to decide which targets are discrete.
+DISCRETE_SAMPLE_ROWS = 100_000
 
 
 @dataclass
 class TrainingResult:
+    """What `train` reports: one dict per epoch, the epoch kept, why it stopped."""
+
     history: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int | None = None
     stopped: str = "max_epochs"
@@ -62,13 +93,285 @@ def masked_loss(
     return torch.where(weight, error, 0.0).sum() / weight.sum().clamp_min(1)
 
 
+@dataclass(frozen=True)
+class Loss:
+    """The training and validation loss: `masked_loss` with its kind and discrete columns.
+
+    Parameters
+    ----------
+    kind : {"auto", "mae", "mse", "huber"}
+        The loss.
+    discrete : bool Tensor of shape (n_targets,), optional
+        Which targets are discrete, for ``kind="auto"``.
+    """
+
+    kind: str
+    discrete: torch.Tensor | None = None
+
+    def __call__(
+        self, output: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Mean loss over the positions where ``weight`` is True (all when None)."""
+        return masked_loss(output, targets, weight, self.kind, self.discrete)
+
+
+def discrete_targets(
+    values: np.ndarray,
+    targets: np.ndarray | None,
+    target_columns: list[int] | None,
+    segments: Segments,
+) -> list[bool]:
+    """Which targets are discrete: at most `DISCRETE_VALUES` distinct finite values.
+
+    0/1 signs, stages, cloud cover in tenths: ``loss="auto"`` takes their median. Read from
+    the first `DISCRETE_SAMPLE_ROWS` rows of ``segments``: the target columns of ``values``
+    (autoregressive), or ``targets``.
+    """
+    first = next(segments.chunks(DISCRETE_SAMPLE_ROWS))
+    sample = values[np.ix_(first, target_columns)] if targets is None else targets[first]
+    return [
+        bool(len(np.unique(column[np.isfinite(column)])) <= DISCRETE_VALUES) for column in sample.T
+    ]
+
+
+def validation_every(n_valid_rows: int, blocks_per_epoch: int, context_length: int) -> int:
+    """Epochs between validations, so that validating costs at most a quarter of training.
+
+    A validation forward reads ``context_length`` rows per held-out row, at about a third of
+    the cost of a training position. Counts, not clocks: runs stay reproducible.
+    """
+    valid_positions = n_valid_rows * context_length
+    epoch_positions = blocks_per_epoch * context_length
+    return max(1, math.ceil(4 * valid_positions / (3 * epoch_positions)))
+
+
+@dataclass(frozen=True)
+class TrainingProblem:
+    """What the network learns from, read in place (no standardised copy of the data).
+
+    Parameters
+    ----------
+    readable : ndarray of shape (n_rows, n_inputs), float32
+        The input rows as the network reads them before standardising (missing entries set
+        to the mean).
+    observed : bool ndarray of the same shape, or None
+        True where a value was observed (None: all).
+    inputs : Standardizer
+        Standardises the input columns.
+    target_columns : list of int, optional
+        Autoregressive: the columns of ``readable`` forecast (the next row's).
+    targets : ndarray of shape (n_rows, n_targets), optional
+        Supervised: the standardised value to forecast having read each row.
+    """
+
+    readable: np.ndarray
+    observed: np.ndarray | None
+    inputs: Standardizer
+    target_columns: list[int] | None = None
+    targets: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class BatchSplitter:
+    """Turns a batch of blocks into standardised inputs, standardised targets and a weight.
+
+    Built by `training_batches`; called on each `Batch` of its sampler.
+    """
+
+    n_inputs: int
+    standardize: Callable[[torch.Tensor], torch.Tensor]
+    target_columns: torch.Tensor
+    target_slice: slice | None
+    standardize_targets: Callable[[torch.Tensor], torch.Tensor] | None
+
+    def __call__(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """``(inputs, targets, weight)``; ``weight`` is None when every target counts."""
+        inputs = self.standardize(batch.inputs[..., : self.n_inputs])
+        if self.target_slice is not None:
+            targets = batch.targets[..., self.target_slice]
+        else:
+            targets = batch.targets.index_select(-1, self.target_columns)
+        if self.standardize_targets is not None:
+            targets = self.standardize_targets(targets)
+        weight = None
+        if batch.target_mask is not None:
+            weight = batch.target_mask[..., None]
+        if batch.observed is not None:
+            seen = batch.observed.index_select(-1, self.target_columns)
+            weight = seen if weight is None else weight & seen
+        return inputs, targets, weight
+
+
+def training_batches(
+    problem: TrainingProblem,
+    segments: Segments,
+    context_length: int,
+    batch_size: int,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> tuple[BlockSampler, BatchSplitter]:
+    """A sampler of blocks from the rows in ``segments``, and how to split its batches.
+
+    Autoregressive: blocks of the rows themselves, drawn in place; inputs ``x[0..n-1]``,
+    targets the target columns of ``x[1..n]``. Supervised: blocks of a table of rows
+    ``[x_t, y_{t-1}]`` with one extra row per segment, so that the sampler's shift by one
+    pairs inputs ``x[s..s+n-1]`` with targets ``y[s..s+n-1]``.
+    """
+    n_inputs = problem.readable.shape[1]
+    standardize_targets = None  # supervised targets come standardised
+    if problem.targets is None:
+        table, observed = problem.readable, problem.observed
+        target_columns = list(problem.target_columns)
+        standardize_targets = problem.inputs.columns(target_columns).to_torch(device)
+    else:
+        observed = None
+        if problem.observed is not None:  # y is always observed; padding rows never count
+            everywhere = np.ones((len(problem.observed), problem.targets.shape[1]), bool)
+            observed, _ = _shifted_table(problem.observed, everywhere, segments)
+        table, segments = _shifted_table(problem.readable, problem.targets, segments)
+        target_columns = list(range(n_inputs, table.shape[1]))
+    sampler = BlockSampler(
+        table,
+        context_length,
+        batch_size,
+        observed=observed,
+        random_state=rng,
+        device=device,
+        segments=(segments.starts, segments.stops),
+    )
+    first = target_columns[0]
+    contiguous = target_columns == list(range(first, first + len(target_columns)))
+    splitter = BatchSplitter(
+        n_inputs=n_inputs,
+        standardize=problem.inputs.to_torch(device),
+        target_columns=torch.as_tensor(target_columns, device=device),
+        target_slice=slice(first, target_columns[-1] + 1) if contiguous else None,
+        standardize_targets=standardize_targets,
+    )
+    return sampler, splitter
+
+
+def skip_pairs(
+    problem: TrainingProblem, segments: Segments, device: torch.device
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """(current row, what to forecast from it) of the rows in ``segments``, in chunks.
+
+    Standardised, for the network's least-squares start (`RecurrentNet.init_skip`).
+    Autoregressive: only pairs whose targets were all observed.
+    """
+    inputs = problem.inputs
+    if problem.targets is not None:
+        for rows in segments.chunks():
+            yield (
+                torch.from_numpy(inputs.transform(problem.readable[rows])).to(device),
+                torch.from_numpy(problem.targets[rows]).to(device),
+            )
+        return
+    columns = problem.target_columns
+    has_next = segments.lengths >= 2  # rows followed by a row of the same segment
+    reads = Segments(segments.starts[has_next], segments.stops[has_next] - 1)
+    for rows in reads.chunks():
+        following = rows + 1
+        if problem.observed is not None:
+            seen = problem.observed[np.ix_(following, columns)].all(axis=1)
+            rows, following = rows[seen], following[seen]
+        read = inputs.transform(problem.readable[rows])
+        targets = inputs.transform(problem.readable[following])[:, columns]
+        yield torch.from_numpy(read).to(device), torch.from_numpy(targets).to(device)
+
+
+def validation_targets(
+    problem: TrainingProblem, valid_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Rows to forecast from, the standardised truth, and which of it counts (None: all).
+
+    ``valid_rows`` are the held-out rows; autoregressive forecasts are made one row before.
+    """
+    if problem.targets is not None:
+        return valid_rows, problem.targets[valid_rows], None
+    columns = problem.target_columns
+    rows = valid_rows - 1  # the forecast made at t - 1 is checked against row t
+    scaled = problem.inputs.transform(problem.readable[valid_rows])
+    truth = np.ascontiguousarray(scaled[:, columns])
+    observed = problem.observed
+    weight = None if observed is None else observed[np.ix_(valid_rows, columns)]
+    return rows, truth, weight
+
+
+@dataclass(frozen=True)
+class Validator:
+    """The validation loss: one-step forecasts of held-out rows against their truth.
+
+    Built once per fit (`build`); each call runs the network over the held-out rows' windows
+    and returns the loss of the current weights.
+    """
+
+    module: nn.Module
+    readable: torch.Tensor
+    offsets: np.ndarray
+    rows: np.ndarray
+    truth: torch.Tensor
+    weight: torch.Tensor | None
+    loss: Loss
+    context_length: int
+    standardize: Callable[[torch.Tensor], torch.Tensor]
+
+    @classmethod
+    def build(
+        cls,
+        module: nn.Module,
+        problem: TrainingProblem,
+        offsets: np.ndarray,
+        valid_rows: np.ndarray,
+        loss: Loss,
+        context_length: int,
+        device: torch.device,
+    ) -> Validator:
+        """Move what validation reads to ``device`` once."""
+        rows, truth, weight = validation_targets(problem, valid_rows)
+        return cls(
+            module=module,
+            readable=shared_tensor(problem.readable, device),
+            offsets=offsets,
+            rows=rows,
+            truth=torch.from_numpy(truth).to(device),
+            weight=None if weight is None else torch.from_numpy(weight).to(device),
+            loss=loss,
+            context_length=context_length,
+            standardize=problem.inputs.to_torch(device),
+        )
+
+    def __call__(self) -> float:
+        """Return the validation loss of the current weights."""
+        output = one_step(
+            self.module, self.readable, self.offsets, self.rows, self.context_length,
+            self.standardize,
+        )  # fmt: skip
+        return float(self.loss(self.module.next_step(output), self.truth, self.weight))
+
+
+def _shifted_table(
+    inputs: np.ndarray, targets: np.ndarray, segments: Segments
+) -> tuple[np.ndarray, Segments]:
+    """Rows ``[x_t, y_{t-1}]`` of each segment, one extra row at the end of each, and the
+    table's own segments."""
+    rows = segments.rows(np.arange(segments.n_rows))
+    lengths = segments.lengths
+    position = np.arange(len(rows)) + np.repeat(np.arange(len(lengths)), lengths)
+    table = np.zeros((len(rows) + len(lengths), inputs.shape[1] + targets.shape[1]), inputs.dtype)
+    table[position, : inputs.shape[1]] = inputs[rows]
+    table[position + 1, inputs.shape[1] :] = targets[rows]
+    stops = np.cumsum(lengths + 1)
+    return table, Segments(stops - lengths - 1, stops)
+
+
 def train(
     module: nn.Module,
     sampler: BlockSampler,
     *,
-    split: Callable[[Any], tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]],
+    split: BatchSplitter,
     learning_rate: float,
-    loss: dict[str, Any],
+    loss: Loss,
     weight_decay: float,
     max_epochs: int,
     patience: int | None,
@@ -79,7 +382,7 @@ def train(
 ) -> TrainingResult:
     """Train ``module`` in place; on return it holds the best weights seen.
 
-    ``loss`` holds the keyword arguments of `masked_loss` (``loss``, ``discrete``).
+    The loss is taken on the network's next-step point forecast at every position.
     Validation runs after epochs 1, 1 + ``validate_every``, ... and after the last one.
 
     ``split(batch)`` turns a sampler batch into ``(inputs, targets, weight)``. ``validate()``
@@ -99,7 +402,7 @@ def train(
             total, positions, batches = 0.0, 0, 0
             for batch in sampler:
                 inputs, targets, weight = split(batch)
-                value = masked_loss(module(inputs), targets, weight, **loss)
+                value = loss(module.next_step(module(inputs)), targets, weight)
                 if not torch.isfinite(value):
                     result.stopped = "nan"
                     break

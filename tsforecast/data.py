@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._validation import show
+from tsforecast._validation import check_finite, show
 
 __all__ = ["SequenceData", "series_offsets"]
 
@@ -190,6 +190,44 @@ class SequenceData:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     offsets: np.ndarray = field(init=False)
     series_ids: np.ndarray = field(init=False)
+    _local_time: pd.DatetimeIndex | None = field(init=False, default=None)
+
+    @classmethod
+    def _trusted(
+        cls,
+        values: np.ndarray,
+        offsets: np.ndarray,
+        series_ids: np.ndarray,
+        *,
+        groups: np.ndarray | None = None,
+        mask: np.ndarray | None = None,
+        local_time: pd.DatetimeIndex | None = None,
+        features: tuple[str, ...] | None = None,
+    ) -> SequenceData:
+        """Wrap rows that the caller has validated already, without checking them again.
+
+        For the package's own use (an estimator that validated ``X`` with scikit-learn's
+        rules): ``values`` a 2-D float32 array, ``offsets``/``series_ids`` from
+        `series_offsets`, ``local_time`` the stamps as given (a DatetimeIndex, possibly
+        time-zone aware), in order within each series.
+        """
+        data = object.__new__(cls)
+        time, metadata = None, {}
+        if local_time is not None:
+            if local_time.tz is not None:
+                metadata["time_zone"] = str(local_time.tz)
+                time = local_time.tz_convert(None).as_unit("ns").to_numpy()
+            else:
+                time = local_time.as_unit("ns").to_numpy()
+        if features is None:
+            features = tuple(f"x{i}" for i in range(values.shape[1]))
+        for name, value in [
+            ("values", values), ("time", time), ("features", features), ("groups", groups),
+            ("mask", mask), ("metadata", metadata), ("offsets", offsets),
+            ("series_ids", series_ids), ("_local_time", local_time),
+        ]:  # fmt: skip
+            object.__setattr__(data, name, value)
+        return data
 
     def __post_init__(self) -> None:
         values = _as_values(self.values)
@@ -234,7 +272,10 @@ class SequenceData:
                 raise ValueError(
                     f"mask must have the shape of values {values.shape}; got {mask.shape}."
                 )
-        _check_finite(values, mask, features)
+        check_finite(
+            values, mask, "values", names=features,
+            fix="Fill them, or pass mask= with False where values are missing.",
+        )  # fmt: skip
 
         for name, value in [
             ("values", values),
@@ -284,6 +325,8 @@ class SequenceData:
         ``time`` itself is stored in UTC when the source had a zone; this gives the stamps as
         the source wrote them. None when ``time`` is absent or numeric.
         """
+        if self._local_time is not None:
+            return self._local_time
         if self.time is None or self.time.dtype.kind != "M":
             return None
         index = pd.DatetimeIndex(self.time)
@@ -500,17 +543,4 @@ def _check_time_order(
             f"time {kind} at row {row}{where}: {time[row - 1]} then {time[row]}. Time must "
             "increase strictly inside each series; sort the rows by time (and series) and "
             "drop or merge duplicated time stamps first."
-        )
-
-
-def _check_finite(values: np.ndarray, mask: np.ndarray | None, features: tuple[str, ...]) -> None:
-    bad = ~np.isfinite(values)
-    if mask is not None:
-        bad &= mask
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
-        raise ValueError(
-            f"values has {int(bad.sum())} non-finite entries (NaN or inf) that mask does not "
-            f"mark as missing; the first is {values[row, col]} in column {features[col]!r} at "
-            f"row {row}. Fill them, or pass mask= with False where values are missing."
         )

@@ -1,14 +1,13 @@
-"""`LSTMForecaster`: a recurrent one-step forecaster with the scikit-learn estimator interface."""
+"""`LSTMForecaster`: a recurrent one-step forecaster with the scikit-learn estimator interface.
+
+This module coordinates; each step has its own module: reading the inputs (`_inputs`),
+standardisation (`_scaling`), batches and the training loop (`_training`), the network
+(`_network`), forecasts (`_inference`) and files (`_persistence`).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import math
-import numbers
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,28 +16,54 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from tsforecast._segments import Segments, split_series
-from tsforecast._time_features import TIME_FEATURES, choose_time_features, encode_time, usual_step
-from tsforecast._training import LOSSES, masked_loss, train
-from tsforecast._validation import check_int, make_rng
-from tsforecast.data import SequenceData, series_offsets
-from tsforecast.nn import CELLS, RecurrentNet, threads_for_batch
-from tsforecast.windowing import BlockSampler, shared_tensor, take_windows, window_view
+from tsforecast._inference import one_step, roll_forward, shared_tensor
+from tsforecast._inputs import check_X, check_y, model_inputs, target_columns
+from tsforecast._network import CELLS, InputLayout, OutputShape, RecurrentNet
+from tsforecast._persistence import load_model, save_model
+from tsforecast._scaling import Standardizer
+from tsforecast._segments import split_series
+from tsforecast._time import TimeFeaturesRule, choose_time_features, encode_time, future_times
+from tsforecast._training import (
+    LOSSES,
+    Loss,
+    TrainingProblem,
+    Validator,
+    discrete_targets,
+    skip_pairs,
+    train,
+    training_batches,
+    validation_every,
+)
+from tsforecast._validation import (
+    Choice,
+    Flag,
+    Integer,
+    Real,
+    Rule,
+    check_int,
+    check_params,
+    make_rng,
+)
+from tsforecast.data import SequenceData
 
 __all__ = ["LSTMForecaster"]
 
-FORMAT_VERSION = 1
-# Rows of one-step forecasts computed per forward call, times the context length.
-# About 100 windows of 168: as fast per row as larger calls, in a fraction of the memory.
-_POSITIONS_PER_CALL = 1 << 14
+# The loss is checked on at most this many held-out rows (a fixed random sample).
+MAX_VALIDATION_ROWS = 8192
+
+# The hyperparameters and what each accepts, checked in this order by fit.
+HYPERPARAMETERS: dict[str, Rule] = {
+    "context_length": Integer(), "hidden_size": Integer(), "num_layers": Integer(),
+    "max_epochs": Integer(), "batch_size": Integer(), "cell": Choice(tuple(CELLS)),
+    "loss": Choice((*LOSSES, "auto")), "dropout": Real(0.0, 1.0, upper_open=True),
+    "learning_rate": Real(0.0, lower_open=True), "weight_decay": Real(0.0),
+    "validation_fraction": Real(0.0, 1.0, upper_open=True),
+    "patience": Integer(optional=True), "max_time": Real(0.0, lower_open=True, optional=True),
+    "scale": Flag(), "time_features": TimeFeaturesRule(),
+}  # fmt: skip
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -124,11 +149,32 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     module_ : RecurrentNet
-        The trained torch module (on ``device_``).
+        The trained torch network (on ``device_``).
+    device_ : str
+        The torch device the network is on ("cpu", "cuda:0"...).
     n_features_in_ : int
         Columns of ``X``.
     feature_names_in_ : ndarray of str
         Column names of ``X`` when it had string names.
+    autoregressive_ : bool
+        True when fitted without ``y``.
+    target_indices_ : list of int or None
+        Autoregressive mode: the columns of ``X`` forecast; None with ``y``.
+    target_names_ : list of str
+        Names of the forecast values (``y0, y1...`` with ``y``).
+    y_ndim_ : int
+        Dimensions of the ``y`` given to fit (2 in autoregressive mode): ``predict`` returns
+        a 1-D array when it was 1.
+    time_features_ : list of str
+        Calendar features the model reads (empty without time stamps).
+    input_scaler_ : Standardizer
+        Means and scales of the columns the network reads (``X``'s, then the calendar
+        features'), from the training rows; mean 0 and scale 1 with ``scale=False``.
+    target_scaler_ : Standardizer
+        Means and scales of the forecast values; forecasts are turned back with them.
+    discrete_targets_ : list of bool
+        Which targets are discrete (at most 10 distinct values in the training data), for
+        ``loss="auto"``.
     history_ : list of dict
         One dict per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``seconds`` (training
         time of the epoch, validation excluded), ``n_positions`` (target positions the loss
@@ -142,12 +188,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Epoch whose weights were kept (None: the initial linear forecaster was best).
     stopped_ : str
         Why training ended: "max_epochs", "early_stopping", "max_time", "nan", "interrupted".
-    autoregressive_ : bool
-        True when fitted without ``y``.
-    target_names_ : list of str
-        Names of the forecast values.
-    time_features_ : list of str
-        Calendar features the model reads (empty without time stamps).
+    fit_seconds_ : float
+        Wall-clock seconds of the training loop (validation included, data preparation not).
 
     Notes
     -----
@@ -215,39 +257,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ parameters
     def _check_params(self) -> None:
-        owner = "LSTMForecaster"
-        for name in ("context_length", "hidden_size", "num_layers", "max_epochs", "batch_size"):
-            check_int(name, getattr(self, name), owner=owner)
-        if self.cell not in CELLS:
-            raise ValueError(f"{owner}: cell must be one of {sorted(CELLS)}; got {self.cell!r}.")
-        if self.loss not in (*LOSSES, "auto"):
-            raise ValueError(
-                f"{owner}: loss must be one of {sorted([*LOSSES, 'auto'])}; got {self.loss!r}."
-            )
-        _check_real("dropout", self.dropout, 0.0, 1.0, upper_open=True)
-        _check_real("learning_rate", self.learning_rate, 0.0, None, lower_open=True)
-        _check_real("weight_decay", self.weight_decay, 0.0, None)
-        _check_real("validation_fraction", self.validation_fraction, 0.0, 1.0, upper_open=True)
-        if self.patience is not None:
-            check_int("patience", self.patience, owner=owner)
-        if self.max_time is not None:
-            _check_real("max_time", self.max_time, 0.0, None, lower_open=True)
-        if not isinstance(self.scale, (bool, np.bool_)):
-            raise TypeError(f"{owner}: scale must be True or False; got {self.scale!r}.")
-        spec = self.time_features
-        if not (spec is None or (isinstance(spec, str) and spec == "auto")):
-            names = [spec] if isinstance(spec, str) else spec
-            if (
-                not isinstance(names, (list, tuple))
-                or any(name not in TIME_FEATURES for name in names)
-                or len(set(names)) != len(names)
-            ):
-                raise ValueError(
-                    f"{owner}: time_features must be 'auto', None or a list of distinct names "
-                    f"from {list(TIME_FEATURES)}; got {spec!r}."
-                )
+        check_params(self, HYPERPARAMETERS)
         self._resolve_device()
 
     def _resolve_device(self) -> torch.device:
@@ -266,110 +277,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"(torch {torch.__version__}). Use device='auto' or 'cpu'."
             )
         return device
-
-    # ------------------------------------------------------------------ inputs
-    def _inputs(self, X: Any, groups: Any, *, reset: bool) -> _Inputs:
-        """Validate ``X`` (and ``groups``) into a float32 array with series offsets."""
-        if not reset and groups is None:
-            fast = self._plain_inputs(X)
-            if fast is not None:
-                return fast
-        mask = time_index = None
-        if isinstance(X, SequenceData):
-            if groups is not None and X.groups is not None:
-                raise ValueError(
-                    "LSTMForecaster: X is a SequenceData with its own groups; do not pass "
-                    "groups= as well."
-                )
-            values = X.values
-            names = np.asarray(X.features, dtype=object)
-            if groups is None:
-                groups = X.groups
-            mask = X.mask
-            time_index = X.local_time
-            self._check_columns(values.shape[1], names, reset)
-        else:
-            if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.DatetimeIndex):
-                time_index = X.index
-            values = validate_data(
-                self,
-                X,
-                reset=reset,
-                dtype=[np.float32, np.float64],
-                ensure_all_finite=False,
-                ensure_min_samples=1,
-            ).astype(np.float32, copy=False)
-        _check_finite(values, mask, "X")
-        offsets, ids = series_offsets(groups, values.shape[0])
-        return _Inputs(values, mask, offsets, ids, groups, time_index)
-
-    def _plain_inputs(self, X: Any) -> _Inputs | None:
-        """At predict time, a float array (fitted without names) or a float DataFrame named as
-        in fit, read without sklearn's validation (all it would check); None otherwise."""
-        names = getattr(self, "feature_names_in_", None)
-        if (
-            type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype in _FLOAT_DTYPES
-            and 0 < X.shape[0]
-            and X.shape[1] == self.n_features_in_
-            and names is None
-        ):
-            values, time_index = X.astype(np.float32, copy=False), None
-        elif (
-            isinstance(X, pd.DataFrame)
-            and 0 < len(X)
-            and names is not None
-            and X.columns.tolist() == names.tolist()
-            and all(dtype in _FLOAT_DTYPES for dtype in X.dtypes)
-        ):
-            values = X.to_numpy(np.float32)
-            time_index = X.index if isinstance(X.index, pd.DatetimeIndex) else None
-        else:
-            return None
-        _check_finite(values, None, "X")
-        return _Inputs(values, None, np.array([0, len(values)]), np.array([0]), None, time_index)
-
-    def _check_columns(self, n_features: int, names: np.ndarray, reset: bool) -> None:
-        if reset:
-            self.n_features_in_ = n_features
-            self.feature_names_in_ = names
-            return
-        if n_features != self.n_features_in_:
-            raise ValueError(
-                f"X has {n_features} features, but LSTMForecaster is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        known = getattr(self, "feature_names_in_", None)
-        if known is not None and list(known) != list(names):
-            raise ValueError(
-                f"The feature names should match those that were passed during fit: got "
-                f"{list(names)}, expected {list(known)}."
-            )
-
-    def _targets(self) -> list[int]:
-        if self.target is None:
-            return list(range(self.n_features_in_))
-        wanted = self.target if isinstance(self.target, (list, tuple)) else [self.target]
-        names = getattr(self, "feature_names_in_", None)
-        indices = []
-        for item in wanted:
-            if isinstance(item, numbers.Integral) and not isinstance(item, bool):
-                if not -self.n_features_in_ <= item < self.n_features_in_:
-                    raise ValueError(
-                        f"LSTMForecaster: target {item} is out of range for X with "
-                        f"{self.n_features_in_} columns."
-                    )
-                indices.append(int(item) % self.n_features_in_)
-            elif names is not None and item in list(names):
-                indices.append(list(names).index(item))
-            else:
-                known = "no column names" if names is None else f"columns {list(names)}"
-                raise ValueError(
-                    f"LSTMForecaster: target {item!r} is not a column of X ({known}); pass "
-                    "column positions or names."
-                )
-        return indices
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None, groups: Any = None) -> LSTMForecaster:
@@ -393,163 +300,121 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         self._check_params()
         # Work on a scratch copy: a failed fit leaves an earlier fitted state untouched.
-        scratch = self._unfitted_copy()
+        scratch = type(self).__new__(type(self))
+        scratch.__dict__.update(self.get_params(deep=False))
         scratch._fit(X, y, groups)
         for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
             delattr(self, name)  # nothing of an earlier fit survives a successful one
         self.__dict__.update(scratch.__dict__)
         return self
 
-    def _unfitted_copy(self) -> LSTMForecaster:
-        scratch = type(self).__new__(type(self))
-        scratch.__dict__.update(self.get_params(deep=False))
-        return scratch
-
     def _fit(self, X: Any, y: Any, groups: Any) -> None:
-        data = self._inputs(X, groups, reset=True)
-        if y is not None:  # X is validated already: check y alone, and that the lengths agree
-            y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
-            if y.ndim > 2:
-                raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
-            check_consistent_length(data.values, y)
-        lengths = np.diff(data.offsets)
-        if lengths.max() < 2:
-            raise ValueError(
-                f"LSTMForecaster.fit: got {len(data.values)} sample(s) in series of at most "
-                f"{lengths.max()} row; a series needs at least 2 time steps (one to read, one "
-                "to forecast). 1 sample is not enough."
-            )
-        self.autoregressive_ = y is None
+        data = check_X(self, X, groups, reset=True)
+        y = None if y is None else check_y(y, data).astype(np.float32)
+        self._learn_columns(data, y)
         device = self._resolve_device()
         self.device_ = str(device)
-        self.time_features_ = choose_time_features(self.time_features, data.time_index)
-        values, observed = self._model_inputs(data)
-        targets = None  # autoregressive: the target columns of values, never copied out
-        if self.autoregressive_:
-            self.target_indices_ = self._targets()
-            names = self._feature_names()
-            self.target_names_ = [names[i] for i in self.target_indices_]
-            self.y_ndim_ = 2
-        else:
-            self.target_indices_ = None
-            self.y_ndim_ = y.ndim
-            targets = y.reshape(len(y), -1).astype(np.float32)
-            self.target_names_ = [f"y{i}" for i in range(targets.shape[1])]
-            if self.target is not None:
-                raise ValueError(
-                    "LSTMForecaster: target= selects columns of X to forecast when y is None; "
-                    "with y given, leave target=None."
-                )
-
+        values, observed = model_inputs(data, self.time_features_, owner="LSTMForecaster")
+        targets = None if y is None else y.reshape(len(y), -1)
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = split_series(data.offsets, self.validation_fraction)
-        self._fit_scaler(values, targets, observed, train_part)
-        # The network reads standardised rows; they are standardised batch by batch, so the
-        # data is not copied (only filled where a mask marks values missing).
-        readable = self._readable(values, observed)
-        scaled_y = None if self.autoregressive_ else self._scale_targets(targets)
-
+        self._fit_scalers(values, targets, observed, train_part)
+        problem = TrainingProblem(
+            readable=self.input_scaler_.fill_missing(values, observed),  # no copy if complete
+            observed=observed,
+            inputs=self.input_scaler_,
+            target_columns=self.target_indices_,
+            targets=None if y is None else self.target_scaler_.transform(targets),
+        )
         rng = make_rng(self.random_state)
         seed = int(rng.integers(2**31 - 1))
-        # At most a fixed random sample: each validation reads context_length rows per row,
-        # so on large data the whole held-out part would cost more than the training itself.
-        valid_rows = None if valid_part is None else valid_part.sample(_MAX_VALIDATION_ROWS, rng)
+        valid_rows = None if valid_part is None else valid_part.sample(MAX_VALIDATION_ROWS, rng)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             module = RecurrentNet(
-                input_size=values.shape[1],
-                output_size=len(self.target_names_),
-                hidden_size=self.hidden_size,
-                num_layers=self.num_layers,
-                cell=self.cell,
+                self._input_layout(), OutputShape(n_targets=len(self.target_names_)),
+                hidden_size=self.hidden_size, num_layers=self.num_layers, cell=self.cell,
                 dropout=self.dropout,
-            ).to(device)
-            sampler, split = self._training_blocks(
-                readable, scaled_y, observed, train_part, rng, device
+            ).to(device)  # fmt: skip
+            L = self.context_length
+            sampler, split = training_batches(problem, train_part, L, self.batch_size, rng, device)
+            self.discrete_targets_ = discrete_targets(
+                values, targets, self.target_indices_, train_part
             )
-            # Discrete targets (few distinct values) for loss="auto".
-            first = next(train_part.chunks(100_000))
-            if targets is None:
-                sample = values[np.ix_(first, self.target_indices_)]
-            else:
-                sample = targets[first]
-            self.discrete_targets_ = [
-                bool(len(np.unique(column[np.isfinite(column)])) <= 10) for column in sample.T
-            ]
-            loss = {
-                "loss": self.loss,
-                "discrete": torch.as_tensor(self.discrete_targets_, device=device),
-            }
-            module.init_skip(self._skip_pairs(readable, scaled_y, observed, train_part, device))
+            loss = Loss(self.loss, torch.as_tensor(self.discrete_targets_, device=device))
+            module.init_skip(skip_pairs(problem, train_part, device))
             self.module_ = module
-            validate = None
+            validate, every = None, 1
             if valid_rows is not None:
-                valid_x = shared_tensor(readable, device)
-                rows, truth, weight = self._validation_targets(
-                    valid_rows, readable, scaled_y, observed
+                validate = Validator.build(
+                    module, problem, data.offsets, valid_rows, loss, L, device
                 )
-                truth_t = torch.from_numpy(truth).to(device)
-                weight_t = None if weight is None else torch.from_numpy(weight).to(device)
-
-                def validate() -> float:
-                    output = self._one_step(valid_x, data.offsets, rows)
-                    return float(masked_loss(output, truth_t, weight_t, **loss))
-
-            validate_every = 1
-            if valid_rows is not None:
-                # Validate every k epochs, k set so that validation (forward passes over the
-                # held-out rows, about a third of the cost of a training position each) costs
-                # at most a quarter of training. Counts, not clocks: runs stay reproducible.
-                valid_positions = len(valid_rows) * self.context_length
-                epoch_positions = sampler.blocks_per_epoch * self.context_length
-                validate_every = max(1, math.ceil(4 * valid_positions / (3 * epoch_positions)))
+                every = validation_every(len(valid_rows), sampler.blocks_per_epoch, L)
             progress = tqdm(total=self.max_epochs, desc="LSTMForecaster", disable=not self.verbose)
             started = time.perf_counter()
             try:
                 result = train(
-                    module,
-                    sampler,
-                    split=split,
-                    learning_rate=self.learning_rate,
-                    loss=loss,
-                    weight_decay=self.weight_decay,
-                    max_epochs=self.max_epochs,
-                    patience=self.patience if valid_rows is not None else None,
-                    max_time=self.max_time,
-                    validate=validate,
-                    validate_every=validate_every,
+                    module, sampler, split=split, learning_rate=self.learning_rate, loss=loss,
+                    weight_decay=self.weight_decay, max_epochs=self.max_epochs,
+                    patience=self.patience if validate is not None else None,
+                    max_time=self.max_time, validate=validate, validate_every=every,
                     progress=progress,
-                )
+                )  # fmt: skip
             finally:
                 progress.close()
         self.fit_seconds_ = time.perf_counter() - started
-        self.history_ = result.history
-        self.n_epochs_ = len(result.history)
-        self.best_epoch_ = result.best_epoch
-        self.stopped_ = result.stopped
+        self.history_, self.n_epochs_ = result.history, len(result.history)
+        self.best_epoch_, self.stopped_ = result.best_epoch, result.stopped
 
-    def _model_inputs(
-        self, data: _Inputs, rows: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The values the network reads (of ``rows`` only, or all): X's columns, then the
-        calendar features."""
-        values = data.values if rows is None else data.values[rows]
-        mask = data.mask if rows is None or data.mask is None else data.mask[rows]
-        if not self.time_features_:
-            return values, mask
-        if data.time_index is None:
+    def _learn_columns(self, data: SequenceData, y: np.ndarray | None) -> None:
+        """Mode, target columns and names, calendar features: what the columns mean."""
+        lengths = data.series_lengths
+        if lengths.max() < 2:
             raise ValueError(
-                f"LSTMForecaster: this model reads calendar features ({self.time_features_}) "
-                "computed from time stamps, but X has none. Pass X with its time stamps as in "
-                "fit (a DataFrame with a DatetimeIndex, or a SequenceData), or fit with "
-                "time_features=None."
+                f"LSTMForecaster.fit: got {data.n_timesteps} sample(s) in series of at most "
+                f"{lengths.max()} row; a series needs at least 2 time steps (one to read, one "
+                "to forecast). 1 sample is not enough."
             )
-        times = data.time_index if rows is None else data.time_index[rows]
-        calendar = encode_time(times, self.time_features_)
-        values = np.concatenate([values, calendar], axis=1)
-        if mask is None:
-            return values, None
-        return values, np.concatenate([mask, np.ones(calendar.shape, bool)], axis=1)
+        self.autoregressive_ = y is None
+        self.time_features_ = choose_time_features(self.time_features, data.local_time)
+        if y is None:
+            names = getattr(self, "feature_names_in_", None)
+            self.target_indices_ = target_columns(
+                self.target, self.n_features_in_, names, "LSTMForecaster"
+            )
+            names = self._feature_names()
+            self.target_names_ = [names[i] for i in self.target_indices_]
+            self.y_ndim_ = 2
+            return
+        if self.target is not None:
+            raise ValueError(
+                "LSTMForecaster: target= selects columns of X to forecast when y is None; "
+                "with y given, leave target=None."
+            )
+        self.target_indices_ = None
+        self.y_ndim_ = y.ndim
+        self.target_names_ = [f"y{i}" for i in range(1 if y.ndim == 1 else y.shape[1])]
+
+    def _fit_scalers(
+        self, values: np.ndarray, targets: np.ndarray | None, observed: Any, train_part: Any
+    ) -> None:
+        """Standardizers of the inputs and targets, from the training rows."""
+        fit = Standardizer.fit if self.scale else (lambda v, *_: Standardizer.identity(v.shape[1]))
+        self.input_scaler_ = fit(values, observed, train_part)
+        if targets is None:
+            self.target_scaler_ = self.input_scaler_.columns(self.target_indices_)
+        else:
+            self.target_scaler_ = fit(targets, None, train_part)
+
+    def _input_layout(self) -> InputLayout:
+        """The network's input columns by role: ``X``'s columns, then the calendar's."""
+        n, n_calendar = self.n_features_in_, 2 * len(self.time_features_)
+        calendar = tuple(range(n, n + n_calendar))
+        if not self.autoregressive_:
+            return InputLayout(targets=(), past=tuple(range(n)), future=calendar)
+        targets = tuple(self.target_indices_)
+        past = tuple(i for i in range(n) if i not in targets)
+        return InputLayout(targets=targets, past=past, future=calendar)
 
     def _feature_names(self) -> list[str]:
         names = getattr(self, "feature_names_in_", None)
@@ -557,207 +422,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             return [f"x{i}" for i in range(self.n_features_in_)]
         return [str(name) for name in names]
 
-    # ------------------------------------------------------------------ scaling
-    def _fit_scaler(
-        self, values: np.ndarray, targets: np.ndarray | None, observed: Any, train_part: Segments
-    ) -> None:
-        """Means and scales of the training rows (``targets`` None: the target columns)."""
-        if not self.scale:
-            self.input_mean_ = np.zeros(values.shape[1], np.float32)
-            self.input_scale_ = np.ones(values.shape[1], np.float32)
-        else:
-            self.input_mean_, self.input_scale_ = _moments(values, observed, train_part)
-        if targets is None:
-            self.target_mean_ = self.input_mean_[self.target_indices_]
-            self.target_scale_ = self.input_scale_[self.target_indices_]
-        elif not self.scale:
-            self.target_mean_ = np.zeros(targets.shape[1], np.float32)
-            self.target_scale_ = np.ones(targets.shape[1], np.float32)
-        else:
-            self.target_mean_, self.target_scale_ = _moments(targets, None, train_part)
-
-    def _readable(self, values: np.ndarray, observed: Any) -> np.ndarray:
-        """The rows as the network reads them before standardising: missing entries set to
-        the mean (0 once standardised). ``values`` itself, not a copy, when none is missing."""
-        if observed is None:
-            return values
-        return np.where(observed, values, self.input_mean_).astype(np.float32, copy=False)
-
-    def _standardizer(
-        self, device: torch.device, columns: list[int] | None = None
-    ) -> Callable[[torch.Tensor], torch.Tensor]:
-        """A function standardising model inputs (last dimension: the columns, or only those
-        in ``columns``), its means and scales moved to ``device`` once, not per batch."""
-        mean, scale = self.input_mean_, self.input_scale_
-        if columns is not None:
-            mean, scale = mean[columns], scale[columns]
-        mean_t, scale_t = torch.from_numpy(mean).to(device), torch.from_numpy(scale).to(device)
-        return lambda inputs: (inputs - mean_t) / scale_t
-
-    def _scale_inputs(self, values: np.ndarray, observed: Any) -> np.ndarray:
-        """A new C-contiguous float32 array, missing values read as the mean (0)."""
-        scaled = np.subtract(values, self.input_mean_, dtype=np.float32)
-        scaled /= self.input_scale_
-        if observed is not None:
-            scaled[~observed] = 0.0
-        return scaled
-
-    def _scale_targets(self, targets: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray((targets - self.target_mean_) / self.target_scale_, np.float32)
-
-    def _unscale(self, output: torch.Tensor) -> np.ndarray:
-        values = output.cpu().numpy().astype(np.float64)  # regressors predict float64
-        return values * self.target_scale_ + self.target_mean_
-
-    # ------------------------------------------------------------------ training data
-    def _training_blocks(
-        self,
-        readable: np.ndarray,
-        scaled_y: np.ndarray | None,
-        observed: Any,
-        train_part: Segments,
-        rng: np.random.Generator,
-        device: torch.device,
-    ) -> tuple[BlockSampler, Any]:
-        """A sampler of blocks from the training rows, and how to split a batch of them into
-        standardised inputs, standardised targets and which targets count."""
-        n_inputs = readable.shape[1]
-        standardize = self._standardizer(device)
-        standardize_targets = None  # y comes standardised
-        if scaled_y is None:
-            # Blocks of X itself, drawn from the training part of each series in place:
-            # inputs x[0..n-1], targets x[1..n] (the target columns).
-            table, table_mask, segments = readable, observed, train_part
-            target_columns = self.target_indices_
-            standardize_targets = self._standardizer(device, target_columns)
-        else:
-            # Rows [x_t, y_{t-1}], with one extra row per series, so that the sampler's shift
-            # by one pairs inputs x[s..s+n-1] with targets y[s..s+n-1].
-            table, segments = _shifted_table(readable, scaled_y, train_part)
-            table_mask = None
-            if observed is not None:  # y is always observed; padding rows never count
-                everywhere = np.ones((len(observed), scaled_y.shape[1]), bool)
-                table_mask, _ = _shifted_table(observed, everywhere, train_part)
-            target_columns = list(range(n_inputs, table.shape[1]))
-        sampler = BlockSampler(
-            SequenceData(table, mask=table_mask),
-            self.context_length,
-            self.batch_size,
-            random_state=rng,
-            device=device,
-            segments=(segments.starts, segments.stops),
-        )
-        columns = torch.as_tensor(target_columns, device=device)
-        contiguous_targets = target_columns == list(
-            range(target_columns[0], target_columns[0] + len(target_columns))
-        )
-        first, last = target_columns[0], target_columns[-1] + 1
-
-        def split(batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-            inputs = standardize(batch.inputs[..., :n_inputs])
-            if contiguous_targets:
-                targets_ = batch.targets[..., first:last]
-            else:
-                targets_ = batch.targets.index_select(-1, columns)
-            if standardize_targets is not None:
-                targets_ = standardize_targets(targets_)
-            weight = None
-            if batch.target_mask is not None:
-                weight = batch.target_mask[..., None]
-            if batch.observed is not None:
-                seen = batch.observed.index_select(-1, columns)
-                weight = seen if weight is None else weight & seen
-            return inputs, targets_, weight
-
-        return sampler, split
-
-    def _skip_pairs(
-        self,
-        readable: np.ndarray,
-        scaled_y: np.ndarray | None,
-        observed: Any,
-        train_part: Segments,
-        device: torch.device,
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """(current row, what to predict from it) of the training rows, in chunks, for the
-        skip's least-squares start."""
-        if scaled_y is not None:
-            for rows in train_part.chunks():
-                inputs = self._scale_inputs(readable[rows], None)
-                yield (
-                    torch.from_numpy(inputs).to(device),
-                    torch.from_numpy(scaled_y[rows]).to(device),
-                )
-            return
-        columns = self.target_indices_
-        has_next = train_part.lengths >= 2  # rows followed by a training row of the same series
-        reads = Segments(train_part.starts[has_next], train_part.stops[has_next] - 1)
-        for rows in reads.chunks():
-            following = rows + 1
-            if observed is not None:  # only pairs whose targets were all observed
-                seen = observed[np.ix_(following, columns)].all(axis=1)
-                rows, following = rows[seen], following[seen]
-            inputs = self._scale_inputs(readable[rows], None)
-            targets = self._scale_inputs(readable[following], None)[:, columns]
-            yield torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
-
-    def _validation_targets(
-        self,
-        valid_rows: np.ndarray,
-        readable: np.ndarray,
-        scaled_y: np.ndarray | None,
-        observed: Any,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Rows to forecast from, the scaled truth, and which of it counts (None: all)."""
-        if scaled_y is not None:
-            return valid_rows, scaled_y[valid_rows], None
-        rows = valid_rows - 1  # the forecast made at t - 1 is checked against row t
-        scaled = self._scale_inputs(readable[valid_rows], None)
-        truth = np.ascontiguousarray(scaled[:, self.target_indices_])
-        weight = None if observed is None else observed[np.ix_(valid_rows, self.target_indices_)]
-        return rows, truth, weight
-
-    # ------------------------------------------------------------------ inference
-    @torch.inference_mode()
-    def _one_step(
-        self, readable: torch.Tensor, offsets: np.ndarray, rows: np.ndarray
-    ) -> torch.Tensor:
-        """Model output at each row in ``rows``, from its own last ``context_length`` rows
-        (``readable``: see `_readable`; standardised here, window by window)."""
-        module, L = self.module_, self.context_length
-        module.eval()
-        standardize = self._standardizer(readable.device)
-        starts = offsets[np.searchsorted(offsets, rows, side="right") - 1]
-        output = torch.empty(len(rows), module.head.out_features, device=readable.device)
-        early = rows - starts < L
-        if early.any():
-            # Rows within the first L of their series: one forward over each series' first
-            # rows gives all of them (right padding does not change earlier outputs).
-            series_starts, inverse = np.unique(starts[early], return_inverse=True)
-            stops = offsets[np.searchsorted(offsets, series_starts, side="right")]
-            span = int(min(L, (stops - series_starts).max()))
-            index = series_starts[:, None] + np.arange(span)
-            index = np.minimum(index, (stops - 1)[:, None])
-            prefixes = standardize(readable[torch.from_numpy(index).to(readable.device)])
-            with threads_for_batch(len(prefixes), self.hidden_size, readable.device):
-                outputs = module(prefixes)
-            positions = torch.from_numpy(rows[early] - starts[early]).to(readable.device)
-            output[torch.from_numpy(np.flatnonzero(early)).to(readable.device)] = outputs[
-                torch.from_numpy(inverse).to(readable.device), positions
-            ]
-        late = np.flatnonzero(~early)
-        if len(late):
-            windows = window_view(readable, L)  # a late row exists only in a series longer than L
-            chunk = max(1, _POSITIONS_PER_CALL // L)
-            for begin in range(0, len(late), chunk):
-                part = late[begin : begin + chunk]
-                first_rows = torch.from_numpy(rows[part] - L + 1).to(readable.device)
-                blocks = standardize(take_windows(windows, first_rows, L))
-                with threads_for_batch(len(part), self.hidden_size, readable.device):
-                    last = module.forward_last(blocks, None)
-                output[torch.from_numpy(part).to(readable.device)] = last
-        return output
-
+    # ------------------------------------------------------------------ predict
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:
         """One-step forecasts: for every row ``t``, the forecast made from the rows up to ``t``.
 
@@ -775,19 +440,24 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Supervised: forecasts of ``y[t]``, 1-D when ``y`` was 1-D.
         """
         check_is_fitted(self, "module_")
-        return self._predict(self._inputs(X, groups, reset=False))
+        return self._predict(check_X(self, X, groups, reset=False))
 
-    def _predict(self, data: _Inputs) -> np.ndarray:
-        readable = shared_tensor(self._readable(*self._model_inputs(data)), self.device_)
-        output = self._one_step(readable, data.offsets, np.arange(len(data.values)))
-        predictions = self._unscale(output)
+    def _predict(self, data: SequenceData) -> np.ndarray:
+        values, observed = model_inputs(data, self.time_features_, owner="LSTMForecaster")
+        readable = shared_tensor(self.input_scaler_.fill_missing(values, observed), self.device_)
+        standardize = self.input_scaler_.to_torch(readable.device)
+        rows = np.arange(data.n_timesteps)
+        output = one_step(self.module_, readable, data.offsets, rows, self.context_length,
+                          standardize)  # fmt: skip
+        predictions = self.target_scaler_.inverse(self.module_.next_step(output))
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
     def forecast(self, X: Any, steps: int, groups: Any = None) -> Any:
         """Forecast ``steps`` values after the end of each series, feeding forecasts back.
 
-        Autoregressive mode with every column of ``X`` a target (``target=None``): each new
-        forecast becomes the next row of history (the last ``context_length`` rows are read).
+        Autoregressive mode with every column of ``X`` a target, in order (``target=None``):
+        each new forecast becomes the next row of history (the last ``context_length`` rows
+        are read); calendar features are computed for the future time stamps.
 
         Parameters
         ----------
@@ -808,96 +478,54 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "module_")
         steps = check_int("steps", steps, owner="LSTMForecaster.forecast")
-        if not self.autoregressive_ or len(self.target_indices_) != self.n_features_in_:
+        layout = self.module_.layout
+        if not self.autoregressive_ or layout.targets != tuple(range(self.n_features_in_)):
             raise ValueError(
                 "LSTMForecaster.forecast feeds forecasts back as inputs, so it needs a model "
                 "fitted without y and with every column a target (target=None). For other "
                 "models, use predict for one step ahead."
             )
-        data = self._inputs(X, groups, reset=False)
+        data = check_X(self, X, groups, reset=False)
         # Only the rows read: the last context_length of each series (repeating the last row
         # to pad shorter series).
-        lengths = np.minimum(np.diff(data.offsets), self.context_length)
+        L = self.context_length
+        lengths = np.minimum(data.series_lengths, L)
         stops = data.offsets[1:]
-        rows = (stops - lengths)[:, None] + np.arange(self.context_length)
-        rows = np.minimum(rows, (stops - 1)[:, None]).ravel()
-        recent = self._scale_inputs(*self._model_inputs(data, rows))
-        history = torch.from_numpy(recent.reshape(len(lengths), self.context_length, -1))
-        times = None if data.time_index is None else self._future_times(data, steps)
+        rows = np.minimum((stops - lengths)[:, None] + np.arange(L), (stops - 1)[:, None])
+        values, observed = model_inputs(data, self.time_features_, rows.ravel(),
+                                        owner="LSTMForecaster")  # fmt: skip
+        recent = self.input_scaler_.transform(values, observed)
+        history = torch.from_numpy(recent.reshape(len(lengths), L, -1)).to(self.device_)
+        times = None if data.local_time is None else self._future_times(data, steps)
         calendar = None
         if self.time_features_:
             encoded = np.stack([encode_time(future, self.time_features_) for future in times])
-            n = self.n_features_in_
-            calendar = torch.from_numpy((encoded - self.input_mean_[n:]) / self.input_scale_[n:])
-        future = self._roll_forward(history.to(self.device_), lengths, steps, calendar)
-        values = self._unscale(future.reshape(-1, future.shape[-1])).reshape(future.shape)
+            scaler = self.input_scaler_.columns(list(layout.future))
+            calendar = torch.from_numpy(scaler.transform(encoded))
+        future = roll_forward(self.module_, history, lengths, steps, L, calendar)
+        values = self.target_scaler_.inverse(future.reshape(-1, future.shape[-1]))
+        values = values.reshape(future.shape)
         if times is not None:
             return self._future_frame(values, data, times)
         return values if data.groups is not None else values[0]
 
-    @torch.inference_mode()
-    def _roll_forward(
-        self,
-        history: torch.Tensor,
-        lengths: np.ndarray,
-        steps: int,
-        calendar: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Forecast ``steps`` rows after each series, feeding forecasts back.
-
-        ``history``: the scaled last rows of each series, shape (n_series, context_length, n),
-        the first ``lengths[i]`` real (left-aligned); it is updated in place. ``calendar``: the
-        future rows' scaled calendar features, shape (n_series, steps, n_calendar).
-        """
-        L, module = self.context_length, self.module_
-        if module.training:
-            module.eval()
-        device = history.device
-        lengths_t = torch.from_numpy(lengths).to(device)
-        rows = torch.arange(len(lengths), device=device) if steps > 1 else None
-        future = torch.empty(len(lengths), steps, module.head.out_features, device=device)
-        if calendar is not None:
-            calendar = calendar.to(device)
-        with threads_for_batch(len(lengths), self.hidden_size, device):
-            for step in range(steps):
-                all_full = lengths.min() + step >= L  # known on the host: no device sync
-                nxt = module.forward_last(history, None if all_full else lengths_t)
-                future[:, step] = nxt
-                if step == steps - 1:
-                    break
-                if calendar is not None:
-                    nxt = torch.cat([nxt, calendar[:, step]], dim=1)
-                full = lengths_t == L
-                history[full] = torch.roll(history[full], -1, dims=1)
-                history[rows, torch.clamp(lengths_t, max=L - 1)] = nxt
-                lengths_t = torch.clamp(lengths_t + 1, max=L)
-        return future
-
     @staticmethod
-    def _future_times(data: _Inputs, steps: int) -> list[pd.DatetimeIndex]:
-        """The next ``steps`` stamps of each series (its usual step on), one index each."""
-        futures = []
-        for start, stop in zip(data.offsets[:-1], data.offsets[1:], strict=True):
-            times = data.time_index[start:stop]
-            if len(times) < 2:
-                raise ValueError(
-                    "LSTMForecaster.forecast: a series with a single time stamp has no time "
-                    "step to extend; pass X without time stamps to get an array."
-                )
-            futures.append(
-                pd.DatetimeIndex(times[-1] + usual_step(times) * np.arange(1, steps + 1))
-            )
-        return futures
+    def _future_times(data: SequenceData, steps: int) -> list[pd.DatetimeIndex]:
+        local = data.local_time
+        try:
+            return [future_times(local[a:b], steps) for a, b in data.series_bounds]
+        except ValueError as error:
+            raise ValueError(f"LSTMForecaster.forecast: {error}") from None
 
     def _future_frame(
-        self, values: np.ndarray, data: _Inputs, times: list[pd.DatetimeIndex]
+        self, values: np.ndarray, data: SequenceData, times: list[pd.DatetimeIndex]
     ) -> pd.DataFrame:
         frames = []
         for i, future in enumerate(times):
             frame = pd.DataFrame(values[i], index=future, columns=self.target_names_)
             frame.index.name = "time"
             if data.groups is not None:
-                frame = pd.concat({data.ids[i]: frame}, names=["group"])
+                frame = pd.concat({data.series_ids[i]: frame}, names=["group"])
             frames.append(frame)
         return pd.concat(frames) if len(frames) > 1 else frames[0]
 
@@ -922,11 +550,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         if not self.autoregressive_ and y is None:
             raise ValueError("LSTMForecaster.score: this model was fitted with y; pass y.")
-        data = self._inputs(X, groups, reset=False)
+        data = check_X(self, X, groups, reset=False)
         predictions = self._predict(data)
         if not self.autoregressive_:
             return float(r2_score(y, predictions))
-        rows = np.arange(len(data.values))
+        rows = np.arange(data.n_timesteps)
         has_next = ~np.isin(rows + 1, data.offsets)
         truth = data.values[rows[has_next] + 1][:, self.target_indices_]
         return float(r2_score(truth, predictions[has_next]))
@@ -945,28 +573,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             The directory.
         """
         check_is_fitted(self, "module_")
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        torch.save({k: v.detach().cpu() for k, v in self.module_.state_dict().items()}, buffer)
-        weights = buffer.getvalue()
-        params = self.get_params(deep=False)
-        params["random_state"] = _json_random_state(params["random_state"])
-        state = {
-            "format_version": FORMAT_VERSION,
-            "weights_sha256": hashlib.sha256(weights).hexdigest(),
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": None
-            if getattr(self, "feature_names_in_", None) is None
-            else [str(n) for n in self.feature_names_in_],
-            "n_outputs": self.module_.head.out_features,
-            **{name: getattr(self, name) for name in _SIMPLE_STATE},
-            **{name: getattr(self, name).tolist() for name in _ARRAY_STATE},
-        }
-        (path / "params.json").write_text(json.dumps(params, indent=2))
-        (path / "state.json").write_text(json.dumps(state, indent=2))
-        (path / "weights.pt").write_bytes(weights)
-        return path
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> LSTMForecaster:
@@ -979,6 +586,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         device : str, optional
             Where to put the weights; the saved ``device`` parameter by default.
 
+        Returns
+        -------
+        LSTMForecaster
+
         Raises
         ------
         FileNotFoundError
@@ -986,53 +597,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ValueError
             If a file is unreadable, altered or does not match the others.
         """
-        path = Path(path)
-        owner = f"LSTMForecaster.load: '{path}'"
-        for name in ("params.json", "state.json", "weights.pt"):
-            if not (path / name).is_file():
-                raise FileNotFoundError(f"{owner} has no {name}; is it a saved model directory?")
-        try:
-            params = json.loads((path / "params.json").read_text())
-            state = json.loads((path / "state.json").read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ValueError(f"{owner}: a JSON file is unreadable ({error}).") from None
-        if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{owner}: unknown format (expected format_version {FORMAT_VERSION}).")
-        weights = (path / "weights.pt").read_bytes()
-        if hashlib.sha256(weights).hexdigest() != state.get("weights_sha256"):
-            raise ValueError(
-                f"{owner}: weights.pt does not match the checksum in state.json; the files were "
-                "altered or mixed up. Save the model again."
-            )
-        try:
-            model = cls(**params)
-            if device is not None:
-                model.device = device
-            model._check_params()
-            state.setdefault("time_features_", [])  # saved before calendar features
-            for name in _SIMPLE_STATE:
-                setattr(model, name, state[name])
-            for name in _ARRAY_STATE:
-                setattr(model, name, np.asarray(state[name], dtype=np.float32))
-            model.n_features_in_ = int(state["n_features_in_"])
-            if state["feature_names_in_"] is not None:
-                model.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-            module = RecurrentNet(
-                input_size=model.n_features_in_ + 2 * len(model.time_features_),
-                output_size=int(state["n_outputs"]),
-                hidden_size=model.hidden_size,
-                num_layers=model.num_layers,
-                cell=model.cell,
-                dropout=model.dropout,
-            )
-            tensors = torch.load(io.BytesIO(weights), weights_only=True, map_location="cpu")
-            module.load_state_dict(tensors)
-        except Exception as error:  # whatever a damaged file raises, report it as such
-            raise ValueError(f"{owner}: the saved model is inconsistent ({error}).") from None
-        device_ = model._resolve_device()
-        model.device_ = str(device_)
-        model.module_ = module.to(device_).eval()
-        return model
+        return load_model(cls, path, device)
 
     # ------------------------------------------------------------------ pickling and tags
     def __getstate__(self) -> dict[str, Any]:
@@ -1052,104 +617,3 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         tags.target_tags.required = False
         tags.target_tags.multi_output = True
         return tags
-
-
-_MAX_VALIDATION_ROWS = 8192
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_SIMPLE_STATE = (
-    "autoregressive_", "target_indices_", "target_names_", "discrete_targets_", "y_ndim_",
-    "history_", "n_epochs_", "best_epoch_", "stopped_", "fit_seconds_", "time_features_",
-)  # fmt: skip
-_ARRAY_STATE = ("input_mean_", "input_scale_", "target_mean_", "target_scale_")
-
-
-class _Inputs:
-    """Validated rows: values, mask, series offsets and ids, groups, time stamps."""
-
-    def __init__(self, values, mask, offsets, ids, groups, time_index) -> None:
-        self.values, self.mask, self.offsets, self.ids = values, mask, offsets, ids
-        self.groups, self.time_index = groups, time_index
-
-
-def _check_real(
-    name: str,
-    value: Any,
-    low: float,
-    high: float | None,
-    *,
-    lower_open: bool = False,
-    upper_open: bool = False,
-) -> None:
-    interval = f"{'(' if lower_open else '['}{low}, {'inf)' if high is None else high}"
-    if high is not None:
-        interval += ")" if upper_open else "]"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise TypeError(f"LSTMForecaster: {name} must be a number in {interval}; got {value!r}.")
-    too_low = value <= low if lower_open else value < low
-    too_high = high is not None and (value >= high if upper_open else value > high)
-    if too_low or too_high:
-        raise ValueError(f"LSTMForecaster: {name} must be in {interval}; got {value!r}.")
-
-
-def _check_finite(values: np.ndarray, mask: Any, what: str) -> None:
-    bad = ~np.isfinite(values)
-    if mask is not None:
-        bad &= mask
-    if bad.any():
-        rows, cols = np.nonzero(bad)
-        raise ValueError(
-            f"Input {what} contains NaN or inf: {int(bad.sum())} entries, the first at row "
-            f"{rows[0]}, column {cols[0]}. Fill or drop them, or pass a SequenceData whose mask "
-            "marks them missing."
-        )
-
-
-def _moments(
-    values: np.ndarray, observed: Any, segments: Segments
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation of each column over the rows of ``segments`` (observed
-    entries only), chunk by chunk (Chan et al.'s pairwise update, in float64): no copy of the
-    rows. A column with no observed entry gets mean 0 and scale 1; a constant one scale 1."""
-    n_columns = values.shape[1]
-    count, mean, m2 = np.zeros(n_columns), np.zeros(n_columns), np.zeros(n_columns)
-    for rows in segments.chunks():
-        chunk = values[rows].astype(np.float64)
-        seen = None if observed is None else observed[rows]
-        if seen is None:
-            chunk_count = np.full(n_columns, float(len(rows)))
-            chunk_mean = chunk.mean(axis=0)
-            chunk_m2 = np.square(chunk - chunk_mean).sum(axis=0)
-        else:
-            chunk_count = seen.sum(axis=0).astype(np.float64)
-            chunk_mean = np.where(seen, chunk, 0.0).sum(axis=0) / np.maximum(chunk_count, 1)
-            chunk_m2 = np.where(seen, np.square(chunk - chunk_mean), 0.0).sum(axis=0)
-        total = count + chunk_count
-        share = np.divide(chunk_count, total, out=np.zeros(n_columns), where=total > 0)
-        delta = chunk_mean - mean
-        mean = mean + delta * share
-        m2 = m2 + chunk_m2 + np.square(delta) * count * share
-        count = total
-    std = np.sqrt(np.divide(m2, count, out=np.ones(n_columns), where=count > 0))
-    std = np.where(std > 1e-8 * np.maximum(np.abs(mean), 1.0), std, 1.0)
-    return mean.astype(np.float32), std.astype(np.float32)
-
-
-def _shifted_table(
-    inputs: np.ndarray, targets: np.ndarray, segments: Segments
-) -> tuple[np.ndarray, Segments]:
-    """Rows ``[x_t, y_{t-1}]`` of each segment, one extra row at the end of each, and the
-    table's own segments."""
-    rows = segments.rows(np.arange(segments.n_rows))
-    lengths = segments.lengths
-    position = np.arange(len(rows)) + np.repeat(np.arange(len(lengths)), lengths)
-    table = np.zeros((len(rows) + len(lengths), inputs.shape[1] + targets.shape[1]), inputs.dtype)
-    table[position, : inputs.shape[1]] = inputs[rows]
-    table[position + 1, inputs.shape[1] :] = targets[rows]
-    stops = np.cumsum(lengths + 1)
-    return table, Segments(stops - lengths - 1, stops)
-
-
-def _json_random_state(value: Any) -> Any:
-    if value is None or isinstance(value, numbers.Integral):
-        return None if value is None else int(value)
-    return None  # a Generator/RandomState has no JSON form; the fitted weights are saved

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._time_features import usual_step
+from tsforecast._time import future_times
 from tsforecast.data import SequenceData
 
 __all__ = ["plot_forecast", "plot_history"]
@@ -104,7 +104,10 @@ def plot_forecast(
             continue
         values = np.asarray(values)
         values = values[:, column] if values.ndim == 2 else values
-        future = _future_times(time, start, row, len(values))
+        if data.time is None:  # the x-axis counts rows
+            future = row + np.arange(1, len(values) + 1)
+        else:
+            future = future_times(time[start : row + 1], len(values))
         path_time = np.concatenate([[time[row]], future])
         path = np.concatenate([[data.values[row, column]], values])
         ax.plot(path_time, path, color="tab:orange", lw=1.6, ls="--",
@@ -192,9 +195,3 @@ def _time_label(data: SequenceData) -> str:
     if "frame_period" in data.metadata:
         return "time (s)"
     return f"time ({unit})" if unit else "time"
-
-
-def _future_times(time: np.ndarray, start: int, row: int, steps: int) -> np.ndarray:
-    """Times after ``row``, continuing the series' usual step."""
-    step = usual_step(time[start : row + 1])
-    return time[row] + (1 if step is None else step) * np.arange(1, steps + 1)

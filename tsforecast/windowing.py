@@ -14,7 +14,6 @@ history length from 1 to ``context_length``.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
+from tsforecast._inference import shared_tensor, take_windows, window_view
 from tsforecast._validation import check_int, make_rng
 from tsforecast.data import SequenceData, series_offsets
 
@@ -198,13 +198,17 @@ class BlockSampler:
     Parameters
     ----------
     data : SequenceData, ndarray or torch.Tensor
-        The series, rows in time order. A `SequenceData` brings its groups and mask.
+        The series, rows in time order. A `SequenceData` brings its groups and its mask (as
+        ``observed``).
     context_length : int
         Longest block input; a full block spans ``context_length + 1`` points.
     batch_size : int, default=64
         Blocks per batch.
     groups : array-like of shape (n_timesteps,), optional
         Series id of each row, for array input (a `SequenceData` has its own).
+    observed : bool array of shape (n_timesteps, n_features), optional
+        For array input: True where a value was observed (a `SequenceData` brings its mask).
+        Batches then carry it at the targets, as ``Batch.observed``.
     random_state : int, Generator, RandomState or None, default=None
         Seeds the draws; the same seed gives the same batches.
     device : str or torch.device, optional
@@ -243,23 +247,25 @@ class BlockSampler:
         batch_size: int = 64,
         *,
         groups: Any = None,
+        observed: Any = None,
         random_state: Any = None,
         device: Any = None,
         segments: tuple[Any, Any] | None = None,
     ) -> None:
         self.context_length = check_int("context_length", context_length, owner="BlockSampler")
         self.batch_size = check_int("batch_size", batch_size, owner="BlockSampler")
-        mask = None
         if isinstance(data, SequenceData):
-            if groups is not None:
+            if groups is not None or observed is not None:
                 raise ValueError(
-                    "BlockSampler: data is a SequenceData, which carries its own groups; "
-                    "do not pass groups= as well."
+                    "BlockSampler: data is a SequenceData, which carries its own groups and "
+                    "mask; do not pass groups= or observed= as well."
                 )
-            values, offsets, mask = data.values, data.offsets, data.mask
+            values, offsets, observed = data.values, data.offsets, data.mask
         else:
             values = _as_2d(data, "BlockSampler")
             offsets, _ = series_offsets(groups, values.shape[0])
+            if observed is not None:
+                observed = _check_observed(observed, values.shape)
         import torch
 
         # Batches are gathered by torch (its index_select on a window view runs near memcpy
@@ -268,7 +274,7 @@ class BlockSampler:
         if device is None:
             device = values.device if _is_tensor(values) else "cpu"
         self.values = shared_tensor(values, device)
-        self.mask = None if mask is None else torch.as_tensor(mask, device=device)
+        self.observed = None if observed is None else shared_tensor(observed, device)
         self._torch = torch
 
         starts, lengths = offsets[:-1], np.diff(offsets)
@@ -295,7 +301,7 @@ class BlockSampler:
         self._span = span
         self._all_full = bool((self._block_length == span).all())
         self._value_windows = window_view(self.values, span)
-        self._mask_windows = None if self.mask is None else window_view(self.mask, span)
+        self._observed_windows = None if self.observed is None else window_view(self.observed, span)
 
     def __len__(self) -> int:
         return self.n_batches
@@ -337,8 +343,8 @@ class BlockSampler:
             # Every block has full length: one index_select of whole windows.
             starts_t = torch.from_numpy(starts).to(device)
             blocks = take_windows(self._value_windows, starts_t, span)
-            if self.mask is not None:
-                observed = take_windows(self._mask_windows, starts_t, span)[:, 1:]
+            if self.observed is not None:
+                observed = take_windows(self._observed_windows, starts_t, span)[:, 1:]
         else:
             # Some blocks are short series: gather row by row, pad with zeros.
             positions = np.arange(span)
@@ -348,8 +354,8 @@ class BlockSampler:
             padded_t = torch.from_numpy(padded).to(device)
             blocks = self.values[index_t].masked_fill(padded_t[..., None], 0)
             target_mask = ~padded_t[:, 1:]
-            if self.mask is not None:
-                observed = self.mask[index_t][:, 1:] & target_mask[..., None]
+            if self.observed is not None:
+                observed = self.observed[index_t][:, 1:] & target_mask[..., None]
         if self._numpy_out:  # on the CPU: .numpy() shares memory
             blocks = blocks.numpy()
             target_mask = None if target_mask is None else target_mask.numpy()
@@ -362,6 +368,21 @@ class BlockSampler:
             starts=starts,
             lengths=lengths,
         )
+
+
+def _check_observed(observed: Any, shape: tuple[int, ...]) -> Any:
+    """``observed`` as a boolean array or tensor of the data's shape, or a clear error."""
+    if not _is_tensor(observed):
+        observed = np.asarray(observed)
+        if observed.ndim == 1 and shape[1] == 1:
+            observed = observed[:, None]
+    if str(observed.dtype).removeprefix("torch.") != "bool" or tuple(observed.shape) != shape:
+        raise ValueError(
+            f"BlockSampler: observed must be a boolean array of the data's shape {shape} "
+            f"(True where a value was observed); got dtype {observed.dtype} and shape "
+            f"{tuple(observed.shape)}."
+        )
+    return observed
 
 
 def _check_segments(segments: Any, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -402,43 +423,6 @@ def _check_segments(segments: Any, offsets: np.ndarray) -> tuple[np.ndarray, np.
             "must be a non-empty range of rows inside one series."
         )
     return starts, stops - starts
-
-
-def shared_tensor(values: Any, device: Any) -> Any:
-    """``values`` as a torch tensor on ``device``, sharing its memory where it can (a CPU
-    float32 array); a read-only array is shared too, without torch's warning: what reads it
-    through here never writes to it. Not part of the public API."""
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
-        return torch.as_tensor(values, device=device)
-
-
-def window_view(tensor: Any, span: int) -> Any:
-    """A view whose row ``i`` is the window ``tensor[i:i + span]`` (None if too short).
-
-    Shared by `BlockSampler` (training batches) and the forecaster (one-step windows); not
-    part of the public API.
-
-    For a contiguous tensor the rows are the contiguous memory of each window (the flattened
-    data unfolded with step ``n_features``), so gathering them is a plain block copy; other
-    strides fall back to an ``(n_windows, n_features, span)`` unfold. Nothing is copied.
-    """
-    n_timesteps, n_features = tensor.shape
-    if n_timesteps < span:
-        return None
-    if tensor.is_contiguous():
-        return tensor.reshape(-1).unfold(0, span * n_features, n_features)
-    return tensor.unfold(0, span, 1)
-
-
-def take_windows(windows: Any, starts: Any, span: int) -> Any:
-    """Gather windows by start row as a ``(batch, span, n_features)`` tensor."""
-    rows = windows.index_select(0, starts)
-    if rows.dim() == 2:
-        return rows.view(len(starts), span, -1)
-    return rows.transpose(1, 2)
 
 
 def _position_in_series(offsets: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._validation import show
+from tsforecast._validation import check_choice, show
 
 Source = str | os.PathLike | pd.DataFrame
 
@@ -25,12 +25,6 @@ _HOUR_24 = re.compile(r"(?<!\d)24:00(?::00)?(?!\d)")
 
 
 KEEP_CHOICES = ("error", "first", "last", "mean")
-
-
-def check_choice(name: str, value: Any, choices: Sequence[Any], owner: str) -> None:
-    if not any(value == choice for choice in choices):
-        allowed = ", ".join(map(repr, choices))
-        raise ValueError(f"{owner}: {name} must be one of {allowed}; got {value!r}.")
 
 
 def read_source(

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._time import usual_step
 from tsforecast.adapters._tables import (
     Source,
     check_column,
@@ -124,9 +125,8 @@ def read_audio_features(
 def _check_even_spacing(time: np.ndarray, tolerance: float, owner: str) -> float:
     steps = np.diff(time)
     # The nominal hop is the most common step (times in files are rounded: compare rounded
-    # steps; ties go to the smaller), refined as the median of the steps close to it.
-    distinct, counts = np.unique(np.round(steps, 6), return_counts=True)
-    usual = distinct[np.argmax(counts)]
+    # steps), refined as the median of the steps close to it.
+    usual = usual_step(time, decimals=6)
     period = float(np.median(steps[np.abs(steps - usual) <= tolerance * abs(usual)]))
     off = np.abs(steps - period) > tolerance * period
     if off.any():

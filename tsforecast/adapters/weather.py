@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._time import usual_step
+from tsforecast._validation import check_choice
 from tsforecast.adapters._tables import (
     KEEP_CHOICES,
     Source,
-    check_choice,
     check_column,
     check_columns,
     check_not_all_missing,
@@ -295,9 +296,9 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, pd.
     # unless that would invent far more rows than there are (irregular stamps).
     step_ns = int(np.gcd.reduce(steps))
     if (times.asi8[-1] - times.asi8[0]) // step_ns + 1 > 2 * len(times) + 10:
-        distinct, counts = np.unique(steps, return_counts=True)
-        usual = _freq_string(pd.Timedelta(int(distinct[counts.argmax()])))
-        row = int(np.flatnonzero(steps % distinct[counts.argmax()])[0]) + 1
+        most = usual_step(times)
+        usual = _freq_string(most)
+        row = int(np.flatnonzero(steps % most.value)[0]) + 1
         raise ValueError(
             f"{OWNER}: time stamps are not on a regular grid: most are {usual} apart, "
             f"but {times[row]} comes {pd.Timedelta(int(steps[row - 1]))} after {times[row - 1]}. "

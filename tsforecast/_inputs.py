@@ -1,0 +1,191 @@
+"""What an estimator reads: ``X`` (and ``y``, ``groups``) checked into one `SequenceData`.
+
+Arrays and DataFrames are validated with scikit-learn's rules (which also record
+``n_features_in_`` and ``feature_names_in_`` on the estimator); a `SequenceData` was validated
+when it was built. Either way the estimator then works on one record of the data: its values,
+observed mask, series offsets and ids, and time stamps.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+
+from tsforecast._time import encode_time
+from tsforecast._validation import check_finite
+from tsforecast.data import SequenceData, series_offsets
+
+__all__ = ["check_X", "check_y", "model_inputs", "target_columns"]
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData:
+    """Validate ``X`` (and ``groups``) into a `SequenceData` with float32 values.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        Records ``n_features_in_``/``feature_names_in_`` when ``reset``; checks them
+        otherwise.
+    X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
+        Rows in time order, series after series.
+    groups : array-like of shape (n_timesteps,), optional
+        Series id of each row.
+    reset : bool
+        True in fit, False at predict time.
+
+    Returns
+    -------
+    SequenceData
+    """
+    if not reset and groups is None:
+        plain = _plain(estimator, X)
+        if plain is not None:
+            return plain
+    name = type(estimator).__name__
+    if isinstance(X, SequenceData):
+        if groups is not None and X.groups is not None:
+            raise ValueError(
+                f"{name}: X is a SequenceData with its own groups; do not pass groups= as well."
+            )
+        _check_columns(estimator, X.n_features, np.asarray(X.features, dtype=object), reset)
+        if groups is None:
+            return X
+        offsets, ids = series_offsets(groups, X.n_timesteps)
+        return SequenceData._trusted(
+            X.values, offsets, ids, groups=np.asarray(groups), mask=X.mask,
+            local_time=X.local_time, features=X.features,
+        )  # fmt: skip
+    time = (
+        X.index if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.DatetimeIndex) else None
+    )
+    values = validate_data(
+        estimator,
+        X,
+        reset=reset,
+        dtype=[np.float32, np.float64],
+        ensure_all_finite=False,
+        ensure_min_samples=1,
+    ).astype(np.float32, copy=False)
+    check_finite(values, None, "X")
+    offsets, ids = series_offsets(groups, values.shape[0])
+    groups = None if groups is None else np.asarray(groups)
+    return SequenceData._trusted(values, offsets, ids, groups=groups, local_time=time)
+
+
+def _plain(estimator: Any, X: Any) -> SequenceData | None:
+    """At predict time, a float array (fitted without names) or a float DataFrame named as
+    in fit, read without sklearn's validation (all it would check); None otherwise."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in FLOAT_DTYPES
+        and 0 < X.shape[0]
+        and X.shape[1] == estimator.n_features_in_
+        and names is None
+    ):
+        values, time = X.astype(np.float32, copy=False), None
+    elif (
+        isinstance(X, pd.DataFrame)
+        and 0 < len(X)
+        and names is not None
+        and X.columns.tolist() == names.tolist()
+        and all(dtype in FLOAT_DTYPES for dtype in X.dtypes)
+    ):
+        values = X.to_numpy(np.float32)
+        time = X.index if isinstance(X.index, pd.DatetimeIndex) else None
+    else:
+        return None
+    check_finite(values, None, "X")
+    return SequenceData._trusted(values, np.array([0, len(values)]), np.array([0]), local_time=time)
+
+
+def _check_columns(estimator: Any, n_features: int, names: np.ndarray, reset: bool) -> None:
+    if reset:
+        estimator.n_features_in_ = n_features
+        estimator.feature_names_in_ = names
+        return
+    if n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+    known = getattr(estimator, "feature_names_in_", None)
+    if known is not None and list(known) != list(names):
+        raise ValueError(
+            f"The feature names should match those that were passed during fit: got "
+            f"{list(names)}, expected {list(known)}."
+        )
+
+
+def check_y(y: Any, data: SequenceData) -> np.ndarray:
+    """``y`` checked alone (``X`` is validated already) and against the rows of ``data``."""
+    y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+    if y.ndim > 2:
+        raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+    check_consistent_length(data.values, y)
+    return y
+
+
+def target_columns(target: Any, n_features: int, names: Any, owner: str) -> list[int]:
+    """Positions of the ``target`` columns (names or positions; all when None).
+
+    Raises
+    ------
+    ValueError
+        If a target is not a column, or a column is named twice.
+    """
+    if target is None:
+        return list(range(n_features))
+    wanted = target if isinstance(target, (list, tuple)) else [target]
+    known = None if names is None else list(names)
+    indices = []
+    for item in wanted:
+        if isinstance(item, numbers.Integral) and not isinstance(item, bool):
+            if not -n_features <= item < n_features:
+                raise ValueError(
+                    f"{owner}: target {item} is out of range for X with {n_features} columns."
+                )
+            indices.append(int(item) % n_features)
+        elif known is not None and item in known:
+            indices.append(known.index(item))
+        else:
+            columns = "no column names" if known is None else f"columns {known}"
+            raise ValueError(
+                f"{owner}: target {item!r} is not a column of X ({columns}); pass column "
+                "positions or names."
+            )
+    if len(set(indices)) != len(indices):
+        raise ValueError(f"{owner}: target {target!r} names a column twice; list each once.")
+    return indices
+
+
+def model_inputs(
+    data: SequenceData, time_features: list[str], rows: np.ndarray | None = None, *, owner: str
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The values the network reads (of ``rows`` only, or all), and where they were observed.
+
+    ``X``'s columns, then the calendar features computed from the time stamps.
+    """
+    values = data.values if rows is None else data.values[rows]
+    observed = data.mask if rows is None or data.mask is None else data.mask[rows]
+    if not time_features:
+        return values, observed
+    times = data.local_time
+    if times is None:
+        raise ValueError(
+            f"{owner}: this model reads calendar features ({time_features}) computed from time "
+            "stamps, but X has none. Pass X with its time stamps as in fit (a DataFrame with a "
+            "DatetimeIndex, or a SequenceData), or fit with time_features=None."
+        )
+    calendar = encode_time(times if rows is None else times[rows], time_features)
+    values = np.concatenate([values, calendar], axis=1)
+    if observed is None:
+        return values, None
+    return values, np.concatenate([observed, np.ones(calendar.shape, bool)], axis=1)
