@@ -10,14 +10,17 @@ test, standardised with the training statistics, metrics in degrees C. Context 1
 one recurrent layer, batch 64, Adam lr 1e-3, float32, CPU, 2 threads. Two settings:
 
 - ``work``: every recurrent system trains for the same number of optimiser steps of 64 windows
-  (``--steps``), so throughput (target positions per second) compares at equal work;
+  (``--steps``), so throughput (target positions per second) compares at equal work; the bare
+  loop also runs at tsforecast's batch size (tsforecast's batches hold one epoch's blocks
+  where an epoch has fewer than 64), the reference at identical work per step;
 - ``time``: a wall-time training budget (``--budget`` seconds, and ``--short-budget`` for
   tsforecast's own defaults): accuracy for the time spent.
 
 Figures per run: test MAE one step ahead (each forecast from the true history), MAE over 24
 steps (origins every 24 h, forecasts fed back), training seconds, target positions per second,
 seconds to forecast every test row one step ahead, median latency of one forecast from a
-168-row history, peak resident memory of the process.
+168-row history, peak resident memory of the process. The baselines, the origins and the
+errors are those of ``tsforecast._evaluation``, as everywhere in the project.
 
 Run: ``python benchmarks/bench_peers.py [--repeats 3] [--budget 60] [--steps 300]``;
 ``--quick`` runs a few seconds per system (used by the tests).
@@ -32,7 +35,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -41,10 +43,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import lightning_trainer_kwargs, median_seconds, quiet_lightning
+from _common import emit, lightning_trainer_kwargs, median_seconds, quiet_lightning, run_worker
 
 CONTEXT, HIDDEN, BATCH, LR, HORIZON, THREADS = 168, 64, 64, 1e-3, 24, 2
+SEASON = 24  # rows in the seasonal naive baseline's season (a day)
+SHORT_BUDGET = 1 / 3  # the time-short setting's budget, a fraction of --budget
 RESULTS = Path(__file__).parent / "results"
+BARE = "bare PyTorch loop"
+BARE_AT_TSFORECAST_BATCH = "bare PyTorch loop, tsforecast's batch size"
+
+# tsforecast is imported inside the functions that use it: a worker measures its baseline
+# memory before the library is loaded.
 
 
 # ---------------------------------------------------------------------------- the task
@@ -61,20 +70,51 @@ class Task:
 
     @property
     def z(self) -> np.ndarray:
+        """The series standardised with the training statistics (float32)."""
         return ((self.y - self.mean) / self.std).astype(np.float32)
 
     @property
     def test_rows(self) -> np.ndarray:
         """Rows forecast one step ahead (each from the rows before it)."""
-        return np.arange(self.n_valid, len(self.y))
+        from tsforecast._evaluation import rolling_origins
+
+        return rolling_origins(self.n_valid, len(self.y), horizon=1)
 
     @property
     def origins(self) -> np.ndarray:
-        """First rows of the 24-step forecasts."""
-        return np.arange(self.n_valid, len(self.y) - HORIZON + 1, HORIZON)
+        """First rows of the 24-step forecasts (every 24 rows, the whole horizon in the test)."""
+        from tsforecast._evaluation import rolling_origins
+
+        return rolling_origins(self.n_valid, len(self.y), horizon=HORIZON)
+
+    @property
+    def blocks_per_epoch(self) -> int:
+        """Blocks in one of tsforecast's epochs on the training rows (protocol settings).
+
+        tsforecast's `BlockSampler` draws ``ceil(positions / (block_length - 1))`` blocks of
+        ``CONTEXT + 1`` rows per epoch: one pass over the ``n_train - 1`` target positions.
+        """
+        return math.ceil((self.n_train - 1) / CONTEXT)
+
+    @property
+    def tsforecast_batch(self) -> int:
+        """Windows in one of tsforecast's training batches (protocol settings).
+
+        tsforecast's batches hold ``min(BATCH, blocks left in the epoch)`` blocks: fewer than
+        ``BATCH`` where one epoch has fewer blocks than that.
+        """
+        return min(BATCH, self.blocks_per_epoch)
 
 
 def load_task() -> Task:
+    """Load the shipped hourly weather's temperature and split it 70% / 10% / 20%.
+
+    Returns
+    -------
+    Task
+        The series, the end of its training and validation rows, and the training mean and
+        standard deviation.
+    """
     from tsforecast.datasets import load_weather
 
     data = load_weather()
@@ -87,11 +127,37 @@ def load_task() -> Task:
 
 
 def median_latency(forecast_one: Callable[[], Any], repeats: int = 200) -> float:
-    """Median seconds of one call, after a few warm-up calls."""
+    """Median seconds of one call, after a few warm-up calls.
+
+    Parameters
+    ----------
+    forecast_one : callable
+        One forecast, called with no arguments.
+    repeats : int, default=200
+        Timed calls (after 5 untimed ones).
+
+    Returns
+    -------
+    float
+    """
     return median_seconds(forecast_one, repeats, warmup=5)
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float]:
+    """Call ``function`` once and time it.
+
+    Parameters
+    ----------
+    function : callable
+        Called with no arguments.
+
+    Returns
+    -------
+    result : object
+        What ``function`` returned.
+    seconds : float
+        Wall-clock seconds of the call.
+    """
     started = time.perf_counter()
     result = function()
     return result, time.perf_counter() - started
@@ -104,17 +170,47 @@ def timed(function: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def run_naive(task: Task, seasonal: bool, **_: Any) -> dict[str, Any]:
+    """Forecast with persistence or the seasonal naive baseline (a day's season).
+
+    Parameters
+    ----------
+    task : Task
+        The series and its split.
+    seasonal : bool
+        Seasonal naive (each step repeats the value ``SEASON`` rows before it) rather than
+        persistence (each step repeats the last value seen).
+
+    Returns
+    -------
+    dict
+        ``one_step`` (forecasts of the test rows) and ``multi_step`` (paths from the origins).
+    """
+    from tsforecast._evaluation import persistence, seasonal_naive
+
     rows, origins = task.test_rows, task.origins
     if seasonal:
-        one = task.y[rows - 24]
-        multi = np.stack([task.y[o - 24 : o] for o in origins])
+        one = seasonal_naive(task.y, rows, 1, SEASON)[:, 0]
+        multi = seasonal_naive(task.y, origins, HORIZON, SEASON)
     else:
-        one = task.y[rows - 1]
-        multi = np.repeat(task.y[origins - 1][:, None], HORIZON, axis=1)
+        one = persistence(task.y, rows, 1)[:, 0]
+        multi = persistence(task.y, origins, HORIZON)
     return {"one_step": one, "multi_step": multi}
 
 
 def run_ridge(task: Task, **_: Any) -> dict[str, Any]:
+    """Fit a ridge regression on CONTEXT lags of the standardised series and forecast.
+
+    Parameters
+    ----------
+    task : Task
+        The series and its split.
+
+    Returns
+    -------
+    dict
+        Forecasts (``one_step``, ``multi_step``, fed back for 24 steps), training and
+        prediction seconds and the latency of one forecast.
+    """
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
 
@@ -146,15 +242,41 @@ def run_ridge(task: Task, **_: Any) -> dict[str, Any]:
 
 
 def run_bare(
-    task: Task, budget: float | None, steps: int | None, seed: int, batch: int = BATCH
+    task: Task,
+    budget: float | None,
+    steps: int | None,
+    seed: int,
+    at_tsforecast_batch: bool = False,
 ) -> dict[str, Any]:
-    """The no-overhead reference: nn.LSTM + nn.Linear on blocks cut by index from one tensor.
+    """Train the no-overhead reference and forecast with it.
 
-    ``batch``: windows per step. ``steps`` counts steps of BATCH windows (equal work).
+    The reference is nn.LSTM + nn.Linear trained on random blocks cut by index from one tensor.
+
+    Parameters
+    ----------
+    task : Task
+        The series and its split.
+    budget : float or None
+        Training seconds; None for no time limit.
+    steps : int or None
+        Training work in optimiser steps of ``BATCH`` windows (equal work whatever the batch);
+        None for no limit.
+    seed : int
+        Seed of torch's generator.
+    at_tsforecast_batch : bool, default=False
+        Windows per step: tsforecast's batch on this task (`Task.tsforecast_batch`) instead of
+        ``BATCH``.
+
+    Returns
+    -------
+    dict
+        Forecasts (``one_step``, ``multi_step``), training seconds, target positions trained
+        on, windows per step (``batch``), prediction seconds and the latency of one forecast.
     """
     import torch
     from torch import nn
 
+    batch = task.tsforecast_batch if at_tsforecast_batch else BATCH
     torch.manual_seed(seed)
     data = torch.from_numpy(task.z)
     train = data[: task.n_train]
@@ -203,6 +325,7 @@ def run_bare(
         "multi_step": multi.numpy() * task.std + task.mean,
         "train_seconds": seconds,
         "positions": n_windows * CONTEXT,
+        "batch": batch,
         "predict_seconds": predict_seconds,
         "latency_ms": 1e3 * median_latency(forecast_one),
     }
@@ -211,8 +334,30 @@ def run_bare(
 def run_tsforecast(
     task: Task, budget: float | None, steps: int | None, seed: int, own_defaults: bool
 ) -> dict[str, Any]:
-    """``own_defaults``: the model as users get it (context and hidden size given), fed a
-    DataFrame with its time stamps. Otherwise the protocol's settings on a plain array."""
+    """Train tsforecast's LSTMForecaster and forecast with it.
+
+    Parameters
+    ----------
+    task : Task
+        The series and its split.
+    budget : float or None
+        Training seconds (``max_time``); None for no time limit.
+    steps : int or None
+        Training work in optimiser steps of ``BATCH`` windows, rounded up to whole epochs;
+        None for no limit (protocol settings only).
+    seed : int
+        The model's ``random_state``.
+    own_defaults : bool
+        The model as users get it (context and hidden size given), fed a DataFrame with its
+        time stamps; otherwise the protocol's settings on a plain array.
+
+    Returns
+    -------
+    dict
+        Forecasts (``one_step``, ``multi_step``), training seconds, target positions trained
+        on (and per second of training, from ``history_``), prediction seconds, the latency
+        of one forecast, epochs run and why training stopped.
+    """
     import pandas as pd
 
     from tsforecast import LSTMForecaster
@@ -226,12 +371,12 @@ def run_tsforecast(
         )  # fmt: skip
         data: Any = frame
     else:
-        blocks_per_epoch = math.ceil((task.n_train - 1) / CONTEXT)
+        epochs = 10**9 if steps is None else math.ceil(steps * BATCH / task.blocks_per_epoch)
         model = LSTMForecaster(
             context_length=CONTEXT, hidden_size=HIDDEN, batch_size=BATCH, learning_rate=LR,
             loss="mse", time_features=None, validation_fraction=valid_fraction, patience=None,
             max_time=budget, random_state=seed,
-            max_epochs=10**9 if steps is None else math.ceil(steps * BATCH / blocks_per_epoch),
+            max_epochs=epochs,
         )  # fmt: skip
         data = task.y[:, None]
     fit_rows = data[: task.n_valid]
@@ -277,6 +422,28 @@ def _batch_counter() -> Any:
 def run_darts(
     task: Task, budget: float | None, steps: int | None, seed: int, block: bool
 ) -> dict[str, Any]:
+    """Train a darts LSTM and forecast with it.
+
+    Parameters
+    ----------
+    task : Task
+        The series and its split.
+    budget : float or None
+        Training seconds; None for no time limit.
+    steps : int or None
+        Optimiser steps of ``BATCH`` windows; None for no limit.
+    seed : int
+        The model's ``random_state``.
+    block : bool
+        BlockRNNModel (a window in, the next value out) rather than RNNModel (teacher-forced,
+        a target at every position).
+
+    Returns
+    -------
+    dict
+        Forecasts (``one_step``, ``multi_step``), training seconds, target positions trained
+        on, prediction seconds and the latency of one forecast.
+    """
     quiet_lightning()
     from darts import TimeSeries
     from darts.models import BlockRNNModel, RNNModel
@@ -327,8 +494,30 @@ def run_darts(
 def run_neuralforecast(
     task: Task, budget: float | None, steps: int | None, seed: int, horizon: int
 ) -> dict[str, Any]:
-    """neuralforecast's LSTM forecasts ``horizon`` values at once; h=1 for the one-step figure,
-    h=24 for the 24-step figure (two models, trained separately)."""
+    """Train neuralforecast's LSTM and forecast with it.
+
+    neuralforecast's LSTM forecasts ``horizon`` values at once: h=1 for the one-step figure,
+    h=24 for the 24-step figure (two models, trained separately).
+
+    Parameters
+    ----------
+    task : Task
+        The series and its split.
+    budget : float or None
+        Training seconds; None for no time limit.
+    steps : int or None
+        Optimiser steps of ``BATCH`` windows; None for no limit.
+    seed : int
+        The model's ``random_seed``.
+    horizon : int
+        Values forecast at once: 1 (one-step forecasts) or ``HORIZON`` (24-step ones).
+
+    Returns
+    -------
+    dict
+        Training seconds, target positions trained on, the latency of one forecast, and
+        ``one_step`` forecasts and prediction seconds (h=1) or ``multi_step`` ones (h=24).
+    """
     quiet_lightning()
     import pandas as pd
     from neuralforecast import NeuralForecast
@@ -372,19 +561,26 @@ def run_neuralforecast(
 
 
 def system_table() -> dict[str, dict[str, Any]]:
-    """Name -> (runner, keyword arguments, settings it runs in)."""
+    """Describe the systems compared.
+
+    Returns
+    -------
+    dict
+        System name -> ``run`` (the function that runs it), ``kw`` (its keyword arguments),
+        ``settings`` (those it runs in) and, for an optional peer, ``needs`` (its module).
+    """
     both = ("work", "time")
     return {
         "tsforecast (own defaults)": {"run": run_tsforecast, "kw": {"own_defaults": True},
                                       "settings": ("time", "time-short")},
         "tsforecast (protocol)": {"run": run_tsforecast, "kw": {"own_defaults": False},
                                   "settings": both},
-        "bare PyTorch loop": {"run": run_bare, "kw": {}, "settings": both},
-        # tsforecast's epoch is one pass over the training rows: 37 windows of 168 here, so its
-        # batches hold 37 windows although batch_size=64; the same loop at that batch size is
-        # the reference at identical work per step.
-        "bare PyTorch loop, 37-window batches": {"run": run_bare, "kw": {"batch": 37},
-                                                 "settings": both},
+        BARE: {"run": run_bare, "kw": {}, "settings": both},
+        # tsforecast's epoch is one pass over the training rows (Task.blocks_per_epoch windows
+        # of CONTEXT + 1), so where that is fewer than batch_size=64 its batches hold that many
+        # windows; the same loop at that batch size is the reference at identical work per step.
+        BARE_AT_TSFORECAST_BATCH: {"run": run_bare, "kw": {"at_tsforecast_batch": True},
+                                   "settings": both},
         "darts RNNModel": {"run": run_darts, "kw": {"block": False}, "settings": both,
                            "needs": "darts"},
         "darts BlockRNNModel": {"run": run_darts, "kw": {"block": True}, "settings": both,
@@ -401,27 +597,67 @@ def system_table() -> dict[str, dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------- one process
+def setting_budget(setting: str, budget: float) -> float | None:
+    """Training seconds of a setting.
+
+    Parameters
+    ----------
+    setting : str
+        ``"time"``, ``"time-short"``, ``"work"`` or ``"once"``.
+    budget : float
+        The ``--budget`` seconds.
+
+    Returns
+    -------
+    float or None
+        ``budget`` (time), ``SHORT_BUDGET * budget`` (time-short), or None (no time limit).
+    """
+    return {"time": budget, "time-short": budget * SHORT_BUDGET}.get(setting)
+
+
 def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dict[str, Any]:
+    """Run one system once, in this process, and measure it.
+
+    Parameters
+    ----------
+    name : str
+        The system (a key of `system_table`).
+    setting : str
+        ``"work"``, ``"time"``, ``"time-short"`` or ``"once"``.
+    seed : int
+        The run's seed.
+    budget : float
+        The ``--budget`` seconds (see `setting_budget`).
+    steps : int
+        Optimiser steps of the work setting.
+
+    Returns
+    -------
+    dict
+        The run's figures: test MAE one step and 24 steps ahead, the system's own figures,
+        positions per second of training, and the peak and baseline resident memory (MB).
+    """
     import torch
 
     torch.set_num_threads(THREADS)
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    from tsforecast._evaluation import mean_absolute_error, truth
+
     task = load_task()
     spec = system_table()[name]
     kwargs = dict(spec["kw"])
     if spec["run"] not in (run_naive, run_ridge):
-        kwargs["budget"] = {"time": budget, "time-short": budget / 3}.get(setting)
+        kwargs["budget"] = setting_budget(setting, budget)
         kwargs["steps"] = steps if setting == "work" else None
         kwargs["seed"] = seed
     result = spec["run"](task, **kwargs)
     figures: dict[str, Any] = {"system": name, "setting": setting, "seed": seed}
     if "one_step" in result:
         one = np.asarray(result.pop("one_step"), dtype=np.float64)
-        figures["mae_1"] = float(np.abs(one - task.y[task.test_rows]).mean())
+        figures["mae_1"] = mean_absolute_error(one, truth(task.y, task.test_rows, 1)[:, 0])
     if "multi_step" in result:
         multi = np.asarray(result.pop("multi_step"), dtype=np.float64)
-        truth = np.stack([task.y[o : o + HORIZON] for o in task.origins])
-        figures["mae_24"] = float(np.abs(multi - truth).mean())
+        figures["mae_24"] = mean_absolute_error(multi, truth(task.y, task.origins, HORIZON))
     figures.update(result)
     if "positions" in figures and figures.get("train_seconds"):
         figures["positions_per_second"] = figures["positions"] / figures["train_seconds"]
@@ -432,26 +668,56 @@ def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dic
 
 
 def run_in_process(name: str, setting: str, seed: int, args: argparse.Namespace) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), MKL_NUM_THREADS=str(THREADS),
-               PYTHONWARNINGS="ignore", TQDM_DISABLE="1")  # fmt: skip
-    command = [sys.executable, __file__, "--worker", name, "--setting", setting, "--seed",
-               str(seed), "--budget", str(args.budget), "--steps", str(args.steps)]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return {"system": name, "setting": setting, "seed": seed, "error": " | ".join(tail)}
-    return json.loads(lines[-1])
+    """Run `worker` in a process of its own (see `_common.run_worker`).
+
+    Parameters
+    ----------
+    name : str
+        The system.
+    setting : str
+        The setting.
+    seed : int
+        The run's seed.
+    args : argparse.Namespace
+        The command line's arguments (``budget``, ``steps``).
+
+    Returns
+    -------
+    dict
+        The run's figures, or its system, setting, seed and ``error`` where it failed.
+    """
+    worker_args = ["--setting", setting, "--seed", seed, "--budget", args.budget,
+                   "--steps", args.steps]  # fmt: skip
+    return run_worker(
+        __file__, name, worker_args, threads=THREADS, env={"TQDM_DISABLE": "1"},
+        identity={"system": name, "setting": setting, "seed": seed},
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- the report
 FIGURES = ("mae_1", "mae_24", "train_seconds", "positions_per_second", "predict_seconds",
            "latency_ms", "peak_rss_mb", "positions_per_second_training")  # fmt: skip
+CONSTANTS = ("batch",)  # the same in every run of a system and setting
 
 
 def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Medians per (system, setting), and throughput and latency relative to the bare loop
-    of the same setting."""
+    """Medians per system and setting, and every figure derived from them.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Figures of each run (`worker`), or the ``error`` of a run that failed.
+
+    Returns
+    -------
+    list of dict
+        One row per (system, setting): ``runs`` (successful runs), the median of each of
+        ``FIGURES``, throughput and latency relative to the bare loop of the same setting
+        (``positions_per_second_vs_bare``, ``latency_ms_vs_bare``), for tsforecast the
+        training throughput relative to the bare loop at tsforecast's batch size
+        (``training_throughput_vs_matched_bare``, with that batch: ``matched_batch``), and the
+        last ``error``, if any.
+    """
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for run in runs:
         key = (run["system"], run["setting"])
@@ -463,26 +729,45 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for figure in FIGURES:
             if run.get(figure) is not None:
                 row.setdefault("_" + figure, []).append(run[figure])
+        for constant in CONSTANTS:
+            if constant in run:
+                row[constant] = run[constant]
     for row in rows.values():
         for figure in FIGURES:
             values = row.pop("_" + figure, None)
             if values:
                 row[figure] = statistics.median(values)
     for (system, setting), row in rows.items():
-        bare = rows.get(("bare PyTorch loop", setting), {})
+        bare = rows.get((BARE, setting), {})
         for figure in ("positions_per_second", "latency_ms"):
             if figure in row and figure in bare:
                 row[f"{figure}_vs_bare"] = row[figure] / bare[figure]
-        matched = rows.get(("bare PyTorch loop, 37-window batches", setting), {})
+        matched = rows.get((BARE_AT_TSFORECAST_BATCH, setting), {})
         if system.startswith("tsforecast") and "positions_per_second" in matched:
             # The issue's throughput target: training positions/s (history_) at equal batches.
             row["training_throughput_vs_matched_bare"] = (
                 row["positions_per_second_training"] / matched["positions_per_second"]
             )
+            row["matched_batch"] = matched["batch"]
     return list(rows.values())
 
 
 def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    """Render the summary as a Markdown report; every figure is already in its rows or meta.
+
+    Parameters
+    ----------
+    summary : list of dict
+        Rows of `summarise`.
+    meta : dict
+        The run's description: ``date``, ``machine``, ``torch``, ``repeats``, ``budget``,
+        ``short_budget``, ``steps``, ``n_test``, ``n_origins``, ``command``.
+
+    Returns
+    -------
+    str
+    """
+
     def cell(row: dict[str, Any], figure: str, fmt: str) -> str:
         value = row.get(figure)
         return "" if value is None else format(value, fmt)
@@ -490,7 +775,7 @@ def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     titles = {
         "work": f"Equal work: {meta['steps']} optimiser steps of {BATCH} windows",
         "time": f"Equal time: {meta['budget']:g}-second training budget",
-        "time-short": f"Short budget: {meta['budget'] / 3:g} seconds",
+        "time-short": f"Short budget: {meta['short_budget']:g} seconds",
         "once": "Baselines (no training budget)",
     }
     lines = [
@@ -527,13 +812,14 @@ def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                     f"- {row['system']}: {row['positions_per_second_training']:,.0f} target "
                     "positions/s while training (history_, validation excluded), "
                     f"{row['training_throughput_vs_matched_bare']:.2f}x the bare loop at the same "
-                    "37-window batches."
+                    f"{row['matched_batch']}-window batches."
                 )
         lines.append("")
     return "\n".join(lines)
 
 
 def main() -> None:
+    """Run the benchmark from the command line (or, with ``--worker``, one run of it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--budget", type=float, default=60.0,
@@ -548,7 +834,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.setting, args.seed, args.budget, args.steps)))
+        emit(worker(args.worker, args.setting, args.seed, args.budget, args.steps))
         return
     if args.quick:
         args.repeats, args.budget, args.steps = 1, 3.0, 10
@@ -581,7 +867,8 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "torch": torch.__version__, "repeats": args.repeats, "budget": args.budget,
-        "steps": args.steps, "n_test": len(task.test_rows), "n_origins": len(task.origins),
+        "short_budget": setting_budget("time-short", args.budget), "steps": args.steps,
+        "n_test": len(task.test_rows), "n_origins": len(task.origins),
         "command": "python benchmarks/bench_peers.py " + " ".join(sys.argv[1:]),
     }  # fmt: skip
     summary = summarise(runs)

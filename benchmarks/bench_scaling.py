@@ -20,8 +20,6 @@ import argparse
 import importlib.util
 import itertools
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,14 +27,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import lightning_trainer_kwargs, quiet_lightning
+from _common import emit, lightning_trainer_kwargs, quiet_lightning, run_worker
 
 CONTEXT, HIDDEN, BATCH, THREADS = 168, 64, 64, 2
 RESULTS = Path(__file__).parent / "results"
 
 
 def make_series(n_series: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Values (float32) and series ids of ``n_series`` seasonal series, rows series by series."""
+    """Make ``n_series`` seasonal series, rows series by series.
+
+    Parameters
+    ----------
+    n_series : int
+        Series to make (500 to 2,000 points each).
+    seed : int, default=0
+        Seed of the random draws.
+
+    Returns
+    -------
+    values : ndarray of float32
+        The points, series after series.
+    groups : ndarray of int32
+        The series id of each point.
+    """
     rng = np.random.default_rng(seed)
     lengths = rng.integers(500, 2001, n_series)
     groups = np.repeat(np.arange(n_series, dtype=np.int32), lengths)
@@ -74,6 +87,22 @@ def _ar1(noise: np.ndarray, phi: float, starts: np.ndarray) -> np.ndarray:
 
 
 def fit_tsforecast(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str, Any]:
+    """Fit tsforecast's LSTMForecaster on the series for ``budget`` seconds of training.
+
+    Parameters
+    ----------
+    values : ndarray of float32
+        The points, series after series.
+    groups : ndarray of int32
+        The series id of each point (sorted).
+    budget : float
+        Training seconds.
+
+    Returns
+    -------
+    dict
+        Figures of the fit to report beside time and memory: why training stopped.
+    """
     from tsforecast import LSTMForecaster
 
     model = LSTMForecaster(
@@ -85,6 +114,22 @@ def fit_tsforecast(values: np.ndarray, groups: np.ndarray, budget: float) -> dic
 
 
 def fit_darts(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str, Any]:
+    """Fit darts' RNNModel (LSTM) on the series for ``budget`` seconds of training.
+
+    Parameters
+    ----------
+    values : ndarray of float32
+        The points, series after series.
+    groups : ndarray of int32
+        The series id of each point (sorted).
+    budget : float
+        Training seconds.
+
+    Returns
+    -------
+    dict
+        Figures of the fit to report beside time and memory (none).
+    """
     quiet_lightning()
     from darts import TimeSeries
     from darts.models import RNNModel
@@ -104,6 +149,22 @@ def fit_darts(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str
 
 
 def fit_neuralforecast(values: np.ndarray, groups: np.ndarray, budget: float) -> dict[str, Any]:
+    """Fit neuralforecast's LSTM (h=1) on the series for ``budget`` seconds of training.
+
+    Parameters
+    ----------
+    values : ndarray of float32
+        The points, series after series.
+    groups : ndarray of int32
+        The series id of each point (sorted).
+    budget : float
+        Training seconds.
+
+    Returns
+    -------
+    dict
+        Figures of the fit to report beside time and memory (none).
+    """
     import pandas as pd
 
     quiet_lightning()
@@ -123,8 +184,11 @@ def fit_neuralforecast(values: np.ndarray, groups: np.ndarray, budget: float) ->
 
 
 def _memory(field: str) -> int:
-    """Bytes of a /proc/self/status field: VmRSS (now) or VmHWM (peak since exec; getrusage's
-    ru_maxrss is not used because Linux carries it over from the parent across exec)."""
+    """Bytes of a /proc/self/status field.
+
+    VmRSS (now) or VmHWM (peak since exec; getrusage's ru_maxrss is not used because Linux
+    carries it over from the parent across exec).
+    """
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
@@ -139,6 +203,24 @@ SYSTEMS = {
 
 
 def worker(system: str, data: Path, budget: float) -> dict[str, Any]:
+    """Fit one system on one data set, in this process, and measure time and memory.
+
+    Parameters
+    ----------
+    system : str
+        A key of ``SYSTEMS``.
+    data : Path
+        An ``.npz`` file of ``values`` and ``groups`` (`make_series`).
+    budget : float
+        Training seconds.
+
+    Returns
+    -------
+    dict
+        The data's size, fit seconds and overhead beyond the budget, peak and baseline
+        resident memory and their difference (MB, and over the raw data), and the system's own
+        figures.
+    """
     import torch
 
     torch.set_num_threads(THREADS)
@@ -165,7 +247,73 @@ def worker(system: str, data: Path, budget: float) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def add_marginal_memory(runs: list[dict[str, Any]]) -> None:
+    """Add to each run how memory grew from the run before it over the raw-data step.
+
+    ``marginal_memory_vs_raw`` (``runs`` is updated) is the memory step from the previous run
+    of the same system (sizes in the order run) over the raw-data step; a run after a failed
+    run or the first of its system has none.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Figures of each run (`worker`), or the ``error`` of a run that failed, system by system.
+    """
+    previous = None
+    for run in runs:
+        if "error" in run:
+            previous = None
+            continue
+        if previous is not None and previous["system"] == run["system"]:
+            step = run["raw_mb"] - previous["raw_mb"]
+            run["marginal_memory_vs_raw"] = (run["memory_mb"] - previous["memory_mb"]) / step
+        previous = run
+
+
+def markdown(runs: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    """Render the runs as a Markdown report; every figure is already in the runs or meta.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Figures of each run, with ``marginal_memory_vs_raw`` (`add_marginal_memory`).
+    meta : dict
+        The run's description: ``date``, ``budget``, ``command``.
+
+    Returns
+    -------
+    str
+    """
+    lines = [
+        f"# Scaling: fit time and peak memory ({meta['date']})", "",
+        f"{meta['budget']:g} s of training for every system (context {CONTEXT}, hidden {HIDDEN}, "
+        f"batch {BATCH}, {THREADS} threads); 'overhead' is fit time beyond that budget; "
+        "'memory' is peak RSS minus the RSS after importing torch and the library (and torch's "
+        "optimizer machinery): the data loaded from disk (float32 values and int32 series ids: "
+        "2x raw) and everything the fit adds. 'marginal': the memory step from the size above "
+        "over the raw-data step.",
+        f"Command: `{meta['command']}`", "",
+        "| system | series | points | raw MB | fit s | overhead s | memory MB | memory / raw "
+        "| marginal memory / raw |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for run in runs:
+        if "error" in run:
+            lines.append(f"| {run['system']} | {run.get('n_series', '')} | error: "
+                         f"{run['error'][:100]} |")  # fmt: skip
+            continue
+        marginal = run.get("marginal_memory_vs_raw")
+        lines.append(
+            f"| {run['system']} | {run['n_series']:,} | {run['n_points']:,} | "
+            f"{run['raw_mb']:.1f} | {run['fit_seconds']:.1f} | {run['overhead_seconds']:.1f} | "
+            f"{run['memory_mb']:.0f} | {run['memory_vs_raw']:.1f} | "
+            f"{'' if marginal is None else format(marginal, '.1f')} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
+    """Run the benchmark from the command line (or, with ``--worker``, one run of it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 1000, 3000, 10000])
     parser.add_argument("--budget", type=float, default=5.0)
@@ -175,9 +323,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.data, args.budget)))
+        emit(worker(args.worker, args.data, args.budget))
         return
-    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), PYTHONWARNINGS="ignore")
     folder = Path(tempfile.mkdtemp(prefix="tsforecast-scaling-"))
     for n_series in args.sizes:
         values, groups = make_series(n_series)
@@ -188,52 +335,23 @@ def main() -> None:
             runs.append({"system": system, "error": "not installed"})
             continue
         for n_series in args.sizes:
-            command = [sys.executable, __file__, "--worker", system, "--data",
-                       str(folder / f"{n_series}.npz"), "--budget", str(args.budget)]  # fmt: skip
-            done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-            lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-            if done.returncode or not lines:
-                tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-                run = {"system": system, "n_series": n_series, "error": tail}
-            else:
-                run = json.loads(lines[-1])
+            worker_args = ["--data", folder / f"{n_series}.npz", "--budget", args.budget]
+            run = run_worker(
+                __file__, system, worker_args, threads=THREADS,
+                identity={"system": system, "n_series": n_series},
+            )  # fmt: skip
             runs.append(run)
             print(json.dumps(run), flush=True)
-    lines = [
-        f"# Scaling: fit time and peak memory ({time.strftime('%Y-%m-%d')})", "",
-        f"{args.budget:g} s of training for every system (context {CONTEXT}, hidden {HIDDEN}, "
-        f"batch {BATCH}, {THREADS} threads); 'overhead' is fit time beyond that budget; "
-        "'memory' is peak RSS minus the RSS after importing torch and the library (and torch's "
-        "optimizer machinery): the data loaded from disk (float32 values and int32 series ids: "
-        "2x raw) and everything the fit adds. 'marginal': the memory step from the size above "
-        "over the raw-data step.",
-        f"Command: `python benchmarks/bench_scaling.py {' '.join(sys.argv[1:])}`", "",
-        "| system | series | points | raw MB | fit s | overhead s | memory MB | memory / raw "
-        "| marginal memory / raw |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
-    previous = None
-    for run in runs:
-        if "error" in run:
-            lines.append(f"| {run['system']} | {run.get('n_series', '')} | error: "
-                         f"{run['error'][:100]} |")  # fmt: skip
-            previous = None
-            continue
-        marginal = ""
-        if previous is not None and previous["system"] == run["system"]:
-            step = run["raw_mb"] - previous["raw_mb"]
-            marginal = f"{(run['memory_mb'] - previous['memory_mb']) / step:.1f}"
-            run["marginal_memory_vs_raw"] = float(marginal)
-        lines.append(
-            f"| {run['system']} | {run['n_series']:,} | {run['n_points']:,} | "
-            f"{run['raw_mb']:.1f} | {run['fit_seconds']:.1f} | {run['overhead_seconds']:.1f} | "
-            f"{run['memory_mb']:.0f} | {run['memory_vs_raw']:.1f} | {marginal} |"
-        )
-        previous = run
+    add_marginal_memory(runs)
+    meta = {
+        "date": time.strftime("%Y-%m-%d"), "budget": args.budget,
+        "command": f"python benchmarks/bench_scaling.py {' '.join(sys.argv[1:])}",
+    }  # fmt: skip
+    report = markdown(runs, meta)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "scaling.json").write_text(json.dumps(runs, indent=1))
-    (args.out / "scaling.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    (args.out / "scaling.md").write_text(report + "\n")
+    print(report)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ def bare_loop(values: np.ndarray, context: int, hidden: int, batch: int, seconds
 def tsforecast_loop(
     values: np.ndarray, context: int, hidden: int, batch: int, seconds: float
 ) -> float:
+    """Positions per second of LSTMForecaster's training (history_, no validation)."""
     model = LSTMForecaster(
         context_length=context, hidden_size=hidden, batch_size=batch, learning_rate=1e-3,
         validation_fraction=0.0, max_epochs=100_000, max_time=seconds, random_state=0,
@@ -55,6 +56,7 @@ def tsforecast_loop(
 
 
 def main() -> None:
+    """Run the benchmark from the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeats", type=int, default=3)

@@ -55,6 +55,7 @@ def peak_bytes(function) -> int:
 
 
 def main() -> None:
+    """Run the benchmark from the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=10_000_000)
     parser.add_argument("--context-length", type=int, default=512)
