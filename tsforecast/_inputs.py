@@ -126,9 +126,7 @@ def _check_columns(estimator: Any, n_features: int, names: np.ndarray, reset: bo
 
 def check_y(y: Any, data: SequenceData) -> np.ndarray:
     """``y`` checked alone (``X`` is validated already) and against the rows of ``data``."""
-    y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
-    if y.ndim > 2:
-        raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+    y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")  # 1-D or 2-D
     check_consistent_length(data.values, y)
     return y
 

@@ -1,0 +1,90 @@
+"""What the estimator reads: X, y and groups checked into one SequenceData record."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+
+from tsforecast import SequenceData
+from tsforecast._inputs import check_X, check_y, model_inputs, target_columns
+
+
+class Reader(BaseEstimator):
+    """A bare estimator to record n_features_in_ and feature_names_in_ on."""
+
+
+def test_a_sequence_data_is_read_as_it_is():
+    data = SequenceData(np.zeros((6, 2)), groups=[1, 1, 1, 2, 2, 2], features=["a", "b"])
+    reader = Reader()
+    assert check_X(reader, data, None, reset=True) is data
+    assert reader.n_features_in_ == 2 and list(reader.feature_names_in_) == ["a", "b"]
+    with pytest.raises(ValueError, match="own groups; do not pass groups="):
+        check_X(reader, data, [0] * 6, reset=False)
+
+
+def test_groups_given_beside_a_sequence_data_split_it_without_copying():
+    values = np.zeros((6, 1), np.float32)
+    data = SequenceData(values, time=pd.date_range("2024", periods=6, freq="h", tz="UTC"))
+    read = check_X(Reader(), data, ["a", "a", "b", "b", "b", "b"], reset=True)
+    assert read.values is data.values and read.offsets.tolist() == [0, 2, 6]
+    assert read.series_ids.tolist() == ["a", "b"]
+    assert read.local_time.equals(data.local_time)
+
+
+def test_a_dataframe_keeps_its_time_stamps_and_zone():
+    index = pd.date_range("2024-03-10 00:00", periods=5, freq="h", tz="US/Eastern")
+    frame = pd.DataFrame({"x": np.arange(5.0)}, index=index)
+    read = check_X(Reader(), frame, None, reset=True)
+    assert read.local_time is index
+    assert read.metadata["time_zone"] == "US/Eastern"
+    assert pd.DatetimeIndex(read.time).equals(index.tz_convert(None))  # stored in UTC
+    assert read.values.dtype == np.float32 and read.n_series == 1
+
+
+def test_predict_time_fast_path_reads_float_arrays_and_refuses_nan():
+    reader = Reader()
+    check_X(reader, np.zeros((4, 2)), None, reset=True)
+    values = np.arange(8, dtype=np.float32).reshape(4, 2)
+    assert check_X(reader, values, None, reset=False).values is values  # no copy
+    values[1, 1] = np.nan
+    with pytest.raises(ValueError, match="the first is nan, in column 1 at row 1"):
+        check_X(reader, values, None, reset=False)
+    with pytest.raises(ValueError, match="X has 3 features, but Reader is expecting 2"):
+        check_X(reader, np.zeros((4, 3)), None, reset=False)
+
+
+def test_y_is_checked_against_the_rows():
+    data = SequenceData(np.zeros((5, 1)))
+    assert check_y([1, 2, 3, 4, 5], data).shape == (5,)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        check_y([1, 2], data)
+    with pytest.raises(ValueError, match="dim 3, while dim <= 2 is required"):
+        check_y(np.zeros((5, 1, 1)), data)
+
+
+def test_target_columns_by_name_or_position_each_once():
+    names = np.array(["a", "b", "c"], dtype=object)
+    assert target_columns(None, 3, names, "M") == [0, 1, 2]
+    assert target_columns(["c", 0], 3, names, "M") == [2, 0]
+    assert target_columns(-1, 3, None, "M") == [2]
+    with pytest.raises(ValueError, match="M: target 'd' is not a column of X"):
+        target_columns("d", 3, names, "M")
+    with pytest.raises(ValueError, match="out of range for X with 3 columns"):
+        target_columns(3, 3, names, "M")
+    with pytest.raises(ValueError, match="names a column twice"):
+        target_columns([0, "a"], 3, names, "M")
+
+
+def test_model_inputs_append_calendar_features_of_the_rows_read():
+    index = pd.date_range("2024-01-01", periods=6, freq="6h")
+    data = SequenceData(np.arange(6.0), time=index, mask=np.array([1, 1, 0, 1, 1, 1], bool))
+    values, observed = model_inputs(data, ["hour"], np.array([1, 2]), owner="M")
+    assert values.shape == (2, 3)
+    np.testing.assert_allclose(values[:, 1:], [[1.0, 0.0], [0.0, -1.0]], atol=1e-6)  # 6h, 12h
+    assert observed.tolist() == [[True, True, True], [False, True, True]]
+    plain = SequenceData(np.arange(6.0))
+    assert model_inputs(plain, [], owner="M")[0] is plain.values
+    with pytest.raises(ValueError, match="M: this model reads calendar features"):
+        model_inputs(plain, ["hour"], owner="M")

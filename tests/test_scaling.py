@@ -1,0 +1,71 @@
+"""Standardisation: the training rows' moments, and one Standardizer for every use."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from tsforecast._scaling import Standardizer, moments
+from tsforecast._segments import split_series
+
+
+def test_moments_are_those_of_the_training_rows_observed_entries():
+    rng = np.random.default_rng(0)
+    values = rng.normal(5, 3, (300_000, 2)).astype(np.float32)
+    observed = rng.random(values.shape) > 0.3
+    values[~observed] = np.nan
+    offsets = np.array([0, 1_000, 150_000, 300_000])
+    train, _ = split_series(offsets, 0.2)
+    rows = np.concatenate([np.arange(a, b) for a, b in zip(train.starts, train.stops, strict=True)])
+    scaler = Standardizer.fit(values, observed, train)
+    expected = np.ma.masked_array(values[rows].astype(np.float64), ~observed[rows])
+    np.testing.assert_allclose(scaler.mean, expected.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(scaler.scale, expected.std(axis=0), rtol=1e-6)
+    # A column never observed: mean 0, scale 1; a constant column: scale 1.
+    mean, std = moments(
+        np.c_[values[:, :1], np.full(300_000, 4.0)],
+        np.c_[observed[:, :1] & False, observed[:, 1:]],
+        train,
+    )
+    np.testing.assert_array_equal([mean[0], std[0], mean[1], std[1]], [0, 1, 4, 1])
+
+
+def scaler() -> Standardizer:
+    return Standardizer(
+        np.array([1.0, -2.0, 10.0], np.float32), np.array([2.0, 4.0, 0.5], np.float32)
+    )
+
+
+def test_transform_inverse_and_column_subsets_agree():
+    s = scaler()
+    values = np.array([[3.0, 2.0, 11.0], [1.0, -2.0, 9.5]], np.float32)
+    scaled = s.transform(values)
+    assert scaled.dtype == np.float32 and scaled.flags.c_contiguous
+    np.testing.assert_allclose(scaled, [[1.0, 1.0, 2.0], [0.0, 0.0, -1.0]])
+    restored = s.inverse(scaled)
+    assert restored.dtype == np.float64
+    np.testing.assert_allclose(restored, values)
+    np.testing.assert_allclose(s.columns([2, 0]).transform(values[:, [2, 0]]), scaled[:, [2, 0]])
+    np.testing.assert_allclose(s.columns(slice(1, None)).inverse(scaled[:, 1:]), values[:, 1:])
+    tensor = torch.from_numpy(values)
+    np.testing.assert_allclose(s.to_torch("cpu")(tensor).numpy(), scaled)
+    np.testing.assert_allclose(s.inverse(torch.from_numpy(scaled)), values)  # tensors too
+    assert s.n_columns == 3
+
+
+def test_missing_values_read_as_the_mean_and_nothing_is_modified():
+    s = scaler()
+    values = np.array([[np.nan, 2.0, 11.0]], np.float32)
+    observed = np.array([[False, True, True]])
+    filled = s.fill_missing(values, observed)
+    np.testing.assert_allclose(filled, [[1.0, 2.0, 11.0]])
+    assert np.isnan(values[0, 0])  # the input is untouched
+    assert s.fill_missing(values, None) is values  # nothing missing: no copy
+    np.testing.assert_allclose(s.transform(values, observed), [[0.0, 1.0, 2.0]])
+
+
+def test_identity_changes_nothing():
+    values = np.array([[3.0, -7.5]], np.float32)
+    identity = Standardizer.identity(2)
+    np.testing.assert_array_equal(identity.transform(values), values)
+    np.testing.assert_array_equal(identity.inverse(values), values)

@@ -1,0 +1,142 @@
+"""Training: batches into inputs/targets/weights, the least-squares pairs, validation, the loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import tsforecast._training as training
+from tsforecast import LSTMForecaster
+from tsforecast._scaling import Standardizer
+from tsforecast._segments import Segments
+from tsforecast._training import (
+    Loss,
+    TrainingProblem,
+    discrete_targets,
+    masked_loss,
+    skip_pairs,
+    training_batches,
+    validation_every,
+    validation_targets,
+)
+
+from .conftest import FAST
+
+CPU = torch.device("cpu")
+
+
+def problem(targets: bool = False, observed: bool = False) -> TrainingProblem:
+    values = np.arange(40, dtype=np.float32).reshape(20, 2) * np.float32([1, 10])
+    seen = None
+    if observed:
+        seen = np.ones_like(values, bool)
+        seen[5, 1] = False
+    scaler = Standardizer(np.float32([1, 2]), np.float32([2, 4]))
+    y = (np.arange(20, dtype=np.float32) * 3)[:, None] if targets else None
+    return TrainingProblem(
+        readable=values, observed=seen, inputs=scaler,
+        target_columns=None if targets else [1], targets=y,
+    )  # fmt: skip
+
+
+def test_autoregressive_batches_pair_each_row_with_the_next_rows_targets():
+    data = problem()
+    sampler, split = training_batches(
+        data, Segments([0], [20]), 4, 8, np.random.default_rng(0), CPU
+    )
+    batch = sampler.sample()
+    inputs, targets, weight = split(batch)
+    assert weight is None and inputs.shape == (8, 4, 2) and targets.shape == (8, 4, 1)
+    for i, start in enumerate(batch.starts):
+        rows = data.readable[start : start + 5]
+        np.testing.assert_allclose(inputs[i].numpy(), data.inputs.transform(rows[:-1]))
+        np.testing.assert_allclose(targets[i, :, 0].numpy(), (rows[1:, 1] - 2) / 4)
+
+
+def test_supervised_batches_pair_inputs_with_the_same_rows_y_within_segments():
+    data = problem(targets=True)
+    segments = Segments([0, 12], [10, 20])  # blocks never cross from one segment to the next
+    sampler, split = training_batches(data, segments, 4, 16, np.random.default_rng(1), CPU)
+    batch = sampler.sample()
+    inputs, targets, _ = split(batch)
+    for i in range(len(batch.starts)):
+        column = inputs[i, :, 0].numpy() * data.inputs.scale[0] + data.inputs.mean[0]
+        rows = np.round(column).astype(int) // 2  # column 0 holds 2 * row
+        np.testing.assert_allclose(targets[i, :, 0].numpy(), data.targets[rows, 0])
+        assert (rows < 10).all() or (rows >= 12).all()
+
+
+def test_unobserved_targets_do_not_count():
+    data = problem(observed=True)
+    sampler, split = training_batches(
+        data, Segments([0], [20]), 19, 4, np.random.default_rng(0), CPU
+    )
+    _, _, weight = split(sampler.sample())
+    assert weight is not None and weight.shape == (4, 19, 1)
+    assert int((~weight).sum()) == 4  # row 5's target, in each of the 4 (whole-series) blocks
+    pairs = list(skip_pairs(data, Segments([0], [20]), CPU))
+    inputs, targets = (torch.cat(part) for part in zip(*pairs, strict=True))
+    assert len(inputs) == 18  # 19 (row, next row) pairs less the one whose target is missing
+
+
+def test_validation_targets_are_forecast_from_the_row_before():
+    data = problem(observed=True)
+    rows, truth, weight = validation_targets(data, np.array([5, 6, 19]))
+    assert rows.tolist() == [4, 5, 18]
+    np.testing.assert_allclose(truth[:, 0], (data.readable[[5, 6, 19], 1] - 2) / 4)
+    assert weight[:, 0].tolist() == [False, True, True]
+    supervised = problem(targets=True)
+    rows, truth, weight = validation_targets(supervised, np.array([3]))
+    assert rows.tolist() == [3] and truth.tolist() == [[9.0]] and weight is None
+
+
+def test_rules_for_discrete_targets_and_the_validation_cadence():
+    values = np.c_[np.tile([0.0, 1.0], 50), np.linspace(0, 1, 100)]
+    assert discrete_targets(values, None, [1, 0], Segments([0], [100])) == [False, True]
+    assert discrete_targets(values, values[:, :1], None, Segments([0], [100])) == [True]
+    # validation costs at most a quarter of training: 8,192 rows against 10 blocks an epoch
+    assert validation_every(8192, 10, 64) == int(np.ceil(4 * 8192 / 30))
+    assert validation_every(10, 1000, 64) == 1
+
+
+def test_masked_loss_counts_only_the_weighted_positions():
+    output, truth = torch.tensor([[1.0, 5.0]]), torch.tensor([[0.0, float("nan")]])
+    weight = torch.tensor([[True, False]])
+    assert float(masked_loss(output, truth, weight, "mse")) == 1.0  # the NaN never reaches it
+    auto = Loss("auto", torch.tensor([True, False]))
+    errors = torch.tensor([[3.0, 3.0]])
+    assert float(auto(errors, torch.zeros(1, 2), None)) == pytest.approx((3.0 + 2.5) / 2)
+
+
+def test_nan_loss_stops_with_a_warning_and_keeps_usable_weights(waves, monkeypatch):
+    calls = {"n": 0}
+    real = training.masked_loss
+
+    def nan_later(*args, **kwargs):
+        calls["n"] += 1
+        value = real(*args, **kwargs)
+        return value * float("nan") if calls["n"] >= 4 else value
+
+    monkeypatch.setattr(training, "masked_loss", nan_later)
+    with pytest.warns(RuntimeWarning, match="loss became NaN or infinite in epoch"):
+        model = LSTMForecaster(**{**FAST, "max_epochs": 50}).fit(waves)
+    assert model.stopped_ == "nan" and model.n_epochs_ >= 1
+    assert np.isfinite(model.predict(waves)).all()
+
+
+def test_keyboard_interrupt_keeps_the_model_trained_so_far(waves, monkeypatch):
+    calls = {"n": 0}
+    real = training.masked_loss
+
+    def interrupt_later(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "masked_loss", interrupt_later)
+    with pytest.warns(RuntimeWarning, match="Training interrupted"):
+        model = LSTMForecaster(**{**FAST, "max_epochs": 50}).fit(waves)
+    assert model.stopped_ == "interrupted" and model.n_epochs_ >= 1
+    assert np.isfinite(model.predict(waves)).all()
