@@ -18,7 +18,9 @@ import torch
 from tsforecast._network import RecurrentNet
 
 __all__ = [
+    "last_rows",
     "one_step",
+    "resolve_device",
     "roll_forward",
     "shared_tensor",
     "take_windows",
@@ -87,7 +89,48 @@ def threads_for_batch(n_sequences: int, hidden_size: int, device: torch.device) 
         torch.set_num_threads(threads)
 
 
+def resolve_device(device: str, owner: str) -> torch.device:
+    """The torch device named by an estimator's ``device`` parameter ("auto": CUDA if seen).
+
+    Raises
+    ------
+    ValueError
+        If the name is not a device, or names CUDA where torch sees none.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"{owner}: device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}."
+        ) from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"{owner}: device={device!r} but torch sees no CUDA device (torch "
+            f"{torch.__version__}). Use device='auto' or 'cpu'."
+        )
+    return resolved
+
+
 # ---------------------------------------------------------------------------- forecasts
+def last_rows(offsets: np.ndarray, context_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows a forecast reads: the last ``context_length`` of each series.
+
+    Returns
+    -------
+    rows : ndarray of shape (n_series, context_length)
+        Row numbers, left-aligned; a series shorter than ``context_length`` repeats its last
+        row as padding.
+    lengths : ndarray of shape (n_series,)
+        Real rows of each.
+    """
+    lengths = np.minimum(np.diff(offsets), context_length)
+    stops = offsets[1:]
+    rows = (stops - lengths)[:, None] + np.arange(context_length)
+    return np.minimum(rows, (stops - 1)[:, None]), lengths
+
+
 @torch.inference_mode()
 def one_step(
     module: RecurrentNet,

@@ -1,4 +1,4 @@
-"""What an estimator reads: ``X`` (and ``y``, ``groups``) checked into one `SequenceData`.
+"""What an estimator reads (``X``, ``y``, ``groups`` into one `SequenceData`), and returns.
 
 Arrays and DataFrames are validated with scikit-learn's rules (which also record
 ``n_features_in_`` and ``feature_names_in_`` on the estimator); a `SequenceData` was validated
@@ -19,7 +19,15 @@ from tsforecast._time import encode_time
 from tsforecast._validation import check_finite
 from tsforecast.data import SequenceData, series_offsets
 
-__all__ = ["check_X", "check_y", "model_inputs", "target_columns"]
+__all__ = [
+    "check_X",
+    "check_trainable",
+    "check_y",
+    "column_names",
+    "forecast_frame",
+    "model_inputs",
+    "target_columns",
+]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -131,18 +139,40 @@ def check_y(y: Any, data: SequenceData) -> np.ndarray:
     return y
 
 
+def check_trainable(data: SequenceData, owner: str) -> None:
+    """Raise a clear error unless some series has the 2 rows that one example needs."""
+    lengths = data.series_lengths
+    if lengths.max() < 2:
+        raise ValueError(
+            f"{owner}: got {data.n_timesteps} sample(s) in series of at most {lengths.max()} "
+            "row; a series needs at least 2 time steps (one to read, one to forecast). "
+            "1 sample is not enough."
+        )
+
+
+def column_names(estimator: Any) -> list[str]:
+    """The names of the columns of ``X`` seen in fit (``x0, x1...`` without names)."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None:
+        return [f"x{i}" for i in range(estimator.n_features_in_)]
+    return [str(name) for name in names]
+
+
 def target_columns(target: Any, n_features: int, names: Any, owner: str) -> list[int]:
     """Positions of the ``target`` columns (names or positions; all when None).
+
+    ``names``: the column names seen in fit, or None when ``X`` had none (then only
+    positions select).
 
     Raises
     ------
     ValueError
         If a target is not a column, or a column is named twice.
     """
+    known = None if names is None else [str(name) for name in names]
     if target is None:
         return list(range(n_features))
     wanted = target if isinstance(target, (list, tuple)) else [target]
-    known = None if names is None else list(names)
     indices = []
     for item in wanted:
         if isinstance(item, numbers.Integral) and not isinstance(item, bool):
@@ -187,3 +217,21 @@ def model_inputs(
     if observed is None:
         return values, None
     return values, np.concatenate([observed, np.ones(calendar.shape, bool)], axis=1)
+
+
+def forecast_frame(
+    values: np.ndarray, times: list[pd.DatetimeIndex], data: SequenceData, names: list[str]
+) -> pd.DataFrame:
+    """Forecasts as a DataFrame indexed by time (and by series id when ``data`` has groups).
+
+    ``values`` has shape ``(n_series, steps, n_targets)``; ``times`` the future stamps of
+    each series.
+    """
+    frames = []
+    for i, future in enumerate(times):
+        frame = pd.DataFrame(values[i], index=future, columns=names)
+        frame.index.name = "time"
+        if data.groups is not None:
+            frame = pd.concat({data.series_ids[i]: frame}, names=["group"])
+        frames.append(frame)
+    return pd.concat(frames) if len(frames) > 1 else frames[0]

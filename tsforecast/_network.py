@@ -41,6 +41,20 @@ class InputLayout:
     future: tuple[int, ...] = ()
     static: tuple[int, ...] = ()
 
+    @classmethod
+    def of_columns(
+        cls, n_features: int, target_columns: list[int] | None, n_future: int = 0
+    ) -> InputLayout:
+        """The layout of ``X``'s columns followed by ``n_future`` known-future columns.
+
+        ``target_columns``: the columns of ``X`` forecast (the others are past covariates);
+        None when the targets are not among the inputs (a model fitted with ``y``).
+        """
+        future = tuple(range(n_features, n_features + n_future))
+        targets = () if target_columns is None else tuple(target_columns)
+        past = tuple(i for i in range(n_features) if i not in targets)
+        return cls(targets=targets, past=past, future=future)
+
     @property
     def n_inputs(self) -> int:
         """Columns of an input row."""

@@ -24,6 +24,7 @@ __all__ = [
     "choose_time_features",
     "encode_time",
     "future_times",
+    "series_future_times",
     "usual_step",
 ]
 
@@ -96,6 +97,15 @@ def future_times(times: Any, steps: int) -> Any:
         )
     future = times[-1] + step * np.arange(1, steps + 1)
     return pd.DatetimeIndex(future) if isinstance(times, pd.DatetimeIndex) else future
+
+
+def series_future_times(data: Any, steps: int, *, owner: str) -> list[pd.DatetimeIndex]:
+    """The next ``steps`` stamps of each series of a `SequenceData` with datetimes."""
+    local = data.local_time
+    try:
+        return [future_times(local[start:stop], steps) for start, stop in data.series_bounds]
+    except ValueError as error:
+        raise ValueError(f"{owner}: {error}") from None
 
 
 def choose_time_features(spec: Any, times: pd.DatetimeIndex | None) -> list[str]:

@@ -24,20 +24,25 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from tsforecast._inference import one_step, shared_tensor
 from tsforecast._scaling import Standardizer
 from tsforecast._segments import Segments
+from tsforecast._validation import make_rng
 from tsforecast.windowing import Batch, BlockSampler
 
 __all__ = [
     "LOSSES",
     "BatchSplitter",
+    "FittedNetwork",
     "Loss",
     "TrainingProblem",
     "TrainingResult",
+    "TrainingSettings",
     "Validator",
     "discrete_targets",
+    "fit_network",
     "skip_pairs",
     "train",
     "training_batches",
@@ -49,6 +54,8 @@ __all__ = [
 DISCRETE_VALUES = 10
 # Rows read to decide which targets are discrete.
 DISCRETE_SAMPLE_ROWS = 100_000
+# The loss is checked on at most this many held-out rows (a fixed random sample).
+MAX_VALIDATION_ROWS = 8192
 
 
 @dataclass
@@ -350,6 +357,99 @@ class Validator:
         return float(self.loss(self.module.next_step(output), self.truth, self.weight))
 
 
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The estimator's hyperparameters that shape training (see `LSTMForecaster`)."""
+
+    context_length: int
+    batch_size: int
+    learning_rate: float
+    weight_decay: float
+    loss: str
+    max_epochs: int
+    patience: int | None
+    max_time: float | None
+    verbose: int
+
+
+@dataclass
+class FittedNetwork(TrainingResult):
+    """`TrainingResult`, with the trained network and the seconds its training took."""
+
+    module: nn.Module | None = None
+    seconds: float = 0.0
+
+
+def fit_network(
+    build: Callable[[], nn.Module],
+    problem: TrainingProblem,
+    offsets: np.ndarray,
+    parts: tuple[Segments, Segments | None],
+    settings: TrainingSettings,
+    discrete: list[bool],
+    random_state: Any,
+    device: torch.device,
+) -> FittedNetwork:
+    """Build the network, start it from least squares, and train it on ``problem``.
+
+    Parameters
+    ----------
+    build : callable
+        Returns a new `RecurrentNet`; called once torch is seeded.
+    problem : TrainingProblem
+        What the network learns from.
+    offsets : ndarray
+        Series offsets of the rows (validation windows never cross them).
+    parts : (Segments, Segments or None)
+        The training and validation rows.
+    settings : TrainingSettings
+        The hyperparameters.
+    discrete : list of bool
+        Which targets are discrete (for ``loss="auto"``).
+    random_state : int, Generator, RandomState or None
+        Seeds the weights, the block draws and the validation sample: the same seed gives
+        the same network (on the CPU).
+    device : torch.device
+        Where to train.
+
+    Returns
+    -------
+    FittedNetwork
+    """
+    train_part, valid_part = parts
+    rng = make_rng(random_state)
+    seed = int(rng.integers(2**31 - 1))
+    # At most a fixed random sample: each validation reads context_length rows per row, so on
+    # large data the whole held-out part would cost more than the training itself.
+    valid_rows = None if valid_part is None else valid_part.sample(MAX_VALIDATION_ROWS, rng)
+    L = settings.context_length
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        module = build().to(device)
+        sampler, split = training_batches(problem, train_part, L, settings.batch_size, rng, device)
+        loss = Loss(settings.loss, torch.as_tensor(discrete, device=device))
+        module.init_skip(skip_pairs(problem, train_part, device))
+        validate, every = None, 1
+        if valid_rows is not None:
+            validate = Validator.build(module, problem, offsets, valid_rows, loss, L, device)
+            every = validation_every(len(valid_rows), sampler.blocks_per_epoch, L)
+        progress = tqdm(
+            total=settings.max_epochs, desc="LSTMForecaster", disable=not settings.verbose
+        )
+        started = time.perf_counter()
+        try:
+            result = train(
+                module, sampler, split=split, learning_rate=settings.learning_rate, loss=loss,
+                weight_decay=settings.weight_decay, max_epochs=settings.max_epochs,
+                patience=settings.patience if validate is not None else None,
+                max_time=settings.max_time, validate=validate, validate_every=every,
+                progress=progress,
+            )  # fmt: skip
+        finally:
+            progress.close()
+    return FittedNetwork(**vars(result), module=module, seconds=time.perf_counter() - started)
+
+
 def _shifted_table(
     inputs: np.ndarray, targets: np.ndarray, segments: Segments
 ) -> tuple[np.ndarray, Segments]:
@@ -424,7 +524,7 @@ def train(
                     "stopped and the best weights so far are kept. Try a smaller "
                     "learning_rate, or scale=True.",
                     RuntimeWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
                 break
             train_loss = total / max(positions, 1)
@@ -465,7 +565,7 @@ def train(
         warnings.warn(
             "Training interrupted; the model keeps the best weights seen so far.",
             RuntimeWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
     module.load_state_dict(best_state)
     module.eval()

@@ -7,52 +7,26 @@ standardisation (`_scaling`), batches and the training loop (`_training`), the n
 
 from __future__ import annotations
 
-import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
 
-from tsforecast._inference import one_step, roll_forward, shared_tensor
-from tsforecast._inputs import check_X, check_y, model_inputs, target_columns
+from tsforecast import _inference, _inputs, _persistence, _segments, _time, _training, _validation
 from tsforecast._network import CELLS, InputLayout, OutputShape, RecurrentNet
-from tsforecast._persistence import load_model, save_model
 from tsforecast._scaling import Standardizer
-from tsforecast._segments import split_series
-from tsforecast._time import TimeFeaturesRule, choose_time_features, encode_time, future_times
-from tsforecast._training import (
-    LOSSES,
-    Loss,
-    TrainingProblem,
-    Validator,
-    discrete_targets,
-    skip_pairs,
-    train,
-    training_batches,
-    validation_every,
-)
-from tsforecast._validation import (
-    Choice,
-    Flag,
-    Integer,
-    Real,
-    Rule,
-    check_int,
-    check_params,
-    make_rng,
-)
+from tsforecast._time import TimeFeaturesRule
+from tsforecast._training import LOSSES, TrainingProblem, TrainingSettings
+from tsforecast._validation import Choice, Flag, Integer, Real, Rule
 from tsforecast.data import SequenceData
 
 __all__ = ["LSTMForecaster"]
 
-# The loss is checked on at most this many held-out rows (a fixed random sample).
-MAX_VALIDATION_ROWS = 8192
 
 # The hyperparameters and what each accepts, checked in this order by fit.
 HYPERPARAMETERS: dict[str, Rule] = {
@@ -258,25 +232,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.verbose = verbose
 
     def _check_params(self) -> None:
-        check_params(self, HYPERPARAMETERS)
+        _validation.check_params(self, HYPERPARAMETERS)
         self._resolve_device()
 
     def _resolve_device(self) -> torch.device:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            device = torch.device(self.device)
-        except (RuntimeError, TypeError):
-            raise ValueError(
-                f"LSTMForecaster: device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got "
-                f"{self.device!r}."
-            ) from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"LSTMForecaster: device={self.device!r} but torch sees no CUDA device "
-                f"(torch {torch.__version__}). Use device='auto' or 'cpu'."
-            )
-        return device
+        return _inference.resolve_device(self.device, "LSTMForecaster")
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None, groups: Any = None) -> LSTMForecaster:
@@ -309,15 +269,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return self
 
     def _fit(self, X: Any, y: Any, groups: Any) -> None:
-        data = check_X(self, X, groups, reset=True)
-        y = None if y is None else check_y(y, data).astype(np.float32)
+        data = _inputs.check_X(self, X, groups, reset=True)
+        y = None if y is None else _inputs.check_y(y, data).astype(np.float32)
         self._learn_columns(data, y)
         device = self._resolve_device()
         self.device_ = str(device)
-        values, observed = model_inputs(data, self.time_features_, owner="LSTMForecaster")
+        values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
         targets = None if y is None else y.reshape(len(y), -1)
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
-        train_part, valid_part = split_series(data.offsets, self.validation_fraction)
+        train_part, valid_part = _segments.split_series(data.offsets, self.validation_fraction)
         self._fit_scalers(values, targets, observed, train_part)
         problem = TrainingProblem(
             readable=self.input_scaler_.fill_missing(values, observed),  # no copy if complete
@@ -326,74 +286,43 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             target_columns=self.target_indices_,
             targets=None if y is None else self.target_scaler_.transform(targets),
         )
-        rng = make_rng(self.random_state)
-        seed = int(rng.integers(2**31 - 1))
-        valid_rows = None if valid_part is None else valid_part.sample(MAX_VALIDATION_ROWS, rng)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            module = RecurrentNet(
-                self._input_layout(), OutputShape(n_targets=len(self.target_names_)),
-                hidden_size=self.hidden_size, num_layers=self.num_layers, cell=self.cell,
-                dropout=self.dropout,
-            ).to(device)  # fmt: skip
-            L = self.context_length
-            sampler, split = training_batches(problem, train_part, L, self.batch_size, rng, device)
-            self.discrete_targets_ = discrete_targets(
-                values, targets, self.target_indices_, train_part
-            )
-            loss = Loss(self.loss, torch.as_tensor(self.discrete_targets_, device=device))
-            module.init_skip(skip_pairs(problem, train_part, device))
-            self.module_ = module
-            validate, every = None, 1
-            if valid_rows is not None:
-                validate = Validator.build(
-                    module, problem, data.offsets, valid_rows, loss, L, device
-                )
-                every = validation_every(len(valid_rows), sampler.blocks_per_epoch, L)
-            progress = tqdm(total=self.max_epochs, desc="LSTMForecaster", disable=not self.verbose)
-            started = time.perf_counter()
-            try:
-                result = train(
-                    module, sampler, split=split, learning_rate=self.learning_rate, loss=loss,
-                    weight_decay=self.weight_decay, max_epochs=self.max_epochs,
-                    patience=self.patience if validate is not None else None,
-                    max_time=self.max_time, validate=validate, validate_every=every,
-                    progress=progress,
-                )  # fmt: skip
-            finally:
-                progress.close()
-        self.fit_seconds_ = time.perf_counter() - started
-        self.history_, self.n_epochs_ = result.history, len(result.history)
-        self.best_epoch_, self.stopped_ = result.best_epoch, result.stopped
+        self.discrete_targets_ = _training.discrete_targets(
+            values, targets, self.target_indices_, train_part
+        )
+        build = partial(
+            RecurrentNet, self._input_layout(), OutputShape(n_targets=len(self.target_names_)),
+            hidden_size=self.hidden_size, num_layers=self.num_layers, cell=self.cell,
+            dropout=self.dropout,
+        )  # fmt: skip
+        settings = {name: getattr(self, name) for name in TrainingSettings.__dataclass_fields__}
+        fitted = _training.fit_network(
+            build, problem, data.offsets, (train_part, valid_part), TrainingSettings(**settings),
+            self.discrete_targets_, self.random_state, device,
+        )  # fmt: skip
+        self.module_, self.fit_seconds_ = fitted.module, fitted.seconds
+        self.history_, self.n_epochs_ = fitted.history, len(fitted.history)
+        self.best_epoch_, self.stopped_ = fitted.best_epoch, fitted.stopped
 
     def _learn_columns(self, data: SequenceData, y: np.ndarray | None) -> None:
         """Mode, target columns and names, calendar features: what the columns mean."""
-        lengths = data.series_lengths
-        if lengths.max() < 2:
-            raise ValueError(
-                f"LSTMForecaster.fit: got {data.n_timesteps} sample(s) in series of at most "
-                f"{lengths.max()} row; a series needs at least 2 time steps (one to read, one "
-                "to forecast). 1 sample is not enough."
-            )
+        _inputs.check_trainable(data, "LSTMForecaster.fit")
         self.autoregressive_ = y is None
-        self.time_features_ = choose_time_features(self.time_features, data.local_time)
+        self.time_features_ = _time.choose_time_features(self.time_features, data.local_time)
+        self.target_indices_, self.y_ndim_ = None, 2 if y is None else y.ndim
         if y is None:
-            names = getattr(self, "feature_names_in_", None)
-            self.target_indices_ = target_columns(
-                self.target, self.n_features_in_, names, "LSTMForecaster"
-            )
-            names = self._feature_names()
+            self.target_indices_ = _inputs.target_columns(
+                self.target, self.n_features_in_, getattr(self, "feature_names_in_", None),
+                "LSTMForecaster",
+            )  # fmt: skip
+            names = _inputs.column_names(self)
             self.target_names_ = [names[i] for i in self.target_indices_]
-            self.y_ndim_ = 2
-            return
-        if self.target is not None:
+        elif self.target is not None:
             raise ValueError(
                 "LSTMForecaster: target= selects columns of X to forecast when y is None; "
                 "with y given, leave target=None."
             )
-        self.target_indices_ = None
-        self.y_ndim_ = y.ndim
-        self.target_names_ = [f"y{i}" for i in range(1 if y.ndim == 1 else y.shape[1])]
+        else:
+            self.target_names_ = [f"y{i}" for i in range(1 if y.ndim == 1 else y.shape[1])]
 
     def _fit_scalers(
         self, values: np.ndarray, targets: np.ndarray | None, observed: Any, train_part: Any
@@ -408,19 +337,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _input_layout(self) -> InputLayout:
         """The network's input columns by role: ``X``'s columns, then the calendar's."""
-        n, n_calendar = self.n_features_in_, 2 * len(self.time_features_)
-        calendar = tuple(range(n, n + n_calendar))
-        if not self.autoregressive_:
-            return InputLayout(targets=(), past=tuple(range(n)), future=calendar)
-        targets = tuple(self.target_indices_)
-        past = tuple(i for i in range(n) if i not in targets)
-        return InputLayout(targets=targets, past=past, future=calendar)
-
-    def _feature_names(self) -> list[str]:
-        names = getattr(self, "feature_names_in_", None)
-        if names is None:
-            return [f"x{i}" for i in range(self.n_features_in_)]
-        return [str(name) for name in names]
+        return InputLayout.of_columns(
+            self.n_features_in_, self.target_indices_, 2 * len(self.time_features_)
+        )
 
     # ------------------------------------------------------------------ predict
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:
@@ -440,15 +359,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Supervised: forecasts of ``y[t]``, 1-D when ``y`` was 1-D.
         """
         check_is_fitted(self, "module_")
-        return self._predict(check_X(self, X, groups, reset=False))
+        return self._predict(_inputs.check_X(self, X, groups, reset=False))
 
     def _predict(self, data: SequenceData) -> np.ndarray:
-        values, observed = model_inputs(data, self.time_features_, owner="LSTMForecaster")
-        readable = shared_tensor(self.input_scaler_.fill_missing(values, observed), self.device_)
+        values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
+        readable = _inference.shared_tensor(
+            self.input_scaler_.fill_missing(values, observed), self.device_
+        )
         standardize = self.input_scaler_.to_torch(readable.device)
         rows = np.arange(data.n_timesteps)
-        output = one_step(self.module_, readable, data.offsets, rows, self.context_length,
-                          standardize)  # fmt: skip
+        output = _inference.one_step(
+            self.module_, readable, data.offsets, rows, self.context_length, standardize
+        )
         predictions = self.target_scaler_.inverse(self.module_.next_step(output))
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
@@ -477,7 +399,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             (n_series, steps, n_targets) with groups.
         """
         check_is_fitted(self, "module_")
-        steps = check_int("steps", steps, owner="LSTMForecaster.forecast")
+        steps = _validation.check_int("steps", steps, owner="LSTMForecaster.forecast")
         layout = self.module_.layout
         if not self.autoregressive_ or layout.targets != tuple(range(self.n_features_in_)):
             raise ValueError(
@@ -485,49 +407,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "fitted without y and with every column a target (target=None). For other "
                 "models, use predict for one step ahead."
             )
-        data = check_X(self, X, groups, reset=False)
-        # Only the rows read: the last context_length of each series (repeating the last row
-        # to pad shorter series).
+        data = _inputs.check_X(self, X, groups, reset=False)
         L = self.context_length
-        lengths = np.minimum(data.series_lengths, L)
-        stops = data.offsets[1:]
-        rows = np.minimum((stops - lengths)[:, None] + np.arange(L), (stops - 1)[:, None])
-        values, observed = model_inputs(data, self.time_features_, rows.ravel(),
-                                        owner="LSTMForecaster")  # fmt: skip
+        rows, lengths = _inference.last_rows(data.offsets, L)  # only the rows read
+        values, observed = _inputs.model_inputs(
+            data, self.time_features_, rows.ravel(), owner="LSTMForecaster"
+        )
         recent = self.input_scaler_.transform(values, observed)
         history = torch.from_numpy(recent.reshape(len(lengths), L, -1)).to(self.device_)
-        times = None if data.local_time is None else self._future_times(data, steps)
+        times = None
+        if data.local_time is not None:
+            times = _time.series_future_times(data, steps, owner="LSTMForecaster.forecast")
         calendar = None
         if self.time_features_:
-            encoded = np.stack([encode_time(future, self.time_features_) for future in times])
+            encoded = np.stack([_time.encode_time(future, self.time_features_) for future in times])
             scaler = self.input_scaler_.columns(list(layout.future))
             calendar = torch.from_numpy(scaler.transform(encoded))
-        future = roll_forward(self.module_, history, lengths, steps, L, calendar)
+        future = _inference.roll_forward(self.module_, history, lengths, steps, L, calendar)
         values = self.target_scaler_.inverse(future.reshape(-1, future.shape[-1]))
         values = values.reshape(future.shape)
         if times is not None:
-            return self._future_frame(values, data, times)
+            return _inputs.forecast_frame(values, times, data, self.target_names_)
         return values if data.groups is not None else values[0]
-
-    @staticmethod
-    def _future_times(data: SequenceData, steps: int) -> list[pd.DatetimeIndex]:
-        local = data.local_time
-        try:
-            return [future_times(local[a:b], steps) for a, b in data.series_bounds]
-        except ValueError as error:
-            raise ValueError(f"LSTMForecaster.forecast: {error}") from None
-
-    def _future_frame(
-        self, values: np.ndarray, data: SequenceData, times: list[pd.DatetimeIndex]
-    ) -> pd.DataFrame:
-        frames = []
-        for i, future in enumerate(times):
-            frame = pd.DataFrame(values[i], index=future, columns=self.target_names_)
-            frame.index.name = "time"
-            if data.groups is not None:
-                frame = pd.concat({data.series_ids[i]: frame}, names=["group"])
-            frames.append(frame)
-        return pd.concat(frames) if len(frames) > 1 else frames[0]
 
     def score(self, X: Any, y: Any = None, groups: Any = None) -> float:
         """R² of the one-step forecasts (so cross_val_score and GridSearchCV need no scorer).
@@ -550,7 +451,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         if not self.autoregressive_ and y is None:
             raise ValueError("LSTMForecaster.score: this model was fitted with y; pass y.")
-        data = check_X(self, X, groups, reset=False)
+        data = _inputs.check_X(self, X, groups, reset=False)
         predictions = self._predict(data)
         if not self.autoregressive_:
             return float(r2_score(y, predictions))
@@ -573,7 +474,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             The directory.
         """
         check_is_fitted(self, "module_")
-        return save_model(self, path)
+        return _persistence.save_model(self, path)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> LSTMForecaster:
@@ -597,7 +498,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ValueError
             If a file is unreadable, altered or does not match the others.
         """
-        return load_model(cls, path, device)
+        return _persistence.load_model(cls, path, device)
 
     # ------------------------------------------------------------------ pickling and tags
     def __getstate__(self) -> dict[str, Any]:
