@@ -27,10 +27,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from tsforecast._inference import one_step, shared_tensor
+from tsforecast._sampler import Batch, BlockSampler
 from tsforecast._scaling import Standardizer
 from tsforecast._segments import Segments
 from tsforecast._validation import make_rng
-from tsforecast.windowing import Batch, BlockSampler
 
 __all__ = [
     "LOSSES",
