@@ -69,7 +69,7 @@ def test_static_columns_and_resampling():
 
 @pytest.fixture(scope="module")
 def chart_events(pbc) -> pd.DataFrame:
-    """The PBC labs as a long MIMIC-style table: dates, other names, shuffled rows."""
+    """Return the PBC labs as a long MIMIC-style table: dates, other names, shuffled rows."""
     enrolment = pd.Timestamp("1990-01-01") + pd.to_timedelta(pbc["id"] * 3, unit="D")
     long = pbc.assign(charttime=enrolment + pd.to_timedelta(pbc["day"], unit="D"))
     long = long.melt(

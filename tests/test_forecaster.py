@@ -316,8 +316,11 @@ def test_forecast_of_a_plain_array_matches_the_validated_path(fitted, waves):
 
 
 def test_fit_makes_no_per_row_copies_of_the_data():
-    """NumPy memory during fit stays under one copy of the data (was 13.6x with per-row index
-    arrays and copies of the training rows); blocks are read and standardised batch by batch."""
+    """NumPy memory during fit stays under one copy of the data.
+
+    It was 13.6x with per-row index arrays and copies of the training rows; blocks are read
+    and standardised batch by batch.
+    """
     import tracemalloc
 
     rng = np.random.default_rng(0)

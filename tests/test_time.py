@@ -74,8 +74,7 @@ def test_auto_takes_the_hour_for_sub_daily_data_only():
 
 
 def _daily_spike(days: int) -> pd.DataFrame:
-    """Zero but at noon each day: unforeseeable from the previous 8 hours, obvious from the
-    hour."""
+    """Zero but at noon each day: unforeseeable from the previous 8 hours, obvious from the hour."""
     index = pd.date_range("2024-01-01", periods=24 * days, freq="h", tz="Europe/Paris")
     return pd.DataFrame({"load": (index.hour == 12).astype(float)}, index=index)
 

@@ -77,7 +77,8 @@ def test_unobserved_targets_do_not_count():
     assert int((~weight).sum()) == 4  # row 5's target, in each of the 4 (whole-series) blocks
     pairs = list(skip_pairs(data, Segments([0], [20]), CPU))
     inputs, targets = (torch.cat(part) for part in zip(*pairs, strict=True))
-    assert len(inputs) == 18  # 19 (row, next row) pairs less the one whose target is missing
+    assert len(inputs) == len(targets) == 18  # 19 (row, next row) pairs, less row 5's
+    np.testing.assert_allclose(targets[:, 0].numpy(), (np.delete(data.readable[1:, 1], 4) - 2) / 4)
 
 
 def test_validation_targets_are_forecast_from_the_row_before():

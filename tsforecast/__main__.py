@@ -1,3 +1,5 @@
+"""``python -m tsforecast``: the command line."""
+
 import sys
 
 from tsforecast.cli import main

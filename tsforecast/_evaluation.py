@@ -63,12 +63,12 @@ def _steps(origins: Any, horizon: int) -> np.ndarray:
 
 
 def truth(values: np.ndarray, origins: Any, horizon: int) -> np.ndarray:
-    """The observed paths: ``values[origins[i] + h]``, shape ``(n_origins, horizon, ...)``."""
+    """Return the observed paths ``values[origins[i] + h]``, of shape ``(n_origins, horizon)``."""
     return np.asarray(values)[_steps(origins, horizon)]
 
 
 def persistence(values: np.ndarray, origins: Any, horizon: int) -> np.ndarray:
-    """ "No change": every step repeats the last value seen, ``values[origins[i] - 1]``."""
+    """Forecast "no change": every step repeats the last value seen, ``values[origins[i] - 1]``."""
     rows = np.repeat(np.asarray(origins, dtype=np.int64)[:, None] - 1, horizon, axis=1)
     return np.asarray(values)[rows]
 

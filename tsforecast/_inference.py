@@ -50,7 +50,7 @@ def shared_tensor(values: Any, device: Any) -> torch.Tensor:
 
 
 def window_view(tensor: torch.Tensor, span: int) -> torch.Tensor | None:
-    """A view whose row ``i`` is the window ``tensor[i:i + span]`` (None if too short).
+    """Return a view whose row ``i`` is the window ``tensor[i:i + span]`` (None if too short).
 
     For a contiguous tensor the rows are the contiguous memory of each window (the flattened
     data unfolded with step ``n_features``), so gathering them is a plain block copy; other
@@ -90,7 +90,7 @@ def threads_for_batch(n_sequences: int, hidden_size: int, device: torch.device) 
 
 
 def resolve_device(device: str, owner: str) -> torch.device:
-    """The torch device named by an estimator's ``device`` parameter ("auto": CUDA if seen).
+    """Return the torch device named by an estimator's ``device`` parameter ("auto": CUDA if seen).
 
     Raises
     ------
@@ -115,7 +115,7 @@ def resolve_device(device: str, owner: str) -> torch.device:
 
 # ---------------------------------------------------------------------------- forecasts
 def last_rows(offsets: np.ndarray, context_length: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rows a forecast reads: the last ``context_length`` of each series.
+    """Return the rows a forecast reads: the last ``context_length`` of each series.
 
     Returns
     -------
@@ -140,7 +140,9 @@ def one_step(
     context_length: int,
     standardize: Callable[[torch.Tensor], torch.Tensor],
 ) -> torch.Tensor:
-    """The network's output at each row in ``rows``, from its own last ``context_length`` rows.
+    """Return the network's output at each row in ``rows``, from its own last rows.
+
+    Each row reads at most ``context_length`` rows of its own series, ending with itself.
 
     Parameters
     ----------

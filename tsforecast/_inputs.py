@@ -87,8 +87,11 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
 
 
 def _plain(estimator: Any, X: Any) -> SequenceData | None:
-    """At predict time, a float array (fitted without names) or a float DataFrame named as
-    in fit, read without sklearn's validation (all it would check); None otherwise."""
+    """Read plain float input at predict time without sklearn's validation, or return None.
+
+    A float array (for a model fitted without names) or a float DataFrame named as in fit:
+    all that validation would check is checked here.
+    """
     names = getattr(estimator, "feature_names_in_", None)
     if (
         type(X) is np.ndarray
@@ -151,7 +154,7 @@ def check_trainable(data: SequenceData, owner: str) -> None:
 
 
 def column_names(estimator: Any) -> list[str]:
-    """The names of the columns of ``X`` seen in fit (``x0, x1...`` without names)."""
+    """Return the names of the columns of ``X`` seen in fit (``x0, x1...`` without names)."""
     names = getattr(estimator, "feature_names_in_", None)
     if names is None:
         return [f"x{i}" for i in range(estimator.n_features_in_)]
@@ -197,7 +200,7 @@ def target_columns(target: Any, n_features: int, names: Any, owner: str) -> list
 def model_inputs(
     data: SequenceData, time_features: list[str], rows: np.ndarray | None = None, *, owner: str
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The values the network reads (of ``rows`` only, or all), and where they were observed.
+    """Return the values the network reads (of ``rows`` only, or all), and where they were observed.
 
     ``X``'s columns, then the calendar features computed from the time stamps.
     """

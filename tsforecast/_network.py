@@ -45,7 +45,7 @@ class InputLayout:
     def of_columns(
         cls, n_features: int, target_columns: list[int] | None, n_future: int = 0
     ) -> InputLayout:
-        """The layout of ``X``'s columns followed by ``n_future`` known-future columns.
+        """Return the layout of ``X``'s columns followed by ``n_future`` known-future columns.
 
         ``target_columns``: the columns of ``X`` forecast (the others are past covariates);
         None when the targets are not among the inputs (a model fitted with ``y``).
@@ -165,7 +165,7 @@ class RecurrentNet(nn.Module):
         return flat.view(*flat.shape[:-1], shape.horizon, shape.n_quantiles, shape.n_targets)
 
     def next_step(self, output: torch.Tensor) -> torch.Tensor:
-        """The point forecast of the next step in an output: shape ``(..., n_targets)``.
+        """Return the point forecast of the next step in an output: shape ``(..., n_targets)``.
 
         The first horizon step at the middle quantile level (the median of a symmetric set
         of levels; the only level of a point forecast).
@@ -173,7 +173,7 @@ class RecurrentNet(nn.Module):
         return output[..., 0, self.output.n_quantiles // 2, :]
 
     def forward_last(self, inputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
-        """The forecast after step ``lengths[i] - 1`` of each sequence only.
+        """Return the forecast after step ``lengths[i] - 1`` of each sequence only.
 
         The same values as ``forward(inputs)[range(batch), lengths - 1]``, without applying
         the output layers to every step (forecasting reads one step per sequence).

@@ -26,7 +26,7 @@ def is_tensor(array: Any) -> bool:
 
 
 def as_2d(values: Any, owner: str) -> Any:
-    """A 2-D view of ``values`` (numpy array or torch tensor); 1-D becomes one feature."""
+    """Return a 2-D view of ``values`` (numpy array or torch tensor); 1-D becomes one feature."""
     if not is_tensor(values):
         values = np.asarray(values)
         if values.dtype.kind not in "biuf":
@@ -282,7 +282,7 @@ def _check_observed(observed: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _check_segments(segments: Any, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and lengths of ``segments`` = (starts, stops), each range inside one series."""
+    """Return starts and lengths of ``segments`` = (starts, stops), each range inside one series."""
     try:
         starts, stops = (np.asarray(part) for part in segments)
     except (TypeError, ValueError):

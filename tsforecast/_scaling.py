@@ -59,7 +59,7 @@ class Standardizer:
         return len(self.mean)
 
     def columns(self, index: Any) -> Standardizer:
-        """The standardizer of some columns (a list of positions or a slice)."""
+        """Return the standardizer of some columns (a list of positions or a slice)."""
         return Standardizer(self.mean[index], self.scale[index])
 
     def fill_missing(self, values: np.ndarray, observed: np.ndarray | None) -> np.ndarray:
@@ -72,7 +72,7 @@ class Standardizer:
         return np.where(observed, values, self.mean).astype(np.float32, copy=False)
 
     def transform(self, values: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
-        """A new C-contiguous float32 array of standardised values (0 where not observed)."""
+        """Return a new C-contiguous float32 array of standardised values (0 where not observed)."""
         scaled = np.subtract(values, self.mean, dtype=np.float32)
         scaled /= self.scale
         if observed is not None:
@@ -86,7 +86,7 @@ class Standardizer:
         return np.asarray(values, dtype=np.float64) * self.scale + self.mean
 
     def to_torch(self, device: Any) -> Callable[[torch.Tensor], torch.Tensor]:
-        """A function standardising tensors (last dimension: the columns) on ``device``.
+        """Return a function standardising tensors (last dimension: the columns) on ``device``.
 
         The means and scales are moved to the device once, not at every call.
         """

@@ -70,7 +70,7 @@ def usual_step(times: Any, *, decimals: int | None = None) -> Any:
 
 
 def future_times(times: Any, steps: int) -> Any:
-    """The ``steps`` stamps after the last of ``times``, its usual step apart.
+    """Return the ``steps`` stamps after the last of ``times``, its usual step apart.
 
     Parameters
     ----------
@@ -100,7 +100,7 @@ def future_times(times: Any, steps: int) -> Any:
 
 
 def series_future_times(data: Any, steps: int, *, owner: str) -> list[pd.DatetimeIndex]:
-    """The next ``steps`` stamps of each series of a `SequenceData` with datetimes."""
+    """Return the next ``steps`` stamps of each series of a `SequenceData` with datetimes."""
     local = data.local_time
     try:
         return [future_times(local[start:stop], steps) for start, stop in data.series_bounds]
@@ -109,7 +109,7 @@ def series_future_times(data: Any, steps: int, *, owner: str) -> list[pd.Datetim
 
 
 def choose_time_features(spec: Any, times: pd.DatetimeIndex | None) -> list[str]:
-    """The calendar features a model reads, from its ``time_features`` parameter.
+    """Return the calendar features a model reads, from its ``time_features`` parameter.
 
     ``"auto"``: the hour of the day for series recorded more often than daily (the daily cycle
     drives weather, traffic, demand...), nothing otherwise or without time stamps. Weekday and

@@ -192,7 +192,7 @@ class BatchSplitter:
     standardize_targets: Callable[[torch.Tensor], torch.Tensor] | None
 
     def __call__(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """``(inputs, targets, weight)``; ``weight`` is None when every target counts."""
+        """Return ``(inputs, targets, weight)``; ``weight`` is None when every target counts."""
         inputs = self.standardize(batch.inputs[..., : self.n_inputs])
         if self.target_slice is not None:
             targets = batch.targets[..., self.target_slice]
@@ -217,7 +217,7 @@ def training_batches(
     rng: np.random.Generator,
     device: torch.device,
 ) -> tuple[BlockSampler, BatchSplitter]:
-    """A sampler of blocks from the rows in ``segments``, and how to split its batches.
+    """Return a sampler of blocks from the rows in ``segments``, and how to split its batches.
 
     Autoregressive: blocks of the rows themselves, drawn in place; inputs ``x[0..n-1]``,
     targets the target columns of ``x[1..n]``. Supervised: blocks of a table of rows
@@ -261,7 +261,7 @@ def training_batches(
 def skip_pairs(
     problem: TrainingProblem, segments: Segments, device: torch.device
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """(current row, what to forecast from it) of the rows in ``segments``, in chunks.
+    """Yield (current row, what to forecast from it) of the rows in ``segments``, in chunks.
 
     Standardised, for the network's least-squares start (`RecurrentNet.init_skip`).
     Autoregressive: only pairs whose targets were all observed.
@@ -453,8 +453,10 @@ def fit_network(
 def _shifted_table(
     inputs: np.ndarray, targets: np.ndarray, segments: Segments
 ) -> tuple[np.ndarray, Segments]:
-    """Rows ``[x_t, y_{t-1}]`` of each segment, one extra row at the end of each, and the
-    table's own segments."""
+    """Return the rows ``[x_t, y_{t-1}]`` of each segment and the table's own segments.
+
+    Each segment gets one extra row at its end, so that blocks pair ``x`` with ``y``.
+    """
     rows = segments.rows(np.arange(segments.n_rows))
     lengths = segments.lengths
     position = np.arange(len(rows)) + np.repeat(np.arange(len(lengths)), lengths)

@@ -230,6 +230,7 @@ class SequenceData:
         return data
 
     def __post_init__(self) -> None:
+        """Validate every field (see the class docstring) and store the normalised ones."""
         values = _as_values(self.values)
         n_timesteps, n_features = values.shape
         metadata = dict(self.metadata)
@@ -316,6 +317,7 @@ class SequenceData:
         return np.diff(self.offsets)
 
     def __len__(self) -> int:
+        """Return the number of rows."""
         return self.n_timesteps
 
     @property
@@ -511,6 +513,7 @@ class SequenceData:
         return pd.DataFrame(values, index=index, columns=list(self.features), copy=False)
 
     def __repr__(self) -> str:
+        """Summarise the shape, features, time span and missing values."""
         parts = [f"n_timesteps={self.n_timesteps}", f"n_features={self.n_features}"]
         if self.groups is not None:
             parts.append(f"n_series={self.n_series}")

@@ -336,7 +336,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.target_scaler_ = fit(targets, None, train_part)
 
     def _input_layout(self) -> InputLayout:
-        """The network's input columns by role: ``X``'s columns, then the calendar's."""
+        """Return the network's input columns by role: ``X``'s columns, then the calendar's."""
         return InputLayout.of_columns(
             self.n_features_in_, self.target_indices_, 2 * len(self.time_features_)
         )
@@ -502,18 +502,21 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ pickling and tags
     def __getstate__(self) -> dict[str, Any]:
+        """Pickle with the network on the CPU, so pickles do not depend on a device."""
         state = self.__dict__.copy()
         if "module_" in state:  # keep pickles device-independent
             state["module_"] = state["module_"].cpu()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle, moving the network to the ``device`` parameter's device."""
         self.__dict__.update(state)
         if "module_" in state:
             self.device_ = str(self._resolve_device())
             self.module_ = self.module_.to(self.device_)
 
     def __sklearn_tags__(self):
+        """Return scikit-learn's tags: ``y`` optional, several targets allowed."""
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
         tags.target_tags.multi_output = True

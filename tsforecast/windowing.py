@@ -265,6 +265,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         return np.asarray([f"{name}_lag{lag}" for lag in lags for name in names], dtype=object)
 
     def __sklearn_tags__(self):
+        """Return scikit-learn's tags: NaN allowed, float32 and float64 kept."""
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]

@@ -30,7 +30,7 @@ KEEP_CHOICES = ("error", "first", "last", "mean")
 def read_source(
     source: Source, owner: str, *, na_values: Sequence[str] | None = None, **read_csv: Any
 ) -> pd.DataFrame:
-    """A path to a CSV file, or a DataFrame (never modified); ``na_values`` apply to both."""
+    """Read a CSV file, or take a DataFrame (never modified); ``na_values`` apply to both."""
     if na_values is not None and (
         isinstance(na_values, str) or not isinstance(na_values, Sequence)
     ):
@@ -82,7 +82,7 @@ def check_columns(
 
 
 def find_column(frame: pd.DataFrame, candidates: Sequence[str]) -> Hashable | None:
-    """The first column whose name matches one of ``candidates`` (case-insensitive)."""
+    """Return the first column whose name matches one of ``candidates`` (case-insensitive)."""
     by_lower = {str(name).strip().lower(): name for name in frame.columns}
     for candidate in candidates:
         if candidate in by_lower:
@@ -143,7 +143,7 @@ def numeric_columns(
     categorical: str = "error",
     allow_empty: bool = False,
 ) -> pd.DataFrame:
-    """The selected columns as floats (NaN where missing); text columns per ``categorical``.
+    """Return the selected columns as floats (NaN where missing); text columns per ``categorical``.
 
     A column where only some values are not numbers ('n/a', 'warm') is an error that names one;
     a column of text labels is refused (``"error"``), left out (``"drop"``) or one-hot encoded

@@ -207,7 +207,7 @@ def read_weather(
 
 
 def _tmy3_station(source: Source) -> dict[str, Any] | None:
-    """The station line of a TMY3 file, or None when the file is not TMY3."""
+    """Return the station line of a TMY3 file, or None when the file is not TMY3."""
     if not isinstance(source, (str, os.PathLike)) or not Path(source).is_file():
         return None
     with open(source, newline="", encoding="utf-8", errors="replace") as handle:
