@@ -78,9 +78,16 @@ def test_groups_route_through_pipelines_with_metadata_routing(waves):
             clone(model), waves, params={"groups": groups}, cv=TimeSeriesSplit(n_splits=2)
         )
         assert np.isfinite(scores).all()
-    # Without routing, the step parameter form works.
+        # The routed groups reach predict: row 200 starts a series and reads only itself.
+        alone = pipeline.predict(waves[200:400], groups=groups[200:400])
+        np.testing.assert_allclose(pipeline.predict(waves, groups=groups)[200], alone[0])
+        assert not np.allclose(pipeline.predict(waves, groups=None)[200], alone[0])
+    # Without routing, the step parameter form reaches fit: the blocks then never cross a
+    # series boundary, so the model differs from one trained on one long series.
     plain = make_pipeline(StandardScaler(), LSTMForecaster(**FAST))
     plain.fit(waves, lstmforecaster__groups=groups)
+    whole = make_pipeline(StandardScaler(), LSTMForecaster(**FAST)).fit(waves)
+    assert not np.allclose(plain.predict(waves), whole.predict(waves))
 
 
 def test_clone_and_pickle_a_fitted_model(fitted, waves, tmp_path):
@@ -205,15 +212,23 @@ def test_history_records_speed_and_convergence(fitted):
     assert fitted.stopped_ == "max_epochs"
 
 
-def test_early_stopping_and_time_budget(waves):
+def test_early_stopping(waves):
     model = LSTMForecaster(context_length=8, hidden_size=8, max_epochs=500, patience=2,
                            learning_rate=0.05, random_state=0).fit(waves)  # fmt: skip
     assert model.stopped_ == "early_stopping" and model.n_epochs_ < 500
     assert model.best_epoch_ == model.n_epochs_ - 2
-    budget = LSTMForecaster(context_length=8, hidden_size=8, max_epochs=10_000, patience=None,
-                            max_time=1.0, random_state=0).fit(waves)  # fmt: skip
-    assert budget.stopped_ == "max_time"
-    assert sum(h["seconds"] for h in budget.history_) < 3.0
+
+
+def test_time_budget_stops_training_on_a_clock_it_reads(waves, monkeypatch):
+    """max_time is checked after every batch; a fake clock makes the verdict machine-free."""
+    import tsforecast._training as training
+
+    ticks = iter(np.arange(0.0, 1e6, 0.1))  # every reading of the clock: 0.1 s later
+    monkeypatch.setattr(training.time, "perf_counter", lambda: float(next(ticks)))
+    model = LSTMForecaster(**{**FAST, "max_epochs": 10_000, "patience": None, "max_time": 5.0})
+    model.fit(waves)
+    assert model.stopped_ == "max_time" and model.n_epochs_ < 100
+    assert sum(h["n_batches"] for h in model.history_) < 60  # about 5.0 / 0.1 clock readings
 
 
 def test_other_cells_and_verbose_progress(waves, capsys):
@@ -328,7 +343,7 @@ def test_fit_makes_no_per_row_copies_of_the_data():
     groups = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     values = rng.standard_normal((len(groups), 1)).astype(np.float32).cumsum(axis=0)
     model = LSTMForecaster(
-        context_length=8, hidden_size=4, max_epochs=2, max_time=0.2, random_state=0,
+        context_length=8, hidden_size=4, max_epochs=1, batch_size=8192, random_state=0,
         time_features=None,
     )  # fmt: skip
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # torch's lazy imports, before

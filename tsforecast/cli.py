@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast import _evaluation as evaluation
+
 __all__ = ["main"]
 
 ADAPTER_FILE = "adapter.json"
@@ -80,29 +82,27 @@ def _demo_series(model: Any, data: Any, spec: dict[str, Any]) -> tuple[Any, dict
         f"(stopped: {model.stopped_.replace('_', ' ')})."
     )
     predictions = model.predict(X)
-    rows = np.arange(split - 1, n - 1)  # forecasts made at these rows, for the next one
-    truth = X[rows + 1, column]
+    rows = np.arange(split, n)  # each test row, forecast from the rows before it
+    values = X[:, column]
+    truth = evaluation.truth(values, rows, 1)
     horizon = spec["horizon"]
-    origins = list(range(split, n - horizon + 1, horizon))
+    origins = evaluation.rolling_origins(split, n, horizon)
     forecasts = [(origin - 1, model.forecast(X[:origin], horizon)) for origin in origins]
-    paths = np.array([f[:, column] for _, f in forecasts])  # (origins, horizon[, features])
-    future = np.array([X[o : o + horizon, column] for o in origins])
+    paths = np.stack([forecast[:, column] for _, forecast in forecasts])
+    future = evaluation.truth(values, origins, horizon)
+    mae = evaluation.mean_absolute_error
     table = {
-        "LSTMForecaster": (
-            np.abs(predictions[rows, column] - truth).mean(),
-            np.abs(paths - future).mean(),
-        ),
+        "LSTMForecaster": (mae(predictions[rows - 1, column][:, None], truth), mae(paths, future)),
         "persistence": (
-            np.abs(X[rows, column] - truth).mean(),
-            np.abs(X[np.array(origins) - 1, column][:, None] - future).mean(),  # broadcast
+            mae(evaluation.persistence(values, rows, 1), truth),
+            mae(evaluation.persistence(values, origins, horizon), future),
         ),
     }
     season = spec["seasonal"]
     if season:
-        seasonal_paths = np.array([X[o - season : o - season + horizon, column] for o in origins])
         table[f"seasonal naive ({season} {spec['rows']})"] = (
-            np.abs(X[rows + 1 - season, column] - truth).mean(),
-            np.abs(seasonal_paths - future).mean(),
+            mae(evaluation.seasonal_naive(values, rows, 1, season), truth),
+            mae(evaluation.seasonal_naive(values, origins, horizon, season), future),
         )
     what = scored if scored is not None else f"all {data.n_features} features"
     print(f"\nTest-set MAE of {what}:")
@@ -144,7 +144,7 @@ def _demo_ehr(model: Any, data: Any) -> tuple[Any, dict[str, Any]]:
     print(f"  {'model':<16} {'MAE (std. dev.)':>16} {'bili MAE (mg/dl)':>17}")
     for name, forecast in [
         ("LSTMForecaster", predictions[held_out - 1]),
-        ("persistence", X[held_out - 1]),
+        ("persistence", evaluation.persistence(X, held_out, 1)[:, 0]),
     ]:
         error = np.abs(forecast - X[held_out])
         scaled = (error / scale)[observed].mean()
