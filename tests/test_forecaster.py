@@ -219,18 +219,6 @@ def test_early_stopping(waves):
     assert model.best_epoch_ == model.n_epochs_ - 2
 
 
-def test_time_budget_stops_training_on_a_clock_it_reads(waves, monkeypatch):
-    """max_time is checked after every batch; a fake clock makes the verdict machine-free."""
-    import tsforecast._training as training
-
-    ticks = iter(np.arange(0.0, 1e6, 0.1))  # every reading of the clock: 0.1 s later
-    monkeypatch.setattr(training.time, "perf_counter", lambda: float(next(ticks)))
-    model = LSTMForecaster(**{**FAST, "max_epochs": 10_000, "patience": None, "max_time": 5.0})
-    model.fit(waves)
-    assert model.stopped_ == "max_time" and model.n_epochs_ < 100
-    assert sum(h["n_batches"] for h in model.history_) < 60  # about 5.0 / 0.1 clock readings
-
-
 def test_other_cells_and_verbose_progress(waves, capsys):
     for cell in ("gru", "rnn"):
         model = LSTMForecaster(cell=cell, num_layers=2, dropout=0.1, **FAST).fit(waves)

@@ -110,6 +110,16 @@ def test_masked_loss_counts_only_the_weighted_positions():
     assert float(auto(errors, torch.zeros(1, 2), None)) == pytest.approx((3.0 + 2.5) / 2)
 
 
+def test_time_budget_stops_training_on_a_clock_it_reads(waves, monkeypatch):
+    """max_time is checked after every batch; a fake clock makes the verdict machine-free."""
+    ticks = iter(np.arange(0.0, 1e6, 0.1))  # every reading of the clock: 0.1 s later
+    monkeypatch.setattr(training.time, "perf_counter", lambda: float(next(ticks)))
+    model = LSTMForecaster(**{**FAST, "max_epochs": 10_000, "patience": None, "max_time": 5.0})
+    model.fit(waves)
+    assert model.stopped_ == "max_time" and model.n_epochs_ < 100
+    assert sum(h["n_batches"] for h in model.history_) < 60  # about 5.0 / 0.1 clock readings
+
+
 def test_nan_loss_stops_with_a_warning_and_keeps_usable_weights(waves, monkeypatch):
     calls = {"n": 0}
     real = training.masked_loss

@@ -90,14 +90,9 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
 
     Returns
     -------
-    The fitted estimator, its network in evaluation mode.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the directory or one of its files is missing.
-    ValueError
-        If a file is unreadable, altered or does not match the others.
+    estimator
+        The fitted estimator, its network in evaluation mode. A missing file raises
+        FileNotFoundError; an unreadable, altered or inconsistent one, ValueError.
     """
     path = Path(path)
     owner = f"{cls.__name__}.load: '{path}'"
