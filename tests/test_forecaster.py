@@ -177,6 +177,15 @@ def test_target_selects_columns_to_forecast(waves):
         model.forecast(frame, 2)
     with pytest.raises(ValueError, match=r"target 'rain' is not a column of X \(columns"):
         LSTMForecaster(target="rain", **FAST).fit(frame)
+    # Every column a target but out of order: fed back, a forecast would land in the wrong
+    # column, so forecast refuses (predict is right: its columns follow target).
+    swapped = LSTMForecaster(target=["wind", "temp"], **FAST).fit(frame)
+    assert swapped.target_names_ == ["wind", "temp"]
+    assert swapped.module_.layout.targets == (1, 0)
+    with pytest.raises(ValueError, match="feeds forecasts back"):
+        swapped.forecast(frame, 2)
+    with pytest.raises(ValueError, match="names a column twice"):
+        LSTMForecaster(target=["wind", 1], **FAST).fit(frame)
 
 
 def test_forecast_shapes_and_time_stamps(waves):
