@@ -169,6 +169,11 @@ def test_supervised_mode_with_make_supervised(waves):
         model.forecast(X, 3)
 
 
+def test_parameters_from_a_numpy_grid_are_accepted(waves):
+    model = LSTMForecaster(**{**FAST, "cell": np.str_("gru"), "loss": np.array(["mae"])[0]})
+    assert model.fit(waves).module_.recurrent.mode == "GRU"
+
+
 def test_target_selects_columns_to_forecast(waves):
     frame = pd.DataFrame(waves, columns=["temp", "wind"])
     model = LSTMForecaster(target="wind", **FAST).fit(frame)
@@ -208,6 +213,8 @@ def test_forecast_shapes_and_time_stamps(waves):
     np.testing.assert_allclose(
         grouped[:, 0], model.predict(waves, groups=groups)[[99, 102, 599]], rtol=1e-5
     )
+    with pytest.raises(ValueError, match="forecast: a series with fewer than two time stamps"):
+        model.forecast(frame.iloc[-1:], 2)
 
 
 def test_history_records_speed_and_convergence(fitted):

@@ -60,3 +60,17 @@ def test_history_plot_marks_the_kept_epoch():
     assert ax.get_title().startswith("Training: 5 epochs")
     with pytest.raises(ValueError, match="history is empty"):
         plot_history([])
+
+
+def test_forecasts_are_drawn_at_their_series_steps_and_only_in_their_series():
+    times = np.r_[np.arange(0.0, 10.0, 2.0), np.arange(100.0, 103.0)]  # steps of 2, then 1
+    data = SequenceData(np.arange(8.0), time=times, groups=[0] * 5 + [1] * 3)
+    forecast = np.array([[9.0], [9.5]])
+    ax = plot_forecast(data, group=1, forecasts=[(4, forecast), (5, forecast)])
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 1  # row 4 ends series 0: not drawn with series 1
+    # From the first row of series 1 (one stamp seen): the series' own step of 1.
+    assert dashed[0].get_xdata().tolist() == [100.0, 101.0, 102.0]
+    single = SequenceData(np.arange(2.0), time=[0.0, 5.0], groups=[0, 1])
+    with pytest.raises(ValueError, match="plot_forecast: the series has a single time stamp"):
+        plot_forecast(single, group=1, forecasts=[(1, forecast)])

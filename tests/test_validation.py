@@ -41,6 +41,7 @@ def test_reals_and_their_intervals():
 
 def test_choices_compare_type_and_value():
     assert check_choice("kind", "mae", ["mae", "mse"]) == "mae"
+    assert check_choice("kind", np.str_("mse"), ["mae", "mse"]) == "mse"  # from a NumPy grid
     with pytest.raises(ValueError, match=r"f: kind must be one of \['mae', 'mse'\]; got 'l1'"):
         check_choice("kind", "l1", ["mae", "mse"], owner="f")
     with pytest.raises(ValueError, match="got 1"):

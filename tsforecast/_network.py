@@ -167,8 +167,9 @@ class RecurrentNet(nn.Module):
     def next_step(self, output: torch.Tensor) -> torch.Tensor:
         """Return the point forecast of the next step in an output: shape ``(..., n_targets)``.
 
-        The first horizon step at the middle quantile level (the median of a symmetric set
-        of levels; the only level of a point forecast).
+        The first horizon step at the middle quantile level (the median of an odd, symmetric
+        set of levels; the upper of the two middle ones for an even count; the only level of
+        a point forecast).
         """
         return output[..., 0, self.output.n_quantiles // 2, :]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
 from tsforecast._inference import shared_tensor, take_windows, window_view
 from tsforecast._validation import check_int, make_rng
@@ -21,7 +22,7 @@ __all__ = ["Batch", "BlockSampler", "as_2d", "is_tensor"]
 
 
 def is_tensor(array: Any) -> bool:
-    # Checked by module name so that this module does not import torch.
+    # By module name: no isinstance check against torch's classes needed.
     return type(array).__module__.startswith("torch")
 
 
@@ -162,8 +163,6 @@ class BlockSampler:
             offsets, _ = series_offsets(groups, values.shape[0])
             if observed is not None:
                 observed = _check_observed(observed, values.shape)
-        import torch
-
         # Batches are gathered by torch (its index_select on a window view runs near memcpy
         # speed); NumPy input gets NumPy batches back, sharing the gathered memory.
         self._numpy_out = device is None and not is_tensor(values)
@@ -171,7 +170,6 @@ class BlockSampler:
             device = values.device if is_tensor(values) else "cpu"
         self.values = shared_tensor(values, device)
         self.observed = None if observed is None else shared_tensor(observed, device)
-        self._torch = torch
 
         starts, lengths = offsets[:-1], np.diff(offsets)
         if segments is not None:
@@ -231,7 +229,6 @@ class BlockSampler:
         return self._gather(starts, lengths)
 
     def _gather(self, starts: np.ndarray, lengths: np.ndarray) -> Batch:
-        torch = self._torch
         device = self.values.device
         span = self._span if self._all_full else int(lengths.max())
         target_mask = observed = None

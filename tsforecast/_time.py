@@ -87,13 +87,13 @@ def future_times(times: Any, steps: int) -> Any:
     Raises
     ------
     ValueError
-        With fewer than two stamps: a single stamp has no step to extend.
+        With fewer than two (non-missing) stamps: no step to extend.
     """
     step = usual_step(times)
     if step is None:
         raise ValueError(
-            "a series with a single time stamp has no time step to extend; pass its values "
-            "without time stamps to get an array."
+            "a series with fewer than two time stamps has no time step to extend; pass its "
+            "values without time stamps to get an array."
         )
     future = times[-1] + step * np.arange(1, steps + 1)
     return pd.DatetimeIndex(future) if isinstance(times, pd.DatetimeIndex) else future

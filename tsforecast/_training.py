@@ -5,7 +5,7 @@
 - `training_batches`: a `BlockSampler` over the training rows and a `BatchSplitter` turning
   each batch of blocks into standardised inputs, targets and which targets count;
 - `skip_pairs` and `validation_targets`: the least-squares start and the held-out check;
-- `Loss`, `discrete_columns`, `validation_every`: the rules for the loss and its checks;
+- `Loss`, `discrete_targets`, `validation_every`: the rules for the loss and its checks;
 - `train`: batches of blocks -> masked loss on every position -> step. Early stopping on a
   validation loss (restoring the best weights), a wall-time budget, a stop on a NaN loss and
   on Ctrl-C, each keeping the best weights seen so far.

@@ -124,7 +124,8 @@ def check_real(
 
 def check_choice(name: str, value: Any, choices: Sequence[Any], owner: str | None = None) -> Any:
     """Return ``value`` if it is one of ``choices``, or raise a ValueError listing them."""
-    if not any(type(value) is type(choice) and value == choice for choice in choices):
+    # The choice's type too (1 is not True), subclasses included (NumPy strings from a grid).
+    if not any(isinstance(value, type(choice)) and value == choice for choice in choices):
         raise ValueError(
             f"{_where(owner)}{name} must be one of {list(choices)}; got {show(value)}."
         )

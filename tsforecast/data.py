@@ -204,21 +204,21 @@ class SequenceData:
         local_time: pd.DatetimeIndex | None = None,
         features: tuple[str, ...] | None = None,
     ) -> SequenceData:
-        """Wrap rows that the caller has validated already, without checking them again.
+        """Wrap rows without the constructor's checks, for the package's own use.
 
-        For the package's own use (an estimator that validated ``X`` with scikit-learn's
-        rules): ``values`` a 2-D float32 array, ``offsets``/``series_ids`` from
-        `series_offsets`, ``local_time`` the stamps as given (a DatetimeIndex, possibly
-        time-zone aware), in order within each series.
+        An estimator validates ``X`` with scikit-learn's rules, then works on this record:
+        ``values`` a 2-D float32 array, ``offsets``/``series_ids`` from `series_offsets`,
+        ``local_time`` the stamps as given (a DatetimeIndex, possibly time-zone aware). The
+        stamps' order is *not* checked here; nothing returned to users is built this way.
         """
         data = object.__new__(cls)
         time, metadata = None, {}
         if local_time is not None:
             if local_time.tz is not None:
                 metadata["time_zone"] = str(local_time.tz)
-                time = local_time.tz_convert(None).as_unit("ns").to_numpy()
+                time = local_time.tz_convert(None).to_numpy()
             else:
-                time = local_time.as_unit("ns").to_numpy()
+                time = local_time.to_numpy()  # its own unit: no overflow outside 1677-2262
         if features is None:
             features = tuple(f"x{i}" for i in range(values.shape[1]))
         for name, value in [

@@ -7,6 +7,7 @@ standardisation (`_scaling`), batches and the training loop (`_training`), the n
 
 from __future__ import annotations
 
+import copy
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -504,8 +505,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         """Pickle with the network on the CPU, so pickles do not depend on a device."""
         state = self.__dict__.copy()
-        if "module_" in state:  # keep pickles device-independent
-            state["module_"] = state["module_"].cpu()
+        module = state.get("module_")
+        if module is not None and any(p.device.type != "cpu" for p in module.parameters()):
+            # Module.cpu() moves in place: pickle a CPU copy and leave the live model be.
+            state["module_"] = copy.deepcopy(module).cpu()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._time import future_times
+from tsforecast._time import usual_step
 from tsforecast.data import SequenceData
 
 __all__ = ["plot_forecast", "plot_history"]
@@ -100,14 +100,20 @@ def plot_forecast(
                 label="one-step forecast")  # fmt: skip
     labelled = False
     for row, values in forecasts or []:
-        if not shown_start - 1 <= row < stop:
-            continue
+        if not max(shown_start - 1, start) <= row < stop:
+            continue  # not drawn, or made in another series
         values = np.asarray(values)
         values = values[:, column] if values.ndim == 2 else values
         if data.time is None:  # the x-axis counts rows
             future = row + np.arange(1, len(values) + 1)
-        else:
-            future = future_times(time[start : row + 1], len(values))
+        else:  # the series' usual step (all of it: a forecast from its first row has none)
+            step = usual_step(time[start:stop])
+            if step is None:
+                raise ValueError(
+                    "plot_forecast: the series has a single time stamp, so its forecasts have "
+                    "no time step to be drawn at."
+                )
+            future = time[row] + step * np.arange(1, len(values) + 1)
         path_time = np.concatenate([[time[row]], future])
         path = np.concatenate([[data.values[row, column]], values])
         ax.plot(path_time, path, color="tab:orange", lw=1.6, ls="--",
