@@ -143,6 +143,8 @@ def test_future_times_continue_the_usual_step_for_every_kind_of_stamp():
     assert future_times(naive, 2).tolist() == (naive[-1] + np.array([1, 2]) * np.timedelta64(
         1, "h")).tolist()  # fmt: skip
     np.testing.assert_allclose(future_times(np.array([0.0, 0.01, 0.02, 0.04]), 2), [0.05, 0.06])
+    # From a stamp inside the series, stepping as the whole series does.
+    np.testing.assert_allclose(future_times(np.array([0.0, 2.0, 4.0, 5.0]), 2, after=2.0), [4, 6])
     with pytest.raises(ValueError, match="fewer than two time stamps has no time step"):
         future_times(hourly[:1], 2)
 

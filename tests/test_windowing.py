@@ -419,3 +419,26 @@ def test_make_supervised_frame_keeps_index_and_does_not_modify():
         make_supervised(frame, "tmp")
     with pytest.raises(ValueError, match="not a column index"):
         make_supervised(frame.to_numpy(), 5)
+
+
+def test_sampler_takes_the_observed_mask_of_array_input():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(40, 2)).astype(np.float32)
+    observed = rng.random(values.shape) > 0.3
+    groups = np.repeat([0, 1], [25, 15])
+    for mask in (observed, torch.from_numpy(observed)):
+        sampler = BlockSampler(values, 6, 8, groups=groups, observed=mask, random_state=0)
+        batch = sampler.sample()
+        for b, start in enumerate(batch.starts):
+            expected = observed[start + 1 : start + 7]
+            np.testing.assert_array_equal(np.asarray(batch.observed[b]), expected)
+    # The same as the mask of a SequenceData holding the same rows.
+    data = SequenceData(values, groups=groups, mask=observed)
+    from_data = BlockSampler(data, 6, 8, random_state=0).sample()
+    np.testing.assert_array_equal(from_data.observed, batch.observed)
+    with pytest.raises(ValueError, match=r"observed must be a boolean array of the data's shape"):
+        BlockSampler(values, 6, observed=observed.astype(int))
+    with pytest.raises(ValueError, match=r"shape \(40, 2\).*got dtype bool and shape \(40, 1\)"):
+        BlockSampler(values, 6, observed=observed[:, :1])
+    with pytest.raises(ValueError, match="do not pass groups= or observed= as well"):
+        BlockSampler(data, 6, observed=observed)

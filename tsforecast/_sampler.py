@@ -18,17 +18,12 @@ from tsforecast._inference import shared_tensor, take_windows, window_view
 from tsforecast._validation import check_int, make_rng
 from tsforecast.data import SequenceData, series_offsets
 
-__all__ = ["Batch", "BlockSampler", "as_2d", "is_tensor"]
-
-
-def is_tensor(array: Any) -> bool:
-    # By module name: no isinstance check against torch's classes needed.
-    return type(array).__module__.startswith("torch")
+__all__ = ["Batch", "BlockSampler", "as_2d"]
 
 
 def as_2d(values: Any, owner: str) -> Any:
     """Return a 2-D view of ``values`` (numpy array or torch tensor); 1-D becomes one feature."""
-    if not is_tensor(values):
+    if not torch.is_tensor(values):
         values = np.asarray(values)
         if values.dtype.kind not in "biuf":
             raise TypeError(f"{owner}: values must be numeric; got dtype {values.dtype}.")
@@ -165,9 +160,9 @@ class BlockSampler:
                 observed = _check_observed(observed, values.shape)
         # Batches are gathered by torch (its index_select on a window view runs near memcpy
         # speed); NumPy input gets NumPy batches back, sharing the gathered memory.
-        self._numpy_out = device is None and not is_tensor(values)
+        self._numpy_out = device is None and not torch.is_tensor(values)
         if device is None:
-            device = values.device if is_tensor(values) else "cpu"
+            device = values.device if torch.is_tensor(values) else "cpu"
         self.values = shared_tensor(values, device)
         self.observed = None if observed is None else shared_tensor(observed, device)
 
@@ -265,11 +260,12 @@ class BlockSampler:
 
 def _check_observed(observed: Any, shape: tuple[int, ...]) -> Any:
     """``observed`` as a boolean array or tensor of the data's shape, or a clear error."""
-    if not is_tensor(observed):
+    if not torch.is_tensor(observed):
         observed = np.asarray(observed)
         if observed.ndim == 1 and shape[1] == 1:
             observed = observed[:, None]
-    if str(observed.dtype).removeprefix("torch.") != "bool" or tuple(observed.shape) != shape:
+    boolean = observed.dtype == (torch.bool if torch.is_tensor(observed) else np.bool_)
+    if not boolean or tuple(observed.shape) != shape:
         raise ValueError(
             f"BlockSampler: observed must be a boolean array of the data's shape {shape} "
             f"(True where a value was observed); got dtype {observed.dtype} and shape "

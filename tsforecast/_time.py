@@ -69,7 +69,7 @@ def usual_step(times: Any, *, decimals: int | None = None) -> Any:
     return pd.Timedelta(step) if steps.dtype.kind == "m" else step
 
 
-def future_times(times: Any, steps: int) -> Any:
+def future_times(times: Any, steps: int, *, after: Any = None) -> Any:
     """Return the ``steps`` stamps after the last of ``times``, its usual step apart.
 
     Parameters
@@ -78,6 +78,9 @@ def future_times(times: Any, steps: int) -> Any:
         The stamps of one series, in increasing order.
     steps : int
         How many future stamps.
+    after : stamp, optional
+        Continue from this stamp instead of the last of ``times`` (a forecast made inside
+        the series, stepping as the whole series does).
 
     Returns
     -------
@@ -95,7 +98,7 @@ def future_times(times: Any, steps: int) -> Any:
             "a series with fewer than two time stamps has no time step to extend; pass its "
             "values without time stamps to get an array."
         )
-    future = times[-1] + step * np.arange(1, steps + 1)
+    future = (times[-1] if after is None else after) + step * np.arange(1, steps + 1)
     return pd.DatetimeIndex(future) if isinstance(times, pd.DatetimeIndex) else future
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._time import usual_step
+from tsforecast._time import future_times
 from tsforecast.data import SequenceData
 
 __all__ = ["plot_forecast", "plot_history"]
@@ -107,13 +107,13 @@ def plot_forecast(
         if data.time is None:  # the x-axis counts rows
             future = row + np.arange(1, len(values) + 1)
         else:  # the series' usual step (all of it: a forecast from its first row has none)
-            step = usual_step(time[start:stop])
-            if step is None:
+            try:
+                future = future_times(time[start:stop], len(values), after=time[row])
+            except ValueError:
                 raise ValueError(
                     "plot_forecast: the series has a single time stamp, so its forecasts have "
                     "no time step to be drawn at."
-                )
-            future = time[row] + step * np.arange(1, len(values) + 1)
+                ) from None
         path_time = np.concatenate([[time[row]], future])
         path = np.concatenate([[data.values[row, column]], values])
         ax.plot(path_time, path, color="tab:orange", lw=1.6, ls="--",

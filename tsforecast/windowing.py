@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
-from tsforecast._sampler import Batch, BlockSampler, as_2d, is_tensor
+from tsforecast._sampler import Batch, BlockSampler, as_2d
 from tsforecast._validation import check_int
 from tsforecast.data import series_offsets
 
@@ -82,7 +83,7 @@ def make_blocks(values: Any, context_length: int, *, stride: int = 1) -> tuple[A
             f"context_length={context_length} needs {span} (context_length + 1). Use a "
             "shorter context_length or a longer series."
         )
-    if is_tensor(values):
+    if torch.is_tensor(values):
         # unfold: (n_blocks, n_features, span) view; move the window axis before features.
         blocks = values.unfold(0, span, stride).transpose(1, 2)
     else:
