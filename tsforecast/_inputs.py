@@ -69,9 +69,7 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
             X.values, offsets, ids, groups=np.asarray(groups), mask=X.mask,
             local_time=X.local_time, features=X.features,
         )  # fmt: skip
-    time = (
-        X.index if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.DatetimeIndex) else None
-    )
+    time = _stamps(X)
     values = validate_data(
         estimator,
         X,
@@ -101,7 +99,7 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         and X.shape[1] == estimator.n_features_in_
         and names is None
     ):
-        values, time = X.astype(np.float32, copy=False), None
+        values = X.astype(np.float32, copy=False)
     elif (
         isinstance(X, pd.DataFrame)
         and 0 < len(X)
@@ -110,11 +108,18 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         and all(dtype in FLOAT_DTYPES for dtype in X.dtypes)
     ):
         values = X.to_numpy(np.float32)
-        time = X.index if isinstance(X.index, pd.DatetimeIndex) else None
     else:
         return None
     check_finite(values, None, "X")
-    return SequenceData._trusted(values, np.array([0, len(values)]), np.array([0]), local_time=time)
+    return SequenceData._trusted(
+        values, np.array([0, len(values)]), np.array([0]), local_time=_stamps(X)
+    )
+
+
+def _stamps(X: Any) -> pd.DatetimeIndex | None:
+    """Return the time stamps of a DataFrame with a DatetimeIndex; None for anything else."""
+    stamped = isinstance(X, pd.DataFrame) and isinstance(X.index, pd.DatetimeIndex)
+    return X.index if stamped else None
 
 
 def _check_columns(estimator: Any, n_features: int, names: np.ndarray, reset: bool) -> None:
