@@ -151,3 +151,32 @@ def test_keyboard_interrupt_keeps_the_model_trained_so_far(waves, monkeypatch):
         model = LSTMForecaster(**{**FAST, "max_epochs": 50}).fit(waves)
     assert model.stopped_ == "interrupted" and model.n_epochs_ >= 1
     assert np.isfinite(model.predict(waves)).all()
+
+
+def test_the_kept_model_is_never_worse_than_the_start_on_the_validation_data(waves):
+    """The documented guarantee: a diverging run keeps the starting forecaster, and says so."""
+    with pytest.warns(RuntimeWarning, match="No epoch of .* improved on the starting"):
+        model = LSTMForecaster(**{**FAST, "learning_rate": 1e3, "max_epochs": 4}).fit(waves)
+    assert model.best_epoch_ == 0
+    # Epoch 0's weights are the least-squares linear forecaster, which fits these waves well.
+    assert model.score(waves) > 0.8
+
+
+@pytest.mark.parametrize("learning_rate", [1e-3, 1.0, 30.0])
+def test_the_kept_weights_validate_no_worse_than_the_starting_ones(waves, learning_rate):
+    seen = {}
+    real = training.train
+
+    def spy(module, *args, **kwargs):
+        result = real(module, *args, **kwargs)
+        seen["start"], seen["kept"] = result.start_loss, kwargs["validate"]()
+        return result
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(training, "train", spy)
+            LSTMForecaster(**{**FAST, "learning_rate": learning_rate, "max_epochs": 4}).fit(waves)
+    assert seen["kept"] <= seen["start"]

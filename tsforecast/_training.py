@@ -65,6 +65,8 @@ class TrainingResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int | None = None
     stopped: str = "max_epochs"
+    # The validation loss of the starting weights (epoch 0), when there is validation data.
+    start_loss: float | None = None
 
 
 LOSSES = {
@@ -484,6 +486,9 @@ def train(
 ) -> TrainingResult:
     """Train ``module`` in place; on return it holds the best weights seen.
 
+    With ``validate``, the starting weights are validated first (epoch 0) and kept unless an
+    epoch beats them, with a warning when none does.
+
     The loss is taken on the network's next-step point forecast at every position.
     Validation runs after epochs 1, 1 + ``validate_every``, ... and after the last one.
 
@@ -492,9 +497,13 @@ def train(
     """
     optimizer = torch.optim.Adam(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
     result = TrainingResult()
-    # The initial weights (a least-squares linear forecaster) are the fallback if the very
-    # first epoch fails.
+    # The starting weights (a least-squares linear forecaster) are a candidate like any epoch:
+    # with validation data, the kept weights are never worse on it than the starting ones.
     best_loss, best_state = math.inf, copy.deepcopy(module.state_dict())
+    if validate is not None:
+        result.start_loss = validate()
+        if math.isfinite(result.start_loss):
+            best_loss, result.best_epoch = result.start_loss, 0
     last_valid = None
     started = time.perf_counter()
     try:
@@ -566,6 +575,14 @@ def train(
         result.stopped = "interrupted"
         warnings.warn(
             "Training interrupted; the model keeps the best weights seen so far.",
+            RuntimeWarning,
+            stacklevel=5,
+        )
+    if result.best_epoch == 0 and result.history:
+        warnings.warn(
+            f"No epoch of {len(result.history)} improved on the starting forecaster (least "
+            "squares on the current row) on the validation data, so the model keeps it: the "
+            "training made it worse. Try a smaller learning_rate, more epochs or scale=True.",
             RuntimeWarning,
             stacklevel=5,
         )

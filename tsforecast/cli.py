@@ -249,6 +249,8 @@ def _fit(args: argparse.Namespace) -> None:
     out = model.save(args.out)
     (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
     valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None
+    if model.best_epoch_ == 0:
+        print("No epoch beat the starting linear forecaster on the validation data; kept it.")
     print(
         f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s"
         + (f" (validation loss {valid:.4f})" if valid is not None else "")

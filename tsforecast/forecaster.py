@@ -60,7 +60,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     The network's output is a recurrent correction added to a linear function of the current
     row, initialised by least squares: training starts from the best linear one-step forecaster
-    (persistence on slowly varying series) and cannot do worse than it on the validation data.
+    (persistence on slowly varying series). The starting weights are validated like every
+    epoch, so the kept model is never worse than them on the validation data (with
+    ``validation_fraction > 0``); fit warns when no epoch beat them.
 
     Parameters
     ----------
@@ -160,7 +162,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     n_epochs_ : int
         Epochs run.
     best_epoch_ : int or None
-        Epoch whose weights were kept (None: the initial linear forecaster was best).
+        Epoch whose weights were kept: 0 when no epoch beat the starting linear forecaster
+        on the validation data (fit warns then); None when nothing was validated and no
+        epoch completed.
     stopped_ : str
         Why training ended: "max_epochs", "early_stopping", "max_time", "nan", "interrupted".
     fit_seconds_ : float
