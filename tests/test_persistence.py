@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
+import random
+import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from tsforecast import LSTMForecaster
-from tsforecast._persistence import FORMAT_VERSION, SIMPLE_STATE
+from tsforecast._persistence import FILES, FORMAT_VERSION, SIMPLE_STATE
+
+from .conftest import FAST
+
+X = np.c_[np.sin(np.arange(300) / 7), np.cos(np.arange(300) / 11)]
+
+
+def rewrite_checksums(path):
+    """Make checksums.json match the files again (a careful tamper, or a mix-up of models)."""
+    sums = {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in FILES}
+    (path / "checksums.json").write_text(json.dumps({"format_version": 2, "sha256": sums}))
 
 
 def test_save_and_load_round_trip(fitted, waves, tmp_path):
     path = fitted.save(tmp_path / "model")
-    assert sorted(p.name for p in path.iterdir()) == ["params.json", "state.json", "weights.pt"]
+    assert sorted(p.name for p in path.iterdir()) == [
+        "checksums.json",
+        "params.json",
+        "state.json",
+        "weights.pt",
+    ]
     loaded = LSTMForecaster.load(path)
     np.testing.assert_array_equal(loaded.predict(waves), fitted.predict(waves))
     np.testing.assert_array_equal(loaded.forecast(waves, 4), fitted.forecast(waves, 4))
@@ -24,13 +44,23 @@ def test_save_and_load_round_trip(fitted, waves, tmp_path):
     assert loaded.module_.layout == fitted.module_.layout
 
 
-def test_the_state_file_keeps_format_version_1(fitted, tmp_path):
-    """Models saved before the forecaster was split into modules still load: same keys."""
-    state = json.loads((fitted.save(tmp_path / "model") / "state.json").read_text())
-    assert state["format_version"] == FORMAT_VERSION == 1
+def test_the_state_file_keeps_the_keys_of_format_version_1(fitted, tmp_path):
+    """Models saved before checksums.json (format 1) still load: same state keys."""
+    path = fitted.save(tmp_path / "model")
+    state = json.loads((path / "state.json").read_text())
+    assert state["format_version"] == FORMAT_VERSION == 2
     for key in ("input_mean_", "input_scale_", "target_mean_", "target_scale_", "n_outputs"):
         assert key in state
     assert state["input_mean_"] == fitted.input_scaler_.mean.tolist()
+    # A format-1 directory: no checksums.json, the weights' hash in state.json.
+    weights = (path / "weights.pt").read_bytes()
+    state.update(format_version=1, weights_sha256=hashlib.sha256(weights).hexdigest())
+    (path / "state.json").write_text(json.dumps(state))
+    (path / "checksums.json").unlink()
+    np.testing.assert_array_equal(LSTMForecaster.load(path).predict(X), fitted.predict(X))
+    (path / "weights.pt").write_bytes(weights[:-1] + bytes([weights[-1] ^ 1]))
+    with pytest.raises(ValueError, match=r"weights\.pt does not match its checksum"):
+        LSTMForecaster.load(path)
 
 
 def test_tampered_or_broken_model_files(fitted, tmp_path):
@@ -38,20 +68,157 @@ def test_tampered_or_broken_model_files(fitted, tmp_path):
     weights = bytearray((path / "weights.pt").read_bytes())
     weights[-10] ^= 0xFF
     (path / "weights.pt").write_bytes(bytes(weights))
-    with pytest.raises(ValueError, match="does not match the checksum"):
+    with pytest.raises(ValueError, match=r"weights\.pt does not match its checksum"):
         LSTMForecaster.load(path)
     path = fitted.save(tmp_path / "model2")
     (path / "state.json").write_text("{not json")
-    with pytest.raises(ValueError, match="a JSON file is unreadable"):
+    with pytest.raises(ValueError, match=r"state\.json does not match its checksum"):
         LSTMForecaster.load(path)
     path = fitted.save(tmp_path / "model3")
     (path / "params.json").write_text('{"hidden_size": -3}')
-    with pytest.raises(ValueError, match="saved model is inconsistent"):
+    with pytest.raises(ValueError, match=r"params\.json does not match its checksum"):
         LSTMForecaster.load(path)
     path = fitted.save(tmp_path / "model4")
     state = json.loads((path / "state.json").read_text())
     (path / "state.json").write_text(json.dumps({**state, "format_version": 99}))
+    rewrite_checksums(path)
     with pytest.raises(ValueError, match="unknown format"):
         LSTMForecaster.load(path)
-    with pytest.raises(FileNotFoundError, match=r"has no params\.json"):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
         LSTMForecaster.load(tmp_path / "nothing")
+    (tmp_path / "half").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"has no params\.json"):
+        LSTMForecaster.load(tmp_path / "half")
+
+
+def test_a_swapped_params_file_is_refused(tmp_path):
+    """A params.json of another model is refused, with or without checksums rewritten.
+
+    The sizes are compared with the weights before anything is allocated.
+    """
+    small = LSTMForecaster(**FAST).fit(X)
+    other = LSTMForecaster(**{**FAST, "hidden_size": 12}).fit(X)
+    a, b = small.save(tmp_path / "a"), other.save(tmp_path / "b")
+    (a / "params.json").write_bytes((b / "params.json").read_bytes())
+    with pytest.raises(ValueError, match=r"params\.json does not match its checksum"):
+        LSTMForecaster.load(a)
+    rewrite_checksums(a)
+    with pytest.raises(ValueError, match=r"size 8 where params\.json says .* hidden_size=12"):
+        LSTMForecaster.load(a)
+    # A huge size allocates nothing: it is refused on the meta device.
+    params = json.loads((a / "params.json").read_text())
+    (a / "params.json").write_text(json.dumps({**params, "hidden_size": 400_000_000}))
+    rewrite_checksums(a)
+    with pytest.raises(ValueError, match="come from different models"):
+        LSTMForecaster.load(a)
+
+
+def test_state_edits_with_matching_checksums_are_caught_by_the_consistency_checks(fitted, tmp_path):
+    path = fitted.save(tmp_path / "model")
+    state = json.loads((path / "state.json").read_text())
+    edits = {
+        "NaN, infinite": {"input_mean_": [float("nan")] * len(state["input_mean_"])},
+        "non-positive": {"target_scale_": [0.0] * len(state["target_scale_"])},
+        "need 2 numbers": {"input_scale_": [1.0]},
+        "target_indices_": {"target_indices_": [1, 0, 5]},
+        "input_mean_/input_scale_ need": {"n_features_in_": 10**9},
+        "time_features_": {"time_features_": ["minute"]},
+        "no \\['history_'\\]": {"history_": None},
+    }
+    for message, edit in edits.items():
+        changed = {k: v for k, v in {**state, **edit}.items() if v is not None}
+        (path / "state.json").write_text(json.dumps(changed))
+        rewrite_checksums(path)
+        with pytest.raises(ValueError, match=message):
+            LSTMForecaster.load(path)
+
+
+def test_fuzzed_model_files_give_a_clear_error_never_a_wrong_model(fitted, tmp_path):
+    """Flip bytes or edit numbers in each file: load refuses with an error naming the directory.
+
+    With the checksums rewritten (a consistent tamper), an edit either fails the consistency
+    checks or loads a model whose forecasts are finite: never NaN, never a huge allocation.
+    """
+    rng = random.Random(0)
+    source = fitted.save(tmp_path / "source")
+    names = [*FILES, "checksums.json"]
+    for trial in range(60):
+        path = tmp_path / f"trial{trial}"
+        path.mkdir()
+        for name in names:
+            (path / name).write_bytes((source / name).read_bytes())
+        name = names[trial % len(names)]
+        data = bytearray((path / name).read_bytes())
+        if trial % 3 == 0 or name == "weights.pt":
+            for _ in range(rng.randint(1, 4)):
+                data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        else:
+            text = data.decode()
+            digits = [i for i, char in enumerate(text) if char.isdigit()]
+            at = rng.choice(digits)
+            text = text[:at] + rng.choice(["9", "99999999", "-1", "1e300", "0"]) + text[at + 1 :]
+            data = bytearray(text.encode())
+        (path / name).write_bytes(bytes(data))
+        if bytes(data) == (source / name).read_bytes():
+            continue
+        with pytest.raises((ValueError, FileNotFoundError), match=f"load: '{path}'"):
+            LSTMForecaster.load(path)
+        if name != "checksums.json":
+            rewrite_checksums(path)
+            try:
+                loaded = LSTMForecaster.load(path)
+            except (ValueError, FileNotFoundError) as error:
+                assert f"load: '{path}'" in str(error)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    assert np.isfinite(loaded.predict(X)).all(), (name, trial)
+
+
+def test_save_refuses_to_replace_unless_asked(fitted, tmp_path):
+    path = fitted.save(tmp_path / "model")
+    with pytest.raises(FileExistsError, match="already exists; pass overwrite=True"):
+        fitted.save(path)
+    assert fitted.save(path, overwrite=True) == path
+    LSTMForecaster.load(path)
+    (tmp_path / "empty").mkdir()
+    fitted.save(tmp_path / "empty")  # an empty directory is fine
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "thesis.txt").write_text("precious")
+    with pytest.raises(FileExistsError, match="is not a saved model"):
+        fitted.save(other, overwrite=True)
+    assert (other / "thesis.txt").read_text() == "precious"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError, match="is a file"):
+        fitted.save(tmp_path / "file")
+
+
+def test_a_failed_save_leaves_nothing_behind(fitted, tmp_path, monkeypatch):
+    def full_disk(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(type(tmp_path), "write_bytes", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        fitted.save(tmp_path / "model")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_numpy_integer_hyperparameters_fit_save_and_load(tmp_path):
+    """Grids built with np.arange give NumPy integers: they work everywhere a Python int does."""
+    params = {**FAST, "hidden_size": np.int64(6), "context_length": np.int32(8)}
+    model = LSTMForecaster(**params).fit(X)
+    loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
+    assert loaded.hidden_size == 6 and type(loaded.hidden_size) is int
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_a_model_pickled_for_cuda_unpickles_on_a_machine_without_it(fitted):
+    model = pickle.loads(pickle.dumps(fitted))
+    model.device = "cuda"  # as if it had been fitted on a GPU
+    with pytest.warns(UserWarning, match="runs on the CPU"):
+        moved = pickle.loads(pickle.dumps(model))
+    assert moved.device_ == "cpu"
+    np.testing.assert_array_equal(moved.predict(X), fitted.predict(X))

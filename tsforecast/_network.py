@@ -132,6 +132,8 @@ class RecurrentNet(nn.Module):
         super().__init__()
         self.layout, self.output = layout, output
         input_size, output_size = layout.n_inputs, output.size
+        # torch refuses NumPy integers (grids built with np.arange): plain ints and floats.
+        hidden_size, num_layers, dropout = int(hidden_size), int(num_layers), float(dropout)
         self.recurrent = CELLS[cell](
             input_size,
             hidden_size,

@@ -1,10 +1,12 @@
 """Saving and loading a fitted forecaster: a directory of JSON and a plain tensor file.
 
-Three files: ``params.json`` (hyperparameters), ``state.json`` (what fit learned besides the
-weights: standardisation, columns, history, and a SHA-256 of the weights) and ``weights.pt``
-(a plain dictionary of tensors). Loading never executes code from the files (`torch.load`
-with ``weights_only=True``), checks the checksum, and reports any inconsistency as a
-ValueError naming the directory.
+Four files: ``params.json`` (hyperparameters), ``state.json`` (what fit learned besides the
+weights: standardisation, columns, history), ``weights.pt`` (a plain dictionary of tensors) and
+``checksums.json`` (the SHA-256 of each of the three). Loading never executes code from the
+files (`torch.load` with ``weights_only=True``); it checks every checksum, then that the
+files agree with each other (shapes against the hyperparameters before anything is
+allocated, finite numbers, columns in range), and reports anything wrong as a ValueError
+naming the directory and the file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import hashlib
 import io
 import json
 import numbers
+import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +26,16 @@ import torch
 
 from tsforecast._network import OutputShape, RecurrentNet
 from tsforecast._scaling import Standardizer
+from tsforecast._time import TIME_FEATURES
 
 __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 
-FORMAT_VERSION = 1
+# 2: checksums.json covers every file. Version 1 directories (a checksum of the weights in
+# state.json) still load.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 FILES = ("params.json", "state.json", "weights.pt")
+CHECKSUMS = "checksums.json"
 # Fitted attributes saved as they are (JSON values).
 SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "discrete_targets_", "y_ndim_",
@@ -35,32 +45,55 @@ SIMPLE_STATE = (
 SCALER_STATE = {"input_scaler_": "input", "target_scaler_": "target"}
 
 
-def save_model(model: Any, path: str | Path) -> Path:
-    """Write a fitted forecaster to the directory ``path`` (created if needed).
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """JSON form of NumPy scalars and arrays (a grid built with np.arange gives np.int64)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot save a {type(value).__name__} ({value!r}) in a JSON file")
+
+
+def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a fitted forecaster to the directory ``path``.
+
+    The files are written to a temporary directory beside ``path`` and moved into place at
+    the end, so a failed save leaves nothing half-written.
 
     Parameters
     ----------
     model : LSTMForecaster
         A fitted model.
     path : str or Path
-        The directory.
+        The directory; created with its parents.
+    overwrite : bool, default=False
+        Replace an existing saved model at ``path``. A directory holding anything else is
+        never replaced.
 
     Returns
     -------
     Path
         The directory.
+
+    Raises
+    ------
+    FileExistsError
+        If ``path`` exists (unless ``overwrite`` and it holds a saved model, or nothing).
     """
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
+    owner = f"{type(model).__name__}.save: '{path}'"
+    replace = _check_target(path, owner, overwrite)
     buffer = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in model.module_.state_dict().items()}, buffer)
-    weights = buffer.getvalue()
     params = model.get_params(deep=False)
     params["random_state"] = _json_random_state(params["random_state"])
     names = getattr(model, "feature_names_in_", None)
     state = {
         "format_version": FORMAT_VERSION,
-        "weights_sha256": hashlib.sha256(weights).hexdigest(),
         "n_features_in_": model.n_features_in_,
         "feature_names_in_": None if names is None else [str(n) for n in names],
         "n_outputs": model.module_.output.n_targets,
@@ -70,10 +103,53 @@ def save_model(model: Any, path: str | Path) -> Path:
         scaler = getattr(model, attribute)
         state[f"{prefix}_mean_"] = scaler.mean.tolist()
         state[f"{prefix}_scale_"] = scaler.scale.tolist()
-    (path / "params.json").write_text(json.dumps(params, indent=2))
-    (path / "state.json").write_text(json.dumps(state, indent=2))
-    (path / "weights.pt").write_bytes(weights)
+    try:
+        contents = {
+            "params.json": json.dumps(params, indent=2, default=_plain).encode(),
+            "state.json": json.dumps(state, indent=2, default=_plain).encode(),
+            "weights.pt": buffer.getvalue(),
+        }
+    except TypeError as error:
+        raise TypeError(f"{owner}: {error}; only JSON-friendly parameters can be saved.") from None
+    sums = {
+        "format_version": FORMAT_VERSION,
+        "sha256": {n: _sha256(b) for n, b in contents.items()},
+    }
+    contents[CHECKSUMS] = json.dumps(sums, indent=2).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        for name, data in contents.items():
+            (scratch / name).write_bytes(data)
+        if replace:
+            shutil.rmtree(path)
+        scratch.rename(path)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     return path
+
+
+def _check_target(path: Path, owner: str, overwrite: bool) -> bool:
+    """Return whether ``path`` is to be replaced; raise if it may not be written."""
+    if not path.exists():
+        return False
+    if not path.is_dir():
+        raise FileExistsError(f"{owner} is a file; give the path of a directory to create.")
+    entries = {entry.name for entry in path.iterdir()}
+    if not entries:
+        return True
+    if not overwrite:
+        raise FileExistsError(
+            f"{owner} already exists; pass overwrite=True to replace the model there, or "
+            "choose another path."
+        )
+    if not set(FILES) <= entries:
+        raise FileExistsError(
+            f"{owner} exists and is not a saved model (it holds {sorted(entries)[:5]}); it is "
+            "never replaced. Choose another path."
+        )
+    return True
 
 
 def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
@@ -96,53 +172,178 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     """
     path = Path(path)
     owner = f"{cls.__name__}.load: '{path}'"
-    for name in FILES:
-        if not (path / name).is_file():
-            raise FileNotFoundError(f"{owner} has no {name}; is it a saved model directory?")
-    try:
-        params = json.loads((path / "params.json").read_text())
-        state = json.loads((path / "state.json").read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{owner}: a JSON file is unreadable ({error}).") from None
-    if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{owner}: unknown format (expected format_version {FORMAT_VERSION}).")
-    weights = (path / "weights.pt").read_bytes()
-    if hashlib.sha256(weights).hexdigest() != state.get("weights_sha256"):
-        raise ValueError(
-            f"{owner}: weights.pt does not match the checksum in state.json; the files were "
-            "altered or mixed up. Save the model again."
-        )
+    contents = _read_files(path, owner)
+    params, state = _json(contents, "params.json", owner), _json(contents, "state.json", owner)
     try:
         model = cls(**params)
         if device is not None:
             model.device = device
         model._check_params()
-        state.setdefault("time_features_", [])  # saved before calendar features
-        for name in SIMPLE_STATE:
-            setattr(model, name, state[name])
-        for attribute, prefix in SCALER_STATE.items():
-            mean = np.asarray(state[f"{prefix}_mean_"], dtype=np.float32)
-            scale = np.asarray(state[f"{prefix}_scale_"], dtype=np.float32)
-            setattr(model, attribute, Standardizer(mean, scale))
-        model.n_features_in_ = int(state["n_features_in_"])
-        if state["feature_names_in_"] is not None:
-            model.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        module = RecurrentNet(
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{owner}: params.json holds invalid parameters ({error}).") from None
+    _restore_state(model, state, owner)
+    try:
+        tensors = torch.load(
+            io.BytesIO(contents["weights.pt"]), weights_only=True, map_location="cpu"
+        )
+    except Exception as error:  # whatever a damaged file raises, report it as such
+        raise ValueError(f"{owner}: weights.pt is unreadable ({error}).") from None
+
+    def build() -> RecurrentNet:
+        return RecurrentNet(
             model._input_layout(),
             OutputShape(n_targets=int(state["n_outputs"])),
-            hidden_size=model.hidden_size,
-            num_layers=model.num_layers,
-            cell=model.cell,
+            hidden_size=model.hidden_size, num_layers=model.num_layers, cell=model.cell,
             dropout=model.dropout,
+        )  # fmt: skip
+
+    # Sizes are compared with the file before anything is built, and the shapes on the meta
+    # device: an edited size allocates nothing.
+    if not isinstance(tensors, dict) or not all(
+        isinstance(v, torch.Tensor) for v in tensors.values()
+    ):
+        raise ValueError(f"{owner}: weights.pt does not hold a dictionary of tensors.")
+    layers = sum(1 for key in tensors if re.fullmatch(r"recurrent\.weight_ih_l\d+", key))
+    hidden = tensors.get("recurrent.weight_hh_l0", torch.empty(0, 0)).shape[-1]
+    if (layers, hidden) != (model.num_layers, model.hidden_size):
+        raise ValueError(
+            f"{owner}: weights.pt holds {layers} layer(s) of size {hidden} where params.json "
+            f"says num_layers={model.num_layers}, hidden_size={model.hidden_size}; the files "
+            "come from different models. Save the model again."
         )
-        tensors = torch.load(io.BytesIO(weights), weights_only=True, map_location="cpu")
-        module.load_state_dict(tensors)
-    except Exception as error:  # whatever a damaged file raises, report it as such
+    try:
+        with torch.device("meta"):
+            expected = {k: tuple(v.shape) for k, v in build().state_dict().items()}
+    except Exception as error:
         raise ValueError(f"{owner}: the saved model is inconsistent ({error}).") from None
+    found = {k: tuple(v.shape) for k, v in tensors.items()}
+    if found != expected:
+        raise ValueError(
+            f"{owner}: weights.pt does not match params.json and state.json (tensor shapes "
+            f"{found} where the parameters need {expected}); the files come from different "
+            "models. Save the model again."
+        )
+    if not all(torch.isfinite(v).all() for v in tensors.values()):
+        raise ValueError(f"{owner}: weights.pt holds NaN or infinite weights. Save it again.")
+    module = build()
+    module.load_state_dict(tensors)
     device_ = model._resolve_device()
     model.device_ = str(device_)
     model.module_ = module.to(device_).eval()
     return model
+
+
+def _read_files(path: Path, owner: str) -> dict[str, bytes]:
+    """Read the files and check them against checksums.json (state.json's hash in format 1)."""
+    if not path.exists():
+        raise FileNotFoundError(f"{owner} does not exist (working directory: {Path.cwd()}).")
+    if not path.is_dir():
+        raise FileNotFoundError(f"{owner} is a file; give the saved model's directory.")
+    for name in FILES:
+        if not (path / name).is_file():
+            raise FileNotFoundError(f"{owner} has no {name}; is it a saved model directory?")
+    contents = {name: (path / name).read_bytes() for name in FILES}
+    if (path / CHECKSUMS).is_file():  # format 2 and later: every file is checked first
+        sums = _json({CHECKSUMS: (path / CHECKSUMS).read_bytes()}, CHECKSUMS, owner)
+        expected = sums.get("sha256")
+        if sums.get("format_version") not in READABLE_VERSIONS[1:] or not (
+            isinstance(expected, dict) and set(expected) == set(FILES)
+        ):
+            raise ValueError(
+                f"{owner}: {CHECKSUMS} is damaged (it must hold format_version "
+                f"{FORMAT_VERSION} and the SHA-256 of {list(FILES)}). Save the model again."
+            )
+        _compare(contents, expected, owner)
+    version = _json(contents, "state.json", owner).get("format_version")
+    if version not in READABLE_VERSIONS:
+        raise ValueError(
+            f"{owner}: unknown format (format_version {version!r} in state.json; this version "
+            f"of tsforecast reads {list(READABLE_VERSIONS)})."
+        )
+    if version == 1:  # the weights' checksum was in state.json
+        _compare(
+            contents,
+            {"weights.pt": _json(contents, "state.json", owner).get("weights_sha256")},
+            owner,
+        )
+    elif not (path / CHECKSUMS).is_file():
+        raise FileNotFoundError(f"{owner} has no {CHECKSUMS}; the files cannot be checked.")
+    return contents
+
+
+def _compare(contents: dict[str, bytes], expected: dict[str, Any], owner: str) -> None:
+    for name, digest in expected.items():
+        if _sha256(contents[name]) != digest:
+            raise ValueError(
+                f"{owner}: {name} does not match its checksum; the files were altered or "
+                "mixed up. Save the model again."
+            )
+
+
+def _json(contents: dict[str, bytes], name: str, owner: str) -> dict[str, Any]:
+    try:
+        value = json.loads(contents[name].decode())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{owner}: {name} is unreadable ({error}).") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{owner}: {name} does not hold a JSON object.")
+    return value
+
+
+def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
+    """Set the fitted attributes from ``state``, checking each against the others."""
+
+    def bad(what: str) -> ValueError:
+        return ValueError(f"{owner}: state.json is inconsistent: {what}. Save the model again.")
+
+    state.setdefault("time_features_", [])  # saved before calendar features
+    missing = [k for k in (*SIMPLE_STATE, "n_features_in_", "n_outputs") if k not in state]
+    if missing:
+        raise bad(f"no {missing}")
+    n_features = state["n_features_in_"]
+    if not _count(n_features):
+        raise bad(f"n_features_in_ is {n_features!r}")
+    names = state.get("feature_names_in_")
+    if names is not None and (
+        not isinstance(names, list) or len(names) != n_features or len(set(names)) != len(names)
+    ):
+        raise bad(f"feature_names_in_ does not name {n_features} distinct columns")
+    targets = state["target_indices_"]
+    if (
+        not isinstance(targets, list)
+        or not all(_count(i, 0) and i < n_features for i in targets)
+        or len(set(targets)) != len(targets)
+    ):
+        raise bad(f"target_indices_ {targets!r} are not distinct columns of {n_features}")
+    calendar = state["time_features_"]
+    if not isinstance(calendar, list) or not set(calendar) <= set(TIME_FEATURES):
+        raise bad(f"time_features_ is {calendar!r}")
+    n_outputs = state["n_outputs"]
+    if not _count(n_outputs) or (state["autoregressive_"] and n_outputs != len(targets)):
+        raise bad(f"n_outputs is {n_outputs!r} for {len(targets)} targets")
+    n_inputs = n_features + 2 * len(calendar)
+    for name in SIMPLE_STATE:
+        setattr(model, name, state[name])
+    for attribute, prefix in SCALER_STATE.items():
+        size = n_inputs if prefix == "input" else n_outputs
+        mean, scale = state.get(f"{prefix}_mean_"), state.get(f"{prefix}_scale_")
+        try:
+            mean, scale = np.asarray(mean, np.float32), np.asarray(scale, np.float32)
+        except (TypeError, ValueError):
+            raise bad(f"{prefix}_mean_/{prefix}_scale_ are not lists of numbers") from None
+        if mean.shape != (size,) or scale.shape != (size,):
+            raise bad(f"{prefix}_mean_/{prefix}_scale_ need {size} numbers each")
+        if not (np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()):
+            raise bad(f"{prefix}_mean_/{prefix}_scale_ hold NaN, infinite or non-positive values")
+        setattr(model, attribute, Standardizer(mean, scale))
+    model.n_features_in_ = int(n_features)
+    if names is not None:
+        model.feature_names_in_ = np.asarray(names, dtype=object)
+
+
+def _count(value: Any, minimum: int = 1) -> bool:
+    """Whether ``value`` is a JSON integer >= ``minimum`` (booleans are not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
 def _json_random_state(value: Any) -> Any:

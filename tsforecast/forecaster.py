@@ -8,6 +8,7 @@ standardisation (`_scaling`), batches and the training loop (`_training`), the n
 from __future__ import annotations
 
 import copy
+import warnings
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -466,20 +467,34 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return float(r2_score(truth, predictions[has_next]))
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str | Path) -> Path:
-        """Save a fitted model to the directory ``path`` (created if needed).
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Save a fitted model to the directory ``path`` (created with its parents).
 
-        Three files: ``params.json`` (hyperparameters), ``state.json`` (scaler, columns,
-        history, a SHA-256 of the weights) and ``weights.pt`` (a plain tensor dictionary).
-        Loading never executes code from the files (`torch.load` with ``weights_only=True``).
+        Four files: ``params.json`` (hyperparameters), ``state.json`` (scaler, columns,
+        history), ``weights.pt`` (a plain tensor dictionary) and ``checksums.json`` (a SHA-256
+        of each). Loading never executes code from the files (`torch.load` with
+        ``weights_only=True``) and refuses any file that was altered.
+
+        Parameters
+        ----------
+        path : path
+            The directory. It must not exist yet, or be empty.
+        overwrite : bool, default=False
+            Replace a model saved at ``path`` before (a directory holding anything else is
+            never replaced).
 
         Returns
         -------
         Path
             The directory.
+
+        Raises
+        ------
+        FileExistsError
+            If ``path`` exists and may not be replaced.
         """
         check_is_fitted(self, "module_")
-        return _persistence.save_model(self, path)
+        return _persistence.save_model(self, path, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> LSTMForecaster:
@@ -519,8 +534,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Unpickle, moving the network to the ``device`` parameter's device."""
         self.__dict__.update(state)
         if "module_" in state:
-            self.device_ = str(self._resolve_device())
-            self.module_ = self.module_.to(self.device_)
+            try:
+                device = self._resolve_device()
+            except ValueError:  # fitted on a GPU, unpickled where torch sees none
+                device = torch.device("cpu")
+                warnings.warn(
+                    f"{type(self).__name__}: pickled with device={self.device!r}, which this "
+                    "machine does not have; the model runs on the CPU (set_params(device="
+                    "'cpu') silences this).",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            self.device_ = str(device)
+            self.module_ = self.module_.to(device)
 
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""
