@@ -7,7 +7,6 @@ import numpy as np
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from tsforecast import LagFeatures, LSTMForecaster, make_supervised
 from tsforecast.datasets import load_weather
@@ -17,14 +16,13 @@ columns = [weather.features.index(name) for name in ("Dry-bulb (C)", "RHum (%)",
 X = weather.values[-3000:, columns]  # the last 3000 hours, 3 measurements
 cv = TimeSeriesSplit(n_splits=3)
 
-# 1. The forecaster in a Pipeline, tuned like any regressor. score() is the R² of the
-#    one-step forecasts of the next row, so no custom scorer is needed.
-pipeline = make_pipeline(
-    StandardScaler(), LSTMForecaster(max_epochs=40, patience=None, random_state=0)
-)
+# 1. The forecaster tuned like any regressor. score() is the R² of the one-step forecasts of
+#    the next row, so no custom scorer is needed. No scaler in front: the model standardises
+#    by itself (scale=True) and forecasts in the data's units; a StandardScaler in a Pipeline
+#    would make its forecasts come out in standard deviations.
 search = GridSearchCV(
-    pipeline,
-    {"lstmforecaster__context_length": [24, 48], "lstmforecaster__hidden_size": [16, 32]},
+    LSTMForecaster(max_epochs=40, patience=None, random_state=0),
+    {"context_length": [24, 48], "hidden_size": [16, 32]},
     cv=cv,
 )
 search.fit(X)

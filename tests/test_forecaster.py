@@ -51,6 +51,26 @@ def test_pipeline_with_scaler_and_column_transformer(waves):
     assert np.isfinite(pipeline.score(frame))
 
 
+def test_a_scaler_in_front_gives_forecasts_in_its_units_as_the_readme_says(waves):
+    """README: a StandardScaler in front gives the same model as scale=True.
+
+    Its forecasts come out in standard deviations; inverse_transform converts them back.
+    """
+    X = np.c_[10 + 5 * waves[:, 0], 100 * waves[:, 1]]
+    pipeline = make_pipeline(StandardScaler(), LSTMForecaster(**FAST)).fit(X)
+    alone = LSTMForecaster(**FAST).fit(X)
+    assert np.abs(pipeline.predict(X)).max() < 3  # scaled units
+    converted = pipeline[:-1].inverse_transform(pipeline.predict(X))
+    np.testing.assert_allclose(converted, alone.predict(X), atol=1e-3 * np.abs(X).max())
+    assert pipeline.score(X) == pytest.approx(alone.score(X), abs=1e-6)
+    # Pandas output keeps the DatetimeIndex, and with it the calendar features.
+    frame = pd.DataFrame(X, index=pd.date_range("2024", periods=len(X), freq="h"))
+    frame.columns = ["a", "b"]
+    scaler = StandardScaler().set_output(transform="pandas")
+    pipeline = make_pipeline(scaler, LSTMForecaster(**FAST)).fit(frame)
+    assert pipeline[-1].time_features_ == ["hour"]
+
+
 def test_grid_search_and_cross_validation_with_time_series_split(waves):
     search = GridSearchCV(
         LSTMForecaster(max_epochs=2, random_state=0),
@@ -371,3 +391,21 @@ def test_read_only_input_is_read_in_place_without_warnings(waves):
         model = LSTMForecaster(**FAST).fit(values)
         model.predict(values)
         model.forecast(values, 2)
+
+
+def test_requests_that_would_be_silently_ignored_are_refused(waves):
+    with pytest.raises(ValueError, match=r"time_features=\['hour'\] computes calendar features"):
+        LSTMForecaster(**{**FAST, "time_features": ["hour"]}).fit(waves)
+    model = LSTMForecaster(**FAST).fit(waves)
+    with pytest.raises(ValueError, match=r"fitted without y.*call score\(X\) without y"):
+        model.score(waves, waves[:, 0])
+
+
+def test_a_series_id_column_can_be_named_as_groups(waves):
+    table = pd.DataFrame(waves, columns=["a", "b"]).assign(pid=np.repeat(["P1", "P2"], 300))
+    model = LSTMForecaster(**FAST).fit(table, groups="pid")
+    assert list(model.feature_names_in_) == ["a", "b"]
+    by_column = model.predict(table, groups="pid")
+    by_array = model.predict(table[["a", "b"]], groups=table["pid"].to_numpy())
+    np.testing.assert_array_equal(by_column, by_array)
+    assert model.forecast(table, 3, groups="pid").shape == (2, 3, 2)

@@ -88,3 +88,65 @@ def test_model_inputs_append_calendar_features_of_the_rows_read():
     assert model_inputs(plain, [], owner="M")[0] is plain.values
     with pytest.raises(ValueError, match="M: this model reads calendar features"):
         model_inputs(plain, ["hour"], owner="M")
+
+
+# ---------------------------------------------------------------- silent wrong answers refused
+HOURS = pd.date_range("2024-01-01", periods=40, freq="h")
+TABLE = pd.DataFrame({"a": np.sin(np.arange(40) / 3), "b": np.cos(np.arange(40) / 5)}, index=HOURS)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [HOURS[::-1], HOURS[np.random.default_rng(0).permutation(40)], HOURS.insert(5, HOURS[4])[:40]],
+    ids=["newest first", "shuffled", "repeated stamp"],
+)
+def test_a_datetime_index_out_of_time_order_is_refused_at_fit_and_predict(index):
+    unordered = TABLE.set_axis(index)
+    with pytest.raises(ValueError, match=r"DatetimeIndex of X is not in time order.*sort_index"):
+        check_X(Reader(), unordered, None, reset=True)
+    reader = Reader()
+    check_X(reader, TABLE, None, reset=True)
+    with pytest.raises(ValueError, match="not in time order"):
+        check_X(reader, unordered, None, reset=False)  # the fast predict-time path too
+
+
+def test_time_order_is_checked_within_each_series_only():
+    stamps = HOURS[:20].append(HOURS[:20])  # two series over the same hours
+    read = check_X(Reader(), TABLE.set_axis(stamps), np.repeat(["x", "y"], 20), reset=True)
+    assert read.n_series == 2
+    with pytest.raises(ValueError, match="in series 'y'"):
+        backwards = HOURS[:20].append(HOURS[:20][::-1])
+        check_X(Reader(), TABLE.set_axis(backwards), np.repeat(["x", "y"], 20), reset=True)
+
+
+def test_text_and_time_columns_get_the_fix_by_name():
+    with pytest.raises(TypeError, match=r"column 'pid' of X holds text .*'P1'.*groups='pid'"):
+        check_X(Reader(), TABLE.assign(pid="P1"), None, reset=True)
+    with pytest.raises(TypeError, match=r"column 'when' of X holds time stamps.*set_index\('when'"):
+        check_X(Reader(), TABLE.assign(when=HOURS), None, reset=True)
+    # Numbers written as text are still numbers.
+    check_X(Reader(), TABLE.assign(c=TABLE["a"].astype(str).astype(object)), None, reset=True)
+
+
+def test_groups_may_name_a_column_of_a_dataframe():
+    table = TABLE.reset_index(drop=True).assign(Subject=np.repeat(["P1", "P2"], 20))
+    reader = Reader()
+    read = check_X(reader, table, "Subject", reset=True)
+    assert list(read.series_ids) == ["P1", "P2"] and list(reader.feature_names_in_) == ["a", "b"]
+    assert read.n_features == 2
+    with pytest.raises(ValueError, match="groups='Patient' is not a column of X"):
+        check_X(Reader(), table, "Patient", reset=True)
+    with pytest.raises(ValueError, match="groups='Subject' names a column, but X is an array"):
+        check_X(Reader(), table.to_numpy()[:, :2].astype(float), "Subject", reset=True)
+
+
+def test_values_too_large_for_float32_are_named_as_such():
+    big = TABLE.assign(b=TABLE["b"] * 1e300)
+    with pytest.raises(ValueError, match=r"too large for float32.*column 'b' at row 0.*Rescale"):
+        check_X(Reader(), big, None, reset=True)
+    reader = Reader()
+    check_X(reader, TABLE, None, reset=True)
+    with pytest.raises(ValueError, match="too large for float32"):
+        check_X(reader, big, None, reset=False)
+    with pytest.raises(ValueError, match=r"contains NaN or inf.*column 'a'"):
+        check_X(reader, TABLE.assign(a=np.inf), None, reset=False)

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, valid
 
 from tsforecast._time import encode_time
 from tsforecast._validation import check_finite
-from tsforecast.data import SequenceData, series_offsets
+from tsforecast.data import SequenceData, check_time_order, series_offsets
 
 __all__ = [
     "check_X",
@@ -69,6 +69,13 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
             X.values, offsets, ids, groups=np.asarray(groups), mask=X.mask,
             local_time=X.local_time, features=X.features,
         )  # fmt: skip
+    if isinstance(X, pd.DataFrame):
+        X, groups = _split_frame(X, groups, name)
+    elif isinstance(groups, str):
+        raise ValueError(
+            f"{name}: groups={groups!r} names a column, but X is an array without column names; "
+            "pass one series id per row, or X as a DataFrame holding that column."
+        )
     time = _stamps(X)
     values = validate_data(
         estimator,
@@ -77,11 +84,83 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
         dtype=[np.float32, np.float64],
         ensure_all_finite=False,
         ensure_min_samples=1,
-    ).astype(np.float32, copy=False)
-    check_finite(values, None, "X")
+    )
+    values = as_float32(values, _names(X), "X")
     offsets, ids = series_offsets(groups, values.shape[0])
+    _check_stamps(time, offsets, ids, groups is not None, name)
     groups = None if groups is None else np.asarray(groups)
     return SequenceData._trusted(values, offsets, ids, groups=groups, local_time=time)
+
+
+def _names(X: Any) -> list[str] | None:
+    return [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
+
+
+def as_float32(values: np.ndarray, names: list[str] | None, what: str) -> np.ndarray:
+    """``values`` as float32, refusing NaN/inf and numbers too large for float32 by name."""
+    converted = values.astype(np.float32, copy=False)
+    if converted is not values:
+        overflow = np.isfinite(values) & ~np.isfinite(converted)
+        if overflow.any():
+            row, column = np.argwhere(overflow)[0]
+            named = f"column {column}" if names is None else f"column {names[column]!r}"
+            raise ValueError(
+                f"Input {what} holds {int(overflow.sum())} value(s) too large for float32 (at "
+                f"most {np.finfo(np.float32).max:.3g}); the first is {values[row, column]:g}, "
+                f"in {named} at row {row}. Rescale the column (e.g. divide it by a power of 10)."
+            )
+    check_finite(converted, None, what, names=names)
+    return converted
+
+
+def _split_frame(X: pd.DataFrame, groups: Any, owner: str) -> tuple[pd.DataFrame, Any]:
+    """Take a ``groups`` column out of ``X``; refuse time and text columns with the fix."""
+    if isinstance(groups, str) or (
+        groups is not None and not hasattr(groups, "__len__") and groups in X.columns
+    ):
+        if groups not in X.columns:
+            raise ValueError(
+                f"{owner}: groups={groups!r} is not a column of X (columns: "
+                f"{[str(c) for c in X.columns][:10]}); pass a column name or one id per row."
+            )
+        X, groups = X.drop(columns=[groups]), X[groups].to_numpy()
+    for column in X.columns:
+        dtype = X[column].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            raise TypeError(
+                f"{owner}: column {column!r} of X holds time stamps, not numbers. Make it the "
+                f"index: X.set_index({column!r}) (the model then reads calendar features and "
+                "stamps its forecasts from it)."
+            )
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            continue
+        text = X[column]
+        bad = text[pd.to_numeric(text, errors="coerce").isna() & text.notna()]
+        if len(bad):
+            raise TypeError(
+                f"{owner}: column {column!r} of X holds text (e.g. {bad.iloc[0]!r} at row "
+                f"{bad.index[0]!r}), not numbers. If it names the series (a patient or station "
+                f"id), pass groups={column!r}; otherwise drop or encode it."
+            )
+    return X, groups
+
+
+def _check_stamps(
+    times: pd.DatetimeIndex | None, offsets: np.ndarray, ids: np.ndarray, grouped: bool, owner: str
+) -> None:
+    """Refuse a DatetimeIndex that is missing stamps or not increasing within a series."""
+    if times is None:
+        return
+    if times.hasnans:
+        raise ValueError(f"{owner}: the DatetimeIndex of X has missing stamps (NaT); fill them.")
+    stamps = (times.tz_convert(None) if times.tz is not None else times).to_numpy()
+    try:
+        check_time_order(stamps, offsets, ids, grouped)
+    except ValueError as error:
+        raise ValueError(
+            f"{owner}: the DatetimeIndex of X is not in time order: {error} (X.sort_index() "
+            "sorts one series.)"
+        ) from None
 
 
 def _plain(estimator: Any, X: Any) -> SequenceData | None:
@@ -99,7 +178,7 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         and X.shape[1] == estimator.n_features_in_
         and names is None
     ):
-        values = X.astype(np.float32, copy=False)
+        values = X
     elif (
         isinstance(X, pd.DataFrame)
         and 0 < len(X)
@@ -107,13 +186,13 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         and X.columns.tolist() == names.tolist()
         and all(dtype in FLOAT_DTYPES for dtype in X.dtypes)
     ):
-        values = X.to_numpy(np.float32)
+        values = X.to_numpy()
     else:
         return None
-    check_finite(values, None, "X")
-    return SequenceData._trusted(
-        values, np.array([0, len(values)]), np.array([0]), local_time=_stamps(X)
-    )
+    values = as_float32(values, _names(X), "X")
+    offsets, ids, time = np.array([0, len(values)]), np.array([0]), _stamps(X)
+    _check_stamps(time, offsets, ids, False, type(estimator).__name__)
+    return SequenceData._trusted(values, offsets, ids, local_time=time)
 
 
 def _stamps(X: Any) -> pd.DatetimeIndex | None:

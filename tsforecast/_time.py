@@ -111,7 +111,9 @@ def series_future_times(data: Any, steps: int, *, owner: str) -> list[pd.Datetim
         raise ValueError(f"{owner}: {error}") from None
 
 
-def choose_time_features(spec: Any, times: pd.DatetimeIndex | None) -> list[str]:
+def choose_time_features(
+    spec: Any, times: pd.DatetimeIndex | None, owner: str = "LSTMForecaster"
+) -> list[str]:
     """Return the calendar features a model reads, from its ``time_features`` parameter.
 
     ``"auto"``: the hour of the day for series recorded more often than daily (the daily cycle
@@ -119,9 +121,16 @@ def choose_time_features(spec: Any, times: pd.DatetimeIndex | None) -> list[str]
     yearday are left to an explicit choice: on data that does not follow them they are noise
     the model can overfit (one year of hourly weather forecasts worse with the weekday).
     """
-    if spec is None or times is None:
+    auto = isinstance(spec, str) and spec == "auto"
+    if spec is None or (times is None and auto):
         return []
-    if isinstance(spec, str) and spec == "auto":
+    if times is None:
+        raise ValueError(
+            f"{owner}: time_features={spec!r} computes calendar features from time stamps, "
+            "but X has none. Pass a DataFrame with a DatetimeIndex (or a SequenceData with "
+            "time), or time_features=None."
+        )
+    if auto:
         step = usual_step(times)
         return ["hour"] if step is not None and pd.Timedelta(0) < step < pd.Timedelta("1D") else []
     return list(_listed(spec))

@@ -258,7 +258,7 @@ class SequenceData:
             time, time_zone = _as_time(self.time, n_timesteps)
             if time_zone is not None:
                 metadata.setdefault("time_zone", time_zone)
-            _check_time_order(time, offsets, series_ids, self.groups is not None)
+            check_time_order(time, offsets, series_ids, self.groups is not None)
 
         mask = None
         if self.mask is not None:
@@ -530,7 +530,7 @@ class SequenceData:
         return f"SequenceData({', '.join(parts)})"
 
 
-def _check_time_order(
+def check_time_order(
     time: np.ndarray, offsets: np.ndarray, series_ids: np.ndarray, grouped: bool
 ) -> None:
     if len(time) < 2:

@@ -457,6 +457,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         if not self.autoregressive_ and y is None:
             raise ValueError("LSTMForecaster.score: this model was fitted with y; pass y.")
+        if self.autoregressive_ and y is not None:
+            raise ValueError(
+                "LSTMForecaster.score: this model was fitted without y, so its truth is the next "
+                "row of X in the same series; call score(X) without y (or fit with y to learn y)."
+            )
         data = _inputs.check_X(self, X, groups, reset=False)
         predictions = self._predict(data)
         if not self.autoregressive_:
