@@ -159,3 +159,32 @@ def test_from_frame_type_errors():
         SequenceData.from_frame(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="has no rows"):
         SequenceData.from_frame(pd.DataFrame({"a": []}))
+
+
+@pytest.mark.parametrize(
+    "time",
+    [
+        pd.to_datetime(["2020-01-01", "2300-01-01"]).as_unit("us"),
+        pd.Series(pd.to_datetime(["2020-01-01", "9999-12-31"], format="%Y-%m-%d")),
+        np.array(["2020-01-01", "1500-01-01"], dtype="datetime64[D]"),
+    ],
+    ids=["after 2262", "9999-12-31 sentinel", "before 1677"],
+)
+def test_dates_nanoseconds_cannot_hold_are_refused_not_wrapped(time):
+    with pytest.raises(ValueError, match=r"outside what nanosecond time stamps can hold"):
+        SequenceData(np.zeros(2), time=time)
+    frame = pd.DataFrame({"t": pd.Series(time).to_numpy(), "v": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"row 1.*9999-12-31"):
+        SequenceData.from_frame(frame, time="t")
+
+
+def test_coarse_dates_inside_the_range_are_kept_exactly():
+    time = np.array(["2020-01-01", "2262-04-10"], dtype="datetime64[D]")
+    data = SequenceData(np.zeros(2), time=time)
+    assert list(data.time.astype("datetime64[D]")) == list(time)
+
+
+def test_integer_times_beyond_float64_precision_are_refused_not_rounded():
+    SequenceData(np.zeros(2), time=np.array([2**53 - 1, 2**53]))
+    with pytest.raises(ValueError, match=r"too large to keep exactly as float64"):
+        SequenceData(np.zeros(2), time=np.array([2**60, 2**60 + 1]))

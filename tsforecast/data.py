@@ -106,6 +106,27 @@ def _as_values(values: Any) -> np.ndarray:
     return array.astype(np.float32, copy=False)
 
 
+def _in_nanoseconds(array: np.ndarray) -> np.ndarray:
+    """datetime64/timedelta64 at nanosecond resolution; a stamp that would overflow is an error.
+
+    NumPy wraps around silently (9999-12-31 at microseconds becomes a date in 1815).
+    """
+    kind = "datetime64[ns]" if array.dtype.kind == "M" else "timedelta64[ns]"
+    converted = array.astype(kind, copy=False)
+    if converted is not array:
+        with np.errstate(all="ignore"):
+            lost = (converted.astype(array.dtype) != array) & ~np.isnat(array)
+        if lost.any():
+            row = int(np.flatnonzero(lost)[0])
+            raise ValueError(
+                f"time holds {array[row]} (row {row}, {int(lost.sum())} such in all), outside "
+                "what nanosecond time stamps can hold (1677-09-21 to 2262-04-11). Replace "
+                "placeholder dates such as 9999-12-31 by missing values and drop those rows, "
+                "or give time as numbers (e.g. years)."
+            )
+    return converted
+
+
 def _as_time(time: Any, n_timesteps: int) -> tuple[np.ndarray, str | None]:
     """Return time as datetime64[ns], timedelta64[ns] or float64, and its time zone."""
     time_zone = None
@@ -117,13 +138,17 @@ def _as_time(time: Any, n_timesteps: int) -> tuple[np.ndarray, str | None]:
         raise ValueError(
             f"time must be 1-D with one entry per row ({n_timesteps}); got shape {array.shape}."
         )
-    if array.dtype.kind == "M":
-        array = array.astype("datetime64[ns]", copy=False)
-        missing = np.isnat(array)
-    elif array.dtype.kind == "m":
-        array = array.astype("timedelta64[ns]", copy=False)
+    if array.dtype.kind in "Mm":
+        array = _in_nanoseconds(array)
         missing = np.isnat(array)
     elif array.dtype.kind in "iuf":
+        if array.dtype.kind in "iu" and len(array) and np.abs(array).max() > 2**53:
+            row = int(np.argmax(np.abs(array) > 2**53))
+            raise ValueError(
+                f"time holds integers too large to keep exactly as float64 ({array[row]} at row "
+                f"{row}; at most 2**53). Subtract an origin first, or pass datetimes (e.g. "
+                "pandas.to_datetime(time, unit='ns') for nanoseconds since 1970)."
+            )
         array = array.astype(np.float64, copy=False)
         missing = ~np.isfinite(array)
     else:

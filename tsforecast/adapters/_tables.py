@@ -132,6 +132,15 @@ def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.Datet
     if times.isna().any():
         row = values.index[np.flatnonzero(times.isna())[0]]
         raise ValueError(f"{owner}: time column {column!r} is empty at row {row!r}.")
+    naive = times.tz_convert(None) if times.tz is not None else times
+    outside = (naive < pd.Timestamp.min) | (naive > pd.Timestamp.max)
+    if outside.any():
+        row = values.index[np.flatnonzero(outside)[0]]
+        raise ValueError(
+            f"{owner}: time column {column!r} holds {values[row]!r} at row {row!r}, outside "
+            "the dates time stamps can hold (1677-09-21 to 2262-04-11). Replace placeholder "
+            "dates such as 9999-12-31 by empty cells and drop those rows first."
+        )
     return times.as_unit("ns")
 
 
