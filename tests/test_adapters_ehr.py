@@ -162,3 +162,105 @@ def test_documented_handling():
     assert data.values[:, 1].tolist() == [0.0, 60.0, 0.0, 10.0]
     exact = pd.concat([table.iloc[:3], table.iloc[[0]]])
     assert read_ehr(exact, id_col="id", time_col="day").n_timesteps == 3  # exact copy dropped
+
+
+# ---------------------------------------------------------------- nothing merged, dropped or bent
+def test_file_ids_keep_their_exact_text(tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text("id,day,bili\n007,0,1\n007,1,2\n7,0,3\n7,1,4\n008,0,5\n")
+    data = read_ehr(path, id_col="id", time_col="day")
+    assert data.series_ids.tolist() == ["007", "7", "008"]  # numeric order, text kept
+    assert data.values[:, 0].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_ids_of_different_types_that_read_alike_are_refused():
+    table = pd.DataFrame({"id": [1, "1", 1, "1"], "day": [0, 0, 1, 1], "bili": [1.0, 2, 3, 4]})
+    with pytest.raises(ValueError, match=r"1 \(int\), '1' \(str\).*one patient or two"):
+        read_ehr(table, id_col="id", time_col="day")
+    mixed = table.assign(id=[1, "a", 1, "a"])  # different types, different text: two patients
+    assert read_ehr(mixed, id_col="id", time_col="day").n_series == 2
+
+
+def test_long_layout_keeps_visits_and_patients_without_any_value():
+    long = pd.DataFrame(
+        {
+            "id": [1, 1, 2, 2, 3],
+            "day": [0, 1, 0, 1, 0],
+            "var": ["a"] * 5,
+            "val": [1.0, np.nan, 2.0, 3.0, np.nan],
+        }
+    )
+    data = read_ehr(long, id_col="id", time_col="day", variable_col="var", value_col="val")
+    assert data.series_ids.tolist() == [1, 2, 3]
+    assert data.n_timesteps == 5
+    assert data.mask[:, 0].tolist() == [True, False, True, True, False]
+
+
+def test_datetime64_and_timedelta_time_columns_are_read_as_times():
+    stamps = pd.to_datetime(["2020-01-01 00:00", "2020-01-01 02:00", "2020-01-01 05:00"])
+    table = pd.DataFrame({"id": [1, 1, 1], "t": stamps, "bili": [1.0, 2, 3]})
+    data = read_ehr(table, id_col="id", time_col="t")
+    as_text = read_ehr(table.assign(t=stamps.astype(str)), id_col="id", time_col="t")
+    assert data.metadata["time_unit"] == "days" and data.time.dtype.kind == "M"
+    np.testing.assert_allclose(data.values[:, 1], [0, 2 / 24, 3 / 24], rtol=1e-6)
+    np.testing.assert_array_equal(data.values, as_text.values)
+    assert read_ehr(table, id_col="id", time_col="t", resample="1h").n_timesteps == 6
+    offsets = table.assign(t=stamps - stamps[0])
+    data = read_ehr(offsets, id_col="id", time_col="t")
+    np.testing.assert_allclose(data.time, [0, 2 / 24, 5 / 24])
+
+
+def test_event_columns_are_zero_where_nothing_was_given_and_add_up_in_a_step():
+    table = pd.DataFrame(
+        {
+            "id": [1, 1, 1, 1],
+            "day": [0, 1, 2, 3],
+            "dose": [25.0, np.nan, 10.0, np.nan],
+            "conc": [np.nan, 2.0, np.nan, 1.5],
+        }
+    )
+    carried = read_ehr(table, id_col="id", time_col="day", value_cols=["dose", "conc"])
+    assert carried.values[:, 0].tolist() == [25.0, 25.0, 10.0, 10.0]  # a measurement
+    data = read_ehr(
+        table, id_col="id", time_col="day", value_cols=["dose", "conc"], event_cols=["dose"]
+    )
+    assert data.values[:, 0].tolist() == [25.0, 0.0, 10.0, 0.0]
+    assert data.mask[:, 0].all() and data.values[:, 1].tolist() == [1.75, 2.0, 2.0, 1.5]
+    binned = read_ehr(
+        table, id_col="id", time_col="day", value_cols=["dose", "conc"], event_cols=["dose"],
+        resample=3,
+    )  # fmt: skip
+    assert binned.values[:, 0].tolist() == [35.0, 0.0]  # 25 + 10 in the first 3 days
+    with pytest.raises(ValueError, match=r"event column\(s\) \['pain'\] are not among"):
+        read_ehr(table, id_col="id", time_col="day", event_cols=["pain"])
+
+
+@pytest.mark.parametrize(
+    ("time", "step"),
+    [([0, 1e9], 1e-3), (["2020-01-01", "2040-01-01"], "1s")],
+)
+def test_a_resample_grid_too_large_for_memory_is_refused_before_allocating(time, step):
+    table = pd.DataFrame({"id": [1, 1], "day": time, "bili": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"would put 2 visits on a grid of .* coarser step"):
+        read_ehr(table, id_col="id", time_col="day", resample=step)
+
+
+def test_semicolons_and_decimal_commas(tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text("id;day;bili\n1;0;1,5\n1;1;2,5\n2;0;3,0\n")
+    with pytest.raises(ValueError, match=r"decimal commas \('1,5'\); pass decimal=','"):
+        read_ehr(path, id_col="id", time_col="day")
+    data = read_ehr(path, id_col="id", time_col="day", decimal=",")
+    assert data.values[:, 0].tolist() == [1.5, 2.5, 3.0]
+    table = pd.DataFrame({"id": [1, 1], "day": [0, 1], "bili": ["1,5", "2,5"]})
+    with pytest.raises(TypeError, match=r"value_cols=\[\.\.\.\]\. The values look like decimal"):
+        read_ehr(table, id_col="id", time_col="day", value_cols=["bili"])
+
+
+def test_advice_names_only_parameters_read_ehr_has():
+    table = pd.DataFrame({"id": [1, 1], "day": [0, 1], "note": ["ok", "bad"]})
+    with pytest.raises(TypeError) as error:
+        read_ehr(table, id_col="id", time_col="day", value_cols=["note"])
+    assert "value_cols=[...]" in str(error.value) and "categorical" not in str(error.value)
+    with pytest.raises(ValueError, match=r"infinite value at row 1"):
+        read_ehr(table.assign(note=[1.0, np.inf]), id_col="id", time_col="day")

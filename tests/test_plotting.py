@@ -34,7 +34,9 @@ def test_forecast_plot_of_weather_reads_well(weather):
 
 def test_forecast_plot_of_one_patient_with_units_and_missing_values():
     visits = load_pbc()
-    ax = plot_forecast(visits, feature="chol", group=32)
+    with pytest.raises(ValueError, match=r"ids read from a file are text: group='32'"):
+        plot_forecast(visits, feature="chol", group=32)
+    ax = plot_forecast(visits, feature="chol", group="32")
     assert ax.get_ylabel() == "chol (mg/dl)"
     assert ax.get_xlabel() == "time (days since enrolment)"
     assert "filled (missing)" in ax.get_legend_handles_labels()[1]

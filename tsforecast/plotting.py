@@ -71,7 +71,14 @@ def plot_forecast(
         ids = list(data.series_ids)
         chosen = ids[0] if group is None else group
         if chosen not in ids:
-            raise ValueError(f"plot_forecast: no series {chosen!r}; series ids start {ids[:5]}.")
+            hint = (
+                f" (ids read from a file are text: group={str(chosen)!r})"
+                if str(chosen) in map(str, ids)
+                else ""
+            )
+            raise ValueError(
+                f"plot_forecast: no series {chosen!r}; series ids start {ids[:5]}{hint}."
+            )
         index = ids.index(chosen)
     else:
         index = 0

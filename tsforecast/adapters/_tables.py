@@ -28,9 +28,22 @@ KEEP_CHOICES = ("error", "first", "last", "mean")
 
 
 def read_source(
-    source: Source, owner: str, *, na_values: Sequence[str] | None = None, **read_csv: Any
+    source: Source,
+    owner: str,
+    *,
+    na_values: Sequence[str] | None = None,
+    decimal: str = ".",
+    text_columns: Sequence[Hashable] = (),
+    **read_csv: Any,
 ) -> pd.DataFrame:
-    """Read a CSV file, or take a DataFrame (never modified); ``na_values`` apply to both."""
+    """Read a CSV file, or take a DataFrame (never modified); ``na_values`` apply to both.
+
+    A file whose header line holds semicolons (or tabs) and no comma is read with that
+    separator. ``text_columns`` present in a file are read as text, exactly as written (ids
+    such as ``007``).
+    """
+    if decimal not in (".", ","):
+        raise ValueError(f"{owner}: decimal must be '.' or ','; got {decimal!r}.")
     if na_values is not None and (
         isinstance(na_values, str) or not isinstance(na_values, Sequence)
     ):
@@ -49,7 +62,15 @@ def read_source(
         if path.is_dir():
             raise ValueError(f"{owner}: '{path}' is a folder; pass the path of a CSV file.")
         try:
-            frame = pd.read_csv(path, na_values=na_values, **read_csv)
+            options = {"sep": _separator(path, read_csv.get("skiprows", 0)), **read_csv}
+            if options["sep"] != "," and decimal == "." and _decimal_commas(path, options):
+                raise ValueError(
+                    f"{owner}: '{path}' is separated by {options['sep']!r} and its numbers "
+                    "have decimal commas ('1,5'); pass decimal=',' to read them."
+                )
+            header = pd.read_csv(path, nrows=0, **options).columns
+            text = {name: str for name in text_columns if name in header}
+            frame = pd.read_csv(path, na_values=na_values, decimal=decimal, dtype=text, **options)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{owner}: the file '{path}' is empty.") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -62,6 +83,26 @@ def read_source(
     if frame.shape[0] == 0:
         raise ValueError(f"{owner}: the table has no rows (columns: {list(frame.columns)}).")
     return frame
+
+
+def _separator(path: Path, skip: int) -> str:
+    """``','``, or ``';'``/tab when the header line holds those and no comma."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for _ in range(skip):
+            handle.readline()
+        header = handle.readline()
+    if "," not in header:
+        for candidate in (";", "\t"):
+            if candidate in header:
+                return candidate
+    return ","
+
+
+def _decimal_commas(path: Path, options: dict[str, Any]) -> bool:
+    """Whether the first rows of a file hold numbers written with a decimal comma."""
+    head = pd.read_csv(path, nrows=200, dtype=str, **options)
+    pattern = r"\s*[-+]?\d+,\d+\s*"
+    return any(head[c].str.fullmatch(pattern).any() for c in head.columns)
 
 
 def check_column(frame: pd.DataFrame, name: Hashable, owner: str, role: str) -> Hashable:
@@ -151,12 +192,16 @@ def numeric_columns(
     *,
     categorical: str = "error",
     allow_empty: bool = False,
+    choose: str = "columns=[...]",
+    can_encode: bool = True,
 ) -> pd.DataFrame:
     """Return the selected columns as floats (NaN where missing); text columns per ``categorical``.
 
     A column where only some values are not numbers ('n/a', 'warm') is an error that names one;
     a column of text labels is refused (``"error"``), left out (``"drop"``) or one-hot encoded
-    (``"onehot"``: one 0/1 column per label, named ``column=label``).
+    (``"onehot"``: one 0/1 column per label, named ``column=label``). Infinite values are
+    refused. ``choose`` is how the caller's user picks columns (``"columns=[...]"``), and
+    ``can_encode`` whether the caller offers ``categorical=``: the advice names only those.
     """
     check_choice("categorical", categorical, ("error", "drop", "onehot"), owner)
     parts = []
@@ -183,10 +228,15 @@ def numeric_columns(
                     )
                 continue
             examples = list(dict.fromkeys(column[present].astype(str)))[:3]
+            encode = (
+                ", or pass categorical='onehot' to encode it (categorical='drop' drops every "
+                "text column)"
+                if can_encode
+                else ""
+            )
             raise TypeError(
                 f"{owner}: column {name!r} holds text ({', '.join(map(repr, examples))}), not "
-                "numbers. Leave it out with columns=[...], or pass categorical='onehot' to "
-                "encode it (categorical='drop' drops every text column)."
+                f"numbers. Leave it out with {choose}{encode}." + _decimal_hint(column[present])
             )
         else:
             row = bad.index[bad][0]
@@ -194,19 +244,36 @@ def numeric_columns(
                 f"{owner}: column {name!r} has non-numeric values (e.g. {column[row]!r} at row "
                 f"{row!r}, {int(bad.sum())} in all); expected numbers. Clean the values, or "
                 f"list such markers in na_values=[{column[row]!r}] to read them as missing."
+                + _decimal_hint(column[bad])
             )
     if not parts:
         if allow_empty:
             return pd.DataFrame(index=frame.index)
-        raise ValueError(f"{owner}: no numeric column left to use; choose them with columns=[...].")
-    return pd.concat(parts, axis=1)
+        raise ValueError(f"{owner}: no numeric column left to use; choose them with {choose}.")
+    numbers = pd.concat(parts, axis=1)
+    infinite = np.isinf(numbers.to_numpy())
+    if infinite.any():
+        row, col = np.argwhere(infinite)[0]
+        raise ValueError(
+            f"{owner}: column {numbers.columns[col]!r} holds an infinite value at row "
+            f"{frame.index[row]!r} ({int(infinite.sum())} in all); expected finite numbers. "
+            "Clean them, or list the marker in na_values=[...] to read it as missing."
+        )
+    return numbers
 
 
-def check_not_all_missing(values: pd.DataFrame, owner: str) -> None:
+def _decimal_hint(text: pd.Series) -> str:
+    """Advice for numbers written with a decimal comma ('1,5'), as European spreadsheets do."""
+    if text.astype("string").str.fullmatch(r"\s*[-+]?\d+,\d+\s*").any():
+        return " The values look like decimal commas ('1,5'): pass decimal=','."
+    return ""
+
+
+def check_not_all_missing(values: pd.DataFrame, owner: str, choose: str = "columns=[...]") -> None:
     empty = [name for name in values.columns if values[name].isna().all()]
     if empty:
         raise ValueError(
-            f"{owner}: column(s) {empty} have no values at all; leave them out with columns=[...]."
+            f"{owner}: column(s) {empty} have no values at all; leave them out with {choose}."
         )
 
 

@@ -25,6 +25,8 @@ __all__ = ["read_ehr"]
 
 OWNER = "read_ehr"
 DELTA = "time_since_previous"
+# resample refuses a grid larger than this, or 100 rows per visit if that is more.
+MAX_GRID_ROWS = 10_000_000
 
 
 def read_ehr(
@@ -40,7 +42,9 @@ def read_ehr(
     leading_fill: str | float = "median",
     time_delta: bool = True,
     resample: Any = None,
+    event_cols: Sequence[Hashable] = (),
     na_values: Sequence[str] | None = None,
+    decimal: str = ".",
 ) -> SequenceData:
     """Read patient records into one series per patient.
 
@@ -48,11 +52,18 @@ def read_ehr(
     default) and **long** (one row per measurement: id, time, variable name, value, as in
     MIMIC-style chart events; pass ``variable_col`` and ``value_col``).
 
-    What happens, in order: rows are sorted by patient and time; exact duplicate rows are
+    What happens, in order: rows are sorted by patient (numerically when every id is a
+    number) and time; exact duplicate rows are
     dropped and visits sharing a patient and time follow ``keep``; optionally the visits are
     averaged onto a regular grid per patient (``resample``); missing measurements are marked
     False in ``mask`` and filled with the patient's last observation, or, before a patient's
-    first observation of that measurement, with ``leading_fill``.
+    first observation of that measurement, with ``leading_fill``. Event columns (doses) are
+    0 where nothing is recorded instead. No visit and no patient is dropped, even one without
+    any value (its values are then filled and False in ``mask``).
+
+    Patient ids are kept exactly: a file's id column is read as text (``007`` stays ``007``,
+    apart from ``7``); in a DataFrame, ids of different types that print alike (``1`` and
+    ``"1"``) are refused rather than merged or split silently.
 
     Parameters
     ----------
@@ -61,7 +72,8 @@ def read_ehr(
     id_col : hashable
         Patient id column.
     time_col : hashable
-        Visit time: dates (any common format) or numeric offsets (days since enrolment...).
+        Visit time: dates (any common format, or datetime64), durations (timedelta64, read in
+        days) or numeric offsets (days since enrolment...).
     value_cols : sequence of hashable, optional
         Measurements to keep (wide: columns; long: variable names). By default, wide: every
         numeric column that changes within at least one patient; columns constant within every
@@ -86,8 +98,16 @@ def read_ehr(
         Put each patient on a regular grid from their first visit: the step as a number (numeric
         time) or a duration such as ``"90D"`` (dates). Visits in one step are averaged; steps
         without a visit are missing (False in ``mask``) and filled as above.
+    event_cols : sequence of hashable, default=()
+        Measurements that record events rather than states (doses given, procedures): 0 where
+        a visit has none, not the last value carried forward; summed, not averaged, within a
+        ``resample`` step; always True in ``mask``. Each must be one of the value columns
+        (long layout: variables).
     na_values : sequence of str, optional
         Extra markers of missing values in the file.
+    decimal : {".", ","}, default="."
+        Decimal mark of the numbers in a file (``","`` for ``1,5``); semicolon-separated files
+        are detected by themselves.
 
     Returns
     -------
@@ -110,7 +130,7 @@ def read_ehr(
     >>> data.mask[:, 0].tolist()
     [True, False, True]
     """
-    frame = read_source(source, OWNER, na_values=na_values)
+    frame = read_source(source, OWNER, na_values=na_values, decimal=decimal, text_columns=[id_col])
     check_column(frame, id_col, OWNER, "id")
     check_column(frame, time_col, OWNER, "time")
     static_cols = [] if static_cols is None else check_columns(frame, static_cols, OWNER, "static")
@@ -123,13 +143,14 @@ def read_ehr(
         row = frame.index[frame[id_col].isna()][0]
         raise ValueError(f"{OWNER}: patient id column {id_col!r} is empty at row {row!r}.")
 
+    _check_distinct_ids(frame[id_col], id_col)
     time, time_unit = _parse_time(frame[time_col], time_col)
     ids = frame[id_col]
     if variable_col is None:
         table, left_out = _wide(frame, id_col, time_col, value_cols, static_cols)
         table.insert(0, "__id__", ids.to_numpy())
         table.insert(1, "__time__", time)
-        table = table.sort_values(["__id__", "__time__"], kind="stable")
+        table = _in_patient_order(table)
         table = resolve_duplicates(table, ["__id__", "__time__"], OWNER, keep, "patient and time")
     else:
         table = _long(frame, ids, time, variable_col, value_col, value_cols, keep)
@@ -138,13 +159,16 @@ def read_ehr(
     static = _static_features(frame, ids, static_cols)
 
     values = table.drop(columns=["__id__", "__time__"])
-    check_not_all_missing(values, OWNER)
+    check_not_all_missing(values, OWNER, "value_cols=[...]")
+    events = _event_columns(event_cols, values.columns)
     patient = table["__id__"].to_numpy()
     time = table["__time__"]
     if resample is not None:
-        values, patient, time = _resample(values, patient, time, resample, time_unit)
+        values, patient, time = _resample(values, patient, time, resample, time_unit, events)
     observed = values.notna()
+    observed[events] = True
     filled = values.groupby(patient, sort=False).ffill()
+    filled[events] = values[events].fillna(0.0)
     filled = filled.fillna(_leading_values(values, leading_fill))
     parts = [filled.reset_index(drop=True)]
     masks = [observed.reset_index(drop=True)]
@@ -176,7 +200,58 @@ def read_ehr(
     )
 
 
+def _in_patient_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by patient id, then time, whatever the order of the rows.
+
+    Ids sort by number when every id reads as one (``"2"`` before ``"10"``; ``"007"`` and
+    ``"7"`` stay two patients, next to each other), by their text otherwise.
+    """
+    codes, uniques = pd.factorize(table["__id__"])
+    text = np.array([str(value) for value in uniques], dtype=object)
+    numbers = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(np.float64)
+    order = np.lexsort((text, numbers)) if not np.isnan(numbers).any() else np.argsort(text)
+    rank = np.empty(len(uniques), np.int64)
+    rank[order] = np.arange(len(uniques))
+    keys = pd.DataFrame({"patient": rank[codes], "time": table["__time__"].to_numpy()})
+    return table.iloc[keys.sort_values(["patient", "time"], kind="stable").index.to_numpy()]
+
+
+def _check_distinct_ids(ids: pd.Series, name: Hashable) -> None:
+    """Refuse ids of different types that print alike (1 and "1"): one patient, or two."""
+    distinct = pd.unique(ids)
+    text = pd.Series([str(value) for value in distinct])
+    clash = text.duplicated(keep=False)
+    if clash.any():
+        alike = [distinct[i] for i in np.flatnonzero(clash.to_numpy())[:2]]
+        raise ValueError(
+            f"{OWNER}: patient id column {name!r} holds ids of different types that read the "
+            f"same ({', '.join(f'{v!r} ({type(v).__name__})' for v in alike)}); are they one "
+            f"patient or two? Make the column one type first, e.g. frame[{name!r}].astype(str)."
+        )
+
+
+def _event_columns(event_cols: Sequence[Hashable], columns: pd.Index) -> list[Hashable]:
+    if isinstance(event_cols, (str, bytes)) or not isinstance(event_cols, Sequence):
+        raise TypeError(f"{OWNER}: event_cols must be a list of column names; got {event_cols!r}.")
+    unknown = [name for name in event_cols if name not in columns]
+    if unknown:
+        raise ValueError(
+            f"{OWNER}: event column(s) {unknown} are not among the value columns "
+            f"{[str(c) for c in columns]}; add them to value_cols=[...]."
+        )
+    return list(event_cols)
+
+
 def _parse_time(column: pd.Series, name: Hashable) -> tuple[Any, str | None]:
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return parse_datetimes(column, OWNER, name), "datetime"
+    if pd.api.types.is_timedelta64_dtype(column.dtype):
+        if column.isna().any():
+            row = column.index[column.isna()][0]
+            raise ValueError(f"{OWNER}: time column {name!r} is empty at row {row!r}.")
+        return (column / pd.Timedelta(days=1)).to_numpy(np.float64), "days"
+    if pd.api.types.is_bool_dtype(column.dtype):
+        raise TypeError(f"{OWNER}: time column {name!r} holds booleans; expected times.")
     if pd.api.types.is_numeric_dtype(column.dtype):
         if column.isna().any():
             row = column.index[column.isna()][0]
@@ -195,11 +270,14 @@ def _wide(
     value_cols: Sequence[Hashable] | None,
     static_cols: list[Hashable],
 ) -> tuple[pd.DataFrame, list[Hashable]]:
+    advice = {"choose": "value_cols=[...]", "can_encode": False}
     if value_cols is not None:
         selected = check_columns(frame, value_cols, OWNER, "value")
-        return numeric_columns(frame, selected, OWNER), []
+        return numeric_columns(frame, selected, OWNER, **advice), []
     candidates = [c for c in frame.columns if c not in (id_col, time_col, *static_cols)]
-    numeric = numeric_columns(frame, candidates, OWNER, categorical="drop", allow_empty=True)
+    numeric = numeric_columns(
+        frame, candidates, OWNER, categorical="drop", allow_empty=True, **advice
+    )
     changes = numeric.groupby(frame[id_col].to_numpy()).nunique(dropna=True).max() > 1
     chosen = [c for c in numeric.columns if changes[c]]
     if not chosen:
@@ -226,12 +304,16 @@ def _long(
             "__id__": ids.to_numpy(),
             "__time__": time,
             "__variable__": frame[variable_col].to_numpy(),
-            "__value__": numeric_columns(frame, [value_col], OWNER)[value_col].to_numpy(),
+            "__value__": numeric_columns(frame, [value_col], OWNER, can_encode=False)[
+                value_col
+            ].to_numpy(),
         }
     )
     if rows["__variable__"].isna().any():
         row = frame.index[rows["__variable__"].isna().to_numpy()][0]
         raise ValueError(f"{OWNER}: variable column {variable_col!r} is empty at row {row!r}.")
+    # Every visit stays, even one whose values are all missing: it is a row of missing values.
+    visits = rows[["__id__", "__time__"]].drop_duplicates()
     rows = rows.dropna(subset=["__value__"])
     if value_cols is not None:
         wanted = list(value_cols)
@@ -248,6 +330,7 @@ def _long(
     )
     table = rows.pivot(index=["__id__", "__time__"], columns="__variable__", values="__value__")
     table = table.reindex(columns=wanted if value_cols is not None else sorted(table.columns))
+    table = table.reindex(pd.MultiIndex.from_frame(_in_patient_order(visits)))
     table.columns.name = None
     return table.reset_index()
 
@@ -303,7 +386,12 @@ def _time_since_previous(time: pd.Series, patient: np.ndarray) -> np.ndarray:
 
 
 def _resample(
-    values: pd.DataFrame, patient: np.ndarray, time: pd.Series, step: Any, time_unit: str | None
+    values: pd.DataFrame,
+    patient: np.ndarray,
+    time: pd.Series,
+    step: Any,
+    time_unit: str | None,
+    events: list[Hashable],
 ) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
     time = pd.Series(np.asarray(time))
     if time_unit == "datetime":
@@ -321,8 +409,21 @@ def _resample(
             f"got {step!r}."
         )
     first = time.groupby(patient, sort=False).transform("min")
-    slot = ((time - first) // step).astype(np.int64).to_numpy()
-    binned = values.reset_index(drop=True).groupby([patient, slot], sort=False).mean()
+    span = ((time - first) / step).to_numpy(np.float64)
+    last_slot = pd.Series(span).groupby(patient, sort=False).max()
+    n_grid = float((np.floor(last_slot) + 1).sum())
+    if n_grid > max(MAX_GRID_ROWS, 100 * len(values)):
+        longest = last_slot.idxmax()
+        raise ValueError(
+            f"{OWNER}: resample={step!r} would put {len(values)} visits on a grid of "
+            f"{n_grid:.3g} rows (patient {show(longest)} alone spans {last_slot.max():.3g} "
+            "steps). Choose a coarser step."
+        )
+    slot = np.floor(span).astype(np.int64)
+    grouped = values.reset_index(drop=True).groupby([patient, slot], sort=False)
+    binned = grouped.mean()
+    if events:  # doses given within one step add up; a step without any is 0
+        binned[events] = grouped[events].sum(min_count=1)
     start = first.groupby(patient, sort=False).first()
     last_slot = pd.Series(slot).groupby(patient, sort=False).max()
     grid = pd.MultiIndex.from_tuples([(p, k) for p, n in last_slot.items() for k in range(n + 1)])
