@@ -132,3 +132,23 @@ def test_wav_errors(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "librosa", None)
     with pytest.raises(ImportError, match=r'pip install "tsforecast\[audio\]"'):
         audio_features_from_wav(speech_wav_path())
+
+
+def test_a_truncated_wav_is_refused(tmp_path):
+    pytest.importorskip("librosa")
+    whole = speech_wav_path().read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ValueError, match=r"is truncated: its header announces \d+ bytes"):
+        audio_features_from_wav(cut)
+
+
+def test_a_time_column_with_a_unit_is_the_time_and_tolerance_is_checked():
+    frames = pd.DataFrame({"Time (s)": [0.0, 0.01, 0.02, 0.05], "rms": [0.1, 0.3, 0.2, 0.1]})
+    with pytest.raises(ValueError, match="not evenly spaced"):
+        read_audio_features(frames)
+    data = read_audio_features(frames.iloc[:3])
+    assert data.features == ("rms",) and data.metadata["frame_period"] == 0.01
+    for tolerance in (-1, 0.5, float("nan"), "x"):
+        with pytest.raises((TypeError, ValueError), match=r"tolerance must be"):
+            read_audio_features(frames, tolerance=tolerance)

@@ -185,3 +185,60 @@ def test_documented_handling():
     finer = frame(["2024-05-01 00:00", "2024-05-01 00:30", "2024-05-01 01:10"], temp=[1.0, 3, 5])
     hourly = read_weather(finer, freq="1h")
     assert hourly.values.ravel().tolist() == [2.0, 5.0]
+
+
+# ---------------------------------------------------------------- nothing kept that is not data
+def test_tmy3_precipitation_missing_code_is_missing_not_rain(tmy3_raw):
+    """Lprecip's flag is 'Lprecip source', two columns on; -9900 is the missing code."""
+    table = tmy3_raw.copy()
+    table.loc[5:6, "Lprecip depth (mm)"] = -9900
+    table.loc[5:6, "Lprecip source"] = "?"
+    table.loc[20, "Lprecip depth (mm)"] = -9900  # the code alone, without the flag
+    data = read_weather(table, columns=["Dry-bulb (C)", "Lprecip depth (mm)"])
+    rain = data.features.index("Lprecip depth (mm)")
+    assert data.values[:, rain].min() >= 0
+    assert not data.mask[[5, 6, 20], rain].any() and data.mask[[4, 7, 19, 21], rain].all()
+
+
+@pytest.mark.parametrize(
+    ("stamps", "first"),
+    [
+        (["13/01/2024 00:00", "13/01/2024 01:00", "13/01/2024 02:00"], "2024-01-13"),
+        (["01/02/2024 00:00", "01/02/2024 01:00", "13/02/2024 02:00"], "2024-02-01"),
+    ],
+)
+def test_day_first_dates_are_read_with_one_day_month_order(stamps, first):
+    table = pd.DataFrame({"time": stamps, "v": [1.0, 2, 3]})
+    data = read_weather(table, max_gap=10_000)
+    assert str(data.time[0])[:10] == first
+    mixed = pd.DataFrame({"time": ["01/02/2024", "2024-01-03", "13/02/2024"], "v": [1.0, 2, 3]})
+    with pytest.raises(ValueError, match=r"do not follow one format .* day/month order"):
+        read_weather(mixed)
+
+
+def test_rows_missing_longer_than_the_data_lasts_are_a_gap_not_a_crash():
+    stamps = pd.date_range("2024-01-01", periods=10, freq="h").append(
+        pd.DatetimeIndex(["2024-03-01"])
+    )
+    table = pd.DataFrame({"time": stamps.astype(str), "v": np.arange(11.0)})
+    with pytest.raises(ValueError, match=r"misses 1430 steps from 2024-01-01 10:00:00"):
+        read_weather(table)
+    with pytest.warns(UserWarning, match="interpolated"):
+        data = read_weather(table, long_gaps="warn")
+    assert data.n_timesteps == 1441 and int(data.mask.sum()) == 11
+
+
+def test_a_grid_too_large_for_memory_is_refused_before_allocating():
+    table = pd.DataFrame({"time": ["2000-01-01", "2024-01-01"], "v": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"every 0 days 00:00:01 .* would have 7\.57e\+08 rows"):
+        read_weather(table, freq="1s")
+
+
+def test_time_column_with_a_unit_and_semicolon_files(tmp_path):
+    table = pd.DataFrame({"Time (UTC)": ["2024-01-01 00:00", "2024-01-01 01:00"], "v": [1.0, 2]})
+    assert read_weather(table).features == ("v",)
+    path = tmp_path / "station.csv"
+    path.write_text("time;temp\n2024-01-01 00:00;1,5\n2024-01-01 01:00;-2,5\n")
+    with pytest.raises(ValueError, match=r"separated by ';' .* pass decimal=','"):
+        read_weather(path)
+    assert read_weather(path, decimal=",").values.ravel().tolist() == [1.5, -2.5]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import warnings
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
@@ -122,9 +123,19 @@ def check_columns(
     return [check_column(frame, name, owner, role) for name in names]
 
 
+_UNIT = re.compile(r"\s*[(\[][^)\]]*[)\]]$")
+
+
 def find_column(frame: pd.DataFrame, candidates: Sequence[str]) -> Hashable | None:
-    """Return the first column whose name matches one of ``candidates`` (case-insensitive)."""
-    by_lower = {str(name).strip().lower(): name for name in frame.columns}
+    """Return the first column whose name matches one of ``candidates`` (case-insensitive).
+
+    A unit after the name counts as the name: ``Time (s)`` and ``time [UTC]`` match ``time``.
+    """
+    by_lower: dict[str, Hashable] = {}
+    for name in frame.columns:
+        text = str(name).strip().lower()
+        by_lower.setdefault(text, name)
+        by_lower.setdefault(_UNIT.sub("", text), name)
     for candidate in candidates:
         if candidate in by_lower:
             return by_lower[candidate]
@@ -157,8 +168,16 @@ def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.Datet
         text = text.str.replace(_HOUR_24, "00:00", regex=True)
         utc = bool(has_offset.any())
         try:
-            times = pd.DatetimeIndex(pd.to_datetime(text, utc=utc))
+            times = _one_format(text, utc)
         except (ValueError, TypeError):
+            slashed = text[text.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", regex=True)]
+            if len(slashed):  # read one by one, some would be day-first and others not
+                raise ValueError(
+                    f"{owner}: the time stamps in column {column!r} do not follow one format "
+                    f"(e.g. {slashed.iloc[0]!r} at row {slashed.index[0]!r}, and "
+                    f"{text.iloc[-1]!r}); dates such as 01/02/2024 must keep one day/month "
+                    "order. Write them as ISO dates (2024-02-01 13:00) or in one format."
+                ) from None
             parsed = pd.to_datetime(text, utc=utc, format="mixed", errors="coerce")
             if parsed.isna().any():
                 row = parsed.index[parsed.isna()][0]
@@ -183,6 +202,16 @@ def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.Datet
             "dates such as 9999-12-31 by empty cells and drop those rows first."
         )
     return times.as_unit("ns")
+
+
+def _one_format(text: pd.Series, utc: bool) -> pd.DatetimeIndex:
+    """Parse with one format inferred from the stamps; day first if only that reads them all."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format" notes
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(text, utc=utc))
+        except (ValueError, TypeError):
+            return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, dayfirst=True))
 
 
 def numeric_columns(

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._time import usual_step
+from tsforecast._validation import check_real
 from tsforecast.adapters._tables import (
     Source,
     check_column,
@@ -36,6 +37,7 @@ def read_audio_features(
     tolerance: float = 0.01,
     keep: str = "error",
     na_values: Sequence[str] | None = None,
+    decimal: str = ".",
 ) -> SequenceData:
     """Read a table of audio feature frames into one evenly spaced series.
 
@@ -46,17 +48,20 @@ def read_audio_features(
         as ``mfcc_0 ... mfcc_12``, ``rms``. Never modified.
     time_col : hashable, optional
         The time column. By default the first of ``time_s``, ``time``, ``seconds``, ``t``,
-        ``start``, ``frame_time``, ``frame``, ``frame_index`` (any case). With no such column
-        the rows are taken as consecutive frames, numbered from 0.
+        ``start``, ``frame_time``, ``frame``, ``frame_index`` (any case, a unit after the
+        name allowed: ``Time (s)``). With no such column the rows are taken as consecutive
+        frames, numbered from 0.
     columns : sequence of hashable, optional
         Feature columns, in order; every other column by default.
     tolerance : float, default=0.01
         Allowed deviation of each frame step from the median step, as a fraction of it (the
-        times in a CSV file are rounded).
+        times in a CSV file are rounded); in [0, 0.5), so that a dropped frame is always seen.
     keep : {"error", "first", "last", "mean"}, default="error"
         Frames sharing a time with different values: refused, or merged.
     na_values : sequence of str, optional
         Extra markers of missing values in the file.
+    decimal : {".", ","}, default="."
+        Decimal mark of the numbers in a file.
 
     Returns
     -------
@@ -78,20 +83,21 @@ def read_audio_features(
     0.01
     """
     owner = "read_audio_features"
-    frame = read_source(source, owner, na_values=na_values)
+    tolerance = check_real("tolerance", tolerance, 0.0, 0.5, upper_open=True, owner=owner)
+    frame = read_source(source, owner, na_values=na_values, decimal=decimal)
     if time_col is None:
         time_col = find_column(frame, TIME_NAMES)
     else:
         check_column(frame, time_col, owner, "time")
     default = [name for name in frame.columns if name != time_col]
     selected = default if columns is None else check_columns(frame, columns, owner, "feature")
-    values = numeric_columns(frame, selected, owner)
+    values = numeric_columns(frame, selected, owner, can_encode=False)
     check_not_all_missing(values, owner)
 
     if time_col is None:
         time = np.arange(len(values), dtype=np.float64)
     else:
-        time_values = numeric_columns(frame, [time_col], owner)[time_col]
+        time_values = numeric_columns(frame, [time_col], owner, can_encode=False)[time_col]
         if time_values.isna().any():
             row = time_values.index[time_values.isna()][0]
             raise ValueError(f"{owner}: time column {time_col!r} is empty at row {row!r}.")
@@ -193,6 +199,7 @@ def audio_features_from_wav(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{owner}: no file at '{path}' (working directory: {Path.cwd()}).")
+    _check_wav_complete(path, owner)
     try:
         signal, rate = librosa.load(path, sr=sr, mono=True)
     except Exception as error:  # soundfile/audioread raise many types for unreadable files
@@ -226,3 +233,35 @@ def audio_features_from_wav(
             "frame_period": hop_length / rate,
         },
     )
+
+
+def _check_wav_complete(path: Path, owner: str) -> None:
+    """Refuse a WAV file shorter than its header says (a copy or download cut short).
+
+    Decoders read such a file up to where it stops, without a word. Files that are not
+    RIFF/WAVE, and streamed WAVs whose header leaves the size open, are not checked.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        if handle.read(4) != b"RIFF":
+            return
+        handle.read(4)
+        if handle.read(4) != b"WAVE":
+            return
+        while True:
+            header = handle.read(8)
+            if len(header) < 8:
+                return  # no data chunk header: the decoder will say what is wrong
+            name, length = header[:4], int.from_bytes(header[4:], "little")
+            if name == b"data":
+                if length in (0, 0xFFFFFFFF):
+                    return
+                present = size - handle.tell()
+                if present < length:
+                    raise ValueError(
+                        f"{owner}: '{path}' is truncated: its header announces {length} bytes "
+                        f"of audio, the file holds {present} ({present / length:.0%}). It was "
+                        "cut short (an interrupted copy or download?); get the whole file."
+                    )
+                return
+            handle.seek(length + length % 2, 1)

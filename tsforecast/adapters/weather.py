@@ -44,6 +44,7 @@ TMY3_FIELDS = (
     "Pressure (mbar)", "Wdir (degrees)", "Wspd (m/s)", "Hvis (m)", "CeilHgt (m)", "Pwat (cm)",
     "AOD (unitless)", "Alb (unitless)", "Lprecip depth (mm)",
 )  # fmt: skip
+TMY3_MISSING = -9900  # the TMY3 manual's code for a missing value
 TMY3_STATION = ("usaf", "name", "state", "utc_offset_hours", "latitude", "longitude", "elevation_m")
 
 
@@ -59,6 +60,7 @@ def read_weather(
     categorical: str = "error",
     na_values: Sequence[str] | None = None,
     tmy_year: int = 2001,
+    decimal: str = ".",
 ) -> SequenceData:
     """Read a weather table into one series on a regular time grid.
 
@@ -86,7 +88,8 @@ def read_weather(
         TMY3 too (without the station line).
     time_col : hashable, optional
         Time column. By default the first of ``time``, ``timestamp``, ``datetime``,
-        ``date_time``, ``date``, ``valid_time``, ``dt`` (any case); TMY3 files need none.
+        ``date_time``, ``date``, ``valid_time``, ``dt`` (any case, a unit after the name
+        allowed: ``Time (UTC)``); TMY3 files need none.
     columns : sequence of hashable, optional
         The measurement columns, in order. By default every column but the time; for TMY3 the
         23 measured quantities minus those with values flagged missing (``?``) in this file
@@ -107,6 +110,9 @@ def read_weather(
     tmy_year : int, default=2001
         TMY3 only: a typical year takes each month from a different year; all rows are moved to
         this year (keep it a non-leap year) so that the months form one continuous series.
+    decimal : {".", ","}, default="."
+        Decimal mark of the numbers in a file (``","`` for ``1,5``); semicolon-separated files
+        are detected by themselves.
 
     Returns
     -------
@@ -126,7 +132,8 @@ def read_weather(
 
     Notes
     -----
-    TMY3 codes ``CeilHgt (m)`` 77777 for an unlimited cloud ceiling; it is kept as is.
+    TMY3 values flagged ``?`` in their source column, or coded -9900, are missing. TMY3
+    codes ``CeilHgt (m)`` 77777 for an unlimited cloud ceiling; it is kept as is.
 
     Examples
     --------
@@ -147,7 +154,7 @@ def read_weather(
         raise ValueError(f"{OWNER}: max_gap must be an integer >= 0 (steps); got {max_gap!r}.")
 
     station = _tmy3_station(source)
-    read_kwargs: dict[str, Any] = {"na_values": na_values}
+    read_kwargs: dict[str, Any] = {"na_values": na_values, "decimal": decimal}
     if station is not None:
         read_kwargs["skiprows"] = 1
     frame = read_source(source, OWNER, **read_kwargs)
@@ -258,17 +265,24 @@ def _tmy3_times_and_flags(
             f"{tmy_year}; pass a leap year as tmy_year."
         ) from None
     fields = [name for name in TMY3_FIELDS if name in frame.columns]
-    flagged = pd.DataFrame(
-        {
-            name: frame[f"{name.split(' (')[0]} source"].astype("string").str.strip() == "?"
-            if f"{name.split(' (')[0]} source" in frame.columns
-            else np.zeros(len(frame), bool)
-            for name in fields
-        }
-    )
-    flagged.index = frame.index
+    flagged = pd.DataFrame({name: _tmy3_missing(frame, name) for name in fields}, index=frame.index)
     complete = [name for name in fields if not flagged[name].any()]
     return times, complete, flagged
+
+
+def _tmy3_missing(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Where a TMY3 field is missing: its source flag is ``?`` or its value the code -9900.
+
+    The flag is the first ``... source`` column after the field (``Lprecip depth (mm)`` is
+    followed by ``Lprecip quantity (hr)``, then ``Lprecip source``).
+    """
+    missing = pd.to_numeric(frame[name], errors="coerce").to_numpy() == TMY3_MISSING
+    columns = list(frame.columns)
+    for flag in columns[columns.index(name) + 1 : columns.index(name) + 4]:
+        if str(flag).endswith("source"):
+            missing |= (frame[flag].astype("string").str.strip() == "?").to_numpy(bool)
+            break
+    return missing
 
 
 def _merge_duplicates(values: pd.DataFrame, keep: str) -> pd.DataFrame:
@@ -289,14 +303,17 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, pd.
             raise ValueError(
                 f"{OWNER}: freq {freq!r} is not a fixed time step; use e.g. '1h', '30min', '1D'."
             ) from None
+        _check_grid_size(times, step, len(values))
         grid = values.resample(step, origin="start").mean()
         return grid, step
     steps = np.diff(times.asi8)
     # Missing rows leave steps that are multiples of the true one: take their common divisor,
     # unless that would invent far more rows than there are (irregular stamps).
     step_ns = int(np.gcd.reduce(steps))
-    if (times.asi8[-1] - times.asi8[0]) // step_ns + 1 > 2 * len(times) + 10:
-        most = usual_step(times)
+    most = usual_step(times)
+    if (times.asi8[-1] - times.asi8[0]) // step_ns + 1 > 2 * len(times) + 10 and np.any(
+        steps % most.value
+    ):
         usual = _freq_string(most)
         row = int(np.flatnonzero(steps % most.value)[0]) + 1
         raise ValueError(
@@ -305,8 +322,23 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, pd.
             f"Pass freq= (e.g. freq='{usual}') to average the values onto a regular grid."
         )
     step = pd.Timedelta(step_ns, unit="ns")
+    _check_grid_size(times, step, len(values))  # rows missing for long: the gaps say so next
     grid = pd.date_range(times[0], times[-1], freq=step)
     return values.reindex(grid), step
+
+
+# A regular grid larger than this, and than 100 rows per row read, is refused.
+MAX_GRID_ROWS = 10_000_000
+
+
+def _check_grid_size(times: pd.DatetimeIndex, step: pd.Timedelta, n_rows: int) -> None:
+    size = (times[-1] - times[0]) / step + 1
+    if size > max(MAX_GRID_ROWS, 100 * n_rows):
+        raise ValueError(
+            f"{OWNER}: a regular grid every {step} from {times[0]} to {times[-1]} would have "
+            f"{size:.3g} rows for {n_rows} rows read; choose a coarser freq, or check the "
+            "time stamps (a stray date far from the others?)."
+        )
 
 
 def _fill_gaps(
