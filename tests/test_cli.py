@@ -114,3 +114,173 @@ def test_entry_points_show_help():
                 [*command, sub, "--help"], capture_output=True, text=True, check=True
             )
             assert "usage: tsforecast" in completed.stdout
+
+
+# ---------------------------------------------------------------- every failure: one line, exit 2
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """Return a folder with a small weather table and a model fitted on it by the CLI."""
+    folder = tmp_path_factory.mktemp("cli")
+    table = pd.read_csv(data_path("seattle-weather.csv"))[["date", "temp_max", "wind"]][:200]
+    table.to_csv(folder / "daily.csv", index=False)
+    code = main([
+        "fit", str(folder / "daily.csv"), "--kind", "weather", "--max-epochs", "1",
+        "--context-length", "8", "--hidden-size", "4", "--random-state", "0",
+        "--out", str(folder / "model"), "--quiet",
+    ])  # fmt: skip
+    assert code == 0
+    (folder / "afile").write_text("not a folder")
+    return folder
+
+
+def damaged_copy(small, name, text):
+    import shutil
+
+    copy = small / f"damaged-{name}"
+    if not copy.exists():
+        shutil.copytree(small / "model", copy)
+    (copy / name).write_text(text)
+    return str(copy)
+
+
+BAD_INVOCATIONS = {
+    "fit: out under a file": (
+        ["fit", "{d}/daily.csv", "--kind", "weather", "--out", "{d}/afile/model"],
+        "tsforecast fit: error: cannot write the model in '{d}/afile'",
+    ),
+    "fit: out exists": (
+        ["fit", "{d}/daily.csv", "--kind", "weather", "--out", "{d}/model"],
+        "tsforecast fit: error: --out '{d}/model' already exists and is not empty; pass "
+        "--overwrite",
+    ),
+    "fit: out holds other files": (
+        ["fit", "{d}/daily.csv", "--kind", "weather", "--out", "{d}", "--overwrite"],
+        "tsforecast fit: error: --out '{d}' holds files that are not a model",
+    ),
+    "fit: out is a file": (
+        ["fit", "{d}/daily.csv", "--kind", "weather", "--out", "{d}/afile"],
+        "tsforecast fit: error: --out '{d}/afile' is a file",
+    ),
+    "fit: text column": (
+        ["fit", "{d}/daily.csv", "--kind", "ehr", "--id-col", "wind", "--time-col", "date",
+         "--columns", "date", "--out", "{d}/new"],
+        "tsforecast fit: error: read_ehr: ",
+    ),
+    "fit: bad option for a sound file": (
+        ["fit", "{d}/sound.wav", "--kind", "audio", "--columns", "rms", "--out", "{d}/new"],
+        "tsforecast fit: error: ['columns'] are options of feature tables",
+    ),
+    "demo: plots under a file": (
+        ["demo", "--out", "{d}/afile/plots", "--quiet"],
+        "tsforecast demo: error: cannot write the plots in '{d}/afile/plots'",
+    ),
+    "predict: out is a folder": (
+        ["predict", "{d}/model", "{d}/daily.csv", "--steps", "2", "--out", "{d}"],
+        "tsforecast predict: error: --out '{d}' is a directory",
+    ),
+    "predict: out under a file": (
+        ["predict", "{d}/model", "{d}/daily.csv", "--steps", "2", "--out", "{d}/afile/f.csv"],
+        "tsforecast predict: error: cannot write the forecast in '{d}/afile'",
+    ),
+    "predict: damaged adapter.json": (
+        ["predict", "{damaged_adapter}", "{d}/daily.csv", "--steps", "2", "--out", "{d}/f.csv"],
+        "tsforecast predict: error: '{damaged_adapter}/adapter.json' is damaged",
+    ),
+    "predict: adapter.json of no known kind": (
+        ["predict", "{odd_adapter}", "{d}/daily.csv", "--steps", "2", "--out", "{d}/f.csv"],
+        "tsforecast predict: error: '{odd_adapter}/adapter.json' is damaged",
+    ),
+    "predict: damaged model file": (
+        ["predict", "{damaged_state}", "{d}/daily.csv", "--steps", "2", "--out", "{d}/f.csv"],
+        "tsforecast predict: error: LSTMForecaster.load: '{damaged_state}': state.json does "
+        "not match its checksum",
+    ),
+    "predict: missing data": (
+        ["predict", "{d}/model", "{d}/nothing.csv", "--steps", "2", "--out", "{d}/f.csv"],
+        "tsforecast predict: error: read_weather: no file at '{d}/nothing.csv'",
+    ),
+    "predict: zero steps": (
+        ["predict", "{d}/model", "{d}/daily.csv", "--steps", "0", "--out", "{d}/f.csv"],
+        "tsforecast predict: error: LSTMForecaster.forecast: steps must be an integer >= 1",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BAD_INVOCATIONS))
+def test_bad_invocations_exit_2_with_one_line(case, small, capsys):
+    argv, message = BAD_INVOCATIONS[case]
+    (small / "sound.wav").write_bytes(data_path("speech_en_us.wav").read_bytes()[:4096])
+    places = {
+        "d": str(small),
+        "damaged_adapter": damaged_copy(small, "adapter.json", "{kind: weather"),
+        "odd_adapter": damaged_copy(small, "adapter.json", '{"kind": "sql", "options": {}}'),
+        "damaged_state": damaged_copy(small, "state.json", '{"format_version": 2}'),
+    }
+    before = sorted(path.name for path in small.iterdir())
+    assert main([part.format(**places) for part in argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(message.format(**places)), err
+    assert "\n" not in err and "Traceback" not in err
+    assert not (small / "new").exists()
+    assert sorted(path.name for path in small.iterdir()) == before
+
+
+def test_an_unexpected_failure_is_one_line_too(small, capsys, monkeypatch):
+    import tsforecast.cli as cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something deep inside")
+
+    monkeypatch.setattr(cli, "_read", broken)
+    argv = ["fit", str(small / "daily.csv"), "--kind", "weather", "--out", str(small / "m2")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tsforecast fit: error: unexpected RuntimeError: something deep")
+    assert "TSFORECAST_TRACEBACK=1" in err and "\n" not in err
+    monkeypatch.setenv("TSFORECAST_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="something deep inside"):
+        main(argv)
+
+
+def test_overwrite_replaces_a_model(small, capsys):
+    argv = [
+        "fit", str(small / "daily.csv"), "--kind", "weather", "--max-epochs", "1",
+        "--context-length", "8", "--hidden-size", "4", "--out", str(small / "model"), "--quiet",
+    ]  # fmt: skip
+    assert main([*argv, "--overwrite"]) == 0
+
+
+def test_single_visit_patients_do_not_stop_the_forecast(tmp_path):
+    visits = pd.DataFrame(
+        {
+            "id": ["a"] * 6 + ["b"],
+            "date": [f"2024-01-0{day}" for day in range(1, 7)] + ["2024-02-01"],
+            "conc": [1.0, 2, 3, 2, 1, 2, 5],
+        }
+    )
+    visits.to_csv(tmp_path / "visits.csv", index=False)
+    argv = ["fit", str(tmp_path / "visits.csv"), "--kind", "ehr", "--id-col", "id",
+            "--time-col", "date", "--max-epochs", "1", "--context-length", "4",
+            "--hidden-size", "4", "--out", str(tmp_path / "model"), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    out = tmp_path / "next.csv"
+    argv = ["predict", str(tmp_path / "model"), str(tmp_path / "visits.csv"), "--steps", "2",
+            "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    forecast = pd.read_csv(out)
+    assert forecast["group"].tolist() == ["a", "a", "b", "b"]
+    assert forecast["time"].tolist()[2:] == ["2024-02-02", "2024-02-03"]
+
+
+@pytest.mark.slow
+def test_fit_and_predict_a_wav_file(tmp_path):
+    pytest.importorskip("librosa")
+    argv = ["fit", str(data_path("speech_en_us.wav")), "--kind", "audio", "--max-epochs", "1",
+            "--context-length", "8", "--hidden-size", "4", "--out", str(tmp_path / "m"),
+            "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    argv = ["predict", str(tmp_path / "m"), str(data_path("speech_en_us.wav")), "--steps", "3",
+            "--out", str(tmp_path / "f.csv")]  # fmt: skip
+    assert main(argv) == 0
+    forecast = pd.read_csv(tmp_path / "f.csv")
+    assert len(forecast) == 3 and "mfcc_0" in forecast.columns

@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tsforecast import LSTMForecaster, SequenceData
-from tsforecast._time import choose_time_features, encode_time, future_times, usual_step
+from tsforecast._time import (
+    choose_time_features,
+    encode_time,
+    future_times,
+    series_future_times,
+    usual_step,
+)
 from tsforecast.datasets import load_pbc, load_weather
 
 from .conftest import FAST
@@ -153,3 +159,15 @@ def test_usual_step_rounds_numeric_steps_when_asked():
     frames = np.array([0.0, 0.0100001, 0.0199999, 0.03, 0.05])
     assert usual_step(frames, decimals=6) == pytest.approx(0.01)
     assert usual_step(frames) != pytest.approx(0.01)  # unrounded steps all differ
+
+
+def test_a_single_visit_series_steps_as_its_panel_usually_does():
+    """One patient with one visit used to stop the forecast of every patient."""
+    times = pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-05", "2020-02-01"])
+    data = SequenceData(np.zeros((5, 1)), time=times, groups=[1, 1, 1, 1, 2])
+    futures = series_future_times(data, 2, owner="test")
+    assert list(futures[0].strftime("%m-%d")) == ["01-06", "01-07"]
+    assert list(futures[1].strftime("%m-%d")) == ["02-02", "02-03"]
+    alone = SequenceData(np.zeros((1, 1)), time=times[:1])
+    with pytest.raises(ValueError, match="fewer than two time stamps"):
+        series_future_times(alone, 2, owner="test")

@@ -69,7 +69,7 @@ def usual_step(times: Any, *, decimals: int | None = None) -> Any:
     return pd.Timedelta(step) if steps.dtype.kind == "m" else step
 
 
-def future_times(times: Any, steps: int, *, after: Any = None) -> Any:
+def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = None) -> Any:
     """Return the ``steps`` stamps after the last of ``times``, its usual step apart.
 
     Parameters
@@ -81,6 +81,8 @@ def future_times(times: Any, steps: int, *, after: Any = None) -> Any:
     after : stamp, optional
         Continue from this stamp instead of the last of ``times`` (a forecast made inside
         the series, stepping as the whole series does).
+    fallback : Timedelta or number, optional
+        The step of a series with a single stamp (the usual step of its panel).
 
     Returns
     -------
@@ -94,6 +96,8 @@ def future_times(times: Any, steps: int, *, after: Any = None) -> Any:
     """
     step = usual_step(times)
     if step is None:
+        step = fallback
+    if step is None:
         raise ValueError(
             "a series with fewer than two time stamps has no time step to extend; pass its "
             "values without time stamps to get an array."
@@ -103,10 +107,25 @@ def future_times(times: Any, steps: int, *, after: Any = None) -> Any:
 
 
 def series_future_times(data: Any, steps: int, *, owner: str) -> list[pd.DatetimeIndex]:
-    """Return the next ``steps`` stamps of each series of a `SequenceData` with datetimes."""
+    """Return the next ``steps`` stamps of each series of a `SequenceData` with datetimes.
+
+    A series with a single stamp steps as its panel usually does (the most common step within
+    the other series).
+    """
     local = data.local_time
+    within = np.ones(len(local), bool)
+    within[data.offsets[:-1]] = False  # a step into a new series is not a step
+    stamps = local.as_unit("ns").asi8
+    steps_within = np.diff(stamps)[within[1:]]
+    fallback = None
+    if len(steps_within):
+        values, counts = np.unique(steps_within, return_counts=True)
+        fallback = pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
     try:
-        return [future_times(local[start:stop], steps) for start, stop in data.series_bounds]
+        return [
+            future_times(local[start:stop], steps, fallback=fallback)
+            for start, stop in data.series_bounds
+        ]
     except ValueError as error:
         raise ValueError(f"{owner}: {error}") from None
 

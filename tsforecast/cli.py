@@ -2,15 +2,20 @@
 
 - ``tsforecast demo [--data weather|speech|ehr]``: fit on embedded real data, compare with
   naive forecasts on held-out data, write plots.
-- ``tsforecast fit DATA.csv --kind weather|audio|ehr ... --out MODEL_DIR``
+- ``tsforecast fit DATA.csv --kind weather|audio|ehr ... --out MODEL_DIR [--overwrite]``
 - ``tsforecast predict MODEL_DIR DATA.csv --steps N --out FORECAST.csv``
+
+Every failure ends the command with exit status 2 and one line on stderr, no traceback
+(``TSFORECAST_TRACEBACK=1`` shows it); output paths are checked before any training.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +57,8 @@ def _demo(args: argparse.Namespace) -> None:
     """Fit the forecaster on embedded real data and compare it with naive forecasts."""
     from tsforecast import LSTMForecaster, datasets
 
+    if not args.no_plot:
+        _writable_folder(Path(args.out), "the plots")
     model = LSTMForecaster(
         context_length=args.context_length,
         max_time=args.budget,
@@ -194,11 +201,48 @@ def _write_plots(model: Any, data: Any, figures: dict[str, Any], args: argparse.
 
 
 # ---------------------------------------------------------------------------- fit / predict
-def _read(kind: str, path: str, options: dict[str, Any]) -> Any:
-    from tsforecast import read_audio_features, read_ehr, read_weather
+AUDIO_FILES = (".wav", ".flac", ".ogg", ".aiff", ".aif")
 
+
+def _read(kind: str, path: str, options: dict[str, Any]) -> Any:
+    from tsforecast import audio_features_from_wav, read_audio_features, read_ehr, read_weather
+
+    if kind == "audio" and Path(path).suffix.lower() in AUDIO_FILES:
+        if options:
+            raise ValueError(
+                f"{sorted(options)} are options of feature tables; a sound file is read with "
+                "audio_features_from_wav's defaults (13 MFCCs and RMS, 10 ms hop at 16 kHz)."
+            )
+        return audio_features_from_wav(path)
     readers = {"weather": read_weather, "audio": read_audio_features, "ehr": read_ehr}
     return readers[kind](path, **options)
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    """Check, before any work, that files can be written in ``folder`` (created if needed)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise OSError(f"cannot write {what} in '{folder}' ({error.strerror or error}).") from None
+
+
+def _check_model_out(out: Path, overwrite: bool) -> None:
+    """Refuse a model directory that save would refuse, and an unwritable place, before fit."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if not out.is_dir():
+            raise FileExistsError(f"--out '{out}' is a file; name a directory to create.")
+        if not overwrite:
+            raise FileExistsError(
+                f"--out '{out}' already exists and is not empty; pass --overwrite to replace "
+                "the model there, or choose another directory."
+            )
+        if not (out / "params.json").is_file():
+            raise FileExistsError(
+                f"--out '{out}' holds files that are not a model; never replaced."
+            )
+    _writable_folder(out.parent if not out.exists() else out, "the model")
 
 
 def _adapter_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -236,6 +280,7 @@ def _fit(args: argparse.Namespace) -> None:
     from tsforecast import LSTMForecaster
 
     options = _adapter_options(args)
+    _check_model_out(Path(args.out), args.overwrite)
     data = _read(args.kind, args.data, options)
     print(f"Read {args.data}: {data}")
     model = LSTMForecaster(
@@ -246,7 +291,7 @@ def _fit(args: argparse.Namespace) -> None:
         random_state=args.random_state,
         verbose=0 if args.quiet else 1,
     ).fit(data)
-    out = model.save(args.out)
+    out = model.save(args.out, overwrite=args.overwrite)
     (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
     valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None
     if model.best_epoch_ == 0:
@@ -263,12 +308,11 @@ def _predict(args: argparse.Namespace) -> None:
     from tsforecast import LSTMForecaster
 
     model_dir = Path(args.model)
-    adapter_file = model_dir / ADAPTER_FILE
-    if not adapter_file.is_file():
-        raise FileNotFoundError(
-            f"'{model_dir}' has no {ADAPTER_FILE}; make model directories with tsforecast fit."
-        )
-    adapter = json.loads(adapter_file.read_text())
+    out = Path(args.out)
+    if out.is_dir():
+        raise IsADirectoryError(f"--out '{out}' is a directory; name the CSV file to write.")
+    _writable_folder(out.parent, "the forecast")
+    adapter = _adapter(model_dir)
     model = LSTMForecaster.load(model_dir)
     data = _read(adapter["kind"], args.data, adapter["options"])
     result = model.forecast(data, steps=args.steps)
@@ -287,6 +331,29 @@ def _predict(args: argparse.Namespace) -> None:
         table = pd.concat(parts, ignore_index=True)
     table.to_csv(args.out, index=False)
     print(f"Forecast {args.steps} steps for {data.n_series} series; written to {args.out}")
+
+
+def _adapter(model_dir: Path) -> dict[str, Any]:
+    """Read and check the adapter.json that tsforecast fit wrote beside the model."""
+    adapter_file = model_dir / ADAPTER_FILE
+    if not adapter_file.is_file():
+        raise FileNotFoundError(
+            f"'{model_dir}' has no {ADAPTER_FILE}; make model directories with tsforecast fit."
+        )
+    try:
+        adapter = json.loads(adapter_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"'{adapter_file}' is damaged ({error}); fit the model again.") from None
+    if (
+        not isinstance(adapter, dict)
+        or adapter.get("kind") not in ("weather", "audio", "ehr")
+        or not isinstance(adapter.get("options"), dict)
+    ):
+        raise ValueError(
+            f"'{adapter_file}' is damaged (it needs a kind among weather, audio, ehr and a "
+            "dictionary of options); fit the model again."
+        )
+    return adapter
 
 
 # ---------------------------------------------------------------------------- parser
@@ -314,10 +381,12 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     fit = commands.add_parser("fit", help="fit a model on a CSV table", description=_fit.__doc__)
-    fit.add_argument("data", help="CSV file")
+    fit.add_argument("data", help="CSV file (--kind audio: also a WAV, FLAC or OGG file)")
     fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required=True,
                      help="which adapter reads the table")  # fmt: skip
     fit.add_argument("--out", required=True, help="model directory to write")
+    fit.add_argument("--overwrite", action="store_true",
+                     help="replace a model already saved in --out")  # fmt: skip
     table = fit.add_argument_group("reading the table (saved with the model)")
     table.add_argument("--time-col", help="time column (found by name if omitted; ehr: needed)")
     table.add_argument("--columns", help="comma-separated feature columns (ehr: measurements)")
@@ -352,13 +421,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as error:
-        message = " ".join(str(error).split())
-        print(f"tsforecast {args.command}: error: {message}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"tsforecast {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # every failure is one line; TSFORECAST_TRACEBACK=1 shows more
+        if os.environ.get("TSFORECAST_TRACEBACK"):
+            raise
+        expected = isinstance(error, (ValueError, TypeError, OSError, ImportError))
+        message = " ".join(str(error).split()) or type(error).__name__
+        if not expected:
+            message = (
+                f"unexpected {type(error).__name__}: {message} (a bug: please report it, with "
+                "the output of the same command run with TSFORECAST_TRACEBACK=1)"
+            )
+        print(f"tsforecast {args.command}: error: {message}", file=sys.stderr)
+        return 2
     return 0
 
 
