@@ -91,7 +91,8 @@ def _as_values(values: Any) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"values must be numeric; got dtype {array.dtype}. Convert or drop the "
-            "non-numeric columns first (e.g. select them with columns=[...])."
+            "non-numeric columns first (SequenceData.from_frame(frame, columns=[...]) picks "
+            "columns of a DataFrame)."
         )
     if array.ndim == 1:
         array = array[:, np.newaxis]
