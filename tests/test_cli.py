@@ -150,12 +150,11 @@ BAD_INVOCATIONS = {
     ),
     "fit: out exists": (
         ["fit", "{d}/daily.csv", "--kind", "weather", "--out", "{d}/model"],
-        "tsforecast fit: error: --out '{d}/model' already exists and is not empty; pass "
-        "--overwrite",
+        "tsforecast fit: error: --out '{d}/model' already exists; pass --overwrite",
     ),
     "fit: out holds other files": (
         ["fit", "{d}/daily.csv", "--kind", "weather", "--out", "{d}", "--overwrite"],
-        "tsforecast fit: error: --out '{d}' holds files that are not a model",
+        "tsforecast fit: error: --out '{d}' holds other files than a saved model",
     ),
     "fit: out is a file": (
         ["fit", "{d}/daily.csv", "--kind", "weather", "--out", "{d}/afile"],

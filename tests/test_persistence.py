@@ -186,12 +186,53 @@ def test_save_refuses_to_replace_unless_asked(fitted, tmp_path):
     other = tmp_path / "documents"
     other.mkdir()
     (other / "thesis.txt").write_text("precious")
-    with pytest.raises(FileExistsError, match="is not a saved model"):
+    with pytest.raises(FileExistsError, match="holds other files than a saved model"):
         fitted.save(other, overwrite=True)
     assert (other / "thesis.txt").read_text() == "precious"
+    # A model directory with something else in it is not replaced either.
+    (path / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"than a saved model \(\['notes.txt'\]\)"):
+        fitted.save(path, overwrite=True)
+    assert (path / "notes.txt").read_text() == "mine"
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "empty")
+    with pytest.raises(FileExistsError, match="is a symbolic link"):
+        fitted.save(link)
     (tmp_path / "file").write_text("x")
     with pytest.raises(FileExistsError, match="is a file"):
         fitted.save(tmp_path / "file")
+
+
+def test_models_fitted_with_y_round_trip(tmp_path):
+    for y in (X[:, 0], X):
+        model = LSTMForecaster(**FAST).fit(X, y)
+        loaded = LSTMForecaster.load(model.save(tmp_path / f"y{y.ndim}"))
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_overwrite_replaces_the_files_in_place_and_restores_them_on_failure(
+    fitted, tmp_path, monkeypatch
+):
+    path = fitted.save(tmp_path / "model")
+    before = {p.name: p.read_bytes() for p in path.iterdir()}
+    other = LSTMForecaster(**{**FAST, "hidden_size": 6}).fit(X)
+    real = type(path).rename
+    calls = {"n": 0}
+
+    def fail_midway(self, target):
+        calls["n"] += 1
+        if calls["n"] == 6:  # after the old files moved out and one new file moved in
+            raise OSError(5, "I/O error")
+        return real(self, target)
+
+    monkeypatch.setattr(type(path), "rename", fail_midway)
+    with pytest.raises(OSError, match="I/O error"):
+        other.save(path, overwrite=True)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in path.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no scratch left
+    other.save(path, overwrite=True)
+    assert LSTMForecaster.load(path).hidden_size == 6
 
 
 def test_a_failed_save_leaves_nothing_behind(fitted, tmp_path, monkeypatch):

@@ -86,7 +86,7 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
     """
     path = Path(path)
     owner = f"{type(model).__name__}.save: '{path}'"
-    replace = _check_target(path, owner, overwrite)
+    replace = check_target(path, owner, overwrite)
     buffer = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in model.module_.state_dict().items()}, buffer)
     params = model.get_params(deep=False)
@@ -116,22 +116,33 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
         "sha256": {n: _sha256(b) for n, b in contents.items()},
     }
     contents[CHECKSUMS] = json.dumps(sums, indent=2).encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    parent = path.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{path.resolve().name}.", dir=parent))
     try:
         for name, data in contents.items():
             (scratch / name).write_bytes(data)
         if replace:
-            shutil.rmtree(path)
-        scratch.rename(path)
-    except BaseException:
+            _swap_files(scratch, path)
+        else:
+            scratch.rename(path)  # the whole directory appears at once
+    finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        raise
     return path
 
 
-def _check_target(path: Path, owner: str, overwrite: bool) -> bool:
-    """Return whether ``path`` is to be replaced; raise if it may not be written."""
+# What a saved model directory may hold (adapter.json: the command line's reading options).
+MODEL_ENTRIES = frozenset({*FILES, CHECKSUMS, "adapter.json"})
+
+
+def check_target(path: Path, owner: str, overwrite: bool) -> bool:
+    """Return whether ``path`` exists and is to be replaced; raise if it may not be written.
+
+    A path that does not exist is fine; an existing directory must be empty, or hold a saved
+    model and nothing else (with ``overwrite``).
+    """
+    if path.is_symlink():
+        raise FileExistsError(f"{owner} is a symbolic link; give the path of a real directory.")
     if not path.exists():
         return False
     if not path.is_dir():
@@ -144,12 +155,34 @@ def _check_target(path: Path, owner: str, overwrite: bool) -> bool:
             f"{owner} already exists; pass overwrite=True to replace the model there, or "
             "choose another path."
         )
-    if not set(FILES) <= entries:
+    if not (set(FILES) <= entries <= MODEL_ENTRIES):
+        others = sorted(entries - MODEL_ENTRIES) or sorted(set(FILES) - entries)
         raise FileExistsError(
-            f"{owner} exists and is not a saved model (it holds {sorted(entries)[:5]}); it is "
-            "never replaced. Choose another path."
+            f"{owner} holds other files than a saved model ({others[:5]}); it is never "
+            "replaced. Choose another path."
         )
     return True
+
+
+def _swap_files(new: Path, path: Path) -> None:
+    """Replace the files of ``path`` by those of ``new``; on failure put the old ones back."""
+    backup = Path(tempfile.mkdtemp(prefix=f".{path.resolve().name}.old.", dir=new.parent))
+    moved: list[Path] = []
+    try:
+        for entry in list(path.iterdir()):
+            entry.rename(backup / entry.name)
+            moved.append(entry)
+        for entry in list(new.iterdir()):
+            entry.rename(path / entry.name)
+    except BaseException:
+        for entry in path.iterdir():
+            if entry.name not in {m.name for m in moved}:
+                entry.unlink()
+        for entry in moved:
+            (backup / entry.name).rename(entry)
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
 
 
 def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
@@ -308,19 +341,32 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         not isinstance(names, list) or len(names) != n_features or len(set(names)) != len(names)
     ):
         raise bad(f"feature_names_in_ does not name {n_features} distinct columns")
-    targets = state["target_indices_"]
-    if (
+    autoregressive, targets = state["autoregressive_"], state["target_indices_"]
+    if not isinstance(autoregressive, bool):
+        raise bad(f"autoregressive_ is {autoregressive!r}")
+    if autoregressive and (
         not isinstance(targets, list)
         or not all(_count(i, 0) and i < n_features for i in targets)
         or len(set(targets)) != len(targets)
     ):
         raise bad(f"target_indices_ {targets!r} are not distinct columns of {n_features}")
+    if not autoregressive and (targets is not None or state["y_ndim_"] not in (1, 2)):
+        raise bad("a model fitted with y has no target_indices_ and y_ndim_ 1 or 2")
     calendar = state["time_features_"]
     if not isinstance(calendar, list) or not set(calendar) <= set(TIME_FEATURES):
         raise bad(f"time_features_ is {calendar!r}")
     n_outputs = state["n_outputs"]
-    if not _count(n_outputs) or (state["autoregressive_"] and n_outputs != len(targets)):
-        raise bad(f"n_outputs is {n_outputs!r} for {len(targets)} targets")
+    if not _count(n_outputs) or (autoregressive and n_outputs != len(targets)):
+        raise bad(f"n_outputs is {n_outputs!r} for targets {targets!r}")
+    for name in ("target_names_", "discrete_targets_"):
+        kind = str if name == "target_names_" else bool
+        listed = state[name]
+        if not (
+            isinstance(listed, list)
+            and len(listed) == n_outputs
+            and all(isinstance(item, kind) for item in listed)
+        ):
+            raise bad(f"{name} is not a list of {n_outputs} {kind.__name__} values")
     n_inputs = n_features + 2 * len(calendar)
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])

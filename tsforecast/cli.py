@@ -230,18 +230,12 @@ def _writable_folder(folder: Path, what: str) -> None:
 
 def _check_model_out(out: Path, overwrite: bool) -> None:
     """Refuse a model directory that save would refuse, and an unwritable place, before fit."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        if not out.is_dir():
-            raise FileExistsError(f"--out '{out}' is a file; name a directory to create.")
-        if not overwrite:
-            raise FileExistsError(
-                f"--out '{out}' already exists and is not empty; pass --overwrite to replace "
-                "the model there, or choose another directory."
-            )
-        if not (out / "params.json").is_file():
-            raise FileExistsError(
-                f"--out '{out}' holds files that are not a model; never replaced."
-            )
+    from tsforecast._persistence import check_target
+
+    try:
+        check_target(out, f"--out '{out}'", overwrite)
+    except FileExistsError as error:
+        raise FileExistsError(str(error).replace("overwrite=True", "--overwrite")) from None
     _writable_folder(out.parent if not out.exists() else out, "the model")
 
 
