@@ -248,12 +248,12 @@ def test_a_resample_grid_too_large_for_memory_is_refused_before_allocating(time,
 def test_semicolons_and_decimal_commas(tmp_path):
     path = tmp_path / "visits.csv"
     path.write_text("id;day;bili\n1;0;1,5\n1;1;2,5\n2;0;3,0\n")
-    with pytest.raises(ValueError, match=r"decimal commas \('1,5'\); pass decimal=','"):
+    with pytest.raises(ValueError, match=r"have commas \('1,5'\): pass decimal=',' if"):
         read_ehr(path, id_col="id", time_col="day")
     data = read_ehr(path, id_col="id", time_col="day", decimal=",")
     assert data.values[:, 0].tolist() == [1.5, 2.5, 3.0]
     table = pd.DataFrame({"id": [1, 1], "day": [0, 1], "bili": ["1,5", "2,5"]})
-    with pytest.raises(TypeError, match=r"value_cols=\[\.\.\.\]\. The values look like decimal"):
+    with pytest.raises(TypeError, match=r"value_cols=\[\.\.\.\]\. Values such as '1,5' have a"):
         read_ehr(table, id_col="id", time_col="day", value_cols=["bili"])
 
 
@@ -264,3 +264,26 @@ def test_advice_names_only_parameters_read_ehr_has():
     assert "value_cols=[...]" in str(error.value) and "categorical" not in str(error.value)
     with pytest.raises(ValueError, match=r"infinite value at row 1"):
         read_ehr(table.assign(note=[1.0, np.inf]), id_col="id", time_col="day")
+
+
+def test_spaces_around_file_ids_are_not_part_of_them(tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text("id,day,bili\n 1,0,1\n1,1,2\n1 ,2,3\n")
+    data = read_ehr(path, id_col="id", time_col="day")
+    assert data.series_ids.tolist() == ["1"] and data.n_timesteps == 3
+
+
+def test_long_layout_rows_come_from_the_chosen_variables_only():
+    long = pd.DataFrame(
+        {
+            "id": [1] * 11,
+            "t": [0, 10, *range(1, 10)],
+            "var": ["HR", "HR"] + ["Temp"] * 9,
+            "val": [60.0, 70.0] + [37.0] * 9,
+        }
+    )
+    data = read_ehr(
+        long, id_col="id", time_col="t", variable_col="var", value_col="val", value_cols=["HR"]
+    )
+    assert data.values[:, 0].tolist() == [60.0, 70.0]
+    assert data.values[:, 1].tolist() == [0.0, 10.0]  # time since the previous HR visit

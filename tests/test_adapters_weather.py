@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsforecast import read_weather
+from tsforecast import read_audio_features, read_weather
 from tsforecast.datasets import data_path
 
 TMY3 = data_path("tmy3_723170_greensboro.csv")
@@ -239,6 +239,27 @@ def test_time_column_with_a_unit_and_semicolon_files(tmp_path):
     assert read_weather(table).features == ("v",)
     path = tmp_path / "station.csv"
     path.write_text("time;temp\n2024-01-01 00:00;1,5\n2024-01-01 01:00;-2,5\n")
-    with pytest.raises(ValueError, match=r"separated by ';' .* pass decimal=','"):
+    with pytest.raises(ValueError, match=r"separated by ';' .* pass decimal=',' if the comma"):
         read_weather(path)
     assert read_weather(path, decimal=",").values.ravel().tolist() == [1.5, -2.5]
+
+
+def test_tmy3_fields_without_a_flag_do_not_take_the_next_fields_flag(tmy3_raw):
+    table = tmy3_raw.copy()
+    table["GHI source"] = table["GHI source"].astype(str)
+    table.loc[[3, 4], "GHI source"] = "?"
+    data = read_weather(table, columns=["ETR (W/m^2)", "GHI (W/m^2)"], long_gaps="warn")
+    assert data.mask is not None
+    assert data.mask[:, 0].all() and not data.mask[[3, 4], 1].any()
+    assert "ETR (W/m^2)" in read_weather(table, long_gaps="warn").features
+
+
+def test_only_time_units_make_a_time_column_and_exact_names_come_first():
+    table = pd.DataFrame(
+        {"timestamp": ["2024-01-01 00:00", "2024-01-01 01:00"], "time (s)": [0, 3600],
+         "t (degC)": [5.0, 7.0]}
+    )  # fmt: skip
+    assert read_weather(table).features == ("time (s)", "t (degC)")
+    frames = pd.DataFrame({"t (degC)": [5.0, 7.0, 3.0], "rms": [0.1, 0.2, 0.3]})
+    data = read_audio_features(frames)  # no time column: consecutive frames
+    assert data.features == ("t (degC)", "rms") and data.values[:, 0].tolist() == [5, 7, 3]

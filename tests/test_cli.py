@@ -169,6 +169,11 @@ BAD_INVOCATIONS = {
         ["fit", "{d}/sound.wav", "--kind", "audio", "--columns", "rms", "--out", "{d}/new"],
         "tsforecast fit: error: ['columns'] are options of feature tables",
     ),
+    "fit: decimal commas": (
+        ["fit", "{d}/semi.csv", "--kind", "weather", "--out", "{d}/new"],
+        "tsforecast fit: error: read_weather: '{d}/semi.csv' is separated by ';' and its "
+        "numbers have commas ('1,5'): pass --decimal , if the comma",
+    ),
     "demo: plots under a file": (
         ["demo", "--out", "{d}/afile/plots", "--quiet"],
         "tsforecast demo: error: cannot write the plots in '{d}/afile/plots'",
@@ -209,6 +214,7 @@ BAD_INVOCATIONS = {
 def test_bad_invocations_exit_2_with_one_line(case, small, capsys):
     argv, message = BAD_INVOCATIONS[case]
     (small / "sound.wav").write_bytes(data_path("speech_en_us.wav").read_bytes()[:4096])
+    (small / "semi.csv").write_text("time;temp\n2024-01-01 00:00;1,5\n2024-01-01 01:00;2,5\n")
     places = {
         "d": str(small),
         "damaged_adapter": damaged_copy(small, "adapter.json", "{kind: weather"),
@@ -283,3 +289,16 @@ def test_fit_and_predict_a_wav_file(tmp_path):
     assert main(argv) == 0
     forecast = pd.read_csv(tmp_path / "f.csv")
     assert len(forecast) == 3 and "mfcc_0" in forecast.columns
+
+
+def test_decimal_commas_from_the_command_line(tmp_path):
+    rows = "\n".join(f"2024-01-{day:02d};{day},5" for day in range(1, 29))
+    (tmp_path / "semi.csv").write_text("date;temp\n" + rows + "\n")
+    argv = ["fit", str(tmp_path / "semi.csv"), "--kind", "weather", "--decimal", ",",
+            "--max-epochs", "1", "--context-length", "4", "--hidden-size", "4",
+            "--out", str(tmp_path / "model"), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    out = tmp_path / "f.csv"
+    argv = ["predict", str(tmp_path / "model"), str(tmp_path / "semi.csv"), "--steps", "1",
+            "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0 and len(pd.read_csv(out)) == 1

@@ -124,6 +124,10 @@ def test_text_and_time_columns_get_the_fix_by_name():
         check_X(Reader(), TABLE.assign(pid="P1"), None, reset=True)
     with pytest.raises(TypeError, match=r"column 'when' of X holds time stamps.*set_index\('when'"):
         check_X(Reader(), TABLE.assign(when=HOURS), None, reset=True)
+    with pytest.raises(TypeError, match=r"column 'gap' of X holds timedelta64\[.s\] values"):
+        check_X(Reader(), TABLE.assign(gap=pd.Timedelta(hours=1)), None, reset=True)
+    with pytest.raises(TypeError, match=r"column 'month' of X holds period\[M\] values"):
+        check_X(Reader(), TABLE.assign(month=pd.Period("2024-01", "M")), None, reset=True)
     # Numbers written as text are still numbers.
     check_X(Reader(), TABLE.assign(c=TABLE["a"].astype(str).astype(object)), None, reset=True)
 

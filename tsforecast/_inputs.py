@@ -132,6 +132,11 @@ def _split_frame(X: pd.DataFrame, groups: Any, owner: str) -> tuple[pd.DataFrame
                 f"index: X.set_index({column!r}) (the model then reads calendar features and "
                 "stamps its forecasts from it)."
             )
+        if pd.api.types.is_timedelta64_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+            raise TypeError(
+                f"{owner}: column {column!r} of X holds {dtype} values, not numbers. Convert "
+                f"it (e.g. X[{column!r}] / pandas.Timedelta(hours=1) for hours), or drop it."
+            )
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             continue
         text = X[column]

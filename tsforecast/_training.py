@@ -582,7 +582,7 @@ def train(
         warnings.warn(
             f"No epoch of {len(result.history)} improved on the starting forecaster (least "
             "squares on the current row) on the validation data, so the model keeps it: the "
-            "training made it worse. Try a smaller learning_rate, more epochs or scale=True.",
+            "training made it worse. Try a smaller learning_rate or more epochs.",
             RuntimeWarning,
             stacklevel=5,
         )

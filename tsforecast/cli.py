@@ -266,6 +266,8 @@ def _adapter_options(args: argparse.Namespace) -> dict[str, Any]:
         if args.kind != "weather":
             raise ValueError("--freq is for --kind weather only.")
         options["freq"] = args.freq
+    if args.decimal != ".":
+        options["decimal"] = args.decimal
     return options
 
 
@@ -385,6 +387,8 @@ def _build_parser() -> argparse.ArgumentParser:
     table.add_argument("--time-col", help="time column (found by name if omitted; ehr: needed)")
     table.add_argument("--columns", help="comma-separated feature columns (ehr: measurements)")
     table.add_argument("--freq", help="weather: grid spacing such as 1h (inferred if omitted)")
+    table.add_argument("--decimal", choices=[".", ","], default=".",
+                       help="decimal mark of the numbers (default: .)")  # fmt: skip
     table.add_argument("--id-col", help="ehr: patient id column")
     table.add_argument("--static-cols", help="ehr: comma-separated per-patient columns")
     table.add_argument("--variable-col", help="ehr long tables: column naming the measurement")
@@ -423,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         expected = isinstance(error, (ValueError, TypeError, OSError, ImportError))
         message = " ".join(str(error).split()) or type(error).__name__
+        message = message.replace("decimal=','", "--decimal ,")  # the flag, on this command line
         if not expected:
             message = (
                 f"unexpected {type(error).__name__}: {message} (a bug: please report it, with "

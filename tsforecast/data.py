@@ -119,11 +119,16 @@ def _in_nanoseconds(array: np.ndarray) -> np.ndarray:
             lost = (converted.astype(array.dtype) != array) & ~np.isnat(array)
         if lost.any():
             row = int(np.flatnonzero(lost)[0])
+            span = (
+                "dates from 1677-09-21 to 2262-04-11"
+                if array.dtype.kind == "M"
+                else "durations up to about 292 years"
+            )
             raise ValueError(
                 f"time holds {array[row]} (row {row}, {int(lost.sum())} such in all), outside "
-                "what nanosecond time stamps can hold (1677-09-21 to 2262-04-11). Replace "
-                "placeholder dates such as 9999-12-31 by missing values and drop those rows, "
-                "or give time as numbers (e.g. years)."
+                f"what nanosecond time can hold ({span}). Replace placeholders such as "
+                "9999-12-31 by missing values and drop those rows, or give time as numbers "
+                "(e.g. years)."
             )
     return converted
 

@@ -67,7 +67,9 @@ def read_source(
             if options["sep"] != "," and decimal == "." and _decimal_commas(path, options):
                 raise ValueError(
                     f"{owner}: '{path}' is separated by {options['sep']!r} and its numbers "
-                    "have decimal commas ('1,5'); pass decimal=',' to read them."
+                    "have commas ('1,5'): pass decimal=',' if the comma is the decimal mark "
+                    "(if it separates thousands, pandas.read_csv(..., thousands=',') reads "
+                    "the file)."
                 )
             header = pd.read_csv(path, nrows=0, **options).columns
             text = {name: str for name in text_columns if name in header}
@@ -123,22 +125,30 @@ def check_columns(
     return [check_column(frame, name, owner, role) for name in names]
 
 
-_UNIT = re.compile(r"\s*[(\[][^)\]]*[)\]]$")
+# A unit of time or a time zone after a column's name: "Time (s)", "time [UTC]".
+_TIME_UNIT = re.compile(
+    r"\s*[(\[]\s*(s|sec|secs|seconds?|ms|milliseconds?|min|minutes?|h|hr|hours?|d|days?"
+    r"|utc|gmt|lst|local|local time|z)\s*[)\]]$"
+)
 
 
 def find_column(frame: pd.DataFrame, candidates: Sequence[str]) -> Hashable | None:
     """Return the first column whose name matches one of ``candidates`` (case-insensitive).
 
-    A unit after the name counts as the name: ``Time (s)`` and ``time [UTC]`` match ``time``.
+    An exact name wins; then a name followed by a unit of time or a time zone (``Time (s)``,
+    ``time [UTC]``) matches too.
     """
-    by_lower: dict[str, Hashable] = {}
+    exact: dict[str, Hashable] = {}
+    with_unit: dict[str, Hashable] = {}
     for name in frame.columns:
         text = str(name).strip().lower()
-        by_lower.setdefault(text, name)
-        by_lower.setdefault(_UNIT.sub("", text), name)
-    for candidate in candidates:
-        if candidate in by_lower:
-            return by_lower[candidate]
+        exact.setdefault(text, name)
+        if _TIME_UNIT.search(text):
+            with_unit.setdefault(_TIME_UNIT.sub("", text), name)
+    for names in (exact, with_unit):
+        for candidate in candidates:
+            if candidate in names:
+                return names[candidate]
     return None
 
 
@@ -174,9 +184,9 @@ def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.Datet
             if len(slashed):  # read one by one, some would be day-first and others not
                 raise ValueError(
                     f"{owner}: the time stamps in column {column!r} do not follow one format "
-                    f"(e.g. {slashed.iloc[0]!r} at row {slashed.index[0]!r}, and "
-                    f"{text.iloc[-1]!r}); dates such as 01/02/2024 must keep one day/month "
-                    "order. Write them as ISO dates (2024-02-01 13:00) or in one format."
+                    f"(e.g. {slashed.iloc[0]!r} at row {slashed.index[0]!r}); dates such as "
+                    "01/02/2024 must keep one day/month order. Write them as ISO dates "
+                    "(2024-02-01 13:00) or all in one format."
                 ) from None
             parsed = pd.to_datetime(text, utc=utc, format="mixed", errors="coerce")
             if parsed.isna().any():
@@ -293,8 +303,13 @@ def numeric_columns(
 
 def _decimal_hint(text: pd.Series) -> str:
     """Advice for numbers written with a decimal comma ('1,5'), as European spreadsheets do."""
-    if text.astype("string").str.fullmatch(r"\s*[-+]?\d+,\d+\s*").any():
-        return " The values look like decimal commas ('1,5'): pass decimal=','."
+    example = text.astype("string")
+    example = example[example.str.fullmatch(r"\s*[-+]?\d+,\d+\s*").fillna(False)]
+    if len(example):
+        return (
+            f" Values such as {example.iloc[0]!r} have a comma: if it is the decimal mark, pass "
+            "decimal=','; if it separates thousands, remove it first."
+        )
     return ""
 
 

@@ -62,8 +62,9 @@ def read_ehr(
     any value (its values are then filled and False in ``mask``).
 
     Patient ids are kept exactly: a file's id column is read as text (``007`` stays ``007``,
-    apart from ``7``); in a DataFrame, ids of different types that print alike (``1`` and
-    ``"1"``) are refused rather than merged or split silently.
+    apart from ``7``; spaces around a field are not part of it); in a DataFrame, ids of
+    different types that print alike (``1`` and ``"1"``) are refused rather than merged or
+    split silently.
 
     Parameters
     ----------
@@ -143,6 +144,8 @@ def read_ehr(
         row = frame.index[frame[id_col].isna()][0]
         raise ValueError(f"{OWNER}: patient id column {id_col!r} is empty at row {row!r}.")
 
+    if not isinstance(source, pd.DataFrame):  # read here: spaces around an id are not part of it
+        frame[id_col] = frame[id_col].str.strip()
     _check_distinct_ids(frame[id_col], id_col)
     time, time_unit = _parse_time(frame[time_col], time_col)
     ids = frame[id_col]
@@ -312,9 +315,6 @@ def _long(
     if rows["__variable__"].isna().any():
         row = frame.index[rows["__variable__"].isna().to_numpy()][0]
         raise ValueError(f"{OWNER}: variable column {variable_col!r} is empty at row {row!r}.")
-    # Every visit stays, even one whose values are all missing: it is a row of missing values.
-    visits = rows[["__id__", "__time__"]].drop_duplicates()
-    rows = rows.dropna(subset=["__value__"])
     if value_cols is not None:
         wanted = list(value_cols)
         known = set(rows["__variable__"])
@@ -325,6 +325,10 @@ def _long(
                 f"{sorted(map(str, known))[:20]}."
             )
         rows = rows[rows["__variable__"].isin(wanted)]
+    # Every visit of the chosen variables stays, even one whose values are all missing: it is
+    # a row of missing values. (Times when only other variables were measured are no visit.)
+    visits = rows[["__id__", "__time__"]].drop_duplicates()
+    rows = rows.dropna(subset=["__value__"])
     rows = resolve_duplicates(
         rows, ["__id__", "__time__", "__variable__"], OWNER, keep, "patient, time and variable"
     )

@@ -273,12 +273,15 @@ def _tmy3_times_and_flags(
 def _tmy3_missing(frame: pd.DataFrame, name: str) -> np.ndarray:
     """Where a TMY3 field is missing: its source flag is ``?`` or its value the code -9900.
 
-    The flag is the first ``... source`` column after the field (``Lprecip depth (mm)`` is
-    followed by ``Lprecip quantity (hr)``, then ``Lprecip source``).
+    The flag is the first ``... source`` column after the field and before the next field
+    (``Lprecip depth (mm)`` is followed by ``Lprecip quantity (hr)``, then ``Lprecip source``;
+    ``ETR`` and ``ETRN`` have none).
     """
     missing = pd.to_numeric(frame[name], errors="coerce").to_numpy() == TMY3_MISSING
     columns = list(frame.columns)
-    for flag in columns[columns.index(name) + 1 : columns.index(name) + 4]:
+    for flag in columns[columns.index(name) + 1 :]:
+        if flag in TMY3_FIELDS:
+            break  # the next field: this one has no flag of its own (ETR, ETRN)
         if str(flag).endswith("source"):
             missing |= (frame[flag].astype("string").str.strip() == "?").to_numpy(bool)
             break
