@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 
 from tsforecast._scaling import Standardizer, moments
@@ -62,6 +63,30 @@ def test_missing_values_read_as_the_mean_and_nothing_is_modified():
     assert np.isnan(values[0, 0])  # the input is untouched
     assert s.fill_missing(values, None) is values  # nothing missing: no copy
     np.testing.assert_allclose(s.transform(values, observed), [[0.0, 1.0, 2.0]])
+
+
+def test_values_filled_by_an_adapter_are_read_as_given():
+    """Interpolated or carried-forward entries (observed False, but a number) are kept."""
+    s = scaler()
+    values = np.array([[7.5, 2.0, np.nan]], np.float32)
+    observed = np.array([[False, True, False]])
+    np.testing.assert_allclose(s.fill_missing(values, observed), [[7.5, 2.0, 10.0]])
+    complete = values[:, :2]
+    assert s.fill_missing(complete, observed[:, :2]) is complete  # nothing missing: no copy
+
+
+def test_a_model_reads_the_values_read_weather_interpolated(tmp_path):
+    from tsforecast import LSTMForecaster, read_weather
+    from tsforecast.datasets import data_path
+
+    table = pd.read_csv(data_path("seattle-weather.csv"))[["date", "temp_max"]][:400]
+    gappy = table.drop(index=[300, 301])  # two days interpolated, False in mask
+    data = read_weather(gappy)
+    assert not data.mask[[300, 301], 0].any()
+    model = LSTMForecaster(context_length=8, hidden_size=4, max_epochs=1, random_state=0)
+    model.fit(data)
+    # The forecasts from the interpolated rows are those from the same numbers given plainly.
+    np.testing.assert_allclose(model.predict(data), model.predict(data.values), rtol=1e-5)
 
 
 def test_identity_changes_nothing():

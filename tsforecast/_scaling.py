@@ -63,13 +63,18 @@ class Standardizer:
         return Standardizer(self.mean[index], self.scale[index])
 
     def fill_missing(self, values: np.ndarray, observed: np.ndarray | None) -> np.ndarray:
-        """``values`` with the entries not observed set to the mean (0 once standardised).
+        """``values`` with the missing entries (not observed, and NaN) set to the mean.
 
-        ``values`` itself, not a copy, when ``observed`` is None.
+        An entry not observed but given a value (interpolated or carried forward by an
+        adapter) is read as given: the fill is the adapter's best estimate, the mean is not.
+        ``values`` itself, not a copy, when ``observed`` is None or nothing is missing.
         """
         if observed is None:
             return values
-        return np.where(observed, values, self.mean).astype(np.float32, copy=False)
+        missing = ~observed & ~np.isfinite(values)
+        if not missing.any():
+            return values
+        return np.where(missing, self.mean, values).astype(np.float32, copy=False)
 
     def transform(self, values: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
         """Return a new C-contiguous float32 array of standardised values (0 where not observed)."""
