@@ -152,3 +152,15 @@ def test_a_time_column_with_a_unit_is_the_time_and_tolerance_is_checked():
     for tolerance in (-1, 0.5, float("nan"), "x"):
         with pytest.raises((TypeError, ValueError), match=r"tolerance must be"):
             read_audio_features(frames, tolerance=tolerance)
+
+
+@pytest.mark.parametrize("name", ["timestamp", "time_ms", "sec", "start_s", "t_sec", "offset"])
+def test_common_time_column_names_are_read_as_time(name):
+    frames = pd.DataFrame({name: [0.02, 0.0, 0.01], "rms": [0.3, 0.1, 0.2]})
+    data = read_audio_features(frames)
+    assert data.features == ("rms",) and data.values[:, 0].tolist() == pytest.approx(
+        [0.1, 0.2, 0.3]
+    )
+    odd = frames.rename(columns={name: "time_of_frame"})
+    with pytest.raises(ValueError, match=r"'time_of_frame' looks like a time column.*time_col="):
+        read_audio_features(odd)

@@ -287,3 +287,15 @@ def test_long_layout_rows_come_from_the_chosen_variables_only():
     )
     assert data.values[:, 0].tolist() == [60.0, 70.0]
     assert data.values[:, 1].tolist() == [0.0, 10.0]  # time since the previous HR visit
+
+
+def test_dataframe_ids_differing_only_by_spaces_are_refused():
+    table = pd.DataFrame({"id": [" 1", "1 ", " 1"], "day": [0, 0, 1], "bili": [1.0, 2, 3]})
+    with pytest.raises(ValueError, match=r"differ only in type or in spaces"):
+        read_ehr(table, id_col="id", time_col="day")
+
+
+def test_infinite_numeric_time_is_named():
+    table = pd.DataFrame({"id": [1, 1], "day": [0.0, np.inf], "bili": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"read_ehr: time column 'day' holds inf at row 1"):
+        read_ehr(table, id_col="id", time_col="day")

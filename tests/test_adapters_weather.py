@@ -263,3 +263,36 @@ def test_only_time_units_make_a_time_column_and_exact_names_come_first():
     frames = pd.DataFrame({"t (degC)": [5.0, 7.0, 3.0], "rms": [0.1, 0.2, 0.3]})
     data = read_audio_features(frames)  # no time column: consecutive frames
     assert data.features == ("t (degC)", "rms") and data.values[:, 0].tolist() == [5, 7, 3]
+
+
+def test_one_stray_row_off_the_grid_is_refused_not_a_finer_grid():
+    daily = pd.read_csv(SEATTLE)[["date", "temp_max"]][:60]
+    stray = pd.concat([daily, pd.DataFrame({"date": ["2012-01-10 12:00"], "temp_max": [9.0]})])
+    with pytest.raises(ValueError, match=r"not on a regular grid: most are D apart.*freq="):
+        read_weather(stray)
+    assert read_weather(stray, freq="1D").n_timesteps == 60  # averaged into its day
+
+
+def test_times_of_day_without_dates_are_refused_not_dated_today():
+    table = pd.DataFrame({"time": ["00:00", "01:00", "02:00"], "v": [1.0, 2, 3]})
+    with pytest.raises(ValueError, match=r"times of day without dates .* Join them"):
+        read_weather(table)
+
+
+def test_values_too_large_for_float32_and_unflagged_tmy3_rows(tmy3_raw):
+    table = pd.DataFrame({"time": ["2024-01-01 00:00", "2024-01-01 01:00"], "v": [1.0, 1e40]})
+    with pytest.raises(ValueError, match=r"column 'v' holds 1e\+40 at row 1, too large"):
+        read_weather(table)
+    cut = tmy3_raw.iloc[:50].copy()
+    cut["Dry-bulb source"] = cut["Dry-bulb source"].astype(object)
+    cut.loc[49, "Dry-bulb source"] = None  # a file cut in the middle of its last line
+    data = read_weather(cut, columns=["Dry-bulb (C)"])
+    assert not data.mask[-1, 0] and data.mask[:-1, 0].all()
+
+
+def test_compressed_files_and_a_comma_inside_a_semicolon_header(tmp_path):
+    daily = pd.read_csv(SEATTLE)[["date", "temp_max"]][:30]
+    daily.to_csv(tmp_path / "daily.csv.gz", index=False)
+    assert read_weather(tmp_path / "daily.csv.gz").n_timesteps == 30
+    (tmp_path / "semi.csv").write_text("date;temp, max\n2024-01-01;1\n2024-01-02;2\n")
+    assert read_weather(tmp_path / "semi.csv").features == ("temp, max",)

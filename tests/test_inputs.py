@@ -128,8 +128,29 @@ def test_text_and_time_columns_get_the_fix_by_name():
         check_X(Reader(), TABLE.assign(gap=pd.Timedelta(hours=1)), None, reset=True)
     with pytest.raises(TypeError, match=r"column 'month' of X holds period\[M\] values"):
         check_X(Reader(), TABLE.assign(month=pd.Period("2024-01", "M")), None, reset=True)
-    # Numbers written as text are still numbers.
-    check_X(Reader(), TABLE.assign(c=TABLE["a"].astype(str).astype(object)), None, reset=True)
+    # Numbers written as text are refused too: "0001" may be an id that would become a number.
+    ids = TABLE.assign(pid=["0001"] * 20 + ["0002"] * 20)
+    with pytest.raises(TypeError, match=r"'0001'.*groups='pid'.*pandas.to_numeric"):
+        check_X(Reader(), ids, None, reset=True)
+    # Numbers held in an object column are numbers.
+    check_X(Reader(), TABLE.assign(c=TABLE["a"].astype(object)), None, reset=True)
+    with pytest.raises(ValueError, match=r"column name 'a' more than once"):
+        check_X(Reader(), pd.concat([TABLE, TABLE[["a"]]], axis=1), None, reset=True)
+
+
+def test_variation_float32_cannot_hold_is_refused():
+    shifted = TABLE.assign(a=TABLE["a"] + 1e9)
+    with pytest.raises(ValueError, match=r"column 'a' varies by about 0\.69 .* Subtract an offset"):
+        check_X(Reader(), shifted, None, reset=True)
+    check_X(Reader(), TABLE.assign(a=TABLE["a"] + 1e3), None, reset=True)  # 7 digits suffice
+
+
+def test_a_missing_column_is_named():
+    """A SequenceData without a column seen in fit (a one-hot label absent from new data)."""
+    reader = Reader()
+    check_X(reader, SequenceData.from_frame(TABLE), None, reset=True)
+    with pytest.raises(ValueError, match=r"Missing: \['b'\]; not seen in fit: \[\]"):
+        check_X(reader, SequenceData.from_frame(TABLE[["a"]]), None, reset=False)
 
 
 def test_groups_may_name_a_column_of_a_dataframe():

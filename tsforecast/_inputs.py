@@ -110,7 +110,32 @@ def as_float32(values: np.ndarray, names: list[str] | None, what: str) -> np.nda
                 f"in {named} at row {row}. Rescale the column (e.g. divide it by a power of 10)."
             )
     check_finite(converted, None, what, names=names)
+    if converted is not values and len(values) > 1:
+        _check_precision(values, converted, names, what)
     return converted
+
+
+def _check_precision(
+    values: np.ndarray, converted: np.ndarray, names: list[str] | None, what: str
+) -> None:
+    """Refuse a column whose variation float32 cannot hold (1e9 + small changes).
+
+    float32 keeps about 7 significant digits: when rounding moves the values by more than a
+    hundredth of their spread, the model would not see what varies.
+    """
+    rounding = np.abs(converted - values).max(axis=0)
+    spread = values.std(axis=0)
+    lost = (spread > 0) & (rounding > 0.01 * spread)
+    if lost.any():
+        column = int(np.flatnonzero(lost)[0])
+        named = f"column {column}" if names is None else f"column {names[column]!r}"
+        level = float(np.abs(values[:, column]).max())
+        raise ValueError(
+            f"Input {what}: {named} varies by about {spread[column]:.3g} around values as large "
+            f"as {level:.3g}; float32, which the model computes in, keeps about 7 significant "
+            "digits and would lose that variation. Subtract an offset first (e.g. X - "
+            "X.mean()), or pass the changes instead of the levels."
+        )
 
 
 def _split_frame(X: pd.DataFrame, groups: Any, owner: str) -> tuple[pd.DataFrame, Any]:
@@ -124,6 +149,12 @@ def _split_frame(X: pd.DataFrame, groups: Any, owner: str) -> tuple[pd.DataFrame
                 f"{[str(c) for c in X.columns][:10]}); pass a column name or one id per row."
             )
         X, groups = X.drop(columns=[groups]), X[groups].to_numpy()
+    repeated = X.columns[X.columns.duplicated()]
+    if len(repeated):
+        raise ValueError(
+            f"{owner}: X has the column name {repeated[0]!r} more than once; give every column "
+            "its own name."
+        )
     for column in X.columns:
         dtype = X[column].dtype
         if pd.api.types.is_datetime64_any_dtype(dtype):
@@ -140,12 +171,13 @@ def _split_frame(X: pd.DataFrame, groups: Any, owner: str) -> tuple[pd.DataFrame
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             continue
         text = X[column]
-        bad = text[pd.to_numeric(text, errors="coerce").isna() & text.notna()]
-        if len(bad):
+        bad = text[text.map(lambda value: isinstance(value, (str, bytes)))]
+        if len(bad):  # numbers written as text too ("0001": an id, or a number?)
             raise TypeError(
                 f"{owner}: column {column!r} of X holds text (e.g. {bad.iloc[0]!r} at row "
                 f"{bad.index[0]!r}), not numbers. If it names the series (a patient or station "
-                f"id), pass groups={column!r}; otherwise drop or encode it."
+                f"id), pass groups={column!r}; if it holds numbers, convert it with "
+                f"pandas.to_numeric(X[{column!r}]); otherwise drop or encode it."
             )
     return X, groups
 
@@ -211,12 +243,17 @@ def _check_columns(estimator: Any, n_features: int, names: np.ndarray, reset: bo
         estimator.n_features_in_ = n_features
         estimator.feature_names_in_ = names
         return
+    known = getattr(estimator, "feature_names_in_", None)
     if n_features != estimator.n_features_in_:
+        detail = ""
+        if known is not None and names is not None:
+            missing = [str(n) for n in known if n not in set(names)]
+            extra = [str(n) for n in names if n not in set(known)]
+            detail = f" Missing: {missing[:5]}; not seen in fit: {extra[:5]}."
         raise ValueError(
             f"X has {n_features} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input."
+            f"{estimator.n_features_in_} features as input.{detail}"
         )
-    known = getattr(estimator, "feature_names_in_", None)
     if known is not None and list(known) != list(names):
         raise ValueError(
             f"The feature names should match those that were passed during fit: got "
@@ -226,7 +263,15 @@ def _check_columns(estimator: Any, n_features: int, names: np.ndarray, reset: bo
 
 def check_y(y: Any, data: SequenceData) -> np.ndarray:
     """``y`` checked alone (``X`` is validated already) and against the rows of ``data``."""
-    y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")  # 1-D or 2-D
+    try:
+        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")  # 1-D or 2-D
+    except ValueError as error:
+        if "could not convert" in str(error) or "convert string" in str(error):
+            raise TypeError(
+                f"y must hold numbers ({error}); this forecaster regresses, it does not classify "
+                "labels. Encode a label column as numbers first, or leave y out."
+            ) from None
+        raise
     check_consistent_length(data.values, y)
     return y
 

@@ -176,6 +176,8 @@ def make_rng(random_state: Any) -> np.random.Generator:
     if random_state is None or isinstance(random_state, (numbers.Integral, np.random.Generator)):
         if isinstance(random_state, (bool, np.bool_)):
             raise TypeError(f"random_state must be None, an int or a Generator; got {random_state}")
+        if isinstance(random_state, numbers.Integral) and random_state < 0:
+            raise ValueError(f"random_state must be an integer >= 0 (a seed); got {random_state}.")
         return np.random.default_rng(random_state)
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))

@@ -39,7 +39,7 @@ def read_source(
 ) -> pd.DataFrame:
     """Read a CSV file, or take a DataFrame (never modified); ``na_values`` apply to both.
 
-    A file whose header line holds semicolons (or tabs) and no comma is read with that
+    A file whose first lines hold more semicolons (or tabs) than commas is read with that
     separator. ``text_columns`` present in a file are read as text, exactly as written (ids
     such as ``007``).
     """
@@ -89,16 +89,16 @@ def read_source(
 
 
 def _separator(path: Path, skip: int) -> str:
-    """``','``, or ``';'``/tab when the header line holds those and no comma."""
+    """``','``, or ``';'``/tab when the first lines hold more of those than commas."""
+    if path.suffix.lower() in (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"):
+        return ","  # compressed: pandas reads it; the separator is not sniffed
     with open(path, encoding="utf-8", errors="replace") as handle:
         for _ in range(skip):
             handle.readline()
-        header = handle.readline()
-    if "," not in header:
-        for candidate in (";", "\t"):
-            if candidate in header:
-                return candidate
-    return ","
+        head = "".join(handle.readline() for _ in range(6))  # the header and 5 rows
+    counts = {sep: head.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
 
 
 def _decimal_commas(path: Path, options: dict[str, Any]) -> bool:
@@ -173,6 +173,14 @@ def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.Datet
                 f"{owner}: time column {column!r} mixes stamps with a UTC offset (row "
                 f"{with_offset!r}: {text[with_offset]!r}) and without (row {without!r}: "
                 f"{text[without]!r}). Give every stamp an offset, or none."
+            )
+        clock = text.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?").fillna(False)
+        if clock.all():
+            raise ValueError(
+                f"{owner}: time column {column!r} holds times of day without dates (e.g. "
+                f"{text.iloc[0]!r}); pandas would date them all today. Join them with the date "
+                "column first, e.g. frame['when'] = frame['date'] + ' ' + frame['time'], and "
+                "read that."
             )
         end_of_day = text.str.contains(_HOUR_24)
         text = text.str.replace(_HOUR_24, "00:00", regex=True)
@@ -290,7 +298,15 @@ def numeric_columns(
             return pd.DataFrame(index=frame.index)
         raise ValueError(f"{owner}: no numeric column left to use; choose them with {choose}.")
     numbers = pd.concat(parts, axis=1)
+    huge = np.abs(numbers.to_numpy()) > np.finfo(np.float32).max
     infinite = np.isinf(numbers.to_numpy())
+    if (huge & ~infinite).any():
+        row, col = np.argwhere(huge & ~infinite)[0]
+        raise ValueError(
+            f"{owner}: column {numbers.columns[col]!r} holds {numbers.iat[row, col]:g} at row "
+            f"{frame.index[row]!r}, too large for float32 (at most 3.4e38); rescale the column "
+            "(e.g. divide it by a power of 10) or fix the value."
+        )
     if infinite.any():
         row, col = np.argwhere(infinite)[0]
         raise ValueError(

@@ -26,7 +26,11 @@ from tsforecast.data import SequenceData
 
 __all__ = ["audio_features_from_wav", "read_audio_features"]
 
-TIME_NAMES = ("time_s", "time", "seconds", "t", "start", "frame_time", "frame", "frame_index")
+TIME_NAMES = (
+    "time_s", "time", "seconds", "t", "start", "frame_time", "frame", "frame_index",
+    "timestamp", "time_ms", "time_sec", "sec", "secs", "start_s", "start_time", "t_s", "t_sec",
+    "offset", "onset",
+)  # fmt: skip
 
 
 def read_audio_features(
@@ -48,9 +52,12 @@ def read_audio_features(
         as ``mfcc_0 ... mfcc_12``, ``rms``. Never modified.
     time_col : hashable, optional
         The time column. By default the first of ``time_s``, ``time``, ``seconds``, ``t``,
-        ``start``, ``frame_time``, ``frame``, ``frame_index`` (any case, a unit after the
-        name allowed: ``Time (s)``). With no such column the rows are taken as consecutive
-        frames, numbered from 0.
+        ``start``, ``frame_time``, ``frame``, ``frame_index``, ``timestamp``, ``time_ms``,
+        ``time_sec``, ``sec``, ``secs``, ``start_s``, ``start_time``, ``t_s``, ``t_sec``,
+        ``offset``, ``onset`` (any case, a unit after the name allowed: ``Time (s)``). With
+        no such column the rows are taken as consecutive frames, numbered from 0, and a
+        column whose name holds "time" is refused (name it with time_col=, or leave it out
+        with columns=).
     columns : sequence of hashable, optional
         Feature columns, in order; every other column by default.
     tolerance : float, default=0.01
@@ -87,6 +94,13 @@ def read_audio_features(
     frame = read_source(source, owner, na_values=na_values, decimal=decimal)
     if time_col is None:
         time_col = find_column(frame, TIME_NAMES)
+        timeish = [c for c in frame.columns if "time" in str(c).lower()]
+        if time_col is None and timeish and columns is None:
+            raise ValueError(
+                f"{owner}: column {timeish[0]!r} looks like a time column but is not one of the "
+                f"names read as time ({', '.join(TIME_NAMES[:8])}...). Name it with time_col="
+                f"{timeish[0]!r}, or choose the features with columns=[...]."
+            )
     else:
         check_column(frame, time_col, owner, "time")
     default = [name for name in frame.columns if name != time_col]

@@ -222,14 +222,15 @@ def _in_patient_order(table: pd.DataFrame) -> pd.DataFrame:
 def _check_distinct_ids(ids: pd.Series, name: Hashable) -> None:
     """Refuse ids of different types that print alike (1 and "1"): one patient, or two."""
     distinct = pd.unique(ids)
-    text = pd.Series([str(value) for value in distinct])
+    text = pd.Series([str(value).strip() for value in distinct])
     clash = text.duplicated(keep=False)
     if clash.any():
         alike = [distinct[i] for i in np.flatnonzero(clash.to_numpy())[:2]]
         raise ValueError(
-            f"{OWNER}: patient id column {name!r} holds ids of different types that read the "
-            f"same ({', '.join(f'{v!r} ({type(v).__name__})' for v in alike)}); are they one "
-            f"patient or two? Make the column one type first, e.g. frame[{name!r}].astype(str)."
+            f"{OWNER}: patient id column {name!r} holds ids that differ only in type or in "
+            f"spaces around them ({', '.join(f'{v!r} ({type(v).__name__})' for v in alike)}); "
+            f"are they one patient or two? Make them one first, e.g. "
+            f"frame[{name!r}].astype(str).str.strip()."
         )
 
 
@@ -259,7 +260,14 @@ def _parse_time(column: pd.Series, name: Hashable) -> tuple[Any, str | None]:
         if column.isna().any():
             row = column.index[column.isna()][0]
             raise ValueError(f"{OWNER}: time column {name!r} is empty at row {row!r}.")
-        return column.to_numpy(np.float64), None
+        numbers = column.to_numpy(np.float64)
+        if not np.isfinite(numbers).all():
+            row = column.index[~np.isfinite(numbers)][0]
+            raise ValueError(
+                f"{OWNER}: time column {name!r} holds {show(column[row])} at row {row!r}; "
+                "expected finite times."
+            )
+        return numbers, None
     numbers = pd.to_numeric(column, errors="coerce")
     if numbers.notna().all():
         return numbers.to_numpy(np.float64), None

@@ -283,7 +283,8 @@ def _tmy3_missing(frame: pd.DataFrame, name: str) -> np.ndarray:
         if flag in TMY3_FIELDS:
             break  # the next field: this one has no flag of its own (ETR, ETRN)
         if str(flag).endswith("source"):
-            missing |= (frame[flag].astype("string").str.strip() == "?").to_numpy(bool)
+            flags = frame[flag].astype("string").str.strip()
+            missing |= (flags == "?").fillna(True).to_numpy(bool)  # no flag: not vouched for
             break
     return missing
 
@@ -310,19 +311,21 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, pd.
         grid = values.resample(step, origin="start").mean()
         return grid, step
     steps = np.diff(times.asi8)
-    # Missing rows leave steps that are multiples of the true one: take their common divisor,
-    # unless that would invent far more rows than there are (irregular stamps).
-    step_ns = int(np.gcd.reduce(steps))
+    # Missing rows leave steps that are multiples of the true one: the grid steps by their
+    # common divisor. Unless a few stamps lie off the usual spacing (one stray 12:00 row in
+    # daily data): they would halve the step and make the grid mostly interpolated.
     most = usual_step(times)
-    if (times.asi8[-1] - times.asi8[0]) // step_ns + 1 > 2 * len(times) + 10 and np.any(
-        steps % most.value
-    ):
+    step_ns = int(np.gcd.reduce(steps))
+    off_grid = (times.asi8 - times.asi8[0]) % most.value != 0
+    invented = (times.asi8[-1] - times.asi8[0]) // step_ns + 1 > 2 * len(times) + 10
+    if step_ns != most.value and (invented or off_grid.sum() <= 0.1 * len(times)):
         usual = _freq_string(most)
-        row = int(np.flatnonzero(steps % most.value)[0]) + 1
+        row = int(np.flatnonzero(off_grid)[0])  # never 0: the grid starts at the first stamp
         raise ValueError(
             f"{OWNER}: time stamps are not on a regular grid: most are {usual} apart, "
-            f"but {times[row]} comes {pd.Timedelta(int(steps[row - 1]))} after {times[row - 1]}. "
-            f"Pass freq= (e.g. freq='{usual}') to average the values onto a regular grid."
+            f"but {times[row]} comes {pd.Timedelta(int(steps[row - 1]))} after {times[row - 1]} "
+            f"({int(off_grid.sum())} stamp(s) off the {usual} grid). Pass freq= (e.g. "
+            f"freq='{usual}') to average the values onto a regular grid, or drop those rows."
         )
     step = pd.Timedelta(step_ns, unit="ns")
     _check_grid_size(times, step, len(values))  # rows missing for long: the gaps say so next
