@@ -140,7 +140,7 @@ HOURS = ["2024-05-01 00:00", "2024-05-01 01:00", "2024-05-01 02:00"]
         (frame(HOURS, temp=[1.0, 2, 3]), {"freq": "1 month"}, ValueError, "not a fixed time step"),
         (frame(HOURS, temp=[1.0, 2, 3]), {"keep": "any"}, ValueError, "keep must be one of"),
         (frame(HOURS, temp=[1.0, 2, 3]), {"max_gap": -1}, ValueError, "max_gap must be"),
-        (frame(HOURS, temp=[1.0, 2, 3]), {"columns": "temp"}, TypeError, "must be a list"),
+        (frame(HOURS, temp=[1.0, 2, 3]), {"columns": "temp"}, TypeError, "must be given as a list"),
         (42, {}, TypeError, "source must be a path to a CSV file or a pandas DataFrame"),
     ],
 )  # fmt: skip

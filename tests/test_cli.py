@@ -302,3 +302,22 @@ def test_decimal_commas_from_the_command_line(tmp_path):
     argv = ["predict", str(tmp_path / "model"), str(tmp_path / "semi.csv"), "--steps", "1",
             "--out", str(out)]  # fmt: skip
     assert main(argv) == 0 and len(pd.read_csv(out)) == 1
+
+
+def test_warnings_are_one_line_too(small, capsys, monkeypatch):
+    import warnings as python_warnings
+
+    import tsforecast.cli as cli
+
+    def warn_then_read(*args, **kwargs):
+        python_warnings.warn("No epoch of 3 improved\non the start", RuntimeWarning, stacklevel=1)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(cli, "_read", warn_then_read)
+    argv = ["fit", str(small / "daily.csv"), "--kind", "weather", "--out", str(small / "m3")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "tsforecast fit: warning: No epoch of 3 improved on the start",
+        "tsforecast fit: error: stop here",
+    ]

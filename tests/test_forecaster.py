@@ -409,3 +409,29 @@ def test_a_series_id_column_can_be_named_as_groups(waves):
     by_array = model.predict(table[["a", "b"]], groups=table["pid"].to_numpy())
     np.testing.assert_array_equal(by_column, by_array)
     assert model.forecast(table, 3, groups="pid").shape == (2, 3, 2)
+
+
+def test_score_takes_only_observed_values_as_truth():
+    t = np.arange(300.0)
+    values = np.c_[np.sin(t / 7), np.cos(t / 11)]
+    mask = np.ones_like(values, bool)
+    mask[100:140, 0] = False
+    filled = values.copy()
+    filled[100:140, 0] = 50.0  # a bad fill the score must not count
+    data = SequenceData(filled, mask=mask)
+    model = LSTMForecaster(**FAST).fit(SequenceData(values))
+    clean = SequenceData(values, mask=mask)
+    assert model.score(data) != pytest.approx(model.score(SequenceData(filled)))
+    # The bad fill changes the forecasts near it, not the truth the score reads.
+    assert model.score(clean) > 0.5
+
+
+def test_odd_arguments_get_clear_errors(fitted, waves, tmp_path):
+    with pytest.raises(ValueError, match=r"random_state must be an integer >= 0"):
+        LSTMForecaster(**{**FAST, "random_state": -1}).fit(waves)
+    with pytest.raises(TypeError, match=r"y must hold numbers .* does not classify"):
+        LSTMForecaster(**FAST).fit(waves, np.array(["rain", "sun"] * 300))
+    path = fitted.save(tmp_path / "model")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match=r"device='cuda' but torch sees no CUDA device"):
+            LSTMForecaster.load(path, device="cuda")

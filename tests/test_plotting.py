@@ -76,3 +76,8 @@ def test_forecasts_are_drawn_at_their_series_steps_and_only_in_their_series():
     single = SequenceData(np.arange(2.0), time=[0.0, 5.0], groups=[0, 1])
     with pytest.raises(ValueError, match="plot_forecast: the series has a single time stamp"):
         plot_forecast(single, group=1, forecasts=[(1, forecast)])
+
+
+def test_plot_history_of_an_unfitted_model_says_so():
+    with pytest.raises(ValueError, match="not fitted yet"):
+        plot_history(LSTMForecaster())

@@ -171,3 +171,25 @@ def test_a_single_visit_series_steps_as_its_panel_usually_does():
     alone = SequenceData(np.zeros((1, 1)), time=times[:1])
     with pytest.raises(ValueError, match="fewer than two time stamps"):
         series_future_times(alone, 2, owner="test")
+
+
+@pytest.mark.parametrize(
+    ("freq", "expected"),
+    [("MS", ["2022-04-01", "2022-05-01"]), ("ME", ["2022-04-30", "2022-05-31"]),
+     ("B", ["2021-10-11", "2021-10-12"])],
+)  # fmt: skip
+def test_calendar_frequencies_step_by_the_calendar(freq, expected):
+    """Months are not 31 days, and business days skip weekends."""
+    index = pd.date_range("2021-10-01", periods=6, freq=freq)
+    assert list(future_times(index, 2).strftime("%Y-%m-%d")) == expected
+    unset = pd.DatetimeIndex(list(index))  # no freq attribute: inferred
+    assert list(future_times(unset, 2).strftime("%Y-%m-%d")) == expected
+    frame = pd.DataFrame({"v": np.arange(6.0)}, index=index)
+    model = LSTMForecaster(**{**FAST, "context_length": 4}).fit(frame)
+    assert list(model.forecast(frame, 2).index.strftime("%Y-%m-%d")) == expected
+
+
+def test_stamps_past_2262_are_refused():
+    hours = pd.date_range("2021-01-01", periods=5, freq="h")
+    with pytest.raises(ValueError, match=r"go past the last date time stamps can hold"):
+        future_times(hours, 10**7)

@@ -266,7 +266,7 @@ def check_y(y: Any, data: SequenceData) -> np.ndarray:
     try:
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")  # 1-D or 2-D
     except ValueError as error:
-        if "could not convert" in str(error) or "convert string" in str(error):
+        if any(words in str(error) for words in ("could not convert", "strings", "string to")):
             raise TypeError(
                 f"y must hold numbers ({error}); this forecaster regresses, it does not classify "
                 "labels. Encode a label column as numbers first, or leave y out."

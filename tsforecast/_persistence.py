@@ -209,11 +209,12 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     params, state = _json(contents, "params.json", owner), _json(contents, "state.json", owner)
     try:
         model = cls(**params)
-        if device is not None:
-            model.device = device
         model._check_params()
     except (TypeError, ValueError) as error:
         raise ValueError(f"{owner}: params.json holds invalid parameters ({error}).") from None
+    if device is not None:
+        model.device = device
+        model._resolve_device()  # a clear error for a device this machine does not have
     _restore_state(model, state, owner)
     try:
         tensors = torch.load(

@@ -94,6 +94,10 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
     ValueError
         With fewer than two (non-missing) stamps: no step to extend.
     """
+    calendar = _calendar_offset(times)
+    if calendar is not None:  # months, business days...: not a fixed duration
+        start = times[-1] if after is None else after
+        return pd.date_range(start, periods=steps + 1, freq=calendar)[1:]
     step = usual_step(times)
     if step is None:
         step = fallback
@@ -102,8 +106,34 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
             "a series with fewer than two time stamps has no time step to extend; pass its "
             "values without time stamps to get an array."
         )
+    if isinstance(times, pd.DatetimeIndex):
+        last = times[-1] if after is None else after
+        if (pd.Timestamp.max - last.tz_localize(None)) / step < steps:
+            raise ValueError(
+                f"{steps} steps of {step} after {last} go past the last date time stamps can "
+                "hold (2262-04-11); forecast fewer steps, or pass the values without stamps."
+            )
     future = (times[-1] if after is None else after) + step * np.arange(1, steps + 1)
     return pd.DatetimeIndex(future) if isinstance(times, pd.DatetimeIndex) else future
+
+
+def _calendar_offset(times: Any) -> Any:
+    """Return the index's calendar frequency (month starts, business days...), or None.
+
+    Fixed steps (hours, days) return None: they are extended by the usual step.
+    """
+    if not isinstance(times, pd.DatetimeIndex) or len(times) < 3:
+        return None
+    freq = times.freq
+    if freq is None:
+        try:
+            freq = pd.infer_freq(times)
+        except (TypeError, ValueError):
+            return None
+    if freq is None:
+        return None
+    offset = pd.tseries.frequencies.to_offset(freq)
+    return None if isinstance(offset, pd.offsets.Tick) else offset
 
 
 def series_future_times(data: Any, steps: int, *, owner: str) -> list[pd.DatetimeIndex]:

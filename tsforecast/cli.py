@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -417,8 +418,15 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _build_parser().parse_args(argv)
+
+    def one_line(message: Any, category: Any, *rest: Any, **options: Any) -> None:
+        text = " ".join(str(message).split())
+        print(f"tsforecast {args.command}: warning: {text}", file=sys.stderr)
+
     try:
-        args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line  # warnings too: one line, not a source listing
+            args.run(args)
     except KeyboardInterrupt:
         print(f"tsforecast {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -445,7 +445,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Rows in time order.
         y : array-like, optional
             Supervised mode: the truth for every row. Autoregressive mode: leave None; the
-            truth is the next row of ``X`` in the same series.
+            truth is the next row of ``X`` in the same series (its observed values only, when
+            ``X`` is a `SequenceData` with a mask).
         groups : array-like, optional
             Series id of each row.
 
@@ -469,7 +470,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         rows = np.arange(data.n_timesteps)
         has_next = ~np.isin(rows + 1, data.offsets)
         truth = data.values[rows[has_next] + 1][:, self.target_indices_]
-        return float(r2_score(truth, predictions[has_next]))
+        if data.mask is None:
+            return float(r2_score(truth, predictions[has_next]))
+        # Only observed values are truth: filled-in ones are the adapter's guesses.
+        seen = data.mask[rows[has_next] + 1][:, self.target_indices_]
+        scores = [
+            r2_score(truth[seen[:, j], j], predictions[has_next][seen[:, j], j])
+            for j in range(truth.shape[1])
+            if seen[:, j].sum() >= 2
+        ]
+        if not scores:
+            raise ValueError("LSTMForecaster.score: fewer than 2 observed values to score.")
+        return float(np.mean(scores))
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:

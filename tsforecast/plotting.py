@@ -156,6 +156,8 @@ def plot_history(model_or_history: Any, *, ax: Any = None, title: str | None = N
     """
     plt = _pyplot()
     history = getattr(model_or_history, "history_", model_or_history)
+    if hasattr(history, "get_params"):
+        raise ValueError("plot_history: the model is not fitted yet (it has no history_).")
     if not history:
         raise ValueError("plot_history: the history is empty (was the model fitted?).")
     best = getattr(model_or_history, "best_epoch_", None)

@@ -121,7 +121,11 @@ def check_columns(
     frame: pd.DataFrame, names: Sequence[Hashable], owner: str, role: str
 ) -> list[Hashable]:
     if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
-        raise TypeError(f"{owner}: {role} must be a list of column names; got {names!r}.")
+        what = f"the {role} columns" if role else "columns"
+        raise TypeError(
+            f"{owner}: {what} must be given as a list of column names, e.g. [{names!r}]; got "
+            f"{names!r}."
+        )
     return [check_column(frame, name, owner, role) for name in names]
 
 

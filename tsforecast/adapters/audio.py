@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._time import usual_step
-from tsforecast._validation import check_real
+from tsforecast._validation import check_int, check_real
 from tsforecast.adapters._tables import (
     Source,
     check_column,
@@ -210,6 +210,11 @@ def audio_features_from_wav(
             f"{owner} needs librosa and soundfile, which are optional. Install them with: "
             'pip install "tsforecast[audio]"'
         ) from None
+    for name, value in (("n_mfcc", n_mfcc), ("n_fft", n_fft), ("hop_length", hop_length),
+                        ("n_mels", n_mels)):  # fmt: skip
+        check_int(name, value, owner=owner)
+    if sr is not None:
+        check_int("sr", sr, owner=owner)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{owner}: no file at '{path}' (working directory: {Path.cwd()}).")
