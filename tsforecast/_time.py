@@ -108,7 +108,7 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
         )
     if isinstance(times, pd.DatetimeIndex):
         last = times[-1] if after is None else after
-        if (pd.Timestamp.max - last.tz_localize(None)) / step < steps:
+        if pd.Timestamp(last).value + pd.Timedelta(step).value * steps > pd.Timestamp.max.value:
             raise ValueError(
                 f"{steps} steps of {step} after {last} go past the last date time stamps can "
                 "hold (2262-04-11); forecast fewer steps, or pass the values without stamps."
@@ -124,6 +124,8 @@ def _calendar_offset(times: Any) -> Any:
     """
     if not isinstance(times, pd.DatetimeIndex) or len(times) < 3:
         return None
+    if times[1] - times[0] < pd.Timedelta(days=1):
+        return None  # sub-daily: fixed steps (and no inference to pay for)
     freq = times.freq
     if freq is None:
         try:
