@@ -321,3 +321,14 @@ def test_warnings_are_one_line_too(small, capsys, monkeypatch):
         "tsforecast fit: warning: No epoch of 3 improved on the start",
         "tsforecast fit: error: stop here",
     ]
+
+
+def test_missing_value_markers_from_the_command_line(tmp_path, capsys):
+    rows = "\n".join(f"2024-01-{day:02d},{'M' if day == 5 else day}" for day in range(1, 29))
+    (tmp_path / "daily.csv").write_text("date,temp\n" + rows + "\n")
+    argv = ["fit", str(tmp_path / "daily.csv"), "--kind", "weather", "--max-epochs", "1",
+            "--context-length", "4", "--hidden-size", "4", "--out", str(tmp_path / "m"),
+            "--quiet"]  # fmt: skip
+    assert main(argv) == 2
+    assert "list such markers in --na-values ['M']" in capsys.readouterr().err
+    assert main([*argv, "--na-values", "M"]) == 0

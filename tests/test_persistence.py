@@ -263,3 +263,12 @@ def test_a_model_pickled_for_cuda_unpickles_on_a_machine_without_it(fitted):
         moved = pickle.loads(pickle.dumps(model))
     assert moved.device_ == "cpu"
     np.testing.assert_array_equal(moved.predict(X), fitted.predict(X))
+
+
+def test_a_generator_seed_is_saved_as_none_with_a_warning(tmp_path):
+    model = LSTMForecaster(**{**FAST, "random_state": np.random.default_rng(0)}).fit(X)
+    with pytest.warns(UserWarning, match=r"random_state is a Generator.*saved as None"):
+        path = model.save(tmp_path / "model")
+    loaded = LSTMForecaster.load(path)
+    assert loaded.random_state is None
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

@@ -18,6 +18,7 @@ import numbers
 import re
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,14 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
     torch.save({k: v.detach().cpu() for k, v in model.module_.state_dict().items()}, buffer)
     params = model.get_params(deep=False)
     params["random_state"] = _json_random_state(params["random_state"])
+    if params["random_state"] is None and model.random_state is not None:
+        warnings.warn(
+            f"{owner}: random_state is a {type(model.random_state).__name__}, which has no "
+            "file form; it is saved as None (the fitted weights are saved; only a refit of the "
+            "loaded model would draw a fresh seed). Use an int seed to keep it.",
+            UserWarning,
+            stacklevel=3,
+        )
     names = getattr(model, "feature_names_in_", None)
     state = {
         "format_version": FORMAT_VERSION,

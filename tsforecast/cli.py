@@ -269,6 +269,8 @@ def _adapter_options(args: argparse.Namespace) -> dict[str, Any]:
         options["freq"] = args.freq
     if args.decimal != ".":
         options["decimal"] = args.decimal
+    if args.na_values:
+        options["na_values"] = names(args.na_values)
     return options
 
 
@@ -390,6 +392,7 @@ def _build_parser() -> argparse.ArgumentParser:
     table.add_argument("--freq", help="weather: grid spacing such as 1h (inferred if omitted)")
     table.add_argument("--decimal", choices=[".", ","], default=".",
                        help="decimal mark of the numbers (default: .)")  # fmt: skip
+    table.add_argument("--na-values", help="comma-separated extra markers of missing values")
     table.add_argument("--id-col", help="ehr: patient id column")
     table.add_argument("--static-cols", help="ehr: comma-separated per-patient columns")
     table.add_argument("--variable-col", help="ehr long tables: column naming the measurement")
@@ -435,7 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         expected = isinstance(error, (ValueError, TypeError, OSError, ImportError))
         message = " ".join(str(error).split()) or type(error).__name__
-        message = message.replace("decimal=','", "--decimal ,")  # the flag, on this command line
+        message = message.replace("decimal=','", "--decimal ,")  # the flags, on this command line
+        message = message.replace("na_values=[", "--na-values [")
         if not expected:
             message = (
                 f"unexpected {type(error).__name__}: {message} (a bug: please report it, with "
