@@ -184,8 +184,9 @@ def _swap_files(new: Path, path: Path) -> None:
         for entry in list(new.iterdir()):
             entry.rename(path / entry.name)
     except BaseException:
+        old_names = {entry.name for entry in moved}
         for entry in path.iterdir():
-            if entry.name not in {m.name for m in moved}:
+            if entry.name not in old_names:
                 entry.unlink()
         for entry in moved:
             (backup / entry.name).rename(entry)
@@ -214,8 +215,8 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     """
     path = Path(path)
     owner = f"{cls.__name__}.load: '{path}'"
-    contents = _read_files(path, owner)
-    params, state = _json(contents, "params.json", owner), _json(contents, "state.json", owner)
+    contents, state = _read_files(path, owner)
+    params = _json(contents, "params.json", owner)
     try:
         model = cls(**params)
         model._check_params()
@@ -276,8 +277,11 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     return model
 
 
-def _read_files(path: Path, owner: str) -> dict[str, bytes]:
-    """Read the files and check them against checksums.json (state.json's hash in format 1)."""
+def _read_files(path: Path, owner: str) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """Read the files and check them against checksums.json (state.json's hash in format 1).
+
+    Returns the contents of each file, and state.json parsed.
+    """
     if not path.exists():
         raise FileNotFoundError(f"{owner} does not exist (working directory: {Path.cwd()}).")
     if not path.is_dir():
@@ -286,7 +290,8 @@ def _read_files(path: Path, owner: str) -> dict[str, bytes]:
         if not (path / name).is_file():
             raise FileNotFoundError(f"{owner} has no {name}; is it a saved model directory?")
     contents = {name: (path / name).read_bytes() for name in FILES}
-    if (path / CHECKSUMS).is_file():  # format 2 and later: every file is checked first
+    has_checksums = (path / CHECKSUMS).is_file()
+    if has_checksums:  # format 2 and later: every file is checked first
         sums = _json({CHECKSUMS: (path / CHECKSUMS).read_bytes()}, CHECKSUMS, owner)
         expected = sums.get("sha256")
         if sums.get("format_version") not in READABLE_VERSIONS[1:] or not (
@@ -297,21 +302,18 @@ def _read_files(path: Path, owner: str) -> dict[str, bytes]:
                 f"{FORMAT_VERSION} and the SHA-256 of {list(FILES)}). Save the model again."
             )
         _compare(contents, expected, owner)
-    version = _json(contents, "state.json", owner).get("format_version")
+    state = _json(contents, "state.json", owner)
+    version = state.get("format_version")
     if version not in READABLE_VERSIONS:
         raise ValueError(
             f"{owner}: unknown format (format_version {version!r} in state.json; this version "
             f"of tsforecast reads {list(READABLE_VERSIONS)})."
         )
     if version == 1:  # the weights' checksum was in state.json
-        _compare(
-            contents,
-            {"weights.pt": _json(contents, "state.json", owner).get("weights_sha256")},
-            owner,
-        )
-    elif not (path / CHECKSUMS).is_file():
+        _compare(contents, {"weights.pt": state.get("weights_sha256")}, owner)
+    elif not has_checksums:
         raise FileNotFoundError(f"{owner} has no {CHECKSUMS}; the files cannot be checked.")
-    return contents
+    return contents, state
 
 
 def _compare(contents: dict[str, bytes], expected: dict[str, Any], owner: str) -> None:

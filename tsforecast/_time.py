@@ -64,9 +64,14 @@ def usual_step(times: Any, *, decimals: int | None = None) -> Any:
         steps = np.round(steps, decimals)
     if len(steps) == 0:
         return None
-    distinct, counts = np.unique(steps, return_counts=True)
-    step = distinct[np.argmax(counts)]  # np.unique sorts: ties go to the smaller step
+    step = _most_common(steps)
     return pd.Timedelta(step) if steps.dtype.kind == "m" else step
+
+
+def _most_common(steps: np.ndarray) -> Any:
+    """Return the most common of ``steps`` (not empty); the smallest of equally common ones."""
+    distinct, counts = np.unique(steps, return_counts=True)
+    return distinct[np.argmax(counts)]  # np.unique sorts: ties go to the smaller step
 
 
 def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = None) -> Any:
@@ -94,10 +99,10 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
     ValueError
         With fewer than two (non-missing) stamps: no step to extend.
     """
+    last = times[-1] if after is None else after
     calendar = _calendar_offset(times)
     if calendar is not None:  # months, business days...: not a fixed duration
-        start = times[-1] if after is None else after
-        return pd.date_range(start, periods=steps + 1, freq=calendar)[1:]
+        return pd.date_range(last, periods=steps + 1, freq=calendar)[1:]
     step = usual_step(times)
     if step is None:
         step = fallback
@@ -107,13 +112,12 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
             "values without time stamps to get an array."
         )
     if isinstance(times, pd.DatetimeIndex):
-        last = times[-1] if after is None else after
         if pd.Timestamp(last).value + pd.Timedelta(step).value * steps > pd.Timestamp.max.value:
             raise ValueError(
                 f"{steps} steps of {step} after {last} go past the last date time stamps can "
                 "hold (2262-04-11); forecast fewer steps, or pass the values without stamps."
             )
-    future = (times[-1] if after is None else after) + step * np.arange(1, steps + 1)
+    future = last + step * np.arange(1, steps + 1)
     return pd.DatetimeIndex(future) if isinstance(times, pd.DatetimeIndex) else future
 
 
@@ -145,14 +149,13 @@ def series_future_times(data: Any, steps: int, *, owner: str) -> list[pd.Datetim
     the other series).
     """
     local = data.local_time
-    within = np.ones(len(local), bool)
-    within[data.offsets[:-1]] = False  # a step into a new series is not a step
-    stamps = local.as_unit("ns").asi8
-    steps_within = np.diff(stamps)[within[1:]]
     fallback = None
-    if len(steps_within):
-        values, counts = np.unique(steps_within, return_counts=True)
-        fallback = pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
+    if (data.series_lengths < 2).any():
+        within = np.ones(len(local), bool)
+        within[data.offsets[:-1]] = False  # a step into a new series is not a step
+        steps_within = np.diff(local.as_unit("ns").asi8)[within[1:]]
+        if len(steps_within):
+            fallback = pd.Timedelta(int(_most_common(steps_within)), unit="ns")
     try:
         return [
             future_times(local[start:stop], steps, fallback=fallback)

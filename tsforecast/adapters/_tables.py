@@ -71,8 +71,7 @@ def read_source(
                     "(if it separates thousands, pandas.read_csv(..., thousands=',') reads "
                     "the file)."
                 )
-            header = pd.read_csv(path, nrows=0, **options).columns
-            text = {name: str for name in text_columns if name in header}
+            text = {name: str for name in text_columns}  # pandas ignores absent columns
             frame = pd.read_csv(path, na_values=na_values, decimal=decimal, dtype=text, **options)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{owner}: the file '{path}' is empty.") from None
@@ -302,8 +301,9 @@ def numeric_columns(
             return pd.DataFrame(index=frame.index)
         raise ValueError(f"{owner}: no numeric column left to use; choose them with {choose}.")
     numbers = pd.concat(parts, axis=1)
-    huge = np.abs(numbers.to_numpy()) > np.finfo(np.float32).max
-    infinite = np.isinf(numbers.to_numpy())
+    array = numbers.to_numpy()
+    huge = np.abs(array) > np.finfo(np.float32).max
+    infinite = np.isinf(array)
     if (huge & ~infinite).any():
         row, col = np.argwhere(huge & ~infinite)[0]
         raise ValueError(

@@ -431,13 +431,13 @@ def _resample(
             f"{n_grid:.3g} rows (patient {show(longest)} alone spans {last_slot.max():.3g} "
             "steps). Choose a coarser step."
         )
-    slot = np.floor(span).astype(np.int64)
+    slot = np.floor(span).astype(np.int64)  # bounded by the check above
+    last_slot = np.floor(last_slot).astype(np.int64)
     grouped = values.reset_index(drop=True).groupby([patient, slot], sort=False)
     binned = grouped.mean()
     if events:  # doses given within one step add up; a step without any is 0
         binned[events] = grouped[events].sum(min_count=1)
     start = first.groupby(patient, sort=False).first()
-    last_slot = pd.Series(slot).groupby(patient, sort=False).max()
     grid = pd.MultiIndex.from_tuples([(p, k) for p, n in last_slot.items() for k in range(n + 1)])
     binned = binned.reindex(grid)
     new_patient = grid.get_level_values(0).to_numpy()
