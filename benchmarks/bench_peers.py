@@ -46,6 +46,8 @@ import numpy as np
 from _common import emit, lightning_trainer_kwargs, median_seconds, quiet_lightning, run_worker
 
 CONTEXT, HIDDEN, BATCH, LR, HORIZON, THREADS = 168, 64, 64, 1e-3, 24, 2
+LEVELS = (0.1, 0.5, 0.9)  # quantile levels of the interval figures (the 80% interval)
+SAMPLES = 200  # darts' samples per probabilistic forecast
 SEASON = 24  # rows in the seasonal naive baseline's season (a day)
 SHORT_BUDGET = 1 / 3  # the time-short setting's budget, a fraction of --budget
 RESULTS = Path(__file__).parent / "results"
@@ -386,14 +388,25 @@ def run_tsforecast(
     origins = task.origins
     groups = np.repeat(np.arange(len(origins)), CONTEXT)
     rows = (origins[:, None] - CONTEXT + np.arange(CONTEXT)).ravel()
+    intervals = {}
     if own_defaults:
         future = model.forecast(frame.iloc[rows], HORIZON, groups=groups)
         multi = future["temperature"].to_numpy().reshape(len(origins), HORIZON)
+        if model.quantiles_ is not None and set(LEVELS) <= set(model.quantiles_):
+            levels = list(LEVELS)
+            quantiles = model.forecast(frame.iloc[rows], HORIZON, groups=groups, quantiles=levels)
+            intervals = {
+                "one_step_q": model.predict_quantiles(data[since:-1], quantiles=levels)[
+                    CONTEXT - 1 :, 0
+                ],
+                "multi_step_q": quantiles.to_numpy().reshape(len(origins), HORIZON, len(levels)),
+            }
     else:
         multi = model.forecast(data[rows], HORIZON, groups=groups)[..., 0]
     recent = data[task.n_valid - CONTEXT : task.n_valid]
     history = model.history_
     return {
+        **intervals,
         "one_step": one,
         "multi_step": multi,
         "train_seconds": seconds,
@@ -420,7 +433,12 @@ def _batch_counter() -> Any:
 
 
 def run_darts(
-    task: Task, budget: float | None, steps: int | None, seed: int, block: bool
+    task: Task,
+    budget: float | None,
+    steps: int | None,
+    seed: int,
+    block: bool,
+    quantiles: bool = False,
 ) -> dict[str, Any]:
     """Train a darts LSTM and forecast with it.
 
@@ -437,6 +455,10 @@ def run_darts(
     block : bool
         BlockRNNModel (a window in, the next value out) rather than RNNModel (teacher-forced,
         a target at every position).
+    quantiles : bool, default=False
+        Train with ``QuantileRegression(LEVELS)`` and forecast ``SAMPLES`` samples: the
+        quantiles of the samples (``one_step_q``, ``multi_step_q``), their median the point
+        forecast.
 
     Returns
     -------
@@ -447,6 +469,7 @@ def run_darts(
     quiet_lightning()
     from darts import TimeSeries
     from darts.models import BlockRNNModel, RNNModel
+    from darts.utils.likelihood_models import QuantileRegression
 
     series = TimeSeries.from_times_and_values(task.index, task.z[:, None])
     counter = _batch_counter()
@@ -456,6 +479,9 @@ def run_darts(
         "optimizer_kwargs": {"lr": LR}, "random_state": seed,
         "pl_trainer_kwargs": lightning_trainer_kwargs(budget, steps, (counter,)),
     }  # fmt: skip
+    if quantiles:
+        common["likelihood"] = QuantileRegression(list(LEVELS))
+    samples = SAMPLES if quantiles else 1
     if block:  # a window of 168 in, the next value out: one target position per window
         model = BlockRNNModel(output_chunk_length=1, **common)
         per_window = 1
@@ -469,21 +495,31 @@ def run_darts(
     def one_step() -> np.ndarray:
         forecasts = model.historical_forecasts(
             series, start=start, forecast_horizon=1, stride=1, retrain=False,
-            last_points_only=True, verbose=False,
+            last_points_only=True, verbose=False, num_samples=samples,
         )  # fmt: skip
-        return forecasts.values()[:, 0]
+        return forecasts.all_values()[:, 0, :]  # (forecasts, samples)
 
     one, predict_seconds = timed(one_step)
     multi_series = model.historical_forecasts(
         series, start=start, forecast_horizon=HORIZON, stride=HORIZON, retrain=False,
-        last_points_only=False, verbose=False,
+        last_points_only=False, verbose=False, num_samples=samples,
     )  # fmt: skip
-    multi = np.stack([s.values()[:, 0] for s in multi_series])[: len(task.origins)]
+    multi = np.stack([s.all_values()[:, 0, :] for s in multi_series])[: len(task.origins)]
     recent = series[task.n_valid - CONTEXT : task.n_valid]
-    latency = median_latency(lambda: model.predict(n=1, series=recent, verbose=False), 30)
+    latency = median_latency(
+        lambda: model.predict(n=1, series=recent, verbose=False, num_samples=samples), 30
+    )
+    intervals = {}
+    if quantiles:  # the samples' quantiles, in degrees
+        intervals = {
+            "one_step_q": np.quantile(one, LEVELS, axis=-1).T * task.std + task.mean,
+            "multi_step_q": np.moveaxis(np.quantile(multi, LEVELS, axis=-1), 0, -1) * task.std
+            + task.mean,
+        }
     return {
-        "one_step": one * task.std + task.mean,
-        "multi_step": multi * task.std + task.mean,
+        **intervals,
+        "one_step": np.median(one, axis=-1) * task.std + task.mean,
+        "multi_step": np.median(multi, axis=-1) * task.std + task.mean,
         "train_seconds": seconds,
         "positions": counter.batches * BATCH * per_window,
         "predict_seconds": predict_seconds,
@@ -585,6 +621,9 @@ def system_table() -> dict[str, dict[str, Any]]:
                            "needs": "darts"},
         "darts BlockRNNModel": {"run": run_darts, "kw": {"block": True}, "settings": both,
                                 "needs": "darts"},
+        "darts RNNModel, quantile regression": {
+            "run": run_darts, "kw": {"block": False, "quantiles": True}, "settings": ("time",),
+            "needs": "darts"},
         "neuralforecast LSTM h=1": {"run": run_neuralforecast, "kw": {"horizon": 1},
                                     "settings": both, "needs": "neuralforecast"},
         "neuralforecast LSTM h=24": {"run": run_neuralforecast, "kw": {"horizon": 24},
@@ -658,6 +697,16 @@ def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dic
     if "multi_step" in result:
         multi = np.asarray(result.pop("multi_step"), dtype=np.float64)
         figures["mae_24"] = mean_absolute_error(multi, truth(task.y, task.origins, HORIZON))
+    for key, steps, rows in (
+        ("one_step_q", 1, task.test_rows),
+        ("multi_step_q", HORIZON, task.origins),
+    ):
+        if key in result:
+            quantiles = np.asarray(result.pop(key), dtype=np.float64)
+            observed = (
+                truth(task.y, rows, steps)[:, 0] if steps == 1 else truth(task.y, rows, steps)
+            )
+            figures.update(interval_figures(quantiles, observed, steps))
     figures.update(result)
     if "positions" in figures and figures.get("train_seconds"):
         figures["positions_per_second"] = figures["positions"] / figures["train_seconds"]
@@ -665,6 +714,33 @@ def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dic
     figures["peak_rss_mb"] = peak / 2**20
     figures["baseline_rss_mb"] = baseline / 2**20
     return figures
+
+
+def interval_figures(quantiles: np.ndarray, observed: np.ndarray, steps: int) -> dict[str, float]:
+    """80% coverage and width, mean pinball loss over `LEVELS`, of quantile forecasts.
+
+    Parameters
+    ----------
+    quantiles : ndarray of shape observed.shape + (len(LEVELS),)
+        The forecasts at each level, in degrees.
+    observed : ndarray
+        What happened.
+    steps : int
+        1 or `HORIZON`: the figures' suffix.
+
+    Returns
+    -------
+    dict
+        ``coverage80_<steps>``, ``width80_<steps>``, ``pinball_<steps>``.
+    """
+    levels = np.asarray(LEVELS)
+    error = observed[..., None] - quantiles
+    low, high = quantiles[..., 0], quantiles[..., -1]
+    return {
+        f"coverage80_{steps}": float(((observed >= low) & (observed <= high)).mean()),
+        f"width80_{steps}": float((high - low).mean()),
+        f"pinball_{steps}": float(np.maximum(levels * error, (levels - 1) * error).mean()),
+    }
 
 
 def run_in_process(name: str, setting: str, seed: int, args: argparse.Namespace) -> dict:
@@ -696,7 +772,8 @@ def run_in_process(name: str, setting: str, seed: int, args: argparse.Namespace)
 
 # ---------------------------------------------------------------------------- the report
 FIGURES = ("mae_1", "mae_24", "train_seconds", "positions_per_second", "predict_seconds",
-           "latency_ms", "peak_rss_mb", "positions_per_second_training")  # fmt: skip
+           "latency_ms", "peak_rss_mb", "positions_per_second_training", "coverage80_1",
+           "coverage80_24", "width80_1", "width80_24", "pinball_1", "pinball_24")  # fmt: skip
 CONSTANTS = ("batch",)  # the same in every run of a system and setting
 
 
@@ -806,6 +883,20 @@ def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                 f"| {cell(row, 'latency_ms_vs_bare', '.2f')} | {cell(row, 'peak_rss_mb', ',.0f')} |"
             )
         lines.append("")
+        probabilistic = [row for row in part if "pinball_1" in row]
+        if probabilistic:
+            lines += ["Quantile forecasts (levels 0.1, 0.5, 0.9): coverage and width of the 80% "
+                      "interval, mean pinball loss over the levels (degrees C).", "",
+                      "| system | coverage 1 step | coverage 24 steps | width 1 | width 24 | "
+                      "pinball 1 | pinball 24 |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+            for row in probabilistic:
+                lines.append(
+                    f"| {row['system']} | {cell(row, 'coverage80_1', '.3f')} "
+                    f"| {cell(row, 'coverage80_24', '.3f')} | {cell(row, 'width80_1', '.2f')} "
+                    f"| {cell(row, 'width80_24', '.2f')} | {cell(row, 'pinball_1', '.3f')} "
+                    f"| {cell(row, 'pinball_24', '.3f')} |"
+                )
+            lines.append("")
         for row in part:
             if "training_throughput_vs_matched_bare" in row:
                 lines.append(

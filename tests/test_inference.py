@@ -56,15 +56,40 @@ def test_roll_forward_feeds_each_forecast_back(module):
     history = torch.randn(2, L, 2)
     lengths = np.array([4, 2])  # the second series has two real rows (left-aligned)
     rolled = roll_forward(module, history.clone(), lengths, steps, L)
-    assert rolled.shape == (2, steps, 2)
+    assert rolled.shape == (2, steps, 1, 2)
     for series in range(2):
         rows = list(history[series, : lengths[series]])
         for step in range(steps):
             window = torch.stack(rows[-L:])[None]
             with torch.inference_mode():
                 nxt = module.next_step(module(window))[0, -1]
-            torch.testing.assert_close(rolled[series, step], nxt, rtol=1e-5, atol=1e-6)
+            torch.testing.assert_close(rolled[series, step, 0], nxt, rtol=1e-5, atol=1e-6)
             rows.append(nxt)
+
+
+def test_a_multi_horizon_network_forecasts_its_horizon_at_once_then_feeds_it_back():
+    torch.manual_seed(1)
+    horizon, L = 3, 5
+    net = RecurrentNet(
+        InputLayout(targets=(0, 1)), OutputShape(2, horizon=horizon, n_quantiles=3), hidden_size=6
+    ).eval()
+    history = torch.randn(2, L, 2)
+    lengths = np.array([5, 2])
+    rolled = roll_forward(net, history.clone(), lengths, 7, L)  # 3 + 3 + 1 steps
+    assert rolled.shape == (2, 7, 3, 2)
+    for series in range(2):
+        rows = list(history[series, : lengths[series]])
+        done = 0
+        while done < 7:
+            with torch.inference_mode():
+                output = net(torch.stack(rows[-L:])[None])[0, -1]  # (horizon, levels, targets)
+            take = min(horizon, 7 - done)
+            torch.testing.assert_close(
+                rolled[series, done : done + take], output[:take], rtol=1e-5, atol=1e-6
+            )
+            rows.extend(net.point(output[:take]))  # the medians become history
+            done += take
+    assert (rolled.diff(dim=2) >= 0).all()  # the levels never cross
 
 
 def test_window_views_share_memory_and_gather_windows():

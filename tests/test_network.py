@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tsforecast._network import InputLayout, OutputShape, RecurrentNet
+from tsforecast._network import InputLayout, OutputShape, RecurrentNet, least_squares
 
 
 def network(n_inputs: int = 3, **output: int) -> RecurrentNet:
@@ -37,32 +37,45 @@ def test_output_holds_horizon_x_quantiles_x_targets_per_position():
     assert network().next_step(torch.zeros(2, 1, 1, 2)).shape == (2, 2)
 
 
-def test_init_skip_in_chunks_matches_one_least_squares_fit():
+def test_least_squares_in_chunks_matches_one_fit_per_step():
     torch.manual_seed(0)
-    inputs, targets = torch.randn(500, 3), torch.randn(500, 2)
-    whole, chunked = network(), network()
-    whole.init_skip([(inputs, targets)])
-    chunked.init_skip(zip(inputs.split(64), targets.split(64), strict=True))
-    torch.testing.assert_close(chunked.skip.weight, whole.skip.weight)
-    torch.testing.assert_close(chunked.skip.bias, whole.skip.bias)
-    # The ridge solution of the normal equations.
+    inputs, targets = torch.randn(500, 3), torch.randn(500, 2, 2)  # 2 steps x 2 targets
+    weight = torch.ones(500, 2, dtype=torch.bool)
+    weight[400:, 1] = False  # step 2 has fewer rows (the end of a series)
+    whole = least_squares([(inputs, targets, weight)], horizon=2)
+    chunked = least_squares(
+        zip(inputs.split(64), targets.split(64), weight.split(64), strict=True), horizon=2
+    )
+    torch.testing.assert_close(chunked, whole)
+    assert whole.shape == (4, 2, 2)  # inputs + intercept, steps, targets
+    # Each step: the ridge solution of the normal equations over its own rows.
     design = torch.cat([inputs, torch.ones(500, 1)], dim=1).double()
-    gram = design.T @ design + 1e-3 * 500 * torch.eye(4, dtype=torch.float64)
-    expected = torch.linalg.solve(gram, design.T @ targets.double())
-    torch.testing.assert_close(whole.skip.weight, expected[:-1].T.float())
+    for step, rows in ((0, slice(None)), (1, slice(0, 400))):
+        n = len(design[rows])
+        gram = design[rows].T @ design[rows] + 1e-3 * n * torch.eye(4, dtype=torch.float64)
+        expected = torch.linalg.solve(gram, design[rows].T @ targets[rows, step].double())
+        torch.testing.assert_close(whole[:, step], expected)
 
 
-def test_init_skip_starts_every_quantile_of_a_step_from_that_steps_fit():
-    torch.manual_seed(1)
-    inputs, targets = torch.randn(300, 3), torch.randn(300, 2 * 2)  # 2 steps x 2 targets
+def test_set_skip_starts_every_quantile_level_from_the_forecaster_plus_its_offset():
     module = network(horizon=2, n_quantiles=3)
-    module.init_skip([(inputs, targets)])
-    one_step = network(n_quantiles=1, horizon=1)
-    one_step.init_skip([(inputs, targets[:, 2:])])  # the second step's targets alone
-    weight = module.skip.weight.view(2, 3, 2, 3)  # (step, quantile, target, input)
-    for quantile in range(3):
-        torch.testing.assert_close(weight[1, quantile], one_step.skip.weight)
-    assert not torch.allclose(weight[0, 0], weight[1, 0])
+    solution = torch.randn(4, 2, 2, dtype=torch.float64)
+    offsets = torch.tensor([-1.0, 0.0, 1.0])[None, :, None].expand(2, 3, 2)
+    module.set_skip(solution.float(), offsets)
+    inputs = torch.randn(5, 3)
+    with torch.no_grad():
+        flat = module.skip(inputs).view(5, 2, 3, 2)  # (rows, step, level, target)
+    linear = inputs @ solution[:-1].float().view(3, 4) + solution[-1].float().view(4)
+    for level, offset in enumerate((-1.0, 0.0, 1.0)):
+        torch.testing.assert_close(flat[:, :, level], linear.view(5, 2, 2) + offset)
+
+
+def test_quantile_levels_never_cross():
+    module = network(horizon=2, n_quantiles=5)
+    with torch.no_grad():
+        module.head.weight.normal_(std=3.0)  # wild weights: raw levels would cross
+        output = module(torch.randn(8, 6, 3))
+    assert (output.diff(dim=-2) >= 0).all()
 
 
 def test_input_layout_gives_every_column_one_role():

@@ -23,7 +23,9 @@ X = np.c_[np.sin(np.arange(300) / 7), np.cos(np.arange(300) / 11)]
 def rewrite_checksums(path):
     """Make checksums.json match the files again (a careful tamper, or a mix-up of models)."""
     sums = {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in FILES}
-    (path / "checksums.json").write_text(json.dumps({"format_version": 2, "sha256": sums}))
+    (path / "checksums.json").write_text(
+        json.dumps({"format_version": FORMAT_VERSION, "sha256": sums})
+    )
 
 
 def test_save_and_load_round_trip(fitted, waves, tmp_path):
@@ -44,15 +46,46 @@ def test_save_and_load_round_trip(fitted, waves, tmp_path):
     assert loaded.module_.layout == fitted.module_.layout
 
 
-def test_the_state_file_keeps_the_keys_of_format_version_1(fitted, tmp_path):
-    """Models saved before checksums.json (format 1) still load: same state keys."""
+def test_save_and_load_keep_the_quantiles_and_their_calibration(waves, tmp_path):
+    model = LSTMForecaster(**{**FAST, "quantiles": (0.1, 0.9), "horizon": 5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # 3 epochs lose to the baselines
+        model.fit(waves)
+    assert model.quantiles_ == (0.1, 0.5, 0.9) and model.interval_margins_.shape == (5, 1, 2)
+    loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
+    assert loaded.quantiles_ == model.quantiles_ and loaded.horizon_ == 5
+    np.testing.assert_array_equal(loaded.interval_margins_, model.interval_margins_)
+    assert loaded.baseline_scores_ == model.baseline_scores_
+    np.testing.assert_array_equal(loaded.predict_quantiles(waves), model.predict_quantiles(waves))
+    np.testing.assert_array_equal(
+        loaded.forecast(waves, 5, quantiles=True), model.forecast(waves, 5, quantiles=True)
+    )
+
+
+def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
+    """Format 1 (no checksums.json) and 2 (no horizon or quantiles): one-step point models."""
+    fitted = LSTMForecaster(**{**FAST, "horizon": 1}).fit(X)
     path = fitted.save(tmp_path / "model")
     state = json.loads((path / "state.json").read_text())
-    assert state["format_version"] == FORMAT_VERSION == 2
+    assert state["format_version"] == FORMAT_VERSION == 3
     for key in ("input_mean_", "input_scale_", "target_mean_", "target_scale_", "n_outputs"):
         assert key in state
     assert state["input_mean_"] == fitted.input_scaler_.mean.tolist()
-    # A format-1 directory: no checksums.json, the weights' hash in state.json.
+    # What those formats wrote: no horizon or quantiles, and discrete_targets_.
+    params = json.loads((path / "params.json").read_text())
+    for key in ("horizon", "quantiles", "seasonal_period"):
+        del params[key]
+    (path / "params.json").write_text(json.dumps(params))
+    for key in ("horizon_", "quantiles_", "seasonal_period_", "baseline_scores_",
+                "interval_margins_"):  # fmt: skip
+        del state[key]
+    state.update(format_version=2, discrete_targets_=[False, False])
+    (path / "state.json").write_text(json.dumps(state))
+    rewrite_checksums(path)
+    loaded = LSTMForecaster.load(path)
+    assert loaded.horizon == loaded.horizon_ == 1 and loaded.quantiles_ is None
+    np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
+    # Format 1: no checksums.json, the weights' hash in state.json.
     weights = (path / "weights.pt").read_bytes()
     state.update(format_version=1, weights_sha256=hashlib.sha256(weights).hexdigest())
     (path / "state.json").write_text(json.dumps(state))
@@ -124,9 +157,14 @@ def test_state_edits_with_matching_checksums_are_caught_by_the_consistency_check
         "input_mean_/input_scale_ need": {"n_features_in_": 10**9},
         "time_features_": {"time_features_": ["minute"]},
         "no \\['history_'\\]": {"history_": None},
+        "horizon_ is": {"horizon_": 0},
+        "quantiles_ .* are not sorted": {"quantiles_": [0.1, 0.9]},
+        "seasonal_period_ is": {"seasonal_period_": 1},
+        "baseline_scores_ does not hold": {"baseline_scores_": {"model": [0.1]}},
+        "interval_margins_ must hold": {"interval_margins_": [[[0.1]]]},
     }
     for message, edit in edits.items():
-        changed = {k: v for k, v in {**state, **edit}.items() if v is not None}
+        changed = {k: v for k, v in {**state, **edit}.items() if k not in edit or v is not None}
         (path / "state.json").write_text(json.dumps(changed))
         rewrite_checksums(path)
         with pytest.raises(ValueError, match=message):

@@ -32,6 +32,26 @@ def test_forecast_plot_of_weather_reads_well(weather):
     assert len(observed) == 48 and str(observed[-1]).startswith("2002-01-01T00:00")  # local
 
 
+def test_forecast_plot_draws_interval_bands(weather):
+    one_step = np.zeros_like(weather.values)
+    lower, upper = one_step - 1, one_step + 1
+    levels = np.zeros((24, weather.n_features, 3)) + np.array([-2.0, 0.0, 2.0])
+    ax = plot_forecast(
+        weather, feature="Dry-bulb (C)", one_step=one_step, interval=(lower, upper),
+        forecasts=[(weather.n_timesteps - 1, levels)], last=48,
+    )  # fmt: skip
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == [
+        "observed", "one-step forecast", "one-step interval", "24-step forecasts",
+        "forecast intervals",
+    ]  # fmt: skip
+    band = ax.collections[-1].get_paths()[0].vertices[:, 1]
+    assert band.min() == -2.0 and band.max() == 2.0  # between the outer levels
+    assert (ax.get_lines()[-1].get_ydata()[1:] == 0).all()  # the middle level is the line
+    with pytest.raises(ValueError, match="interval must be"):
+        plot_forecast(weather, one_step=one_step, interval=(lower[:3], upper))
+
+
 def test_forecast_plot_of_one_patient_with_units_and_missing_values():
     visits = load_pbc()
     with pytest.raises(ValueError, match=r"ids read from a file are text: group='32'"):

@@ -87,9 +87,10 @@ def _daily_spike(days: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("features", ["auto", None])
 def test_forecast_reads_the_future_hour(features):
+    """Rolled forward one step at a time, each step reads its own hour."""
     frame = _daily_spike(40)
     model = LSTMForecaster(
-        context_length=8, hidden_size=16, max_epochs=150, learning_rate=1e-2,
+        context_length=8, horizon=1, hidden_size=16, max_epochs=150, learning_rate=1e-2,
         validation_fraction=0, loss="mse", time_features=features, random_state=0,
     ).fit(frame)  # fmt: skip
     future = model.forecast(frame, steps=24)["load"]

@@ -8,18 +8,10 @@ import torch
 
 import tsforecast._training as training
 from tsforecast import LSTMForecaster
+from tsforecast._problem import TrainingProblem, skip_pairs, validation_targets
 from tsforecast._scaling import Standardizer
 from tsforecast._segments import Segments
-from tsforecast._training import (
-    Loss,
-    TrainingProblem,
-    discrete_targets,
-    masked_loss,
-    skip_pairs,
-    training_batches,
-    validation_every,
-    validation_targets,
-)
+from tsforecast._training import Loss, masked_loss, training_batches, validation_every
 
 from .conftest import FAST
 
@@ -40,74 +32,109 @@ def problem(targets: bool = False, observed: bool = False) -> TrainingProblem:
     )  # fmt: skip
 
 
-def test_autoregressive_batches_pair_each_row_with_the_next_rows_targets():
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_autoregressive_batches_pair_each_row_with_the_next_rows_targets(horizon):
     data = problem()
     sampler, split = training_batches(
-        data, Segments([0], [20]), 4, 8, np.random.default_rng(0), CPU
+        data, Segments([0], [20]), 4, horizon, 8, np.random.default_rng(0), CPU
     )
     batch = sampler.sample()
     inputs, targets, weight = split(batch)
-    assert weight is None and inputs.shape == (8, 4, 2) and targets.shape == (8, 4, 1)
+    assert weight is None and inputs.shape == (8, 4, 2) and targets.shape == (8, 4, horizon, 1)
     for i, start in enumerate(batch.starts):
-        rows = data.readable[start : start + 5]
-        np.testing.assert_allclose(inputs[i].numpy(), data.inputs.transform(rows[:-1]))
-        np.testing.assert_allclose(targets[i, :, 0].numpy(), (rows[1:, 1] - 2) / 4)
+        rows = data.readable[start : start + 4 + horizon]  # a block of n + H points
+        np.testing.assert_allclose(inputs[i].numpy(), data.inputs.transform(rows[:4]))
+        for h in range(horizon):  # position p, step h: row p + 1 + h
+            np.testing.assert_allclose(targets[i, :, h, 0].numpy(), (rows[1 + h : 5 + h, 1] - 2) / 4)
 
 
 def test_supervised_batches_pair_inputs_with_the_same_rows_y_within_segments():
     data = problem(targets=True)
     segments = Segments([0, 12], [10, 20])  # blocks never cross from one segment to the next
-    sampler, split = training_batches(data, segments, 4, 16, np.random.default_rng(1), CPU)
+    sampler, split = training_batches(data, segments, 4, 2, 16, np.random.default_rng(1), CPU)
     batch = sampler.sample()
-    inputs, targets, _ = split(batch)
+    inputs, targets, weight = split(batch)
     for i in range(len(batch.starts)):
         column = inputs[i, :, 0].numpy() * data.inputs.scale[0] + data.inputs.mean[0]
         rows = np.round(column).astype(int) // 2  # column 0 holds 2 * row
-        np.testing.assert_allclose(targets[i, :, 0].numpy(), data.targets[rows, 0])
+        np.testing.assert_allclose(targets[i, :, 0, 0].numpy(), data.targets[rows, 0])
         assert (rows < 10).all() or (rows >= 12).all()
+        # step 2 is y[row + 1], where it lies in the same segment
+        ahead = weight is None or weight[i, :, 1, 0].numpy()
+        np.testing.assert_allclose(
+            targets[i, :, 1, 0].numpy()[ahead], data.targets[rows + 1, 0][ahead]
+        )
+
+
+def test_steps_past_a_short_series_end_do_not_count():
+    data = problem()
+    sampler, split = training_batches(
+        data, Segments([0], [6]), 8, 3, 2, np.random.default_rng(0), CPU
+    )
+    inputs, targets, weight = split(sampler.sample())  # one block: the 6 rows
+    assert inputs.shape == (2, 5, 2) and targets.shape == (2, 5, 3, 1)
+    # position p sees rows p + 1 .. p + 3; only those before row 6 count
+    expected = (np.arange(5)[:, None] + 1 + np.arange(3)) < 6
+    assert (weight[0, :, :, 0].numpy() == expected).all()
 
 
 def test_unobserved_targets_do_not_count():
     data = problem(observed=True)
     sampler, split = training_batches(
-        data, Segments([0], [20]), 19, 4, np.random.default_rng(0), CPU
+        data, Segments([0], [20]), 19, 1, 4, np.random.default_rng(0), CPU
     )
     _, _, weight = split(sampler.sample())
-    assert weight is not None and weight.shape == (4, 19, 1)
+    assert weight is not None and weight.shape == (4, 19, 1, 1)
     assert int((~weight).sum()) == 4  # row 5's target, in each of the 4 (whole-series) blocks
-    pairs = list(skip_pairs(data, Segments([0], [20]), CPU))
-    inputs, targets = (torch.cat(part) for part in zip(*pairs, strict=True))
-    assert len(inputs) == len(targets) == 18  # 19 (row, next row) pairs, less row 5's
-    np.testing.assert_allclose(targets[:, 0].numpy(), (np.delete(data.readable[1:, 1], 4) - 2) / 4)
+    inputs, targets, counts = (
+        torch.cat(part) for part in zip(*skip_pairs(data, Segments([0], [20]), 2, CPU), strict=True)
+    )
+    assert len(inputs) == len(targets) == 20 and targets.shape == (20, 2, 1)
+    # step 1 from row 4 is row 5 (not observed); step 2 from row 3 too; the last rows have no
+    # targets left in the segment
+    assert counts[:, 0].tolist() == [r != 4 and r < 19 for r in range(20)]
+    assert counts[:, 1].tolist() == [r != 3 and r < 18 for r in range(20)]
+    np.testing.assert_allclose(
+        targets[counts[:, 0], 0, 0].numpy(), (np.delete(data.readable[1:, 1], 4) - 2) / 4
+    )
 
 
 def test_validation_targets_are_forecast_from_the_row_before():
     data = problem(observed=True)
-    rows, truth, weight = validation_targets(data, np.array([5, 6, 19]))
-    assert rows.tolist() == [4, 5, 18]
-    np.testing.assert_allclose(truth[:, 0], (data.readable[[5, 6, 19], 1] - 2) / 4)
-    assert weight[:, 0].tolist() == [False, True, True]
+    offsets = np.array([0, 20])
+    rows, truth, weight = validation_targets(data, np.array([5, 6, 19]), offsets, 2)
+    assert rows.tolist() == [4, 5, 18] and truth.shape == (3, 2, 1)
+    np.testing.assert_allclose(truth[:, 0, 0], (data.readable[[5, 6, 19], 1] - 2) / 4)
+    assert weight[:, :, 0].tolist() == [[False, True], [True, True], [True, False]]
     supervised = problem(targets=True)
-    rows, truth, weight = validation_targets(supervised, np.array([3]))
-    assert rows.tolist() == [3] and truth.tolist() == [[9.0]] and weight is None
+    rows, truth, weight = validation_targets(supervised, np.array([3]), offsets, 2)
+    assert rows.tolist() == [3] and truth[0, :, 0].tolist() == [9.0, 12.0] and weight.all()
 
 
-def test_rules_for_discrete_targets_and_the_validation_cadence():
-    values = np.c_[np.tile([0.0, 1.0], 50), np.linspace(0, 1, 100)]
-    assert discrete_targets(values, None, [1, 0], Segments([0], [100])) == [False, True]
-    assert discrete_targets(values, values[:, :1], None, Segments([0], [100])) == [True]
+def test_validation_cadence():
     # validation costs at most a quarter of training: 8,192 rows against 10 blocks an epoch
     assert validation_every(8192, 10, 64) == int(np.ceil(4 * 8192 / 30))
     assert validation_every(10, 1000, 64) == 1
 
 
-def test_masked_loss_counts_only_the_weighted_positions():
-    output, truth = torch.tensor([[1.0, 5.0]]), torch.tensor([[0.0, float("nan")]])
-    weight = torch.tensor([[True, False]])
+def test_masked_loss_counts_only_the_weighted_entries():
+    output = torch.tensor([[[[1.0, 5.0]]]])  # (1 row, 1 step, 1 level, 2 targets)
+    truth = torch.tensor([[[0.0, float("nan")]]])
+    weight = torch.tensor([[[True, False]]])
     assert float(masked_loss(output, truth, weight, "mse")) == 1.0  # the NaN never reaches it
-    auto = Loss("auto", torch.tensor([True, False]))
-    errors = torch.tensor([[3.0, 3.0]])
-    assert float(auto(errors, torch.zeros(1, 2), None)) == pytest.approx((3.0 + 2.5) / 2)
+
+
+def test_pinball_loss_weighs_errors_by_the_level():
+    levels = torch.tensor([0.1, 0.5, 0.9])
+    output = torch.zeros(1, 1, 3, 1)
+    above = Loss("pinball", levels)(output, torch.full((1, 1, 1), 2.0), None)  # truth 2 above
+    below = Loss("pinball", levels)(output, torch.full((1, 1, 1), -2.0), None)
+    assert float(above) == pytest.approx((0.2 + 1.0 + 1.8) / 3)
+    assert float(below) == pytest.approx((1.8 + 1.0 + 0.2) / 3)
+    # the median's pinball loss is half the absolute error
+    median = Loss("pinball", torch.tensor([0.5]))(torch.zeros(1, 1, 1, 1), torch.ones(1, 1, 1), None)
+    assert float(median) == pytest.approx(0.5 * float(Loss("mae")(torch.zeros(1, 1, 1, 1),
+                                                                    torch.ones(1, 1, 1), None)))
 
 
 def test_time_budget_stops_training_on_a_clock_it_reads(waves, monkeypatch):

@@ -211,7 +211,11 @@ def roll_forward(
     context_length: int,
     calendar: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Forecast ``steps`` rows after each series, feeding each forecast back as the next row.
+    """Forecast ``steps`` rows after each series, ``horizon`` at a time.
+
+    One forward over the history gives the next ``horizon`` steps directly; for more, their
+    point forecasts become the next rows of history (with their known-future covariates) and
+    the network runs again.
 
     Parameters
     ----------
@@ -219,7 +223,7 @@ def roll_forward(
         A network whose input rows are its targets, then known-future covariates.
     history : Tensor of shape (n_series, context_length, n_inputs)
         The standardised last rows of each series, the first ``lengths[i]`` real
-        (left-aligned); updated in place.
+        (left-aligned).
     lengths : ndarray of shape (n_series,)
         Real rows of each history.
     steps : int
@@ -231,29 +235,50 @@ def roll_forward(
 
     Returns
     -------
-    Tensor of shape (n_series, steps, n_targets)
-        Standardised point forecasts.
+    Tensor of shape (n_series, steps, n_quantiles, n_targets)
+        Standardised forecasts at every quantile level. Past the network's horizon they are
+        conditional on the point forecasts fed back.
     """
-    L = context_length
+    L, horizon = context_length, module.output.horizon
     if module.training:
         module.eval()
     device = history.device
-    lengths_t = torch.from_numpy(lengths).to(device)
-    rows = torch.arange(len(lengths), device=device) if steps > 1 else None
-    future = torch.empty(len(lengths), steps, module.output.n_targets, device=device)
+    shape = module.output
+    future = torch.empty(len(lengths), steps, shape.n_quantiles, shape.n_targets, device=device)
     if calendar is not None:
         calendar = calendar.to(device)
+    lengths = np.asarray(lengths, dtype=np.int64)
     with threads_for_batch(len(lengths), module.recurrent.hidden_size, device):
-        for step in range(steps):
-            all_full = lengths.min() + step >= L  # known on the host: no device sync
-            nxt = module.next_step(module.forward_last(history, None if all_full else lengths_t))
-            future[:, step] = nxt
-            if step == steps - 1:
+        done = 0
+        while True:
+            full = lengths.min() >= L  # known on the host: no device sync
+            last = torch.from_numpy(lengths).to(device)
+            output = module.forward_last(history, None if full else last)
+            take = min(horizon, steps - done)
+            future[:, done : done + take] = output[:, :take]
+            done += take
+            if done == steps:
                 break
+            rows = module.point(output[:, :take])  # (n_series, take, n_targets)
             if calendar is not None:
-                nxt = torch.cat([nxt, calendar[:, step]], dim=1)
-            full = lengths_t == L
-            history[full] = torch.roll(history[full], -1, dims=1)
-            history[rows, torch.clamp(lengths_t, max=L - 1)] = nxt
-            lengths_t = torch.clamp(lengths_t + 1, max=L)
+                rows = torch.cat([rows, calendar[:, done - take : done]], dim=2)
+            history, lengths = _append_rows(history, lengths, rows, L)
     return future
+
+
+def _append_rows(
+    history: torch.Tensor, lengths: np.ndarray, rows: torch.Tensor, context_length: int
+) -> tuple[torch.Tensor, np.ndarray]:
+    """Append ``rows`` after each history's real rows, keeping the last ``context_length``."""
+    n_series, added = len(lengths), rows.shape[1]
+    combined = torch.cat([history, torch.zeros_like(rows)], dim=1)
+    index = torch.from_numpy(lengths[:, None] + np.arange(added)).to(history.device)
+    combined.scatter_(1, index[..., None].expand(-1, -1, rows.shape[2]), rows)
+    total = lengths + added
+    new_lengths = np.minimum(total, context_length)
+    # Left-aligned again: row k of the new history is row total - new_length + k.
+    keep = (total - new_lengths)[:, None] + np.arange(context_length)
+    keep = np.minimum(keep, (total - 1)[:, None])
+    keep_t = torch.from_numpy(keep).to(history.device)
+    gathered = combined.gather(1, keep_t[..., None].expand(-1, -1, history.shape[2]))
+    return gathered, new_lengths

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-__all__ = ["CELLS", "InputLayout", "OutputShape", "RecurrentNet"]
+__all__ = ["CELLS", "InputLayout", "OutputShape", "RecurrentNet", "least_squares"]
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
@@ -82,11 +82,20 @@ class OutputShape:
         Steps ahead forecast at once (1: the next step only).
     n_quantiles : int, default=1
         Quantile levels per value (1: a point forecast).
+    point : int, optional
+        The level whose output is the point forecast (the median's position among sorted
+        levels); the middle one, ``n_quantiles // 2``, by default.
     """
 
     n_targets: int
     horizon: int = 1
     n_quantiles: int = 1
+    point: int | None = None
+
+    @property
+    def point_index(self) -> int:
+        """Position of the point forecast among the quantile levels."""
+        return self.n_quantiles // 2 if self.point is None else self.point
 
     @property
     def size(self) -> int:
@@ -98,11 +107,12 @@ class RecurrentNet(nn.Module):
     """A recurrent network reading a sequence and forecasting what follows every step.
 
     ``output[:, t] = head(h_t) + skip(x_t)``: the recurrent state ``h_t`` summarises the
-    history ``x_0..x_t``; ``skip`` is a linear map of the current input alone. Initialised by
-    least squares (`init_skip`), the skip makes the untrained network the best linear one-step
-    forecaster of the data (persistence, for slowly varying series), and training learns what
-    the history adds. This is what keeps a recurrent model from losing to persistence on smooth
-    series, where learning to copy the input through the recurrence is slow.
+    history ``x_0..x_t``; ``skip`` is a linear map of the current input alone. Set to a naive
+    forecaster (`set_skip`: least squares, or persistence where it does better), the skip makes
+    the untrained network that forecaster, and training learns what the history adds. This is
+    what keeps a recurrent model from losing to persistence on smooth series, where learning to
+    copy the input through the recurrence is slow. Quantile levels are sorted at every output,
+    so they never cross.
 
     Parameters
     ----------
@@ -164,16 +174,24 @@ class RecurrentNet(nn.Module):
 
     def _shaped(self, flat: torch.Tensor) -> torch.Tensor:
         shape = self.output
-        return flat.view(*flat.shape[:-1], shape.horizon, shape.n_quantiles, shape.n_targets)
+        output = flat.view(*flat.shape[:-1], shape.horizon, shape.n_quantiles, shape.n_targets)
+        if shape.n_quantiles > 1:
+            # Quantiles never cross: the levels' outputs are sorted (a monotone rearrangement,
+            # which never increases the pinball loss; the gradient flows through the sort).
+            output = output.sort(dim=-2).values
+        return output
+
+    def point(self, output: torch.Tensor) -> torch.Tensor:
+        """Return the point forecasts in an output: shape ``(..., horizon, n_targets)``.
+
+        The level at ``OutputShape.point_index``: the median of a quantile model, the only
+        level of a point model.
+        """
+        return output[..., self.output.point_index, :]
 
     def next_step(self, output: torch.Tensor) -> torch.Tensor:
-        """Return the point forecast of the next step in an output: shape ``(..., n_targets)``.
-
-        The first horizon step at the middle quantile level (the median of an odd, symmetric
-        set of levels; the upper of the two middle ones for an even count; the only level of
-        a point forecast).
-        """
-        return output[..., 0, self.output.n_quantiles // 2, :]
+        """Return the point forecast of the next step in an output: shape ``(..., n_targets)``."""
+        return output[..., 0, self.output.point_index, :]
 
     def forward_last(self, inputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         """Return the forecast after step ``lengths[i] - 1`` of each sequence only.
@@ -201,38 +219,80 @@ class RecurrentNet(nn.Module):
         return self._shaped(flat)
 
     @torch.no_grad()
-    def init_skip(
-        self, pairs: Iterable[tuple[torch.Tensor, torch.Tensor]], ridge: float = 1e-3
-    ) -> None:
-        """Set ``skip`` to the ridge least-squares fit of targets on inputs.
-
-        Every quantile level of a horizon step starts from the same least-squares fit.
+    def set_skip(self, solution: torch.Tensor, offsets: torch.Tensor | None = None) -> None:
+        """Make ``skip`` a given linear forecaster, the same for every quantile level.
 
         Parameters
         ----------
-        pairs : iterable of (inputs, targets) tensors
-            Shapes ``(n, n_inputs)`` and ``(n, horizon * n_targets)`` (the targets of each
-            horizon step side by side). The rows to fit, in one pair or in chunks (the normal
-            equations are summed chunk by chunk, so large data is never held at once in
-            float64).
-        ridge : float
-            Penalty on the squared coefficients (bias included), per row.
+        solution : Tensor of shape (n_inputs + 1, horizon, n_targets)
+            Coefficients of each input (the last row: the intercept) for each horizon step and
+            target: the forecaster the network starts from.
+        offsets : Tensor of shape (horizon, n_quantiles, n_targets), optional
+            Added to the intercept of each quantile level (its spread around the point
+            forecast); zero by default.
         """
-        gram = cross = None
-        n_rows = 0
-        for inputs, targets in pairs:
-            ones = torch.ones(len(inputs), 1, dtype=torch.float64, device=inputs.device)
-            design = torch.cat([inputs.double(), ones], dim=1)
-            part_gram, part_cross = design.T @ design, design.T @ targets.double()
-            gram = part_gram if gram is None else gram + part_gram
-            cross = part_cross if cross is None else cross + part_cross
-            n_rows += len(inputs)
-        if gram is None or n_rows == 0:
-            return  # no pair to fit: keep the default initialisation
-        gram += ridge * n_rows * torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
-        solution = torch.linalg.solve(gram, cross)  # (n_inputs + 1, horizon * n_targets)
         shape = self.output
-        by_step = solution.view(len(solution), shape.horizon, 1, shape.n_targets)
-        solution = by_step.expand(-1, -1, shape.n_quantiles, -1).reshape(len(solution), -1)
-        self.skip.weight.copy_(solution[:-1].T)
-        self.skip.bias.copy_(solution[-1])
+        expected = (self.layout.n_inputs + 1, shape.horizon, shape.n_targets)
+        if tuple(solution.shape) != expected:
+            raise ValueError(f"set_skip: solution must have shape {expected}; got {solution.shape}")
+        by_level = solution[:, :, None, :].expand(-1, -1, shape.n_quantiles, -1).clone()
+        if offsets is not None:
+            by_level[-1] += offsets.to(by_level)
+        flat = by_level.reshape(len(solution), -1)
+        self.skip.weight.copy_(flat[:-1].T)
+        self.skip.bias.copy_(flat[-1])
+
+
+def least_squares(
+    pairs: Iterable[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]],
+    horizon: int,
+    ridge: float = 1e-3,
+) -> torch.Tensor | None:
+    """Ridge least-squares fit of each horizon step's targets on the current input row.
+
+    Parameters
+    ----------
+    pairs : iterable of (inputs, targets, weight)
+        Shapes ``(n, n_inputs)``, ``(n, horizon, n_targets)`` and ``(n, horizon)`` (bool: the
+        rows whose targets at that step all count; None: all). The rows to fit, in one piece
+        or in chunks: the normal equations are summed chunk by chunk in float64, so large data
+        is never held at once.
+    horizon : int
+        Steps ahead, each fitted on its own rows.
+    ridge : float
+        Penalty on the squared coefficients (intercept included), per row.
+
+    Returns
+    -------
+    Tensor of shape (n_inputs + 1, horizon, n_targets), float64, or None
+        The coefficients, the intercept last; None when no row counted at any step. A step
+        without rows of its own copies the nearest earlier (or later) step's fit.
+    """
+    gram = cross = counts = None
+    for inputs, targets, weight in pairs:
+        ones = torch.ones(len(inputs), 1, dtype=torch.float64, device=inputs.device)
+        design = torch.cat([inputs.double(), ones], dim=1)
+        if weight is None:
+            weight = torch.ones(len(inputs), horizon, dtype=torch.bool, device=inputs.device)
+        w = weight.double()  # (n, horizon)
+        # Per step: design' diag(w_h) design, and design' diag(w_h) targets_h.
+        part_gram = torch.einsum("nh,ni,nj->hij", w, design, design)
+        safe = torch.where(weight[..., None], targets.double(), 0.0)
+        part_cross = torch.einsum("ni,nht->hit", design, safe)
+        gram = part_gram if gram is None else gram + part_gram
+        cross = part_cross if cross is None else cross + part_cross
+        part_counts = w.sum(0)
+        counts = part_counts if counts is None else counts + part_counts
+    if gram is None or counts.sum() == 0:
+        return None
+    size = gram.shape[-1]
+    eye = torch.eye(size, dtype=gram.dtype, device=gram.device)
+    fitted = torch.zeros(horizon, size, cross.shape[-1], dtype=gram.dtype, device=gram.device)
+    have = counts > 0
+    fitted[have] = torch.linalg.solve(
+        gram[have] + ridge * counts[have, None, None] * eye, cross[have]
+    )
+    filled = torch.nonzero(have).flatten()
+    for step in torch.nonzero(~have).flatten().tolist():  # no rows so far ahead: nearest fit
+        fitted[step] = fitted[filled[torch.argmin((filled - step).abs())]]
+    return fitted.permute(1, 0, 2)  # (size, horizon, n_targets)

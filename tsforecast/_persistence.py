@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsforecast._network import OutputShape, RecurrentNet
+from tsforecast._baselines import BASELINES
+from tsforecast._intervals import level_pairs
+from tsforecast._network import RecurrentNet
 from tsforecast._scaling import Standardizer
 from tsforecast._time import TIME_FEATURES
 
@@ -33,15 +35,23 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 
 # 2: checksums.json covers every file. Version 1 directories (a checksum of the weights in
 # state.json) still load.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# 3: horizon, quantile levels, interval calibration and baseline scores. Versions 1 and 2 (one
+# step, point forecasts) load as horizon 1 without quantiles.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 FILES = ("params.json", "state.json", "weights.pt")
 CHECKSUMS = "checksums.json"
 # Fitted attributes saved as they are (JSON values).
 SIMPLE_STATE = (
-    "autoregressive_", "target_indices_", "target_names_", "discrete_targets_", "y_ndim_",
-    "history_", "n_epochs_", "best_epoch_", "stopped_", "fit_seconds_", "time_features_",
+    "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
+    "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
+    "seasonal_period_", "baseline_scores_",
 )  # fmt: skip
+# What format 1 and 2 files lack, as those models were: one step, point forecasts.
+BEFORE_VERSION_3 = {
+    "horizon_": 1, "quantiles_": None, "seasonal_period_": None, "baseline_scores_": None,
+    "interval_margins_": None,
+}  # fmt: skip
 # Standardizers, saved as the mean and scale lists of format version 1.
 SCALER_STATE = {"input_scaler_": "input", "target_scaler_": "target"}
 
@@ -107,6 +117,7 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
         "feature_names_in_": None if names is None else [str(n) for n in names],
         "n_outputs": model.module_.output.n_targets,
         **{name: getattr(model, name) for name in SIMPLE_STATE},
+        "interval_margins_": model.interval_margins_,
     }
     for attribute, prefix in SCALER_STATE.items():
         scaler = getattr(model, attribute)
@@ -217,6 +228,8 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     owner = f"{cls.__name__}.load: '{path}'"
     contents, state = _read_files(path, owner)
     params = _json(contents, "params.json", owner)
+    if state.get("format_version") in (1, 2):
+        params.setdefault("horizon", 1)  # the one-step network those versions saved
     try:
         model = cls(**params)
         model._check_params()
@@ -236,7 +249,7 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     def build() -> RecurrentNet:
         return RecurrentNet(
             model._input_layout(),
-            OutputShape(n_targets=int(state["n_outputs"])),
+            model._output_shape(),
             hidden_size=model.hidden_size, num_layers=model.num_layers, cell=model.cell,
             dropout=model.dropout,
         )  # fmt: skip
@@ -342,6 +355,10 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         return ValueError(f"{owner}: state.json is inconsistent: {what}. Save the model again.")
 
     state.setdefault("time_features_", [])  # saved before calendar features
+    if state.get("format_version") in (1, 2):
+        state.pop("discrete_targets_", None)  # the rule of an earlier loss="auto"
+        for name, value in BEFORE_VERSION_3.items():
+            state.setdefault(name, value)
     missing = [k for k in (*SIMPLE_STATE, "n_features_in_", "n_outputs") if k not in state]
     if missing:
         raise bad(f"no {missing}")
@@ -370,18 +387,20 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     n_outputs = state["n_outputs"]
     if not _count(n_outputs) or (autoregressive and n_outputs != len(targets)):
         raise bad(f"n_outputs is {n_outputs!r} for targets {targets!r}")
-    for name in ("target_names_", "discrete_targets_"):
-        kind = str if name == "target_names_" else bool
-        listed = state[name]
-        if not (
-            isinstance(listed, list)
-            and len(listed) == n_outputs
-            and all(isinstance(item, kind) for item in listed)
-        ):
-            raise bad(f"{name} is not a list of {n_outputs} {kind.__name__} values")
+    listed = state["target_names_"]
+    if not (
+        isinstance(listed, list)
+        and len(listed) == n_outputs
+        and all(isinstance(item, str) for item in listed)
+    ):
+        raise bad(f"target_names_ is not a list of {n_outputs} str values")
+    _check_forecast_state(state, n_outputs, bad)
     n_inputs = n_features + 2 * len(calendar)
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
+    model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])
+    margins = state.get("interval_margins_")
+    model.interval_margins_ = None if margins is None else np.asarray(margins, np.float64)
     for attribute, prefix in SCALER_STATE.items():
         size = n_inputs if prefix == "input" else n_outputs
         mean, scale = state.get(f"{prefix}_mean_"), state.get(f"{prefix}_scale_")
@@ -397,6 +416,46 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     model.n_features_in_ = int(n_features)
     if names is not None:
         model.feature_names_in_ = np.asarray(names, dtype=object)
+
+
+def _check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> None:
+    """Check the horizon, quantile levels, calibration and baseline scores against each other."""
+    horizon, levels = state["horizon_"], state["quantiles_"]
+    if not _count(horizon):
+        raise bad(f"horizon_ is {horizon!r}")
+    if levels is not None and not (
+        isinstance(levels, list)
+        and all(isinstance(v, float) and 0 < v < 1 for v in levels)
+        and levels == sorted(set(levels))
+        and 0.5 in levels
+    ):
+        raise bad(f"quantiles_ {levels!r} are not sorted distinct levels in (0, 1) with 0.5")
+    season = state["seasonal_period_"]
+    if season is not None and not _count(season, 2):
+        raise bad(f"seasonal_period_ is {season!r}")
+    margins = state.get("interval_margins_")
+    if margins is not None:
+        pairs = len(level_pairs(tuple(levels or ())))
+        try:
+            array = np.asarray(margins, np.float64)
+        except (TypeError, ValueError):
+            raise bad("interval_margins_ is not an array of numbers") from None
+        if array.shape != (horizon, pairs, n_outputs) or not np.isfinite(array).all():
+            raise bad(
+                f"interval_margins_ must hold {horizon} x {pairs} x {n_outputs} finite numbers"
+            )
+    scores = state["baseline_scores_"]
+    if scores is not None and not (
+        isinstance(scores, dict)
+        and set(scores) == {"model", *BASELINES}
+        and all(
+            isinstance(v, list)
+            and len(v) == horizon
+            and all(x is None or isinstance(x, (int, float)) for x in v)
+            for v in scores.values()
+        )
+    ):
+        raise bad(f"baseline_scores_ does not hold {horizon} scores per forecaster")
 
 
 def _count(value: Any, minimum: int = 1) -> bool:

@@ -24,6 +24,7 @@ __all__ = [
     "choose_time_features",
     "encode_time",
     "future_times",
+    "seasonal_period",
     "series_future_times",
     "usual_step",
 ]
@@ -188,6 +189,30 @@ def choose_time_features(
         step = usual_step(times)
         return ["hour"] if step is not None and pd.Timedelta(0) < step < pd.Timedelta("1D") else []
     return list(_listed(spec))
+
+
+def seasonal_period(times: pd.DatetimeIndex | None) -> int | None:
+    """Rows in one season of time stamps: a day for sub-daily data, a week for daily data.
+
+    None without datetime stamps, for coarser data, or when a day is not a whole number of
+    the usual steps.
+
+    Examples
+    --------
+    >>> seasonal_period(pd.date_range("2024-01-01", periods=48, freq="h"))
+    24
+    >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="D"))
+    7
+    """
+    step = None if times is None else usual_step(times)
+    if step is None or step <= pd.Timedelta(0):
+        return None
+    if step == pd.Timedelta("1D"):
+        return 7
+    rows_per_day = pd.Timedelta("1D") / step
+    if step < pd.Timedelta("1D") and rows_per_day == round(rows_per_day):
+        return int(rows_per_day)
+    return None
 
 
 def _listed(spec: Any) -> Any:

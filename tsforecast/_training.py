@@ -1,11 +1,11 @@
 """Training: from the data to batches of inputs and targets, the loss, and the loop.
 
-- `TrainingProblem`: what the network learns from (the rows as it reads them, the targets,
-  the standardizers);
 - `training_batches`: a `BlockSampler` over the training rows and a `BatchSplitter` turning
   each batch of blocks into standardised inputs, targets and which targets count;
-- `skip_pairs` and `validation_targets`: the least-squares start and the held-out check;
-- `Loss`, `discrete_targets`, `validation_every`: the rules for the loss and its checks;
+- `Validator`: the held-out check, every horizon step (rows from `tsforecast._problem`);
+- `Loss`, `validation_every`: the rules for the loss and its checks;
+- `fit_network`: the network started from the best naive forecaster (`tsforecast._baselines`)
+  and trained;
 - `train`: batches of blocks -> masked loss on every position -> step. Early stopping on a
   validation loss (restoring the best weights), a wall-time budget, a stop on a NaN loss and
   on Ctrl-C, each keeping the best weights seen so far.
@@ -28,7 +28,8 @@ from tqdm.auto import tqdm
 
 from tsforecast._inference import one_step, shared_tensor
 from tsforecast._sampler import Batch, BlockSampler
-from tsforecast._scaling import Standardizer
+from tsforecast._baselines import Start, start_network
+from tsforecast._problem import TrainingProblem, validation_targets
 from tsforecast._segments import Segments
 from tsforecast._validation import make_rng
 
@@ -37,23 +38,15 @@ __all__ = [
     "BatchSplitter",
     "FittedNetwork",
     "Loss",
-    "TrainingProblem",
     "TrainingResult",
     "TrainingSettings",
     "Validator",
-    "discrete_targets",
     "fit_network",
-    "skip_pairs",
     "train",
     "training_batches",
     "validation_every",
-    "validation_targets",
 ]
 
-# At most this many distinct values in the training data make a target discrete.
-DISCRETE_VALUES = 10
-# Rows read to decide which targets are discrete.
-DISCRETE_SAMPLE_ROWS = 100_000
 # The loss is checked on at most this many held-out rows (a fixed random sample).
 MAX_VALIDATION_ROWS = 8192
 
@@ -70,11 +63,12 @@ class TrainingResult:
 
 
 LOSSES = {
-    "mse": lambda error: error.square(),
     "mae": lambda error: error.abs(),
+    "mse": lambda error: error.square(),
     "huber": lambda error: torch.nn.functional.huber_loss(
         error, torch.zeros_like(error), reduction="none"
     ),
+    "pinball": None,  # needs the quantile levels: see `masked_loss`
 }
 
 
@@ -82,65 +76,58 @@ def masked_loss(
     output: torch.Tensor,
     targets: torch.Tensor,
     weight: torch.Tensor | None,
-    loss: str = "mse",
-    discrete: torch.Tensor | None = None,
+    loss: str = "mae",
+    levels: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Mean loss over the positions where ``weight`` is True (all when None).
+    """Mean loss over the entries where ``weight`` is True (all when None).
 
-    ``loss="auto"`` takes the absolute error on the ``discrete`` target columns (boolean, one
-    per column) and the Huber loss on the others.
+    Parameters
+    ----------
+    output : Tensor of shape (..., horizon, n_quantiles, n_targets)
+        The network's forecasts.
+    targets : Tensor of shape (..., horizon, n_targets)
+        The truth; NaN allowed where ``weight`` is False.
+    weight : bool Tensor broadcastable to ``targets``, or None
+        Which truths count.
+    loss : {"mae", "mse", "huber", "pinball"}
+        The pinball (quantile) loss of level ``tau`` is ``max(tau * e, (tau - 1) * e)`` for
+        the error ``e = truth - forecast``; at 0.5 it is half the absolute error.
+    levels : Tensor of shape (n_quantiles,), optional
+        The quantile levels, for ``loss="pinball"``.
     """
-    difference = output - targets
-    if loss == "auto":
-        error = torch.where(discrete, LOSSES["mae"](difference), LOSSES["huber"](difference))
+    difference = targets.unsqueeze(-2) - output
+    if loss == "pinball":
+        tau = levels[:, None]
+        error = torch.maximum(tau * difference, (tau - 1) * difference)
     else:
         error = LOSSES[loss](difference)
     if weight is None:
         return error.mean()
-    weight = weight.expand_as(error)
+    weight = weight.unsqueeze(-2).expand_as(error)
     # where, not a product: a NaN at an unobserved target must not reach the sum.
     return torch.where(weight, error, 0.0).sum() / weight.sum().clamp_min(1)
 
 
 @dataclass(frozen=True)
 class Loss:
-    """The training and validation loss: `masked_loss` with its kind and discrete columns.
+    """The training and validation loss: `masked_loss` with its kind and quantile levels.
 
     Parameters
     ----------
-    kind : {"auto", "mae", "mse", "huber"}
+    kind : {"mae", "mse", "huber", "pinball"}
         The loss.
-    discrete : bool Tensor of shape (n_targets,), optional
-        Which targets are discrete, for ``kind="auto"``.
+    levels : Tensor of shape (n_quantiles,), optional
+        The quantile levels of the pinball loss.
     """
 
     kind: str
-    discrete: torch.Tensor | None = None
+    levels: torch.Tensor | None = None
 
     def __call__(
         self, output: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor | None
     ) -> torch.Tensor:
-        """Mean loss over the positions where ``weight`` is True (all when None)."""
-        return masked_loss(output, targets, weight, self.kind, self.discrete)
-
-
-def discrete_targets(
-    values: np.ndarray,
-    targets: np.ndarray | None,
-    target_columns: list[int] | None,
-    segments: Segments,
-) -> list[bool]:
-    """Which targets are discrete: at most `DISCRETE_VALUES` distinct finite values.
-
-    0/1 signs, stages, cloud cover in tenths: ``loss="auto"`` takes their median. Read from
-    the first `DISCRETE_SAMPLE_ROWS` rows of ``segments``: the target columns of ``values``
-    (autoregressive), or ``targets``.
-    """
-    first = next(segments.chunks(DISCRETE_SAMPLE_ROWS))
-    sample = values[np.ix_(first, target_columns)] if targets is None else targets[first]
-    return [
-        bool(len(np.unique(column[np.isfinite(column)])) <= DISCRETE_VALUES) for column in sample.T
-    ]
+        """Mean loss over the entries where ``weight`` is True (all when None)."""
+        return masked_loss(output, targets, weight, self.kind, self.levels)
 
 
 def validation_every(n_valid_rows: int, blocks_per_epoch: int, context_length: int) -> int:
@@ -155,47 +142,30 @@ def validation_every(n_valid_rows: int, blocks_per_epoch: int, context_length: i
 
 
 @dataclass(frozen=True)
-class TrainingProblem:
-    """What the network learns from, read in place (no standardised copy of the data).
-
-    Parameters
-    ----------
-    readable : ndarray of shape (n_rows, n_inputs), float32
-        The input rows as the network reads them before standardising (missing entries set
-        to the mean).
-    observed : bool ndarray of the same shape, or None
-        True where a value was observed (None: all).
-    inputs : Standardizer
-        Standardises the input columns.
-    target_columns : list of int, optional
-        Autoregressive: the columns of ``readable`` forecast (the next row's).
-    targets : ndarray of shape (n_rows, n_targets), optional
-        Supervised: the standardised value to forecast having read each row.
-    """
-
-    readable: np.ndarray
-    observed: np.ndarray | None
-    inputs: Standardizer
-    target_columns: list[int] | None = None
-    targets: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
 class BatchSplitter:
-    """Turns a batch of blocks into standardised inputs, standardised targets and a weight.
+    """Turns a batch of blocks into standardised inputs, ``horizon``-step targets and a weight.
 
-    Built by `training_batches`; called on each `Batch` of its sampler.
+    Built by `training_batches`; called on each `Batch` of its sampler. A block of ``n + H``
+    points gives ``n`` positions, each with the ``H`` rows after it as targets (a horizon step
+    past the block's end, or past a short series' end, does not count).
     """
 
     n_inputs: int
+    context_length: int
+    horizon: int
     standardize: Callable[[torch.Tensor], torch.Tensor]
     target_columns: torch.Tensor
     target_slice: slice | None
     standardize_targets: Callable[[torch.Tensor], torch.Tensor] | None
 
     def __call__(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Return ``(inputs, targets, weight)``; ``weight`` is None when every target counts."""
-        inputs = self.standardize(batch.inputs[..., : self.n_inputs])
+        """Return ``(inputs, targets, weight)``.
+
+        Shapes ``(batch, n, n_inputs)``, ``(batch, n, horizon, n_targets)`` and the targets'
+        (bool), ``weight`` None when every target counts.
+        """
+        positions = min(self.context_length, batch.inputs.shape[1])
+        inputs = self.standardize(batch.inputs[:, :positions, : self.n_inputs])
         if self.target_slice is not None:
             targets = batch.targets[..., self.target_slice]
         else:
@@ -204,10 +174,21 @@ class BatchSplitter:
             targets = self.standardize_targets(targets)
         weight = None
         if batch.target_mask is not None:
-            weight = batch.target_mask[..., None]
+            weight = batch.target_mask[..., None].expand_as(targets)
         if batch.observed is not None:
             seen = batch.observed.index_select(-1, self.target_columns)
             weight = seen if weight is None else weight & seen
+        # Target of position p, step h: row p + h of the targets (x[p + 1 + h]).
+        span = positions + self.horizon - 1
+        missing = span - targets.shape[1]
+        if missing > 0:  # a batch of short series: steps past their ends never count
+            if weight is None:
+                weight = torch.ones(targets.shape, dtype=torch.bool, device=targets.device)
+            targets = torch.nn.functional.pad(targets, (0, 0, 0, missing))
+            weight = torch.nn.functional.pad(weight, (0, 0, 0, missing), value=False)
+        targets = targets[:, :span].unfold(1, self.horizon, 1).transpose(-1, -2)
+        if weight is not None:
+            weight = weight[:, :span].unfold(1, self.horizon, 1).transpose(-1, -2)
         return inputs, targets, weight
 
 
@@ -215,16 +196,18 @@ def training_batches(
     problem: TrainingProblem,
     segments: Segments,
     context_length: int,
+    horizon: int,
     batch_size: int,
     rng: np.random.Generator,
     device: torch.device,
 ) -> tuple[BlockSampler, BatchSplitter]:
     """Return a sampler of blocks from the rows in ``segments``, and how to split its batches.
 
-    Autoregressive: blocks of the rows themselves, drawn in place; inputs ``x[0..n-1]``,
-    targets the target columns of ``x[1..n]``. Supervised: blocks of a table of rows
-    ``[x_t, y_{t-1}]`` with one extra row per segment, so that the sampler's shift by one
-    pairs inputs ``x[s..s+n-1]`` with targets ``y[s..s+n-1]``.
+    Blocks span ``context_length + horizon`` rows: ``context_length`` positions to read, each
+    forecasting the ``horizon`` rows after it. Autoregressive: blocks of the rows themselves,
+    drawn in place; the targets are the target columns of the following rows. Supervised:
+    blocks of a table of rows ``[x_t, y_{t-1}]`` with one extra row per segment, so that the
+    sampler's shift by one pairs the input ``x[s]`` with the targets ``y[s..s+H-1]``.
     """
     n_inputs = problem.readable.shape[1]
     standardize_targets = None  # supervised targets come standardised
@@ -241,7 +224,7 @@ def training_batches(
         target_columns = list(range(n_inputs, table.shape[1]))
     sampler = BlockSampler(
         table,
-        context_length,
+        context_length + horizon - 1,
         batch_size,
         observed=observed,
         random_state=rng,
@@ -252,6 +235,8 @@ def training_batches(
     contiguous = target_columns == list(range(first, first + len(target_columns)))
     splitter = BatchSplitter(
         n_inputs=n_inputs,
+        context_length=context_length,
+        horizon=horizon,
         standardize=problem.inputs.to_torch(device),
         target_columns=torch.as_tensor(target_columns, device=device),
         target_slice=slice(first, target_columns[-1] + 1) if contiguous else None,
@@ -260,56 +245,9 @@ def training_batches(
     return sampler, splitter
 
 
-def skip_pairs(
-    problem: TrainingProblem, segments: Segments, device: torch.device
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Yield (current row, what to forecast from it) of the rows in ``segments``, in chunks.
-
-    Standardised, for the network's least-squares start (`RecurrentNet.init_skip`).
-    Autoregressive: only pairs whose targets were all observed.
-    """
-    inputs = problem.inputs
-    if problem.targets is not None:
-        for rows in segments.chunks():
-            yield (
-                torch.from_numpy(inputs.transform(problem.readable[rows])).to(device),
-                torch.from_numpy(problem.targets[rows]).to(device),
-            )
-        return
-    columns = problem.target_columns
-    has_next = segments.lengths >= 2  # rows followed by a row of the same segment
-    reads = Segments(segments.starts[has_next], segments.stops[has_next] - 1)
-    for rows in reads.chunks():
-        following = rows + 1
-        if problem.observed is not None:
-            seen = problem.observed[np.ix_(following, columns)].all(axis=1)
-            rows, following = rows[seen], following[seen]
-        read = inputs.transform(problem.readable[rows])
-        targets = inputs.transform(problem.readable[following])[:, columns]
-        yield torch.from_numpy(read).to(device), torch.from_numpy(targets).to(device)
-
-
-def validation_targets(
-    problem: TrainingProblem, valid_rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Rows to forecast from, the standardised truth, and which of it counts (None: all).
-
-    ``valid_rows`` are the held-out rows; autoregressive forecasts are made one row before.
-    """
-    if problem.targets is not None:
-        return valid_rows, problem.targets[valid_rows], None
-    columns = problem.target_columns
-    rows = valid_rows - 1  # the forecast made at t - 1 is checked against row t
-    scaled = problem.inputs.transform(problem.readable[valid_rows])
-    truth = np.ascontiguousarray(scaled[:, columns])
-    observed = problem.observed
-    weight = None if observed is None else observed[np.ix_(valid_rows, columns)]
-    return rows, truth, weight
-
-
 @dataclass(frozen=True)
 class Validator:
-    """The validation loss: one-step forecasts of held-out rows against their truth.
+    """The validation loss: forecasts from held-out rows against their truth, every step.
 
     Built once per fit (`build`); each call runs the network over the held-out rows' windows
     and returns the loss of the current weights.
@@ -337,26 +275,36 @@ class Validator:
         device: torch.device,
     ) -> Validator:
         """Move what validation reads to ``device`` once."""
-        rows, truth, weight = validation_targets(problem, valid_rows)
+        horizon = module.output.horizon
+        rows, truth, weight = validation_targets(problem, valid_rows, offsets, horizon)
         return cls(
             module=module,
             readable=shared_tensor(problem.readable, device),
             offsets=offsets,
             rows=rows,
             truth=torch.from_numpy(truth).to(device),
-            weight=None if weight is None else torch.from_numpy(weight).to(device),
+            weight=None if weight.all() else torch.from_numpy(weight).to(device),
             loss=loss,
             context_length=context_length,
             standardize=problem.inputs.to_torch(device),
         )
 
-    def __call__(self) -> float:
-        """Return the validation loss of the current weights."""
-        output = one_step(
+    def held_out(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows forecast from, the standardised truth and which of it counts, as arrays."""
+        truth = self.truth.cpu().numpy()
+        weight = np.ones(truth.shape, bool) if self.weight is None else self.weight.cpu().numpy()
+        return self.rows, truth, weight
+
+    def outputs(self) -> torch.Tensor:
+        """Return the current network's outputs at the rows: (n, horizon, n_quantiles, n_targets)."""
+        return one_step(
             self.module, self.readable, self.offsets, self.rows, self.context_length,
             self.standardize,
         )  # fmt: skip
-        return float(self.loss(self.module.next_step(output), self.truth, self.weight))
+
+    def __call__(self) -> float:
+        """Return the validation loss of the current weights."""
+        return float(self.loss(self.outputs(), self.truth, self.weight))
 
 
 @dataclass(frozen=True)
@@ -364,10 +312,12 @@ class TrainingSettings:
     """The estimator's hyperparameters that shape training (see `LSTMForecaster`)."""
 
     context_length: int
+    horizon: int
     batch_size: int
     learning_rate: float
     weight_decay: float
     loss: str
+    levels: tuple[float, ...] | None
     max_epochs: int
     patience: int | None
     max_time: float | None
@@ -376,10 +326,16 @@ class TrainingSettings:
 
 @dataclass
 class FittedNetwork(TrainingResult):
-    """`TrainingResult`, with the trained network and the seconds its training took."""
+    """`TrainingResult`, with the trained network, its start and its validation check.
+
+    ``start`` is the naive forecaster the network started from (`Start`); ``validator`` the
+    held-out check (None without validation data); ``seconds`` the training time.
+    """
 
     module: nn.Module | None = None
     seconds: float = 0.0
+    start: Start | None = None
+    validator: Validator | None = None
 
 
 def fit_network(
@@ -388,11 +344,10 @@ def fit_network(
     offsets: np.ndarray,
     parts: tuple[Segments, Segments | None],
     settings: TrainingSettings,
-    discrete: list[bool],
     random_state: Any,
     device: torch.device,
 ) -> FittedNetwork:
-    """Build the network, start it from least squares, and train it on ``problem``.
+    """Build the network, start it from the best naive forecaster, and train it on ``problem``.
 
     Parameters
     ----------
@@ -406,8 +361,6 @@ def fit_network(
         The training and validation rows.
     settings : TrainingSettings
         The hyperparameters.
-    discrete : list of bool
-        Which targets are discrete (for ``loss="auto"``).
     random_state : int, Generator, RandomState or None
         Seeds the weights, the block draws and the validation sample: the same seed gives
         the same network (on the CPU).
@@ -424,17 +377,23 @@ def fit_network(
     # At most a fixed random sample: each validation reads context_length rows per row, so on
     # large data the whole held-out part would cost more than the training itself.
     valid_rows = None if valid_part is None else valid_part.sample(MAX_VALIDATION_ROWS, rng)
-    L = settings.context_length
+    L, H = settings.context_length, settings.horizon
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         module = build().to(device)
-        sampler, split = training_batches(problem, train_part, L, settings.batch_size, rng, device)
-        loss = Loss(settings.loss, torch.as_tensor(discrete, device=device))
-        module.init_skip(skip_pairs(problem, train_part, device))
-        validate, every = None, 1
+        sampler, split = training_batches(
+            problem, train_part, L, H, settings.batch_size, rng, device
+        )
+        levels = settings.levels
+        loss = Loss(
+            settings.loss, None if levels is None else torch.tensor(levels, device=device)
+        )
+        validate, every, held_out = None, 1, None
         if valid_rows is not None:
             validate = Validator.build(module, problem, offsets, valid_rows, loss, L, device)
             every = validation_every(len(valid_rows), sampler.blocks_per_epoch, L)
+            held_out = validate.held_out()
+        start = start_network(module, problem, train_part, levels, rng, device, held_out)
         progress = tqdm(
             total=settings.max_epochs, desc="LSTMForecaster", disable=not settings.verbose
         )
@@ -449,7 +408,10 @@ def fit_network(
             )  # fmt: skip
         finally:
             progress.close()
-    return FittedNetwork(**vars(result), module=module, seconds=time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return FittedNetwork(
+        **vars(result), module=module, seconds=seconds, start=start, validator=validate
+    )
 
 
 def _shifted_table(
@@ -489,7 +451,7 @@ def train(
     With ``validate``, the starting weights are validated first (epoch 0) and kept unless an
     epoch beats them, with a warning when none does.
 
-    The loss is taken on the network's next-step point forecast at every position.
+    The loss is taken on every output: each position, horizon step and quantile level.
     Validation runs after epochs 1, 1 + ``validate_every``, ... and after the last one.
 
     ``split(batch)`` turns a sampler batch into ``(inputs, targets, weight)``. ``validate()``
@@ -513,7 +475,7 @@ def train(
             total, positions, batches = 0.0, 0, 0
             for batch in sampler:
                 inputs, targets, weight = split(batch)
-                value = loss(module.next_step(module(inputs)), targets, weight)
+                value = loss(module(inputs), targets, weight)
                 if not torch.isfinite(value):
                     result.stopped = "nan"
                     break
@@ -580,9 +542,10 @@ def train(
         )
     if result.best_epoch == 0 and result.history:
         warnings.warn(
-            f"No epoch of {len(result.history)} improved on the starting forecaster (least "
-            "squares on the current row) on the validation data, so the model keeps it: the "
-            "training made it worse. Try a smaller learning_rate or more epochs.",
+            f"No epoch of {len(result.history)} improved on the starting forecaster (per "
+            "step, the better of persistence and least squares on the current row) on the "
+            "validation data, so the model keeps it: the training made it worse. Try a "
+            "smaller learning_rate or more epochs.",
             RuntimeWarning,
             stacklevel=5,
         )

@@ -242,6 +242,22 @@ class Choice(Rule):
 
 
 @dataclass(frozen=True)
+class AutoOr(Rule):
+    """The string "auto", or what ``rule`` accepts."""
+
+    rule: Rule
+
+    def check(self, name: str, value: Any, owner: str) -> None:
+        """Raise a clear error if ``value`` is not accepted."""
+        if isinstance(value, str) and value == "auto":
+            return
+        try:
+            self.rule.check(name, value, owner)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{error} ('auto' is accepted too.)") from None
+
+
+@dataclass(frozen=True)
 class Flag(Rule):
     """True or False."""
 

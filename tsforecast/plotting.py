@@ -31,6 +31,7 @@ def plot_forecast(
     feature: Hashable = 0,
     one_step: np.ndarray | None = None,
     forecasts: Sequence[tuple[int, np.ndarray]] | None = None,
+    interval: tuple[np.ndarray, np.ndarray] | None = None,
     group: Hashable | None = None,
     last: int | None = None,
     ax: Any = None,
@@ -51,7 +52,12 @@ def plot_forecast(
     forecasts : sequence of (row, ndarray), optional
         Multi-step forecasts: each starts after ``row`` (a row number of ``data``) and holds
         ``(steps, n_features)`` values, as from `LSTMForecaster.forecast` on ``data`` up to
-        that row. Drawn as dashed lines.
+        that row. Drawn as dashed lines. Quantile forecasts, ``(steps, n_features,
+        n_levels)`` as from ``forecast(..., quantiles=True)``, draw the middle level as the
+        line and shade a band between each symmetric pair of levels (outer pairs lighter).
+    interval : (ndarray, ndarray), optional
+        One-step intervals ``(lower, upper)`` as from `LSTMForecaster.predict_interval`,
+        aligned like ``one_step``; shaded around it.
     group : hashable, optional
         With several series, the id of the series to draw (the first by default).
     last : int, optional
@@ -105,12 +111,26 @@ def plot_forecast(
         drawn = slice(max(shown_start - 1, start), stop - 1)  # forecast at t is for t + 1
         ax.plot(time[drawn.start + 1 : drawn.stop + 1], values[drawn], color="tab:blue", lw=1.1,
                 label="one-step forecast")  # fmt: skip
+        if interval is not None:
+            lower, upper = (_column(np.asarray(bound), column) for bound in interval)
+            if len(lower) != data.n_timesteps or len(upper) != data.n_timesteps:
+                raise ValueError(
+                    "plot_forecast: interval must be (lower, upper) with a row per row of data, "
+                    "as predict_interval returns them."
+                )
+            ax.fill_between(time[drawn.start + 1 : drawn.stop + 1], lower[drawn], upper[drawn],
+                            color="tab:blue", alpha=0.2, lw=0,
+                            label="one-step interval")  # fmt: skip
     labelled = False
     for row, values in forecasts or []:
         if not max(shown_start - 1, start) <= row < stop:
             continue  # not drawn, or made in another series
         values = np.asarray(values)
-        values = values[:, column] if values.ndim == 2 else values
+        levels = values[:, column] if values.ndim == 3 else None  # (steps, n_levels)
+        if levels is not None:
+            values = levels[:, levels.shape[1] // 2]
+        else:
+            values = values[:, column] if values.ndim == 2 else values
         if data.time is None:  # the x-axis counts rows
             future = row + np.arange(1, len(values) + 1)
         else:  # the series' usual step (all of it: a forecast from its first row has none)
@@ -125,6 +145,12 @@ def plot_forecast(
         path = np.concatenate([[data.values[row, column]], values])
         ax.plot(path_time, path, color="tab:orange", lw=1.6, ls="--",
                 label=None if labelled else f"{len(values)}-step forecasts")  # fmt: skip
+        if levels is not None:
+            n_levels = levels.shape[1]
+            for pair in range(n_levels // 2):  # outer pairs first, lighter
+                ax.fill_between(future, levels[:, pair], levels[:, n_levels - 1 - pair],
+                                color="tab:orange", alpha=0.12 + 0.12 * pair, lw=0,
+                                label=None if labelled or pair else "forecast intervals")  # fmt: skip
         labelled = True
     unit = units if units is not None else data.metadata.get("units", {}).get(name)
     ax.set_ylabel(f"{name} ({unit})" if unit and f"({unit})" not in name else name)
@@ -138,6 +164,10 @@ def plot_forecast(
     if np.issubdtype(np.asarray(time).dtype, np.datetime64):
         ax.figure.autofmt_xdate()
     return ax
+
+
+def _column(values: np.ndarray, column: int) -> np.ndarray:
+    return values[:, column] if values.ndim == 2 else values
 
 
 def plot_history(model_or_history: Any, *, ax: Any = None, title: str | None = None) -> Any:
