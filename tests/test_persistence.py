@@ -51,10 +51,10 @@ def test_save_and_load_keep_the_quantiles_and_their_calibration(waves, tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 3 epochs lose to the baselines
         model.fit(waves)
-    assert model.quantiles_ == (0.1, 0.5, 0.9) and model.interval_margins_.shape == (5, 1, 2)
+    assert model.quantiles_ == (0.1, 0.5, 0.9) and model.conformal_margins_.shape == (101, 5, 1, 2)
     loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
     assert loaded.quantiles_ == model.quantiles_ and loaded.horizon_ == 5
-    np.testing.assert_array_equal(loaded.interval_margins_, model.interval_margins_)
+    np.testing.assert_array_equal(loaded.conformal_margins_, model.conformal_margins_)
     assert loaded.baseline_scores_ == model.baseline_scores_
     np.testing.assert_array_equal(loaded.predict_quantiles(waves), model.predict_quantiles(waves))
     np.testing.assert_array_equal(
@@ -64,7 +64,7 @@ def test_save_and_load_keep_the_quantiles_and_their_calibration(waves, tmp_path)
 
 def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     """Format 1 (no checksums.json) and 2 (no horizon or quantiles): one-step point models."""
-    fitted = LSTMForecaster(**{**FAST, "horizon": 1}).fit(X)
+    fitted = LSTMForecaster(**{**FAST, "horizon": 1, "quantiles": None}).fit(X)
     path = fitted.save(tmp_path / "model")
     state = json.loads((path / "state.json").read_text())
     assert state["format_version"] == FORMAT_VERSION == 3
@@ -73,11 +73,11 @@ def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     assert state["input_mean_"] == fitted.input_scaler_.mean.tolist()
     # What those formats wrote: no horizon or quantiles, and discrete_targets_.
     params = json.loads((path / "params.json").read_text())
-    for key in ("horizon", "quantiles", "seasonal_period"):
+    for key in ("horizon", "quantiles", "seasonal_period", "adaptation_rate"):
         del params[key]
     (path / "params.json").write_text(json.dumps(params))
     for key in ("horizon_", "quantiles_", "seasonal_period_", "baseline_scores_",
-                "interval_margins_"):  # fmt: skip
+                "conformal_margins_"):  # fmt: skip
         del state[key]
     state.update(format_version=2, discrete_targets_=[False, False])
     (path / "state.json").write_text(json.dumps(state))
@@ -161,7 +161,7 @@ def test_state_edits_with_matching_checksums_are_caught_by_the_consistency_check
         "quantiles_ .* are not sorted": {"quantiles_": [0.1, 0.9]},
         "seasonal_period_ is": {"seasonal_period_": 1},
         "baseline_scores_ does not hold": {"baseline_scores_": {"model": [0.1]}},
-        "interval_margins_ must hold": {"interval_margins_": [[[0.1]]]},
+        "conformal_margins_ must hold": {"conformal_margins_": [[[0.1]]]},
     }
     for message, edit in edits.items():
         changed = {k: v for k, v in {**state, **edit}.items() if k not in edit or v is not None}

@@ -9,6 +9,15 @@ more so further ahead. Conformalised quantile regression (Romano, Patterson and 
 their ``ceil((n + 1)(1 - 2 tau)) / n`` empirical quantile, and ``[lower - m, upper + m]``
 covers a new value with probability at least ``1 - 2 tau`` when the held-out and new errors
 are exchangeable. A margin is computed per horizon step, pair and target.
+
+Time series are not exchangeable: a calm validation period gives intervals too narrow for a
+stormy one. Adaptive conformal inference (Gibbs and Candès, 2021) corrects for that online:
+forecasting along a series whose outcomes arrive one by one, the miscoverage level used for
+the margin moves by ``gamma * (alpha - err)`` after each outcome (``err`` is 1 when it fell
+outside its interval), so that over any long stretch the fraction outside approaches the
+nominal ``alpha``, whatever the shift (their Proposition 4.1: the gap is at most
+``(max(alpha_1, 1 - alpha_1) + gamma) / (gamma T)`` after ``T`` outcomes). The margins are
+therefore stored for every miscoverage level on a grid (`ALPHAS`), not only the nominal one.
 """
 
 from __future__ import annotations
@@ -21,18 +30,30 @@ import numpy as np
 
 from tsforecast._validation import Rule
 
-__all__ = ["QuantilesRule", "apply_margins", "conformal_margins", "level_pairs", "with_median"]
+__all__ = [
+    "ALPHAS",
+    "QuantilesRule",
+    "adaptive_margins",
+    "apply_margins",
+    "conformal_margins",
+    "level_pairs",
+    "margins_at",
+    "nominal_alphas",
+    "with_median",
+]
 
 # Two levels pair up when they sum to 1 within this tolerance.
 PAIR_TOLERANCE = 1e-9
+# Miscoverage levels at which the conformal margins are stored (interpolated between).
+ALPHAS = np.linspace(0.0, 1.0, 101)
 
 
 class QuantilesRule(Rule):
-    """A ``quantiles`` parameter: None, or distinct levels strictly between 0 and 1."""
+    """A ``quantiles`` parameter: "auto", None, or distinct levels strictly between 0 and 1."""
 
     def check(self, name: str, value: Any, owner: str) -> None:
         """Raise a clear error if ``value`` is not accepted."""
-        if value is None:
+        if value is None or (isinstance(value, str) and value == "auto"):
             return
         levels = list(value) if isinstance(value, (list, tuple, np.ndarray)) else None
         if (
@@ -42,8 +63,8 @@ class QuantilesRule(Rule):
             or len({float(v) for v in levels}) != len(levels)
         ):
             raise ValueError(
-                f"{owner}: {name} must be None or a list of distinct levels strictly between 0 "
-                f"and 1, such as (0.1, 0.5, 0.9); got {value!r}."
+                f"{owner}: {name} must be 'auto', None or a list of distinct levels strictly "
+                f"between 0 and 1, such as (0.1, 0.5, 0.9); got {value!r}."
             )
 
 
@@ -77,10 +98,15 @@ def level_pairs(levels: tuple[float, ...]) -> list[tuple[int, int]]:
     return pairs
 
 
+def nominal_alphas(levels: tuple[float, ...]) -> np.ndarray:
+    """Nominal miscoverage ``1 - (upper - lower)`` of each pair (`level_pairs` order)."""
+    return np.array([1 - (levels[high] - levels[low]) for low, high in level_pairs(levels)])
+
+
 def conformal_margins(
     quantiles: np.ndarray, truth: np.ndarray, weight: np.ndarray, levels: tuple[float, ...]
 ) -> np.ndarray:
-    """Margins that bring each symmetric pair of levels to its nominal coverage.
+    """Margins of each symmetric pair of levels for every miscoverage level in `ALPHAS`.
 
     Parameters
     ----------
@@ -95,25 +121,97 @@ def conformal_margins(
 
     Returns
     -------
-    ndarray of shape (horizon, n_pairs, n_targets)
-        The margin of each pair (`level_pairs` order): negative when the raw interval is too
-        wide, 0 where no held-out value counts.
+    ndarray of shape (len(ALPHAS), horizon, n_pairs, n_targets)
+        ``[a, h, p, t]``: the margin that gives pair ``p`` coverage ``1 - ALPHAS[a]`` (the
+        ``ceil((n + 1)(1 - alpha))``-th smallest score, at least the first and at most the
+        last); negative when the raw interval is wider than needed, 0 where no held-out
+        value counts. At the pair's nominal miscoverage it is the CQR margin.
     """
     pairs = level_pairs(levels)
     _, horizon, _, n_targets = quantiles.shape
-    margins = np.zeros((horizon, len(pairs), n_targets))
+    margins = np.zeros((len(ALPHAS), horizon, len(pairs), n_targets))
+    counts = weight.sum(axis=0)  # (horizon, n_targets)
+    ranks = np.ceil((counts + 1) * (1 - ALPHAS[:, None, None]) - 1e-9).astype(np.int64)
+    ranks = np.clip(ranks, 1, np.maximum(counts, 1))  # (alphas, horizon, n_targets), 1-based
     for p, (low, high) in enumerate(pairs):
-        coverage = levels[high] - levels[low]
         scores = np.maximum(quantiles[:, :, low] - truth, truth - quantiles[:, :, high])
         scores = np.sort(np.where(weight, scores, np.inf), axis=0)  # uncounted ones last
-        counts = weight.sum(axis=0)  # (horizon, n_targets)
-        for h in range(horizon):
-            for t in range(n_targets):
-                n = int(counts[h, t])
-                if n == 0:
-                    continue
-                rank = min(n, math.ceil((n + 1) * coverage))  # 1-based; at most the largest
-                margins[h, p, t] = scores[rank - 1, h, t]
+        picked = np.take_along_axis(scores, ranks - 1, axis=0)  # (alphas, horizon, targets)
+        margins[:, :, p] = np.where(counts > 0, picked, 0.0)
+    return margins
+
+
+def margins_at(table: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Margins at miscoverage levels ``alpha``, interpolated in a `conformal_margins` table.
+
+    ``alpha`` has shape ``(..., horizon, n_pairs, n_targets)``; below 0 it takes the widest
+    margin (the largest score), above 1 the narrowest.
+    """
+    position = np.clip(alpha, 0.0, 1.0) * (len(ALPHAS) - 1)
+    below = np.minimum(np.floor(position).astype(np.int64), len(ALPHAS) - 2)
+    fraction = position - below
+    by_level = np.broadcast_to(np.moveaxis(table, 0, -1), (*alpha.shape, len(ALPHAS)))
+    lower = np.take_along_axis(by_level, below[..., None], axis=-1)[..., 0]
+    upper = np.take_along_axis(by_level, below[..., None] + 1, axis=-1)[..., 0]
+    return lower + fraction * (upper - lower)
+
+
+def adaptive_margins(
+    table: np.ndarray,
+    quantiles: np.ndarray,
+    truth: np.ndarray,
+    weight: np.ndarray,
+    levels: tuple[float, ...],
+    gamma: float,
+) -> np.ndarray:
+    """Margins along series by adaptive conformal inference (Gibbs and Candès, 2021).
+
+    The forecasts at origin ``k`` (made after row ``k``; step ``h`` forecasts row
+    ``k + 1 + h``) use the miscoverage level reached once the outcomes known by then have
+    come in: those of origins up to ``k - 1 - h`` at step ``h``. Each outcome moves the level
+    of its step, pair and target by ``gamma * (nominal - err)``.
+
+    Parameters
+    ----------
+    table : ndarray of shape (len(ALPHAS), horizon, n_pairs, n_targets)
+        The margins of `conformal_margins`, in the units of ``quantiles``.
+    quantiles : ndarray of shape (n_series, n_origins, horizon, n_levels, n_targets)
+        The raw quantile forecasts at consecutive origins of each series, in time order.
+    truth : ndarray of shape (n_series, n_origins, horizon, n_targets)
+        What happened (anything where ``weight`` is False).
+    weight : bool ndarray of the same shape
+        True where the outcome is known and counts (False for padding, missing values and
+        steps past the end of the data).
+    levels : tuple of float
+        The sorted levels.
+    gamma : float
+        The step size; 0 keeps the nominal level (static split conformal).
+
+    Returns
+    -------
+    ndarray of shape (n_series, n_origins, horizon, n_pairs, n_targets)
+        The margin of every forecast.
+    """
+    n_series, n_origins, horizon, _, n_targets = quantiles.shape
+    pairs = level_pairs(levels)
+    nominal = nominal_alphas(levels)[None, None, :, None]  # (1, 1, pairs, 1)
+    alpha = np.broadcast_to(nominal, (n_series, horizon, len(pairs), n_targets)).copy()
+    margins = np.empty((n_series, n_origins, horizon, len(pairs), n_targets))
+    low = quantiles[..., [p[0] for p in pairs], :]  # (series, origins, horizon, pairs, targets)
+    high = quantiles[..., [p[1] for p in pairs], :]
+    steps = np.arange(horizon)
+    for k in range(n_origins):
+        source = k - 1 - steps  # the origin whose step-h outcome has just come in
+        known = source >= 0
+        if gamma > 0 and known.any():
+            s, h = source[known], steps[known]
+            outcome = truth[:, s, h][..., None, :]  # (series, known steps, 1, targets)
+            margin = margins[:, s, h]
+            outside = (outcome < low[:, s, h] - margin) | (outcome > high[:, s, h] + margin)
+            counted = weight[:, s, h][..., None, :]
+            update = np.where(counted, gamma * (nominal[0] - outside), 0.0)
+            alpha[:, h] += update
+        margins[:, k] = margins_at(table, alpha)
     return margins
 
 
@@ -126,8 +224,8 @@ def apply_margins(
     ----------
     quantiles : ndarray of shape (..., horizon, n_levels, n_targets)
         Quantile forecasts, in the units of ``margins``.
-    margins : ndarray of shape (horizon, n_pairs, n_targets)
-        From `conformal_margins`, for the same steps.
+    margins : ndarray broadcastable to (..., horizon, n_pairs, n_targets)
+        The margin of each pair, for the same steps.
     levels : tuple of float
         The sorted levels.
     point : int
@@ -141,7 +239,7 @@ def apply_margins(
     calibrated = np.array(quantiles, dtype=np.float64)
     median = calibrated[..., point, :]
     for p, (low, high) in enumerate(level_pairs(levels)):
-        margin = margins[:, p, :]
+        margin = margins[..., p, :]
         calibrated[..., low, :] = np.minimum(calibrated[..., low, :] - margin, median)
         calibrated[..., high, :] = np.maximum(calibrated[..., high, :] + margin, median)
     return np.sort(calibrated, axis=-2)

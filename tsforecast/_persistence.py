@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from tsforecast._baselines import BASELINES
-from tsforecast._intervals import level_pairs
+from tsforecast._intervals import ALPHAS, level_pairs
 from tsforecast._network import RecurrentNet
 from tsforecast._scaling import Standardizer
 from tsforecast._time import TIME_FEATURES
@@ -50,7 +50,7 @@ SIMPLE_STATE = (
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
     "horizon_": 1, "quantiles_": None, "seasonal_period_": None, "baseline_scores_": None,
-    "interval_margins_": None,
+    "conformal_margins_": None,
 }  # fmt: skip
 # Standardizers, saved as the mean and scale lists of format version 1.
 SCALER_STATE = {"input_scaler_": "input", "target_scaler_": "target"}
@@ -117,7 +117,7 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
         "feature_names_in_": None if names is None else [str(n) for n in names],
         "n_outputs": model.module_.output.n_targets,
         **{name: getattr(model, name) for name in SIMPLE_STATE},
-        "interval_margins_": model.interval_margins_,
+        "conformal_margins_": model.conformal_margins_,
     }
     for attribute, prefix in SCALER_STATE.items():
         scaler = getattr(model, attribute)
@@ -229,7 +229,9 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     contents, state = _read_files(path, owner)
     params = _json(contents, "params.json", owner)
     if state.get("format_version") in (1, 2):
-        params.setdefault("horizon", 1)  # the one-step network those versions saved
+        # The one-step point network those versions saved.
+        params.setdefault("horizon", 1)
+        params.setdefault("quantiles", None)
     try:
         model = cls(**params)
         model._check_params()
@@ -399,8 +401,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
     model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])
-    margins = state.get("interval_margins_")
-    model.interval_margins_ = None if margins is None else np.asarray(margins, np.float64)
+    margins = state.get("conformal_margins_")
+    model.conformal_margins_ = None if margins is None else np.asarray(margins, np.float64)
     for attribute, prefix in SCALER_STATE.items():
         size = n_inputs if prefix == "input" else n_outputs
         mean, scale = state.get(f"{prefix}_mean_"), state.get(f"{prefix}_scale_")
@@ -433,16 +435,17 @@ def _check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> No
     season = state["seasonal_period_"]
     if season is not None and not _count(season, 2):
         raise bad(f"seasonal_period_ is {season!r}")
-    margins = state.get("interval_margins_")
+    margins = state.get("conformal_margins_")
     if margins is not None:
         pairs = len(level_pairs(tuple(levels or ())))
         try:
             array = np.asarray(margins, np.float64)
         except (TypeError, ValueError):
-            raise bad("interval_margins_ is not an array of numbers") from None
-        if array.shape != (horizon, pairs, n_outputs) or not np.isfinite(array).all():
+            raise bad("conformal_margins_ is not an array of numbers") from None
+        expected = (len(ALPHAS), horizon, pairs, n_outputs)
+        if array.shape != expected or not np.isfinite(array).all():
             raise bad(
-                f"interval_margins_ must hold {horizon} x {pairs} x {n_outputs} finite numbers"
+                f"conformal_margins_ must hold {' x '.join(map(str, expected))} finite numbers"
             )
     scores = state["baseline_scores_"]
     if scores is not None and not (

@@ -37,6 +37,8 @@ __all__ = ["LSTMForecaster"]
 
 # Steps forecast at once by an autoregressive model with horizon="auto".
 AUTO_HORIZON = 24
+# Quantile levels of quantiles="auto" (with the pinball loss): the median and an 80% interval.
+AUTO_QUANTILES = (0.1, 0.5, 0.9)
 
 # The hyperparameters and what each accepts, checked in this order by fit.
 HYPERPARAMETERS: dict[str, Rule] = {
@@ -49,7 +51,10 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "patience": Integer(optional=True), "max_time": Real(0.0, lower_open=True, optional=True),
     "scale": Flag(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
+    "adaptation_rate": Real(0.0),
 }  # fmt: skip
+# Origins at the end of each series over which `forecast` adapts its intervals.
+ADAPTATION_WINDOW = 1000
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -85,7 +90,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     Uncertainty: with ``quantiles``, every step is forecast at each quantile level (pinball
     loss; levels never cross); the point forecast is the median. The intervals between
     symmetric levels (0.1 and 0.9: 80%) are calibrated on the validation data by conformalised
-    quantile regression (``interval_margins_``), so that their coverage is the nominal one.
+    quantile regression (``conformal_margins_``), so that their coverage is the nominal one
+    on data like the validation data; where the data drifts, adaptive conformal inference
+    along the history given to `predict_quantiles` and `forecast` (``adaptation_rate``) keeps
+    the long-run coverage at the nominal one.
 
     Parameters
     ----------
@@ -117,11 +125,23 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         absolute error), "mse" the conditional mean (lowest squared error), "huber" between
         the two (MSE within one standard deviation, MAE beyond). "pinball" trains the
         ``quantiles`` (the median is the point forecast). "auto": "pinball" with
-        ``quantiles``, else "mae", since MAE is the error most forecasts are judged by.
-    quantiles : list of float or None, default=None
-        Quantile levels to forecast, e.g. ``(0.1, 0.5, 0.9)``; 0.5 is added when absent.
-        Symmetric pairs give calibrated intervals (`predict_interval`). None: point
-        forecasts only.
+        ``quantiles`` (the default), else "mae": either way the point forecast is the median,
+        since MAE is the error most forecasts are judged by. On the shipped hourly weather
+        the pinball loss over (0.1, 0.5, 0.9) also gave a more accurate median than "mae"
+        alone (1-step MAE 0.717 against 0.750, 24-step 2.70 against 2.82).
+    quantiles : "auto", list of float or None, default="auto"
+        Quantile levels to forecast, e.g. ``(0.05, 0.5, 0.95)``; 0.5 is added when absent.
+        Symmetric pairs give calibrated intervals (`predict_interval`). "auto": ``(0.1, 0.5,
+        0.9)`` (an 80% interval) with ``loss="auto"`` or ``"pinball"``, none with a point
+        loss ("mae", "mse", "huber"). None: point forecasts only (cheaper to train with
+        many targets).
+    adaptation_rate : float, default=0.005
+        Step size of adaptive conformal inference: along the history read by
+        `predict_quantiles` and `forecast` (the last 1,000 rows of each series for
+        `forecast`), each outcome outside its interval widens the next intervals of its step,
+        and each inside narrows them, so that the fraction outside tends to the nominal one
+        even when the data drifts away from the validation data. 0: the validation margins
+        only (split conformal).
     validation_fraction : float, default=0.1
         Final fraction of each series held out to measure the validation loss (early stopping
         and the choice of the best weights); 0 to train on everything. The loss is measured
@@ -198,11 +218,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         standardised units: each target's error divided by its training standard deviation
         (``target_scaler_.scale``), averaged over the targets. None for a model fitted with
         ``y`` or without validation data; a baseline is None where it cannot be scored.
-    interval_margins_ : ndarray of shape (horizon_, n_pairs, n_targets) or None
+    conformal_margins_ : ndarray of shape (101, horizon_, n_pairs, n_targets) or None
         Conformal calibration of each symmetric pair of quantile levels (widest pair first),
-        per step and target, in the targets' units: each pair's interval is widened by it
-        (narrowed where negative). None for a point model, or without validation data (the
-        intervals are then the raw quantiles, not calibrated).
+        per step and target, in the targets' units, at each miscoverage level 0, 0.01, ... 1
+        (the first axis): the margin by which the pair's interval is widened (narrowed where
+        negative) for that coverage, from the validation forecasts. At the pair's nominal
+        level it is the margin of conformalised quantile regression. None for a point model,
+        or without validation data (the intervals are then the raw quantiles, uncalibrated).
     history_ : list of dict
         One dict per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``seconds`` (training
         time of the epoch, validation excluded), ``n_positions`` (target positions the loss
@@ -265,7 +287,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         learning_rate: float = 3e-3,
         weight_decay: float = 0.0,
         loss: str = "auto",
-        quantiles: Any = None,
+        quantiles: Any = "auto",
         validation_fraction: float = 0.1,
         patience: int | None = 50,
         max_time: float | None = None,
@@ -273,6 +295,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         target: Any = None,
         time_features: Any = "auto",
         seasonal_period: Any = "auto",
+        adaptation_rate: float = 0.005,
         device: str = "auto",
         random_state: Any = None,
         verbose: int = 0,
@@ -296,6 +319,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.target = target
         self.time_features = time_features
         self.seasonal_period = seasonal_period
+        self.adaptation_rate = adaptation_rate
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -305,9 +329,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._loss_kind()
         self._resolve_device()
 
+    def _quantile_levels(self) -> Any:
+        """The ``quantiles`` parameter with "auto" resolved: levels, or None."""
+        if isinstance(self.quantiles, str):  # "auto"
+            return AUTO_QUANTILES if self.loss in ("auto", "pinball") else None
+        return self.quantiles
+
     def _loss_kind(self) -> str:
         """The loss trained: "auto" resolved, checked against ``quantiles``."""
-        if self.quantiles is not None:
+        if self._quantile_levels() is not None:
             if self.loss not in ("auto", "pinball"):
                 raise ValueError(
                     f"LSTMForecaster: quantiles={self.quantiles!r} are trained with the pinball "
@@ -411,7 +441,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self, fitted: _training.FittedNetwork, problem: TrainingProblem, offsets: np.ndarray
     ) -> None:
         """Calibrate the intervals and score the naive baselines on the validation data."""
-        self.baseline_scores_ = self.interval_margins_ = None
+        self.baseline_scores_ = self.conformal_margins_ = None
         validator = fitted.validator
         if validator is None:
             if self.quantiles_ is not None:
@@ -429,7 +459,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             margins = _intervals.conformal_margins(
                 outputs.cpu().numpy(), truth, weight, self.quantiles_
             )
-            self.interval_margins_ = margins * self.target_scaler_.scale[None, None, :]
+            self.conformal_margins_ = margins * self.target_scaler_.scale
         if not self.autoregressive_:
             return
         self.baseline_scores_ = _baselines.baseline_scores(
@@ -460,7 +490,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.horizon_ = AUTO_HORIZON if y is None else 1
         else:
             self.horizon_ = int(self.horizon)
-        self.quantiles_ = None if self.quantiles is None else _intervals.with_median(self.quantiles)
+        levels = self._quantile_levels()
+        self.quantiles_ = None if levels is None else _intervals.with_median(levels)
         if self.seasonal_period == "auto":
             self.seasonal_period_ = _time.seasonal_period(data.local_time)
         else:
@@ -534,19 +565,70 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.module_, readable, data.offsets, rows, self.context_length, standardize
         )
 
-    def _quantiles(self, outputs: torch.Tensor) -> np.ndarray:
+    def _quantiles(self, outputs: torch.Tensor, margins: np.ndarray | None = None) -> np.ndarray:
         """Calibrated quantiles in the targets' units, from standardised outputs.
 
-        ``outputs``: (..., steps, n_levels, n_targets) for the first ``steps`` horizon steps.
+        ``outputs``: (..., steps, n_levels, n_targets) for the first ``steps`` horizon steps;
+        ``margins`` broadcastable to (..., steps, n_pairs, n_targets): the nominal conformal
+        margins by default.
         """
         scaler = self.target_scaler_
-        values = outputs.cpu().numpy() * scaler.scale + scaler.mean
-        if self.interval_margins_ is None:
-            return values.astype(np.float64)
-        steps = outputs.shape[-3]
+        values = outputs.cpu().numpy().astype(np.float64) * scaler.scale + scaler.mean
+        if self.conformal_margins_ is None:
+            return values
+        if margins is None:
+            margins = self._nominal_margins(outputs.shape[-3])
         return _intervals.apply_margins(
-            values, self.interval_margins_[:steps], self.quantiles_, self.module_.output.point_index
+            values, margins, self.quantiles_, self.module_.output.point_index
         )
+
+    def _adapted_margins(
+        self, outputs: torch.Tensor, data: SequenceData, rows: np.ndarray, steps: int
+    ) -> np.ndarray:
+        """Margins of the forecasts made at ``rows``, adapted along each series.
+
+        ``rows``: consecutive rows of each series, series after series, in time order;
+        ``outputs`` the network's outputs there. Adaptive conformal inference runs along them
+        (autoregressive models: the outcomes are the next rows of ``data``; with ``y`` or
+        ``adaptation_rate=0``, the nominal margins). Returns margins of shape
+        (len(rows), steps, n_pairs, n_targets).
+        """
+        scaler = self.target_scaler_
+        raw = outputs[:, :steps].cpu().numpy().astype(np.float64) * scaler.scale + scaler.mean
+        table = self.conformal_margins_[:, :steps]
+        if not self.autoregressive_ or self.adaptation_rate == 0:
+            return np.broadcast_to(self._nominal_margins(steps), (len(rows), *table.shape[1:]))
+        series = np.searchsorted(data.offsets, rows, side="right") - 1
+        stops = data.offsets[series + 1]
+        ahead = rows[:, None] + 1 + np.arange(steps)
+        inside = ahead < stops[:, None]
+        ahead = np.minimum(ahead, stops[:, None] - 1)
+        columns = np.asarray(self.target_indices_)
+        truth = data.values[ahead[..., None], columns]
+        weight = inside[..., None] & np.isfinite(truth)
+        if data.mask is not None:
+            weight &= data.mask[ahead[..., None], columns]
+        # Pad the series to a common count of origins for one vectorised pass.
+        _, first, counts = np.unique(series, return_index=True, return_counts=True)
+        position = np.arange(len(rows)) - np.repeat(first, counts)
+        which = np.repeat(np.arange(len(counts)), counts)
+        shape = (len(counts), counts.max())
+        padded = np.zeros(shape + raw.shape[1:])
+        padded[which, position] = raw
+        padded_truth = np.zeros(shape + truth.shape[1:])
+        padded_truth[which, position] = np.where(weight, truth, 0.0)
+        padded_weight = np.zeros(shape + weight.shape[1:], bool)
+        padded_weight[which, position] = weight
+        margins = _intervals.adaptive_margins(
+            table, padded, padded_truth, padded_weight, self.quantiles_, self.adaptation_rate
+        )
+        return margins[which, position]
+
+    def _nominal_margins(self, steps: int) -> np.ndarray:
+        """The validation margins of the first ``steps`` steps: (steps, n_pairs, n_targets)."""
+        table = self.conformal_margins_[:, :steps]
+        nominal = _intervals.nominal_alphas(self.quantiles_)[None, :, None]
+        return _intervals.margins_at(table, np.broadcast_to(nominal, table.shape[1:]))
 
     def _levels(self, quantiles: Any, owner: str) -> list[int]:
         """Positions among ``quantiles_`` of the levels asked for (True: all)."""
@@ -570,7 +652,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return positions
 
     def predict_quantiles(self, X: Any, groups: Any = None, quantiles: Any = True) -> np.ndarray:
-        """One-step quantile forecasts for every row, calibrated (see ``interval_margins_``).
+        """One-step quantile forecasts for every row, calibrated.
+
+        Calibrated on the validation data (``conformal_margins_``) and, along each series of
+        ``X``, adapted to the outcomes seen so far (``adaptation_rate``): row ``t`` uses only
+        the outcomes up to row ``t``.
 
         Parameters
         ----------
@@ -590,8 +676,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "module_")
         positions = self._levels(quantiles, "LSTMForecaster.predict_quantiles")
-        outputs = self._outputs(_inputs.check_X(self, X, groups, reset=False))
-        values = self._quantiles(outputs[:, :1])[:, 0][:, positions]  # (n, levels, targets)
+        data = _inputs.check_X(self, X, groups, reset=False)
+        outputs = self._outputs(data)[:, :1]
+        margins = None
+        if self.conformal_margins_ is not None:
+            margins = self._adapted_margins(outputs, data, np.arange(data.n_timesteps), 1)
+        values = self._quantiles(outputs, margins)[:, 0][:, positions]  # (n, levels, targets)
         values = values.transpose(0, 2, 1)
         return values[:, 0] if self.y_ndim_ == 1 else values
 
@@ -622,7 +712,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         owner = "LSTMForecaster.predict_interval"
         coverage = _validation.check_real("coverage", coverage, 0, 1, lower_open=True,
                                           upper_open=True, owner=owner)  # fmt: skip
-        levels = self._levels([(1 - coverage) / 2, (1 + coverage) / 2], owner)
+        wanted = [round((1 - coverage) / 2, 12), round((1 + coverage) / 2, 12)]
+        self._levels(True, owner)  # a point model: a clear error
+        if not all(any(abs(q - w) < 1e-9 for q in self.quantiles_) for w in wanted):
+            raise ValueError(
+                f"{owner}: an interval of coverage {coverage:g} lies between the quantile "
+                f"levels {wanted[0]:g} and {wanted[1]:g}, but the model forecasts "
+                f"{list(self.quantiles_)}; fit it with quantiles=({wanted[0]:g}, "
+                f"{wanted[1]:g}) (with others if you like) for this coverage."
+            )
+        levels = self._levels(wanted, owner)
         quantiles = self.predict_quantiles(X, groups)
         return quantiles[..., levels[0]], quantiles[..., levels[1]]
 
@@ -696,7 +795,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             values = self.target_scaler_.inverse(self.module_.point(future))
             names = self.target_names_
         else:
-            levels = self._quantiles(future)[:, :, positions]  # (series, steps, levels, targets)
+            margins = None
+            if self.conformal_margins_ is not None:
+                margins = self._final_margins(data, steps)
+            levels = self._quantiles(future, margins)[:, :, positions]  # (series, steps, ...)
             values = levels.transpose(0, 1, 3, 2)  # levels last
             names = [
                 f"{name}_q{self.quantiles_[i]:g}" for name in self.target_names_ for i in positions
@@ -705,6 +807,22 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             flat = values.reshape(*values.shape[:2], -1)
             return _inputs.forecast_frame(flat, times, data, names)
         return values if data.groups is not None else values[0]
+
+    def _final_margins(self, data: SequenceData, steps: int) -> np.ndarray:
+        """Margins of forecasts from the end of each series, adapted along its last rows."""
+        stops = data.offsets[1:]
+        lengths = np.minimum(np.diff(data.offsets), ADAPTATION_WINDOW)
+        rows = np.concatenate([np.arange(stop - n, stop) for stop, n in zip(stops, lengths)])
+        values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
+        readable = _inference.shared_tensor(
+            self.input_scaler_.fill_missing(values, observed), self.device_
+        )
+        outputs = _inference.one_step(
+            self.module_, readable, data.offsets, rows, self.context_length,
+            self.input_scaler_.to_torch(readable.device),
+        )  # fmt: skip
+        margins = self._adapted_margins(outputs, data, rows, steps)
+        return margins[np.cumsum(lengths) - 1]  # each series' last origin
 
     def score(self, X: Any, y: Any = None, groups: Any = None) -> float:
         """R² of the one-step forecasts (so cross_val_score and GridSearchCV need no scorer).

@@ -1,0 +1,195 @@
+"""Quantile forecasts and intervals: never crossing, calibrated, adaptive; baselines at fit."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import LSTMForecaster
+from tsforecast._intervals import (
+    ALPHAS,
+    adaptive_margins,
+    apply_margins,
+    conformal_margins,
+    level_pairs,
+    margins_at,
+)
+
+LEVELS = (0.1, 0.5, 0.9)
+SMALL = {"context_length": 16, "hidden_size": 16, "horizon": 4, "random_state": 0}
+
+
+def ar1(n: int, noise: np.ndarray, phi: float = 0.8) -> np.ndarray:
+    values = np.zeros(n)
+    for t in range(1, n):
+        values[t] = phi * values[t - 1] + noise[t]
+    return values[:, None]
+
+
+def quiet_fit(model: LSTMForecaster, X) -> LSTMForecaster:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # small models may lose at some step
+        return model.fit(X)
+
+
+def coverage(model: LSTMForecaster, X: np.ndarray, start: int) -> float:
+    lower, upper = model.predict_interval(X, coverage=0.8)
+    rows = np.arange(start, len(X))
+    truth = X[rows, 0]
+    return float(((truth >= lower[rows - 1, 0]) & (truth <= upper[rows - 1, 0])).mean())
+
+
+# ---------------------------------------------------------------------------- the rules
+def test_conformal_margins_are_the_cqr_rank_of_the_scores():
+    rng = np.random.default_rng(0)
+    n = 99
+    truth = rng.normal(size=(n, 1, 1))
+    quantiles = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (n, 1, 3, 1))
+    table = conformal_margins(quantiles, truth, np.ones_like(truth, bool), LEVELS)
+    assert table.shape == (len(ALPHAS), 1, 1, 1)
+    scores = np.sort(np.maximum(-1.0 - truth, truth - 1.0)[:, 0, 0])
+    alpha = 0.2  # ALPHAS[20]
+    assert table[20, 0, 0, 0] == scores[math.ceil((n + 1) * (1 - alpha)) - 1]
+    assert table[0, 0, 0, 0] == scores[-1] and table[-1, 0, 0, 0] == scores[0]
+    assert (np.diff(table[:, 0, 0, 0]) <= 0).all()  # more miscoverage: a narrower interval
+    # Applied at the nominal level, the interval covers ceil(0.8 (n + 1)) of the n scores.
+    margin = margins_at(table, np.array([[[0.2]]]))
+    calibrated = apply_margins(quantiles, margin, LEVELS, point=1)
+    inside = (truth[:, 0, 0] >= calibrated[:, 0, 0, 0]) & (truth[:, 0, 0] <= calibrated[:, 0, 2, 0])
+    assert inside.sum() == math.ceil(0.8 * (n + 1))
+
+
+def test_margins_interpolate_between_grid_levels_and_saturate_outside():
+    table = np.linspace(3.0, -1.0, len(ALPHAS))[:, None, None, None]
+    np.testing.assert_allclose(margins_at(table, np.array([[[0.205]]])), [[[3.0 - 4 * 0.205]]])
+    assert margins_at(table, np.array([[[-0.3]]]))[0, 0, 0] == 3.0
+    assert margins_at(table, np.array([[[1.7]]]))[0, 0, 0] == -1.0
+
+
+def test_pairs_are_symmetric_levels_and_narrowed_intervals_stop_at_the_median():
+    assert level_pairs((0.05, 0.1, 0.5, 0.9, 0.95)) == [(0, 4), (1, 3)]
+    assert level_pairs((0.2, 0.5, 0.7)) == []
+    quantiles = np.array([[[-1.0], [0.0], [1.0]]])  # one step, levels, one target
+    narrowed = apply_margins(quantiles, np.array([[[-5.0]]]), LEVELS, point=1)
+    assert narrowed[0, :, 0].tolist() == [0.0, 0.0, 0.0]  # never past the median, never crossed
+
+
+def test_adaptive_conformal_inference_reaches_nominal_coverage_under_a_shift():
+    """Fixed raw quantiles calibrated on N(0, 1) outcomes, then outcomes twice as spread."""
+    rng = np.random.default_rng(0)
+    calm = rng.normal(size=(2000, 1, 1))
+    raw = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (2000, 1, 3, 1))
+    table = conformal_margins(raw, calm, np.ones_like(calm, bool), LEVELS)
+    stormy = 2 * rng.normal(size=(1, 4000, 1, 1))
+    raw = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, None, :, None], (1, 4000, 1, 3, 1))
+    weight = np.ones_like(stormy, bool)
+
+    def covered(gamma: float) -> float:
+        margins = adaptive_margins(table, raw, stormy, weight, LEVELS, gamma)
+        low, high = raw[..., 0, :] - margins[..., 0, :], raw[..., 2, :] + margins[..., 0, :]
+        return float(((stormy >= low) & (stormy <= high)).mean())
+
+    assert covered(0.0) < 0.55  # split conformal, calibrated on the calm data: far too narrow
+    assert abs(covered(0.005) - 0.8) < 0.03  # Gibbs and Candès: the long-run gap vanishes
+
+
+# ---------------------------------------------------------------------------- the estimator
+def test_intervals_reach_nominal_coverage_on_a_series_with_known_noise():
+    noise = np.random.default_rng(1).normal(size=4000)
+    X = ar1(4000, noise)
+    model = quiet_fit(LSTMForecaster(**SMALL, quantiles=(0.1, 0.9), max_epochs=20), X[:3000])
+    assert model.quantiles_ == LEVELS and model.conformal_margins_.shape == (101, 4, 1, 1)
+    assert 0.76 <= coverage(model, X, 3000) <= 0.84
+    # The truth: the 80% interval of N(0, 1) noise is +-1.28 around 0.8 x the last value.
+    lower, upper = model.predict_interval(X, coverage=0.8)
+    assert abs(np.median(upper[3000:] - lower[3000:]) - 2 * 1.2816) < 0.35
+
+
+def test_adaptive_intervals_follow_a_change_of_noise_that_static_ones_miss():
+    rng = np.random.default_rng(2)
+    noise = rng.normal(size=5000) * np.r_[np.ones(3000), 3 * np.ones(2000)]  # 3x at row 3000
+    X = ar1(5000, noise)
+    model = quiet_fit(LSTMForecaster(**SMALL, quantiles=LEVELS, max_epochs=20), X[:3000])
+    assert 0.76 <= coverage(model, X, 3500) <= 0.84  # adapted within a few hundred rows
+    static = model.set_params(adaptation_rate=0.0)
+    assert coverage(static, X, 3500) < 0.6
+
+
+def test_quantiles_never_cross_and_the_point_forecast_is_the_median(waves):
+    model = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 3, "quantiles": LEVELS}), waves)
+    quantiles = model.predict_quantiles(waves)
+    assert quantiles.shape == (600, 2, 3) and (np.diff(quantiles, axis=-1) >= 0).all()
+    np.testing.assert_allclose(quantiles[..., 1], model.predict(waves))
+    paths = model.forecast(waves, 4, quantiles=True)
+    assert paths.shape == (4, 2, 3) and (np.diff(paths, axis=-1) >= 0).all()
+    np.testing.assert_allclose(paths[..., 1], model.forecast(waves, 4), rtol=1e-6)
+    lower, upper = model.predict_interval(waves, coverage=0.8)
+    np.testing.assert_array_equal(lower, quantiles[..., 0])
+    np.testing.assert_array_equal(upper, quantiles[..., 2])
+
+
+def test_quantile_forecasts_of_a_frame_have_a_column_per_target_and_level():
+    index = pd.date_range("2024-01-01", periods=600, freq="h")
+    frame = pd.DataFrame({"a": np.sin(np.arange(600) / 9)}, index=index)
+    model = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 2, "quantiles": LEVELS}), frame)
+    future = model.forecast(frame, 3, quantiles=[0.1, 0.9])
+    assert list(future.columns) == ["a_q0.1", "a_q0.9"] and len(future) == 3
+    assert future.index[0] == index[-1] + pd.Timedelta("1h")
+
+
+def test_quantile_requests_the_model_cannot_honour_are_refused(waves):
+    point = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 1, "quantiles": None}), waves)
+    with pytest.raises(ValueError, match=r"forecasts points only; fit it with quantiles"):
+        point.predict_interval(waves)
+    model = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 1, "quantiles": LEVELS}), waves)
+    with pytest.raises(ValueError, match=r"coverage 0\.9 lies between the quantile levels 0\.05 and 0\.95"):
+        model.predict_interval(waves, coverage=0.9)
+    with pytest.raises(ValueError, match=r"quantile forecasts go up to horizon_=4 steps"):
+        model.forecast(waves, 5, quantiles=True)
+    assert model.forecast(waves, 9).shape == (9, 2)  # points go further, 4 steps at a time
+
+
+def test_without_validation_data_intervals_are_uncalibrated_and_fit_says_so(waves):
+    with pytest.warns(UserWarning, match="no held-out data to calibrate"):
+        model = quiet_fit(
+            LSTMForecaster(**{**SMALL, "max_epochs": 1, "quantiles": LEVELS,
+                              "validation_fraction": 0.0}), waves,
+        )  # fmt: skip
+    assert model.conformal_margins_ is None and model.baseline_scores_ is None
+    assert model.predict_quantiles(waves).shape == (600, 2, 3)
+
+
+# ---------------------------------------------------------------------------- baselines
+def test_pure_noise_warns_that_the_network_does_not_beat_the_baselines():
+    X = np.random.default_rng(3).normal(size=(1500, 1))
+    with pytest.warns(RuntimeWarning, match="does not beat the best naive forecaster"):
+        model = LSTMForecaster(**{**SMALL, "max_epochs": 5}).fit(X)
+    scores = model.baseline_scores_
+    assert set(scores) == {"model", "persistence", "seasonal_naive", "linear"}
+    assert all(len(v) == 4 for v in scores.values()) and scores["seasonal_naive"] == [None] * 4
+
+
+def test_the_network_starts_at_the_best_naive_forecaster_of_each_step():
+    """A level that jumps rarely: persistence beats the least-squares line at every step."""
+    rng = np.random.default_rng(4)
+    levels = np.repeat(rng.normal(size=40), 50) + 0.01 * rng.normal(size=2000)
+    untrained = LSTMForecaster(**{**SMALL, "learning_rate": 1e-12, "max_epochs": 1})
+    model = quiet_fit(untrained, levels[:, None])
+    scores = model.baseline_scores_
+    for step in range(4):
+        best = min(scores["persistence"][step], scores["linear"][step])
+        assert scores["persistence"][step] < scores["linear"][step]
+        assert scores["model"][step] <= 1.05 * best
+
+
+def test_the_seasonal_baseline_reads_the_period_of_the_time_stamps():
+    index = pd.date_range("2024-01-01", periods=24 * 40, freq="h")
+    frame = pd.DataFrame({"load": np.sin(2 * np.pi * index.hour / 24)}, index=index)
+    model = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 1}), frame)
+    assert model.seasonal_period_ == 24
+    assert max(model.baseline_scores_["seasonal_naive"]) < 1e-6  # the cycle repeats exactly
+    assert quiet_fit(model.set_params(seasonal_period=None), frame).seasonal_period_ is None
