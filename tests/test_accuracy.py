@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_accuracy import pbc_task, series_task  # noqa: E402
+from bench_accuracy import pbc_task, series_task
 
 pytestmark = pytest.mark.slow  # end to end: run in CI, skipped by -m 'not slow'
 

@@ -146,7 +146,7 @@ def test_quantile_requests_the_model_cannot_honour_are_refused(waves):
     with pytest.raises(ValueError, match=r"forecasts points only; fit it with quantiles"):
         point.predict_interval(waves)
     model = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 1, "quantiles": LEVELS}), waves)
-    with pytest.raises(ValueError, match=r"coverage 0\.9 lies between the quantile levels 0\.05 and 0\.95"):
+    with pytest.raises(ValueError, match=r"coverage 0\.9 lies between the quantile levels 0\.05"):
         model.predict_interval(waves, coverage=0.9)
     with pytest.raises(ValueError, match=r"quantile forecasts go up to horizon_=4 steps"):
         model.forecast(waves, 5, quantiles=True)

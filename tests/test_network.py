@@ -70,12 +70,17 @@ def test_set_skip_starts_every_quantile_level_from_the_forecaster_plus_its_offse
         torch.testing.assert_close(flat[:, :, level], linear.view(5, 2, 2) + offset)
 
 
-def test_quantile_levels_never_cross():
+def test_quantile_levels_never_cross_outside_training():
     module = network(horizon=2, n_quantiles=5)
+    inputs = torch.randn(8, 6, 3)
     with torch.no_grad():
         module.head.weight.normal_(std=3.0)  # wild weights: raw levels would cross
-        output = module(torch.randn(8, 6, 3))
-    assert (output.diff(dim=-2) >= 0).all()
+        output = module(inputs)
+        assert (output.diff(dim=-2) >= 0).all()
+        assert (module.forward_last(inputs, None).diff(dim=-2) >= 0).all()
+        raw = module.train()(inputs)  # training reads each level's own output
+    assert (raw.diff(dim=-2) < 0).any()
+    torch.testing.assert_close(raw.sort(dim=-2).values, output)
 
 
 def test_input_layout_gives_every_column_one_role():

@@ -45,7 +45,8 @@ def test_autoregressive_batches_pair_each_row_with_the_next_rows_targets(horizon
         rows = data.readable[start : start + 4 + horizon]  # a block of n + H points
         np.testing.assert_allclose(inputs[i].numpy(), data.inputs.transform(rows[:4]))
         for h in range(horizon):  # position p, step h: row p + 1 + h
-            np.testing.assert_allclose(targets[i, :, h, 0].numpy(), (rows[1 + h : 5 + h, 1] - 2) / 4)
+            expected = (rows[1 + h : 5 + h, 1] - 2) / 4
+            np.testing.assert_allclose(targets[i, :, h, 0].numpy(), expected)
 
 
 def test_supervised_batches_pair_inputs_with_the_same_rows_y_within_segments():
@@ -132,9 +133,9 @@ def test_pinball_loss_weighs_errors_by_the_level():
     assert float(above) == pytest.approx((0.2 + 1.0 + 1.8) / 3)
     assert float(below) == pytest.approx((1.8 + 1.0 + 0.2) / 3)
     # the median's pinball loss is half the absolute error
-    median = Loss("pinball", torch.tensor([0.5]))(torch.zeros(1, 1, 1, 1), torch.ones(1, 1, 1), None)
-    assert float(median) == pytest.approx(0.5 * float(Loss("mae")(torch.zeros(1, 1, 1, 1),
-                                                                    torch.ones(1, 1, 1), None)))
+    zero, one = torch.zeros(1, 1, 1, 1), torch.ones(1, 1, 1)
+    median = Loss("pinball", torch.tensor([0.5]))(zero, one, None)
+    assert float(median) == pytest.approx(0.5 * float(Loss("mae")(zero, one, None)))
 
 
 def test_time_budget_stops_training_on_a_clock_it_reads(waves, monkeypatch):

@@ -146,7 +146,7 @@ def baseline_scores(
     start: Start,
     season: int | None,
 ) -> dict[str, list[float | None]]:
-    """Validation MAE per horizon step of the network and the naive forecasters.
+    """Score the network and the naive forecasters on the validation data: MAE per step.
 
     Autoregressive models only. Errors are in standardised units (each target's error divided
     by its training standard deviation), averaged over the observed targets, so that several
@@ -198,16 +198,18 @@ def baseline_scores(
             picked = (np.maximum(source, 0)[..., None], np.asarray(columns)[None, None, :])
             forecasts["seasonal_naive"] = scaler.transform(problem.readable[picked])
             counts = weight & has_season[..., None]
-    return {
-        name: [None] * horizon
-        if forecast is None
-        else [None if np.isnan(v) else float(v) for v in _masked_mae(forecast - truth, counts, (0, 2))]
-        for name, forecast in forecasts.items()
-    }
+    scores = {}
+    for name, forecast in forecasts.items():
+        if forecast is None:
+            scores[name] = [None] * horizon
+            continue
+        mae = _masked_mae(forecast - truth, counts, (0, 2))
+        scores[name] = [None if np.isnan(v) else float(v) for v in mae]
+    return scores
 
 
 def losing_steps(scores: dict[str, list[float | None]]) -> list[tuple[int, str, float, float]]:
-    """Steps where the network does not beat the best naive forecaster.
+    """Find the steps where the network does not beat the best naive forecaster.
 
     Returns
     -------
@@ -226,16 +228,18 @@ def losing_steps(scores: dict[str, list[float | None]]) -> list[tuple[int, str, 
 
 
 def score_table(scores: dict[str, list[float | None]]) -> str:
-    """The scores as a text table: one row per step, the MAE and its ratio to the best baseline."""
+    """Format the scores as a table: one row per step, with the ratio to the best baseline."""
     names = ["model", *BASELINES]
-    lines = ["validation MAE (standard deviations) per step ahead", "step " + " ".join(
-        f"{name:>14}" for name in [*names, "model/best"]
-    )]
+    lines = [
+        "validation MAE (standard deviations) per step ahead",
+        "step " + " ".join(f"{name:>14}" for name in [*names, "model/best"]),
+    ]
     for h in range(len(scores["model"])):
         cells = [scores[name][h] for name in names]
         known = [v for v in cells[1:] if v is not None]
         ratio = cells[0] / min(known) if known and cells[0] is not None and min(known) > 0 else None
-        lines.append(f"{h + 1:>4} " + " ".join(
-            f"{'-' if v is None else f'{v:.4f}':>14}" for v in [*cells, ratio]
-        ))
+        lines.append(
+            f"{h + 1:>4} "
+            + " ".join(f"{'-' if v is None else f'{v:.4f}':>14}" for v in [*cells, ratio])
+        )
     return "\n".join(lines)

@@ -270,7 +270,7 @@ def _append_rows(
     history: torch.Tensor, lengths: np.ndarray, rows: torch.Tensor, context_length: int
 ) -> tuple[torch.Tensor, np.ndarray]:
     """Append ``rows`` after each history's real rows, keeping the last ``context_length``."""
-    n_series, added = len(lengths), rows.shape[1]
+    added = rows.shape[1]
     combined = torch.cat([history, torch.zeros_like(rows)], dim=1)
     index = torch.from_numpy(lengths[:, None] + np.arange(added)).to(history.device)
     combined.scatter_(1, index[..., None].expand(-1, -1, rows.shape[2]), rows)

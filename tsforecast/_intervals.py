@@ -22,7 +22,6 @@ therefore stored for every miscoverage level on a grid (`ALPHAS`), not only the 
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 

@@ -111,8 +111,8 @@ class RecurrentNet(nn.Module):
     forecaster (`set_skip`: least squares, or persistence where it does better), the skip makes
     the untrained network that forecaster, and training learns what the history adds. This is
     what keeps a recurrent model from losing to persistence on smooth series, where learning to
-    copy the input through the recurrence is slow. Quantile levels are sorted at every output,
-    so they never cross.
+    copy the input through the recurrence is slow. In evaluation mode the quantile levels are
+    sorted at every output, so they never cross.
 
     Parameters
     ----------
@@ -175,9 +175,11 @@ class RecurrentNet(nn.Module):
     def _shaped(self, flat: torch.Tensor) -> torch.Tensor:
         shape = self.output
         output = flat.view(*flat.shape[:-1], shape.horizon, shape.n_quantiles, shape.n_targets)
-        if shape.n_quantiles > 1:
-            # Quantiles never cross: the levels' outputs are sorted (a monotone rearrangement,
-            # which never increases the pinball loss; the gradient flows through the sort).
+        if shape.n_quantiles > 1 and not self.training:
+            # Quantiles never cross: the levels' outputs are sorted, a monotone rearrangement
+            # that never increases the pinball loss (Chernozhukov, Fernández-Val and Galichon,
+            # 2010). Training reads the raw outputs: each level learns its own quantile, and
+            # the sort would cost more than the rest of the output layers together.
             output = output.sort(dim=-2).values
         return output
 

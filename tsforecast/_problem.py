@@ -70,7 +70,7 @@ def horizon_rows(
 
 
 def stops_of(rows: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """The stop of the range (``starts``/``stops``, sorted) holding each row."""
+    """Return the stop of the range (``starts``/``stops``, sorted) holding each row."""
     return stops[np.searchsorted(starts, rows, side="right") - 1]
 
 

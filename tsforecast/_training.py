@@ -17,7 +17,7 @@ import copy
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +26,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from tsforecast._inference import one_step, shared_tensor
-from tsforecast._sampler import Batch, BlockSampler
 from tsforecast._baselines import Start, start_network
+from tsforecast._inference import one_step, shared_tensor
 from tsforecast._problem import TrainingProblem, validation_targets
+from tsforecast._sampler import Batch, BlockSampler
 from tsforecast._segments import Segments
 from tsforecast._validation import make_rng
 
@@ -97,8 +97,9 @@ def masked_loss(
     """
     difference = targets.unsqueeze(-2) - output
     if loss == "pinball":
-        tau = levels[:, None]
-        error = torch.maximum(tau * difference, (tau - 1) * difference)
+        # tau * e above the truth's quantile, (tau - 1) * e below: one product (cheaper than a
+        # maximum of two, forward and backward).
+        error = difference * (levels[:, None] - (difference < 0).to(difference.dtype))
     else:
         error = LOSSES[loss](difference)
     if weight is None:
@@ -290,13 +291,13 @@ class Validator:
         )
 
     def held_out(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The rows forecast from, the standardised truth and which of it counts, as arrays."""
+        """Return the rows forecast from, the standardised truth and which of it counts."""
         truth = self.truth.cpu().numpy()
         weight = np.ones(truth.shape, bool) if self.weight is None else self.weight.cpu().numpy()
         return self.rows, truth, weight
 
     def outputs(self) -> torch.Tensor:
-        """Return the current network's outputs at the rows: (n, horizon, n_quantiles, n_targets)."""
+        """Return the network's outputs at the rows: (n, horizon, n_quantiles, n_targets)."""
         return one_step(
             self.module, self.readable, self.offsets, self.rows, self.context_length,
             self.standardize,
@@ -385,9 +386,7 @@ def fit_network(
             problem, train_part, L, H, settings.batch_size, rng, device
         )
         levels = settings.levels
-        loss = Loss(
-            settings.loss, None if levels is None else torch.tensor(levels, device=device)
-        )
+        loss = Loss(settings.loss, None if levels is None else torch.tensor(levels, device=device))
         validate, every, held_out = None, 1, None
         if valid_rows is not None:
             validate = Validator.build(module, problem, offsets, valid_rows, loss, L, device)

@@ -20,7 +20,14 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from tsforecast import (
-    _baselines, _inference, _inputs, _intervals, _persistence, _segments, _time, _training,
+    _baselines,
+    _inference,
+    _inputs,
+    _intervals,
+    _persistence,
+    _segments,
+    _time,
+    _training,
     _validation,
 )  # fmt: skip
 from tsforecast._intervals import QuantilesRule
@@ -330,13 +337,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._resolve_device()
 
     def _quantile_levels(self) -> Any:
-        """The ``quantiles`` parameter with "auto" resolved: levels, or None."""
+        """Return the ``quantiles`` parameter with "auto" resolved: levels, or None."""
         if isinstance(self.quantiles, str):  # "auto"
             return AUTO_QUANTILES if self.loss in ("auto", "pinball") else None
         return self.quantiles
 
     def _loss_kind(self) -> str:
-        """The loss trained: "auto" resolved, checked against ``quantiles``."""
+        """Return the loss trained: "auto" resolved, checked against ``quantiles``."""
         if self._quantile_levels() is not None:
             if self.loss not in ("auto", "pinball"):
                 raise ValueError(
@@ -495,7 +502,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if self.seasonal_period == "auto":
             self.seasonal_period_ = _time.seasonal_period(data.local_time)
         else:
-            self.seasonal_period_ = None if self.seasonal_period is None else int(self.seasonal_period)
+            season = self.seasonal_period
+            self.seasonal_period_ = None if season is None else int(season)
         self.target_indices_, self.y_ndim_ = None, 2 if y is None else y.ndim
         if y is None:
             self.target_indices_ = _inputs.target_columns(
@@ -554,7 +562,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
     def _outputs(self, data: SequenceData) -> torch.Tensor:
-        """The network's standardised outputs at every row: (n, horizon, n_levels, n_targets)."""
+        """Return the network's standardised outputs at every row: (n, horizon, levels, targets)."""
         values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
         readable = _inference.shared_tensor(
             self.input_scaler_.fill_missing(values, observed), self.device_
@@ -625,7 +633,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return margins[which, position]
 
     def _nominal_margins(self, steps: int) -> np.ndarray:
-        """The validation margins of the first ``steps`` steps: (steps, n_pairs, n_targets)."""
+        """Return the validation margins of the first ``steps`` steps: (steps, pairs, targets)."""
         table = self.conformal_margins_[:, :steps]
         nominal = _intervals.nominal_alphas(self.quantiles_)[None, :, None]
         return _intervals.margins_at(table, np.broadcast_to(nominal, table.shape[1:]))
@@ -809,10 +817,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return values if data.groups is not None else values[0]
 
     def _final_margins(self, data: SequenceData, steps: int) -> np.ndarray:
-        """Margins of forecasts from the end of each series, adapted along its last rows."""
+        """Return the margins of forecasts from each series' end, adapted along its last rows."""
         stops = data.offsets[1:]
         lengths = np.minimum(np.diff(data.offsets), ADAPTATION_WINDOW)
-        rows = np.concatenate([np.arange(stop - n, stop) for stop, n in zip(stops, lengths)])
+        ends = np.cumsum(lengths)
+        rows = np.arange(ends[-1]) + np.repeat(stops - ends, lengths)  # each series' last rows
         values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
         readable = _inference.shared_tensor(
             self.input_scaler_.fill_missing(values, observed), self.device_
@@ -822,7 +831,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.input_scaler_.to_torch(readable.device),
         )  # fmt: skip
         margins = self._adapted_margins(outputs, data, rows, steps)
-        return margins[np.cumsum(lengths) - 1]  # each series' last origin
+        return margins[ends - 1]  # each series' last origin
 
     def score(self, X: Any, y: Any = None, groups: Any = None) -> float:
         """R² of the one-step forecasts (so cross_val_score and GridSearchCV need no scorer).

@@ -148,9 +148,10 @@ def plot_forecast(
         if levels is not None:
             n_levels = levels.shape[1]
             for pair in range(n_levels // 2):  # outer pairs first, lighter
+                label = None if labelled or pair else "forecast intervals"
                 ax.fill_between(future, levels[:, pair], levels[:, n_levels - 1 - pair],
                                 color="tab:orange", alpha=0.12 + 0.12 * pair, lw=0,
-                                label=None if labelled or pair else "forecast intervals")  # fmt: skip
+                                label=label)  # fmt: skip
         labelled = True
     unit = units if units is not None else data.metadata.get("units", {}).get(name)
     ax.set_ylabel(f"{name} ({unit})" if unit and f"({unit})" not in name else name)
