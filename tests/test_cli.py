@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 
@@ -31,6 +33,8 @@ def test_weather_demo_beats_naive_forecasts_and_writes_plots(tmp_path, capsys):
     seasonal = table_row(out, "seasonal naive (24 hours)")
     assert model[0] < persistence[0]  # one step
     assert model[1] < min(persistence[1], seasonal[1])  # 24 steps
+    inside = re.search(r"80% intervals: ([\d.]+)% .* at 1 step, ([\d.]+)% at 24 steps", out)
+    assert inside and all(75 <= float(share) <= 85 for share in inside.groups())
     assert is_png(tmp_path / "tsforecast-demo-weather.png")
     assert is_png(tmp_path / "tsforecast-demo-weather-history.png")
 

@@ -97,6 +97,29 @@ def test_adaptive_conformal_inference_reaches_nominal_coverage_under_a_shift():
     assert abs(covered(0.005) - 0.8) < 0.03  # Gibbs and Candès: the long-run gap vanishes
 
 
+def test_adaptation_never_narrows_below_the_calibration_and_recovers_from_a_storm():
+    rng = np.random.default_rng(5)
+    calm = rng.normal(size=(2000, 1, 1))
+    raw = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (2000, 1, 3, 1))
+    table = conformal_margins(raw, calm, np.ones_like(calm, bool), LEVELS)
+    nominal = margins_at(table, np.array([[[0.2]]]))[0, 0, 0]
+    # In-sample-like outcomes, half as spread: the margins never go below the calibration.
+    quiet = 0.5 * rng.normal(size=(1, 3000, 1, 1))
+    raw = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, None, :, None], (1, 3000, 1, 3, 1))
+    margins = adaptive_margins(table, raw, quiet, np.ones_like(quiet, bool), LEVELS, 0.005)
+    assert (margins >= nominal - 1e-12).all() and np.median(margins) == pytest.approx(nominal)
+    # A storm (4x the spread), then calm again: the widest margin in the storm (4x is beyond
+    # what the validation data saw: it covers what it can), nominal coverage after it.
+    outcomes = np.concatenate([4 * rng.normal(size=1000), rng.normal(size=1000)])
+    margins = adaptive_margins(
+        table, raw[:, :2000], outcomes[None, :, None, None], np.ones((1, 2000, 1, 1), bool),
+        LEVELS, 0.005,
+    )[0, :, 0, 0, 0]  # fmt: skip
+    assert margins[999] == pytest.approx(table[0, 0, 0, 0])  # the largest validation score
+    inside = np.abs(outcomes) <= 1 + margins
+    assert 0.75 <= inside[1300:].mean() <= 0.88
+
+
 # ---------------------------------------------------------------------------- the estimator
 def test_intervals_reach_nominal_coverage_on_a_series_with_known_noise():
     noise = np.random.default_rng(1).normal(size=4000)
@@ -111,7 +134,8 @@ def test_intervals_reach_nominal_coverage_on_a_series_with_known_noise():
 
 def test_adaptive_intervals_follow_a_change_of_noise_that_static_ones_miss():
     rng = np.random.default_rng(2)
-    noise = rng.normal(size=5000) * np.r_[np.ones(3000), 3 * np.ones(2000)]  # 3x at row 3000
+    # Twice the noise from row 3000 on: within what the widest validation margin can reach.
+    noise = rng.normal(size=5000) * np.r_[np.ones(3000), 2 * np.ones(2000)]
     X = ar1(5000, noise)
     model = quiet_fit(LSTMForecaster(**SMALL, quantiles=LEVELS, max_epochs=20), X[:3000])
     assert 0.76 <= coverage(model, X, 3500) <= 0.84  # adapted within a few hundred rows
@@ -130,6 +154,17 @@ def test_quantiles_never_cross_and_the_point_forecast_is_the_median(waves):
     lower, upper = model.predict_interval(waves, coverage=0.8)
     np.testing.assert_array_equal(lower, quantiles[..., 0])
     np.testing.assert_array_equal(upper, quantiles[..., 2])
+
+
+def test_intervals_adapt_along_each_series_on_its_own(waves):
+    model = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 3, "quantiles": LEVELS}), waves)
+    groups = np.repeat([0, 1, 2], [350, 50, 200])  # lengths apart: padded passes
+    together = model.predict_quantiles(waves, groups)
+    apart = [model.predict_quantiles(waves[groups == g]) for g in range(3)]
+    np.testing.assert_allclose(together, np.concatenate(apart))
+    paths = model.forecast(waves, 4, groups=groups, quantiles=True)
+    for g in range(3):
+        np.testing.assert_allclose(paths[g], model.forecast(waves[groups == g], 4, quantiles=True))
 
 
 def test_quantile_forecasts_of_a_frame_have_a_column_per_target_and_level():

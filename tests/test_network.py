@@ -37,24 +37,26 @@ def test_output_holds_horizon_x_quantiles_x_targets_per_position():
     assert network().next_step(torch.zeros(2, 1, 1, 2)).shape == (2, 2)
 
 
-def test_least_squares_in_chunks_matches_one_fit_per_step():
+def test_least_squares_in_chunks_matches_one_fit_per_step_and_target():
     torch.manual_seed(0)
     inputs, targets = torch.randn(500, 3), torch.randn(500, 2, 2)  # 2 steps x 2 targets
-    weight = torch.ones(500, 2, dtype=torch.bool)
-    weight[400:, 1] = False  # step 2 has fewer rows (the end of a series)
+    weight = torch.ones(500, 2, 2, dtype=torch.bool)
+    weight[400:, 1, :] = False  # step 2 has fewer rows (the end of a series)
+    weight[:100, 0, 1] = False  # target 2 missing at some rows: target 1 keeps them
     whole = least_squares([(inputs, targets, weight)], horizon=2)
     chunked = least_squares(
         zip(inputs.split(64), targets.split(64), weight.split(64), strict=True), horizon=2
     )
     torch.testing.assert_close(chunked, whole)
     assert whole.shape == (4, 2, 2)  # inputs + intercept, steps, targets
-    # Each step: the ridge solution of the normal equations over its own rows.
+    # Each step and target: the ridge solution of the normal equations over its own rows.
     design = torch.cat([inputs, torch.ones(500, 1)], dim=1).double()
-    for step, rows in ((0, slice(None)), (1, slice(0, 400))):
+    for step, target, rows in ((0, 0, slice(None)), (0, 1, slice(100, None)),
+                               (1, 0, slice(0, 400)), (1, 1, slice(0, 400))):  # fmt: skip
         n = len(design[rows])
         gram = design[rows].T @ design[rows] + 1e-3 * n * torch.eye(4, dtype=torch.float64)
-        expected = torch.linalg.solve(gram, design[rows].T @ targets[rows, step].double())
-        torch.testing.assert_close(whole[:, step], expected)
+        right = design[rows].T @ targets[rows, step, target].double()
+        torch.testing.assert_close(whole[:, step, target], torch.linalg.solve(gram, right))
 
 
 def test_set_skip_starts_every_quantile_level_from_the_forecaster_plus_its_offset():

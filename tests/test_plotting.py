@@ -50,6 +50,15 @@ def test_forecast_plot_draws_interval_bands(weather):
     assert (ax.get_lines()[-1].get_ydata()[1:] == 0).all()  # the middle level is the line
     with pytest.raises(ValueError, match="interval must be"):
         plot_forecast(weather, one_step=one_step, interval=(lower[:3], upper))
+    # Levels named: asked-for levels without the median in the middle.
+    asked = np.zeros((24, weather.n_features, 4)) + np.array([-3.0, -2.0, 0.0, 2.0])
+    ax = plot_forecast(weather, forecasts=[(weather.n_timesteps - 1, asked)],
+                       quantiles=(0.05, 0.1, 0.5, 0.9), last=48)  # fmt: skip
+    band = ax.collections[-1].get_paths()[0].vertices[:, 1]
+    assert band.min() == -2.0 and band.max() == 2.0  # the (0.1, 0.9) pair; 0.05 has none
+    assert (ax.get_lines()[-1].get_ydata()[1:] == 0).all()
+    with pytest.raises(ValueError, match="quantiles must name the 4 levels"):
+        plot_forecast(weather, forecasts=[(8759, asked)], quantiles=(0.1, 0.9))
 
 
 def test_forecast_plot_of_one_patient_with_units_and_missing_values():

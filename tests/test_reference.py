@@ -1,8 +1,10 @@
 """Same seed, same forecasts: models pinned against values recorded before a refactoring.
 
 ``tests/reference/record.py`` wrote ``forecasts.json`` on the code before the forecaster was
-split into modules (issue 11); a behaviour-preserving change must reproduce them. The
-tolerance allows float32 rounding from reordered arithmetic, nothing more.
+split into modules (issue 11), and again when the defaults changed on purpose (issue 13:
+24-step quantile models, the start from persistence or least squares); a behaviour-preserving
+change must reproduce them. The tolerance allows float32 rounding from reordered arithmetic,
+nothing more.
 """
 
 from __future__ import annotations

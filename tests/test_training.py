@@ -93,10 +93,10 @@ def test_unobserved_targets_do_not_count():
     assert len(inputs) == len(targets) == 20 and targets.shape == (20, 2, 1)
     # step 1 from row 4 is row 5 (not observed); step 2 from row 3 too; the last rows have no
     # targets left in the segment
-    assert counts[:, 0].tolist() == [r != 4 and r < 19 for r in range(20)]
-    assert counts[:, 1].tolist() == [r != 3 and r < 18 for r in range(20)]
+    assert counts[:, 0, 0].tolist() == [r != 4 and r < 19 for r in range(20)]
+    assert counts[:, 1, 0].tolist() == [r != 3 and r < 18 for r in range(20)]
     np.testing.assert_allclose(
-        targets[counts[:, 0], 0, 0].numpy(), (np.delete(data.readable[1:, 1], 4) - 2) / 4
+        targets[counts[:, 0, 0], 0, 0].numpy(), (np.delete(data.readable[1:, 1], 4) - 2) / 4
     )
 
 

@@ -139,6 +139,7 @@ def one_step(
     rows: np.ndarray,
     context_length: int,
     standardize: Callable[[torch.Tensor], torch.Tensor],
+    select: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Return the network's output at each row in ``rows``, from its own last rows.
 
@@ -159,19 +160,23 @@ def one_step(
         Longest history read.
     standardize : callable
         Standardises a tensor of input rows.
+    select : callable, optional
+        Applied to each chunk of outputs (first dimension: the rows) before it is kept, e.g.
+        the first step only: memory then holds only what is kept.
 
     Returns
     -------
     Tensor of shape (len(rows), horizon, n_quantiles, n_targets)
+        Or ``(len(rows), ...)`` as ``select`` shapes it.
     """
     L, device = context_length, readable.device
     hidden_size = module.recurrent.hidden_size
     module.eval()
     starts = offsets[np.searchsorted(offsets, rows, side="right") - 1]
     shape = module.output
-    output = torch.empty(
-        len(rows), shape.horizon, shape.n_quantiles, shape.n_targets, device=device
-    )
+    keep = (lambda full: full) if select is None else select
+    sample = keep(torch.zeros(1, shape.horizon, shape.n_quantiles, shape.n_targets))
+    output = torch.empty(len(rows), *sample.shape[1:], device=device)
     early = rows - starts < L
     if early.any():
         # Rows within the first L of their series: one forward over each series' first
@@ -185,9 +190,9 @@ def one_step(
         with threads_for_batch(len(prefixes), hidden_size, device):
             outputs = module(prefixes)
         positions = torch.from_numpy(rows[early] - starts[early]).to(device)
-        output[torch.from_numpy(np.flatnonzero(early)).to(device)] = outputs[
-            torch.from_numpy(inverse).to(device), positions
-        ]
+        output[torch.from_numpy(np.flatnonzero(early)).to(device)] = keep(
+            outputs[torch.from_numpy(inverse).to(device), positions]
+        )
     late = np.flatnonzero(~early)
     if len(late):
         windows = window_view(readable, L)  # a late row exists only in a series longer than L
@@ -198,7 +203,7 @@ def one_step(
             blocks = standardize(take_windows(windows, first_rows, L))
             with threads_for_batch(len(part), hidden_size, device):
                 last = module.forward_last(blocks, None)
-            output[torch.from_numpy(part).to(device)] = last
+            output[torch.from_numpy(part).to(device)] = keep(last)
     return output
 
 

@@ -14,10 +14,13 @@ Time series are not exchangeable: a calm validation period gives intervals too n
 stormy one. Adaptive conformal inference (Gibbs and Candès, 2021) corrects for that online:
 forecasting along a series whose outcomes arrive one by one, the miscoverage level used for
 the margin moves by ``gamma * (alpha - err)`` after each outcome (``err`` is 1 when it fell
-outside its interval), so that over any long stretch the fraction outside approaches the
-nominal ``alpha``, whatever the shift (their Proposition 4.1: the gap is at most
-``(max(alpha_1, 1 - alpha_1) + gamma) / (gamma T)`` after ``T`` outcomes). The margins are
-therefore stored for every miscoverage level on a grid (`ALPHAS`), not only the nominal one.
+outside its interval). Here the level never rises above the nominal one: the intervals widen
+where outcomes fall outside more often than nominal, and never narrow below the validation
+calibration (so in-sample rows, where the network's errors are small, cannot shrink them).
+Summing the updates, the long-run share outside is then at most the nominal one plus
+``(alpha + gamma) / (gamma T)`` after ``T`` outcomes, as long as the widest validation margin
+(used at level 0 and below; the level stops at ``-gamma``) can hold the drift. The margins
+are stored for every miscoverage level on a grid (`ALPHAS`), not only the nominal one.
 """
 
 from __future__ import annotations
@@ -123,8 +126,10 @@ def conformal_margins(
     ndarray of shape (len(ALPHAS), horizon, n_pairs, n_targets)
         ``[a, h, p, t]``: the margin that gives pair ``p`` coverage ``1 - ALPHAS[a]`` (the
         ``ceil((n + 1)(1 - alpha))``-th smallest score, at least the first and at most the
-        last); negative when the raw interval is wider than needed, 0 where no held-out
-        value counts. At the pair's nominal miscoverage it is the CQR margin.
+        last: with fewer than ``1 / alpha - 1`` held-out values, where CQR would give an
+        infinite margin, the largest score); negative when the raw interval is wider than
+        needed. A step that no held-out value reaches takes the nearest step's margins (0
+        when no step has any). At the pair's nominal miscoverage it is the CQR margin.
     """
     pairs = level_pairs(levels)
     _, horizon, _, n_targets = quantiles.shape
@@ -135,8 +140,13 @@ def conformal_margins(
     for p, (low, high) in enumerate(pairs):
         scores = np.maximum(quantiles[:, :, low] - truth, truth - quantiles[:, :, high])
         scores = np.sort(np.where(weight, scores, np.inf), axis=0)  # uncounted ones last
-        picked = np.take_along_axis(scores, ranks - 1, axis=0)  # (alphas, horizon, targets)
-        margins[:, :, p] = np.where(counts > 0, picked, 0.0)
+        margins[:, :, p] = np.take_along_axis(scores, ranks - 1, axis=0)
+    for t in range(n_targets):  # a step no held-out value reaches: the nearest step's margins
+        have = np.flatnonzero(counts[:, t] > 0)
+        for h in np.flatnonzero(counts[:, t] == 0):
+            margins[:, h, :, t] = (
+                margins[:, have[np.argmin(np.abs(have - h))], :, t] if len(have) else 0.0
+            )
     return margins
 
 
@@ -168,7 +178,8 @@ def adaptive_margins(
     The forecasts at origin ``k`` (made after row ``k``; step ``h`` forecasts row
     ``k + 1 + h``) use the miscoverage level reached once the outcomes known by then have
     come in: those of origins up to ``k - 1 - h`` at step ``h``. Each outcome moves the level
-    of its step, pair and target by ``gamma * (nominal - err)``.
+    of its step, pair and target by ``gamma * (nominal - err)``, kept within
+    ``[-gamma, nominal]``: the intervals widen, never narrow below the calibration.
 
     Parameters
     ----------
@@ -209,7 +220,7 @@ def adaptive_margins(
             outside = (outcome < low[:, s, h] - margin) | (outcome > high[:, s, h] + margin)
             counted = weight[:, s, h][..., None, :]
             update = np.where(counted, gamma * (nominal[0] - outside), 0.0)
-            alpha[:, h] += update
+            alpha[:, h] = np.clip(alpha[:, h] + update, -gamma, nominal[0])
         margins[:, k] = margins_at(table, alpha)
     return margins
 
@@ -233,12 +244,18 @@ def apply_margins(
     Returns
     -------
     ndarray
-        A new array of ``quantiles``' shape, sorted along the levels.
+        A new array of ``quantiles``' shape, ordered along the levels.
     """
     calibrated = np.array(quantiles, dtype=np.float64)
-    median = calibrated[..., point, :]
     for p, (low, high) in enumerate(level_pairs(levels)):
         margin = margins[..., p, :]
-        calibrated[..., low, :] = np.minimum(calibrated[..., low, :] - margin, median)
-        calibrated[..., high, :] = np.maximum(calibrated[..., high, :] + margin, median)
-    return np.sort(calibrated, axis=-2)
+        calibrated[..., low, :] -= margin
+        calibrated[..., high, :] += margin
+    # Outward from the median, each level at least as far out as the one inside it: a pair
+    # keeps its own calibrated bounds unless an inner pair's bounds pass them (the median
+    # never moves; a narrowed pair stops at it).
+    for i in range(point - 1, -1, -1):
+        calibrated[..., i, :] = np.minimum(calibrated[..., i, :], calibrated[..., i + 1, :])
+    for i in range(point + 1, calibrated.shape[-2]):
+        calibrated[..., i, :] = np.maximum(calibrated[..., i, :], calibrated[..., i - 1, :])
+    return calibrated

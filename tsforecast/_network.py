@@ -255,46 +255,52 @@ def least_squares(
     Parameters
     ----------
     pairs : iterable of (inputs, targets, weight)
-        Shapes ``(n, n_inputs)``, ``(n, horizon, n_targets)`` and ``(n, horizon)`` (bool: the
-        rows whose targets at that step all count; None: all). The rows to fit, in one piece
-        or in chunks: the normal equations are summed chunk by chunk in float64, so large data
-        is never held at once.
+        Shapes ``(n, n_inputs)``, ``(n, horizon, n_targets)`` and the targets' (bool: which
+        targets count; None: all). The rows to fit, in one piece or in chunks: the normal
+        equations are summed chunk by chunk in float64, so large data is never held at once.
+        Each step and target is fitted on its own rows (a value missing in one target does
+        not drop the row for the others).
     horizon : int
-        Steps ahead, each fitted on its own rows.
+        Steps ahead.
     ridge : float
         Penalty on the squared coefficients (intercept included), per row.
 
     Returns
     -------
     Tensor of shape (n_inputs + 1, horizon, n_targets), float64, or None
-        The coefficients, the intercept last; None when no row counted at any step. A step
-        without rows of its own copies the nearest earlier (or later) step's fit.
+        The coefficients, the intercept last; None when no row counted anywhere. A step and
+        target without rows of its own copies the nearest step's fit of that target.
     """
     gram = cross = counts = None
     for inputs, targets, weight in pairs:
         ones = torch.ones(len(inputs), 1, dtype=torch.float64, device=inputs.device)
         design = torch.cat([inputs.double(), ones], dim=1)
         if weight is None:
-            weight = torch.ones(len(inputs), horizon, dtype=torch.bool, device=inputs.device)
-        w = weight.double()  # (n, horizon)
-        # Per step: design' diag(w_h) design, and design' diag(w_h) targets_h.
-        part_gram = torch.einsum("nh,ni,nj->hij", w, design, design)
-        safe = torch.where(weight[..., None], targets.double(), 0.0)
-        part_cross = torch.einsum("ni,nht->hit", design, safe)
+            weight = torch.ones(targets.shape, dtype=torch.bool, device=inputs.device)
+        w = weight.double()  # (n, horizon, n_targets)
+        # Per step and target: design' diag(w) design and design' diag(w) targets; once per
+        # step when every target of a row counts alike (no mask): much cheaper.
+        if bool((weight == weight[..., :1]).all()):
+            by_step = torch.einsum("nh,ni,nj->hij", w[..., 0], design, design)
+            part_gram = by_step[:, None].expand(-1, w.shape[2], -1, -1)
+        else:
+            part_gram = torch.einsum("nht,ni,nj->htij", w, design, design)
+        part_cross = torch.einsum("nht,ni->hti", w * torch.nan_to_num(targets.double()), design)
         gram = part_gram if gram is None else gram + part_gram
         cross = part_cross if cross is None else cross + part_cross
-        part_counts = w.sum(0)
-        counts = part_counts if counts is None else counts + part_counts
+        counts = w.sum(0) if counts is None else counts + w.sum(0)
     if gram is None or counts.sum() == 0:
         return None
     size = gram.shape[-1]
     eye = torch.eye(size, dtype=gram.dtype, device=gram.device)
-    fitted = torch.zeros(horizon, size, cross.shape[-1], dtype=gram.dtype, device=gram.device)
+    fitted = torch.zeros(*counts.shape, size, dtype=gram.dtype, device=gram.device)
     have = counts > 0
-    fitted[have] = torch.linalg.solve(
-        gram[have] + ridge * counts[have, None, None] * eye, cross[have]
-    )
-    filled = torch.nonzero(have).flatten()
-    for step in torch.nonzero(~have).flatten().tolist():  # no rows so far ahead: nearest fit
-        fitted[step] = fitted[filled[torch.argmin((filled - step).abs())]]
-    return fitted.permute(1, 0, 2)  # (size, horizon, n_targets)
+    penalty = ridge * counts[have][:, None, None] * eye
+    fitted[have] = torch.linalg.solve(gram[have] + penalty, cross[have])
+    for target in range(counts.shape[1]):  # no rows so far ahead: the nearest step's fit
+        filled = torch.nonzero(have[:, target]).flatten()
+        for step in torch.nonzero(~have[:, target]).flatten().tolist():
+            if len(filled):
+                nearest = filled[torch.argmin((filled - step).abs())]
+                fitted[step, target] = fitted[nearest, target]
+    return fitted.permute(2, 0, 1)  # (size, horizon, n_targets)

@@ -118,8 +118,8 @@ def skip_pairs(
     """Yield (standardised rows, targets, weight) of the rows in ``segments``, in chunks.
 
     For the network's least-squares start (`tsforecast._network.least_squares`): the weight
-    is per row and step, True where every target of that step counts (inside the segment,
-    observed). Targets never reach past the row's segment.
+    is True where a target counts (inside the segment, observed). Targets never reach past
+    the row's segment.
     """
     for rows in segments.chunks(max(1024, CHUNK_ROWS // horizon)):
         stops = stops_of(rows, segments.starts, segments.stops)
@@ -127,7 +127,7 @@ def skip_pairs(
         yield (
             torch.from_numpy(inputs).to(device),
             torch.from_numpy(np.where(weight, targets, 0.0).astype(np.float32)).to(device),
-            torch.from_numpy(weight.all(axis=-1)).to(device),
+            torch.from_numpy(weight).to(device),
         )
 
 

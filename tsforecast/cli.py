@@ -76,6 +76,9 @@ def _demo(args: argparse.Namespace) -> None:
 
 def _demo_series(model: Any, data: Any, spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     X = data.values
+    # With datetime stamps the model reads the hour of the day (time_features="auto").
+    frame = data.to_frame() if data.local_time is not None else None
+    rows_of = (lambda stop: frame.iloc[:stop]) if frame is not None else (lambda stop: X[:stop])
     n = len(X)
     split = int(0.8 * n)
     scored = spec["scored"]
@@ -84,19 +87,28 @@ def _demo_series(model: Any, data: Any, spec: dict[str, Any]) -> tuple[Any, dict
         f"{spec['title']}: {n} {spec['rows']} x {data.n_features} features. Training on the "
         f"first 80% ({split} {spec['rows']}), testing on the last {n - split}."
     )
-    model.fit(X[:split])
+    model.fit(rows_of(split))
     print(
         f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s "
         f"(stopped: {model.stopped_.replace('_', ' ')})."
     )
-    predictions = model.predict(X)
+    everything = rows_of(n)
+    predictions = model.predict(everything)
     rows = np.arange(split, n)  # each test row, forecast from the rows before it
     values = X[:, column]
     truth = evaluation.truth(values, rows, 1)
     horizon = spec["horizon"]
     origins = evaluation.rolling_origins(split, n, horizon)
-    forecasts = [(origin - 1, model.forecast(X[:origin], horizon)) for origin in origins]
-    paths = np.stack([forecast[:, column] for _, forecast in forecasts])
+    intervals = model.quantiles_ is not None and horizon <= model.horizon_
+    forecasts = []
+    for origin in origins:
+        forecast = model.forecast(rows_of(origin), horizon, quantiles=True if intervals else None)
+        forecast = np.asarray(forecast, dtype=float)  # a DataFrame's columns: target by level
+        if intervals:
+            forecast = forecast.reshape(horizon, data.n_features, len(model.quantiles_))
+        forecasts.append((origin - 1, forecast))
+    point = [f[..., model.quantiles_.index(0.5)] if intervals else f for _, f in forecasts]
+    paths = np.stack([forecast[:, column] for forecast in point])
     future = evaluation.truth(values, origins, horizon)
     mae = evaluation.mean_absolute_error
     table = {
@@ -118,9 +130,25 @@ def _demo_series(model: Any, data: Any, spec: dict[str, Any]) -> tuple[Any, dict
     for name, (one, many) in table.items():
         print(f"  {name:<30} {one:>8.3f} {many:>9.3f}")
     print(f"  ({len(rows)} one-step forecasts; {len(origins)} {horizon}-step forecasts)")
+    interval = None
+    if intervals and {0.1, 0.9} <= set(model.quantiles_):
+        interval = model.predict_interval(everything, coverage=0.8)
+        low, high = model.quantiles_.index(0.1), model.quantiles_.index(0.9)
+        bands = np.stack([f[:, column] for _, f in forecasts])
+        inside_one = (truth[:, 0] >= interval[0][rows - 1, column]) & (
+            truth[:, 0] <= interval[1][rows - 1, column]
+        )
+        inside_many = (future >= bands[..., low]) & (future <= bands[..., high])
+        print(
+            f"80% intervals: {inside_one.mean():.1%} of the test values inside at 1 step, "
+            f"{inside_many.mean():.1%} at {horizon} steps (calibrated on the validation data, "
+            "adapted along the test history)."
+        )
     figures = {
         "feature": spec["feature"],
         "one_step": predictions,
+        "interval": interval,
+        "quantiles": model.quantiles_ if intervals else None,
         "forecasts": forecasts,
         "last": spec["show"],
         "title": f"{spec['title']}: last {spec['show']} {spec['rows']} of the test set",
@@ -188,6 +216,8 @@ def _write_plots(model: Any, data: Any, figures: dict[str, Any], args: argparse.
         data,
         feature=figures["feature"],
         one_step=figures["one_step"],
+        interval=figures.get("interval"),
+        quantiles=figures.get("quantiles"),
         forecasts=figures["forecasts"],
         group=figures.get("group"),
         last=figures["last"],
@@ -369,8 +399,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     demo.add_argument("--data", choices=["weather", "speech", "ehr"], default="weather",
                       help="which embedded dataset (default: weather)")  # fmt: skip
-    demo.add_argument("--budget", type=float, default=20.0,
-                      help="training time budget in seconds (default: 20)")  # fmt: skip
+    demo.add_argument("--budget", type=float, default=60.0,
+                      help="training time budget in seconds (default: 60)")  # fmt: skip
     demo.add_argument("--context-length", type=int, default=64,
                       help="longest history the model reads (default: 64)")  # fmt: skip
     demo.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._intervals import level_pairs
 from tsforecast._time import future_times
 from tsforecast.data import SequenceData
 
@@ -32,6 +33,7 @@ def plot_forecast(
     one_step: np.ndarray | None = None,
     forecasts: Sequence[tuple[int, np.ndarray]] | None = None,
     interval: tuple[np.ndarray, np.ndarray] | None = None,
+    quantiles: Sequence[float] | None = None,
     group: Hashable | None = None,
     last: int | None = None,
     ax: Any = None,
@@ -53,8 +55,11 @@ def plot_forecast(
         Multi-step forecasts: each starts after ``row`` (a row number of ``data``) and holds
         ``(steps, n_features)`` values, as from `LSTMForecaster.forecast` on ``data`` up to
         that row. Drawn as dashed lines. Quantile forecasts, ``(steps, n_features,
-        n_levels)`` as from ``forecast(..., quantiles=True)``, draw the middle level as the
-        line and shade a band between each symmetric pair of levels (outer pairs lighter).
+        n_levels)`` as from ``forecast(..., quantiles=True)``, draw the median as the line and
+        shade a band between each symmetric pair of levels (outer pairs lighter).
+    quantiles : sequence of float, optional
+        The levels along the last axis of quantile forecasts (the model's ``quantiles_``);
+        by default levels symmetric around a median in the middle, such as (0.1, 0.5, 0.9).
     interval : (ndarray, ndarray), optional
         One-step intervals ``(lower, upper)`` as from `LSTMForecaster.predict_interval`,
         aligned like ``one_step``; shaded around it.
@@ -128,7 +133,8 @@ def plot_forecast(
         values = np.asarray(values)
         levels = values[:, column] if values.ndim == 3 else None  # (steps, n_levels)
         if levels is not None:
-            values = levels[:, levels.shape[1] // 2]
+            median, pairs = _level_roles(quantiles, levels.shape[1])
+            values = levels[:, median]
         else:
             values = values[:, column] if values.ndim == 2 else values
         if data.time is None:  # the x-axis counts rows
@@ -146,12 +152,10 @@ def plot_forecast(
         ax.plot(path_time, path, color="tab:orange", lw=1.6, ls="--",
                 label=None if labelled else f"{len(values)}-step forecasts")  # fmt: skip
         if levels is not None:
-            n_levels = levels.shape[1]
-            for pair in range(n_levels // 2):  # outer pairs first, lighter
-                label = None if labelled or pair else "forecast intervals"
-                ax.fill_between(future, levels[:, pair], levels[:, n_levels - 1 - pair],
-                                color="tab:orange", alpha=0.12 + 0.12 * pair, lw=0,
-                                label=label)  # fmt: skip
+            for rank, (low, high) in enumerate(pairs):  # widest first, lighter
+                label = None if labelled or rank else "forecast intervals"
+                ax.fill_between(future, levels[:, low], levels[:, high], color="tab:orange",
+                                alpha=0.12 + 0.12 * rank, lw=0, label=label)  # fmt: skip
         labelled = True
     unit = units if units is not None else data.metadata.get("units", {}).get(name)
     ax.set_ylabel(f"{name} ({unit})" if unit and f"({unit})" not in name else name)
@@ -165,6 +169,24 @@ def plot_forecast(
     if np.issubdtype(np.asarray(time).dtype, np.datetime64):
         ax.figure.autofmt_xdate()
     return ax
+
+
+def _level_roles(
+    quantiles: Sequence[float] | None, n_levels: int
+) -> tuple[int, list[tuple[int, int]]]:
+    """Position of the median and the symmetric pairs among the levels of quantile forecasts.
+
+    Without ``quantiles``: levels symmetric around a median in the middle, (0.1, 0.5, 0.9).
+    """
+    if quantiles is None:
+        return n_levels // 2, [(i, n_levels - 1 - i) for i in range(n_levels // 2)]
+    levels = [float(q) for q in quantiles]
+    if len(levels) != n_levels or 0.5 not in levels:
+        raise ValueError(
+            f"plot_forecast: quantiles must name the {n_levels} levels of the forecasts, 0.5 "
+            f"among them (the model's quantiles_, or those asked for); got {list(quantiles)}."
+        )
+    return levels.index(0.5), level_pairs(tuple(levels))
 
 
 def _column(values: np.ndarray, column: int) -> np.ndarray:

@@ -39,6 +39,11 @@ def weather_frame_calendar() -> dict[str, np.ndarray]:
         "forecast": forecast.to_numpy(),
         "stamps": forecast.index.asi8,
         "score": [model.score(frame)],
+        "quantiles": model.predict_quantiles(frame)[::50],
+        "forecast_quantiles": model.forecast(frame, 6, quantiles=True).to_numpy(),
+        "baseline_scores": [
+            model.baseline_scores_[name] for name in sorted(model.baseline_scores_)
+        ],
     }
 
 
