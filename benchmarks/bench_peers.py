@@ -22,8 +22,8 @@ seconds to forecast every test row one step ahead, median latency of one forecas
 168-row history, peak resident memory of the process. For quantile forecasts (tsforecast's
 defaults; darts' ``RNNModel`` with ``QuantileRegression([0.1, 0.5, 0.9])`` and 200 samples per
 forecast): the coverage and width of the 80% interval and the mean pinball loss over the three
-levels, at 1 and 24 steps (the point forecast is then the median). The baselines, the origins and the
-errors are those of ``tsforecast._evaluation``, as everywhere in the project.
+levels, at 1 and 24 steps (the point forecast is then the median). The baselines, the origins
+and the errors are those of ``tsforecast._evaluation``, as everywhere in the project.
 
 Run: ``python benchmarks/bench_peers.py [--repeats 3] [--budget 60] [--steps 300]``;
 ``--quick`` runs a few seconds per system (used by the tests).
