@@ -1,4 +1,4 @@
-"""Weather: read a weather table, fit, forecast the next 24 hours, plot.
+"""Weather: read a weather table, fit, forecast the next 24 hours with 80% intervals, plot.
 
 Run: python examples/forecast_weather.py   (writes forecast_weather.png here)
 """
@@ -18,16 +18,21 @@ print(weather)
 model = LSTMForecaster(context_length=72, max_time=15, random_state=0).fit(weather)
 print(f"trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s")
 
-# The next 24 hours after the end of the data, with their time stamps (local time).
-next_day = model.forecast(weather, steps=24)
-print(next_day.round(1).head(6))
+# The next 24 hours after the end of the data, with their time stamps (local time): the
+# median and the calibrated 80% interval (levels 0.1 and 0.9) of every column.
+next_day = model.forecast(weather, steps=24, quantiles=True)
+print(next_day.filter(like="Dry-bulb").round(1).head(6))
+print(model.baseline_scores_["model"][:3], model.baseline_scores_["persistence"][:3])
 
-# History and one-step forecasts of the last week, and the 24-hour forecast after it.
+# History, one-step forecasts and intervals of the last week, and the next 24 hours.
+levels = next_day.to_numpy().reshape(24, weather.n_features, len(model.quantiles_))
 ax = plot_forecast(
     weather,
     feature="Dry-bulb (C)",
     one_step=model.predict(weather),
-    forecasts=[(weather.n_timesteps - 1, next_day.to_numpy())],
+    interval=model.predict_interval(weather, coverage=0.8),
+    forecasts=[(weather.n_timesteps - 1, levels)],
+    quantiles=model.quantiles_,
     last=24 * 7,
     title=f"{weather.metadata['name']}: last week and the next 24 hours",
 )
