@@ -32,7 +32,7 @@ from tsforecast import (
 )  # fmt: skip
 from tsforecast._intervals import QuantilesRule
 from tsforecast._network import CELLS, InputLayout, OutputShape, RecurrentNet
-from tsforecast._problem import TrainingProblem
+from tsforecast._problem import TrainingProblem, horizon_rows
 from tsforecast._scaling import Standardizer
 from tsforecast._time import TimeFeaturesRule
 from tsforecast._training import LOSSES, TrainingSettings
@@ -426,7 +426,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             targets=None if y is None else self.target_scaler_.transform(targets),
         )
         kind = self._loss_kind()
-        levels = self.quantiles_ if self.quantiles_ is not None else None
         build = partial(
             RecurrentNet, self._input_layout(), self._output_shape(),
             hidden_size=self.hidden_size, num_layers=self.num_layers, cell=self.cell,
@@ -439,7 +438,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         }
         settings = TrainingSettings(
             **settings, horizon=self.horizon_, loss=kind,
-            levels=levels if levels is not None else ((0.5,) if kind == "mae" else None),
+            levels=self.quantiles_,
         )  # fmt: skip
         fitted = _training.fit_network(
             build, problem, data.offsets, (train_part, valid_part), settings, self.random_state,
@@ -577,17 +576,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         predictions = self.target_scaler_.inverse(next_step)
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
-    def _outputs(self, data: SequenceData, select: Any = None) -> torch.Tensor:
-        """Return the network's standardised outputs at every row: (n, horizon, levels, targets).
+    def _outputs(
+        self, data: SequenceData, select: Any = None, rows: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """Return the network's standardised outputs at ``rows`` (all by default).
 
-        ``select`` keeps part of each chunk of outputs (see `_inference.one_step`).
+        Shape (len(rows), horizon, levels, targets); ``select`` keeps part of each chunk of
+        outputs (see `_inference.one_step`).
         """
         values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
         readable = _inference.shared_tensor(
             self.input_scaler_.fill_missing(values, observed), self.device_
         )
         standardize = self.input_scaler_.to_torch(readable.device)
-        rows = np.arange(data.n_timesteps)
+        rows = np.arange(data.n_timesteps) if rows is None else rows
         return _inference.one_step(
             self.module_, readable, data.offsets, rows, self.context_length, standardize, select
         )
@@ -626,10 +628,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if not self.autoregressive_ or self.adaptation_rate == 0:
             return np.broadcast_to(self._nominal_margins(steps), (len(rows), *table.shape[1:]))
         series = np.searchsorted(data.offsets, rows, side="right") - 1
-        stops = data.offsets[series + 1]
-        ahead = rows[:, None] + 1 + np.arange(steps)
-        inside = ahead < stops[:, None]
-        ahead = np.minimum(ahead, stops[:, None] - 1)
+        ahead, inside = horizon_rows(rows, data.offsets[series + 1], steps)
         columns = np.asarray(self.target_indices_)
         truth = data.values[ahead[..., None], columns]
         weight = inside[..., None] & np.isfinite(truth)
@@ -847,14 +846,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         lengths = np.minimum(np.diff(data.offsets), ADAPTATION_WINDOW)
         ends = np.cumsum(lengths)
         rows = np.arange(ends[-1]) + np.repeat(stops - ends, lengths)  # each series' last rows
-        values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
-        readable = _inference.shared_tensor(
-            self.input_scaler_.fill_missing(values, observed), self.device_
-        )
-        outputs = _inference.one_step(
-            self.module_, readable, data.offsets, rows, self.context_length,
-            self.input_scaler_.to_torch(readable.device), lambda output: output[:, :steps],
-        )  # fmt: skip
+        outputs = self._outputs(data, lambda output: output[:, :steps], rows)
         margins = self._adapted_margins(outputs, data, rows, steps)
         return margins[ends - 1]  # each series' last origin
 
