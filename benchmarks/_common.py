@@ -151,3 +151,39 @@ def emit(result: Mapping[str, Any]) -> None:
         JSON-serialisable figures of the run.
     """
     print(json.dumps(result), flush=True)
+
+
+def interval_figures(
+    quantiles: Any, observed: Any, levels: Sequence[float], coverage: float = 0.8
+) -> dict[str, float]:
+    """Coverage and width of an interval, and the mean pinball loss over all levels.
+
+    Parameters
+    ----------
+    quantiles : ndarray of shape observed.shape + (len(levels),)
+        The forecasts at each level.
+    observed : ndarray
+        What happened.
+    levels : sequence of float
+        The levels along the last axis, among them ``(1 - coverage) / 2`` and
+        ``(1 + coverage) / 2``.
+    coverage : float, default=0.8
+        The interval's nominal coverage.
+
+    Returns
+    -------
+    dict
+        ``coverage``, ``width`` and ``pinball``.
+    """
+    import numpy as np
+
+    levels = np.asarray(levels, dtype=float)
+    low = int(np.argmin(np.abs(levels - (1 - coverage) / 2)))
+    high = int(np.argmin(np.abs(levels - (1 + coverage) / 2)))
+    error = observed[..., None] - quantiles
+    inside = (observed >= quantiles[..., low]) & (observed <= quantiles[..., high])
+    return {
+        "coverage": float(inside.mean()),
+        "width": float((quantiles[..., high] - quantiles[..., low]).mean()),
+        "pinball": float(np.maximum(levels * error, (levels - 1) * error).mean()),
+    }

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from _common import interval_figures
 
 from tsforecast import LSTMForecaster
 from tsforecast import _evaluation as evaluation
@@ -51,17 +52,10 @@ SERIES_TASKS = {
 def _interval_figures(
     model: LSTMForecaster, quantiles: np.ndarray, truth: np.ndarray
 ) -> dict[str, float]:
-    """Coverage and width of the 80% interval, mean pinball loss over the levels."""
-    levels = np.asarray(model.quantiles_)
-    low, high = list(levels).index(0.1), list(levels).index(0.9)
-    error = truth[..., None] - quantiles
-    pinball = np.maximum(levels * error, (levels - 1) * error).mean()
-    inside = (truth >= quantiles[..., low]) & (truth <= quantiles[..., high])
-    return {
-        "coverage80": float(inside.mean()),
-        "width80": float((quantiles[..., high] - quantiles[..., low]).mean()),
-        "pinball": float(pinball),
-    }
+    """Coverage and width of the 80% interval, mean pinball loss over the model's levels."""
+    figures = interval_figures(quantiles, truth, model.quantiles_)
+    return {"coverage80": figures["coverage"], "width80": figures["width"],
+            "pinball": figures["pinball"]}  # fmt: skip
 
 
 def series_task(name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:

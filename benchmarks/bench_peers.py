@@ -46,7 +46,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import emit, lightning_trainer_kwargs, median_seconds, quiet_lightning, run_worker
+from _common import (
+    emit,
+    interval_figures,
+    lightning_trainer_kwargs,
+    median_seconds,
+    quiet_lightning,
+    run_worker,
+)
 
 CONTEXT, HIDDEN, BATCH, LR, HORIZON, THREADS = 168, 64, 64, 1e-3, 24, 2
 LEVELS = (0.1, 0.5, 0.9)  # quantile levels of the interval figures (the 80% interval)
@@ -709,7 +716,11 @@ def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dic
             observed = (
                 truth(task.y, rows, steps)[:, 0] if steps == 1 else truth(task.y, rows, steps)
             )
-            figures.update(interval_figures(quantiles, observed, steps))
+            shared = interval_figures(quantiles, observed, LEVELS)
+            figures.update({
+                f"coverage80_{steps}": shared["coverage"], f"width80_{steps}": shared["width"],
+                f"pinball_{steps}": shared["pinball"],
+            })  # fmt: skip
     figures.update(result)
     if "positions" in figures and figures.get("train_seconds"):
         figures["positions_per_second"] = figures["positions"] / figures["train_seconds"]
@@ -717,33 +728,6 @@ def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dic
     figures["peak_rss_mb"] = peak / 2**20
     figures["baseline_rss_mb"] = baseline / 2**20
     return figures
-
-
-def interval_figures(quantiles: np.ndarray, observed: np.ndarray, steps: int) -> dict[str, float]:
-    """80% coverage and width, mean pinball loss over `LEVELS`, of quantile forecasts.
-
-    Parameters
-    ----------
-    quantiles : ndarray of shape observed.shape + (len(LEVELS),)
-        The forecasts at each level, in degrees.
-    observed : ndarray
-        What happened.
-    steps : int
-        1 or `HORIZON`: the figures' suffix.
-
-    Returns
-    -------
-    dict
-        ``coverage80_<steps>``, ``width80_<steps>``, ``pinball_<steps>``.
-    """
-    levels = np.asarray(LEVELS)
-    error = observed[..., None] - quantiles
-    low, high = quantiles[..., 0], quantiles[..., -1]
-    return {
-        f"coverage80_{steps}": float(((observed >= low) & (observed <= high)).mean()),
-        f"width80_{steps}": float((high - low).mean()),
-        f"pinball_{steps}": float(np.maximum(levels * error, (levels - 1) * error).mean()),
-    }
 
 
 def run_in_process(name: str, setting: str, seed: int, args: argparse.Namespace) -> dict:
