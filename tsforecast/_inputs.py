@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from tsforecast._time import encode_time
-from tsforecast._validation import check_finite
+from tsforecast._validation import check_finite, first_entry
 from tsforecast.data import SequenceData, check_time_order, series_offsets
 
 __all__ = [
@@ -102,8 +102,7 @@ def as_float32(values: np.ndarray, names: list[str] | None, what: str) -> np.nda
     if converted is not values:
         overflow = np.isfinite(values) & ~np.isfinite(converted)
         if overflow.any():
-            row, column = np.argwhere(overflow)[0]
-            named = f"column {column}" if names is None else f"column {names[column]!r}"
+            row, column, named = first_entry(overflow, names)
             raise ValueError(
                 f"Input {what} holds {int(overflow.sum())} value(s) too large for float32 (at "
                 f"most {np.finfo(np.float32).max:.3g}); the first is {values[row, column]:g}, "

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "AutoOr",
     "Choice",
     "Flag",
     "Integer",
@@ -25,6 +26,7 @@ __all__ = [
     "check_int",
     "check_params",
     "check_real",
+    "first_entry",
     "make_rng",
     "show",
 ]
@@ -159,12 +161,21 @@ def check_finite(
     if observed is not None:
         bad &= observed
     if bad.any():
-        row, column = np.argwhere(bad)[0]
-        named = f"column {column}" if names is None else f"column {names[column]!r}"
+        row, column, named = first_entry(bad, names)
         raise ValueError(
             f"Input {what} contains NaN or inf: {int(bad.sum())} entries; the first is "
             f"{values[row, column]}, in {named} at row {row}. {fix}"
         )
+
+
+def first_entry(mask: np.ndarray, names: Any = None) -> tuple[int, int, str]:
+    """Return the row and column of the first True entry of a 2-D ``mask``, and the column named.
+
+    The name reads ``column 'temp'`` with ``names``, ``column 3`` without.
+    """
+    row, column = np.argwhere(mask)[0]
+    named = f"column {column}" if names is None else f"column {names[column]!r}"
+    return int(row), int(column), named
 
 
 def make_rng(random_state: Any) -> np.random.Generator:
