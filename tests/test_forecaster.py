@@ -185,7 +185,7 @@ def test_supervised_mode_with_make_supervised(waves):
     assert LSTMForecaster(**FAST).fit(X, y2).predict(X).shape == (len(X), 2)
     with pytest.raises(ValueError, match="fitted with y; pass y"):
         model.score(X)
-    with pytest.raises(ValueError, match="feeds forecasts back"):
+    with pytest.raises(ValueError, match="needs a model fitted without y"):
         model.forecast(X, 3)
 
 
@@ -198,17 +198,28 @@ def test_target_selects_columns_to_forecast(waves):
     frame = pd.DataFrame(waves, columns=["temp", "wind"])
     model = LSTMForecaster(target="wind", **FAST).fit(frame)
     assert model.predict(frame).shape == (600, 1) and model.target_names_ == ["wind"]
-    with pytest.raises(ValueError, match="feeds forecasts back"):
-        model.forecast(frame, 2)
+    assert model.module_.layout.past == (0,)  # temp: a past covariate
+    assert model.forecast(frame, 24).shape == (24, 1)  # the target only, within the horizon
+    with pytest.raises(ValueError) as error:
+        model.forecast(frame, 25)
+    assert str(error.value) == (
+        "LSTMForecaster.forecast: the model reads past covariates ['temp'] (columns that are "
+        "neither targets nor future or static covariates), known only up to the end of X, so "
+        "it forecasts up to horizon_=24 steps; got steps=25. Fit with horizon=25, pass the "
+        "columns known in advance as future_covariates, or forecast them too (target=None)."
+    )
     with pytest.raises(ValueError, match=r"target 'rain' is not a column of X \(columns"):
         LSTMForecaster(target="rain", **FAST).fit(frame)
-    # Every column a target but out of order: fed back, a forecast would land in the wrong
-    # column, so forecast refuses (predict is right: its columns follow target).
+    # Every column a target but out of order: fed back, each forecast lands in its own column
+    # (the same as forecasting 24 steps, appending them to X and forecasting again).
     swapped = LSTMForecaster(target=["wind", "temp"], **FAST).fit(frame)
     assert swapped.target_names_ == ["wind", "temp"]
     assert swapped.module_.layout.targets == (1, 0)
-    with pytest.raises(ValueError, match="feeds forecasts back"):
-        swapped.forecast(frame, 2)
+    long = swapped.forecast(frame, 30)
+    first = swapped.forecast(frame, 24)
+    extended = pd.DataFrame(np.vstack([waves, first[:, ::-1]]), columns=["temp", "wind"])
+    again = swapped.forecast(extended.astype(np.float32), 6)
+    np.testing.assert_allclose(long, np.vstack([first, again]), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="names a column twice"):
         LSTMForecaster(target=["wind", 1], **FAST).fit(frame)
 

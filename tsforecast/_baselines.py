@@ -115,7 +115,7 @@ def start_network(
         judged = (inputs, targets, weight)
         if held_out is not None and held_out[2].any():
             held_rows, truth, counts = held_out
-            judged = (problem.inputs.transform(problem.readable[held_rows]), truth, counts)
+            judged = (problem.current_rows(held_rows), truth, counts)
         repeat = _persistence_solution(inputs.shape[1], list(problem.target_columns), horizon)
         line_mae, repeat_mae = (
             _masked_mae(_apply(candidate, judged[0]) - judged[1], judged[2], axis=0)
@@ -181,7 +181,7 @@ def baseline_scores(
     horizon = truth.shape[1]
     columns = list(problem.target_columns)
     scaler = problem.inputs.columns(columns)
-    inputs = problem.inputs.transform(problem.readable[rows])
+    inputs = problem.current_rows(rows)
     forecasts = {
         "model": module.point(outputs).cpu().numpy(),
         "persistence": np.broadcast_to(inputs[:, None, columns], truth.shape),

@@ -214,18 +214,18 @@ def roll_forward(
     lengths: np.ndarray,
     steps: int,
     context_length: int,
-    calendar: torch.Tensor | None = None,
+    known: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Forecast ``steps`` rows after each series, ``horizon`` at a time.
 
     One forward over the history gives the next ``horizon`` steps directly; for more, their
-    point forecasts become the next rows of history (with their known-future covariates) and
-    the network runs again.
+    point forecasts become the target columns of the next rows of history (the rest of those
+    rows from ``known``) and the network runs again.
 
     Parameters
     ----------
     module : RecurrentNet
-        A network whose input rows are its targets, then known-future covariates.
+        The network; its layout says where the targets lie in an input row.
     history : Tensor of shape (n_series, context_length, n_inputs)
         The standardised last rows of each series, the first ``lengths[i]`` real
         (left-aligned).
@@ -235,8 +235,10 @@ def roll_forward(
         How far to forecast.
     context_length : int
         Longest history read.
-    calendar : Tensor of shape (n_series, steps, n_future), optional
-        The standardised known-future covariates of the forecast rows.
+    known : Tensor of shape (n_series, steps, n_inputs), optional
+        The standardised input rows of the forecast period but for their target columns
+        (known-future and static covariates, calendar features); needed past the horizon
+        when the rows hold more than the targets.
 
     Returns
     -------
@@ -250,8 +252,12 @@ def roll_forward(
     device = history.device
     shape = module.output
     future = torch.empty(len(lengths), steps, shape.n_quantiles, shape.n_targets, device=device)
-    if calendar is not None:
-        calendar = calendar.to(device)
+    targets = torch.tensor(module.layout.targets, device=device)
+    if known is None and module.layout.targets != tuple(range(module.layout.n_inputs)):
+        # Rows of targets only, in another order than the forecasts': placed by position.
+        known = torch.zeros(len(lengths), steps, module.layout.n_inputs, device=device)
+    if known is not None:
+        known = known.to(device)
     lengths = np.asarray(lengths, dtype=np.int64)
     with threads_for_batch(len(lengths), module.recurrent.hidden_size, device):
         done = 0
@@ -265,8 +271,8 @@ def roll_forward(
             if done == steps:
                 break
             rows = module.point(output[:, :take])  # (n_series, take, n_targets)
-            if calendar is not None:
-                rows = torch.cat([rows, calendar[:, done - take : done]], dim=2)
+            if known is not None:
+                rows = known[:, done - take : done].index_copy(2, targets, rows)
             history, lengths = _append_rows(history, lengths, rows, L)
     return future
 

@@ -25,6 +25,7 @@ __all__ = [
     "check_y",
     "column_names",
     "forecast_frame",
+    "future_frame",
     "model_inputs",
     "target_columns",
 ]
@@ -294,11 +295,13 @@ def column_names(estimator: Any) -> list[str]:
     return [str(name) for name in names]
 
 
-def target_columns(target: Any, n_features: int, names: Any, owner: str) -> list[int]:
+def target_columns(
+    target: Any, n_features: int, names: Any, owner: str, role: str = "target"
+) -> list[int]:
     """Positions of the ``target`` columns (names or positions; all when None).
 
     ``names``: the column names seen in fit, or None when ``X`` had none (then only
-    positions select).
+    positions select). ``role`` names the parameter in messages (``future_covariates``...).
 
     Raises
     ------
@@ -314,7 +317,7 @@ def target_columns(target: Any, n_features: int, names: Any, owner: str) -> list
         if isinstance(item, numbers.Integral) and not isinstance(item, bool):
             if not -n_features <= item < n_features:
                 raise ValueError(
-                    f"{owner}: target {item} is out of range for X with {n_features} columns."
+                    f"{owner}: {role} {item} is out of range for X with {n_features} columns."
                 )
             indices.append(int(item) % n_features)
         elif known is not None and item in known:
@@ -322,12 +325,65 @@ def target_columns(target: Any, n_features: int, names: Any, owner: str) -> list
         else:
             columns = "no column names" if known is None else f"columns {known}"
             raise ValueError(
-                f"{owner}: target {item!r} is not a column of X ({columns}); pass column "
+                f"{owner}: {role} {item!r} is not a column of X ({columns}); pass column "
                 "positions or names."
             )
     if len(set(indices)) != len(indices):
-        raise ValueError(f"{owner}: target {target!r} names a column twice; list each once.")
+        raise ValueError(f"{owner}: {role} {target!r} names a column twice; list each once.")
     return indices
+
+
+def check_static(data: SequenceData, columns: list[int], names: list[str], owner: str) -> None:
+    """Refuse a static covariate that changes within a series (or is missing somewhere).
+
+    ``names``: the names of all of ``X``'s columns.
+    """
+    if not columns:
+        return
+    values = data.values[:, columns]
+    first = np.repeat(values[data.offsets[:-1]], data.series_lengths, axis=0)
+    changed = values != first
+    if data.mask is not None:
+        changed |= ~data.mask[:, columns]
+    if changed.any():
+        row, column = (int(i[0]) for i in np.nonzero(changed))
+        series = int(np.searchsorted(data.offsets, row, side="right") - 1)
+        start = int(data.offsets[series])
+        name = names[columns[column]]
+        shown = "missing" if data.mask is not None and not data.mask[row, columns[column]] else (
+            f"{values[row, column]:g}"
+        )
+        raise ValueError(
+            f"{owner}: static covariate {name!r} changes within series "
+            f"{data.series_ids[series]!r}: {values[start, column]:g} at its first row, {shown} "
+            f"at row {row}. A static covariate holds one value per series (weight, sex, site); "
+            "pass a column that varies as a past covariate (leave it out of "
+            "static_covariates), or fill it with one value per series."
+        )
+
+
+def lead_values(
+    data: SequenceData, columns: list[int], horizon: int, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``columns`` at the ``horizon`` rows after each row, and which are known.
+
+    Returns
+    -------
+    values : ndarray of shape (n_rows, horizon * len(columns)), float32
+        Step after step (the columns in order within a step); 0 where unknown.
+    known : bool ndarray of the same shape
+        False past the end of the row's series, or where the value was not observed.
+    """
+    rows = np.arange(data.n_timesteps) if rows is None else np.asarray(rows)
+    stops = data.offsets[np.searchsorted(data.offsets, rows, side="right")]
+    ahead = rows[:, None] + 1 + np.arange(horizon)
+    inside = ahead < stops[:, None]
+    picked = (np.minimum(ahead, (stops - 1)[:, None])[..., None], np.asarray(columns))
+    known = np.broadcast_to(inside[..., None], (*inside.shape, len(columns))).copy()
+    if data.mask is not None:
+        known &= data.mask[picked]
+    values = np.where(known, data.values[picked], 0.0).astype(np.float32)
+    return values.reshape(len(rows), -1), known.reshape(len(rows), -1)
 
 
 def model_inputs(
@@ -371,3 +427,78 @@ def forecast_frame(
             frame = pd.concat({data.series_ids[i]: frame}, names=["group"])
         frames.append(frame)
     return pd.concat(frames) if len(frames) > 1 else frames[0]
+
+
+def future_frame(
+    frame: pd.DataFrame, data: SequenceData, steps: int, columns: list[str], owner: str
+) -> tuple[np.ndarray, list[pd.Index]]:
+    """Read the known-future covariates of each series of ``data`` from a DataFrame.
+
+    ``frame`` is indexed by time (one series) or by (series id, time); ``columns`` are the
+    covariates' names. Returns their values, shape ``(n_series, steps, len(columns))``, and
+    each series' future stamps, in time order.
+    """
+    have = [str(c) for c in frame.columns]
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise ValueError(
+            f"{owner}: future has no column {missing[0]!r}; it needs the known-future "
+            f"covariates {columns} (its columns: {have[:10]})."
+        )
+    index = frame.index
+    if isinstance(index, pd.MultiIndex):
+        if index.nlevels != 2:
+            raise ValueError(
+                f"{owner}: future's index has {index.nlevels} levels; index it by (series id, "
+                "time)."
+            )
+        ids, stamps = np.asarray(index.get_level_values(0)), index.get_level_values(1)
+        unknown = sorted({str(i) for i in pd.unique(ids)} - {str(i) for i in data.series_ids})
+        if unknown:
+            raise ValueError(
+                f"{owner}: future holds series {unknown[:5]} that X does not; give the known-"
+                f"future covariates of X's series {list(data.series_ids[:5])}..."
+            )
+    elif data.n_series > 1:
+        raise ValueError(
+            f"{owner}: X holds {data.n_series} series, so future needs a MultiIndex (series id, "
+            "time) saying which rows belong to which series."
+        )
+    else:
+        ids, stamps = None, index
+    table = frame[[frame.columns[have.index(c)] for c in columns]].to_numpy(dtype=np.float64)
+    values, times = [], []
+    for i, series in enumerate(data.series_ids):
+        rows = np.arange(len(frame)) if ids is None else np.flatnonzero(ids == series)
+        if len(rows) != steps:
+            raise ValueError(
+                f"{owner}: future has {len(rows)} rows for series {series!r}; it needs one per "
+                f"forecast step, steps={steps}."
+            )
+        own = stamps[rows]
+        order = np.argsort(np.asarray(own), kind="stable")
+        own = own[order]
+        if not own.is_monotonic_increasing or own.has_duplicates:
+            raise ValueError(f"{owner}: future repeats a time stamp of series {series!r}.")
+        local = data.local_time
+        if local is not None:
+            if not isinstance(own, pd.DatetimeIndex):
+                raise ValueError(
+                    f"{owner}: X has datetime stamps, so future's time index must hold datetimes "
+                    f"too; got {own.dtype}."
+                )
+            last = local[data.offsets[i + 1] - 1]
+            if own[0] <= last:
+                raise ValueError(
+                    f"{owner}: future's first stamp of series {series!r}, {own[0]}, is not after "
+                    f"the end of its history in X, {last}; give the forecast period's rows only."
+                )
+        part = table[rows][order]
+        if not np.isfinite(part).all():
+            raise ValueError(
+                f"{owner}: future holds NaN or infinite values for series {series!r}; the "
+                f"known-future covariates {columns} must be known for every forecast step."
+            )
+        values.append(part)
+        times.append(own)
+    return np.stack(values).astype(np.float32), times

@@ -2,7 +2,9 @@
 
 Its inputs are the columns of each time step, each with a role (`InputLayout`): the values
 forecast (targets), past covariates (known up to now), known-future covariates (calendar
-features, schedules) and static covariates (constant within a series). Its output at every
+features, schedules) and static covariates (constant within a series), and the known-future
+covariates of the next rows (``ahead``: read by the forecast of a step only up to that step,
+never by the recurrence). Its output at every
 position holds ``horizon x n_quantiles x n_targets`` values (`OutputShape`): forecasts of the
 next ``horizon`` steps, at each quantile level, of each target.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -34,39 +37,77 @@ class InputLayout:
         Known-future covariates (calendar features...): known for the forecast period too.
     static : tuple of int
         Static covariates: constant within a series.
+    ahead : tuple of int
+        The known-future covariates of the next rows, the last columns of an input row: the
+        row ``t`` holds their values at rows ``t + 1, t + 2, ...``.
+    ahead_steps : tuple of int
+        For each ``ahead`` column, how many rows ahead its value lies (1 = the next row).
+        The forecast of step ``k`` reads only the columns with ``ahead_steps <= k``.
     """
 
     targets: tuple[int, ...]
     past: tuple[int, ...] = ()
     future: tuple[int, ...] = ()
     static: tuple[int, ...] = ()
+    ahead: tuple[int, ...] = ()
+    ahead_steps: tuple[int, ...] = ()
 
     @classmethod
     def of_columns(
-        cls, n_features: int, target_columns: list[int] | None, n_future: int = 0
+        cls,
+        n_features: int,
+        target_columns: list[int] | None,
+        n_future: int = 0,
+        *,
+        future_columns: tuple[int, ...] = (),
+        static_columns: tuple[int, ...] = (),
+        horizon: int = 1,
     ) -> InputLayout:
-        """Return the layout of ``X``'s columns followed by ``n_future`` known-future columns.
+        """Return the layout of ``X``'s columns, ``n_future`` calendar columns, then leads.
 
-        ``target_columns``: the columns of ``X`` forecast (the others are past covariates);
-        None when the targets are not among the inputs (a model fitted with ``y``).
+        ``target_columns``: the columns of ``X`` forecast (None when the targets are not among
+        the inputs: a model fitted with ``y``); ``future_columns`` and ``static_columns``:
+        known-future and static covariates among ``X``'s columns; the others are past
+        covariates. The known-future covariates' values at the next ``horizon`` rows follow
+        (step after step, the columns in order within a step).
         """
-        future = tuple(range(n_features, n_features + n_future))
+        calendar = tuple(range(n_features, n_features + n_future))
         targets = () if target_columns is None else tuple(target_columns)
-        past = tuple(i for i in range(n_features) if i not in targets)
-        return cls(targets=targets, past=past, future=future)
+        roles = set(targets) | set(future_columns) | set(static_columns)
+        past = tuple(i for i in range(n_features) if i not in roles)
+        first = n_features + n_future
+        n_ahead = horizon * len(future_columns)
+        return cls(
+            targets=targets, past=past, future=tuple(future_columns) + calendar,
+            static=tuple(static_columns), ahead=tuple(range(first, first + n_ahead)),
+            ahead_steps=tuple(np.repeat(np.arange(1, horizon + 1), len(future_columns)).tolist()),
+        )  # fmt: skip
 
     @property
     def n_inputs(self) -> int:
         """Columns of an input row."""
+        return self.n_recurrent + len(self.ahead)
+
+    @property
+    def n_recurrent(self) -> int:
+        """Columns the recurrence reads: the first ones, all but ``ahead``."""
         return len(self.targets) + len(self.past) + len(self.future) + len(self.static)
 
     def __post_init__(self) -> None:
-        """Check that every column has exactly one role."""
+        """Check that every column has exactly one role, the ``ahead`` ones last."""
         positions = sorted(self.targets + self.past + self.future + self.static)
         if positions != list(range(len(positions))):
             raise ValueError(
                 f"InputLayout: every input column needs exactly one role; got targets "
                 f"{self.targets}, past {self.past}, future {self.future}, static {self.static}."
+            )
+        first = len(positions)
+        if self.ahead != tuple(range(first, first + len(self.ahead))) or len(
+            self.ahead_steps
+        ) != len(self.ahead):
+            raise ValueError(
+                f"InputLayout: the ahead columns must be the last ones, {first} onward, each with "
+                f"a step; got ahead {self.ahead}, ahead_steps {self.ahead_steps}."
             )
 
 
@@ -111,8 +152,12 @@ class RecurrentNet(nn.Module):
     forecaster (`set_skip`: least squares, or persistence where it does better), the skip makes
     the untrained network that forecaster, and training learns what the history adds. This is
     what keeps a recurrent model from losing to persistence on smooth series, where learning to
-    copy the input through the recurrence is slow. In evaluation mode the quantile levels are
-    sorted at every output, so they never cross.
+    copy the input through the recurrence is slow. The ``ahead`` columns (known-future
+    covariates of the next rows) reach the output through the skip only, causally: the
+    forecast of step ``k`` reads their values up to row ``t + k``, so a forecast never depends
+    on covariates after the step it forecasts; their effect is linear (the recurrence never
+    reads them). In evaluation mode the quantile levels are sorted at every output, so they
+    never cross.
 
     Parameters
     ----------
@@ -142,10 +187,11 @@ class RecurrentNet(nn.Module):
         super().__init__()
         self.layout, self.output = layout, output
         input_size, output_size = layout.n_inputs, output.size
+        self.n_recurrent = layout.n_recurrent
         # torch refuses NumPy integers (grids built with np.arange): plain ints and floats.
         hidden_size, num_layers, dropout = int(hidden_size), int(num_layers), float(dropout)
         self.recurrent = CELLS[cell](
-            input_size,
+            self.n_recurrent,
             hidden_size,
             num_layers=num_layers,
             batch_first=True,
@@ -157,6 +203,21 @@ class RecurrentNet(nn.Module):
         # The recurrent part starts as a small correction to the skip's linear forecast.
         nn.init.zeros_(self.head.bias)
         nn.init.normal_(self.head.weight, std=0.01)
+        self.register_buffer("skip_mask", None, persistent=False)
+        if layout.ahead:
+            # Output (step k, level, target) may read an ahead column only if its step <= k.
+            steps = torch.arange(output.size) // (output.n_quantiles * output.n_targets) + 1
+            readable = torch.ones(output_size, input_size)
+            ahead = torch.tensor(layout.ahead_steps)
+            readable[:, layout.ahead] = (ahead[None, :] <= steps[:, None]).float()
+            self.register_buffer("skip_mask", readable, persistent=False)
+            with torch.no_grad():
+                self.skip.weight[:, layout.ahead] = 0.0
+
+    def _skip(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self.skip_mask is None:
+            return self.skip(inputs)
+        return nn.functional.linear(inputs, self.skip.weight * self.skip_mask, self.skip.bias)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """Forecast what follows every step.
@@ -169,8 +230,8 @@ class RecurrentNet(nn.Module):
         -------
         Tensor of shape (batch, steps, horizon, n_quantiles, n_targets)
         """
-        states, _ = self.recurrent(inputs)
-        return self._shaped(self.head(self.dropout(states)) + self.skip(inputs))
+        states, _ = self.recurrent(inputs[..., : self.n_recurrent])
+        return self._shaped(self.head(self.dropout(states)) + self._skip(inputs))
 
     def _shaped(self, flat: torch.Tensor) -> torch.Tensor:
         shape = self.output
@@ -211,13 +272,13 @@ class RecurrentNet(nn.Module):
         -------
         Tensor of shape (batch, horizon, n_quantiles, n_targets)
         """
-        states, _ = self.recurrent(inputs)
+        states, _ = self.recurrent(inputs[..., : self.n_recurrent])
         if lengths is None:
-            flat = self.head(self.dropout(states[:, -1])) + self.skip(inputs[:, -1])
+            flat = self.head(self.dropout(states[:, -1])) + self._skip(inputs[:, -1])
         else:
             rows = torch.arange(len(inputs), device=inputs.device)
             last = lengths - 1
-            flat = self.head(self.dropout(states[rows, last])) + self.skip(inputs[rows, last])
+            flat = self.head(self.dropout(states[rows, last])) + self._skip(inputs[rows, last])
         return self._shaped(flat)
 
     @torch.no_grad()
@@ -226,22 +287,24 @@ class RecurrentNet(nn.Module):
 
         Parameters
         ----------
-        solution : Tensor of shape (n_inputs + 1, horizon, n_targets)
-            Coefficients of each input (the last row: the intercept) for each horizon step and
-            target: the forecaster the network starts from.
+        solution : Tensor of shape (n_recurrent + 1, horizon, n_targets)
+            Coefficients of each input but the ``ahead`` ones (the last row: the intercept)
+            for each horizon step and target: the forecaster the network starts from. The
+            ``ahead`` columns start with no effect.
         offsets : Tensor of shape (horizon, n_quantiles, n_targets), optional
             Added to the intercept of each quantile level (its spread around the point
             forecast); zero by default.
         """
         shape = self.output
-        expected = (self.layout.n_inputs + 1, shape.horizon, shape.n_targets)
+        expected = (self.n_recurrent + 1, shape.horizon, shape.n_targets)
         if tuple(solution.shape) != expected:
             raise ValueError(f"set_skip: solution must have shape {expected}; got {solution.shape}")
         by_level = solution[:, :, None, :].expand(-1, -1, shape.n_quantiles, -1).clone()
         if offsets is not None:
             by_level[-1] += offsets.to(by_level)
         flat = by_level.reshape(len(solution), -1)
-        self.skip.weight.copy_(flat[:-1].T)
+        self.skip.weight.zero_()
+        self.skip.weight[:, : self.n_recurrent] = flat[:-1].T
         self.skip.bias.copy_(flat[-1])
 
 

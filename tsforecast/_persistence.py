@@ -37,15 +37,17 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # state.json) still load.
 # 3: horizon, quantile levels, interval calibration and baseline scores. Versions 1 and 2 (one
 # step, point forecasts) load as horizon 1 without quantiles.
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+# 4: known-future and static covariates (the network's ahead columns). Earlier versions had
+# none.
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 FILES = ("params.json", "state.json", "weights.pt")
 CHECKSUMS = "checksums.json"
 # Fitted attributes saved as they are (JSON values).
 SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
-    "seasonal_period_", "baseline_scores_",
+    "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -357,6 +359,9 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         return ValueError(f"{owner}: state.json is inconsistent: {what}. Save the model again.")
 
     state.setdefault("time_features_", [])  # saved before calendar features
+    if state.get("format_version") in (1, 2, 3):
+        state.setdefault("future_indices_", [])
+        state.setdefault("static_indices_", [])
     if state.get("format_version") in (1, 2):
         state.pop("discrete_targets_", None)  # the rule of an earlier loss="auto"
         for name, value in BEFORE_VERSION_3.items():
@@ -397,7 +402,14 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     ):
         raise bad(f"target_names_ is not a list of {n_outputs} str values")
     _check_forecast_state(state, n_outputs, bad)
-    n_inputs = n_features + 2 * len(calendar)
+    roles = [state["future_indices_"], state["static_indices_"]]
+    if not all(isinstance(r, list) and all(_count(i, 0) and i < n_features for i in r)
+               for r in roles) or len({*roles[0], *roles[1], *(targets or [])}) != sum(
+        map(len, [*roles, targets or []])
+    ):  # fmt: skip
+        raise bad(f"future_indices_ {roles[0]!r} and static_indices_ {roles[1]!r} are not "
+                  f"distinct non-target columns of {n_features}")  # fmt: skip
+    n_inputs = n_features + 2 * len(calendar) + state["horizon_"] * len(roles[0])
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
     model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])

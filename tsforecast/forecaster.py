@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
@@ -315,6 +316,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         max_time: float | None = None,
         scale: bool = True,
         target: Any = None,
+        future_covariates: Any = None,
+        static_covariates: Any = None,
         time_features: Any = "auto",
         seasonal_period: Any = "auto",
         adaptation_rate: float = 0.005,
@@ -339,6 +342,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.max_time = max_time
         self.scale = scale
         self.target = target
+        self.future_covariates = future_covariates
+        self.static_covariates = static_covariates
         self.time_features = time_features
         self.seasonal_period = seasonal_period
         self.adaptation_rate = adaptation_rate
@@ -413,7 +418,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._learn_columns(data, y)
         device = self._resolve_device()
         self.device_ = str(device)
-        values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
+        values, observed = self._model_inputs(data)
         targets = None if y is None else y.reshape(len(y), -1)
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = _segments.split_series(data.offsets, self.validation_fraction)
@@ -424,6 +429,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             inputs=self.input_scaler_,
             target_columns=self.target_indices_,
             targets=None if y is None else self.target_scaler_.transform(targets),
+            n_ahead=self.horizon_ * len(self.future_indices_),
         )
         kind = self._loss_kind()
         build = partial(
@@ -519,20 +525,58 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             season = self.seasonal_period
             self.seasonal_period_ = None if season is None else int(season)
         self.target_indices_, self.y_ndim_ = None, 2 if y is None else y.ndim
+        self.future_indices_, self.static_indices_ = [], []
         if y is None:
-            self.target_indices_ = _inputs.target_columns(
-                self.target, self.n_features_in_, getattr(self, "feature_names_in_", None),
-                "LSTMForecaster",
-            )  # fmt: skip
+            self._learn_roles(data)
             names = _inputs.column_names(self)
             self.target_names_ = [names[i] for i in self.target_indices_]
-        elif self.target is not None:
+            return
+        for role in ("target", "future_covariates", "static_covariates"):
+            if getattr(self, role) is not None:
+                raise ValueError(
+                    f"LSTMForecaster: {role}= gives columns of X a role when y is None (X "
+                    "forecast from its own history); with y given, every column of X is an "
+                    f"input already: leave {role}=None."
+                )
+        self.target_names_ = [f"y{i}" for i in range(1 if y.ndim == 1 else y.shape[1])]
+
+    def _learn_roles(self, data: SequenceData) -> None:
+        """Columns of ``X`` by role: targets, known-future and static covariates, past ones."""
+        owner, n = "LSTMForecaster", self.n_features_in_
+        known = getattr(self, "feature_names_in_", None)
+        roles = {}
+        for role in ("future_covariates", "static_covariates"):
+            spec = getattr(self, role)
+            roles[role] = [] if spec is None else _inputs.target_columns(spec, n, known, owner, role)
+        both = set(roles["future_covariates"]) & set(roles["static_covariates"])
+        names = _inputs.column_names(self)
+        if both:
             raise ValueError(
-                "LSTMForecaster: target= selects columns of X to forecast when y is None; "
-                "with y given, leave target=None."
+                f"{owner}: column {names[min(both)]!r} is both a future and a static covariate; "
+                "give each column one role."
             )
+        covariates = set(roles["future_covariates"]) | set(roles["static_covariates"])
+        if self.target is None:
+            targets = [i for i in range(n) if i not in covariates]
+            if not targets:
+                raise ValueError(
+                    f"{owner}: every column of X is a future or static covariate, so nothing is "
+                    "left to forecast; name the columns to forecast with target=, or give "
+                    "fewer covariates."
+                )
         else:
-            self.target_names_ = [f"y{i}" for i in range(1 if y.ndim == 1 else y.shape[1])]
+            targets = _inputs.target_columns(self.target, n, known, owner)
+            clash = sorted(set(targets) & covariates)
+            if clash:
+                raise ValueError(
+                    f"{owner}: column {names[clash[0]]!r} is both a target and a covariate; a "
+                    "forecast column cannot be an input known in advance. Give each column one "
+                    "role."
+                )
+        self.target_indices_ = targets
+        self.future_indices_ = roles["future_covariates"]
+        self.static_indices_ = roles["static_covariates"]
+        _inputs.check_static(data, self.static_indices_, names, f"{owner}.fit")
 
     def _fit_scalers(
         self, values: np.ndarray, targets: np.ndarray | None, observed: Any, train_part: Any
@@ -548,8 +592,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _input_layout(self) -> InputLayout:
         """Return the network's input columns by role: ``X``'s columns, then the calendar's."""
         return InputLayout.of_columns(
-            self.n_features_in_, self.target_indices_, 2 * len(self.time_features_)
-        )
+            self.n_features_in_, self.target_indices_, 2 * len(self.time_features_),
+            future_columns=tuple(self.future_indices_), static_columns=tuple(self.static_indices_),
+            horizon=self.horizon_,
+        )  # fmt: skip
+
+    def _model_inputs(
+        self, data: SequenceData, rows: np.ndarray | None = None, *, owner: str = "LSTMForecaster"
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the rows the network reads (``rows`` only, or all) and where each value is known.
+
+        ``X``'s columns, the calendar features, then the known-future covariates of the next
+        ``horizon_`` rows of the same series (unknown past its end).
+        """
+        if self.static_indices_:
+            _inputs.check_static(data, self.static_indices_, _inputs.column_names(self), owner)
+        values, observed = _inputs.model_inputs(data, self.time_features_, rows, owner=owner)
+        if not self.future_indices_:
+            return values, observed
+        leads, known = _inputs.lead_values(data, self.future_indices_, self.horizon_, rows)
+        if observed is None:
+            observed = np.ones(values.shape, bool)
+        return np.concatenate([values, leads], axis=1), np.concatenate([observed, known], axis=1)
 
     # ------------------------------------------------------------------ predict
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:
@@ -574,7 +638,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _predict(self, data: SequenceData) -> np.ndarray:
         next_step = self._outputs(data, self.module_.next_step)
         predictions = self.target_scaler_.inverse(next_step)
+        predictions[self._unknown_next(data)] = np.nan
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
+
+    def _unknown_next(self, data: SequenceData) -> np.ndarray:
+        """Rows whose next row's known-future covariates ``X`` does not hold (its series' last).
+
+        Their one-step forecast would need them: `predict` gives NaN there, and `forecast`
+        takes them from ``future=``.
+        """
+        return data.offsets[1:] - 1 if self.future_indices_ else np.array([], dtype=np.int64)
 
     def _outputs(
         self, data: SequenceData, select: Any = None, rows: np.ndarray | None = None
@@ -584,7 +657,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Shape (len(rows), horizon, levels, targets); ``select`` keeps part of each chunk of
         outputs (see `_inference.one_step`).
         """
-        values, observed = _inputs.model_inputs(data, self.time_features_, owner="LSTMForecaster")
+        values, observed = self._model_inputs(data)
         readable = _inference.shared_tensor(
             self.input_scaler_.fill_missing(values, observed), self.device_
         )
@@ -715,6 +788,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             margins = self._adapted_margins(outputs, data, np.arange(data.n_timesteps), 1)
         values = self._quantiles(outputs, margins)[:, 0][:, positions]  # (n, levels, targets)
         values = values.transpose(0, 2, 1)
+        values[self._unknown_next(data)] = np.nan
         return values[:, 0] if self.y_ndim_ == 1 else values
 
     def predict_interval(
@@ -757,14 +831,24 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         quantiles = self.predict_quantiles(X, groups)
         return quantiles[..., levels[0]], quantiles[..., levels[1]]
 
-    def forecast(self, X: Any, steps: int, groups: Any = None, quantiles: Any = None) -> Any:
-        """Forecast ``steps`` values after the end of each series.
+    def forecast(
+        self, X: Any, steps: int, groups: Any = None, quantiles: Any = None, future: Any = None
+    ) -> Any:
+        """Forecast the target columns ``steps`` rows after the end of each series.
 
-        Autoregressive mode with every column of ``X`` a target, in order (``target=None``).
         Up to ``horizon_`` steps are read directly from one pass over the history (the last
         ``context_length`` rows); further steps repeat this from the point forecasts fed back
         as history, ``horizon_`` at a time. Calendar features are computed for the future time
-        stamps.
+        stamps. Covariates by role:
+
+        - **known-future** (``future_covariates``): their values over the forecast period come
+          from ``future``; the forecast of step ``k`` reads them up to step ``k``;
+        - **static** (``static_covariates``): each series' value, unchanged;
+        - **past** (every other column that is not a target): read up to the end of ``X``
+          only. The direct outputs need nothing after it, so forecasts go up to ``horizon_``
+          steps; further ahead they would need past covariates that nobody knows yet, so
+          ``steps > horizon_`` is refused (rather than forecasting the covariates, which the
+          model was not trained to do): fit with a longer ``horizon``.
 
         Parameters
         ----------
@@ -778,14 +862,21 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Quantile levels to forecast too (among ``quantiles_``; True: all), calibrated as
             in `predict_interval`. Only up to ``horizon_`` steps: further ahead, forecasts fed
             back would understate the uncertainty.
+        future : DataFrame or array-like, optional
+            The known-future covariates over the forecast period, needed when the model has
+            ``future_covariates``. A DataFrame with those columns (others are ignored) and
+            ``steps`` rows per series, in time order: indexed by time for one series, or by
+            (series id, time) (a ``MultiIndex``) for several; its stamps become the
+            forecast's. Or an array of shape ``(n_series, steps, n_future)`` (``(steps,
+            n_future)`` for one series), the series in the order of ``X``.
 
         Returns
         -------
         DataFrame or ndarray
-            With time stamps (a DataFrame with a DatetimeIndex, or a SequenceData with
-            datetimes): a DataFrame indexed by the future time stamps (and the series id),
-            one column per target, or with ``quantiles`` one per target and level named
-            ``"{target}_q{level}"``. Otherwise an array of shape (steps, n_targets), or
+            With time stamps (a DataFrame with a DatetimeIndex, a SequenceData with datetimes,
+            or a ``future`` DataFrame): a DataFrame indexed by the future time stamps (and the
+            series id), one column per target, or with ``quantiles`` one per target and level
+            named ``"{target}_q{level}"``. Otherwise an array of shape (steps, n_targets), or
             (n_series, steps, n_targets) with groups; with ``quantiles`` a last axis of
             levels is added.
         """
@@ -793,11 +884,21 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         owner = "LSTMForecaster.forecast"
         steps = _validation.check_int("steps", steps, owner=owner)
         layout = self.module_.layout
-        if not self.autoregressive_ or layout.targets != tuple(range(self.n_features_in_)):
+        if not self.autoregressive_:
             raise ValueError(
-                "LSTMForecaster.forecast feeds forecasts back as inputs, so it needs a model "
-                "fitted without y and with every column a target (target=None). For other "
-                "models, use predict for one step ahead."
+                f"{owner} forecasts the target columns of X from their history, so it needs a "
+                "model fitted without y. For a model fitted with y, predict forecasts y one "
+                "step ahead."
+            )
+        if layout.past and steps > self.horizon_:
+            names = _inputs.column_names(self)
+            past = [names[i] for i in layout.past if i < self.n_features_in_]
+            raise ValueError(
+                f"{owner}: the model reads past covariates {past} (columns that are neither "
+                f"targets nor future or static covariates), known only up to the end of X, so "
+                f"it forecasts up to horizon_={self.horizon_} steps; got steps={steps}. Fit "
+                f"with horizon={steps}, pass the columns known in advance as "
+                "future_covariates, or forecast them too (target=None)."
             )
         positions = None if quantiles is None else self._levels(quantiles, owner)
         if positions is not None and steps > self.horizon_:
@@ -807,30 +908,34 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"with horizon={steps} for quantiles that far ahead, or ask for point forecasts."
             )
         data = _inputs.check_X(self, X, groups, reset=False)
-        L = self.context_length
-        rows, lengths = _inference.last_rows(data.offsets, L)  # only the rows read
-        values, observed = _inputs.model_inputs(
-            data, self.time_features_, rows.ravel(), owner="LSTMForecaster"
-        )
-        recent = self.input_scaler_.transform(values, observed)
-        history = torch.from_numpy(recent.reshape(len(lengths), L, -1)).to(self.device_)
-        times = None
-        if data.local_time is not None:
+        ahead, times = self._future_values(future, data, steps, owner)
+        if times is None and data.local_time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
-        calendar = None
-        if self.time_features_:
-            encoded = np.stack([_time.encode_time(future, self.time_features_) for future in times])
-            scaler = self.input_scaler_.columns(list(layout.future))
-            calendar = torch.from_numpy(scaler.transform(encoded))
-        future = _inference.roll_forward(self.module_, history, lengths, steps, L, calendar)
+        L, n_series = self.context_length, data.n_series
+        rows, lengths = _inference.last_rows(data.offsets, L)  # only the rows read
+        values, observed = self._model_inputs(data, rows.ravel(), owner=owner)
+        if ahead is not None:  # the last row's known-future covariates of the next rows
+            within = min(steps, self.horizon_) * ahead.shape[2]
+            first = layout.ahead[0]
+            last = (np.arange(n_series) * L + lengths - 1)[:, None]
+            values[last, first + np.arange(within)] = ahead[:, : min(steps, self.horizon_)].reshape(
+                n_series, -1
+            )
+            observed[last, first + np.arange(within)] = True
+        recent = self.input_scaler_.transform(values, observed)
+        history = torch.from_numpy(recent.reshape(n_series, L, -1)).to(self.device_)
+        known = None
+        if steps > self.horizon_ and layout.n_inputs > len(layout.targets):
+            known = torch.from_numpy(self._known_rows(data, times, ahead, steps))
+        future_values = _inference.roll_forward(self.module_, history, lengths, steps, L, known)
         if positions is None:
-            values = self.target_scaler_.inverse(self.module_.point(future))
+            values = self.target_scaler_.inverse(self.module_.point(future_values))
             names = self.target_names_
         else:
             margins = None
             if self.conformal_margins_ is not None:
                 margins = self._final_margins(data, steps)
-            levels = self._quantiles(future, margins)[:, :, positions]  # (series, steps, ...)
+            levels = self._quantiles(future_values, margins)[:, :, positions]
             values = levels.transpose(0, 1, 3, 2)  # levels last
             names = [
                 f"{name}_q{self.quantiles_[i]:g}" for name in self.target_names_ for i in positions
@@ -839,6 +944,79 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             flat = values.reshape(*values.shape[:2], -1)
             return _inputs.forecast_frame(flat, times, data, names)
         return values if data.groups is not None else values[0]
+
+    def _future_values(
+        self, future: Any, data: SequenceData, steps: int, owner: str
+    ) -> tuple[np.ndarray | None, list[Any] | None]:
+        """Check ``future`` against the model and ``data``.
+
+        Returns the known-future covariates of each series, shape ``(n_series, steps,
+        n_future)`` (None for a model without them), and the future stamps of each series
+        when ``future`` is a DataFrame (else None).
+        """
+        names = _inputs.column_names(self)
+        wanted = [names[i] for i in self.future_indices_]
+        if not wanted:
+            if future is not None:
+                raise ValueError(
+                    f"{owner}: this model has no known-future covariates (future_covariates="
+                    "None in fit), so it reads nothing from future=; leave it out."
+                )
+            return None, None
+        shape = (data.n_series, steps, len(wanted))
+        if future is None:
+            raise ValueError(
+                f"{owner}: this model reads the known-future covariates {wanted} over the "
+                f"forecast period; pass future= with their values for the {steps} steps of each "
+                f"series: a DataFrame indexed by time (by (series id, time) for several series) "
+                f"with those columns, or an array of shape {shape}."
+            )
+        if isinstance(future, pd.DataFrame):
+            return _inputs.future_frame(future, data, steps, wanted, owner)
+        values = np.asarray(future, dtype=np.float64)
+        if values.ndim == 2 and data.n_series == 1:
+            values = values[None]
+        if values.shape != shape:
+            raise ValueError(
+                f"{owner}: future has shape {np.shape(future)}; expected {shape} (series, steps, "
+                f"known-future covariates {wanted}), or {shape[1:]} for one series."
+            )
+        if not np.isfinite(values).all():
+            raise ValueError(
+                f"{owner}: future holds NaN or infinite values; the known-future covariates "
+                f"{wanted} must be known for every forecast step."
+            )
+        return values.astype(np.float32), None
+
+    def _known_rows(
+        self, data: SequenceData, times: list[Any] | None, ahead: np.ndarray | None, steps: int
+    ) -> np.ndarray:
+        """Standardised input rows of the forecast period, but for the targets (fed back).
+
+        Static covariates repeat each series' last row; known-future ones come from
+        ``ahead``; calendar features from ``times``. Shape ``(n_series, steps, n_inputs)``.
+        """
+        layout = self.module_.layout
+        n_series, n_features = data.n_series, self.n_features_in_
+        raw = np.zeros((n_series, steps, layout.n_inputs), np.float32)
+        seen = np.ones(raw.shape, bool)
+        seen[..., self.target_indices_] = False  # filled with the mean, replaced when fed back
+        statics = self.static_indices_
+        if statics:
+            raw[..., statics] = data.values[data.offsets[1:] - 1][:, None, statics]
+        if self.time_features_:
+            calendar = np.stack([_time.encode_time(stamps, self.time_features_) for stamps in times])
+            raw[..., n_features : n_features + calendar.shape[2]] = calendar
+        if ahead is not None:
+            raw[..., self.future_indices_] = ahead
+            n_future, first = ahead.shape[2], layout.ahead[0]
+            for k in range(1, self.horizon_ + 1):  # row s holds the covariates of row s + k
+                columns = first + (k - 1) * n_future + np.arange(n_future)
+                raw[:, : steps - k, columns] = ahead[:, k:]
+                seen[:, max(steps - k, 0) :, columns] = False  # after the period: unknown
+        scaled = self.input_scaler_.transform(raw.reshape(-1, layout.n_inputs), seen.reshape(
+            -1, layout.n_inputs))
+        return scaled.reshape(raw.shape)
 
     def _final_margins(self, data: SequenceData, steps: int) -> np.ndarray:
         """Return the margins of forecasts from each series' end, adapted along its last rows."""
