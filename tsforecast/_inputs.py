@@ -355,7 +355,7 @@ def check_static(data: SequenceData, columns: list[int], names: list[str], owner
         )
         raise ValueError(
             f"{owner}: static covariate {name!r} changes within series "
-            f"{data.series_ids[series]!r}: {values[start, column]:g} at its first row, {shown} "
+            f"{_ids(data)[series]!r}: {values[start, column]:g} at its first row, {shown} "
             f"at row {row}. A static covariate holds one value per series (weight, sex, site); "
             "pass a column that varies as a past covariate (leave it out of "
             "static_covariates), or fill it with one value per series."
@@ -429,6 +429,11 @@ def forecast_frame(
     return pd.concat(frames) if len(frames) > 1 else frames[0]
 
 
+def _ids(data: SequenceData) -> list[Any]:
+    """Return the series ids as plain Python values (for messages and comparisons)."""
+    return [value.item() if isinstance(value, np.generic) else value for value in data.series_ids]
+
+
 def future_frame(
     frame: pd.DataFrame, data: SequenceData, steps: int, columns: list[str], owner: str
 ) -> tuple[np.ndarray, list[pd.Index]]:
@@ -457,7 +462,7 @@ def future_frame(
         if unknown:
             raise ValueError(
                 f"{owner}: future holds series {unknown[:5]} that X does not; give the known-"
-                f"future covariates of X's series {list(data.series_ids[:5])}..."
+                f"future covariates of X's series {_ids(data)[:5]}..."
             )
     elif data.n_series > 1:
         raise ValueError(
@@ -468,7 +473,7 @@ def future_frame(
         ids, stamps = None, index
     table = frame[[frame.columns[have.index(c)] for c in columns]].to_numpy(dtype=np.float64)
     values, times = [], []
-    for i, series in enumerate(data.series_ids):
+    for i, series in enumerate(_ids(data)):
         rows = np.arange(len(frame)) if ids is None else np.flatnonzero(ids == series)
         if len(rows) != steps:
             raise ValueError(

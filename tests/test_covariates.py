@@ -1,0 +1,221 @@
+"""Column roles: known-future and static covariates, past covariates, and `forecast(future=)`."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import LSTMForecaster
+
+from .conftest import FAST
+
+
+def dosing_panel(n_patients: int = 8, n_rows: int = 200, seed: int = 0) -> pd.DataFrame:
+    """Concentrations driven by doses (each dose raises them, then they decay), per patient."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for patient in range(n_patients):
+        dose = (rng.random(n_rows) < 0.15) * rng.choice([1.0, 2.0, 3.0], n_rows)
+        weight = rng.uniform(50, 100)
+        conc = np.zeros(n_rows)
+        for t in range(1, n_rows):
+            conc[t] = 0.8 * conc[t - 1] + dose[t] * 40 / weight
+        conc += rng.normal(0, 0.02, n_rows)
+        frames.append(pd.DataFrame({
+            "patient": patient, "hour": np.arange(n_rows) * 2.0, "conc": conc, "dose": dose,
+            "weight": weight,
+        }))  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    table = dosing_panel()
+    return table[["conc", "dose", "weight"]], table["patient"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def dosing_model(panel):
+    X, groups = panel
+    model = LSTMForecaster(
+        future_covariates=["dose"], static_covariates="weight", horizon=6, context_length=24,
+        hidden_size=16, max_epochs=40, random_state=0,
+    )  # fmt: skip
+    return model.fit(X, groups=groups)
+
+
+def test_roles_shape_the_network(dosing_model):
+    layout = dosing_model.module_.layout
+    assert dosing_model.target_names_ == ["conc"]  # target=None: every column without a role
+    assert (dosing_model.future_indices_, dosing_model.static_indices_) == ([1], [2])
+    assert layout.targets == (0,) and layout.past == () and layout.static == (2,)
+    assert layout.ahead_steps == (1, 2, 3, 4, 5, 6)
+
+
+def test_a_larger_known_dose_raises_the_later_concentration(dosing_model, panel):
+    X, groups = panel
+    forecasts = []
+    for dose in (0.0, 1.0, 3.0):
+        future = np.zeros((8, 6, 1))
+        future[:, 1, 0] = dose  # a dose at the second step
+        forecasts.append(dosing_model.forecast(X, 6, groups=groups, future=future)[..., 0])
+    none, small, large = forecasts
+    # The first step comes before the dose: unchanged (causal); every later one rises with it.
+    np.testing.assert_allclose(none[:, 0], large[:, 0], rtol=1e-5, atol=1e-6)
+    assert (small[:, 1:] > none[:, 1:]).all() and (large[:, 1:] > small[:, 1:]).all()
+
+
+def test_a_forecast_never_reads_covariates_after_its_step(dosing_model, panel):
+    X, groups = panel
+    rng = np.random.default_rng(1)
+    future = rng.choice([0.0, 2.0], size=(8, 6, 1))
+    base = dosing_model.forecast(X, 6, groups=groups, future=future)
+    for k in range(5):
+        changed = future.copy()
+        changed[:, k + 1 :] += 5.0
+        moved = dosing_model.forecast(X, 6, groups=groups, future=changed)
+        np.testing.assert_array_equal(base[:, : k + 1], moved[:, : k + 1])
+
+
+def test_past_the_horizon_the_known_rows_are_fed_back(dosing_model, panel):
+    X, groups = panel
+    future = np.zeros((8, 10, 1))
+    future[:, 7, 0] = 3.0  # a dose at step 8, past the horizon of 6
+    quiet = dosing_model.forecast(X, 10, groups=groups, future=np.zeros((8, 10, 1)))
+    dosed = dosing_model.forecast(X, 10, groups=groups, future=future)
+    np.testing.assert_array_equal(quiet[:, :6], dosed[:, :6])  # the first pass: no dose yet
+    assert (dosed[:, 7:] > quiet[:, 7:]).all()
+
+
+def test_static_covariates_are_read_never_forecast(dosing_model, panel):
+    X, groups = panel
+    future = np.zeros((8, 12, 1))
+    forecast = dosing_model.forecast(X, 12, groups=groups, future=future)
+    assert forecast.shape == (8, 12, 1)  # the target only: static columns never drift
+    heavier = X.assign(weight=X["weight"] + 30 * (groups == 0))
+    moved = dosing_model.forecast(heavier, 12, groups=groups, future=future)
+    assert not np.allclose(moved[0], forecast[0]) and np.allclose(moved[1:], forecast[1:])
+    changing = X.assign(weight=X["weight"] + (np.arange(len(X)) == 5))
+    with pytest.raises(ValueError) as error:
+        dosing_model.predict(changing, groups=groups)
+    weight = X["weight"].iloc[0]
+    assert str(error.value) == (
+        f"LSTMForecaster: static covariate 'weight' changes within series 0: {weight:g} at its "
+        f"first row, {weight + 1:g} at row 5. A static covariate holds one value per series "
+        "(weight, sex, site); pass a column that varies as a past covariate (leave it out of "
+        "static_covariates), or fill it with one value per series."
+    )
+
+
+def test_predict_has_no_forecast_where_the_next_covariates_are_unknown(dosing_model, panel):
+    X, groups = panel
+    predictions = dosing_model.predict(X, groups=groups)
+    last = np.flatnonzero(np.r_[groups[1:] != groups[:-1], True])
+    assert np.isnan(predictions[last]).all() and not np.isnan(np.delete(predictions, last)).any()
+    assert np.isfinite(dosing_model.score(X, groups=groups))
+
+
+def test_future_as_a_frame_gives_stamps_and_the_same_values(dosing_model, panel):
+    X, groups = panel
+    values = np.zeros((8, 4, 1))
+    values[:, 2, 0] = 2.0
+    hours = 400.0 + 2.0 * np.arange(4)
+    frame = pd.DataFrame(
+        {"dose": values.ravel(), "other": 1.0},  # other columns are ignored
+        index=pd.MultiIndex.from_product([range(8), hours], names=["patient", "hour"]),
+    ).iloc[::-1]  # any row order
+    out = dosing_model.forecast(X, 4, groups=groups, future=frame)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["conc"]
+    assert out.index.get_level_values(-1).tolist()[:4] == hours.tolist()
+    array = dosing_model.forecast(X, 4, groups=groups, future=values)
+    np.testing.assert_allclose(out["conc"].to_numpy().reshape(8, 4), array[..., 0])
+
+
+def test_future_errors_say_what_to_pass(dosing_model, panel):
+    X, groups = panel
+
+    def message(**kwargs):
+        with pytest.raises(ValueError) as error:
+            dosing_model.forecast(X, 4, groups=groups, **kwargs)
+        return str(error.value)
+
+    assert message() == (
+        "LSTMForecaster.forecast: this model reads the known-future covariates ['dose'] over "
+        "the forecast period; pass future= with their values for the 4 steps of each series: "
+        "a DataFrame indexed by time (by (series id, time) for several series) with those "
+        "columns, or an array of shape (8, 4, 1)."
+    )
+    assert message(future=np.zeros((8, 3, 1))) == (
+        "LSTMForecaster.forecast: future has shape (8, 3, 1); expected (8, 4, 1) (series, "
+        "steps, known-future covariates ['dose']), or (4, 1) for one series."
+    )
+    assert message(future=np.full((8, 4, 1), np.nan)) == (
+        "LSTMForecaster.forecast: future holds NaN or infinite values; the known-future "
+        "covariates ['dose'] must be known for every forecast step."
+    )
+    index = pd.MultiIndex.from_product([range(8), range(3)])
+    assert message(future=pd.DataFrame({"dose": 0.0}, index=index)) == (
+        "LSTMForecaster.forecast: future has 3 rows for series 0; it needs one per forecast "
+        "step, steps=4."
+    )
+    index = pd.MultiIndex.from_product([range(9), range(4)])
+    assert message(future=pd.DataFrame({"dose": 0.0}, index=index)) == (
+        "LSTMForecaster.forecast: future holds series ['8'] that X does not; give the "
+        "known-future covariates of X's series [0, 1, 2, 3, 4]..."
+    )
+    assert message(future=pd.DataFrame({"dosage": np.zeros(32)}, index=index[:32])) == (
+        "LSTMForecaster.forecast: future has no column 'dose'; it needs the known-future "
+        "covariates ['dose'] (its columns: ['dosage'])."
+    )
+    assert message(future=pd.DataFrame({"dose": np.zeros(4)})) == (
+        "LSTMForecaster.forecast: X holds 8 series, so future needs a MultiIndex (series id, "
+        "time) saying which rows belong to which series."
+    )
+    plain = LSTMForecaster(**FAST).fit(np.c_[np.sin(np.arange(60.0))])
+    with pytest.raises(ValueError) as error:
+        plain.forecast(np.c_[np.sin(np.arange(60.0))], 2, future=np.zeros((2, 1)))
+    assert str(error.value) == (
+        "LSTMForecaster.forecast: this model has no known-future covariates (future_covariates="
+        "None in fit), so it reads nothing from future=; leave it out."
+    )
+
+
+def test_role_errors_at_fit(panel):
+    X, groups = panel
+
+    def message(y=None, **params):
+        with pytest.raises(ValueError) as error:
+            LSTMForecaster(**FAST, **params).fit(X, y, groups=groups)
+        return str(error.value)
+
+    assert message(future_covariates="dose", static_covariates=["dose"]) == (
+        "LSTMForecaster: column 'dose' is both a future and a static covariate; give each "
+        "column one role."
+    )
+    assert message(future_covariates="dose", target=["conc", "dose"]) == (
+        "LSTMForecaster: column 'dose' is both a target and a covariate; a forecast column "
+        "cannot be an input known in advance. Give each column one role."
+    )
+    assert message(future_covariates=["dose", "conc"], static_covariates="weight") == (
+        "LSTMForecaster: every column of X is a future or static covariate, so nothing is "
+        "left to forecast; name the columns to forecast with target=, or give fewer covariates."
+    )
+    assert message(future_covariates="rate") == (
+        "LSTMForecaster: future_covariates 'rate' is not a column of X (columns ['conc', "
+        "'dose', 'weight']); pass column positions or names."
+    )
+    assert message(y=np.zeros(len(X)), static_covariates="weight") == (
+        "LSTMForecaster: static_covariates= gives columns of X a role when y is None (X "
+        "forecast from its own history); with y given, every column of X is an input already: "
+        "leave static_covariates=None."
+    )
+
+
+def test_roles_survive_save_and_load(dosing_model, panel, tmp_path):
+    X, groups = panel
+    future = np.ones((8, 9, 1))
+    loaded = LSTMForecaster.load(dosing_model.save(tmp_path / "model"))
+    assert (loaded.future_indices_, loaded.static_indices_) == ([1], [2])
+    np.testing.assert_array_equal(
+        loaded.forecast(X, 9, groups=groups, future=future),
+        dosing_model.forecast(X, 9, groups=groups, future=future),
+    )
