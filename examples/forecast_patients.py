@@ -22,10 +22,12 @@ print(visits, f"{visits.series_lengths.min()} to {visits.series_lengths.max()} v
 # one-visit patients are kept for prediction, unobserved values are never targets.
 model = LSTMForecaster(context_length=16, max_time=10, random_state=0).fit(visits)
 
-# Each patient's next visit: lab values and the expected days until it.
-next_visit = model.forecast(visits, steps=1)[:, 0]  # (n_patients, n_features)
-bili = visits.features.index("bili")
-gap = visits.features.index("time_since_previous")
-for patient, row in list(zip(visits.series_ids, next_visit, strict=True))[:5]:
-    print(f"patient {patient}: bili {row[bili]:.2f} mg/dl in about {row[gap]:.0f} days")
-print(f"forecasts for {len(next_visit)} patients; mean bili {np.mean(next_visit[:, bili]):.2f}")
+# Each patient's next visit: lab values and the expected days until it. A DataFrame indexed
+# by (patient, day); the day is the last visit's plus the patient's usual gap between visits.
+next_visit = model.forecast(visits, steps=1)
+for (patient, day), row in list(next_visit.iterrows())[:5]:
+    print(
+        f"patient {patient}: bili {row['bili']:.2f} mg/dl in about "
+        f"{row['time_since_previous']:.0f} days (day {day:.0f} at the usual gap)"
+    )
+print(f"forecasts for {len(next_visit)} patients; mean bili {next_visit['bili'].mean():.2f}")

@@ -86,7 +86,7 @@ def test_fit_and_predict_patient_files(tmp_path):
     ])  # fmt: skip
     assert code == 0
     forecast = pd.read_csv(out_csv)
-    assert list(forecast.columns) == ["group", "step", "bili", "albumin", "time_since_previous"]
+    assert list(forecast.columns) == ["group", "time", "bili", "albumin", "time_since_previous"]
     assert len(forecast) == 312 * 2
 
 

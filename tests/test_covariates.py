@@ -33,6 +33,12 @@ def panel():
     return table[["conc", "dose", "weight"]], table["patient"].to_numpy()
 
 
+def forecast_array(model, X, steps, groups, future):
+    """The forecasts as an array (n_series, steps, n_targets)."""
+    frame = model.forecast(X, steps, groups=groups, future=future)
+    return frame.to_numpy().reshape(-1, steps, frame.shape[1])
+
+
 @pytest.fixture(scope="module")
 def dosing_model(panel):
     X, groups = panel
@@ -57,7 +63,7 @@ def test_a_larger_known_dose_raises_the_later_concentration(dosing_model, panel)
     for dose in (0.0, 1.0, 3.0):
         future = np.zeros((8, 6, 1))
         future[:, 1, 0] = dose  # a dose at the second step
-        forecasts.append(dosing_model.forecast(X, 6, groups=groups, future=future)[..., 0])
+        forecasts.append(forecast_array(dosing_model, X, 6, groups, future)[..., 0])
     none, small, large = forecasts
     # The first step comes before the dose: unchanged (causal); every later one rises with it.
     np.testing.assert_allclose(none[:, 0], large[:, 0], rtol=1e-5, atol=1e-6)
@@ -68,11 +74,11 @@ def test_a_forecast_never_reads_covariates_after_its_step(dosing_model, panel):
     X, groups = panel
     rng = np.random.default_rng(1)
     future = rng.choice([0.0, 2.0], size=(8, 6, 1))
-    base = dosing_model.forecast(X, 6, groups=groups, future=future)
+    base = forecast_array(dosing_model, X, 6, groups, future)
     for k in range(5):
         changed = future.copy()
         changed[:, k + 1 :] += 5.0
-        moved = dosing_model.forecast(X, 6, groups=groups, future=changed)
+        moved = forecast_array(dosing_model, X, 6, groups, changed)
         np.testing.assert_array_equal(base[:, : k + 1], moved[:, : k + 1])
 
 
@@ -80,8 +86,8 @@ def test_past_the_horizon_the_known_rows_are_fed_back(dosing_model, panel):
     X, groups = panel
     future = np.zeros((8, 10, 1))
     future[:, 7, 0] = 3.0  # a dose at step 8, past the horizon of 6
-    quiet = dosing_model.forecast(X, 10, groups=groups, future=np.zeros((8, 10, 1)))
-    dosed = dosing_model.forecast(X, 10, groups=groups, future=future)
+    quiet = forecast_array(dosing_model, X, 10, groups, np.zeros((8, 10, 1)))
+    dosed = forecast_array(dosing_model, X, 10, groups, future)
     np.testing.assert_array_equal(quiet[:, :6], dosed[:, :6])  # the first pass: no dose yet
     assert (dosed[:, 7:] > quiet[:, 7:]).all()
 
@@ -89,10 +95,10 @@ def test_past_the_horizon_the_known_rows_are_fed_back(dosing_model, panel):
 def test_static_covariates_are_read_never_forecast(dosing_model, panel):
     X, groups = panel
     future = np.zeros((8, 12, 1))
-    forecast = dosing_model.forecast(X, 12, groups=groups, future=future)
+    forecast = forecast_array(dosing_model, X, 12, groups, future)
     assert forecast.shape == (8, 12, 1)  # the target only: static columns never drift
     heavier = X.assign(weight=X["weight"] + 30 * (groups == 0))
-    moved = dosing_model.forecast(heavier, 12, groups=groups, future=future)
+    moved = forecast_array(dosing_model, heavier, 12, groups, future)
     assert not np.allclose(moved[0], forecast[0]) and np.allclose(moved[1:], forecast[1:])
     changing = X.assign(weight=X["weight"] + (np.arange(len(X)) == 5))
     with pytest.raises(ValueError) as error:
@@ -126,7 +132,7 @@ def test_future_as_a_frame_gives_stamps_and_the_same_values(dosing_model, panel)
     out = dosing_model.forecast(X, 4, groups=groups, future=frame)
     assert isinstance(out, pd.DataFrame) and list(out.columns) == ["conc"]
     assert out.index.get_level_values(-1).tolist()[:4] == hours.tolist()
-    array = dosing_model.forecast(X, 4, groups=groups, future=values)
+    array = forecast_array(dosing_model, X, 4, groups, values)
     np.testing.assert_allclose(out["conc"].to_numpy().reshape(8, 4), array[..., 0])
 
 

@@ -101,13 +101,14 @@ def test_groups_route_through_pipelines_with_metadata_routing(waves):
         # The routed groups reach predict: row 200 starts a series and reads only itself.
         alone = pipeline.predict(waves[200:400], groups=groups[200:400])
         np.testing.assert_allclose(pipeline.predict(waves, groups=groups)[200], alone[0])
-        assert not np.allclose(pipeline.predict(waves, groups=None)[200], alone[0])
+        with pytest.raises(ValueError, match="fitted on 3 series, but X carries no series"):
+            pipeline.predict(waves, groups=None)
     # Without routing, the step parameter form reaches fit: the blocks then never cross a
     # series boundary, so the model differs from one trained on one long series.
     plain = make_pipeline(StandardScaler(), LSTMForecaster(**FAST))
     plain.fit(waves, lstmforecaster__groups=groups)
     whole = make_pipeline(StandardScaler(), LSTMForecaster(**FAST)).fit(waves)
-    assert not np.allclose(plain.predict(waves), whole.predict(waves))
+    assert not np.allclose(plain.predict(waves, groups=groups), whole.predict(waves))
 
 
 def test_clone_and_pickle_a_fitted_model(fitted, waves, tmp_path):
@@ -170,8 +171,10 @@ def test_series_do_not_see_each_other(waves):
     before = model.predict(waves, groups=groups)
     after = model.predict(changed, groups=groups)
     np.testing.assert_allclose(before[300:], after[300:], rtol=1e-6)
-    alone = model.predict(waves[300:])
+    alone = model.predict(waves[300:], groups=np.zeros(300))
     np.testing.assert_allclose(before[300:], alone, rtol=1e-6)
+    with pytest.raises(ValueError, match="fitted on 2 series, but X carries no series ids"):
+        model.predict(waves[300:])  # a panel read as one series: refused
 
 
 def test_supervised_mode_with_make_supervised(waves):
@@ -215,10 +218,10 @@ def test_target_selects_columns_to_forecast(waves):
     swapped = LSTMForecaster(target=["wind", "temp"], **FAST).fit(frame)
     assert swapped.target_names_ == ["wind", "temp"]
     assert swapped.module_.layout.targets == (1, 0)
-    long = swapped.forecast(frame, 30)
-    first = swapped.forecast(frame, 24)
+    long = swapped.forecast(frame, 30).to_numpy()
+    first = swapped.forecast(frame, 24).to_numpy()
     extended = pd.DataFrame(np.vstack([waves, first[:, ::-1]]), columns=["temp", "wind"])
-    again = swapped.forecast(extended.astype(np.float32), 6)
+    again = swapped.forecast(extended.astype(np.float32), 6).to_numpy()
     np.testing.assert_allclose(long, np.vstack([first, again]), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="names a column twice"):
         LSTMForecaster(target=["wind", 1], **FAST).fit(frame)
@@ -426,7 +429,10 @@ def test_a_series_id_column_can_be_named_as_groups(waves):
     by_column = model.predict(table, groups="pid")
     by_array = model.predict(table[["a", "b"]], groups=table["pid"].to_numpy())
     np.testing.assert_array_equal(by_column, by_array)
-    assert model.forecast(table, 3, groups="pid").shape == (2, 3, 2)
+    forecast = model.forecast(table, 3, groups="pid")  # indexed by (pid, the RangeIndex's time)
+    assert forecast.shape == (6, 2) and forecast.index.names == ["pid", "time"]
+    assert forecast.index.tolist() == [("P1", 300), ("P1", 301), ("P1", 302), ("P2", 600),
+                                       ("P2", 601), ("P2", 602)]  # fmt: skip
 
 
 def test_score_takes_only_observed_values_as_truth():

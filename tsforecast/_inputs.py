@@ -26,6 +26,9 @@ __all__ = [
     "column_names",
     "forecast_frame",
     "future_frame",
+    "in_caller_order",
+    "in_data_order",
+    "index_names",
     "model_inputs",
     "target_columns",
 ]
@@ -52,6 +55,24 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     -------
     SequenceData
     """
+    data = _read_X(estimator, X, groups, reset=reset)
+    name = type(estimator).__name__
+    fitted_series = getattr(estimator, "n_series_in_", 1)
+    if not reset and fitted_series > 1 and data.groups is None:
+        raise ValueError(
+            f"{name}: this model was fitted on {fitted_series} series, but X carries no series "
+            "ids, so its rows would be read as one series. Say which rows belong to which "
+            "series: groups= (one id per row, or a column name), a DataFrame indexed by "
+            "(series id, time), or a SequenceData with groups; for a single series, "
+            "groups=numpy.zeros(len(X))."
+        )
+    if reset:
+        estimator.n_series_in_ = data.n_series
+    return data
+
+
+def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData:
+    """Validate ``X`` (and ``groups``) into a `SequenceData`; see `check_X`."""
     if not reset and groups is None:
         plain = _plain(estimator, X)
         if plain is not None:
@@ -66,12 +87,18 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
         if groups is None:
             return X
         offsets, ids = series_offsets(groups, X.n_timesteps)
+        local = X.local_time
         return SequenceData._trusted(
             X.values, offsets, ids, groups=np.asarray(groups), mask=X.mask,
-            local_time=X.local_time, features=X.features,
+            local_time=local, features=X.features, time=X.time if local is None else None,
+            metadata=X.metadata,
         )  # fmt: skip
+    order, index_names = None, (None, None)
     if isinstance(X, pd.DataFrame):
+        group_name = groups if isinstance(groups, str) else None
+        X, groups, order, level_name = _panel(X, groups, name)
         X, groups = _split_frame(X, groups, name)
+        index_names = (group_name if level_name is None else level_name, X.index.name)
     elif isinstance(groups, str):
         raise ValueError(
             f"{name}: groups={groups!r} names a column, but X is an array without column names; "
@@ -90,7 +117,56 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     offsets, ids = series_offsets(groups, values.shape[0])
     _check_stamps(time, offsets, ids, groups is not None, name)
     groups = None if groups is None else np.asarray(groups)
-    return SequenceData._trusted(values, offsets, ids, groups=groups, local_time=time)
+    numeric = None if time is not None else _numeric_stamps(X, offsets)
+    return SequenceData._trusted(
+        values, offsets, ids, groups=groups, local_time=time, time=numeric,
+        metadata={"index_names": index_names}, row_order=order,
+    )  # fmt: skip
+
+
+def _panel(
+    X: pd.DataFrame, groups: Any, owner: str
+) -> tuple[pd.DataFrame, Any, np.ndarray | None, Any]:
+    """Read the series ids of a DataFrame indexed by (series id, time), sorting its rows.
+
+    Returns ``X`` indexed by time alone, the ids, the caller's row that became each row
+    (None when already sorted) and the id level's name; a frame without a MultiIndex comes
+    back as it is, with ``groups``, None and None.
+    """
+    index = X.index
+    if not isinstance(index, pd.MultiIndex):
+        return X, groups, None, None
+    if index.nlevels != 2:
+        raise ValueError(
+            f"{owner}: X's index has {index.nlevels} levels ({list(index.names)}); a panel is "
+            "indexed by two, (series id, time)."
+        )
+    if groups is not None:
+        raise ValueError(
+            f"{owner}: X is indexed by (series id, time), which says the series already; do "
+            "not pass groups= as well."
+        )
+    ids, stamps = index.get_level_values(0), index.get_level_values(1)
+    order = np.lexsort((pd.factorize(stamps, sort=True)[0], pd.factorize(ids, sort=True)[0]))
+    if (order == np.arange(len(order))).all():
+        order = None
+        frame = X.set_axis(stamps, axis=0)
+    else:
+        frame = X.iloc[order].set_axis(stamps[order], axis=0)
+        ids = ids[order]
+    return frame, np.asarray(ids), order, index.names[0]
+
+
+def _numeric_stamps(X: Any, offsets: np.ndarray) -> np.ndarray | None:
+    """A DataFrame's numeric index as time stamps, when it increases within every series."""
+    if not isinstance(X, pd.DataFrame) or not pd.api.types.is_numeric_dtype(X.index.dtype):
+        return None
+    if pd.api.types.is_bool_dtype(X.index.dtype):
+        return None
+    stamps = X.index.to_numpy(dtype=np.float64)
+    rising = np.diff(stamps) > 0
+    rising[offsets[1:-1] - 1] = True  # a step into the next series is not a step
+    return stamps if np.isfinite(stamps).all() and rising.all() else None
 
 
 def _names(X: Any) -> list[str] | None:
@@ -218,6 +294,7 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         values = X
     elif (
         isinstance(X, pd.DataFrame)
+        and not isinstance(X.index, pd.MultiIndex)
         and 0 < len(X)
         and names is not None
         and X.columns.tolist() == names.tolist()
@@ -229,7 +306,11 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
     values = as_float32(values, _names(X), "X")
     offsets, ids, time = np.array([0, len(values)]), np.array([0]), _stamps(X)
     _check_stamps(time, offsets, ids, False, type(estimator).__name__)
-    return SequenceData._trusted(values, offsets, ids, local_time=time)
+    numeric = None if time is not None else _numeric_stamps(X, offsets)
+    names = (None, X.index.name) if isinstance(X, pd.DataFrame) else (None, None)
+    return SequenceData._trusted(
+        values, offsets, ids, local_time=time, time=numeric, metadata={"index_names": names}
+    )
 
 
 def _stamps(X: Any) -> pd.DatetimeIndex | None:
@@ -273,7 +354,21 @@ def check_y(y: Any, data: SequenceData) -> np.ndarray:
             ) from None
         raise
     check_consistent_length(data.values, y)
-    return y
+    return in_data_order(data, y)
+
+
+def in_data_order(data: SequenceData, rows: np.ndarray) -> np.ndarray:
+    """Put per-row values given in the caller's row order into ``data``'s (sorted) order."""
+    return rows if data._row_order is None else rows[data._row_order]
+
+
+def in_caller_order(data: SequenceData, rows: np.ndarray) -> np.ndarray:
+    """Put per-row results computed in ``data``'s order back into the caller's row order."""
+    if data._row_order is None:
+        return rows
+    result = np.empty_like(rows)
+    result[data._row_order] = rows
+    return result
 
 
 def check_trainable(data: SequenceData, owner: str) -> None:
@@ -412,21 +507,30 @@ def model_inputs(
 
 
 def forecast_frame(
-    values: np.ndarray, times: list[pd.DatetimeIndex], data: SequenceData, names: list[str]
+    values: np.ndarray, times: list[Any], data: SequenceData, names: list[str]
 ) -> pd.DataFrame:
     """Forecasts as a DataFrame indexed by time (and by series id when ``data`` has groups).
 
     ``values`` has shape ``(n_series, steps, n_targets)``; ``times`` the future stamps of
-    each series.
+    each series. The index levels keep the names of the caller's (``"group"`` and
+    ``"time"`` where it had none).
     """
-    frames = []
-    for i, future in enumerate(times):
-        frame = pd.DataFrame(values[i], index=future, columns=names)
-        frame.index.name = "time"
-        if data.groups is not None:
-            frame = pd.concat({data.series_ids[i]: frame}, names=["group"])
-        frames.append(frame)
-    return pd.concat(frames) if len(frames) > 1 else frames[0]
+    group_name, time_name = index_names(data)
+    time = pd.Index(np.concatenate([np.asarray(t) for t in times]), name=time_name)
+    if isinstance(times[0], pd.DatetimeIndex):
+        time = pd.DatetimeIndex(time, tz=times[0].tz, name=time_name)
+    index = time
+    if data.groups is not None:
+        ids = pd.Index(np.repeat(np.asarray(data.series_ids, dtype=object), len(times[0])))
+        index = pd.MultiIndex.from_arrays([ids, time], names=[group_name, time_name])
+    return pd.DataFrame(values.reshape(-1, values.shape[-1]), index=index, columns=names)
+
+
+def index_names(data: SequenceData) -> tuple[Any, Any]:
+    """Return the names of ``data``'s series and time index levels ("group", "time" unnamed)."""
+    group_name, time_name = data.metadata.get("index_names", (None, None))
+    return ("group" if group_name is None else group_name,
+            "time" if time_name is None else time_name)  # fmt: skip
 
 
 def _ids(data: SequenceData) -> list[Any]:

@@ -48,6 +48,7 @@ SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
+    "n_series_in_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -362,6 +363,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     if state.get("format_version") in (1, 2, 3):
         state.setdefault("future_indices_", [])
         state.setdefault("static_indices_", [])
+        state.setdefault("n_series_in_", 1)  # not recorded: never refuse data without ids
     if state.get("format_version") in (1, 2):
         state.pop("discrete_targets_", None)  # the rule of an earlier loss="auto"
         for name, value in BEFORE_VERSION_3.items():
@@ -409,6 +411,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     ):  # fmt: skip
         raise bad(f"future_indices_ {roles[0]!r} and static_indices_ {roles[1]!r} are not "
                   f"distinct non-target columns of {n_features}")  # fmt: skip
+    if not _count(state["n_series_in_"]):
+        raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
     n_inputs = n_features + 2 * len(calendar) + state["horizon_"] * len(roles[0])
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])

@@ -143,23 +143,27 @@ def _calendar_offset(times: Any) -> Any:
     return None if isinstance(offset, pd.offsets.Tick) else offset
 
 
-def series_future_times(data: Any, steps: int, *, owner: str) -> list[pd.DatetimeIndex]:
-    """Return the next ``steps`` stamps of each series of a `SequenceData` with datetimes.
+def series_future_times(data: Any, steps: int, *, owner: str) -> list[Any]:
+    """Return the next ``steps`` stamps of each series of a `SequenceData` with time stamps.
 
-    A series with a single stamp steps as its panel usually does (the most common step within
-    the other series).
+    Datetimes give DatetimeIndexes, numeric stamps arrays. A series with a single stamp steps
+    as its panel usually does (the most common step within the other series).
     """
     local = data.local_time
+    stamps = local if local is not None else data.time
     fallback = None
     if (data.series_lengths < 2).any():
-        within = np.ones(len(local), bool)
+        within = np.ones(len(stamps), bool)
         within[data.offsets[:-1]] = False  # a step into a new series is not a step
-        steps_within = np.diff(local.as_unit("ns").asi8)[within[1:]]
+        numbers = local.as_unit("ns").asi8 if local is not None else np.asarray(stamps)
+        steps_within = np.diff(numbers)[within[1:]]
         if len(steps_within):
-            fallback = pd.Timedelta(int(_most_common(steps_within)), unit="ns")
+            fallback = _most_common(steps_within)
+            if local is not None:
+                fallback = pd.Timedelta(int(fallback), unit="ns")
     try:
         return [
-            future_times(local[start:stop], steps, fallback=fallback)
+            future_times(stamps[start:stop], steps, fallback=fallback)
             for start, stop in data.series_bounds
         ]
     except ValueError as error:

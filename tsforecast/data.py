@@ -222,6 +222,8 @@ class SequenceData:
     offsets: np.ndarray = field(init=False)
     series_ids: np.ndarray = field(init=False)
     _local_time: pd.DatetimeIndex | None = field(init=False, default=None)
+    # Where each row of the caller's input went when an estimator sorted it (None: in place).
+    _row_order: np.ndarray | None = field(init=False, default=None)
 
     @classmethod
     def _trusted(
@@ -234,16 +236,20 @@ class SequenceData:
         mask: np.ndarray | None = None,
         local_time: pd.DatetimeIndex | None = None,
         features: tuple[str, ...] | None = None,
+        time: np.ndarray | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        row_order: np.ndarray | None = None,
     ) -> SequenceData:
         """Wrap rows without the constructor's checks, for the package's own use.
 
         An estimator validates ``X`` with scikit-learn's rules, then works on this record:
         ``values`` a 2-D float32 array, ``offsets``/``series_ids`` from `series_offsets`,
-        ``local_time`` the stamps as given (a DatetimeIndex, possibly time-zone aware). The
+        ``local_time`` the stamps as given (a DatetimeIndex, possibly time-zone aware), or
+        ``time`` numeric stamps; ``row_order[i]``: the caller's row that became row ``i``. The
         stamps' order is *not* checked here; nothing returned to users is built this way.
         """
         data = object.__new__(cls)
-        time, metadata = None, {}
+        metadata = dict(metadata or {})
         if local_time is not None:
             if local_time.tz is not None:
                 metadata["time_zone"] = str(local_time.tz)
@@ -255,7 +261,7 @@ class SequenceData:
         for name, value in [
             ("values", values), ("time", time), ("features", features), ("groups", groups),
             ("mask", mask), ("metadata", metadata), ("offsets", offsets),
-            ("series_ids", series_ids), ("_local_time", local_time),
+            ("series_ids", series_ids), ("_local_time", local_time), ("_row_order", row_order),
         ]:  # fmt: skip
             object.__setattr__(data, name, value)
         return data

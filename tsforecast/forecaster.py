@@ -179,7 +179,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Standardise inputs and targets inside the model (training statistics); predictions
         come back in the original units.
     target : int, str, list of them, or None, default=None
-        Autoregressive mode: the columns of ``X`` to forecast (all by default).
+        Autoregressive mode: the columns of ``X`` to forecast (all those without another role
+        by default).
+    future_covariates : int, str, list of them, or None, default=None
+        Columns of ``X`` known in advance (schedules, planned doses, prices): the network
+        reads, at every row, their values at the next ``horizon`` rows, and `forecast` takes
+        them for the forecast period from ``future=``. Causal: the forecast of step ``k``
+        reads them up to step ``k`` only. Their effect is linear (they reach the output
+        through the skip, not the recurrence). `predict` gives NaN at the last row of each
+        series, whose next row's values ``X`` does not hold (use `forecast` there).
+    static_covariates : int, str, list of them, or None, default=None
+        Columns of ``X`` constant within each series (weight, sex, site): read as inputs,
+        never forecast; a column that changes within a series is refused. Every other
+        column that is not a target is a **past covariate**: read up to the forecast origin,
+        unknown after it (so `forecast` goes at most ``horizon`` steps ahead with them).
     time_features : "auto", None or list of {"hour", "weekday", "yearday"}, default="auto"
         Calendar features read beside ``X`` when it carries time stamps (a DataFrame with a
         DatetimeIndex, or a SequenceData with datetimes; local time): the sine and cosine of
@@ -208,12 +221,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         The torch device the network is on ("cpu", "cuda:0"...).
     n_features_in_ : int
         Columns of ``X``.
+    n_series_in_ : int
+        Series in the data given to fit. A model fitted on several refuses data without
+        series ids (it would read a panel as one series).
     feature_names_in_ : ndarray of str
         Column names of ``X`` when it had string names.
     autoregressive_ : bool
         True when fitted without ``y``.
     target_indices_ : list of int or None
         Autoregressive mode: the columns of ``X`` forecast; None with ``y``.
+    future_indices_, static_indices_ : list of int
+        The columns of ``X`` that are known-future and static covariates.
     target_names_ : list of str
         Names of the forecast values (``y0, y1...`` with ``y``).
     y_ndim_ : int
@@ -391,7 +409,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
             Rows in time order, series after series. NaN/inf are refused, except where a
             `SequenceData` mask marks them missing (they are then read as the mean and never
-            used as targets).
+            used as targets). A DataFrame indexed by (series id, time) (a ``MultiIndex``) is
+            a panel: its series are read from the index, in any row order (sorted by id,
+            then time; predictions come back in the caller's order).
         y : array-like of shape (n_timesteps,) or (n_timesteps, n_targets), optional
             ``y[t]`` is what to predict having seen ``X[0..t]``. None: forecast the next row
             of ``X``.
@@ -633,7 +653,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Supervised: forecasts of ``y[t]``, 1-D when ``y`` was 1-D.
         """
         check_is_fitted(self, "module_")
-        return self._predict(_inputs.check_X(self, X, groups, reset=False))
+        data = _inputs.check_X(self, X, groups, reset=False)
+        return _inputs.in_caller_order(data, self._predict(data))
 
     def _predict(self, data: SequenceData) -> np.ndarray:
         next_step = self._outputs(data, self.module_.next_step)
@@ -789,6 +810,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         values = self._quantiles(outputs, margins)[:, 0][:, positions]  # (n, levels, targets)
         values = values.transpose(0, 2, 1)
         values[self._unknown_next(data)] = np.nan
+        values = _inputs.in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
 
     def predict_interval(
@@ -909,7 +931,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         data = _inputs.check_X(self, X, groups, reset=False)
         ahead, times = self._future_values(future, data, steps, owner)
-        if times is None and data.local_time is not None:
+        if times is None and data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
         L, n_series = self.context_length, data.n_series
         rows, lengths = _inference.last_rows(data.offsets, L)  # only the rows read
@@ -1058,7 +1080,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         data = _inputs.check_X(self, X, groups, reset=False)
         predictions = self._predict(data)
         if not self.autoregressive_:
-            return float(r2_score(y, predictions))
+            return float(r2_score(_inputs.check_y(y, data), predictions))
         rows = np.arange(data.n_timesteps)
         has_next = ~np.isin(rows + 1, data.offsets)
         truth = data.values[rows[has_next] + 1][:, self.target_indices_]

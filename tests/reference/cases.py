@@ -54,7 +54,8 @@ def pbc_masked_groups() -> dict[str, np.ndarray]:
     ).fit(data)
     return {
         "one_step": model.predict(data)[::40],
-        "forecast": model.forecast(data, 3)[:20],
+        # A DataFrame indexed by (patient, day): the values as (patients, steps, features).
+        "forecast": model.forecast(data, 3).to_numpy().reshape(data.n_series, 3, -1)[:20],
         "quantiles": model.predict_quantiles(data)[::40],
     }
 

@@ -1,0 +1,103 @@
+"""Panels held in pandas: a (series id, time) MultiIndex, row order, outputs in the user's terms."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import LSTMForecaster
+from tsforecast.datasets import load_pbc, load_weather
+
+from .conftest import FAST
+
+
+@pytest.fixture(scope="module")
+def visits():
+    """The PBC visits as a DataFrame indexed by (patient, day), values filled where missing.
+
+    Patient ids as numbers: the series are read in order of their ids (text ids would sort
+    "10" before "2").
+    """
+    frame = load_pbc().to_frame().rename(index=int, level=0)
+    return frame.rename_axis(["patient", "day"]).iloc[:600]
+
+
+def test_a_multiindex_panel_is_the_same_as_groups_and_a_time_index(visits):
+    by_index = LSTMForecaster(**FAST).fit(visits)
+    patients = visits.index.get_level_values("patient").to_numpy()
+    flat = visits.reset_index(level="patient", drop=True)  # indexed by day alone
+    by_groups = LSTMForecaster(**FAST).fit(flat, groups=patients)
+    assert by_index.n_series_in_ == by_groups.n_series_in_ == len(np.unique(patients))
+    np.testing.assert_array_equal(by_index.predict(visits), by_groups.predict(flat, patients))
+    forecast = by_index.forecast(visits, 2)
+    pd.testing.assert_frame_equal(forecast, by_groups.forecast(flat, 2, groups=patients)
+                                  .rename_axis(["patient", "day"]))  # fmt: skip
+    # One forecast per patient, indexed in the user's terms: (patient, day) after each history.
+    assert forecast.index.names == ["patient", "day"]
+    assert forecast.index.get_level_values("patient").unique().tolist() == sorted(set(patients))
+    assert len(forecast) == 2 * len(set(patients)) and list(forecast.columns) == list(visits)
+    last_day = visits.groupby(level="patient").tail(1).index.get_level_values("day").to_numpy()
+    assert (forecast.xs(1, level="patient").index > last_day[0]).all()
+
+
+def test_any_row_order_gives_the_same_model_and_answers_in_the_callers_order(visits):
+    shuffled = visits.sample(frac=1.0, random_state=0)
+    model = LSTMForecaster(**FAST).fit(visits)
+    again = LSTMForecaster(**FAST).fit(shuffled)
+    np.testing.assert_array_equal(model.predict(visits), again.predict(visits))
+    position = visits.index.get_indexer(shuffled.index)
+    np.testing.assert_array_equal(model.predict(shuffled), model.predict(visits)[position])
+    lower, upper = model.predict_interval(shuffled)
+    np.testing.assert_array_equal(lower, model.predict_interval(visits)[0][position])
+    assert model.score(shuffled) == model.score(visits)
+    pd.testing.assert_frame_equal(model.forecast(shuffled, 3), model.forecast(visits, 3))
+
+
+def test_supervised_targets_follow_the_sorted_rows(visits):
+    y = visits["bili"].to_numpy() * 2.0
+    model = LSTMForecaster(**FAST).fit(visits, y)
+    shuffled = visits.sample(frac=1.0, random_state=1)
+    position = visits.index.get_indexer(shuffled.index)
+    np.testing.assert_array_equal(model.predict(shuffled), model.predict(visits)[position])
+    assert model.score(shuffled, y[position]) == pytest.approx(model.score(visits, y))
+
+
+def test_panel_errors(visits):
+    model = LSTMForecaster(**FAST).fit(visits)
+    with pytest.raises(ValueError) as error:
+        model.predict(visits.reset_index(drop=True))
+    assert str(error.value) == (
+        "LSTMForecaster: this model was fitted on 73 series, but X carries no series ids, so "
+        "its rows would be read as one series. Say which rows belong to which series: groups= "
+        "(one id per row, or a column name), a DataFrame indexed by (series id, time), or a "
+        "SequenceData with groups; for a single series, groups=numpy.zeros(len(X))."
+    )
+    with pytest.raises(ValueError) as error:
+        model.predict(visits, groups=np.zeros(len(visits)))
+    assert str(error.value) == (
+        "LSTMForecaster: X is indexed by (series id, time), which says the series already; do "
+        "not pass groups= as well."
+    )
+    deeper = visits.set_index(visits["stage"], append=True)
+    with pytest.raises(ValueError) as error:
+        LSTMForecaster(**FAST).fit(deeper)
+    assert str(error.value) == (
+        "LSTMForecaster: X's index has 3 levels (['patient', 'day', 'stage']); a panel is "
+        "indexed by two, (series id, time)."
+    )
+
+
+def test_forecasts_are_frames_for_any_index_and_arrays_for_arrays():
+    weather = load_weather().to_frame()[["Dry-bulb (C)", "Dew-point (C)"]].iloc[:400]
+    hourly = LSTMForecaster(**FAST, time_features=None).fit(weather)
+    by_time = hourly.forecast(weather, 3)
+    assert by_time.index.equals(pd.date_range(weather.index[-1], periods=4, freq="h")[1:])
+    numbered = weather.reset_index(drop=True)  # a RangeIndex: the next row numbers
+    frame = hourly.forecast(numbered, 3)
+    assert frame.index.tolist() == [400, 401, 402] and frame.index.name == "time"
+    hours = numbered.set_axis(pd.Index(np.arange(400) * 0.5, name="hours"), axis=0)
+    assert hourly.forecast(hours, 2).index.tolist() == [200.0, 200.5]
+    assert hourly.forecast(hours, 2).index.name == "hours"
+    np.testing.assert_array_equal(frame.to_numpy(), hourly.forecast(numbered.to_numpy(), 3))
+    # A numeric index that is not in order is row labels, not time: the output is positional.
+    labels = numbered.set_axis(np.arange(400)[::-1], axis=0)
+    assert isinstance(hourly.forecast(labels, 3), np.ndarray)
