@@ -3,8 +3,6 @@
 Run: python examples/forecast_patients.py
 """
 
-import numpy as np
-
 from tsforecast import LSTMForecaster, read_ehr
 from tsforecast.datasets import data_path
 

@@ -34,7 +34,7 @@ def panel():
 
 
 def forecast_array(model, X, steps, groups, future):
-    """The forecasts as an array (n_series, steps, n_targets)."""
+    """Return the forecasts as an array (n_series, steps, n_targets)."""
     frame = model.forecast(X, steps, groups=groups, future=future)
     return frame.to_numpy().reshape(-1, steps, frame.shape[1])
 

@@ -12,7 +12,7 @@ from .conftest import FAST
 
 @pytest.fixture(scope="module")
 def visits():
-    """The PBC visits as a DataFrame indexed by (patient, day), values filled where missing.
+    """Return the PBC visits as a DataFrame indexed by (patient, day), values filled where missing.
 
     Patient ids as numbers: the series are read in order of their ids (text ids would sort
     "10" before "2").
@@ -46,7 +46,7 @@ def test_any_row_order_gives_the_same_model_and_answers_in_the_callers_order(vis
     np.testing.assert_array_equal(model.predict(visits), again.predict(visits))
     position = visits.index.get_indexer(shuffled.index)
     np.testing.assert_array_equal(model.predict(shuffled), model.predict(visits)[position])
-    lower, upper = model.predict_interval(shuffled)
+    lower, _ = model.predict_interval(shuffled)
     np.testing.assert_array_equal(lower, model.predict_interval(visits)[0][position])
     assert model.score(shuffled) == model.score(visits)
     pd.testing.assert_frame_equal(model.forecast(shuffled, 3), model.forecast(visits, 3))

@@ -158,7 +158,7 @@ def _panel(
 
 
 def _numeric_stamps(X: Any, offsets: np.ndarray) -> np.ndarray | None:
-    """A DataFrame's numeric index as time stamps, when it increases within every series."""
+    """Return a DataFrame's numeric index as time stamps, when it increases within every series."""
     if not isinstance(X, pd.DataFrame) or not pd.api.types.is_numeric_dtype(X.index.dtype):
         return None
     if pd.api.types.is_bool_dtype(X.index.dtype):
@@ -445,8 +445,10 @@ def check_static(data: SequenceData, columns: list[int], names: list[str], owner
         series = int(np.searchsorted(data.offsets, row, side="right") - 1)
         start = int(data.offsets[series])
         name = names[columns[column]]
-        shown = "missing" if data.mask is not None and not data.mask[row, columns[column]] else (
-            f"{values[row, column]:g}"
+        shown = (
+            "missing"
+            if data.mask is not None and not data.mask[row, columns[column]]
+            else (f"{values[row, column]:g}")
         )
         raise ValueError(
             f"{owner}: static covariate {name!r} changes within series "
@@ -460,7 +462,7 @@ def check_static(data: SequenceData, columns: list[int], names: list[str], owner
 def lead_values(
     data: SequenceData, columns: list[int], horizon: int, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The values of ``columns`` at the ``horizon`` rows after each row, and which are known.
+    """Return the values of ``columns`` at the ``horizon`` rows after each row, and which are known.
 
     Returns
     -------

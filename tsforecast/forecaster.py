@@ -567,7 +567,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         roles = {}
         for role in ("future_covariates", "static_covariates"):
             spec = getattr(self, role)
-            roles[role] = [] if spec is None else _inputs.target_columns(spec, n, known, owner, role)
+            roles[role] = (
+                [] if spec is None else _inputs.target_columns(spec, n, known, owner, role)
+            )
         both = set(roles["future_covariates"]) & set(roles["static_covariates"])
         names = _inputs.column_names(self)
         if both:
@@ -1027,7 +1029,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if statics:
             raw[..., statics] = data.values[data.offsets[1:] - 1][:, None, statics]
         if self.time_features_:
-            calendar = np.stack([_time.encode_time(stamps, self.time_features_) for stamps in times])
+            calendar = np.stack(
+                [_time.encode_time(stamps, self.time_features_) for stamps in times]
+            )
             raw[..., n_features : n_features + calendar.shape[2]] = calendar
         if ahead is not None:
             raw[..., self.future_indices_] = ahead
@@ -1036,8 +1040,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 columns = first + (k - 1) * n_future + np.arange(n_future)
                 raw[:, : steps - k, columns] = ahead[:, k:]
                 seen[:, max(steps - k, 0) :, columns] = False  # after the period: unknown
-        scaled = self.input_scaler_.transform(raw.reshape(-1, layout.n_inputs), seen.reshape(
-            -1, layout.n_inputs))
+        scaled = self.input_scaler_.transform(
+            raw.reshape(-1, layout.n_inputs), seen.reshape(-1, layout.n_inputs)
+        )
         return scaled.reshape(raw.shape)
 
     def _final_margins(self, data: SequenceData, steps: int) -> np.ndarray:
