@@ -30,6 +30,7 @@ __all__ = [
     "in_data_order",
     "index_names",
     "model_inputs",
+    "series_ids",
     "target_columns",
 ]
 
@@ -452,7 +453,7 @@ def check_static(data: SequenceData, columns: list[int], names: list[str], owner
         )
         raise ValueError(
             f"{owner}: static covariate {name!r} changes within series "
-            f"{_ids(data)[series]!r}: {values[start, column]:g} at its first row, {shown} "
+            f"{series_ids(data)[series]!r}: {values[start, column]:g} at its first row, {shown} "
             f"at row {row}. A static covariate holds one value per series (weight, sex, site); "
             "pass a column that varies as a past covariate (leave it out of "
             "static_covariates), or fill it with one value per series."
@@ -535,7 +536,7 @@ def index_names(data: SequenceData) -> tuple[Any, Any]:
             "time" if time_name is None else time_name)  # fmt: skip
 
 
-def _ids(data: SequenceData) -> list[Any]:
+def series_ids(data: SequenceData) -> list[Any]:
     """Return the series ids as plain Python values (for messages and comparisons)."""
     return [value.item() if isinstance(value, np.generic) else value for value in data.series_ids]
 
@@ -568,7 +569,7 @@ def future_frame(
         if unknown:
             raise ValueError(
                 f"{owner}: future holds series {unknown[:5]} that X does not; give the known-"
-                f"future covariates of X's series {_ids(data)[:5]}..."
+                f"future covariates of X's series {series_ids(data)[:5]}..."
             )
     elif data.n_series > 1:
         raise ValueError(
@@ -579,7 +580,7 @@ def future_frame(
         ids, stamps = None, index
     table = frame[[frame.columns[have.index(c)] for c in columns]].to_numpy(dtype=np.float64)
     values, times = [], []
-    for i, series in enumerate(_ids(data)):
+    for i, series in enumerate(series_ids(data)):
         rows = np.arange(len(frame)) if ids is None else np.flatnonzero(ids == series)
         if len(rows) != steps:
             raise ValueError(

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from tsforecast._bounds import bounded
+
 __all__ = ["CELLS", "InputLayout", "OutputShape", "RecurrentNet", "least_squares"]
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
@@ -173,6 +175,10 @@ class RecurrentNet(nn.Module):
         Recurrent cell.
     dropout : float
         Dropout between stacked layers and before the head.
+    bounds : (Tensor, Tensor) of shape (n_targets,) each, optional
+        The lowest and highest value each target can take, in the output's (standardised)
+        units, -inf/inf for none: every output is kept inside by a smooth floor and ceiling
+        (`tsforecast._bounds.bounded`).
     """
 
     def __init__(
@@ -183,6 +189,7 @@ class RecurrentNet(nn.Module):
         num_layers: int = 1,
         cell: str = "lstm",
         dropout: float = 0.0,
+        bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> None:
         super().__init__()
         self.layout, self.output = layout, output
@@ -203,6 +210,8 @@ class RecurrentNet(nn.Module):
         # The recurrent part starts as a small correction to the skip's linear forecast.
         nn.init.zeros_(self.head.bias)
         nn.init.normal_(self.head.weight, std=0.01)
+        self.register_buffer("low", None if bounds is None else bounds[0], persistent=False)
+        self.register_buffer("high", None if bounds is None else bounds[1], persistent=False)
         self.register_buffer("skip_mask", None, persistent=False)
         if layout.ahead:
             # Output (step k, level, target) may read an ahead column only if its step <= k.
@@ -236,6 +245,8 @@ class RecurrentNet(nn.Module):
     def _shaped(self, flat: torch.Tensor) -> torch.Tensor:
         shape = self.output
         output = flat.view(*flat.shape[:-1], shape.horizon, shape.n_quantiles, shape.n_targets)
+        if self.low is not None:
+            output = bounded(output, self.low, self.high)
         if shape.n_quantiles > 1 and not self.training:
             # Quantiles never cross: the levels' outputs are sorted, a monotone rearrangement
             # that never increases the pinball loss (Chernozhukov, Fernández-Val and Galichon,

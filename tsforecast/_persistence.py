@@ -121,6 +121,10 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
         "n_outputs": model.module_.output.n_targets,
         **{name: getattr(model, name) for name in SIMPLE_STATE},
         "conformal_margins_": model.conformal_margins_,
+        "target_range_": model.target_range_.tolist(),
+        "bounds_": None
+        if model.bounds_ is None
+        else [[None if not np.isfinite(v) else float(v) for v in pair] for pair in model.bounds_],
     }
     for attribute, prefix in SCALER_STATE.items():
         scaler = getattr(model, attribute)
@@ -256,7 +260,7 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
             model._input_layout(),
             model._output_shape(),
             hidden_size=model.hidden_size, num_layers=model.num_layers, cell=model.cell,
-            dropout=model.dropout,
+            dropout=model.dropout, bounds=model._network_bounds(),
         )  # fmt: skip
 
     # Sizes are compared with the file before anything is built, and the shapes on the meta
@@ -364,6 +368,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         state.setdefault("future_indices_", [])
         state.setdefault("static_indices_", [])
         state.setdefault("n_series_in_", 1)  # not recorded: never refuse data without ids
+        state.setdefault("target_range_", None)  # not recorded: no divergence check
+        state.setdefault("bounds_", None)
     if state.get("format_version") in (1, 2):
         state.pop("discrete_targets_", None)  # the rule of an earlier loss="auto"
         for name, value in BEFORE_VERSION_3.items():
@@ -413,6 +419,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
                   f"distinct non-target columns of {n_features}")  # fmt: skip
     if not _count(state["n_series_in_"]):
         raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
+    model.target_range_ = _pairs(state, "target_range_", n_outputs, bad)
+    model.bounds_ = _pairs(state, "bounds_", n_outputs, bad)
     n_inputs = n_features + 2 * len(calendar) + state["horizon_"] * len(roles[0])
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
@@ -475,6 +483,25 @@ def _check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> No
         )
     ):
         raise bad(f"baseline_scores_ does not hold {horizon} scores per forecaster")
+
+
+def _pairs(state: dict[str, Any], name: str, n_outputs: int, bad: Any) -> Any:
+    """Read a (n_outputs, 2) table of numbers, or None (in ``bounds_``, None: no bound)."""
+    value = state.get(name)
+    if value is None:
+        return None
+    try:
+        table = np.array(value, dtype=np.float64)  # None becomes NaN
+    except (TypeError, ValueError):
+        raise bad(f"{name} is not a table of numbers") from None
+    if table.shape != (n_outputs, 2):
+        raise bad(f"{name} must hold a (low, high) pair per target")
+    if name == "bounds_":
+        table[:, 0] = np.where(np.isnan(table[:, 0]), -np.inf, table[:, 0])
+        table[:, 1] = np.where(np.isnan(table[:, 1]), np.inf, table[:, 1])
+    elif not np.isfinite(table).all():
+        raise bad(f"{name} holds NaN or infinite values")
+    return table
 
 
 def _count(value: Any, minimum: int = 1) -> bool:

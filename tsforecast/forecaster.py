@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tsforecast import (
     _baselines,
+    _bounds,
     _inference,
     _inputs,
     _intervals,
@@ -59,7 +60,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "patience": Integer(optional=True), "max_time": Real(0.0, lower_open=True, optional=True),
     "scale": Flag(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
-    "adaptation_rate": Real(0.0),
+    "adaptation_rate": Real(0.0), "bounds": _bounds.BoundsRule(),
 }  # fmt: skip
 # Origins at the end of each series over which `forecast` adapts its intervals.
 ADAPTATION_WINDOW = 1000
@@ -336,6 +337,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         target: Any = None,
         future_covariates: Any = None,
         static_covariates: Any = None,
+        bounds: Any = None,
         time_features: Any = "auto",
         seasonal_period: Any = "auto",
         adaptation_rate: float = 0.005,
@@ -362,6 +364,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.target = target
         self.future_covariates = future_covariates
         self.static_covariates = static_covariates
+        self.bounds = bounds
         self.time_features = time_features
         self.seasonal_period = seasonal_period
         self.adaptation_rate = adaptation_rate
@@ -436,6 +439,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         data = _inputs.check_X(self, X, groups, reset=True)
         y = None if y is None else _inputs.check_y(y, data).astype(np.float32)
         self._learn_columns(data, y)
+        self._learn_range(data, y)
         device = self._resolve_device()
         self.device_ = str(device)
         values, observed = self._model_inputs(data)
@@ -455,7 +459,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         build = partial(
             RecurrentNet, self._input_layout(), self._output_shape(),
             hidden_size=self.hidden_size, num_layers=self.num_layers, cell=self.cell,
-            dropout=self.dropout,
+            dropout=self.dropout, bounds=self._network_bounds(),
         )  # fmt: skip
         settings = {
             name: getattr(self, name)
@@ -474,6 +478,30 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.history_, self.n_epochs_ = fitted.history, len(fitted.history)
         self.best_epoch_, self.stopped_ = fitted.best_epoch, fitted.stopped
         self._check_on_validation(fitted, problem, data.offsets)
+
+    def _learn_range(self, data: SequenceData, y: np.ndarray | None) -> None:
+        """Record each target's training range and bounds; refuse targets outside the bounds."""
+        if y is None:
+            values, observed, columns = data.values, data.mask, self.target_indices_
+        else:
+            values, observed = y.reshape(len(y), -1), None
+            columns = list(range(values.shape[1]))
+        self.target_range_ = _bounds.value_range(values, observed, columns)
+        self.bounds_ = _bounds.resolve(self.bounds, self.target_names_, "LSTMForecaster")
+        if self.bounds_ is not None:
+            _bounds.check_targets(
+                values, observed, columns, self.bounds_, self.target_names_,
+                "LSTMForecaster.fit",
+            )  # fmt: skip
+
+    def _network_bounds(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Return the bounds in the network's standardised output units (None: unbounded)."""
+        if self.bounds_ is None:
+            return None
+        scaler = self.target_scaler_
+        standard = (self.bounds_ - scaler.mean[:, None]) / scaler.scale[:, None]
+        table = torch.from_numpy(standard.astype(np.float32))
+        return table[:, 0].contiguous(), table[:, 1].contiguous()
 
     def _output_shape(self) -> OutputShape:
         levels = self.quantiles_
@@ -660,7 +688,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _predict(self, data: SequenceData) -> np.ndarray:
         next_step = self._outputs(data, self.module_.next_step)
-        predictions = self.target_scaler_.inverse(next_step)
+        predictions = self._in_units(next_step)
         predictions[self._unknown_next(data)] = np.nan
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
@@ -697,15 +725,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``margins`` broadcastable to (..., steps, n_pairs, n_targets): the nominal conformal
         margins by default.
         """
-        scaler = self.target_scaler_
-        values = outputs.cpu().numpy().astype(np.float64) * scaler.scale + scaler.mean
-        if self.conformal_margins_ is None:
+        values = self.target_scaler_.inverse(outputs.cpu().numpy())
+        if self.conformal_margins_ is not None:
+            if margins is None:
+                margins = self._nominal_margins(outputs.shape[-3])
+            values = _intervals.apply_margins(
+                values, margins, self.quantiles_, self.module_.output.point_index
+            )
+        return self._within_bounds(values)
+
+    def _in_units(self, outputs: torch.Tensor) -> np.ndarray:
+        """Return standardised network outputs in the targets' units, within their bounds."""
+        return self._within_bounds(self.target_scaler_.inverse(outputs))
+
+    def _within_bounds(self, values: np.ndarray) -> np.ndarray:
+        """Clip to the bounds (last axis: targets).
+
+        The network's outputs are inside already (a transform in the model); this removes the
+        float rounding of turning them back into units, and stops widened intervals at them.
+        """
+        if getattr(self, "bounds_", None) is None:
             return values
-        if margins is None:
-            margins = self._nominal_margins(outputs.shape[-3])
-        return _intervals.apply_margins(
-            values, margins, self.quantiles_, self.module_.output.point_index
-        )
+        return np.clip(values, self.bounds_[:, 0], self.bounds_[:, 1])
 
     def _adapted_margins(
         self, outputs: torch.Tensor, data: SequenceData, rows: np.ndarray, steps: int
@@ -952,9 +993,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if steps > self.horizon_ and layout.n_inputs > len(layout.targets):
             known = torch.from_numpy(self._known_rows(data, times, ahead, steps))
         future_values = _inference.roll_forward(self.module_, history, lengths, steps, L, known)
+        points = self._in_units(self.module_.point(future_values))
+        self._warn_divergence(points, data, owner)
         if positions is None:
-            values = self.target_scaler_.inverse(self.module_.point(future_values))
-            names = self.target_names_
+            values, names = points, self.target_names_
         else:
             margins = None
             if self.conformal_margins_ is not None:
@@ -968,6 +1010,23 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             flat = values.reshape(*values.shape[:2], -1)
             return _inputs.forecast_frame(flat, times, data, names)
         return values if data.groups is not None else values[0]
+
+    def _warn_divergence(self, points: np.ndarray, data: SequenceData, owner: str) -> None:
+        """Warn when a forecast leaves the training range by more than the range's width."""
+        found = _bounds.divergence(points, getattr(self, "target_range_", None))
+        if found is None:
+            return
+        series, step, target, value = found
+        low, high = self.target_range_[target]
+        named = "" if data.groups is None else f" of series {_inputs.series_ids(data)[series]!r}"
+        warnings.warn(
+            f"{owner}: the forecast{named} of {self.target_names_[target]!r} is {value:.4g} at "
+            f"step {step}, far outside its training range ({low:.4g} to {high:.4g}): the "
+            "model diverges when fed its own forecasts. Forecast fewer steps, fit with a "
+            "longer horizon (direct forecasts), more data or epochs, or set bounds.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def _future_values(
         self, future: Any, data: SequenceData, steps: int, owner: str

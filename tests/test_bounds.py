@@ -1,0 +1,121 @@
+"""Output constraints (``bounds``) and the divergence warning."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from tsforecast import LSTMForecaster
+from tsforecast._bounds import bounded, divergence
+from tsforecast.datasets import load_pbc, load_speech_mfcc, load_weather
+
+from .conftest import FAST
+
+
+@pytest.fixture(scope="module")
+def pbc():
+    return load_pbc()
+
+
+def test_bounded_outputs_stay_inside_and_unchanged_away_from_the_bounds():
+    output = torch.linspace(-5, 5, 101, requires_grad=True)[:, None].expand(-1, 3)
+    low = torch.tensor([0.0, -np.inf, -1.0])
+    high = torch.tensor([np.inf, 1.0, 1.0])
+    inside = bounded(output, low, high)
+    assert (inside[:, 0] >= 0).all() and (inside[:, 1] <= 1).all()
+    assert ((inside[:, 2] >= -1) & (inside[:, 2] <= 1)).all()
+    far = (output[:, 0] > 1).detach()  # a standard deviation away: unchanged
+    torch.testing.assert_close(inside[far, 0], output[far, 0])
+    inside.sum().backward()  # the infinite bounds never reach the gradient
+    grad = output.grad if output.grad is not None else None
+    assert grad is None or torch.isfinite(grad).all()
+
+
+def test_no_forecast_leaves_the_bounds_on_ehr_data(pbc):
+    params = {"context_length": 8, "hidden_size": 16, "max_epochs": 6, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        free = LSTMForecaster(**params).fit(pbc)
+        assert free.forecast(pbc, 30).to_numpy().min() < 0  # lab values cannot be negative
+    model = LSTMForecaster(**params, bounds=(0, None)).fit(pbc)
+    assert model.bounds_.tolist() == [[0.0, np.inf]] * pbc.n_features
+    assert model.forecast(pbc, 30).to_numpy().min() >= 0
+    assert model.forecast(pbc, 5, quantiles=True).to_numpy().min() >= 0
+    assert model.predict(pbc).min() >= 0 and model.predict_quantiles(pbc).min() >= 0
+    assert model.predict_interval(pbc)[0].min() >= 0
+
+
+def test_bounds_by_target_and_their_errors(pbc):
+    model = LSTMForecaster(**FAST, bounds={"bili": (0, None), "stage": (1, 4)}).fit(pbc)
+    table = dict(zip(model.target_names_, model.bounds_.tolist(), strict=True))
+    assert table["bili"] == [0.0, np.inf] and table["stage"] == [1.0, 4.0]
+    assert table["albumin"] == [-np.inf, np.inf]
+    assert (model.predict(pbc)[:, model.target_names_.index("stage")] <= 4).all()
+
+    def message(bounds, data=pbc):
+        with pytest.raises(ValueError) as error:
+            LSTMForecaster(**FAST, bounds=bounds).fit(data)
+        return str(error.value)
+
+    assert message((0, 2)) == (
+        "LSTMForecaster.fit: target 'bili' is 14.5 at row 0, outside its bounds (0, 2) (764 "
+        "value(s) outside). Bounds say what values are possible: fix the data, or widen the "
+        "bounds."
+    )
+    assert message((1, 1)) == "LSTMForecaster: bounds = (1, 1) needs low < high."
+    assert message(0) == (
+        "LSTMForecaster: bounds must be a pair (low, high) of finite numbers or None (no bound "
+        "on that side), such as (0, None) for values that cannot be negative; got 0."
+    )
+    assert message({"bilirubin": (0, None)}) == (
+        f"LSTMForecaster: bounds names ['bilirubin'], which the model does not forecast (its "
+        f"targets: {list(pbc.features)})."
+    )
+
+
+def test_bounds_survive_save_and_load(pbc, tmp_path):
+    model = LSTMForecaster(**FAST, bounds={"bili": (0, None)}).fit(pbc)
+    loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
+    np.testing.assert_array_equal(loaded.bounds_, model.bounds_)
+    np.testing.assert_array_equal(loaded.target_range_, model.target_range_)
+    np.testing.assert_array_equal(loaded.predict(pbc), model.predict(pbc))
+
+
+def test_divergence_warns_on_a_tiny_undertrained_model():
+    X = load_speech_mfcc().values[:3000]
+    tiny = LSTMForecaster(
+        hidden_size=2, horizon=1, context_length=16, max_epochs=2, learning_rate=0.05,
+        quantiles=None, validation_fraction=0.0, random_state=0,
+    ).fit(X)  # fmt: skip
+    with pytest.warns(RuntimeWarning) as record:
+        tiny.forecast(X, 200)
+    messages = [str(w.message) for w in record if "diverges" in str(w.message)]
+    assert messages == [
+        "LSTMForecaster.forecast: the forecast of 'x1' is 563.8 at step 61, far outside its "
+        "training range (-141.9 to 205.2): the model diverges when fed its own forecasts. "
+        "Forecast fewer steps, fit with a longer horizon (direct forecasts), more data or "
+        "epochs, or set bounds."
+    ]
+
+
+def test_divergence_finds_the_earliest_far_step():
+    training = np.array([[0.0, 1.0], [10.0, 20.0]])
+    forecasts = np.tile([0.5, 15.0], (2, 5, 1))
+    assert divergence(forecasts, training) is None
+    forecasts[1, 3, 1] = 31.0  # 11 above a range 10 wide: far
+    forecasts[0, 4, 0] = np.nan
+    assert divergence(forecasts, training) == (1, 4, 1, 31.0)
+    forecasts[1, 3, 1] = 29.0  # within one width: not far
+    assert divergence(forecasts, training)[:3] == (0, 5, 0)
+    assert divergence(forecasts, None) is None
+
+
+@pytest.mark.slow
+def test_no_divergence_warning_with_the_defaults():
+    data = load_weather()
+    model = LSTMForecaster(random_state=0).fit(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model.forecast(data, 24)
+        model.forecast(data, 24 * 14)  # two weeks, fed back 24 steps at a time

@@ -1,0 +1,185 @@
+"""Output constraints: the range each target can take (``bounds``), and divergence checks.
+
+- `BoundsRule`, `resolve`: the ``bounds`` parameter, as one (low, high) pair per target;
+- `check_targets`: training targets must lie within their bounds;
+- `bounded`: the network's transform keeping every output inside its bounds (a smooth
+  softplus floor and ceiling, so the loss still has a gradient near a bound);
+- `divergence`: where a forecast leaves the training range by a wide margin.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import torch
+
+from tsforecast._segments import CHUNK_ROWS
+from tsforecast._validation import Rule
+
+__all__ = ["BoundsRule", "bounded", "check_targets", "divergence", "resolve", "value_range"]
+
+# Sharpness of the softplus floor and ceiling, per standard deviation of the target: within
+# about 0.05 standard deviations of a bound the output bends; further away it is unchanged.
+SHARPNESS = 20.0
+# A forecast diverges when it lies further outside the training range than this many times
+# the range's own width.
+DIVERGENCE_WIDTHS = 1.0
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _check_pair(pair: Any, name: str, owner: str) -> None:
+    if (
+        not isinstance(pair, (tuple, list))
+        or len(pair) != 2
+        or not all(v is None or _is_number(v) for v in pair)
+    ):
+        raise ValueError(
+            f"{owner}: {name} must be a pair (low, high) of finite numbers or None (no bound on "
+            f"that side), such as (0, None) for values that cannot be negative; got {pair!r}."
+        )
+    low, high = pair
+    if low is not None and high is not None and not low < high:
+        raise ValueError(f"{owner}: {name} = {pair!r} needs low < high.")
+
+
+class BoundsRule(Rule):
+    """A ``bounds`` parameter: None, a pair (low, high), or a dict of pairs by target name."""
+
+    def check(self, name: str, value: Any, owner: str) -> None:
+        """Raise a clear error if ``value`` is not accepted."""
+        if value is None:
+            return
+        if isinstance(value, dict):
+            for target, pair in value.items():
+                _check_pair(pair, f"{name}[{target!r}]", owner)
+            return
+        _check_pair(value, name, owner)
+
+
+def resolve(bounds: Any, target_names: list[str], owner: str) -> np.ndarray | None:
+    """Return the bounds of each target, shape (n_targets, 2) (-inf/inf: none), or None.
+
+    A pair applies to every target; a dict names targets (the others are unbounded).
+    """
+    if bounds is None:
+        return None
+    if isinstance(bounds, dict):
+        unknown = [str(name) for name in bounds if str(name) not in target_names]
+        if unknown:
+            raise ValueError(
+                f"{owner}: bounds names {unknown}, which the model does not forecast (its "
+                f"targets: {target_names})."
+            )
+        pairs = [bounds.get(name, (None, None)) for name in target_names]
+    else:
+        pairs = [bounds] * len(target_names)
+    table = np.array(
+        [
+            [-np.inf if low is None else low, np.inf if high is None else high]
+            for low, high in pairs
+        ],
+        dtype=np.float64,
+    )
+    return None if not np.isfinite(table).any() else table
+
+
+def value_range(values: np.ndarray, observed: np.ndarray | None, columns: list[int]) -> np.ndarray:
+    """Return the lowest and highest observed value of each of ``columns``: (n_columns, 2).
+
+    Read in chunks of rows: no copy of the data (NaN for a column never observed).
+    """
+    low = np.full(len(columns), np.inf)
+    high = np.full(len(columns), -np.inf)
+    for start in range(0, len(values), CHUNK_ROWS):
+        part = values[start : start + CHUNK_ROWS, columns]
+        if observed is not None:
+            seen = observed[start : start + CHUNK_ROWS, columns]
+            low = np.minimum(low, np.where(seen, part, np.inf).min(axis=0))
+            high = np.maximum(high, np.where(seen, part, -np.inf).max(axis=0))
+        else:
+            low, high = np.minimum(low, part.min(axis=0)), np.maximum(high, part.max(axis=0))
+    table = np.c_[low, high]
+    table[~np.isfinite(table)] = np.nan
+    return table
+
+
+def check_targets(
+    values: np.ndarray,
+    observed: np.ndarray | None,
+    columns: list[int],
+    table: np.ndarray,
+    names: list[str],
+    owner: str,
+) -> None:
+    """Refuse training targets (``columns`` of ``values``) outside their bounds.
+
+    Observed values only; ``table`` from `resolve`. Read in chunks: the targets are copied
+    only when some value is outside.
+    """
+    found = value_range(values, observed, columns)
+    if not ((found[:, 0] < table[:, 0]) | (found[:, 1] > table[:, 1])).any():
+        return
+    targets = values[:, columns]
+    seen = np.ones(targets.shape, bool) if observed is None else observed[:, columns]
+    outside = seen & ((targets < table[:, 0]) | (targets > table[:, 1]))
+    row, column = (int(i[0]) for i in np.nonzero(outside))
+    low, high = table[column]
+    raise ValueError(
+        f"{owner}: target {names[column]!r} is {targets[row, column]:g} at row {row}, outside "
+        f"its bounds ({low:g}, {high:g}) ({int(outside[:, column].sum())} value(s) outside). "
+        "Bounds say what values are possible: fix the data, or widen the bounds."
+    )
+
+
+def bounded(output: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
+    """Keep ``output`` (last axis: targets) above ``low`` and below ``high`` (-inf/inf: none).
+
+    A softplus floor and ceiling: unchanged away from a bound, bent smoothly onto it near it.
+    The bounds' own infinities never enter an expression (a NaN gradient would).
+    """
+    has_low, has_high = torch.isfinite(low), torch.isfinite(high)
+    low = torch.where(has_low, low, 0.0)
+    high = torch.where(has_high, high, 0.0)
+    softplus = torch.nn.functional.softplus
+    floored = low + softplus(output - low, beta=SHARPNESS)
+    output = torch.where(has_low, floored, output)
+    ceiled = high - softplus(high - output, beta=SHARPNESS)
+    return torch.where(has_high, ceiled, output)
+
+
+def divergence(
+    forecasts: np.ndarray, training_range: np.ndarray | None
+) -> tuple[int, int, int, float] | None:
+    """Find the first forecast far outside the training range, or None.
+
+    Parameters
+    ----------
+    forecasts : ndarray of shape (n_series, steps, n_targets)
+    training_range : ndarray of shape (n_targets, 2), or None
+        The lowest and highest training value of each target (None: not known, no check).
+
+    Returns
+    -------
+    (series, step, target, value) or None
+        Positions (the step 1-based) of the earliest step at which some forecast lies more
+        than the range's width outside it (or is not finite).
+    """
+    if training_range is None:
+        return None
+    low, high = training_range[:, 0], training_range[:, 1]
+    margin = DIVERGENCE_WIDTHS * np.maximum(high - low, 1e-12)
+    known = np.isfinite(low) & np.isfinite(high)  # a target never observed: no range
+    with np.errstate(invalid="ignore"):
+        outside = (forecasts < low - margin) | (forecasts > high + margin)
+    far = ~np.isfinite(forecasts) | (known & outside)
+    if not far.any():
+        return None
+    steps = np.nonzero(far)[1]
+    first = np.flatnonzero(steps == steps.min())[0]
+    series, step, target = (int(i[first]) for i in np.nonzero(far))
+    return series, step + 1, target, float(forecasts[series, step, target])
