@@ -10,6 +10,9 @@ Tasks (the protocols of ``tsforecast demo`` and ``tests/test_accuracy.py``):
 - ``weather``: hourly weather (21 columns, a DataFrame with its time stamps), scored on the
   air temperature ``Dry-bulb (C)``; 1 step (every test hour, from the true history) and
   24 steps (origins every 24 h);
+- ``weather_roles``: the same, with the temperature the only target and the 20 other
+  columns past covariates (``target="Dry-bulb (C)"``; the hour of the day stays a
+  known-future input);
 - ``speech``: MFCC frames (14 columns), all scored; 1 and 24 steps;
 - ``daily``: daily Seattle weather (4 columns, with time stamps), scored on ``temp_max``;
   1 and 7 steps;
@@ -44,6 +47,10 @@ from tsforecast.datasets import load_pbc, load_seattle_weather, load_speech_mfcc
 RESULTS = Path(__file__).parent / "results"
 SERIES_TASKS = {
     "weather": {"load": load_weather, "scored": "Dry-bulb (C)", "horizon": 24, "season": 24},
+    "weather_roles": {
+        "load": load_weather, "scored": "Dry-bulb (C)", "horizon": 24, "season": 24,
+        "target": "Dry-bulb (C)",
+    },
     "speech": {"load": load_speech_mfcc, "scored": None, "horizon": 24, "season": None},
     "daily": {"load": load_seattle_weather, "scored": "temp_max", "horizon": 7, "season": 7},
 }
@@ -68,14 +75,17 @@ def series_task(name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
     n = len(frame)
     split = int(0.8 * n)
     column = slice(None) if spec["scored"] is None else data.features.index(spec["scored"])
-    model = LSTMForecaster(random_state=seed, **params)
+    roles = {"target": spec["target"]} if "target" in spec else {}
+    model = LSTMForecaster(random_state=seed, **{**roles, **params})
+    # The model's outputs: every column, or the target alone.
+    output = 0 if roles else column
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(frame.iloc[:split])
     values = frame.to_numpy()[:, column]
     rows = np.arange(split, n)
     truth = evaluation.truth(values, rows, 1)
-    one_step = model.predict(frame)[rows - 1][:, column]
+    one_step = model.predict(frame)[rows - 1][:, output]
     horizon, season = spec["horizon"], spec["season"]
     origins = evaluation.rolling_origins(split, n, horizon)
     future = evaluation.truth(values, origins, horizon)
@@ -87,9 +97,9 @@ def series_task(name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
         if ask:
             levels = len(model.quantiles_)
             forecast = forecast.reshape(horizon, -1, levels)
-            path_quantiles.append(forecast[:, column])
+            path_quantiles.append(forecast[:, output])
             forecast = forecast[:, :, list(model.quantiles_).index(0.5)]
-        paths.append(forecast[:, column])
+        paths.append(forecast[:, output])
     paths = np.stack(paths)
     mae = evaluation.mean_absolute_error
     result = {
@@ -112,7 +122,7 @@ def series_task(name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
             mae(evaluation.seasonal_naive(values, origins, horizon, season), future),
         ]
     if model.quantiles_ is not None:
-        quantiles = model.predict_quantiles(frame)[rows - 1][:, column]
+        quantiles = model.predict_quantiles(frame)[rows - 1][:, output]
         result["intervals_1"] = _interval_figures(model, quantiles, values[rows])
         if path_quantiles:
             result[f"intervals_{horizon}"] = _interval_figures(

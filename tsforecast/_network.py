@@ -64,25 +64,27 @@ class InputLayout:
         future_columns: tuple[int, ...] = (),
         static_columns: tuple[int, ...] = (),
         horizon: int = 1,
+        time_gap: bool = False,
     ) -> InputLayout:
         """Return the layout of ``X``'s columns, ``n_future`` calendar columns, then leads.
 
         ``target_columns``: the columns of ``X`` forecast (None when the targets are not among
         the inputs: a model fitted with ``y``); ``future_columns`` and ``static_columns``:
         known-future and static covariates among ``X``'s columns; the others are past
-        covariates. The known-future covariates' values at the next ``horizon`` rows follow
-        (step after step, the columns in order within a step).
+        covariates. With ``time_gap``, a column of the time since the previous row follows
+        the calendar's. Then the known-future values of the next ``horizon`` rows (step after
+        step; within a step the future covariates in order, then the time gap).
         """
-        calendar = tuple(range(n_features, n_features + n_future))
+        calendar = tuple(range(n_features, n_features + n_future + time_gap))
         targets = () if target_columns is None else tuple(target_columns)
         roles = set(targets) | set(future_columns) | set(static_columns)
         past = tuple(i for i in range(n_features) if i not in roles)
-        first = n_features + n_future
-        n_ahead = horizon * len(future_columns)
+        first = n_features + n_future + time_gap
+        per_step = len(future_columns) + time_gap
         return cls(
             targets=targets, past=past, future=tuple(future_columns) + calendar,
-            static=tuple(static_columns), ahead=tuple(range(first, first + n_ahead)),
-            ahead_steps=tuple(np.repeat(np.arange(1, horizon + 1), len(future_columns)).tolist()),
+            static=tuple(static_columns), ahead=tuple(range(first, first + horizon * per_step)),
+            ahead_steps=tuple(np.repeat(np.arange(1, horizon + 1), per_step).tolist()),
         )  # fmt: skip
 
     @property

@@ -37,8 +37,8 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # state.json) still load.
 # 3: horizon, quantile levels, interval calibration and baseline scores. Versions 1 and 2 (one
 # step, point forecasts) load as horizon 1 without quantiles.
-# 4: known-future and static covariates (the network's ahead columns). Earlier versions had
-# none.
+# 4: known-future and static covariates, time gaps (the network's ahead columns), bounds,
+# the training range and the number of series. Earlier versions had none of these.
 FORMAT_VERSION = 4
 READABLE_VERSIONS = (1, 2, 3, 4)
 FILES = ("params.json", "state.json", "weights.pt")
@@ -48,7 +48,7 @@ SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
-    "n_series_in_",
+    "n_series_in_", "time_gaps_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -370,6 +370,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         state.setdefault("n_series_in_", 1)  # not recorded: never refuse data without ids
         state.setdefault("target_range_", None)  # not recorded: no divergence check
         state.setdefault("bounds_", None)
+        state.setdefault("time_gaps_", False)
     if state.get("format_version") in (1, 2):
         state.pop("discrete_targets_", None)  # the rule of an earlier loss="auto"
         for name, value in BEFORE_VERSION_3.items():
@@ -421,7 +422,10 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
     model.target_range_ = _pairs(state, "target_range_", n_outputs, bad)
     model.bounds_ = _pairs(state, "bounds_", n_outputs, bad)
-    n_inputs = n_features + 2 * len(calendar) + state["horizon_"] * len(roles[0])
+    gap = state["time_gaps_"]
+    if not isinstance(gap, bool):
+        raise bad(f"time_gaps_ is {gap!r}")
+    n_inputs = n_features + 2 * len(calendar) + gap + state["horizon_"] * (len(roles[0]) + gap)
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
     model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])

@@ -195,6 +195,80 @@ def choose_time_features(
     return list(_listed(spec))
 
 
+def as_numbers(stamps: Any) -> np.ndarray:
+    """Return stamps as float64 numbers: hours for a DatetimeIndex (wall time), else as given."""
+    if isinstance(stamps, pd.DatetimeIndex):
+        wall = stamps.tz_localize(None) if stamps.tz is not None else stamps
+        return wall.as_unit("ns").asi8 / 3.6e12
+    return np.asarray(stamps, dtype=np.float64)
+
+
+def stamps_as_numbers(data: Any) -> np.ndarray | None:
+    """Return a `SequenceData`'s stamps as numbers (`as_numbers`); None without stamps."""
+    local = data.local_time
+    if local is not None:
+        return as_numbers(local)
+    return None if data.time is None else as_numbers(data.time)
+
+
+def gaps_of(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Return the time since the previous row of each row (0 at the start of each series)."""
+    gaps = np.diff(stamps, prepend=stamps[:1])
+    gaps[offsets[:-1]] = 0.0
+    return gaps
+
+
+def is_irregular(data: Any) -> bool:
+    """Whether the time between rows varies within a series (visits, events).
+
+    False without stamps. Differences within a thousandth of the usual one count as equal
+    (rounded stamps).
+    """
+    stamps = stamps_as_numbers(data)
+    if stamps is None:
+        return False
+    gaps = gaps_of(stamps, data.offsets)
+    within = np.ones(len(gaps), bool)
+    within[data.offsets[:-1]] = False
+    gaps = gaps[within]
+    if len(gaps) == 0:
+        return False
+    usual = _most_common(np.round(gaps, 9))
+    return bool((np.abs(gaps - usual) > 1e-3 * max(abs(usual), 1e-12)).any())
+
+
+def gaps_ahead(
+    stamps: np.ndarray, offsets: np.ndarray, horizon: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Return the time from row ``t + k - 1`` to row ``t + k`` for ``k = 1..horizon``.
+
+    Past the end of a series, each step is the series' usual gap (its panel's for a series
+    of one row; 1 if none): shape ``(len(rows), horizon)``.
+    """
+    rows = np.arange(len(stamps)) if rows is None else np.asarray(rows)
+    gaps = gaps_of(stamps, offsets)
+    series = np.searchsorted(offsets, rows, side="right") - 1
+    stops = offsets[series + 1]
+    ahead = rows[:, None] + 1 + np.arange(horizon)
+    inside = ahead < stops[:, None]
+    values = gaps[np.minimum(ahead, len(gaps) - 1)]
+    usual = usual_gaps(stamps, offsets)[series]
+    return np.where(inside, values, usual[:, None])
+
+
+def usual_gaps(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Return the most common time between rows of each series (its panel's for one row)."""
+    gaps = gaps_of(stamps, offsets)
+    within = np.ones(len(gaps), bool)
+    within[offsets[:-1]] = False
+    panel = _most_common(gaps[within]) if within.any() else 1.0
+    usual = np.full(len(offsets) - 1, float(panel))
+    for i, (start, stop) in enumerate(zip(offsets[:-1], offsets[1:], strict=True)):
+        if stop - start >= 2:
+            usual[i] = _most_common(gaps[start + 1 : stop])
+    return usual
+
+
 def seasonal_period(times: pd.DatetimeIndex | None) -> int | None:
     """Rows in one season of time stamps: a day for sub-daily data, a week for daily data.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ from tsforecast.data import SequenceData
 __all__ = [
     "data_path",
     "load_pbc",
+    "load_quinidine",
     "load_seattle_weather",
     "load_speech_mfcc",
     "load_weather",
@@ -31,6 +33,8 @@ ATTRIBUTION = {
     "(BSD-3-Clause)",
     "pbcseq.csv": "Mayo Clinic PBC trial, Therneau & Grambsch (2000), distributed with the R "
     "package survival (LGPL >= 2)",
+    "quinidine.csv": "quinidine dosing study, Verme et al. (1992), Pharmaceutical Research 9:1; "
+    "distributed with the R package nlme (Pinheiro & Bates; GPL >= 2)",
     "speech_en_us.wav": "synthesized with espeak-ng for the tsforecast project; free to use",
     "speech_en_us_mfcc.csv": "MFCC/RMS frames of speech_en_us.wav, computed with librosa 0.11",
 }
@@ -192,5 +196,54 @@ def load_pbc(
     data.metadata["units"] = {
         "bili": "mg/dl", "chol": "mg/dl", "albumin": "g/dl", "alk.phos": "U/l", "ast": "U/ml",
         "protime": "s", "time_since_previous": "days",
+    }  # fmt: skip
+    return _result(data, name, return_frame)
+
+
+def load_quinidine(*, return_frame: bool = False) -> SequenceData | tuple[SequenceData, Any]:
+    """Quinidine doses and serum concentrations of 136 hospitalised patients (1,471 records).
+
+    One series per patient (``groups``), time in hours (irregular: a row per dose or per
+    blood sample). Columns:
+
+    - ``conc``: serum concentration (mg/L), measured at 361 of the rows (``mask``);
+    - ``dose``: the dose given at that time (mg; 0 where none): an event column, known in
+      advance in a dosing schedule (a known-future covariate);
+    - ``glyco``: alpha-1-acid glycoprotein (g/L), a lab value recorded with every row
+      (a past covariate);
+    - ``time_since_previous``: hours since the patient's previous record;
+    - ``Height`` (inches), ``Race=...`` and ``Ethanol=...`` (one-hot): constant for each
+      patient (static covariates). Age, weight, smoking, heart failure and creatinine
+      clearance change for some patients and are not read (``return_frame=True`` gives
+      them).
+
+    Parameters
+    ----------
+    return_frame : bool, default=False
+        Also return the raw table.
+
+    Returns
+    -------
+    SequenceData, or (SequenceData, DataFrame)
+
+    Examples
+    --------
+    >>> data = load_quinidine()
+    >>> data.n_series, data.n_timesteps, int(data.mask[:, 0].sum())
+    (136, 1471, 361)
+    """
+    name = "quinidine.csv"
+    data = read_ehr(
+        data_path(name),
+        id_col="Subject",
+        time_col="time",
+        value_cols=["conc", "dose", "glyco"],
+        static_cols=["Height", "Race", "Ethanol"],
+        event_cols=["dose"],
+    )
+    data.metadata["time_unit"] = "hours"
+    data.metadata["units"] = {
+        "conc": "mg/L", "dose": "mg", "glyco": "g/L", "time_since_previous": "hours",
+        "Height": "inches",
     }  # fmt: skip
     return _result(data, name, return_frame)

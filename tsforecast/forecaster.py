@@ -60,7 +60,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "patience": Integer(optional=True), "max_time": Real(0.0, lower_open=True, optional=True),
     "scale": Flag(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
-    "adaptation_rate": Real(0.0), "bounds": _bounds.BoundsRule(),
+    "adaptation_rate": Real(0.0), "bounds": _bounds.BoundsRule(), "time_gaps": AutoOr(Flag()),
 }  # fmt: skip
 # Origins at the end of each series over which `forecast` adapts its intervals.
 ADAPTATION_WINDOW = 1000
@@ -339,6 +339,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         static_covariates: Any = None,
         bounds: Any = None,
         time_features: Any = "auto",
+        time_gaps: Any = "auto",
         seasonal_period: Any = "auto",
         adaptation_rate: float = 0.005,
         device: str = "auto",
@@ -366,6 +367,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.static_covariates = static_covariates
         self.bounds = bounds
         self.time_features = time_features
+        self.time_gaps = time_gaps
         self.seasonal_period = seasonal_period
         self.adaptation_rate = adaptation_rate
         self.device = device
@@ -453,7 +455,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             inputs=self.input_scaler_,
             target_columns=self.target_indices_,
             targets=None if y is None else self.target_scaler_.transform(targets),
-            n_ahead=self.horizon_ * len(self.future_indices_),
+            n_ahead=self.horizon_ * (len(self.future_indices_) + self.time_gaps_),
         )
         kind = self._loss_kind()
         build = partial(
@@ -561,6 +563,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         _inputs.check_trainable(data, "LSTMForecaster.fit")
         self.autoregressive_ = y is None
         self.time_features_ = _time.choose_time_features(self.time_features, data.local_time)
+        if self.time_gaps == "auto":
+            self.time_gaps_ = _time.is_irregular(data)
+        else:
+            self.time_gaps_ = bool(self.time_gaps)
+            if self.time_gaps_:
+                self._stamps(data, "LSTMForecaster.fit")
         if self.horizon == "auto":
             self.horizon_ = AUTO_HORIZON if y is None else 1
         else:
@@ -644,7 +652,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return InputLayout.of_columns(
             self.n_features_in_, self.target_indices_, 2 * len(self.time_features_),
             future_columns=tuple(self.future_indices_), static_columns=tuple(self.static_indices_),
-            horizon=self.horizon_,
+            horizon=self.horizon_, time_gap=self.time_gaps_,
         )  # fmt: skip
 
     def _model_inputs(
@@ -652,18 +660,45 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Return the rows the network reads (``rows`` only, or all) and where each value is known.
 
-        ``X``'s columns, the calendar features, then the known-future covariates of the next
-        ``horizon_`` rows of the same series (unknown past its end).
+        ``X``'s columns, the calendar features, the time since the previous row (with
+        ``time_gaps_``), then the known-future covariates of the next ``horizon_`` rows of the
+        same series (unknown past its end) and the time gaps to them (past its end: the
+        series' usual gap).
         """
         if self.static_indices_:
             _inputs.check_static(data, self.static_indices_, _inputs.column_names(self), owner)
         values, observed = _inputs.model_inputs(data, self.time_features_, rows, owner=owner)
-        if not self.future_indices_:
+        if not (self.future_indices_ or self.time_gaps_):
             return values, observed
-        leads, known = _inputs.lead_values(data, self.future_indices_, self.horizon_, rows)
-        if observed is None:
-            observed = np.ones(values.shape, bool)
-        return np.concatenate([values, leads], axis=1), np.concatenate([observed, known], axis=1)
+        n, H = len(values), self.horizon_
+        leads = np.empty((n, H, 0), np.float32)
+        known = np.ones(leads.shape, bool)
+        if self.future_indices_:
+            leads, known = _inputs.lead_values(data, self.future_indices_, H, rows)
+            leads, known = leads.reshape(n, H, -1), known.reshape(n, H, -1)
+        parts, seen = [values], [np.ones(values.shape, bool) if observed is None else observed]
+        if self.time_gaps_:
+            stamps = self._stamps(data, owner)
+            gaps = _time.gaps_of(stamps, data.offsets)
+            parts.append((gaps if rows is None else gaps[rows])[:, None].astype(np.float32))
+            seen.append(np.ones((n, 1), bool))
+            ahead = _time.gaps_ahead(stamps, data.offsets, H, rows).astype(np.float32)
+            leads = np.concatenate([leads, ahead[..., None]], axis=2)
+            known = np.concatenate([known, np.ones((n, H, 1), bool)], axis=2)
+        parts.append(leads.reshape(n, -1))
+        seen.append(known.reshape(n, -1))
+        return np.concatenate(parts, axis=1), np.concatenate(seen, axis=1)
+
+    def _stamps(self, data: SequenceData, owner: str) -> np.ndarray:
+        """Return the time stamps as numbers (hours for datetimes), refusing data without."""
+        stamps = _time.stamps_as_numbers(data)
+        if stamps is None:
+            raise ValueError(
+                f"{owner}: this model reads the time between rows (time_gaps_), but X has no "
+                "time stamps. Pass X with its stamps as in fit (a DataFrame with a time index, "
+                "or a SequenceData with time)."
+            )
+        return stamps
 
     # ------------------------------------------------------------------ predict
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:
@@ -976,6 +1011,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ahead, times = self._future_values(future, data, steps, owner)
         if times is None and data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
+        if self.time_gaps_:  # the time from each forecast step to the next, known ahead
+            gaps = self._future_gaps(data, times, owner)
+            ahead = gaps if ahead is None else np.concatenate([ahead, gaps], axis=2)
         L, n_series = self.context_length, data.n_series
         rows, lengths = _inference.last_rows(data.offsets, L)  # only the rows read
         values, observed = self._model_inputs(data, rows.ravel(), owner=owner)
@@ -1039,6 +1077,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         names = _inputs.column_names(self)
         wanted = [names[i] for i in self.future_indices_]
+        if not wanted and self.time_gaps_ and isinstance(future, pd.DataFrame):
+            return None, _inputs.future_frame(future, data, steps, [], owner)[1]  # its stamps
         if not wanted:
             if future is not None:
                 raise ValueError(
@@ -1071,6 +1111,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         return values.astype(np.float32), None
 
+    def _future_gaps(self, data: SequenceData, times: list[Any] | None, owner: str) -> np.ndarray:
+        """Return the time from each forecast step to the next: (n_series, steps, 1)."""
+        stamps = self._stamps(data, owner)
+        last = stamps[data.offsets[1:] - 1]
+        future = np.stack([_time.as_numbers(t) for t in times])
+        gaps = np.diff(np.concatenate([last[:, None], future], axis=1), axis=1)
+        return gaps[..., None].astype(np.float32)
+
     def _known_rows(
         self, data: SequenceData, times: list[Any] | None, ahead: np.ndarray | None, steps: int
     ) -> np.ndarray:
@@ -1093,7 +1141,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
             raw[..., n_features : n_features + calendar.shape[2]] = calendar
         if ahead is not None:
-            raw[..., self.future_indices_] = ahead
+            n_covariates = len(self.future_indices_)
+            raw[..., self.future_indices_] = ahead[..., :n_covariates]
+            if self.time_gaps_:  # the row's own gap, after the calendar columns
+                raw[..., layout.ahead[0] - 1] = ahead[..., n_covariates]
             n_future, first = ahead.shape[2], layout.ahead[0]
             for k in range(1, self.horizon_ + 1):  # row s holds the covariates of row s + k
                 columns = first + (k - 1) * n_future + np.arange(n_future)
