@@ -48,7 +48,10 @@ RESULTS = Path(__file__).parent / "results"
 SERIES_TASKS = {
     "weather": {"load": load_weather, "scored": "Dry-bulb (C)", "horizon": 24, "season": 24},
     "weather_roles": {
-        "load": load_weather, "scored": "Dry-bulb (C)", "horizon": 24, "season": 24,
+        "load": load_weather,
+        "scored": "Dry-bulb (C)",
+        "horizon": 24,
+        "season": 24,
         "target": "Dry-bulb (C)",
     },
     "speech": {"load": load_speech_mfcc, "scored": None, "horizon": 24, "season": None},

@@ -101,7 +101,9 @@ def start_network(
     Start
     """
     horizon = module.output.horizon
-    linear = least_squares(skip_pairs(problem, segments, horizon, device), horizon)
+    linear = least_squares(
+        skip_pairs(problem, segments, horizon, device), horizon, first_step=problem.first_step
+    )
     if linear is None:
         return Start(None, None)  # nothing to fit: keep the default initialisation
     linear = linear.cpu()
@@ -115,8 +117,10 @@ def start_network(
         judged = (inputs, targets, weight)
         if held_out is not None and held_out[2].any():
             held_rows, truth, counts = held_out
-            judged = (problem.current_rows(held_rows), truth, counts)
+            judged = (problem.inputs.transform(problem.readable[held_rows]), truth, counts)
         repeat = _persistence_solution(inputs.shape[1], list(problem.target_columns), horizon)
+        if problem.first_step is not None:  # and the effect of the known-future inputs
+            repeat = repeat + _ahead_on_changes(problem, segments, horizon, device)
         line_mae, repeat_mae = (
             _masked_mae(_apply(candidate, judged[0]) - judged[1], judged[2], axis=0)
             for candidate in (linear, repeat)
@@ -133,6 +137,29 @@ def start_network(
         offsets = torch.from_numpy(np.nan_to_num(spread).transpose(1, 0, 2).copy())
     module.set_skip(chosen.float().to(device), None if offsets is None else offsets.float())
     return Start(linear=linear, persistence=persistence)
+
+
+def _ahead_on_changes(
+    problem: TrainingProblem, segments: Segments, horizon: int, device: torch.device
+) -> torch.Tensor:
+    """Least squares of each step's change from the current value on the known-future inputs.
+
+    Persistence plus this is "no change, but for what the known-future covariates (doses,
+    schedules, time gaps) imply": the coefficients of the ``ahead`` columns (up to each
+    step's own row) and an intercept; zero for every other column.
+    """
+    columns = list(problem.target_columns)
+    first_step = np.where(problem.first_step > 0, problem.first_step, horizon + 1)
+
+    def changes():
+        for inputs, targets, weight in skip_pairs(problem, segments, horizon, device):
+            yield inputs, targets - inputs[:, None, columns], weight
+
+    fitted = least_squares(changes(), horizon, first_step=first_step)
+    n_inputs = len(problem.first_step)
+    if fitted is None:
+        return torch.zeros(n_inputs + 1, horizon, len(columns), dtype=torch.float64)
+    return fitted.cpu()
 
 
 def baseline_scores(
@@ -181,7 +208,7 @@ def baseline_scores(
     horizon = truth.shape[1]
     columns = list(problem.target_columns)
     scaler = problem.inputs.columns(columns)
-    inputs = problem.current_rows(rows)
+    inputs = problem.inputs.transform(problem.readable[rows])
     forecasts = {
         "model": module.point(outputs).cpu().numpy(),
         "persistence": np.broadcast_to(inputs[:, None, columns], truth.shape),

@@ -92,6 +92,14 @@ class InputLayout:
         """Columns of an input row."""
         return self.n_recurrent + len(self.ahead)
 
+    def first_steps(self) -> np.ndarray | None:
+        """Return, per input column, the first step that may read it (0: any); None if all."""
+        if not self.ahead:
+            return None
+        steps = np.zeros(self.n_inputs, np.int64)
+        steps[list(self.ahead)] = self.ahead_steps
+        return steps
+
     @property
     def n_recurrent(self) -> int:
         """Columns the recurrence reads: the first ones, all but ``ahead``."""
@@ -300,24 +308,25 @@ class RecurrentNet(nn.Module):
 
         Parameters
         ----------
-        solution : Tensor of shape (n_recurrent + 1, horizon, n_targets)
-            Coefficients of each input but the ``ahead`` ones (the last row: the intercept)
-            for each horizon step and target: the forecaster the network starts from. The
-            ``ahead`` columns start with no effect.
+        solution : Tensor of shape (n_inputs + 1, horizon, n_targets)
+            Coefficients of each input (the last row: the intercept) for each horizon step
+            and target: the forecaster the network starts from. Those of an ``ahead`` column
+            at a step before its own are ignored (the forecast of a step never reads later
+            covariates).
         offsets : Tensor of shape (horizon, n_quantiles, n_targets), optional
             Added to the intercept of each quantile level (its spread around the point
             forecast); zero by default.
         """
         shape = self.output
-        expected = (self.n_recurrent + 1, shape.horizon, shape.n_targets)
+        expected = (self.layout.n_inputs + 1, shape.horizon, shape.n_targets)
         if tuple(solution.shape) != expected:
             raise ValueError(f"set_skip: solution must have shape {expected}; got {solution.shape}")
         by_level = solution[:, :, None, :].expand(-1, -1, shape.n_quantiles, -1).clone()
         if offsets is not None:
             by_level[-1] += offsets.to(by_level)
         flat = by_level.reshape(len(solution), -1)
-        self.skip.weight.zero_()
-        self.skip.weight[:, : self.n_recurrent] = flat[:-1].T
+        weight = flat[:-1].T
+        self.skip.weight.copy_(weight if self.skip_mask is None else weight * self.skip_mask)
         self.skip.bias.copy_(flat[-1])
 
 
@@ -325,6 +334,7 @@ def least_squares(
     pairs: Iterable[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]],
     horizon: int,
     ridge: float = 1e-3,
+    first_step: np.ndarray | None = None,
 ) -> torch.Tensor | None:
     """Ridge least-squares fit of each horizon step's targets on the current input row.
 
@@ -340,6 +350,10 @@ def least_squares(
         Steps ahead.
     ridge : float
         Penalty on the squared coefficients (intercept included), per row.
+    first_step : ndarray of shape (n_inputs,), optional
+        The first step (1-based; 0: any) whose fit may read each input column: step ``h``
+        reads only columns with ``first_step <= h`` (known-future values up to its own row);
+        the others get coefficient 0 there.
 
     Returns
     -------
@@ -368,6 +382,12 @@ def least_squares(
     if gram is None or counts.sum() == 0:
         return None
     size = gram.shape[-1]
+    if first_step is not None:  # step h (1-based) reads columns with first_step <= h only
+        columns = torch.as_tensor(np.r_[first_step, 0], device=gram.device)
+        readable = columns[None, :] <= torch.arange(1, horizon + 1, device=gram.device)[:, None]
+        readable = readable.to(gram.dtype)  # (horizon, size)
+        gram = gram * (readable[:, None, :, None] * readable[:, None, None, :])
+        cross = cross * readable[:, None, :]
     eye = torch.eye(size, dtype=gram.dtype, device=gram.device)
     fitted = torch.zeros(*counts.shape, size, dtype=gram.dtype, device=gram.device)
     have = counts > 0

@@ -43,10 +43,10 @@ class TrainingProblem:
         Autoregressive: the columns of ``readable`` forecast (the next row's).
     targets : ndarray of shape (n_rows, n_targets), optional
         Supervised: the standardised value to forecast having read each row.
-    n_ahead : int, default=0
-        Last columns of ``readable`` holding known-future covariates of the next rows
-        (`tsforecast._network.InputLayout.ahead`); linear forecasters on the current row
-        (the start, the baselines) do not read them.
+    first_step : ndarray of shape (n_inputs,), optional
+        For each column of ``readable``, the first horizon step whose forecast may read it:
+        0 for the row's own values, ``k`` for a known-future value of row ``t + k``
+        (`tsforecast._network.InputLayout.ahead`). None: every column, every step.
     """
 
     readable: np.ndarray
@@ -54,12 +54,7 @@ class TrainingProblem:
     inputs: Standardizer
     target_columns: list[int] | None = None
     targets: np.ndarray | None = None
-    n_ahead: int = 0
-
-    def current_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Return the standardised ``rows`` without the ``ahead`` columns: (n, n_recurrent)."""
-        inputs = self.inputs.transform(self.readable[rows])
-        return inputs[:, : inputs.shape[1] - self.n_ahead]
+    first_step: np.ndarray | None = None
 
 
 def horizon_rows(
@@ -100,15 +95,14 @@ def rows_and_futures(
 
     Returns
     -------
-    inputs : ndarray of shape (n, n_recurrent)
-        The rows without the ``ahead`` columns.
+    inputs : ndarray of shape (n, n_inputs)
     targets : ndarray of shape (n, horizon, n_targets)
         Standardised; autoregressive: the target columns of rows ``r + 1 .. r + horizon``;
         supervised: ``y[r .. r + horizon - 1]``.
     weight : bool ndarray of the targets' shape
         True where the target lies before the stop and was observed.
     """
-    inputs = problem.current_rows(rows)
+    inputs = problem.inputs.transform(problem.readable[rows])
     if problem.targets is not None:
         ahead, inside = horizon_rows(rows, stops, horizon, first_step=0)
         targets = problem.targets[ahead]

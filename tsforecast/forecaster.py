@@ -455,7 +455,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             inputs=self.input_scaler_,
             target_columns=self.target_indices_,
             targets=None if y is None else self.target_scaler_.transform(targets),
-            n_ahead=self.horizon_ * (len(self.future_indices_) + self.time_gaps_),
+            first_step=self._input_layout().first_steps(),
         )
         kind = self._loss_kind()
         build = partial(
