@@ -11,6 +11,7 @@ sine and a cosine, so that 23:00 and 00:00 are neighbours.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -263,7 +264,7 @@ def usual_gaps(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     within[offsets[:-1]] = False
     panel = _most_common(gaps[within]) if within.any() else 1.0
     usual = np.full(len(offsets) - 1, float(panel))
-    for i, (start, stop) in enumerate(zip(offsets[:-1], offsets[1:], strict=True)):
+    for i, (start, stop) in enumerate(itertools.pairwise(offsets)):
         if stop - start >= 2:
             usual[i] = _most_common(gaps[start + 1 : stop])
     return usual
