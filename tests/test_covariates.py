@@ -225,3 +225,62 @@ def test_roles_survive_save_and_load(dosing_model, panel, tmp_path):
         loaded.forecast(X, 9, groups=groups, future=future),
         dosing_model.forecast(X, 9, groups=groups, future=future),
     )
+
+
+def test_the_start_already_reads_the_known_future_inputs(panel):
+    X, groups = panel
+    untrained = LSTMForecaster(
+        future_covariates=["dose"], static_covariates="weight", horizon=6, context_length=24,
+        hidden_size=8, max_epochs=1, learning_rate=1e-7, random_state=0,
+    ).fit(X, groups=groups)  # fmt: skip
+    future = np.zeros((8, 6, 1))
+    none = forecast_array(untrained, X, 6, groups, future)[..., 0]
+    future[:, 2, 0] = 3.0
+    dosed = forecast_array(untrained, X, 6, groups, future)[..., 0]
+    np.testing.assert_array_equal(none[:, :2], dosed[:, :2])  # before the dose: no change
+    assert (dosed[:, 2:] > none[:, 2:] + 0.1).all()  # least squares found the dose's effect
+
+
+def irregular_panel(seed: int = 0) -> pd.DataFrame:
+    """Return decaying levels sampled at irregular hours: the gap decides the next value."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for patient in range(6):
+        gaps = rng.choice([1.0, 2.0, 8.0], size=150)
+        hours = np.cumsum(gaps)
+        level = np.empty(150)
+        level[0] = 5.0
+        for t in range(1, 150):
+            level[t] = level[t - 1] * 0.8 ** gaps[t] + (rng.random() < 0.2) * 4.0
+        frames.append(pd.DataFrame({"patient": patient, "hour": hours, "level": level}))
+    return pd.concat(frames).set_index(["patient", "hour"])
+
+
+def test_time_gaps_are_read_on_irregular_stamps_and_taken_from_the_future_stamps(tmp_path):
+    visits = irregular_panel()
+    model = LSTMForecaster(**{**FAST, "max_epochs": 30}, horizon=3).fit(visits)
+    assert model.time_gaps_ and model.module_.layout.ahead_steps == (1, 2, 3)
+    assert not np.isnan(model.predict(visits)).any()  # past the end: the usual gap
+    last = visits.groupby(level="patient").tail(1).index.get_level_values("hour").to_numpy()
+    index = pd.MultiIndex.from_arrays(
+        [np.repeat(np.arange(6), 3), (last[:, None] + [1.0, 2.0, 3.0]).ravel()]
+    )
+    soon = model.forecast(visits, 3, future=pd.DataFrame(index=index))
+    later = model.forecast(visits, 3, future=pd.DataFrame(
+        index=pd.MultiIndex.from_arrays([index.get_level_values(0), index.get_level_values(1) + 20])
+    ))  # fmt: skip
+    assert soon.index.get_level_values(1).tolist() == index.get_level_values(1).tolist()
+    # Decay: a sample taken 20 hours later is forecast lower.
+    assert (later["level"].to_numpy() < soon["level"].to_numpy()).mean() > 0.8
+    loaded = LSTMForecaster.load(model.save(tmp_path / "gaps"))
+    assert loaded.time_gaps_
+    pd.testing.assert_frame_equal(loaded.forecast(visits, 5), model.forecast(visits, 5))
+    regular = LSTMForecaster(**FAST).fit(dosing_panel()[["conc", "dose"]])
+    assert not regular.time_gaps_  # a RangeIndex steps by one row: regular
+    with pytest.raises(ValueError) as error:
+        LSTMForecaster(**FAST, time_gaps=True).fit(np.zeros((50, 1)))
+    assert str(error.value) == (
+        "LSTMForecaster.fit: this model reads the time between rows (time_gaps_), but X has no "
+        "time stamps. Pass X with its stamps as in fit (a DataFrame with a time index, or a "
+        "SequenceData with time)."
+    )
