@@ -58,7 +58,7 @@ def test_static_columns_and_resampling():
     frame = data.to_frame()
     assert {"sex=f", "sex=m", "trt", "age"} <= set(frame.columns)
     assert (frame[["sex=f", "sex=m"]].sum(axis=1) == 1).all()
-    assert (frame.groupby(level="group")["age"].nunique() == 1).all()
+    assert (frame.groupby(level="id")["age"].nunique() == 1).all()
     grid = read_ehr(PBC, id_col="id", time_col="day", resample=365)
     for series in list(grid.iter_series())[:20]:
         steps = np.diff(series.time)

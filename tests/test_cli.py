@@ -86,7 +86,7 @@ def test_fit_and_predict_patient_files(tmp_path):
     ])  # fmt: skip
     assert code == 0
     forecast = pd.read_csv(out_csv)
-    assert list(forecast.columns) == ["group", "time", "bili", "albumin", "time_since_previous"]
+    assert list(forecast.columns) == ["id", "day", "bili", "albumin", "time_since_previous"]
     assert len(forecast) == 312 * 2
 
 
@@ -277,8 +277,8 @@ def test_single_visit_patients_do_not_stop_the_forecast(tmp_path):
             "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
     forecast = pd.read_csv(out)
-    assert forecast["group"].tolist() == ["a", "a", "b", "b"]
-    assert forecast["time"].tolist()[2:] == ["2024-02-02", "2024-02-03"]
+    assert forecast["id"].tolist() == ["a", "a", "b", "b"]  # the file's own column names
+    assert forecast["date"].tolist()[2:] == ["2024-02-02", "2024-02-03"]
 
 
 @pytest.mark.slow

@@ -111,7 +111,7 @@ def test_from_frame_real_weather_round_trip(seattle):
     assert data.time.dtype == np.dtype("datetime64[ns]")
     assert str(data.time[0]).startswith("2012-01-01")
     frame = data.to_frame()
-    assert isinstance(frame.index, pd.DatetimeIndex) and frame.index.name == "time"
+    assert isinstance(frame.index, pd.DatetimeIndex) and frame.index.name == "date"
     back = SequenceData.from_frame(frame)
     np.testing.assert_array_equal(back.values, data.values)
     np.testing.assert_array_equal(back.time, data.time)
@@ -138,9 +138,9 @@ def test_from_frame_missing_values_need_allow_missing():
     assert data.mask.ravel().tolist() == [True, False, True]
     assert data.n_series == 2
     frame_back = data.to_frame(missing_as_nan=True)
-    assert frame_back.index.names == ["group", "time"]
+    assert frame_back.index.names == ["id", "day"]  # the names it came with
     assert np.isnan(frame_back["bili"].iloc[1])
-    again = SequenceData.from_frame(frame_back, time="time", group="group", allow_missing=True)
+    again = SequenceData.from_frame(frame_back, time="day", group="id", allow_missing=True)
     np.testing.assert_array_equal(again.mask, data.mask)
 
 
@@ -188,3 +188,52 @@ def test_integer_times_beyond_float64_precision_are_refused_not_rounded():
     SequenceData(np.zeros(2), time=np.array([2**53 - 1, 2**53]))
     with pytest.raises(ValueError, match=r"too large to keep exactly as float64"):
         SequenceData(np.zeros(2), time=np.array([2**60, 2**60 + 1]))
+
+
+def test_head_tail_and_split_work_per_series():
+    from tsforecast.datasets import load_pbc
+
+    visits = load_pbc()
+    lengths = visits.series_lengths
+    assert visits.head(2).n_timesteps == np.minimum(lengths, 2).sum()
+    last = visits.tail(1)
+    assert last.n_series == visits.n_series
+    np.testing.assert_array_equal(last.values, visits.values[visits.offsets[1:] - 1])
+    past, future = visits.split(2)  # the last 2 visits of every patient, one kept in the past
+    assert past.n_series == visits.n_series
+    assert past.n_timesteps + future.n_timesteps == visits.n_timesteps
+    assert (future.series_lengths <= 2).all() and future.n_timesteps == np.minimum(
+        lengths - 1, 2
+    ).sum()
+    kept = np.isin(np.arange(visits.n_timesteps), past_rows(visits, past))
+    np.testing.assert_array_equal(future.mask, visits.mask[~kept])
+    assert past.to_frame().index.names == ["id", "day"]  # read_ehr's id and time columns
+
+
+def past_rows(data, past):
+    """Return the rows of ``data`` kept in ``past`` (by series id and time)."""
+    keys = set(zip(past.groups.tolist(), past.time.tolist(), strict=True))
+    pairs = zip(data.groups.tolist(), data.time.tolist(), strict=True)
+    return [i for i, key in enumerate(pairs) if key in keys]
+
+
+def test_split_and_between_by_time_in_local_time():
+    from tsforecast.datasets import load_weather
+
+    weather = load_weather()
+    past, future = weather.split("2001-11-01")  # local time (UTC-05:00)
+    assert str(future.local_time[0]) == "2001-11-01 00:00:00-05:00"
+    assert past.local_time[-1] < future.local_time[0]
+    assert weather.between("2001-03-01", "2001-03-02").n_timesteps == 24
+    train, test = weather.split(0.2)
+    assert (train.n_timesteps, test.n_timesteps) == (7008, 1752)
+    with pytest.raises(ValueError, match=r"split: at='2030-01-01' leaves nothing after"):
+        weather.split("2030-01-01")
+    with pytest.raises(ValueError, match="row positions must be increasing"):
+        weather.take([3, 1])
+
+
+def test_to_frame_keeps_the_index_names_it_came_with():
+    frame = pd.DataFrame({"site": [1, 1, 2], "hour": [0.0, 1.0, 0.0], "v": [1.0, 2.0, 3.0]})
+    data = SequenceData.from_frame(frame, time="hour", group="site")
+    assert data.to_frame().index.names == ["site", "hour"]

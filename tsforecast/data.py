@@ -403,6 +403,127 @@ class SequenceData:
         for index in range(self.n_series):
             yield self.series(index)
 
+    # ------------------------------------------------------------------ selections
+    def take(self, rows: Any) -> SequenceData:
+        """Return the given rows (positions in increasing order, a boolean mask, or a slice).
+
+        Series, time, mask and metadata follow the rows; a series left without rows is gone.
+
+        Raises
+        ------
+        ValueError
+            If the positions are not increasing (rows would leave time order) or none is
+            left.
+        """
+        if isinstance(rows, slice):
+            rows = np.arange(self.n_timesteps)[rows]
+        rows = np.asarray(rows)
+        if rows.dtype == np.bool_:
+            if rows.shape != (self.n_timesteps,):
+                raise ValueError(
+                    f"take: a boolean mask needs one entry per row ({self.n_timesteps}); got "
+                    f"shape {rows.shape}."
+                )
+            rows = np.flatnonzero(rows)
+        if len(rows) == 0:
+            raise ValueError("take: no rows selected; a SequenceData needs at least one row.")
+        if np.any(np.diff(rows) <= 0):
+            raise ValueError(
+                "take: the row positions must be increasing (each once), so that every series "
+                "stays in time order."
+            )
+        return SequenceData(
+            values=self.values[rows],
+            time=None if self.time is None else self.time[rows],
+            features=self.features,
+            groups=None if self.groups is None else self.groups[rows],
+            mask=None if self.mask is None else self.mask[rows],
+            metadata=self.metadata,
+        )
+
+    def _per_series(self, keep: Any) -> np.ndarray:
+        """Rows ``start + keep(length)`` of each series, as one increasing array."""
+        parts = [start + keep(stop - start) for start, stop in self.series_bounds]
+        return np.concatenate(parts).astype(np.int64)
+
+    def head(self, n: int = 5) -> SequenceData:
+        """Return the first ``n`` rows of every series (all of a shorter one)."""
+        return self.take(self._per_series(lambda length: np.arange(min(n, length))))
+
+    def tail(self, n: int = 5) -> SequenceData:
+        """Return the last ``n`` rows of every series (all of a shorter one)."""
+        return self.take(self._per_series(lambda length: np.arange(max(length - n, 0), length)))
+
+    def split(self, at: Any) -> tuple[SequenceData, SequenceData]:
+        """Split into a past and a future part, per series.
+
+        Parameters
+        ----------
+        at : int, float in (0, 1), or time stamp
+            An int ``k``: the last ``k`` rows of every series are the second part (a
+            train/test split per series; a series of ``k`` rows or fewer keeps one row in
+            the first). A float: that fraction of every series' rows (rounded down, at least
+            one) is the second part. A time stamp (a datetime or number like ``time``): rows at
+            or after it are the second part.
+
+        Returns
+        -------
+        past, future : SequenceData
+            A series with no row on one side is absent from it.
+
+        Raises
+        ------
+        ValueError
+            If a part would be empty.
+        """
+        if isinstance(at, (int, np.integer)) and not isinstance(at, bool):
+            if at < 1:
+                raise ValueError(f"split: at={at} rows; hold out at least 1 row per series.")
+            cut = self._per_series(lambda length: np.arange(max(length - at, 1), length))
+        elif isinstance(at, (float, np.floating)) and 0 < at < 1:
+            cut = self._per_series(
+                lambda length: np.arange(length - max(int(at * length), 1), length)
+                if length > 1 else np.arange(0)
+            )  # fmt: skip
+        else:
+            if self.time is None:
+                raise ValueError(
+                    f"split: at={at!r} is a time stamp, but this data has no time; split by a "
+                    "number of rows (an int) or a fraction instead."
+                )
+            cut = np.flatnonzero(self.time >= self._stamp(at))
+        after = np.zeros(self.n_timesteps, bool)
+        after[cut] = True
+        if after.all() or not after.any():
+            side = "nothing" if not after.any() else "every row"
+            raise ValueError(f"split: at={at!r} leaves {side} after the split.")
+        return self.take(~after), self.take(after)
+
+    def between(self, start: Any = None, stop: Any = None) -> SequenceData:
+        """Return the rows whose time lies in ``[start, stop)`` (None: open on that side)."""
+        if self.time is None:
+            raise ValueError("between: this data has no time; use take(rows) to select rows.")
+        keep = np.ones(self.n_timesteps, bool)
+        if start is not None:
+            keep &= self.time >= self._stamp(start)
+        if stop is not None:
+            keep &= self.time < self._stamp(stop)
+        if not keep.any():
+            raise ValueError(f"between: no row has a time in [{start!r}, {stop!r}).")
+        return self.take(keep)
+
+    def _stamp(self, value: Any) -> Any:
+        """Return a stamp comparable with ``time`` (UTC for zoned datetimes)."""
+        if self.time.dtype.kind != "M":
+            return float(value)
+        stamp = pd.Timestamp(value)
+        zone = self.metadata.get("time_zone")
+        if stamp.tz is None and zone is not None:
+            stamp = stamp.tz_localize(zone)
+        if stamp.tz is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        return np.datetime64(stamp.as_unit("ns"))
+
     # ------------------------------------------------------------------ pandas
     @classmethod
     def from_frame(
@@ -507,20 +628,23 @@ class SequenceData:
                     "or pass allow_missing=True to keep them as False in mask."
                 )
             mask = ~missing
+        names = {"index_names": (group, time if time is not None else frame.index.name)}
         return cls(
             values=values,
             time=time_values,
             features=tuple(str(name) for name in columns),
             groups=group_values,
             mask=mask,
-            metadata=metadata or {},
+            metadata={**names, **(metadata or {})},
         )
 
     def to_frame(self, *, missing_as_nan: bool = False) -> pd.DataFrame:
         """Return the data as a DataFrame, one column per feature.
 
-        The index is the time (named ``"time"``) for a single series, and the pair
-        (``"group"``, ``"time"``) with groups; without time, a RangeIndex or the groups.
+        The index is the time for a single series, and the pair (series id, time) with
+        groups; without time, a RangeIndex or the groups. The levels keep the names the data
+        came with (``metadata["index_names"]``: ``from_frame``'s columns, ``read_ehr``'s id and
+        time columns), ``"group"`` and ``"time"`` otherwise.
 
         Parameters
         ----------
@@ -535,12 +659,13 @@ class SequenceData:
         if missing_as_nan and self.mask is not None:
             values = np.where(self.mask, values, np.float32(np.nan))
         index_parts = []
+        group_name, time_name = self.metadata.get("index_names", (None, None))
         if self.groups is not None:
-            index_parts.append(pd.Index(self.groups, name="group"))
+            index_parts.append(pd.Index(self.groups, name=group_name or "group"))
         if self.time is not None:
             local = self.local_time
             time = pd.Index(self.time) if local is None else local
-            index_parts.append(time.rename("time"))
+            index_parts.append(time.rename(time_name or "time"))
         if not index_parts:
             index = pd.RangeIndex(self.n_timesteps)
         elif len(index_parts) == 1:

@@ -973,12 +973,21 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Returns
         -------
         DataFrame or ndarray
-            With time stamps (a DataFrame with a DatetimeIndex, a SequenceData with datetimes,
-            or a ``future`` DataFrame): a DataFrame indexed by the future time stamps (and the
-            series id), one column per target, or with ``quantiles`` one per target and level
-            named ``"{target}_q{level}"``. Otherwise an array of shape (steps, n_targets), or
-            (n_series, steps, n_targets) with groups; with ``quantiles`` a last axis of
-            levels is added.
+            With time stamps (a DataFrame with any time index: datetimes, numbers such as
+            hours since a dose, or a RangeIndex; a SequenceData with time; or a ``future``
+            DataFrame): a DataFrame indexed by the future time stamps (and the series id),
+            the index levels named as the input's, one column per target, or with
+            ``quantiles`` one per target and level named ``"{target}_q{level}"``. Otherwise
+            (arrays) an array of shape (steps, n_targets), or (n_series, steps, n_targets)
+            with groups; with ``quantiles`` a last axis of levels is added.
+
+        Notes
+        -----
+        The future time stamps are those of ``future`` when it is a DataFrame; otherwise each
+        series continues by its usual step (the most common time between its rows). For
+        irregular series (visits, samples) that is an assumption: pass the planned times as
+        ``future`` (a DataFrame indexed by them, with no columns if the model has no
+        known-future covariates), and a model with ``time_gaps_`` forecasts for those times.
         """
         check_is_fitted(self, "module_")
         owner = "LSTMForecaster.forecast"

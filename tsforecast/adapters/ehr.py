@@ -198,6 +198,7 @@ def read_ehr(
             "left_out": [str(name) for name in left_out],
             "time_unit": "days" if time_unit == "datetime" else time_unit,
             "n_patients": int(pd.unique(patient).size),
+            "index_names": (id_col, time_col),
             **({} if isinstance(source, pd.DataFrame) else {"source": str(source)}),
         },
     )
