@@ -219,6 +219,15 @@ def gaps_of(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return gaps
 
 
+def gap_feature(gaps: np.ndarray) -> np.ndarray:
+    """Return what a model reads of a time gap: ``log(1 + gap)`` (hours for datetimes).
+
+    The log keeps a rare long gap (a patient back after months) from acting as an extreme
+    input on a linear path: the network reads the gap's order of magnitude.
+    """
+    return np.log1p(np.maximum(gaps, 0.0))
+
+
 def is_irregular(data: Any) -> bool:
     """Whether the time between rows varies within a series (visits, events).
 
