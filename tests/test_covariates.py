@@ -284,3 +284,26 @@ def test_time_gaps_are_read_on_irregular_stamps_and_taken_from_the_future_stamps
         "time stamps. Pass X with its stamps as in fit (a DataFrame with a time index, or a "
         "SequenceData with time)."
     )
+
+
+@pytest.mark.slow
+def test_on_the_quinidine_study_a_planned_dose_raises_the_forecast_concentration():
+    from tsforecast.datasets import load_quinidine
+
+    visits = load_quinidine()
+    static = [name for name in visits.features if name.startswith(("Height", "Race", "Ethanol"))]
+    model = LSTMForecaster(
+        target="conc", future_covariates=["dose"], static_covariates=static, bounds=(0, None),
+        horizon=4, context_length=16, hidden_size=32, random_state=0,
+    ).fit(visits)  # fmt: skip
+    assert model.time_gaps_  # irregular hours
+    last = visits.time[visits.offsets[1:] - 1]
+    index = pd.MultiIndex.from_arrays(
+        [np.repeat(visits.series_ids, 3), (last[:, None] + [8.0, 16.0, 24.0]).ravel()]
+    )
+    none = model.forecast(visits, 3, future=pd.DataFrame({"dose": 0.0}, index=index))
+    dose = np.tile([400.0, 0.0, 0.0], visits.n_series)
+    dosed = model.forecast(visits, 3, future=pd.DataFrame({"dose": dose}, index=index))
+    rise = (dosed["conc"] - none["conc"]).to_numpy().reshape(-1, 3)
+    assert (rise[:, :2] > 0).mean() > 0.9 and (rise[:, :2].mean(axis=0) > 0.2).all()
+    assert min(none["conc"].min(), dosed["conc"].min()) >= 0  # bounds=(0, None)
