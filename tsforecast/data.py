@@ -388,7 +388,10 @@ class SequenceData:
         if not -self.n_series <= index < self.n_series:
             raise IndexError(f"series index {index} out of range for {self.n_series} series.")
         index %= self.n_series
-        rows = slice(int(self.offsets[index]), int(self.offsets[index + 1]))
+        return self._rows(slice(int(self.offsets[index]), int(self.offsets[index + 1])))
+
+    def _rows(self, rows: slice | np.ndarray) -> SequenceData:
+        """Return these rows (a slice gives views) with their series, time, mask and metadata."""
         return SequenceData(
             values=self.values[rows],
             time=None if self.time is None else self.time[rows],
@@ -432,14 +435,7 @@ class SequenceData:
                 "take: the row positions must be increasing (each once), so that every series "
                 "stays in time order."
             )
-        return SequenceData(
-            values=self.values[rows],
-            time=None if self.time is None else self.time[rows],
-            features=self.features,
-            groups=None if self.groups is None else self.groups[rows],
-            mask=None if self.mask is None else self.mask[rows],
-            metadata=self.metadata,
-        )
+        return self._rows(rows)
 
     def _per_series(self, keep: Any) -> np.ndarray:
         """Rows ``start + keep(length)`` of each series, as one increasing array."""
