@@ -124,7 +124,7 @@ def test_future_as_a_frame_gives_stamps_and_the_same_values(dosing_model, panel)
     X, groups = panel
     values = np.zeros((8, 4, 1))
     values[:, 2, 0] = 2.0
-    hours = 400.0 + 2.0 * np.arange(4)
+    hours = 2000.0 + 2.0 * np.arange(4)  # after every history (stamps: the RangeIndex)
     frame = pd.DataFrame(
         {"dose": values.ravel(), "other": 1.0},  # other columns are ignored
         index=pd.MultiIndex.from_product([range(8), hours], names=["patient", "hour"]),
@@ -307,3 +307,81 @@ def test_on_the_quinidine_study_a_planned_dose_raises_the_forecast_concentration
     rise = (dosed["conc"] - none["conc"]).to_numpy().reshape(-1, 3)
     assert (rise[:, :2] > 0).mean() > 0.9 and (rise[:, :2].mean(axis=0) > 0.2).all()
     assert min(none["conc"].min(), dosed["conc"].min()) >= 0  # bounds=(0, None)
+
+
+def small_dose_model(X):
+    return LSTMForecaster(**FAST, horizon=3, future_covariates=["dose"], quantiles=None).fit(X)
+
+
+def test_a_reordered_panel_takes_future_as_a_frame_only():
+    frames = [
+        pd.DataFrame({"y": np.sin(np.arange(40.0) / 4) + k, "dose": 0.0},
+                     index=pd.MultiIndex.from_product([[name], np.arange(40.0)]))
+        for k, name in enumerate(["b", "a"])
+    ]  # fmt: skip
+    X = pd.concat(frames)  # series b first: read in id order (a, b)
+    model = small_dose_model(X)
+    with pytest.raises(ValueError, match="pass future as a DataFrame indexed by"):
+        model.forecast(X, 3, future=np.zeros((2, 3, 1)))
+    with pytest.raises(TypeError, match=r"future's columns \['dose'\] must hold numbers"):
+        model.forecast(
+            X,
+            3,
+            future=pd.DataFrame(
+                {"dose": ["x"] * 6}, index=pd.MultiIndex.from_product([["a", "b"], [40.0, 41, 42]])
+            ),
+        )
+    text = X.set_axis(
+        pd.MultiIndex.from_arrays(
+            [X.index.get_level_values(0), X.index.get_level_values(1).astype(int).astype(str)]
+        ),
+        axis=0,
+    )
+    with pytest.raises(TypeError, match=r"holds (str|object) values .* which do not sort as time"):
+        small_dose_model(text)
+
+
+def test_time_is_elapsed_time_across_a_clock_change_and_future_stamps_are_checked():
+    from tsforecast import _time
+
+    berlin = pd.date_range("2024-10-26", periods=72, freq="h", tz="Europe/Berlin")
+    X = pd.DataFrame({"y": np.sin(np.arange(72) / 5), "dose": 0.0}, index=berlin)
+    gaps = np.diff(_time.as_numbers(berlin))
+    np.testing.assert_allclose(gaps, 1.0)  # the clock change is not a gap of 0 or 2 hours
+    model = small_dose_model(X)
+    assert not model.time_gaps_  # regular in elapsed time
+    future = pd.DataFrame(
+        {"dose": [1.0, 0.0, 1.0]}, index=berlin[-1] + pd.to_timedelta([1, 2, 3], unit="h")
+    )
+    local = model.forecast(X, 3, future=future)
+    pd.testing.assert_frame_equal(local, model.forecast(X, 3, future=future.tz_convert("UTC")))
+    with pytest.raises(ValueError, match="future's stamps are naive but X's are in Europe/Berlin"):
+        model.forecast(X, 3, future=future.tz_localize(None))
+    hours = X.set_axis(np.arange(72.0) * 2, axis=0)
+    numeric = small_dose_model(hours)
+    with pytest.raises(
+        ValueError,
+        match=r"first stamp of series 0, 100.0, is not after the end of its history in X, 142.0",
+    ):
+        numeric.forecast(hours, 3, future=pd.DataFrame({"dose": 0.0}, index=[100.0, 150, 160]))
+    with pytest.raises(
+        ValueError, match="X's time stamps are numbers, so future's time index must hold numbers"
+    ):
+        numeric.forecast(hours, 3, future=future)
+
+
+def test_irregular_means_within_a_series():
+    from tsforecast import SequenceData, _time
+
+    two_rates = SequenceData(np.zeros((40, 1)), time=np.r_[np.arange(20.0), np.arange(20.0) * 2],
+                             groups=np.repeat(["a", "b"], 20))  # fmt: skip
+    assert not _time.is_irregular(two_rates)
+    visits = SequenceData(np.zeros((5, 1)), time=[0.0, 1.0, 2.0, 8.0, 9.0])
+    assert _time.is_irregular(visits)
+
+
+def test_a_model_without_a_training_range_saves_again(dosing_model, tmp_path):
+    loaded = LSTMForecaster.load(dosing_model.save(tmp_path / "a"))
+    loaded.target_range_ = None  # as a model loaded from format 3
+    again = LSTMForecaster.load(loaded.save(tmp_path / "b"))
+    assert again.target_range_ is None

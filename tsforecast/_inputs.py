@@ -94,8 +94,9 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
             local_time=local, features=X.features, time=X.time if local is None else None,
             metadata=X.metadata,
         )  # fmt: skip
-    order, index_names = None, (None, None)
+    order, index_names, panel = None, (None, None), False
     if isinstance(X, pd.DataFrame):
+        panel = isinstance(X.index, pd.MultiIndex)
         group_name = groups if isinstance(groups, str) else None
         X, groups, order, level_name = _panel(X, groups, name)
         X, groups = _split_frame(X, groups, name)
@@ -121,7 +122,8 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     numeric = None if time is not None else _numeric_stamps(X, offsets)
     return SequenceData._trusted(
         values, offsets, ids, groups=groups, local_time=time, time=numeric,
-        metadata={"index_names": index_names}, row_order=order,
+        metadata={"index_names": index_names, "panel_index": panel},
+        row_order=order,
     )  # fmt: skip
 
 
@@ -148,6 +150,15 @@ def _panel(
             "not pass groups= as well."
         )
     ids, stamps = index.get_level_values(0), index.get_level_values(1)
+    kind = stamps.dtype
+    if not (pd.api.types.is_datetime64_any_dtype(kind) or (
+        pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind)
+    )):  # fmt: skip
+        raise TypeError(
+            f"{owner}: the time level {index.names[1]!r} of X's index holds {kind} values "
+            f"(e.g. {stamps[0]!r}), which do not sort as time; make it datetimes "
+            "(pandas.to_datetime) or numbers (hours since a dose...)."
+        )
     order = np.lexsort((pd.factorize(stamps, sort=True)[0], pd.factorize(ids, sort=True)[0]))
     if (order == np.arange(len(order))).all():
         order = None
@@ -578,7 +589,36 @@ def future_frame(
         )
     else:
         ids, stamps = None, index
-    table = frame[[frame.columns[have.index(c)] for c in columns]].to_numpy(dtype=np.float64)
+    picked = frame[[frame.columns[have.index(c)] for c in columns]]
+    try:
+        table = picked.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{owner}: future's columns {columns} must hold numbers (the known-future "
+            f"covariates' values); got dtypes {[str(t) for t in picked.dtypes]}."
+        ) from None
+    local = data.local_time
+    if local is not None and not isinstance(stamps, pd.DatetimeIndex):
+        raise ValueError(
+            f"{owner}: X has datetime stamps, so future's time index must hold datetimes "
+            f"too; got {stamps.dtype}."
+        )
+    if local is not None and (stamps.tz is None) != (local.tz is None):
+        raise ValueError(
+            f"{owner}: future's stamps are {'naive' if stamps.tz is None else 'zone-aware'} "
+            f"but X's are {'naive' if local.tz is None else f'in {local.tz}'}; give both the "
+            "same kind (tz_localize or tz_convert)."
+        )
+    if local is not None and local.tz is not None:
+        stamps = stamps.tz_convert(local.tz)  # the same instants, in X's zone
+    numeric = data.time if local is None else None
+    if numeric is not None and not (
+        pd.api.types.is_numeric_dtype(stamps.dtype) and not pd.api.types.is_bool_dtype(stamps)
+    ):
+        raise ValueError(
+            f"{owner}: X's time stamps are numbers, so future's time index must hold numbers "
+            f"too; got {stamps.dtype}."
+        )
     values, times = [], []
     for i, series in enumerate(series_ids(data)):
         rows = np.arange(len(frame)) if ids is None else np.flatnonzero(ids == series)
@@ -592,14 +632,12 @@ def future_frame(
         own = own[order]
         if not own.is_monotonic_increasing or own.has_duplicates:
             raise ValueError(f"{owner}: future repeats a time stamp of series {series!r}.")
-        local = data.local_time
+        last = None
         if local is not None:
-            if not isinstance(own, pd.DatetimeIndex):
-                raise ValueError(
-                    f"{owner}: X has datetime stamps, so future's time index must hold datetimes "
-                    f"too; got {own.dtype}."
-                )
             last = local[data.offsets[i + 1] - 1]
+        elif numeric is not None:
+            last = numeric[data.offsets[i + 1] - 1]
+        if last is not None:
             if own[0] <= last:
                 raise ValueError(
                     f"{owner}: future's first stamp of series {series!r}, {own[0]}, is not after "

@@ -197,10 +197,12 @@ def choose_time_features(
 
 
 def as_numbers(stamps: Any) -> np.ndarray:
-    """Return stamps as float64 numbers: hours for a DatetimeIndex (wall time), else as given."""
+    """Return stamps as float64 numbers: hours for a DatetimeIndex, else as given.
+
+    Zone-aware stamps count elapsed time (UTC): a clock change is not a gap of 0 or 2 hours.
+    """
     if isinstance(stamps, pd.DatetimeIndex):
-        wall = stamps.tz_localize(None) if stamps.tz is not None else stamps
-        return wall.as_unit("ns").asi8 / 3.6e12
+        return stamps.as_unit("ns").asi8 / 3.6e12  # UTC instants when zone-aware
     return np.asarray(stamps, dtype=np.float64)
 
 
@@ -229,22 +231,21 @@ def gap_feature(gaps: np.ndarray) -> np.ndarray:
 
 
 def is_irregular(data: Any) -> bool:
-    """Whether the time between rows varies within a series (visits, events).
+    """Whether the time between rows varies within some series (visits, events).
 
-    False without stamps. Differences within a thousandth of the usual one count as equal
-    (rounded stamps).
+    Each series is compared with its own usual gap (an hourly and a two-hourly series are
+    both regular). False without stamps. Gaps within a thousandth of the usual one count as
+    equal (rounded stamps).
     """
     stamps = stamps_as_numbers(data)
     if stamps is None:
         return False
     gaps = gaps_of(stamps, data.offsets)
+    usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
     within = np.ones(len(gaps), bool)
     within[data.offsets[:-1]] = False
-    gaps = gaps[within]
-    if len(gaps) == 0:
-        return False
-    usual = _most_common(np.round(gaps, 9))
-    return bool((np.abs(gaps - usual) > 1e-3 * max(abs(usual), 1e-12)).any())
+    tolerance = 1e-3 * np.maximum(np.abs(usual), 1e-12)
+    return bool((within & (np.abs(gaps - usual) > tolerance)).any())
 
 
 def gaps_ahead(

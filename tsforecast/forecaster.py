@@ -1128,7 +1128,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         if isinstance(future, pd.DataFrame):
             return _inputs.future_frame(future, data, steps, wanted, owner)
-        values = np.asarray(future, dtype=np.float64)
+        if data.metadata.get("panel_index"):
+            raise ValueError(
+                f"{owner}: X is a panel indexed by (series id, time), whose series are read in "
+                "order of their ids, so an array would be matched to them by position; pass "
+                "future as a DataFrame indexed by (series id, time) instead."
+            )
+        try:
+            values = np.asarray(future, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{owner}: future must be a DataFrame or an array of numbers (the known-future "
+                f"covariates {wanted}); got {type(future).__name__}."
+            ) from None
         if values.ndim == 2 and data.n_series == 1:
             values = values[None]
         if values.shape != shape:
