@@ -94,8 +94,10 @@ def series_task(name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
     future = evaluation.truth(values, origins, horizon)
     ask = True if model.quantiles_ is not None and horizon <= model.horizon_ else None
     paths, path_quantiles = [], []
-    for origin in origins:
-        forecast = model.forecast(frame.iloc[:origin], horizon, quantiles=ask)
+    with warnings.catch_warnings(record=True) as forecast_warnings:
+        warnings.simplefilter("always")
+        forecasts = [model.forecast(frame.iloc[:o], horizon, quantiles=ask) for o in origins]
+    for forecast in forecasts:
         forecast = np.asarray(forecast, dtype=float)
         if ask:
             levels = len(model.quantiles_)
@@ -109,6 +111,7 @@ def series_task(name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
         "task": name, "seed": seed, "epochs": model.n_epochs_, "seconds": model.fit_seconds_,
         "stopped": model.stopped_,
         "warnings": sorted({str(w.message)[:80] for w in caught}),
+        "forecast_warnings": sorted({str(w.message)[:80] for w in forecast_warnings}),
         "model": [mae(one_step, truth[:, 0] if truth.ndim == 2 else truth), mae(paths, future)],
         "persistence": [
             mae(evaluation.persistence(values, rows, 1)[:, 0], truth[:, 0]),

@@ -42,6 +42,8 @@ def test_hourly_weather_accuracy_and_interval_coverage(results):
     one, many = weather["model"]
     # measured (seed 0): 0.716 and 2.608 (°C); persistence 0.991 / 4.126, seasonal 3.992
     assert one <= 0.74 and many <= 2.75
+    # The defaults never diverge: no forecast from any test origin leaves the training range.
+    assert not [w for w in weather["forecast_warnings"] if "diverges" in w]
     # 80% intervals, calibrated on the validation data and adapted along the test history
     for steps in (1, 24):
         assert 0.77 <= weather[f"intervals_{steps}"]["coverage80"] <= 0.83, steps
