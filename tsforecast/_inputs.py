@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
+from tsforecast._problem import horizon_rows, stops_of
 from tsforecast._time import encode_time
 from tsforecast._validation import check_finite, first_entry
 from tsforecast.data import SequenceData, check_time_order, series_offsets
@@ -484,10 +485,8 @@ def lead_values(
         False past the end of the row's series, or where the value was not observed.
     """
     rows = np.arange(data.n_timesteps) if rows is None else np.asarray(rows)
-    stops = data.offsets[np.searchsorted(data.offsets, rows, side="right")]
-    ahead = rows[:, None] + 1 + np.arange(horizon)
-    inside = ahead < stops[:, None]
-    picked = (np.minimum(ahead, (stops - 1)[:, None])[..., None], np.asarray(columns))
+    ahead, inside = horizon_rows(rows, stops_of(rows, data.offsets[:-1], data.offsets[1:]), horizon)
+    picked = (ahead[..., None], np.asarray(columns))
     known = np.broadcast_to(inside[..., None], (*inside.shape, len(columns))).copy()
     if data.mask is not None:
         known &= data.mask[picked]

@@ -223,13 +223,12 @@ class RecurrentNet(nn.Module):
         self.register_buffer("low", None if bounds is None else bounds[0], persistent=False)
         self.register_buffer("high", None if bounds is None else bounds[1], persistent=False)
         self.register_buffer("skip_mask", None, persistent=False)
-        if layout.ahead:
-            # Output (step k, level, target) may read an ahead column only if its step <= k.
-            steps = torch.arange(output.size) // (output.n_quantiles * output.n_targets) + 1
-            readable = torch.ones(output_size, input_size)
-            ahead = torch.tensor(layout.ahead_steps)
-            readable[:, layout.ahead] = (ahead[None, :] <= steps[:, None]).float()
-            self.register_buffer("skip_mask", readable, persistent=False)
+        first_steps = layout.first_steps()
+        if first_steps is not None:
+            # Output (step k, level, target) reads an input column only if its first step <= k.
+            steps = np.arange(output.size) // (output.n_quantiles * output.n_targets) + 1
+            readable = (first_steps[None, :] <= steps[:, None]).astype(np.float32)
+            self.register_buffer("skip_mask", torch.from_numpy(readable), persistent=False)
             with torch.no_grad():
                 self.skip.weight[:, layout.ahead] = 0.0
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._problem import horizon_rows
 from tsforecast._validation import Rule
 
 __all__ = [
@@ -257,14 +258,10 @@ def gaps_ahead(
     of one row; 1 if none): shape ``(len(rows), horizon)``.
     """
     rows = np.arange(len(stamps)) if rows is None else np.asarray(rows)
-    gaps = gaps_of(stamps, offsets)
     series = np.searchsorted(offsets, rows, side="right") - 1
-    stops = offsets[series + 1]
-    ahead = rows[:, None] + 1 + np.arange(horizon)
-    inside = ahead < stops[:, None]
-    values = gaps[np.minimum(ahead, len(gaps) - 1)]
+    ahead, inside = horizon_rows(rows, offsets[series + 1], horizon)
     usual = usual_gaps(stamps, offsets)[series]
-    return np.where(inside, values, usual[:, None])
+    return np.where(inside, gaps_of(stamps, offsets)[ahead], usual[:, None])
 
 
 def usual_gaps(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:

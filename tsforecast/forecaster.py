@@ -466,7 +466,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._learn_range(data, y)
         device = self._resolve_device()
         self.device_ = str(device)
-        values, observed = self._model_inputs(data)
+        values, observed = self._model_inputs(data, owner="LSTMForecaster.fit")  # checks statics
         targets = None if y is None else y.reshape(len(y), -1)
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = _segments.split_series(data.offsets, self.validation_fraction)
@@ -656,7 +656,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.target_indices_ = targets
         self.future_indices_ = roles["future_covariates"]
         self.static_indices_ = roles["static_covariates"]
-        _inputs.check_static(data, self.static_indices_, names, f"{owner}.fit")
 
     def _fit_scalers(
         self, values: np.ndarray, targets: np.ndarray | None, observed: Any, train_part: Any
