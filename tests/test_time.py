@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -196,3 +198,25 @@ def test_stamps_past_2262_are_refused():
     hours = pd.date_range("2021-01-01", periods=5, freq="h")
     with pytest.raises(ValueError, match=r"go past the last date time stamps can hold"):
         future_times(hours, 10**7)
+
+
+@given(
+    lengths=st.lists(st.integers(1, 7), min_size=1, max_size=10),
+    seed=st.integers(0, 2**16),
+)
+@settings(max_examples=100, deadline=None)
+def test_usual_gaps_is_each_series_most_common_gap(lengths, seed):
+    from tsforecast._time import _most_common, gaps_of, usual_gaps
+
+    rng = np.random.default_rng(seed)
+    offsets = np.r_[0, np.cumsum(lengths)]
+    stamps = np.concatenate([np.cumsum(rng.choice([0.5, 1.0, 2.0, 3.0], n)) for n in lengths])
+    gaps = gaps_of(stamps, offsets)
+    within = np.ones(len(gaps), bool)
+    within[offsets[:-1]] = False
+    panel = _most_common(gaps[within]) if within.any() else 1.0
+    expected = [
+        _most_common(gaps[start + 1 : stop]) if stop - start >= 2 else panel
+        for start, stop in itertools.pairwise(offsets)
+    ]
+    np.testing.assert_array_equal(usual_gaps(stamps, offsets), expected)

@@ -11,7 +11,6 @@ sine and a cosine, so that 23:00 and 00:00 are neighbours.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -265,15 +264,28 @@ def gaps_ahead(
 
 
 def usual_gaps(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Return the most common time between rows of each series (its panel's for one row)."""
+    """Return the most common time between rows of each series (its panel's for one row).
+
+    Ties go to the smaller gap; 1 when no series has two rows. One vectorised pass: runs of
+    equal (series, gap) pairs after a sort, the longest run of each series.
+    """
     gaps = gaps_of(stamps, offsets)
+    lengths = np.diff(offsets)
     within = np.ones(len(gaps), bool)
     within[offsets[:-1]] = False
-    panel = _most_common(gaps[within]) if within.any() else 1.0
-    usual = np.full(len(offsets) - 1, float(panel))
-    for i, (start, stop) in enumerate(itertools.pairwise(offsets)):
-        if stop - start >= 2:
-            usual[i] = _most_common(gaps[start + 1 : stop])
+    if not within.any():
+        return np.ones(len(lengths))
+    usual = np.full(len(lengths), float(_most_common(gaps[within])))
+    series = np.repeat(np.arange(len(lengths)), lengths)[within]
+    order = np.lexsort((gaps[within], series))
+    series, values = series[order], gaps[within][order]
+    starts = np.flatnonzero(np.r_[True, (series[1:] != series[:-1]) | (values[1:] != values[:-1])])
+    counts = np.diff(np.r_[starts, len(series)])
+    # By series, then the longest run first; the stable sort keeps the smaller gap on ties.
+    best = np.lexsort((-counts, series[starts]))
+    run_series = series[starts][best]
+    first = np.r_[True, run_series[1:] != run_series[:-1]]
+    usual[run_series[first]] = values[starts][best][first]
     return usual
 
 
