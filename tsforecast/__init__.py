@@ -6,6 +6,8 @@ from tsforecast.adapters import (
     read_ehr,
     read_weather,
 )
+from tsforecast.backtesting import backtest
+from tsforecast.baselines import Persistence, SeasonalNaive
 from tsforecast.data import SequenceData
 from tsforecast.forecaster import LSTMForecaster
 from tsforecast.plotting import plot_forecast, plot_history
@@ -25,9 +27,12 @@ __all__ = [
     "BlockSampler",
     "LSTMForecaster",
     "LagFeatures",
+    "Persistence",
+    "SeasonalNaive",
     "SequenceData",
     "__version__",
     "audio_features_from_wav",
+    "backtest",
     "make_blocks",
     "make_supervised",
     "one_step_examples",

@@ -18,6 +18,7 @@ import torch
 from tsforecast._network import RecurrentNet
 
 __all__ = [
+    "history_rows",
     "last_rows",
     "one_step",
     "resolve_device",
@@ -125,10 +126,21 @@ def last_rows(offsets: np.ndarray, context_length: int) -> tuple[np.ndarray, np.
     lengths : ndarray of shape (n_series,)
         Real rows of each.
     """
-    lengths = np.minimum(np.diff(offsets), context_length)
-    stops = offsets[1:]
-    rows = (stops - lengths)[:, None] + np.arange(context_length)
-    return np.minimum(rows, (stops - 1)[:, None]), lengths
+    return history_rows(offsets[:-1], offsets[1:] - 1, context_length)
+
+
+def history_rows(
+    firsts: np.ndarray, lasts: np.ndarray, context_length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the rows read by forecasts made after rows ``lasts`` (series starting at ``firsts``).
+
+    As `last_rows`, for any forecast origins: the last ``context_length`` rows up to each
+    ``lasts[i]``, not before ``firsts[i]``; shapes ``(n, context_length)`` and ``(n,)``.
+    """
+    lasts = np.asarray(lasts, dtype=np.int64)
+    lengths = np.minimum(lasts - np.asarray(firsts, dtype=np.int64) + 1, context_length)
+    rows = (lasts + 1 - lengths)[:, None] + np.arange(context_length)
+    return np.minimum(rows, lasts[:, None]), lengths
 
 
 @torch.inference_mode()

@@ -31,6 +31,7 @@ __all__ = [
     "in_data_order",
     "index_names",
     "model_inputs",
+    "next_row_truth",
     "series_ids",
     "target_columns",
 ]
@@ -382,6 +383,29 @@ def in_caller_order(data: SequenceData, rows: np.ndarray) -> np.ndarray:
     result = np.empty_like(rows)
     result[data._row_order] = rows
     return result
+
+
+def next_row_truth(
+    data: SequenceData, columns: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the truth of autoregressive one-step forecasts: each row's next row, same series.
+
+    Returns
+    -------
+    rows : ndarray of int
+        The rows (in ``data``'s order) whose series goes on after them.
+    truth : ndarray of shape (len(rows), len(columns))
+        The next row's values of ``columns``.
+    seen : bool ndarray of the same shape
+        Where that value was observed (not a fill of the adapter, not NaN).
+    """
+    every = np.arange(data.n_timesteps)
+    rows = every[~np.isin(every + 1, data.offsets)]
+    truth = data.values[rows + 1][:, columns]
+    seen = np.isfinite(truth)
+    if data.mask is not None:
+        seen &= data.mask[rows + 1][:, columns]
+    return rows, truth, seen
 
 
 def check_trainable(data: SequenceData, owner: str) -> None:

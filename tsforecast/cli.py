@@ -4,6 +4,9 @@
   naive forecasts on held-out data, write plots.
 - ``tsforecast fit DATA.csv --kind weather|audio|ehr ... --out MODEL_DIR [--overwrite]``
 - ``tsforecast predict MODEL_DIR DATA.csv --steps N --out FORECAST.csv``
+- ``tsforecast backtest DATA --steps N [--kind ...] [--model MODEL_DIR]``: forecasts from
+  many origins of the last part of each series, scored per step beside persistence and
+  seasonal naive (DATA: a table, or a shipped dataset's name such as ``weather``).
 
 Every failure ends the command with exit status 2 and one line on stderr, no traceback
 (``TSFORECAST_TRACEBACK=1`` shows it); output paths are checked before any training.
@@ -330,6 +333,27 @@ def _fit(args: argparse.Namespace) -> None:
         + (f" (validation loss {valid:.4f})" if valid is not None else "")
         + f". Model saved to {out}/"
     )
+    print(_verdict(model))
+
+
+def _verdict(model: Any) -> str:
+    """Return one line: whether the fitted model beats persistence on the validation data."""
+    scores = model.baseline_scores_
+    if not scores or scores.get("persistence") is None:
+        return "Not compared with persistence (no validation data: validation_fraction=0)."
+    ours, naive = np.asarray(scores["model"]), np.asarray(scores["persistence"], dtype=float)
+    wins, n = int((ours < naive).sum()), len(ours)
+    if wins == n:
+        verdict = "beats persistence at every step ahead"
+    elif wins == 0:
+        verdict = "does NOT beat persistence at any step ahead"
+    else:
+        verdict = f"beats persistence at {wins} of {n} steps ahead only"
+    return (
+        f"On the validation data the model {verdict} (MAE {ours.mean():.3f} against "
+        f"{naive.mean():.3f} for persistence, in standard deviations, mean over "
+        f"{n} step(s))."
+    )
 
 
 def _predict(args: argparse.Namespace) -> None:
@@ -360,6 +384,96 @@ def _predict(args: argparse.Namespace) -> None:
         table = pd.concat(parts, ignore_index=True)
     table.to_csv(args.out, index=False)
     print(f"Forecast {args.steps} steps for {data.n_series} series; written to {args.out}")
+
+
+# ---------------------------------------------------------------------------- backtest
+SHIPPED = {
+    "weather": "load_weather",
+    "seattle-weather": "load_seattle_weather",
+    "speech": "load_speech_mfcc",
+    "pbc": "load_pbc",
+    "quinidine": "load_quinidine",
+}
+
+
+def _backtest(args: argparse.Namespace) -> None:
+    """Backtest a model on a table or shipped dataset, beside persistence and seasonal naive."""
+    from tsforecast import LSTMForecaster, Persistence, SeasonalNaive, backtest, datasets
+    from tsforecast import metrics as m
+
+    if args.data in SHIPPED and not Path(args.data).exists():
+        data = getattr(datasets, SHIPPED[args.data])()
+    elif args.kind is None:
+        raise ValueError(
+            f"'{args.data}' is not a shipped dataset ({', '.join(SHIPPED)}); to read a table, "
+            "say which adapter reads it with --kind weather|audio|ehr."
+        )
+    else:
+        data = _read(args.kind, args.data, _adapter_options(args))
+    target = None if args.target is None else [t.strip() for t in args.target.split(",")]
+    start = float(args.start) if "." in args.start else int(args.start)
+    stride = args.stride or args.steps
+    if args.model:
+        model = LSTMForecaster.load(args.model)
+    else:
+        model = LSTMForecaster(
+            context_length=args.context_length, hidden_size=args.hidden_size,
+            max_epochs=args.max_epochs, max_time=args.max_time, random_state=args.random_state,
+            target=target,
+        )  # fmt: skip
+    options = {"start": start, "steps": args.steps, "stride": stride}
+    print(f"Backtest of {args.data}: {data}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "does not beat": the table says it
+        frame = backtest(model, data, refit=args.refit or False, quantiles=True, **options)
+    frames = {"LSTMForecaster": frame}
+    names = list(frame["target"].unique())
+    frames["persistence"] = backtest(Persistence(target=names), data, **options)
+    season = args.season or _season(model, data)
+    if season:
+        naive = SeasonalNaive(period=season, target=names)
+        frames[f"seasonal naive ({season})"] = backtest(naive, data, **options)
+    origins = frame.drop_duplicates(["origin", frame.columns[0]]).shape[0]
+    print(
+        f"{origins} origins from start={args.start} every {stride} rows, {args.steps} step(s) "
+        f"each; target(s) {names}."
+    )
+    print(_metric_table(frames, args.steps))
+    if {"q0.1", "q0.9"} <= set(frame.columns):
+        print(
+            f"80% intervals: {m.interval_coverage(frame):.1%} of the truths inside "
+            f"(mean width {m.interval_width(frame):.4g})."
+        )
+
+
+def _season(model: Any, data: Any) -> int | None:
+    from tsforecast import _time
+
+    period = getattr(model, "seasonal_period_", None)
+    return period or _time.seasonal_period(data.local_time)
+
+
+def _metric_table(frames: dict[str, pd.DataFrame], steps: int) -> str:
+    """MAE per step of each model, its ratio to persistence, and the overall MAE and MASE."""
+    from tsforecast import metrics as m
+
+    shown = list(range(1, steps + 1))
+    if steps > 8:
+        shown = sorted({1, 2, 3, max(1, steps // 4), steps // 2, steps})
+    per_step = {name: m.mae(frame, by="step") for name, frame in frames.items()}
+    overall = {name: (m.mae(frame), m.mase(frame)) for name, frame in frames.items()}
+    width = max(len(name) for name in frames) + 2
+    head = f"  {'MAE':<{width}}" + "".join(f"{f'step {k}':>10}" for k in shown)
+    lines = [head + f"{'all':>10}{'MASE':>8}"]
+    for name in frames:
+        row = "".join(f"{per_step[name][k]:>10.4g}" for k in shown)
+        lines.append(f"  {name:<{width}}{row}{overall[name][0]:>10.4g}{overall[name][1]:>8.3f}")
+    ratio = "".join(
+        f"{per_step['LSTMForecaster'][k] / per_step['persistence'][k]:>10.3f}" for k in shown
+    )
+    total = overall["LSTMForecaster"][0] / overall["persistence"][0]
+    lines.append(f"  {'ratio to persistence':<{width}}{ratio}{total:>10.3f}")
+    return "\n".join(lines)
 
 
 def _adapter(model_dir: Path) -> dict[str, Any]:
@@ -445,6 +559,41 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--steps", type=int, required=True, help="how many steps ahead")
     predict.add_argument("--out", required=True, help="CSV file to write")
     predict.set_defaults(run=_predict)
+    bt = commands.add_parser(
+        "backtest", help="score forecasts from many origins beside naive forecasts",
+        description=_backtest.__doc__,
+    )  # fmt: skip
+    bt.add_argument("data", help=f"CSV file, or a shipped dataset: {', '.join(SHIPPED)}")
+    bt.add_argument("--kind", choices=["weather", "audio", "ehr"],
+                    help="which adapter reads a CSV file")  # fmt: skip
+    bt.add_argument("--steps", type=int, default=1, help="steps forecast per origin (default 1)")
+    bt.add_argument("--start", default="0.8",
+                    help="first origin of each series: a row (negative: from the end) or a "
+                    "fraction (default: 0.8)")  # fmt: skip
+    bt.add_argument("--stride", type=int, default=None,
+                    help="rows between origins (default: --steps)")  # fmt: skip
+    bt.add_argument("--target", help="comma-separated columns to forecast (default: all)")
+    bt.add_argument("--model", help="a model directory written by tsforecast fit (else one "
+                    "is fitted on the rows before each series' first origin)")  # fmt: skip
+    bt.add_argument("--refit", type=int, default=0,
+                    help="refit every N origins (default: never)")  # fmt: skip
+    bt.add_argument(
+        "--season",
+        type=int,
+        default=None,
+        help="season of the seasonal naive forecast (default: from the stamps)",
+    )
+    bt.add_argument("--context-length", type=int, default=64, help="default: 64")
+    bt.add_argument("--hidden-size", type=int, default=32, help="default: 32")
+    bt.add_argument("--max-epochs", type=int, default=1000, help="default: 1000")
+    bt.add_argument("--max-time", type=float, default=5.0,
+                    help="training seconds per fit (default: 5)")  # fmt: skip
+    bt.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    for flag in ("--time-col", "--columns", "--freq", "--na-values", "--id-col",
+                 "--static-cols", "--variable-col", "--value-col"):  # fmt: skip
+        bt.add_argument(flag, help="as for tsforecast fit")
+    bt.add_argument("--decimal", choices=[".", ","], default=".", help="as for tsforecast fit")
+    bt.set_defaults(run=_backtest)
     return parser
 
 

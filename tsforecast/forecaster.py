@@ -40,6 +40,7 @@ from tsforecast._time import TimeFeaturesRule
 from tsforecast._training import LOSSES, TrainingSettings
 from tsforecast._validation import AutoOr, Choice, Flag, Integer, Real, Rule
 from tsforecast.data import SequenceData
+from tsforecast.metrics import r2_of_next_rows
 
 __all__ = ["LSTMForecaster"]
 
@@ -1014,16 +1015,41 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         owner = "LSTMForecaster.forecast"
         steps = _validation.check_int("steps", steps, owner=owner)
-        layout = self.module_.layout
+        positions = self._check_forecast(steps, quantiles, owner)
+        data = _inputs.check_X(self, X, groups, reset=False)
+        ahead, times = self._future_values(future, data, steps, owner)
+        if times is None and data.time is not None:
+            times = _time.series_future_times(data, steps, owner=owner)
+        margins = None
+        if positions is not None and self.conformal_margins_ is not None:
+            margins = self._final_margins(data, steps)
+        points, levels = self._forecast_after(
+            data, data.offsets[:-1], data.offsets[1:] - 1, steps, ahead, times, positions, margins
+        )
+        self._warn_divergence(points, data, owner)
+        if levels is None:
+            values, names = points, self.target_names_
+        else:
+            values = levels
+            names = [
+                f"{name}_q{self.quantiles_[i]:g}" for name in self.target_names_ for i in positions
+            ]
+        if times is not None:
+            flat = values.reshape(*values.shape[:2], -1)
+            return _inputs.forecast_frame(flat, times, data, names)
+        return values if data.groups is not None else values[0]
+
+    def _check_forecast(self, steps: int, quantiles: Any, owner: str) -> list[int] | None:
+        """Refuse forecasts the model cannot make; return the quantile positions asked for."""
         if not self.autoregressive_:
             raise ValueError(
                 f"{owner} forecasts the target columns of X from their history, so it needs a "
                 "model fitted without y. For a model fitted with y, predict forecasts y one "
                 "step ahead."
             )
-        if layout.past and steps > self.horizon_:
+        if self.module_.layout.past and steps > self.horizon_:
             names = _inputs.column_names(self)
-            past = [names[i] for i in layout.past if i < self.n_features_in_]
+            past = [names[i] for i in self.module_.layout.past if i < self.n_features_in_]
             raise ValueError(
                 f"{owner}: the model reads past covariates {past} (columns that are neither "
                 f"targets nor future or static covariates), known only up to the end of X, so "
@@ -1038,47 +1064,100 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"forecasts fed back would understate the uncertainty); got steps={steps}. Fit "
                 f"with horizon={steps} for quantiles that far ahead, or ask for point forecasts."
             )
-        data = _inputs.check_X(self, X, groups, reset=False)
-        ahead, times = self._future_values(future, data, steps, owner)
-        if times is None and data.time is not None:
-            times = _time.series_future_times(data, steps, owner=owner)
+        return positions
+
+    def _backtest_forecasts(
+        self,
+        data: SequenceData,
+        firsts: np.ndarray,
+        lasts: np.ndarray,
+        steps: int,
+        quantiles: Any,
+        owner: str = "backtest",
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return what `forecast` would give after each row ``lasts[i]``, all in one pass.
+
+        The data cut after ``lasts[i]``, with the rows after it as ``future`` (their
+        known-future covariates and time stamps): points ``(n, steps, n_targets)`` and, with
+        ``quantiles``, the levels ``(n, steps, n_targets, n_levels)``.
+        """
+        positions = self._check_forecast(steps, quantiles, owner)
+        ahead_rows = np.asarray(lasts)[:, None] + 1 + np.arange(steps)
+        ahead = None
+        if self.future_indices_:
+            picked = (ahead_rows[..., None], np.asarray(self.future_indices_))
+            ahead = data.values[picked]
+            known = np.isfinite(ahead) if data.mask is None else data.mask[picked]
+            if not known.all():
+                names = _inputs.column_names(self)
+                raise ValueError(
+                    f"{owner}: the known-future covariates "
+                    f"{[names[i] for i in self.future_indices_]} are missing in "
+                    f"{int((~known).sum())} place(s) of the forecast periods; a forecast reads "
+                    "them over its whole period. Fill them in X, or start the backtest later."
+                )
+        times = None
+        if data.time is not None:
+            stamps = data.local_time if data.local_time is not None else data.time
+            times = [stamps[row] for row in ahead_rows]
+        margins = None
+        if positions is not None and self.conformal_margins_ is not None:
+            margins = self._origin_margins(data, firsts, lasts, steps)
+        return self._forecast_after(
+            data, firsts, lasts, steps, ahead, times, positions, margins, owner
+        )
+
+    def _forecast_after(
+        self,
+        data: SequenceData,
+        firsts: np.ndarray,
+        lasts: np.ndarray,
+        steps: int,
+        ahead: np.ndarray | None,
+        times: list[Any] | None,
+        positions: list[int] | None,
+        margins: np.ndarray | None,
+        owner: str = "LSTMForecaster.forecast",
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Forecast ``steps`` rows after each row ``lasts[i]`` from the rows read up to it.
+
+        The core of `forecast` (which forecasts after each series' last row) and of
+        `tsforecast.backtest` (after any rows): forecast ``i`` reads the last
+        ``context_length`` rows of ``data`` up to ``lasts[i]`` of its series (which starts at
+        ``firsts[i]``), never a later one. ``ahead``: the known-future covariates of the
+        forecast periods, ``(n, steps, n_future)`` or None; ``times``: their stamps (one per
+        forecast) or None; ``positions``: the quantile levels asked for (None: points only);
+        ``margins``: their conformal margins, ``(n, steps, n_pairs, n_targets)`` or None.
+
+        Returns the point forecasts ``(n, steps, n_targets)`` and, with ``positions``, the
+        quantiles ``(n, steps, n_targets, len(positions))`` (else None).
+        """
+        layout = self.module_.layout
         if self.time_gaps_:  # the time from each forecast step to the next, known ahead
-            gaps = self._future_gaps(data, times, owner)
+            gaps = self._future_gaps(data, lasts, times, owner)
             ahead = gaps if ahead is None else np.concatenate([ahead, gaps], axis=2)
-        L, n_series = self.context_length, data.n_series
-        rows, lengths = _inference.last_rows(data.offsets, L)  # only the rows read
+        L, n = self.context_length, len(lasts)
+        rows, lengths = _inference.history_rows(firsts, lasts, L)  # only the rows read
         values, observed = self._model_inputs(data, rows.ravel(), owner=owner)
         if ahead is not None:  # the last row's known-future covariates of the next rows
             within = min(steps, self.horizon_) * ahead.shape[2]
             first = layout.ahead[0]
-            last = (np.arange(n_series) * L + lengths - 1)[:, None]
+            last = (np.arange(n) * L + lengths - 1)[:, None]
             values[last, first + np.arange(within)] = ahead[:, : min(steps, self.horizon_)].reshape(
-                n_series, -1
+                n, -1
             )
             observed[last, first + np.arange(within)] = True
         recent = self.input_scaler_.transform(values, observed)
-        history = torch.from_numpy(recent.reshape(n_series, L, -1)).to(self.device_)
+        history = torch.from_numpy(recent.reshape(n, L, -1)).to(self.device_)
         known = None
         if steps > self.horizon_ and layout.n_inputs > len(layout.targets):
-            known = torch.from_numpy(self._known_rows(data, times, ahead, steps))
+            known = torch.from_numpy(self._known_rows(data, lasts, times, ahead, steps))
         future_values = _inference.roll_forward(self.module_, history, lengths, steps, L, known)
         points = self._in_units(self.module_.point(future_values))
-        self._warn_divergence(points, data, owner)
         if positions is None:
-            values, names = points, self.target_names_
-        else:
-            margins = None
-            if self.conformal_margins_ is not None:
-                margins = self._final_margins(data, steps)
-            levels = self._quantiles(future_values, margins)[:, :, positions]
-            values = levels.transpose(0, 1, 3, 2)  # levels last
-            names = [
-                f"{name}_q{self.quantiles_[i]:g}" for name in self.target_names_ for i in positions
-            ]
-        if times is not None:
-            flat = values.reshape(*values.shape[:2], -1)
-            return _inputs.forecast_frame(flat, times, data, names)
-        return values if data.groups is not None else values[0]
+            return points, None
+        levels = self._quantiles(future_values, margins)[:, :, positions]
+        return points, levels.transpose(0, 1, 3, 2)  # levels last
 
     def _warn_divergence(self, points: np.ndarray, data: SequenceData, owner: str) -> None:
         """Warn when a forecast leaves the training range by more than the range's width."""
@@ -1154,30 +1233,37 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         return values.astype(np.float32), None
 
-    def _future_gaps(self, data: SequenceData, times: list[Any] | None, owner: str) -> np.ndarray:
-        """Return the gap feature of each forecast step (`_time.gap_feature`): (n, steps, 1)."""
+    def _future_gaps(
+        self, data: SequenceData, lasts: np.ndarray, times: list[Any] | None, owner: str
+    ) -> np.ndarray:
+        """Return the gap feature of each step forecast after rows ``lasts``: (n, steps, 1)."""
         stamps = self._stamps(data, owner)
-        last = stamps[data.offsets[1:] - 1]
+        last = stamps[lasts]
         future = np.stack([_time.as_numbers(t) for t in times])
         gaps = _time.gap_feature(np.diff(np.concatenate([last[:, None], future], axis=1), axis=1))
         return gaps[..., None].astype(np.float32)
 
     def _known_rows(
-        self, data: SequenceData, times: list[Any] | None, ahead: np.ndarray | None, steps: int
+        self,
+        data: SequenceData,
+        lasts: np.ndarray,
+        times: list[Any] | None,
+        ahead: np.ndarray | None,
+        steps: int,
     ) -> np.ndarray:
         """Standardised input rows of the forecast period, but for the targets (fed back).
 
-        Static covariates repeat each series' last row; known-future ones come from
+        Static covariates repeat the row ``lasts[i]``; known-future ones come from
         ``ahead``; calendar features from ``times``. Shape ``(n_series, steps, n_inputs)``.
         """
         layout = self.module_.layout
-        n_series, n_features = data.n_series, self.n_features_in_
+        n_series, n_features = len(lasts), self.n_features_in_
         raw = np.zeros((n_series, steps, layout.n_inputs), np.float32)
         seen = np.ones(raw.shape, bool)
         seen[..., self.target_indices_] = False  # filled with the mean, replaced when fed back
         statics = self.static_indices_
         if statics:
-            raw[..., statics] = data.values[data.offsets[1:] - 1][:, None, statics]
+            raw[..., statics] = data.values[lasts][:, None, statics]
         if self.time_features_:
             calendar = np.stack(
                 [_time.encode_time(stamps, self.time_features_) for stamps in times]
@@ -1207,6 +1293,55 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         outputs = self._outputs(data, lambda output: output[:, :steps], rows)
         margins = self._adapted_margins(outputs, data, rows, steps)
         return margins[ends - 1]  # each series' last origin
+
+    def _origin_margins(
+        self, data: SequenceData, firsts: np.ndarray, lasts: np.ndarray, steps: int
+    ) -> np.ndarray:
+        """Return the margins `forecast` would give after each row ``lasts[i]``, in one pass.
+
+        As `_final_margins` on the data cut after ``lasts[i]``: adaptive conformal inference
+        along the last ``ADAPTATION_WINDOW`` rows up to it (from ``firsts[i]``, its series'
+        start), for every origin at once. The network's outputs at the rows of all windows
+        are computed once (a window's forecasts of rows after its origin are never compared
+        with their outcomes); the recursions run side by side, each window front-padded with
+        rows that count for nothing. Shape ``(n, steps, n_pairs, n_targets)``.
+        """
+        table = self.conformal_margins_[:, :steps]
+        n = len(lasts)
+        if not self.autoregressive_ or self.adaptation_rate == 0:
+            return np.broadcast_to(self._nominal_margins(steps), (n, *table.shape[1:]))
+        lasts = np.asarray(lasts, dtype=np.int64)
+        starts = np.maximum(np.asarray(firsts, dtype=np.int64), lasts + 1 - ADAPTATION_WINDOW)
+        lengths = lasts + 1 - starts
+        spans = [np.arange(a, b + 1) for a, b in zip(starts, lasts, strict=True)]
+        needed = np.unique(np.concatenate(spans))
+        outputs = self._outputs(data, lambda output: output[:, :steps], needed)
+        scaler = self.target_scaler_
+        raw = outputs[:, :steps].cpu().numpy().astype(np.float64) * scaler.scale + scaler.mean
+        series = np.searchsorted(data.offsets, needed, side="right") - 1
+        ahead, inside = horizon_rows(needed, data.offsets[series + 1], steps)
+        columns = np.asarray(self.target_indices_)
+        truth = data.values[ahead[..., None], columns].astype(np.float64)
+        weight = inside[..., None] & np.isfinite(truth)
+        if data.mask is not None:
+            weight &= data.mask[ahead[..., None], columns]
+        truth = np.where(weight, truth, 0.0)
+        margins = np.empty((n, *table.shape[1:]))
+        per_origin = max(1, int(lengths.max()) * raw[0].size)
+        for chunk in np.array_split(np.arange(n), max(1, n * per_origin // 2**23)):
+            width = int(lengths[chunk].max())
+            # Position j of window i is row lasts[i] - width + 1 + j; rows before the window's
+            # start are padding (weight False: they leave the recursion at its start).
+            rows = lasts[chunk, None] - width + 1 + np.arange(width)
+            real = rows >= starts[chunk, None]
+            at = np.searchsorted(needed, np.where(real, rows, needed[0]))
+            windows = np.where(real[..., None, None, None], raw[at], 0.0)
+            counted = real[..., None, None] & weight[at]
+            adapted = _intervals.adaptive_margins(
+                table, windows, truth[at], counted, self.quantiles_, self.adaptation_rate
+            )
+            margins[chunk] = adapted[:, -1]
+        return margins
 
     def score(self, X: Any, y: Any = None, groups: Any = None) -> float:
         """R² of the one-step forecasts (so cross_val_score and GridSearchCV need no scorer).
@@ -1239,21 +1374,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         predictions = self._predict(data)
         if not self.autoregressive_:
             return float(r2_score(_inputs.check_y(y, data), predictions))
-        rows = np.arange(data.n_timesteps)
-        has_next = ~np.isin(rows + 1, data.offsets)
-        truth = data.values[rows[has_next] + 1][:, self.target_indices_]
-        if data.mask is None:
-            return float(r2_score(truth, predictions[has_next]))
-        # Only observed values are truth: filled-in ones are the adapter's guesses.
-        seen = data.mask[rows[has_next] + 1][:, self.target_indices_]
-        scores = [
-            r2_score(truth[seen[:, j], j], predictions[has_next][seen[:, j], j])
-            for j in range(truth.shape[1])
-            if seen[:, j].sum() >= 2
-        ]
-        if not scores:
-            raise ValueError("LSTMForecaster.score: fewer than 2 observed values to score.")
-        return float(np.mean(scores))
+        return r2_of_next_rows(data, predictions, self.target_indices_, "LSTMForecaster.score")
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -1,0 +1,341 @@
+"""Backtests: forecasts from many origins of each series, against what happened.
+
+A backtest replays forecasting as it would have happened: at each origin the model sees the
+rows before it (its own series' only) and forecasts the next ``steps`` rows, which are then
+compared with the truth. `backtest` returns one tidy row per (series, origin, step, target),
+ready for ``groupby`` and for the metrics of `tsforecast.metrics`.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from tsforecast import _inputs
+from tsforecast._validation import check_int
+from tsforecast.data import SequenceData
+
+__all__ = ["backtest"]
+
+# Origins forecast per pass of the fast path (bounds the memory of one pass).
+ORIGINS_PER_PASS = 4096
+
+
+def backtest(
+    model: Any,
+    X: Any,
+    *,
+    start: Any,
+    steps: int,
+    stride: int = 1,
+    refit: bool | int = False,
+    groups: Any = None,
+    quantiles: Any = None,
+    season: int = 1,
+) -> pd.DataFrame:
+    """Forecast ``steps`` rows ahead from many origins of each series, beside the truth.
+
+    The origins of each series are its rows ``start, start + stride, ...`` (the first row a
+    forecast does not see), as long as the whole forecast fits in the series. Each forecast
+    reads only the rows of its series before its origin, and the rows after it as a
+    `forecast` would get them from ``future=`` (the values of known-future covariates, the
+    time stamps): with ``refit=False`` the result is exactly what calling
+    ``model.forecast`` on the data cut at every origin gives, computed in batches (one pass of
+    the network for thousands of origins).
+
+    Parameters
+    ----------
+    model : LSTMForecaster, Persistence, SeasonalNaive, or an estimator with ``forecast``
+        Fitted, or not (then it is fitted as ``refit`` says). Never modified: fits happen on
+        clones.
+    X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
+        Rows in time order, series after series (or a DataFrame indexed by (series id, time)).
+    start : int, float or time stamp
+        The first origin of each series: an int ``k`` is row ``k`` (``k`` rows of history; a
+        negative ``k`` counts from the end: ``-100`` forecasts the last 100 rows); a float in
+        (0, 1) that fraction of each series' rows; a time stamp (a datetime, a string such as
+        ``"2023-11-01"``, or a number for numeric time) the first row at or after it.
+    steps : int
+        Rows forecast from each origin.
+    stride : int, default=1
+        Rows between consecutive origins (``steps``: forecasts that do not overlap).
+    refit : bool or int, default=False
+        False: one model for every origin (the fitted ``model`` as it is; an unfitted one is
+        fitted once on the rows before each series' first origin). True: refit before every
+        origin on the rows before it; an int ``k``: refit before every ``k``-th origin (the
+        origins in between use the last fit).
+    groups : array-like or str, optional
+        Series id of each row, as for `LSTMForecaster.fit`.
+    quantiles : None, True, float or list of float, default=None
+        Quantile levels to forecast too (True: all the model's), calibrated as in
+        `LSTMForecaster.forecast`.
+    season : int, default=1
+        Period of the seasonal naive forecast whose in-sample MAE (over the rows before each
+        series' first origin) is the ``scale`` column, the denominator of `metrics.mase` (1:
+        persistence).
+
+    Returns
+    -------
+    DataFrame
+        One row per series, origin, step and target, with columns: the series id (named as
+        the input's series level, else ``"series"``), ``origin`` (the time stamp, or position
+        in its series, of the last row seen), ``time`` (that of the forecast row), ``step``
+        (1 to ``steps``), ``target``, ``truth`` (NaN where the value was not observed),
+        ``forecast``, one ``q{level}`` column per quantile level, and ``scale``.
+
+    Raises
+    ------
+    ValueError
+        If no series has an origin with a whole forecast after it, or the model cannot make
+        the forecasts asked for.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsforecast import Persistence, backtest
+    >>> X = np.arange(10.0)[:, None]
+    >>> frame = backtest(Persistence(), X, start=7, steps=2)
+    >>> frame[["origin", "time", "step", "truth", "forecast"]].to_numpy().tolist()
+    [[6.0, 7.0, 1.0, 7.0, 6.0], [6.0, 8.0, 2.0, 8.0, 6.0], [7.0, 8.0, 1.0, 8.0, 7.0], \
+[7.0, 9.0, 2.0, 9.0, 7.0]]
+    """
+    owner = "backtest"
+    steps = check_int("steps", steps, owner=owner)
+    stride = check_int("stride", stride, owner=owner)
+    season = check_int("season", season, owner=owner)
+    every = _refit_every(refit)
+    fitted = _is_fitted(model)
+    if fitted and every is None:
+        data = _inputs.check_X(model, X, groups, reset=False)
+    else:
+        reader = clone(model)
+        data = _inputs.check_X(reader, X, groups, reset=True)
+        object.__setattr__(data, "features", tuple(_inputs.column_names(reader)))
+    series, number, origins = _origins(data, start, steps, stride)
+    firsts = data.offsets[series]
+    lasts = firsts + origins - 1
+    if every is None:
+        blocks = [(0, np.arange(len(origins)))]
+    else:
+        blocks = [
+            (i, np.flatnonzero(number // every == i // every))
+            for i in range(0, number.max() + 1, every)
+        ]
+    points, levels = [], []
+    for block_start, chosen in blocks:
+        if not len(chosen):
+            continue
+        forecaster = model
+        if every is not None or not fitted:
+            forecaster = _fit_before(model, data, start, stride, block_start, steps)
+        for part in np.array_split(chosen, max(1, len(chosen) // ORIGINS_PER_PASS)):
+            p, q = _forecasts(forecaster, data, firsts[part], lasts[part], steps, quantiles)
+            points.append((part, p))
+            levels.append(q)
+    order = np.concatenate([part for part, _ in points])
+    point = np.empty((len(origins), steps, points[0][1].shape[2]))
+    point[order] = np.concatenate([p for _, p in points])
+    level = None
+    if levels[0] is not None:
+        level = np.empty((*point.shape, levels[0].shape[3]))
+        level[order] = np.concatenate(levels)
+    names = list(getattr(forecaster, "target_names_", []))
+    level_names = _level_names(forecaster, quantiles)
+    return _frame(data, forecaster, series, lasts, steps, point, level, names, level_names, season)
+
+
+def _refit_every(refit: Any) -> int | None:
+    if refit is False or refit is None:
+        return None
+    if refit is True:
+        return 1
+    if isinstance(refit, numbers.Integral) and refit >= 1:
+        return int(refit)
+    raise ValueError(
+        f"backtest: refit must be False, True or a number of origins >= 1 between refits; "
+        f"got {refit!r}."
+    )
+
+
+def _is_fitted(model: Any) -> bool:
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        return False
+    return True
+
+
+def _first_origins(data: SequenceData, start: Any) -> np.ndarray:
+    """Return the position, within each series, of its first origin (may lie past its end)."""
+    lengths = data.series_lengths
+    if isinstance(start, numbers.Integral) and not isinstance(start, bool):
+        start = int(start)
+        if start == 0:
+            raise ValueError("backtest: start=0 leaves no history before the first origin.")
+        return np.full(len(lengths), start) if start > 0 else np.maximum(lengths + start, 1)
+    if isinstance(start, numbers.Real) and not isinstance(start, bool) and 0 < start < 1:
+        return np.maximum((start * lengths).astype(np.int64), 1)
+    if data.time is None:
+        raise ValueError(
+            f"backtest: start={start!r} is neither a row count nor a fraction in (0, 1), and "
+            "X has no time stamps to read it as one; pass an int or a fraction."
+        )
+    try:
+        stamp = data._stamp(start)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"backtest: start={start!r} is not a row count, a fraction or a time stamp like X's."
+        ) from None
+    after = data.time >= stamp
+    firsts = data.offsets[:-1]
+    # The first row at or after the stamp, per series (its length when none is).
+    counts = np.add.reduceat(~after, firsts) if len(after) else np.zeros(0, np.int64)
+    return np.maximum(counts, 1)
+
+
+def _origins(
+    data: SequenceData, start: Any, steps: int, stride: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return, for every origin: its series, its number within the series, its position."""
+    lengths = data.series_lengths
+    first = _first_origins(data, start)
+    counts = np.where(first + steps <= lengths, (lengths - steps - first) // stride + 1, 0)
+    if counts.sum() == 0:
+        raise ValueError(
+            f"backtest: no series has an origin at start={start!r} with {steps} rows after it "
+            f"(series lengths {int(lengths.min())} to {int(lengths.max())}); start earlier or "
+            "forecast fewer steps."
+        )
+    series = np.repeat(np.arange(len(lengths)), counts)
+    number = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return series, number, first[series] + number * stride
+
+
+def _fit_before(
+    model: Any, data: SequenceData, start: Any, stride: int, number: int, steps: int
+) -> Any:
+    """Fit a clone on each series' rows before its origin number ``number``."""
+    cut = np.minimum(_first_origins(data, start) + number * stride, data.series_lengths)
+    rows = np.concatenate(
+        [np.arange(a, a + c) for a, c in zip(data.offsets[:-1], cut, strict=True)]
+    )
+    return clone(model).fit(data.take(rows))
+
+
+def _forecasts(
+    model: Any,
+    data: SequenceData,
+    firsts: np.ndarray,
+    lasts: np.ndarray,
+    steps: int,
+    quantiles: Any,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Points (n, steps, targets) and levels (n, steps, targets, levels) after rows ``lasts``."""
+    if hasattr(model, "_backtest_forecasts"):
+        return model._backtest_forecasts(data, firsts, lasts, steps, quantiles)
+    if not hasattr(model, "forecast"):
+        raise TypeError(
+            f"backtest: {type(model).__name__} has no forecast method; pass a tsforecast "
+            "forecaster (LSTMForecaster, Persistence, SeasonalNaive) or an estimator with "
+            "forecast(X, steps)."
+        )
+    points = []
+    for first, last in zip(firsts, lasts, strict=True):
+        history = data.take(np.arange(first, last + 1))
+        values = model.forecast(history, steps) if quantiles is None else None
+        if values is None:
+            raise ValueError(f"backtest: quantiles are not supported for {type(model).__name__}.")
+        points.append(np.asarray(values, dtype=np.float64).reshape(steps, -1))
+    return np.stack(points), None
+
+
+def _level_names(model: Any, quantiles: Any) -> list[str]:
+    if quantiles is None:
+        return []
+    levels = model.quantiles_
+    if quantiles is not True:
+        wanted = np.atleast_1d(quantiles).astype(float)
+        levels = [q for q in levels if np.isclose(wanted, q).any()]
+    return [f"q{level:g}" for level in levels]
+
+
+def _scales(data: SequenceData, columns: list[int], first_rows: np.ndarray, season: int) -> Any:
+    """In-sample MAE of the seasonal naive forecast before each series' first origin."""
+    scales = np.full((data.n_series, len(columns)), np.nan)
+    for s, (start, stop) in enumerate(zip(data.offsets[:-1], first_rows, strict=True)):
+        history = data.values[start:stop][:, columns].astype(np.float64)
+        if data.mask is not None:
+            history = np.where(data.mask[start:stop][:, columns], history, np.nan)
+        if len(history) > season:
+            with warnings.catch_warnings():  # a column never observed twice: no scale (NaN)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                scale = np.nanmean(np.abs(history[season:] - history[:-season]), axis=0)
+            scales[s] = np.where(scale > 0, scale, np.nan)
+    return scales
+
+
+def _frame(
+    data: SequenceData,
+    model: Any,
+    series: np.ndarray,
+    lasts: np.ndarray,
+    steps: int,
+    point: np.ndarray,
+    level: np.ndarray | None,
+    names: list[str],
+    level_names: list[str],
+    season: int,
+) -> pd.DataFrame:
+    """Lay the forecasts out as one row per (origin, step, target)."""
+    n, _, n_targets = point.shape
+    columns = list(model.target_indices_)
+    if not names:
+        names = [str(data.features[i]) for i in columns]
+    rows = lasts[:, None] + 1 + np.arange(steps)  # (n, steps)
+    truth = data.values[rows][..., columns].astype(np.float64)
+    if data.mask is not None:
+        truth = np.where(data.mask[rows][..., columns], truth, np.nan)
+    if data.local_time is not None:
+        stamps = data.local_time
+    elif data.time is not None:
+        stamps = data.time
+    else:
+        stamps = np.arange(data.n_timesteps) - np.repeat(data.offsets[:-1], data.series_lengths)
+    first_rows = data.offsets[:-1].copy()
+    seen = np.unique(series, return_index=True)
+    first_rows[seen[0]] = lasts[seen[1]] + 1
+    scales = _scales(data, columns, first_rows, season)
+
+    def per_cell(values: np.ndarray) -> np.ndarray:  # (n, steps) -> one per row of the frame
+        return np.repeat(values.ravel(), n_targets)
+
+    group_name, _ = data.metadata.get("index_names", (None, None))
+    ids = np.asarray(data.series_ids, dtype=object)[series]
+    frame = pd.DataFrame(
+        {
+            "series" if group_name is None else group_name: per_cell(
+                np.repeat(ids[:, None], steps, 1)
+            ),
+            "origin": np.repeat(np.asarray(stamps[lasts]), steps * n_targets),
+            "time": np.asarray(stamps[rows.ravel()]).repeat(n_targets),
+            "step": per_cell(np.broadcast_to(np.arange(1, steps + 1), (n, steps))),
+            "target": np.tile(np.asarray(names, dtype=object), n * steps),
+            "truth": truth.ravel(),
+            "forecast": point.ravel(),
+        }
+    )
+    if isinstance(stamps, pd.DatetimeIndex) and stamps.tz is not None:
+        frame["origin"] = pd.DatetimeIndex(stamps[lasts]).repeat(steps * n_targets)
+        frame["time"] = pd.DatetimeIndex(stamps[rows.ravel()]).repeat(n_targets)
+    if level is not None:
+        for j, name in enumerate(level_names):
+            frame[name] = level[..., j].ravel()
+    frame["scale"] = np.repeat(scales[series], steps, axis=0).ravel()
+    return frame
