@@ -1,0 +1,95 @@
+"""tsforecast.metrics: hand computations, scikit-learn's where both exist, the zero rules."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn import metrics as sk
+
+from tsforecast import metrics as m
+
+finite = st.floats(-1e3, 1e3, allow_nan=False)
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.float64, (2, 12), elements=finite))
+def test_point_metrics_match_scikit_learn(pair):
+    truth, forecast = pair
+    assert m.mae(truth, forecast) == pytest.approx(sk.mean_absolute_error(truth, forecast))
+    assert m.rmse(truth, forecast) == pytest.approx(sk.root_mean_squared_error(truth, forecast))
+    if np.all(np.abs(truth) > 1e-6):  # scikit-learn floors |truth| at machine epsilon
+        assert m.mape(truth, forecast) == pytest.approx(
+            sk.mean_absolute_percentage_error(truth, forecast)
+        )
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.float64, (2, 12), elements=finite), st.sampled_from([0.1, 0.5, 0.9]))
+def test_pinball_loss_matches_scikit_learn(pair, level):
+    truth, quantile = pair
+    assert m.pinball_loss(truth, quantile, levels=level) == pytest.approx(
+        sk.mean_pinball_loss(truth, quantile, alpha=level)
+    )
+
+
+def test_hand_computations_and_the_zero_rules():
+    assert m.mae([1, 2, 4], [1.5, 2, 3]) == pytest.approx(0.5)
+    # MAPE leaves out zero truths: (|2 - 1| / 2 + |4 - 5| / 4) / 2.
+    assert m.mape([0, 2, 4], [1, 1, 5]) == pytest.approx(0.375)
+    with pytest.raises(ValueError, match="every truth is zero"):
+        m.mape([0, 0], [1, 2])
+    # sMAPE: both zero counts 0; 2 * 2 / (1 + 3) = 1.
+    assert m.smape([0, 1], [0, 3]) == pytest.approx(0.5)
+    assert m.smape([1, 2], [-1, -2]) == pytest.approx(2.0)  # the upper bound
+    # MASE: scale = mean(|2 - 1|, |4 - 2|) = 1.5; MAE 0.75.
+    assert m.mase([5, 6], [5.5, 5], history=[1, 2, 4]) == pytest.approx(0.5)
+    assert m.mase([5, 6], [5.5, 5], history=[1, 2, 4, 3], period=2) == pytest.approx(0.75 / 2)
+    with pytest.raises(ValueError, match="does not change"):
+        m.mase([1.0], [2.0], history=[3.0, 3.0, 3.0])
+    assert m.interval_coverage([1, 5, 2], [0, 0, 2], [2, 2, 3]) == pytest.approx(2 / 3)
+    assert m.interval_width([1, 5], [0, 1], [2, 2]) == pytest.approx(1.5)
+    # Pinball over several levels: the mean of each level's loss.
+    q = np.array([[0.0, 2.0], [0.0, 2.0]])
+    assert m.pinball_loss([1.0, 3.0], q, levels=[0.1, 0.9]) == pytest.approx(
+        (m.pinball_loss([1.0, 3.0], q[:, 0], levels=0.1)
+         + m.pinball_loss([1.0, 3.0], q[:, 1], levels=0.9)) / 2
+    )  # fmt: skip
+
+
+def test_missing_truth_is_left_out_and_bad_input_is_refused():
+    assert m.mae([1.0, np.nan, 3.0], [2.0, 100.0, 3.0]) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="must match"):
+        m.mae([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        m.rmse([1.0, 2.0], [np.nan, 1.0])
+    with pytest.raises(ValueError, match="every truth is missing"):
+        m.mae([np.nan], [1.0])
+    with pytest.raises(ValueError, match="by= groups"):
+        m.mae([1.0], [1.0], by="step")
+    with pytest.raises(ValueError, match="levels="):
+        m.pinball_loss([1.0], [1.0])
+
+
+def test_frames_by_step_and_by_any_column():
+    frame = pd.DataFrame({
+        "series": ["a", "a", "b", "b"], "step": [1, 2, 1, 2], "truth": [1.0, 2.0, 3.0, 4.0],
+        "forecast": [1.0, 3.0, 5.0, 4.0], "q0.1": [0.0, 0.0, 0.0, 0.0],
+        "q0.9": [2.0, 2.0, 2.0, 5.0], "scale": [1.0, 1.0, 2.0, 2.0],
+    })  # fmt: skip
+    assert m.mae(frame, by="step").to_dict() == {1: 1.0, 2: 0.5}
+    assert m.mae(frame, by="series").to_dict() == {"a": 0.5, "b": 1.0}
+    assert m.mase(frame) == pytest.approx((0 + 1 + 1 + 0) / 4)
+    assert m.interval_coverage(frame) == pytest.approx(0.75)
+    assert m.pinball_loss(frame, levels=0.9) == pytest.approx(
+        m.pinball_loss(frame["truth"], frame["q0.9"], levels=0.9)
+    )
+    table = m.evaluate(frame, ["mae", "coverage"])
+    assert table.index.tolist() == [1, 2, "all"] and table.loc["all", "mae"] == 0.75
+    with pytest.raises(ValueError, match="no column"):
+        m.mae(frame, by="origin")
+    with pytest.raises(ValueError, match="quantile"):
+        m.interval_coverage(frame, coverage=0.5)
+    with pytest.raises(ValueError, match="unknown metric"):
+        m.evaluate(frame, ["r2"])

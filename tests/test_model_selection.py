@@ -1,0 +1,117 @@
+"""SeriesSplit and forecast scorers: cross-validation per series, scored on the test rows."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn import config_context
+from sklearn.model_selection import GridSearchCV, cross_val_score
+
+from tsforecast import LSTMForecaster, Persistence
+from tsforecast import metrics as m
+from tsforecast.datasets import load_pbc
+from tsforecast.model_selection import SeriesSplit, forecast_scorer
+
+from .conftest import FAST
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(1, 30), min_size=1, max_size=5),
+    n_splits=st.integers(2, 4),
+    test_size=st.integers(1, 4),
+    gap=st.integers(0, 2),
+    window=st.one_of(st.none(), st.integers(1, 10)),
+    history=st.one_of(st.none(), st.integers(0, 5)),
+)
+def test_every_fold_trains_on_each_series_past_and_tests_its_next_rows(
+    lengths, n_splits, test_size, gap, window, history
+):
+    groups = np.repeat(np.arange(len(lengths)), lengths)
+    rng = np.random.default_rng(len(groups))
+    shuffled = rng.permutation(len(groups))  # series need not be contiguous
+    groups = groups[shuffled]
+    cv = SeriesSplit(n_splits, test_size=test_size, gap=gap, max_train_size=window,
+                     history=history)  # fmt: skip
+    X = np.zeros((len(groups), 1))
+    if max(lengths) - n_splits * test_size - gap < 1:
+        with pytest.raises(ValueError, match="long enough"):
+            list(cv.split(X, groups=groups))
+        return
+    for fold, (train, test) in enumerate(cv.split(X, groups=groups)):
+        for series, n in enumerate(lengths):
+            rows = np.flatnonzero(groups == series)  # in time order
+            start = n - (n_splits - fold) * test_size
+            if start - gap < 1:
+                assert not np.isin(rows, np.r_[train, test]).any()  # sits the fold out
+                continue
+            tested = rows[start : start + test_size]
+            first = 0 if window is None else max(0, start - gap - window)
+            np.testing.assert_array_equal(np.intersect1d(train, rows), rows[first : start - gap])
+            context = start if history is None else min(history, start)
+            np.testing.assert_array_equal(
+                np.intersect1d(test, rows), np.sort(rows[start - context : start + test_size])
+            )
+            assert not np.isin(tested, train).any()
+
+
+@pytest.fixture(scope="module")
+def visits():
+    return load_pbc().to_frame().iloc[:700]
+
+
+def test_the_scorer_scores_only_the_test_rows_of_each_fold(visits):
+    cv = SeriesSplit(n_splits=2, test_size=2, history=3)
+    scorer = cv.scorer("mae")
+    for train, test in cv.split(visits):
+        model = Persistence(target="bili").fit(visits.iloc[train])
+        fold = visits.iloc[test]
+        # By hand: each series' last 2 rows, forecast by the row before each.
+        truth, forecast = [], []
+        for _, rows in fold.groupby(level="id"):
+            bili = rows["bili"].to_numpy()
+            if len(bili) > 2:
+                truth += list(bili[-2:])
+                forecast += list(bili[-3:-1])
+            elif len(bili) == 2:
+                truth.append(bili[-1])
+                forecast.append(bili[-2])
+        assert scorer(model, fold) == pytest.approx(-m.mae(truth, forecast))
+
+
+def test_cross_validation_on_a_multiindex_panel_and_with_groups_routed(visits):
+    cv = SeriesSplit(n_splits=3, test_size=1)
+    scores = cross_val_score(LSTMForecaster(**FAST), visits, cv=cv, scoring=cv.scorer("mae"))
+    assert scores.shape == (3,) and np.isfinite(scores).all() and (scores < 0).all()
+    X, groups = visits.to_numpy(), visits.index.get_level_values("id").to_numpy()
+    with config_context(enable_metadata_routing=True):
+        model = LSTMForecaster(**FAST).set_fit_request(groups=True).set_predict_request(groups=True)
+        routed = cross_val_score(model.set_score_request(groups=True), X, cv=cv,
+                                 scoring=cv.scorer("mae"), params={"groups": groups})  # fmt: skip
+        naive = cross_val_score(Persistence().set_fit_request(groups=True)
+                                .set_predict_request(groups=True), X, cv=cv,
+                                scoring=cv.scorer("mae"), params={"groups": groups})  # fmt: skip
+    assert np.isfinite(routed).all()
+    # Routed groups tell the patients apart: persistence scores as on the MultiIndex panel.
+    np.testing.assert_allclose(
+        naive, cross_val_score(Persistence(), visits, cv=cv, scoring=cv.scorer("mae"))
+    )
+
+
+def test_every_metric_scores_and_the_search_picks_by_it(visits):
+    cv = SeriesSplit(n_splits=2, test_size=1)
+    model = LSTMForecaster(**FAST, target="bili").fit(visits)
+    fold = visits.iloc[next(iter(cv.split(visits)))[1]]
+    for metric in ["mae", "rmse", "smape", "mase", "pinball_loss", "width"]:
+        assert cv.scorer(metric)(model, fold) < 0, metric
+    assert 0 <= cv.scorer("coverage")(model, fold) <= 1
+    assert forecast_scorer("neg_mean_absolute_error", last=1)(model, fold) == cv.scorer("mae")(
+        model, fold
+    )
+    search = GridSearchCV(LSTMForecaster(**FAST, target="bili"), {"context_length": [4, 8]},
+                          cv=cv, scoring=cv.scorer("mae")).fit(visits)  # fmt: skip
+    assert search.best_params_["context_length"] in (4, 8)
+    with pytest.raises(ValueError, match="unknown metric"):
+        forecast_scorer("r2")
+    with pytest.raises(ValueError, match="fitted without y"):
+        cv.scorer("mae")(model, fold, fold["bili"])
