@@ -16,7 +16,7 @@ from .conftest import FAST
 
 @pytest.fixture(scope="module")
 def weather():
-    """The first 3,000 hours of the shipped hourly weather (a DataFrame indexed by time)."""
+    """Return the first 3,000 hours of the shipped hourly weather, indexed by time."""
     return load_weather().to_frame().iloc[:3000]
 
 

@@ -6,10 +6,21 @@ import matplotlib
 import numpy as np
 import pytest
 
-from tsforecast import LSTMForecaster, SequenceData, plot_forecast, plot_history
+from tsforecast import (
+    LSTMForecaster,
+    Persistence,
+    SequenceData,
+    backtest,
+    plot_forecast,
+    plot_history,
+)
 from tsforecast.datasets import load_pbc, load_weather
+from tsforecast.plotting import plot_panel
+
+from .conftest import FAST
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +121,27 @@ def test_forecasts_are_drawn_at_their_series_steps_and_only_in_their_series():
 def test_plot_history_of_an_unfitted_model_says_so():
     with pytest.raises(ValueError, match="not fitted yet"):
         plot_history(LSTMForecaster())
+
+
+def test_backtest_and_forecast_frames_draw_on_dataframes_and_panels():
+    frame = load_weather().to_frame().iloc[:600]
+    model = LSTMForecaster(**FAST, horizon=6, target="Dry-bulb (C)").fit(frame)
+    tested = backtest(model, frame, start=-48, steps=6, stride=6, quantiles=True)
+    ax = plot_forecast(frame, feature="Dry-bulb (C)", forecasts=tested, last=72)
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 8  # one path per origin, each from its origin's observed value
+    np.testing.assert_allclose(dashed[0].get_ydata()[1:], tested["forecast"].to_numpy()[:6])
+    assert ax.collections  # the interval bands
+    plt.close(ax.figure)
+    ahead = model.forecast(frame, 6, quantiles=True)
+    ax = plot_forecast(frame, feature="Dry-bulb (C)", forecasts=ahead, last=24)
+    (path,) = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    np.testing.assert_allclose(path.get_ydata()[1:], ahead["Dry-bulb (C)_q0.5"].to_numpy())
+    plt.close(ax.figure)
+    visits = load_pbc().to_frame().iloc[:300]
+    tested = backtest(Persistence(target="bili"), visits, start=1, steps=1)
+    figure = plot_panel(visits, feature="bili", forecasts=tested, max_series=3)
+    titles = [ax.get_title() for ax in figure.axes if ax.get_visible()]
+    assert titles == [f"id {i}" for i in sorted(set(visits.index.get_level_values(0)))[:3]]
+    assert figure.axes[0].get_xlabel() == "day"  # the time level's name: its unit
+    plt.close(figure)

@@ -12,7 +12,7 @@ from tsforecast._intervals import level_pairs
 from tsforecast._time import future_times
 from tsforecast.data import SequenceData
 
-__all__ = ["plot_forecast", "plot_history"]
+__all__ = ["plot_forecast", "plot_history", "plot_panel"]
 
 
 def _pyplot() -> Any:
@@ -27,11 +27,11 @@ def _pyplot() -> Any:
 
 
 def plot_forecast(
-    data: SequenceData,
+    data: SequenceData | pd.DataFrame,
     *,
     feature: Hashable = 0,
     one_step: np.ndarray | None = None,
-    forecasts: Sequence[tuple[int, np.ndarray]] | None = None,
+    forecasts: Sequence[tuple[int, np.ndarray]] | pd.DataFrame | None = None,
     interval: tuple[np.ndarray, np.ndarray] | None = None,
     quantiles: Sequence[float] | None = None,
     group: Hashable | None = None,
@@ -44,15 +44,19 @@ def plot_forecast(
 
     Parameters
     ----------
-    data : SequenceData
-        The observed rows (history and truth).
+    data : SequenceData or DataFrame
+        The observed rows (history and truth): a `SequenceData`, or a DataFrame indexed by
+        time, or by (series id, time).
     feature : int or str, default=0
         The feature to draw, by position or name.
     one_step : ndarray of shape (n_timesteps, n_features) or (n_timesteps,), optional
         One-step forecasts as returned by `LSTMForecaster.predict`: row ``t`` forecasts row
         ``t + 1``, so it is drawn at the time of row ``t + 1``.
-    forecasts : sequence of (row, ndarray), optional
-        Multi-step forecasts: each starts after ``row`` (a row number of ``data``) and holds
+    forecasts : DataFrame, or sequence of (row, ndarray), optional
+        Multi-step forecasts, as a DataFrame: the frame of `tsforecast.backtest` (every
+        origin of the series drawn, its quantile columns shaded), or what
+        `LSTMForecaster.forecast` returns with time stamps (its ``_q{level}`` columns
+        shaded). Or a sequence: each starts after ``row`` (a row number of ``data``) and holds
         ``(steps, n_features)`` values, as from `LSTMForecaster.forecast` on ``data`` up to
         that row. Drawn as dashed lines. Quantile forecasts, ``(steps, n_features,
         n_levels)`` as from ``forecast(..., quantiles=True)``, draw the median as the line and
@@ -77,6 +81,7 @@ def plot_forecast(
     matplotlib Axes
     """
     plt = _pyplot()
+    data = as_sequence_data(data)
     column = _feature_index(data, feature)
     if data.n_series > 1 or data.groups is not None:
         ids = list(data.series_ids)
@@ -127,6 +132,25 @@ def plot_forecast(
                             color="tab:blue", alpha=0.2, lw=0,
                             label="one-step interval")  # fmt: skip
     labelled = False
+    if isinstance(forecasts, pd.DataFrame):
+        for origin, when, point, bands in _frame_paths(forecasts, data, index, column):
+            if when[-1] < time[shown_start]:
+                continue
+            path_time, path = when, point
+            if origin is not None:
+                path_time, path = np.concatenate([[origin[0]], when]), np.r_[origin[1], point]
+            ax.plot(path_time, path, color="tab:orange", lw=1.6, ls="--",
+                    label=None if labelled else f"{len(point)}-step forecasts")  # fmt: skip
+            for rank, (low, high) in enumerate(bands):
+                label = None if labelled or rank else "forecast intervals"
+                if len(when) == 1:  # one step: a bar, as a band of one point has no width
+                    ax.vlines(when, low, high, color="tab:orange", alpha=0.3 + 0.2 * rank,
+                              lw=3, label=label)  # fmt: skip
+                    continue
+                ax.fill_between(when, low, high, color="tab:orange", alpha=0.12 + 0.12 * rank,
+                                lw=0, label=label)  # fmt: skip
+            labelled = True
+        forecasts = None
     for row, values in forecasts or []:
         if not max(shown_start - 1, start) <= row < stop:
             continue  # not drawn, or made in another series
@@ -160,6 +184,9 @@ def plot_forecast(
     unit = units if units is not None else data.metadata.get("units", {}).get(name)
     ax.set_ylabel(f"{name} ({unit})" if unit and f"({unit})" not in name else name)
     ax.set_xlabel(_time_label(data))
+    if title is None and (data.n_series > 1 or data.groups is not None):
+        group_name = data.metadata.get("index_names", (None, None))[0] or "series"
+        title = f"{group_name} {data.series_ids[index]}"
     if title:
         ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -169,6 +196,148 @@ def plot_forecast(
     if np.issubdtype(np.asarray(time).dtype, np.datetime64):
         ax.figure.autofmt_xdate()
     return ax
+
+
+def as_sequence_data(data: Any) -> SequenceData:
+    """Return ``data`` as a `SequenceData`: a DataFrame indexed by time or (series id, time)."""
+    if isinstance(data, SequenceData):
+        return data
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"plot_forecast: data must be a SequenceData or a DataFrame indexed by time or by "
+            f"(series id, time); got {type(data).__name__}."
+        )
+    if isinstance(data.index, pd.MultiIndex):
+        group_name, time_name = (
+            name if name is not None else default
+            for name, default in zip(data.index.names[:2], ("series", "time"), strict=True)
+        )
+        frame = data.rename_axis([group_name, time_name]).sort_index()
+        result = SequenceData.from_frame(
+            frame, group=group_name, time=time_name, allow_missing=True
+        )
+    elif isinstance(data.index, pd.DatetimeIndex) or data.index.name is None:
+        result = SequenceData.from_frame(data, allow_missing=True)  # a time index, or none
+    else:  # a named index (hours since a dose, days): numeric time
+        result = SequenceData.from_frame(data, time=data.index.name, allow_missing=True)
+    return result
+
+
+def _frame_paths(
+    frame: pd.DataFrame, data: SequenceData, index: int, column: int
+) -> list[tuple[Any, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]]:
+    """Forecast paths of one series and feature in a backtest frame or a forecast frame.
+
+    Each: (origin (time, observed value) or None, times, point forecasts, bands from the
+    widest pair of levels inward).
+    """
+    name = data.features[column]
+    series_id = data.series_ids[index]
+    start, stop = int(data.offsets[index]), int(data.offsets[index + 1])
+    axis = _time_axis(data)[start:stop]
+    if {"origin", "time", "step", "forecast"} <= set(frame.columns):  # a backtest
+        rows = frame[frame["target"].astype(str) == str(name)]
+        if data.groups is not None:
+            rows = rows[rows.iloc[:, 0].astype(str) == str(series_id)]
+        levels = sorted(
+            (float(c[1:]), c) for c in frame.columns if isinstance(c, str) and c[:2] == "q0"
+        )
+        paths = []
+        for origin, part in rows.groupby("origin", sort=True):
+            when = _on_axis(part["time"], data, start)
+            at = _on_axis(pd.Series([origin]), data, start)[0]
+            position = np.searchsorted(axis, at)
+            observed = None
+            if position < len(axis) and axis[position] == at:
+                observed = (at, data.values[start + position, column])
+            bands = _bands([(level, part[c].to_numpy()) for level, c in levels])
+            paths.append((observed, when, part["forecast"].to_numpy(), bands))
+        return paths
+    # A forecast: indexed by time or (series id, time); columns "name" or "name_q{level}".
+    part = frame
+    if isinstance(frame.index, pd.MultiIndex):
+        ids = frame.index.get_level_values(0)
+        part = frame[ids.astype(str) == str(series_id)]
+        when = _on_axis(part.index.get_level_values(-1).to_series(), data, start)
+    else:
+        when = _on_axis(part.index.to_series(), data, start)
+    prefix = f"{name}_q"
+    levels = sorted((float(c[len(prefix) :]), c) for c in part.columns if str(c).startswith(prefix))
+    if str(name) in map(str, part.columns):
+        point = part[name].to_numpy()
+    elif levels and any(level == 0.5 for level, _ in levels):
+        point = part[f"{prefix}0.5"].to_numpy()
+    else:
+        raise ValueError(f"plot_forecast: the forecasts have no column for {name!r}.")
+    last = (axis[-1], data.values[stop - 1, column])
+    return [(last, when, point, _bands([(level, part[c].to_numpy()) for level, c in levels]))]
+
+
+def _bands(levels: list[tuple[float, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Symmetric pairs of quantile levels, widest first."""
+    by_level = dict(levels)
+    return [
+        (by_level[low], by_level[round(1 - low, 12)])
+        for low in sorted(by_level)
+        if low < 0.5 and round(1 - low, 12) in by_level
+    ]
+
+
+def _on_axis(times: pd.Series, data: SequenceData, start: int) -> np.ndarray:
+    """Return stamps of a frame as positions on the plot's time axis."""
+    if data.time is None:  # positions within the series: rows of data
+        return start + np.asarray(times, dtype=np.int64)
+    if data.local_time is not None:
+        stamps = pd.DatetimeIndex(times)
+        if stamps.tz is not None:
+            stamps = stamps.tz_localize(None)
+        return stamps.to_numpy()
+    return np.asarray(times, dtype=float)
+
+
+def plot_panel(
+    data: SequenceData | pd.DataFrame,
+    groups: Sequence[Hashable] | None = None,
+    *,
+    max_series: int = 6,
+    ncols: int = 2,
+    **options: Any,
+) -> Any:
+    """Draw several series, one panel each, in one figure (a grid): `plot_forecast` per series.
+
+    Parameters
+    ----------
+    data : SequenceData or DataFrame
+        Several series (a DataFrame indexed by (series id, time)).
+    groups : sequence of hashable, optional
+        The series to draw; the first ``max_series`` by default.
+    max_series : int, default=6
+        How many series at most, without ``groups``.
+    ncols : int, default=2
+        Panels per row.
+    **options
+        Passed to `plot_forecast` for every series (``feature``, ``forecasts`` as a
+        backtest or forecast DataFrame, ``one_step``, ``last``...). Each panel's title is
+        its series id.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    plt = _pyplot()
+    data = as_sequence_data(data)
+    ids = list(data.series_ids)
+    chosen = ids[:max_series] if groups is None else list(groups)
+    nrows = -(-len(chosen) // ncols)
+    figure, axes = plt.subplots(
+        nrows, min(ncols, len(chosen)), figsize=(6 * min(ncols, len(chosen)), 3.2 * nrows),
+        layout="constrained", squeeze=False,
+    )  # fmt: skip
+    for ax, group in zip(axes.ravel(), chosen, strict=False):
+        plot_forecast(data, group=group, ax=ax, **options)
+    for ax in axes.ravel()[len(chosen) :]:
+        ax.set_visible(False)
+    return figure
 
 
 def _level_roles(
@@ -262,4 +431,7 @@ def _time_label(data: SequenceData) -> str:
     unit = data.metadata.get("time_unit")
     if "frame_period" in data.metadata:
         return "time (s)"
-    return f"time ({unit})" if unit else "time"
+    if unit:
+        return f"time ({unit})"
+    time_name = data.metadata.get("index_names", (None, None))[1]
+    return str(time_name) if time_name not in (None, "time") else "time"
