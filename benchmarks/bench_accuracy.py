@@ -38,10 +38,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from _common import interval_figures
 
-from tsforecast import LSTMForecaster
-from tsforecast import _evaluation as evaluation
+from tsforecast import LSTMForecaster, Persistence, SeasonalNaive, backtest, metrics
 from tsforecast.datasets import load_pbc, load_seattle_weather, load_speech_mfcc, load_weather
 
 RESULTS = Path(__file__).parent / "results"
@@ -59,81 +57,57 @@ SERIES_TASKS = {
 }
 
 
-def _interval_figures(
-    model: LSTMForecaster, quantiles: np.ndarray, truth: np.ndarray
-) -> dict[str, float]:
+def _interval_figures(tested: Any) -> dict[str, float]:
     """Coverage and width of the 80% interval, mean pinball loss over the model's levels."""
-    figures = interval_figures(quantiles, truth, model.quantiles_)
-    return {"coverage80": figures["coverage"], "width80": figures["width"],
-            "pinball": figures["pinball"]}  # fmt: skip
+    return {
+        "coverage80": metrics.interval_coverage(tested),
+        "width80": metrics.interval_width(tested),
+        "pinball": metrics.pinball_loss(tested),
+    }
 
 
 def series_task(name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Fit on the first 80%, score 1-step and multi-step forecasts on the rest."""
+    """Fit on the first 80%, backtest 1-step and multi-step forecasts on the rest."""
     spec = SERIES_TASKS[name]
     data = spec["load"]()
     frame = data.to_frame()
     if name == "speech":
         frame = frame.reset_index(drop=True)  # frames, not time stamps
-    n = len(frame)
-    split = int(0.8 * n)
-    column = slice(None) if spec["scored"] is None else data.features.index(spec["scored"])
+    split = int(0.8 * len(frame))
     roles = {"target": spec["target"]} if "target" in spec else {}
     model = LSTMForecaster(random_state=seed, **{**roles, **params})
-    # The model's outputs: every column, or the target alone.
-    output = 0 if roles else column
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(frame.iloc[:split])
-    values = frame.to_numpy()[:, column]
-    rows = np.arange(split, n)
-    truth = evaluation.truth(values, rows, 1)
-    one_step = model.predict(frame)[rows - 1][:, output]
+    scored = spec["scored"] or list(frame.columns)
     horizon, season = spec["horizon"], spec["season"]
-    origins = evaluation.rolling_origins(split, n, horizon)
-    future = evaluation.truth(values, origins, horizon)
-    ask = True if model.quantiles_ is not None and horizon <= model.horizon_ else None
-    paths, path_quantiles = [], []
+    ask = True if model.quantiles_ is not None else None
+
+    def run(forecaster: Any, steps: int, quantiles: Any = None) -> Any:
+        tested = backtest(forecaster, frame, start=split, steps=steps, stride=steps,
+                          quantiles=quantiles)  # fmt: skip
+        return tested[tested["target"].isin([scored] if isinstance(scored, str) else scored)]
+
     with warnings.catch_warnings(record=True) as forecast_warnings:
         warnings.simplefilter("always")
-        forecasts = [model.forecast(frame.iloc[:o], horizon, quantiles=ask) for o in origins]
-    for forecast in forecasts:
-        forecast = np.asarray(forecast, dtype=float)
-        if ask:
-            levels = len(model.quantiles_)
-            forecast = forecast.reshape(horizon, -1, levels)
-            path_quantiles.append(forecast[:, output])
-            forecast = forecast[:, :, list(model.quantiles_).index(0.5)]
-        paths.append(forecast[:, output])
-    paths = np.stack(paths)
-    mae = evaluation.mean_absolute_error
+        one_step = run(model, 1, ask)
+        many = run(model, horizon, ask if horizon <= model.horizon_ else None)
     result = {
         "task": name, "seed": seed, "epochs": model.n_epochs_, "seconds": model.fit_seconds_,
         "stopped": model.stopped_,
         "warnings": sorted({str(w.message)[:80] for w in caught}),
         "forecast_warnings": sorted({str(w.message)[:80] for w in forecast_warnings}),
-        "model": [mae(one_step, truth[:, 0] if truth.ndim == 2 else truth), mae(paths, future)],
-        "persistence": [
-            mae(evaluation.persistence(values, rows, 1)[:, 0], truth[:, 0]),
-            mae(evaluation.persistence(values, origins, horizon), future),
-        ],
+        "model": [metrics.mae(one_step), metrics.mae(many)],
+        "persistence": [metrics.mae(run(Persistence(), steps)) for steps in (1, horizon)],
         "horizon": horizon,
     }  # fmt: skip
-    if spec["scored"] is None:  # every column: compare arrays of the same shape
-        result["model"][0] = mae(one_step, values[rows])
-        result["persistence"][0] = mae(values[rows - 1], values[rows])
     if season:
-        result["seasonal_naive"] = [
-            mae(evaluation.seasonal_naive(values, rows, 1, season)[:, 0], truth[:, 0]),
-            mae(evaluation.seasonal_naive(values, origins, horizon, season), future),
-        ]
-    if model.quantiles_ is not None:
-        quantiles = model.predict_quantiles(frame)[rows - 1][:, output]
-        result["intervals_1"] = _interval_figures(model, quantiles, values[rows])
-        if path_quantiles:
-            result[f"intervals_{horizon}"] = _interval_figures(
-                model, np.stack(path_quantiles), future
-            )
+        naive = SeasonalNaive(period=season)
+        result["seasonal_naive"] = [metrics.mae(run(naive, steps)) for steps in (1, horizon)]
+    if ask:
+        result["intervals_1"] = _interval_figures(one_step)
+        if "q0.1" in many:
+            result[f"intervals_{horizon}"] = _interval_figures(many)
     return result
 
 
@@ -149,19 +123,18 @@ def pbc_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X[train], groups=groups[train])
-    predictions = model.predict(X, groups=groups)
-    observed = data.mask[held_out]
-    scale = X.std(axis=0)
-
-    def error(forecast: np.ndarray) -> float:
-        return float((np.abs(forecast - X[held_out]) / scale)[observed].mean())
+    def error(forecaster: Any) -> float:  # over the observed values, in standard deviations
+        tested = backtest(forecaster, X, groups=groups, start=-1, steps=1)  # the last visits
+        truth = np.where(data.mask[held_out].ravel(), tested["truth"], np.nan)
+        scale = np.tile(X.std(axis=0), len(held_out))
+        return metrics.mae(truth / scale, tested["forecast"] / scale)
 
     return {
         "task": "pbc", "seed": seed, "epochs": model.n_epochs_, "seconds": model.fit_seconds_,
         "stopped": model.stopped_,
         "warnings": sorted({str(w.message)[:80] for w in caught}),
-        "model": [error(predictions[held_out - 1])],
-        "persistence": [error(X[held_out - 1])],
+        "model": [error(model)],
+        "persistence": [error(Persistence().fit(X, groups=groups))],
         "horizon": 1,
     }  # fmt: skip
 

@@ -12,7 +12,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from tsforecast import LSTMForecaster, Persistence, SeasonalNaive
-from tsforecast._evaluation import persistence, seasonal_naive
 from tsforecast.datasets import load_pbc, load_seattle_weather
 from tsforecast.model_selection import SeriesSplit
 
@@ -46,10 +45,9 @@ def test_forecasts_follow_the_definitions_on_real_daily_weather():
     data = load_seattle_weather()
     values = data.values[:, :2]
     origins = np.array([400, 800])
-    for model, reference in [
-        (Persistence(), persistence(values, origins, 10)),
-        (SeasonalNaive(), seasonal_naive(values, origins, 10, 7)),  # "auto": a week
-    ]:
+    persistence = values[np.repeat(origins[:, None] - 1, 10, axis=1)]
+    seasonal = values[origins[:, None] - 7 + np.arange(10) % 7]  # the last week, repeated
+    for model, reference in [(Persistence(), persistence), (SeasonalNaive(), seasonal)]:
         model.fit(data)
         for origin, expected in zip(origins, reference, strict=True):
             forecast = model.forecast(data.take(np.arange(origin)), 10)

@@ -57,7 +57,13 @@ def test_fit_and_predict_weather_files(tmp_path, capsys):
         "--random-state", "0", "--out", str(model_dir), "--quiet",
     ])  # fmt: skip
     assert code == 0
-    assert "Model saved to" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Model saved to" in out
+    verdict = re.search(r"On the validation data the model (.*) persistence .*\(MAE ([\d.]+) "
+                        r"against ([\d.]+) for persistence", out)  # fmt: skip
+    assert verdict, out
+    ours, naive = float(verdict.group(2)), float(verdict.group(3))
+    assert ("does NOT beat" in verdict.group(1)) == (ours >= naive)  # one line, consistent
     assert (model_dir / "adapter.json").is_file()
     out_csv = tmp_path / "forecast.csv"
     code = main([
@@ -336,3 +342,35 @@ def test_missing_value_markers_from_the_command_line(tmp_path, capsys):
     assert main(argv) == 2
     assert "list such markers in --na-values ['M']" in capsys.readouterr().err
     assert main([*argv, "--na-values", "M"]) == 0
+
+
+@pytest.mark.parametrize("dataset", ["weather", "seattle-weather", "speech", "pbc", "quinidine"])
+def test_backtest_prints_the_metric_table_on_every_shipped_dataset(dataset, capsys):
+    steps = "6" if dataset == "weather" else "1"
+    argv = ["backtest", dataset, "--steps", steps, "--max-epochs", "2", "--context-length", "8",
+            "--hidden-size", "8"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    model, naive = table_row(out, "LSTMForecaster"), table_row(out, "persistence")
+    assert len(model) == int(steps) + 2 == len(naive)  # per step, all, MASE
+    ratio = table_row(out, "ratio to persistence")
+    assert ratio[-1] == pytest.approx(model[-2] / naive[-2], rel=2e-3)
+    assert re.search(r"80% intervals: [\d.]+% of the truths inside", out)
+    if dataset == "weather":
+        assert table_row(out, "seasonal naive (24)")
+
+
+def test_backtest_of_a_table_and_a_saved_model(tmp_path, capsys):
+    model_dir = tmp_path / "model"
+    table = str(data_path("tmy3_723170_greensboro.csv"))
+    assert main(["fit", table, "--kind", "weather", "--columns", "Dry-bulb (C)",
+                 "--max-epochs", "2", "--context-length", "8", "--out", str(model_dir),
+                 "--quiet"]) == 0  # fmt: skip
+    capsys.readouterr()
+    argv = ["backtest", table, "--kind", "weather", "--columns", "Dry-bulb (C)",
+            "--model", str(model_dir), "--steps", "3", "--start", "-30"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "10 origins from start=-30 every 3 rows" in out
+    assert main(["backtest", "nowhere.csv"]) == 2
+    assert "not a shipped dataset" in capsys.readouterr().err

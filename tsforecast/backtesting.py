@@ -18,7 +18,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from tsforecast import _inputs
+from tsforecast import _bounds, _inputs
 from tsforecast._validation import check_int
 from tsforecast.data import SequenceData
 
@@ -147,8 +147,28 @@ def backtest(
         level = np.empty((*point.shape, levels[0].shape[3]))
         level[order] = np.concatenate(levels)
     names = list(getattr(forecaster, "target_names_", []))
+    _warn_divergence(forecaster, point, data, series, names)
     level_names = _level_names(forecaster, quantiles)
     return _frame(data, forecaster, series, lasts, steps, point, level, names, level_names, season)
+
+
+def _warn_divergence(
+    model: Any, point: np.ndarray, data: SequenceData, series: np.ndarray, names: list[str]
+) -> None:
+    """Warn, as `LSTMForecaster.forecast` does, when a forecast leaves the training range."""
+    found = _bounds.divergence(point, getattr(model, "target_range_", None))
+    if found is None:
+        return
+    origin, step, target, value = found
+    low, high = model.target_range_[target]
+    warnings.warn(
+        f"backtest: the forecast of {names[target]!r} from origin {origin} (series "
+        f"{data.series_ids[series[origin]]!r}) is {value:.4g} at step {step}, far outside its "
+        f"training range ({low:.4g} to {high:.4g}): the model diverges when fed its own "
+        "forecasts. Forecast fewer steps, fit with a longer horizon, or set bounds.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _refit_every(refit: Any) -> int | None:

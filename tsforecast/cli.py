@@ -27,8 +27,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast import _evaluation as evaluation
-
 __all__ = ["main"]
 
 ADAPTER_FILE = "adapter.json"
@@ -78,81 +76,61 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _demo_series(model: Any, data: Any, spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    X = data.values
+    from tsforecast import Persistence, SeasonalNaive, backtest
+    from tsforecast import metrics as m
+
     # With datetime stamps the model reads the hour of the day (time_features="auto").
-    frame = data.to_frame() if data.local_time is not None else None
-    rows_of = (lambda stop: frame.iloc[:stop]) if frame is not None else (lambda stop: X[:stop])
+    X = data.to_frame() if data.local_time is not None else data.values
     n = len(X)
     split = int(0.8 * n)
     scored = spec["scored"]
-    column = slice(None) if scored is None else data.features.index(scored)
     print(
         f"{spec['title']}: {n} {spec['rows']} x {data.n_features} features. Training on the "
         f"first 80% ({split} {spec['rows']}), testing on the last {n - split}."
     )
-    model.fit(rows_of(split))
+    model.fit(X.iloc[:split] if isinstance(X, pd.DataFrame) else X[:split])
     print(
         f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s "
         f"(stopped: {model.stopped_.replace('_', ' ')})."
     )
-    everything = rows_of(n)
-    predictions = model.predict(everything)
-    rows = np.arange(split, n)  # each test row, forecast from the rows before it
-    values = X[:, column]
-    truth = evaluation.truth(values, rows, 1)
     horizon = spec["horizon"]
-    origins = evaluation.rolling_origins(split, n, horizon)
     intervals = model.quantiles_ is not None and horizon <= model.horizon_
-    forecasts = []
-    for origin in origins:
-        forecast = model.forecast(rows_of(origin), horizon, quantiles=True if intervals else None)
-        forecast = np.asarray(forecast, dtype=float)  # a DataFrame's columns: target by level
-        if intervals:
-            forecast = forecast.reshape(horizon, data.n_features, len(model.quantiles_))
-        forecasts.append((origin - 1, forecast))
-    point = [f[..., model.quantiles_.index(0.5)] if intervals else f for _, f in forecasts]
-    paths = np.stack([forecast[:, column] for forecast in point])
-    future = evaluation.truth(values, origins, horizon)
-    mae = evaluation.mean_absolute_error
-    table = {
-        "LSTMForecaster": (mae(predictions[rows - 1, column][:, None], truth), mae(paths, future)),
-        "persistence": (
-            mae(evaluation.persistence(values, rows, 1), truth),
-            mae(evaluation.persistence(values, origins, horizon), future),
-        ),
-    }
+
+    def run(forecaster: Any, steps: int, quantiles: Any = None) -> pd.DataFrame:
+        tested = backtest(forecaster, X, start=split, steps=steps, stride=steps,
+                          quantiles=quantiles)  # fmt: skip
+        return tested if scored is None else tested[tested["target"] == scored]
+
+    one, many = run(model, 1, intervals or None), run(model, horizon, intervals or None)
+    table = {"LSTMForecaster": (m.mae(one), m.mae(many))}
+    table["persistence"] = (m.mae(run(Persistence(), 1)), m.mae(run(Persistence(), horizon)))
     season = spec["seasonal"]
     if season:
+        naive = SeasonalNaive(period=season)
         table[f"seasonal naive ({season} {spec['rows']})"] = (
-            mae(evaluation.seasonal_naive(values, rows, 1, season), truth),
-            mae(evaluation.seasonal_naive(values, origins, horizon, season), future),
+            m.mae(run(naive, 1)),
+            m.mae(run(naive, horizon)),
         )
     what = scored if scored is not None else f"all {data.n_features} features"
     print(f"\nTest-set MAE of {what}:")
     print(f"  {'model':<30} {'1 step':>8} {f'{horizon} steps':>9}")
-    for name, (one, many) in table.items():
-        print(f"  {name:<30} {one:>8.3f} {many:>9.3f}")
-    print(f"  ({len(rows)} one-step forecasts; {len(origins)} {horizon}-step forecasts)")
+    for name, (first, later) in table.items():
+        print(f"  {name:<30} {first:>8.3f} {later:>9.3f}")
+    n_origins = many["origin"].nunique()
+    print(f"  ({n - split} one-step forecasts; {n_origins} {horizon}-step forecasts)")
     interval = None
     if intervals and {0.1, 0.9} <= set(model.quantiles_):
-        interval = model.predict_interval(everything, coverage=0.8)
-        low, high = model.quantiles_.index(0.1), model.quantiles_.index(0.9)
-        bands = np.stack([f[:, column] for _, f in forecasts])
-        inside_one = (truth[:, 0] >= interval[0][rows - 1, column]) & (
-            truth[:, 0] <= interval[1][rows - 1, column]
-        )
-        inside_many = (future >= bands[..., low]) & (future <= bands[..., high])
+        interval = model.predict_interval(X, coverage=0.8)
         print(
-            f"80% intervals: {inside_one.mean():.1%} of the test values inside at 1 step, "
-            f"{inside_many.mean():.1%} at {horizon} steps (calibrated on the validation data, "
-            "adapted along the test history)."
+            f"80% intervals: {m.interval_coverage(one):.1%} of the test values inside at 1 step, "
+            f"{m.interval_coverage(many):.1%} at {horizon} steps (calibrated on the validation "
+            "data, adapted along the test history)."
         )
     figures = {
         "feature": spec["feature"],
-        "one_step": predictions,
+        "one_step": model.predict(X),
         "interval": interval,
-        "quantiles": model.quantiles_ if intervals else None,
-        "forecasts": forecasts,
+        "forecasts": many,
         "last": spec["show"],
         "title": f"{spec['title']}: last {spec['show']} {spec['rows']} of the test set",
     }
@@ -160,6 +138,8 @@ def _demo_series(model: Any, data: Any, spec: dict[str, Any]) -> tuple[Any, dict
 
 
 def _demo_ehr(model: Any, data: Any) -> tuple[Any, dict[str, Any]]:
+    from tsforecast import Persistence
+
     X, groups = data.values, data.groups
     last = data.offsets[1:] - 1
     held_out = last[np.diff(data.offsets) >= 2]
@@ -183,7 +163,10 @@ def _demo_ehr(model: Any, data: Any) -> tuple[Any, dict[str, Any]]:
     print(f"  {'model':<16} {'MAE (std. dev.)':>16} {'bili MAE (mg/dl)':>17}")
     for name, forecast in [
         ("LSTMForecaster", predictions[held_out - 1]),
-        ("persistence", evaluation.persistence(X, held_out, 1)[:, 0]),
+        (
+            "persistence",
+            Persistence().fit(X, groups=groups).predict(X, groups=groups)[held_out - 1],
+        ),
     ]:
         error = np.abs(forecast - X[held_out])
         scaled = (error / scale)[observed].mean()
@@ -220,7 +203,6 @@ def _write_plots(model: Any, data: Any, figures: dict[str, Any], args: argparse.
         feature=figures["feature"],
         one_step=figures["one_step"],
         interval=figures.get("interval"),
-        quantiles=figures.get("quantiles"),
         forecasts=figures["forecasts"],
         group=figures.get("group"),
         last=figures["last"],
@@ -341,7 +323,12 @@ def _verdict(model: Any) -> str:
     scores = model.baseline_scores_
     if not scores or scores.get("persistence") is None:
         return "Not compared with persistence (no validation data: validation_fraction=0)."
-    ours, naive = np.asarray(scores["model"]), np.asarray(scores["persistence"], dtype=float)
+    ours = np.asarray(scores["model"], dtype=float)
+    naive = np.asarray(scores["persistence"], dtype=float)
+    scored = np.isfinite(ours) & np.isfinite(naive)  # steps with validation targets
+    if not scored.any():
+        return "Not compared with persistence (no step could be scored on the validation data)."
+    ours, naive = ours[scored], naive[scored]
     wins, n = int((ours < naive).sum()), len(ours)
     if wins == n:
         verdict = "beats persistence at every step ahead"
