@@ -123,6 +123,7 @@ def pbc_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X[train], groups=groups[train])
+
     def error(forecaster: Any) -> float:  # over the observed values, in standard deviations
         tested = backtest(forecaster, X, groups=groups, start=-1, steps=1)  # the last visits
         truth = np.where(data.mask[held_out].ravel(), tested["truth"], np.nan)
