@@ -338,22 +338,20 @@ def _frame(
 
     group_name, _ = data.metadata.get("index_names", (None, None))
     ids = np.asarray(data.series_ids, dtype=object)[series]
+    # Stamps stay an Index (datetimes keep their zone) and are repeated, never boxed one by one.
+    origin = stamps[lasts].repeat(steps * n_targets)
+    time = stamps[rows.ravel()].repeat(n_targets)
     frame = pd.DataFrame(
         {
-            "series" if group_name is None else group_name: per_cell(
-                np.repeat(ids[:, None], steps, 1)
-            ),
-            "origin": np.repeat(np.asarray(stamps[lasts]), steps * n_targets),
-            "time": np.asarray(stamps[rows.ravel()]).repeat(n_targets),
+            "series" if group_name is None else group_name: np.repeat(ids, steps * n_targets),
+            "origin": origin,
+            "time": time,
             "step": per_cell(np.broadcast_to(np.arange(1, steps + 1), (n, steps))),
             "target": np.tile(np.asarray(names, dtype=object), n * steps),
             "truth": truth.ravel(),
             "forecast": point.ravel(),
         }
     )
-    if isinstance(stamps, pd.DatetimeIndex) and stamps.tz is not None:
-        frame["origin"] = pd.DatetimeIndex(stamps[lasts]).repeat(steps * n_targets)
-        frame["time"] = pd.DatetimeIndex(stamps[rows.ravel()]).repeat(n_targets)
     if level is not None:
         for j, name in enumerate(level_names):
             frame[name] = level[..., j].ravel()

@@ -1096,15 +1096,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                     f"{int((~known).sum())} place(s) of the forecast periods; a forecast reads "
                     "them over its whole period. Fill them in X, or start the backtest later."
                 )
-        times = None
-        if data.time is not None:
-            stamps = data.local_time if data.local_time is not None else data.time
-            times = [stamps[row] for row in ahead_rows]
+        times = gaps = None
+        if self.time_gaps_:  # the time to each row ahead, from the stamps of the rows themselves
+            stamps = self._stamps(data, owner)
+            within = np.diff(stamps[np.c_[lasts, ahead_rows]], axis=1)
+            gaps = _time.gap_feature(within)[..., None].astype(np.float32)
+        if steps > self.horizon_ and self.time_features_:  # calendar rows past the horizon
+            times = [data.local_time[row] for row in ahead_rows]
         margins = None
         if positions is not None and self.conformal_margins_ is not None:
             margins = self._origin_margins(data, firsts, lasts, steps)
         return self._forecast_after(
-            data, firsts, lasts, steps, ahead, times, positions, margins, owner
+            data, firsts, lasts, steps, ahead, times, positions, margins, owner, gaps
         )
 
     def _forecast_after(
@@ -1118,6 +1121,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         positions: list[int] | None,
         margins: np.ndarray | None,
         owner: str = "LSTMForecaster.forecast",
+        gaps: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Forecast ``steps`` rows after each row ``lasts[i]`` from the rows read up to it.
 
@@ -1127,14 +1131,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``firsts[i]``), never a later one. ``ahead``: the known-future covariates of the
         forecast periods, ``(n, steps, n_future)`` or None; ``times``: their stamps (one per
         forecast) or None; ``positions``: the quantile levels asked for (None: points only);
-        ``margins``: their conformal margins, ``(n, steps, n_pairs, n_targets)`` or None.
+        ``margins``: their conformal margins, ``(n, steps, n_pairs, n_targets)`` or None;
+        ``gaps``: the time-gap feature of each step (time-gap models; from ``times`` when
+        None).
 
         Returns the point forecasts ``(n, steps, n_targets)`` and, with ``positions``, the
         quantiles ``(n, steps, n_targets, len(positions))`` (else None).
         """
         layout = self.module_.layout
         if self.time_gaps_:  # the time from each forecast step to the next, known ahead
-            gaps = self._future_gaps(data, lasts, times, owner)
+            if gaps is None:
+                gaps = self._future_gaps(data, lasts, times, owner)
             ahead = gaps if ahead is None else np.concatenate([ahead, gaps], axis=2)
         L, n = self.context_length, len(lasts)
         rows, lengths = _inference.history_rows(firsts, lasts, L)  # only the rows read
