@@ -7,7 +7,7 @@ calibrated quantiles. The loop cuts the DataFrame at each origin and calls `fore
 user would without `backtest`; `backtest` must return the same forecasts (the largest
 difference is reported) in far less time.
 
-Run: ``python benchmarks/bench_backtest.py [--repeats 3] [--out backtest]``; writes
+Run: ``python benchmarks/bench_backtest.py [--repeats 3] [--out backtest] [--hours N]``; writes
 ``benchmarks/results/NAME.json`` and ``.md``. Timings: medians of ``--repeats`` runs for
 `backtest`, one full run of the loop; run on an otherwise idle machine.
 """
@@ -64,8 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default="backtest")
+    parser.add_argument("--hours", type=int, default=None, help="the first N hours only")
     args = parser.parse_args(argv)
-    frame = load_weather().to_frame()
+    frame = load_weather().to_frame().iloc[: args.hours]
     split = int(0.8 * len(frame))
     model = LSTMForecaster(max_epochs=5, target="Dry-bulb (C)", random_state=0)
     with warnings.catch_warnings():
@@ -94,9 +95,10 @@ def main(argv: list[str] | None = None) -> None:
             f"{run['speedup']:.0f}x | {run['origins_per_second']:.0f} | "
             f"{run['max_difference']:.1e} |"
         )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.out}.json").write_text(json.dumps(runs, indent=2))
-    (RESULTS / f"{args.out}.md").write_text("\n".join(lines) + "\n")
+    out = RESULTS / args.out if Path(args.out).name == args.out else Path(args.out)
+    out.parent.mkdir(exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(runs, indent=2))
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -89,3 +89,17 @@ def test_scaling_benchmark_measures_memory_against_the_data(tmp_path):
     report = (tmp_path / "scaling.md").read_text()
     assert _markdown_cells(report, "tsforecast")[-1] == ""  # the smallest size: no step
     assert report.rstrip().endswith(f"| {run['marginal_memory_vs_raw']:.1f} |")
+
+
+def test_backtest_benchmark_matches_the_forecast_loop(tmp_path):
+    """On 600 hours: every configuration gives the loop's forecasts, and is timed."""
+    out = tmp_path / "backtest"
+    command = [sys.executable, str(ROOT / "benchmarks" / "bench_backtest.py")]
+    command += ["--hours", "600", "--repeats", "1", "--out", str(out)]
+    subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    runs = json.loads(out.with_suffix(".json").read_text())
+    assert [(run["steps"], run["quantiles"]) for run in runs] == [
+        (1, False), (1, True), (24, False), (24, True)
+    ]  # fmt: skip
+    assert all(run["max_difference"] < 1e-4 and run["backtest_seconds"] > 0 for run in runs)
+    assert runs[0]["origins"] == 120 and runs[2]["origins"] == 5
