@@ -177,13 +177,16 @@ def interval_figures(
     """
     import numpy as np
 
+    from tsforecast import metrics
+
     levels = np.asarray(levels, dtype=float)
     low = int(np.argmin(np.abs(levels - (1 - coverage) / 2)))
     high = int(np.argmin(np.abs(levels - (1 + coverage) / 2)))
-    error = observed[..., None] - quantiles
-    inside = (observed >= quantiles[..., low]) & (observed <= quantiles[..., high])
+    lower, upper = quantiles[..., low], quantiles[..., high]
     return {
-        "coverage": float(inside.mean()),
-        "width": float((quantiles[..., high] - quantiles[..., low]).mean()),
-        "pinball": float(np.maximum(levels * error, (levels - 1) * error).mean()),
+        "coverage": metrics.interval_coverage(observed, lower, upper),
+        "width": metrics.interval_width(observed, lower, upper),
+        "pinball": metrics.pinball_loss(
+            np.ravel(observed), np.reshape(quantiles, (-1, len(levels))), levels=levels
+        ),
     }

@@ -23,7 +23,7 @@ seconds to forecast every test row one step ahead, median latency of one forecas
 defaults; darts' ``RNNModel`` with ``QuantileRegression([0.1, 0.5, 0.9])`` and 200 samples per
 forecast): the coverage and width of the 80% interval and the mean pinball loss over the three
 levels, at 1 and 24 steps (the point forecast is then the median). The baselines, the origins
-and the errors are those of ``tsforecast._evaluation``, as everywhere in the project.
+and the errors are those of ``tsforecast.metrics``, as everywhere in the project.
 
 Run: ``python benchmarks/bench_peers.py [--repeats 3] [--budget 60] [--steps 300]``;
 ``--quick`` runs a few seconds per system (used by the tests).
@@ -88,16 +88,16 @@ class Task:
     @property
     def test_rows(self) -> np.ndarray:
         """Rows forecast one step ahead (each from the rows before it)."""
-        from tsforecast._evaluation import rolling_origins
-
-        return rolling_origins(self.n_valid, len(self.y), horizon=1)
+        return np.arange(self.n_valid, len(self.y))
 
     @property
     def origins(self) -> np.ndarray:
         """First rows of the 24-step forecasts (every 24 rows, the whole horizon in the test)."""
-        from tsforecast._evaluation import rolling_origins
+        return np.arange(self.n_valid, len(self.y) - HORIZON + 1, HORIZON)
 
-        return rolling_origins(self.n_valid, len(self.y), horizon=HORIZON)
+    def truth(self, rows: np.ndarray, steps: int) -> np.ndarray:
+        """Return what happened at ``rows[i] + h`` for ``h < steps``: ``(len(rows), steps)``."""
+        return self.y[np.asarray(rows)[:, None] + np.arange(steps)]
 
     @property
     def blocks_per_epoch(self) -> int:
@@ -197,16 +197,13 @@ def run_naive(task: Task, seasonal: bool, **_: Any) -> dict[str, Any]:
     dict
         ``one_step`` (forecasts of the test rows) and ``multi_step`` (paths from the origins).
     """
-    from tsforecast._evaluation import persistence, seasonal_naive
+    from tsforecast import Persistence, SeasonalNaive, backtest
 
-    rows, origins = task.test_rows, task.origins
-    if seasonal:
-        one = seasonal_naive(task.y, rows, 1, SEASON)[:, 0]
-        multi = seasonal_naive(task.y, origins, HORIZON, SEASON)
-    else:
-        one = persistence(task.y, rows, 1)[:, 0]
-        multi = persistence(task.y, origins, HORIZON)
-    return {"one_step": one, "multi_step": multi}
+    naive = SeasonalNaive(period=SEASON) if seasonal else Persistence()
+    series = task.y[:, None]
+    one = backtest(naive, series, start=task.n_valid, steps=1)["forecast"].to_numpy()
+    multi = backtest(naive, series, start=task.n_valid, steps=HORIZON, stride=HORIZON)
+    return {"one_step": one, "multi_step": multi["forecast"].to_numpy().reshape(-1, HORIZON)}
 
 
 def run_ridge(task: Task, **_: Any) -> dict[str, Any]:
@@ -690,7 +687,7 @@ def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dic
 
     torch.set_num_threads(THREADS)
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    from tsforecast._evaluation import mean_absolute_error, truth
+    from tsforecast.metrics import mae
 
     task = load_task()
     spec = system_table()[name]
@@ -703,19 +700,17 @@ def worker(name: str, setting: str, seed: int, budget: float, steps: int) -> dic
     figures: dict[str, Any] = {"system": name, "setting": setting, "seed": seed}
     if "one_step" in result:
         one = np.asarray(result.pop("one_step"), dtype=np.float64)
-        figures["mae_1"] = mean_absolute_error(one, truth(task.y, task.test_rows, 1)[:, 0])
+        figures["mae_1"] = mae(task.truth(task.test_rows, 1)[:, 0], one)
     if "multi_step" in result:
         multi = np.asarray(result.pop("multi_step"), dtype=np.float64)
-        figures["mae_24"] = mean_absolute_error(multi, truth(task.y, task.origins, HORIZON))
+        figures["mae_24"] = mae(task.truth(task.origins, HORIZON), multi)
     for key, steps, rows in (
         ("one_step_q", 1, task.test_rows),
         ("multi_step_q", HORIZON, task.origins),
     ):
         if key in result:
             quantiles = np.asarray(result.pop(key), dtype=np.float64)
-            observed = (
-                truth(task.y, rows, steps)[:, 0] if steps == 1 else truth(task.y, rows, steps)
-            )
+            observed = task.truth(rows, steps)[:, 0] if steps == 1 else task.truth(rows, steps)
             shared = interval_figures(quantiles, observed, LEVELS)
             figures.update({
                 f"coverage80_{steps}": shared["coverage"], f"width80_{steps}": shared["width"],
