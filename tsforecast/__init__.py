@@ -10,7 +10,7 @@ from tsforecast.backtesting import backtest
 from tsforecast.baselines import Persistence, SeasonalNaive
 from tsforecast.data import SequenceData
 from tsforecast.forecaster import LSTMForecaster
-from tsforecast.plotting import plot_forecast, plot_history
+from tsforecast.plotting import plot_forecast, plot_history, plot_panel
 from tsforecast.windowing import (
     Batch,
     BlockSampler,
@@ -38,6 +38,7 @@ __all__ = [
     "one_step_examples",
     "plot_forecast",
     "plot_history",
+    "plot_panel",
     "read_audio_features",
     "read_ehr",
     "read_weather",
