@@ -161,3 +161,26 @@ def test_time_stamp_start_and_clear_errors(weather):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning on a plain run
         backtest(model, weather.iloc[:400], start=-10, steps=2)
+
+
+def test_quantile_columns_are_named_as_asked_and_other_models_are_refused(weather):
+    model = LSTMForecaster(**FAST, horizon=2, target="Dry-bulb (C)").fit(weather.iloc[:500])
+    asked = backtest(model, weather.iloc[:700], start=600, steps=1, quantiles=[0.9, 0.5, 0.1])
+    ordered = backtest(model, weather.iloc[:700], start=600, steps=1, quantiles=True)
+    for level in ("q0.1", "q0.5", "q0.9"):  # the same values under the same names
+        np.testing.assert_array_equal(asked[level], ordered[level])
+    assert (ordered["q0.1"] <= ordered["q0.9"]).all()
+    with pytest.raises(TypeError, match="not a tsforecast forecaster"):
+        backtest(_Other().fit(weather), weather, start=-2, steps=1)
+
+
+class _Other:
+    def fit(self, X, y=None):
+        self.fitted_ = True
+        return self
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self

@@ -91,3 +91,15 @@ def test_baselines_go_where_models_go(seattle):
     models = [Persistence(), LSTMForecaster(**FAST)]
     for model in models:
         assert np.isfinite(cross_val_score(model, X, cv=cv, scoring=cv.scorer("mae"))).all()
+
+
+def test_missing_values_are_never_forecast_the_last_observed_one_is():
+    from tsforecast import SequenceData, backtest
+
+    values = np.array([10, 11, 100, 12, 13, 12, 14, 13], dtype=float)
+    observed = values != 100  # 100: an adapter's fill where nothing was recorded
+    data = SequenceData(values, mask=observed[:, None])
+    frame = backtest(Persistence(), data, start=3, steps=1)
+    assert frame["forecast"].tolist() == [11, 12, 13, 12, 14]  # row 2 stands for row 1
+    seasonal = SeasonalNaive(period=2).fit(data).forecast(data.take(np.arange(4)), 2)
+    assert seasonal.ravel().tolist() == [11, 12]  # rows 2 and 3: 2 missing, read as row 1

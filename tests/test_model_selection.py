@@ -115,3 +115,40 @@ def test_every_metric_scores_and_the_search_picks_by_it(visits):
         forecast_scorer("r2")
     with pytest.raises(ValueError, match="fitted without y"):
         cv.scorer("mae")(model, fold, fold["bili"])
+
+
+def test_scorers_score_the_test_rows_only_with_y_and_the_observed_history_for_mase():
+    from tsforecast import SequenceData
+
+    X = np.arange(40.0)[:, None] % 7
+    y = np.sin(np.arange(40.0))
+    model = LSTMForecaster(**FAST).fit(X, y)
+    predicted = model.predict(X)
+    assert forecast_scorer("mae", last=5)(model, X, y) == pytest.approx(
+        -m.mae(y[-5:], predicted[-5:])
+    )
+    values = np.array([10, 11, 100, 12, 13, 12, 14, 13], dtype=float)
+    data = SequenceData(values, mask=(values != 100)[:, None])
+    naive = Persistence().fit(data)
+    # Scale: the observed one-row changes before the scored rows (|11 - 10| only: 100 is a fill).
+    errors = np.abs(np.diff(values[3:]))  # persistence errors on the last 4 rows
+    assert forecast_scorer("mase", last=4)(naive, data) == pytest.approx(-errors.mean() / 1.0)
+
+
+def test_ids_given_to_the_splitter_only_are_warned_about(visits):
+    X, ids = visits.to_numpy(), visits.index.get_level_values("id").to_numpy()
+    with pytest.warns(UserWarning, match="reach the splitter only"):
+        cross_val_score(Persistence(), X, groups=ids, cv=SeriesSplit(2), scoring=forecast_scorer())
+    with config_context(enable_metadata_routing=True):  # routed: no warning
+        list(SeriesSplit(2).split(X, groups=ids))
+
+
+def test_metrics_on_real_panels_by_patient_and_clear_errors():
+    from tsforecast import backtest
+
+    tested = backtest(Persistence(target="chol"), load_pbc(), start=-1, steps=1)
+    per_patient = m.mae(tested, by="id")
+    assert per_patient.isna().any() and np.isfinite(per_patient).any()  # unobserved: NaN
+    assert list(m.evaluate(tested, by=None).index) == ["all"]
+    with pytest.raises(TypeError, match="period must be an integer"):
+        m.mase([1.0], [1.0], history=[1.0, 2.0, 4.0], period=1.5)

@@ -52,7 +52,7 @@ def backtest(
 
     Parameters
     ----------
-    model : LSTMForecaster, Persistence, SeasonalNaive, or an estimator with ``forecast``
+    model : LSTMForecaster, Persistence or SeasonalNaive
         Fitted, or not (then it is fitted as ``refit`` says). Never modified: fits happen on
         clones.
     X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
@@ -107,6 +107,12 @@ def backtest(
 [7.0, 9.0, 2.0, 9.0, 7.0]]
     """
     owner = "backtest"
+    if not hasattr(model, "_backtest_forecasts"):
+        raise TypeError(
+            f"backtest: {type(model).__name__} is not a tsforecast forecaster; backtest runs "
+            "LSTMForecaster, Persistence and SeasonalNaive (for another model, call its "
+            "forecast at each origin)."
+        )
     steps = check_int("steps", steps, owner=owner)
     stride = check_int("stride", stride, owner=owner)
     season = check_int("season", season, owner=owner)
@@ -148,6 +154,15 @@ def backtest(
         level[order] = np.concatenate(levels)
     names = list(getattr(forecaster, "target_names_", []))
     _warn_divergence(forecaster, point, data, series, names)
+    if np.isnan(point).any():
+        warnings.warn(
+            f"backtest: {int(np.isnan(point).sum())} of {point.size} forecasts are missing "
+            "(NaN): the model had nothing observed to read before them (a naive forecaster at "
+            "the start of a series, or a column never observed in it); the metrics leave "
+            "them out.",
+            UserWarning,
+            stacklevel=2,
+        )
     level_names = _level_names(forecaster, quantiles)
     return _frame(data, forecaster, series, lasts, steps, point, level, names, level_names, season)
 
@@ -258,32 +273,15 @@ def _forecasts(
     quantiles: Any,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Points (n, steps, targets) and levels (n, steps, targets, levels) after rows ``lasts``."""
-    if hasattr(model, "_backtest_forecasts"):
-        return model._backtest_forecasts(data, firsts, lasts, steps, quantiles)
-    if not hasattr(model, "forecast"):
-        raise TypeError(
-            f"backtest: {type(model).__name__} has no forecast method; pass a tsforecast "
-            "forecaster (LSTMForecaster, Persistence, SeasonalNaive) or an estimator with "
-            "forecast(X, steps)."
-        )
-    points = []
-    for first, last in zip(firsts, lasts, strict=True):
-        history = data.take(np.arange(first, last + 1))
-        values = model.forecast(history, steps) if quantiles is None else None
-        if values is None:
-            raise ValueError(f"backtest: quantiles are not supported for {type(model).__name__}.")
-        points.append(np.asarray(values, dtype=np.float64).reshape(steps, -1))
-    return np.stack(points), None
+    return model._backtest_forecasts(data, firsts, lasts, steps, quantiles)
 
 
 def _level_names(model: Any, quantiles: Any) -> list[str]:
+    """Return the quantile columns' names, in the order the levels come (as asked)."""
     if quantiles is None:
         return []
-    levels = model.quantiles_
-    if quantiles is not True:
-        wanted = np.atleast_1d(quantiles).astype(float)
-        levels = [q for q in levels if np.isclose(wanted, q).any()]
-    return [f"q{level:g}" for level in levels]
+    positions = model._levels(quantiles, "backtest")
+    return [f"q{model.quantiles_[i]:g}" for i in positions]
 
 
 def _scales(data: SequenceData, columns: list[int], first_rows: np.ndarray, season: int) -> Any:

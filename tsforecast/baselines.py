@@ -3,7 +3,9 @@
 They take what `LSTMForecaster` takes (arrays, DataFrames, ``(series id, time)`` panels,
 `SequenceData`, ``groups``) and answer as it does (`predict`, `forecast`, `score`), so they go
 wherever a model goes: pipelines, grid searches, `tsforecast.backtest`, the command line. They
-read the target columns only; any other column is accepted and ignored.
+read the target columns only; any other column is accepted and ignored. A missing value (NaN,
+or unobserved in a `SequenceData`'s mask, whose stored value is an adapter's fill) is never
+forecast: the row read stands for the last value observed at or before it in its series.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -80,7 +83,22 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
     ) -> np.ndarray:
         """Forecast ``steps`` rows after each row ``lasts[i]``: ``(n, steps, n_targets)``."""
         rows = self._source_rows(np.asarray(lasts), np.asarray(firsts), steps)
-        return data.values[rows][..., self.target_indices_].astype(np.float64)
+        return self._observed(data)[rows]
+
+    def _observed(self, data: SequenceData) -> np.ndarray:
+        """Return the target columns, each missing value replaced by the last one observed.
+
+        Missing: NaN, or unobserved in a `SequenceData`'s mask (whose value is an adapter's
+        fill). Within each series; NaN before a series' first observed value.
+        """
+        values = data.values[:, self.target_indices_].astype(np.float64)
+        seen = np.isfinite(values)
+        if data.mask is not None:
+            seen &= data.mask[:, self.target_indices_]
+        if seen.all():
+            return values
+        series = np.repeat(np.arange(data.n_series), np.diff(data.offsets))
+        return pd.DataFrame(np.where(seen, values, np.nan)).groupby(series).ffill().to_numpy()
 
     def _backtest_forecasts(
         self,
@@ -121,7 +139,7 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
         rows = np.arange(data.n_timesteps)
         firsts = np.repeat(data.offsets[:-1], np.diff(data.offsets))
         source = rows - self.period_ + 1
-        values = data.values[np.maximum(source, 0)][:, self.target_indices_].astype(np.float64)
+        values = self._observed(data)[np.maximum(source, 0)]
         values[source < firsts] = np.nan
         return values
 

@@ -398,7 +398,7 @@ def _backtest(args: argparse.Namespace) -> None:
     else:
         data = _read(args.kind, args.data, _adapter_options(args))
     target = None if args.target is None else [t.strip() for t in args.target.split(",")]
-    start = float(args.start) if "." in args.start else int(args.start)
+    start = _start(args.start)
     stride = args.stride or args.steps
     if args.model:
         model = LSTMForecaster.load(args.model)
@@ -431,6 +431,16 @@ def _backtest(args: argparse.Namespace) -> None:
             f"80% intervals: {m.interval_coverage(frame):.1%} of the truths inside "
             f"(mean width {m.interval_width(frame):.4g})."
         )
+
+
+def _start(text: str) -> Any:
+    """Read --start: a row count, a fraction, or else a time stamp (kept as text)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
 
 
 def _season(model: Any, data: Any) -> int | None:
@@ -555,8 +565,8 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="which adapter reads a CSV file")  # fmt: skip
     bt.add_argument("--steps", type=int, default=1, help="steps forecast per origin (default 1)")
     bt.add_argument("--start", default="0.8",
-                    help="first origin of each series: a row (negative: from the end) or a "
-                    "fraction (default: 0.8)")  # fmt: skip
+                    help="first origin of each series: a row (negative: from the end), a "
+                    "fraction, or a time stamp such as 2001-11-01 (default: 0.8)")  # fmt: skip
     bt.add_argument("--stride", type=int, default=None,
                     help="rows between origins (default: --steps)")  # fmt: skip
     bt.add_argument("--target", help="comma-separated columns to forecast (default: all)")

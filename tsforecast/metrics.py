@@ -6,7 +6,9 @@ quantile columns ``q0.1``... and ``scale``), and gives one number; with a frame,
 (or any columns of it) gives one number per group instead, as a pandas Series.
 
 Missing truth (NaN: a value the source did not record) is left out of every metric, never
-counted as zero. Percentage errors are fractions (0.05 is 5%), as in scikit-learn.
+counted as zero; so is a missing forecast (NaN: a naive forecaster with nothing observed
+before in its series; `backtest` warns when it returns any). Percentage errors are
+fractions (0.05 is 5%), as in scikit-learn.
 
 Formulas, for truth ``y`` and forecast ``f`` over the ``n`` pairs kept:
 
@@ -36,6 +38,7 @@ import pandas as pd
 from sklearn.metrics import r2_score
 
 from tsforecast._inputs import next_row_truth
+from tsforecast._validation import check_int
 from tsforecast.data import SequenceData
 
 __all__ = [
@@ -67,14 +70,13 @@ def _pairs(truth: Any, forecast: Any, owner: str) -> tuple[np.ndarray, np.ndarra
             f"{owner}: truth has shape {y.shape} and forecast {f.shape}; they must match "
             "(one forecast per truth)."
         )
-    kept = np.isfinite(y)
-    if not kept.any():
-        raise ValueError(f"{owner}: no truth to compare with (every truth is missing).")
-    if not np.isfinite(f[kept]).all():
+    if np.isinf(f).any():
         raise ValueError(
-            f"{owner}: the forecast holds NaN or infinite values where the truth is known; "
-            "a metric over them would be meaningless."
+            f"{owner}: the forecast holds infinite values; a metric over them would be meaningless."
         )
+    kept = np.isfinite(y) & ~np.isnan(f)  # no truth, or no forecast (NaN): left out
+    if not kept.any():
+        raise ValueError(f"{owner}: no pair of a truth and a forecast to compare.")
     return y[kept], f[kept]
 
 
@@ -90,6 +92,11 @@ def _per_group(
         )
     if by is None:
         return compute(frame)
+
+    def or_nan(part: pd.DataFrame) -> float:  # a group without a truth and forecast: NaN
+        paired = np.isfinite(part["truth"].to_numpy(float)) & part["forecast"].notna()
+        return compute(part) if paired.any() else np.nan
+
     keys = [by] if isinstance(by, str) else list(by)
     missing = [key for key in keys if key not in frame.columns]
     if missing:
@@ -97,7 +104,7 @@ def _per_group(
             f"{owner}: by={by!r}, but the frame has no column {missing}; its columns are "
             f"{list(frame.columns)}."
         )
-    return frame.groupby(keys, sort=True)[list(frame.columns)].apply(compute).rename(owner)
+    return frame.groupby(keys, sort=True)[list(frame.columns)].apply(or_nan).rename(owner)
 
 
 def _metric(name: str, point: Callable[[np.ndarray, np.ndarray], float]) -> Callable[..., Any]:
@@ -147,7 +154,8 @@ truth : array-like or DataFrame
 forecast : array-like, optional
     The forecasts, shaped like ``truth``.
 by : str or list of str, optional
-    With a frame: the columns to group by (``"step"``: one value per horizon step).
+    With a frame: the columns to group by (``"step"``: one value per horizon step); a group
+    without a pair of a truth and a forecast gets NaN.
 
 Returns
 -------
@@ -200,7 +208,8 @@ def seasonal_naive_scale(history: Any, period: int = 1) -> np.ndarray:
         If the history has no two rows ``period`` apart, or is constant (a scale of 0).
     """
     x = np.asarray(history, dtype=np.float64)
-    if period < 1 or x.shape[0] <= period:
+    period = check_int("period", period, owner="seasonal_naive_scale")
+    if x.shape[0] <= period:
         raise ValueError(
             f"seasonal_naive_scale: the history has {x.shape[0]} rows; the seasonal naive "
             f"forecast of period {period} needs more than {period}."
@@ -229,7 +238,10 @@ def mase(
     ----------
     truth : array-like or DataFrame
         What happened (one series), or the frame of `tsforecast.backtest`, whose ``scale``
-        column holds each series' scale (then leave the other arguments out).
+        column holds each series' scale (then leave the other arguments out). Rows whose
+        scale is unknown (NaN: fewer than ``season + 1`` observed rows before the series'
+        first origin, or no change there) are left out, so MASE may cover fewer rows than
+        MAE.
     forecast : array-like, optional
         The forecasts, shaped like ``truth``.
     history : array-like, optional
@@ -456,8 +468,9 @@ def evaluate(
     metrics : list of str, optional
         Names among ``METRICS``; by default MAE, RMSE, sMAPE and MASE, with the pinball loss,
         coverage and width when the frame has quantile columns.
-    by : str or list of str, default="step"
-        Columns to group by (``"step"``; ``["model", "step"]`` for several models...).
+    by : str, list of str or None, default="step"
+        Columns to group by (``"step"``; ``["model", "step"]`` for several models...); None:
+        the ``"all"`` row only.
 
     Returns
     -------
@@ -467,12 +480,16 @@ def evaluate(
     if metrics is None:
         metrics = ["mae", "rmse", "smape", "mase"]
         if any(isinstance(c, str) and c.startswith("q") and c[1:2].isdigit() for c in frame):
-            metrics += ["pinball_loss", "coverage", "width"]
+            metrics += ["pinball_loss"]  # coverage and width: of the 80% interval
+        if {"q0.1", "q0.9"} <= set(frame.columns):
+            metrics += ["coverage", "width"]
     unknown = [name for name in metrics if name not in METRICS]
     if unknown:
         raise ValueError(f"evaluate: unknown metric {unknown}; choose among {list(METRICS)}.")
+    overall = pd.DataFrame({name: [METRICS[name](frame)] for name in metrics}, index=["all"])
+    if by is None:
+        return overall
     table = pd.DataFrame({name: METRICS[name](frame, by=by) for name in metrics})
-    overall = pd.DataFrame({name: [METRICS[name](frame)] for name in metrics})
     overall.index = ["all"] if table.index.nlevels == 1 else [tuple(["all"] * table.index.nlevels)]
     return pd.concat([table, overall])
 

@@ -13,10 +13,12 @@ scorers that take the truth from ``X``, for every metric of `tsforecast.metrics`
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest
@@ -37,11 +39,16 @@ class SeriesSplit(BaseCrossValidator):
     only, for a sliding window), and puts the ``history`` rows before the test rows at the
     start of the test fold, so the model forecasts the test rows from them. Score the folds
     with ``cv.scorer(...)`` (or `forecast_scorer` with ``last=test_size``), which scores the
-    forecasts of the test rows only, never those of the history.
+    forecasts of the test rows only, never those of the history. Always pass it as
+    ``scoring=``: without, cross-validation calls the model's ``score``, which scores every
+    row of the fold, history included (rows the model was trained on).
 
     Series are told apart by ``groups`` (through ``split``'s ``groups``, or metadata routing:
     the splitter requests them), by the first level of a DataFrame indexed by (series id,
-    time), or by a `SequenceData`'s groups; without any, ``X`` is one series. A series too
+    time), or by a `SequenceData`'s groups (in your own loops: scikit-learn cannot index a
+    `SequenceData`); without any, ``X`` is one series. Ids given to ``split`` only (with
+    routing off, ``cross_val_score(..., groups=ids)``) reach neither fit nor the scorer: the
+    splitter warns. A series too
     short for a fold (no training row before its test rows) sits that fold out.
 
     Parameters
@@ -120,6 +127,24 @@ class SeriesSplit(BaseCrossValidator):
         if history is not None:
             history = check_int("history", history, minimum=0, owner=owner)
         series = _series_rows(X, groups)
+        carries_ids = isinstance(X, SequenceData) or (
+            isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)
+        )
+        if (
+            groups is not None
+            and not carries_ids
+            and not sklearn.get_config()["enable_metadata_routing"]
+        ):
+            warnings.warn(
+                f"{owner}: the series ids reach the splitter only; without metadata routing "
+                "cross_val_score and GridSearchCV give them neither to fit nor to the scorer, "
+                "which would then read X as one series. Enable routing (sklearn.set_config("
+                "enable_metadata_routing=True), model.set_fit_request(groups=True)."
+                "set_predict_request(groups=True), params={'groups': ids}), or pass X indexed "
+                "by (series id, time).",
+                UserWarning,
+                stacklevel=2,
+            )
         for fold in range(n_splits):
             train, test = [], []
             for rows in series:
@@ -220,12 +245,15 @@ class ForecastScorer:
                     f"{self!r}: the model was fitted without y, so its truth is the next row "
                     "of X in each series; score without y."
                 )
-            forecast = np.asarray(
-                model.predict(X, groups) if groups is not None else model.predict(X)
-            )
-            return sign * metrics.METRICS[name](
-                np.asarray(y, dtype=float).reshape(forecast.shape), forecast
-            )
+            data = _inputs.check_X(model, X, groups, reset=False)
+            forecast = np.asarray(model.predict(X, groups), dtype=float)
+            truth = np.asarray(y, dtype=float).reshape(forecast.shape).copy()
+            if self.last is not None:  # the caller's rows of each series' last `last` rows
+                rows = np.arange(data.n_timesteps)
+                series = np.searchsorted(data.offsets, rows, side="right") - 1
+                scored = _inputs.in_caller_order(data, rows >= data.offsets[series + 1] - self.last)
+                truth[~scored] = np.nan
+            return sign * metrics.METRICS[name](truth, forecast)
         data = _inputs.check_X(model, X, groups, reset=False)
         rows, truth, seen = _inputs.next_row_truth(data, model.target_indices_)
         series = np.searchsorted(data.offsets, rows, side="right") - 1
@@ -279,8 +307,12 @@ def _history_scales(data: SequenceData, columns: list[int], last: int | None) ->
     for s, (start, stop) in enumerate(data.series_bounds):
         end = stop if last is None else stop - last
         history = data.values[start:end][:, columns].astype(np.float64)
+        if data.mask is not None:  # observed values only, never an adapter's fills
+            history = np.where(data.mask[start:end][:, columns], history, np.nan)
         if len(history) > 1:
-            change = np.nanmean(np.abs(np.diff(history, axis=0)), axis=0)
+            with warnings.catch_warnings():  # a column never observed twice in a row: NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                change = np.nanmean(np.abs(np.diff(history, axis=0)), axis=0)
             scales[s] = np.where(change > 0, change, np.nan)
     return scales
 
@@ -333,6 +365,13 @@ def forecast_scorer(
     Returns
     -------
     ForecastScorer
+
+    Notes
+    -----
+    In a `Pipeline`, the truth is read from ``X`` as it reaches the forecaster, after the
+    earlier steps, so the score is in their units (after a scaler fitted per fold, in each
+    fold's own units): leave scaling to the forecaster (``scale=True``) to score in the
+    data's units.
 
     Examples
     --------
