@@ -152,3 +152,14 @@ def test_metrics_on_real_panels_by_patient_and_clear_errors():
     assert list(m.evaluate(tested, by=None).index) == ["all"]
     with pytest.raises(TypeError, match="period must be an integer"):
         m.mase([1.0], [1.0], history=[1.0, 2.0, 4.0], period=1.5)
+
+
+def test_the_mase_scale_of_a_series_shorter_than_its_scored_rows_is_unknown_not_borrowed():
+    # Series 0 has 2 rows, fewer than last=3: no history before its scored rows, so no scale;
+    # it must not borrow rows of the other series (a negative slice would).
+    values = np.r_[[50.0, 90.0], np.arange(10.0) * 2]
+    groups = np.r_[[0, 0], np.ones(10, int)]
+    naive = Persistence().fit(values[:, None], groups=groups)
+    score = forecast_scorer("mase", last=3)(naive, values[:, None], groups=groups)
+    # Series 1 only: persistence errors 2 on its last 3 rows, scale 2 (its steady change).
+    assert score == pytest.approx(-1.0)

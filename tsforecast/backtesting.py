@@ -18,7 +18,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from tsforecast import _bounds, _inputs
+from tsforecast import _bounds, _inputs, metrics
 from tsforecast._validation import check_int
 from tsforecast.data import SequenceData
 
@@ -124,25 +124,21 @@ def backtest(
         reader = clone(model)
         data = _inputs.check_X(reader, X, groups, reset=True)
         object.__setattr__(data, "features", tuple(_inputs.column_names(reader)))
-    series, number, origins = _origins(data, start, steps, stride)
+    first = _first_origins(data, start)
+    series, number, origins = _origins(data, first, start, steps, stride)
     firsts = data.offsets[series]
     lasts = firsts + origins - 1
-    if every is None:
-        blocks = [(0, np.arange(len(origins)))]
-    else:
-        blocks = [
-            (i, np.flatnonzero(number // every == i // every))
-            for i in range(0, number.max() + 1, every)
-        ]
+    # Origins sharing a fit: all of them, or those numbered k * every to (k + 1) * every - 1.
+    block = np.zeros(len(origins), np.int64) if every is None else number // every
     points, levels = [], []
-    for block_start, chosen in blocks:
-        if not len(chosen):
-            continue
+    for fit_number in np.unique(block):
+        chosen = np.flatnonzero(block == fit_number)
         forecaster = model
         if every is not None or not fitted:
-            forecaster = _fit_before(model, data, start, stride, block_start, steps)
+            forecaster = _fit_before(model, data, first + fit_number * (every or 0) * stride)
         for part in np.array_split(chosen, max(1, len(chosen) // ORIGINS_PER_PASS)):
-            p, q = _forecasts(forecaster, data, firsts[part], lasts[part], steps, quantiles)
+            # Points (n, steps, targets), levels (n, steps, targets, levels) or None.
+            p, q = forecaster._backtest_forecasts(data, firsts[part], lasts[part], steps, quantiles)
             points.append((part, p))
             levels.append(q)
     order = np.concatenate([part for part, _ in points])
@@ -236,11 +232,13 @@ def _first_origins(data: SequenceData, start: Any) -> np.ndarray:
 
 
 def _origins(
-    data: SequenceData, start: Any, steps: int, stride: int
+    data: SequenceData, first: np.ndarray, start: Any, steps: int, stride: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return, for every origin: its series, its number within the series, its position."""
+    """Return, for every origin: its series, its number within the series, its position.
+
+    ``first``: each series' first origin (`_first_origins`); ``start`` names it in messages.
+    """
     lengths = data.series_lengths
-    first = _first_origins(data, start)
     counts = np.where(first + steps <= lengths, (lengths - steps - first) // stride + 1, 0)
     if counts.sum() == 0:
         raise ValueError(
@@ -253,27 +251,13 @@ def _origins(
     return series, number, first[series] + number * stride
 
 
-def _fit_before(
-    model: Any, data: SequenceData, start: Any, stride: int, number: int, steps: int
-) -> Any:
-    """Fit a clone on each series' rows before its origin number ``number``."""
-    cut = np.minimum(_first_origins(data, start) + number * stride, data.series_lengths)
+def _fit_before(model: Any, data: SequenceData, cuts: np.ndarray) -> Any:
+    """Fit a clone on the rows of each series before its row ``cuts[i]`` (all, past its end)."""
+    cut = np.minimum(cuts, data.series_lengths)
     rows = np.concatenate(
         [np.arange(a, a + c) for a, c in zip(data.offsets[:-1], cut, strict=True)]
     )
     return clone(model).fit(data.take(rows))
-
-
-def _forecasts(
-    model: Any,
-    data: SequenceData,
-    firsts: np.ndarray,
-    lasts: np.ndarray,
-    steps: int,
-    quantiles: Any,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Points (n, steps, targets) and levels (n, steps, targets, levels) after rows ``lasts``."""
-    return model._backtest_forecasts(data, firsts, lasts, steps, quantiles)
 
 
 def _level_names(model: Any, quantiles: Any) -> list[str]:
@@ -282,21 +266,6 @@ def _level_names(model: Any, quantiles: Any) -> list[str]:
         return []
     positions = model._levels(quantiles, "backtest")
     return [f"q{model.quantiles_[i]:g}" for i in positions]
-
-
-def _scales(data: SequenceData, columns: list[int], first_rows: np.ndarray, season: int) -> Any:
-    """In-sample MAE of the seasonal naive forecast before each series' first origin."""
-    scales = np.full((data.n_series, len(columns)), np.nan)
-    for s, (start, stop) in enumerate(zip(data.offsets[:-1], first_rows, strict=True)):
-        history = data.values[start:stop][:, columns].astype(np.float64)
-        if data.mask is not None:
-            history = np.where(data.mask[start:stop][:, columns], history, np.nan)
-        if len(history) > season:
-            with warnings.catch_warnings():  # a column never observed twice: no scale (NaN)
-                warnings.simplefilter("ignore", RuntimeWarning)
-                scale = np.nanmean(np.abs(history[season:] - history[:-season]), axis=0)
-            scales[s] = np.where(scale > 0, scale, np.nan)
-    return scales
 
 
 def _frame(
@@ -329,7 +298,7 @@ def _frame(
     first_rows = data.offsets[:-1].copy()
     seen = np.unique(series, return_index=True)
     first_rows[seen[0]] = lasts[seen[1]] + 1
-    scales = _scales(data, columns, first_rows, season)
+    scales = metrics.naive_scales(data, columns, first_rows, season)
 
     def per_cell(values: np.ndarray) -> np.ndarray:  # (n, steps) -> one per row of the frame
         return np.repeat(values.ravel(), n_targets)

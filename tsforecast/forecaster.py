@@ -817,18 +817,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``adaptation_rate=0``, the nominal margins). Returns margins of shape
         (len(rows), steps, n_pairs, n_targets).
         """
-        scaler = self.target_scaler_
-        raw = outputs[:, :steps].cpu().numpy().astype(np.float64) * scaler.scale + scaler.mean
         table = self.conformal_margins_[:, :steps]
         if not self.autoregressive_ or self.adaptation_rate == 0:
             return np.broadcast_to(self._nominal_margins(steps), (len(rows), *table.shape[1:]))
-        series = np.searchsorted(data.offsets, rows, side="right") - 1
-        ahead, inside = horizon_rows(rows, data.offsets[series + 1], steps)
-        columns = np.asarray(self.target_indices_)
-        truth = data.values[ahead[..., None], columns]
-        weight = inside[..., None] & np.isfinite(truth)
-        if data.mask is not None:
-            weight &= data.mask[ahead[..., None], columns]
+        raw, series, truth, weight = self._adaptation_inputs(outputs, data, rows, steps)
         # Series of similar lengths, padded to a common count of origins, run together (one
         # vectorised pass per group; sorting by length keeps the padding small).
         _, first, counts = np.unique(series, return_index=True, return_counts=True)
@@ -850,6 +842,26 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 table, padded, padded_truth, padded_weight, self.quantiles_, self.adaptation_rate
             )[which, position]
         return margins
+
+    def _adaptation_inputs(
+        self, outputs: torch.Tensor, data: SequenceData, rows: np.ndarray, steps: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return what adaptive conformal inference reads at the forecasts made after ``rows``.
+
+        The raw quantiles in the targets' units ``(len(rows), steps, levels, targets)``, each
+        row's series, and the outcomes of every step with where they count (inside the series,
+        finite and observed): ``(len(rows), steps, targets)`` each.
+        """
+        scaler = self.target_scaler_
+        raw = outputs[:, :steps].cpu().numpy().astype(np.float64) * scaler.scale + scaler.mean
+        series = np.searchsorted(data.offsets, rows, side="right") - 1
+        ahead, inside = horizon_rows(rows, data.offsets[series + 1], steps)
+        columns = np.asarray(self.target_indices_)
+        truth = data.values[ahead[..., None], columns].astype(np.float64)
+        weight = inside[..., None] & np.isfinite(truth)
+        if data.mask is not None:
+            weight &= data.mask[ahead[..., None], columns]
+        return raw, series, truth, weight
 
     def _nominal_margins(self, steps: int) -> np.ndarray:
         """Return the validation margins of the first ``steps`` steps: (steps, pairs, targets)."""
@@ -1320,18 +1332,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         lasts = np.asarray(lasts, dtype=np.int64)
         starts = np.maximum(np.asarray(firsts, dtype=np.int64), lasts + 1 - ADAPTATION_WINDOW)
         lengths = lasts + 1 - starts
-        spans = [np.arange(a, b + 1) for a, b in zip(starts, lasts, strict=True)]
-        needed = np.unique(np.concatenate(spans))
+        # The rows of all windows, once each: where the count of windows covering a row is > 0.
+        covering = np.zeros(data.n_timesteps + 1, np.int64)
+        np.add.at(covering, starts, 1)
+        np.add.at(covering, lasts + 1, -1)
+        needed = np.flatnonzero(np.cumsum(covering[:-1]) > 0)
         outputs = self._outputs(data, lambda output: output[:, :steps], needed)
-        scaler = self.target_scaler_
-        raw = outputs[:, :steps].cpu().numpy().astype(np.float64) * scaler.scale + scaler.mean
-        series = np.searchsorted(data.offsets, needed, side="right") - 1
-        ahead, inside = horizon_rows(needed, data.offsets[series + 1], steps)
-        columns = np.asarray(self.target_indices_)
-        truth = data.values[ahead[..., None], columns].astype(np.float64)
-        weight = inside[..., None] & np.isfinite(truth)
-        if data.mask is not None:
-            weight &= data.mask[ahead[..., None], columns]
+        raw, _, truth, weight = self._adaptation_inputs(outputs, data, needed, steps)
         truth = np.where(weight, truth, 0.0)
         margins = np.empty((n, *table.shape[1:]))
         per_origin = max(1, int(lengths.max()) * raw[0].size)

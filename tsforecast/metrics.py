@@ -30,6 +30,7 @@ Formulas, for truth ``y`` and forecast ``f`` over the ``n`` pairs kept:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -214,14 +215,41 @@ def seasonal_naive_scale(history: Any, period: int = 1) -> np.ndarray:
             f"seasonal_naive_scale: the history has {x.shape[0]} rows; the seasonal naive "
             f"forecast of period {period} needs more than {period}."
         )
-    changes = np.abs(x[period:] - x[:-period])
-    scale = np.nanmean(changes, axis=0)
+    scale = _naive_mae(x, period)
     if np.any(~np.isfinite(scale)) or np.any(scale == 0):
         raise ValueError(
             "seasonal_naive_scale: the history does not change over one season (or has no "
             "known pair), so the naive forecast is perfect in-sample and MASE is undefined."
         )
     return scale
+
+
+def _naive_mae(history: np.ndarray, period: int) -> np.ndarray:
+    """Return ``mean(|x[t] - x[t - period]|)`` per column over the known pairs (NaN: none)."""
+    with warnings.catch_warnings():  # a column without a known pair: NaN, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.abs(history[period:] - history[:-period]), axis=0)
+
+
+def naive_scales(
+    data: SequenceData, columns: list[int], stops: np.ndarray, period: int
+) -> np.ndarray:
+    """Return the MASE scale of each series, over its observed rows before row ``stops[i]``.
+
+    The in-sample MAE of the seasonal naive forecast of ``period`` (`seasonal_naive_scale`),
+    shape ``(n_series, len(columns))``; NaN where it is unknown (fewer than ``period + 1``
+    rows, no known pair) or zero. Unobserved values (the mask) never count.
+    """
+    scales = np.full((data.n_series, len(columns)), np.nan)
+    for s, (start, stop) in enumerate(zip(data.offsets[:-1], stops, strict=True)):
+        stop = max(start, stop)  # no row before the series' start (never a negative slice)
+        history = data.values[start:stop][:, columns].astype(np.float64)
+        if data.mask is not None:  # observed values only, never an adapter's fills
+            history = np.where(data.mask[start:stop][:, columns], history, np.nan)
+        if len(history) > period:
+            scale = _naive_mae(history, period)
+            scales[s] = np.where(scale > 0, scale, np.nan)
+    return scales
 
 
 def mase(
@@ -387,6 +415,24 @@ def _bounds(truth: Any, lower: Any, upper: Any, owner: str) -> tuple[np.ndarray,
     return y[kept], lo[kept], hi[kept]
 
 
+def _interval_metric(
+    truth: Any,
+    lower: Any,
+    upper: Any,
+    coverage: float,
+    by: Any,
+    reduce: Callable[[np.ndarray, np.ndarray, np.ndarray], float],
+    owner: str,
+) -> float | pd.Series:
+    """Apply ``reduce(truth, lower, upper)`` to arrays, or to a frame's interval columns."""
+    if isinstance(truth, pd.DataFrame):
+        lo, hi = _interval(truth, coverage, owner)
+        return _per_group(
+            truth, by, lambda p: reduce(*_bounds(p["truth"], p[lo], p[hi], owner)), owner
+        )
+    return reduce(*_bounds(truth, lower, upper, owner))
+
+
 def interval_coverage(
     truth: Any, lower: Any = None, upper: Any = None, *, coverage: float = 0.8, by: Any = None
 ) -> float | pd.Series:
@@ -413,13 +459,11 @@ def interval_coverage(
     >>> interval_coverage([1.0, 5.0], [0.0, 0.0], [2.0, 2.0])
     0.5
     """
-    if isinstance(truth, pd.DataFrame):
-        lo, hi = _interval(truth, coverage, "interval_coverage")
-        return _per_group(
-            truth, by, lambda p: interval_coverage(p["truth"], p[lo], p[hi]), "interval_coverage"
-        )
-    y, lo, hi = _bounds(truth, lower, upper, "interval_coverage")
-    return float(np.mean((lo <= y) & (y <= hi)))
+
+    def inside(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+        return float(np.mean((lo <= y) & (y <= hi)))
+
+    return _interval_metric(truth, lower, upper, coverage, by, inside, "interval_coverage")
 
 
 def interval_width(
@@ -434,13 +478,11 @@ def interval_width(
     >>> interval_width([1.0, 5.0], [0.0, 1.0], [2.0, 2.0])
     1.5
     """
-    if isinstance(truth, pd.DataFrame):
-        lo, hi = _interval(truth, coverage, "interval_width")
-        return _per_group(
-            truth, by, lambda p: interval_width(p["truth"], p[lo], p[hi]), "interval_width"
-        )
-    _, lo, hi = _bounds(truth, lower, upper, "interval_width")
-    return float(np.mean(hi - lo))
+
+    def width(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+        return float(np.mean(hi - lo))
+
+    return _interval_metric(truth, lower, upper, coverage, by, width, "interval_width")
 
 
 # The metrics by name, for `evaluate`, the scorers and the command line.

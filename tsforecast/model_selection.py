@@ -260,13 +260,14 @@ class ForecastScorer:
         if self.last is not None:
             seen &= (rows + 1 >= data.offsets[series + 1] - self.last)[:, None]
         truth = np.where(seen, truth, np.nan)
-        if name in ("mae", "rmse", "mape", "smape"):
+        if name in ("mae", "rmse", "mape", "smape", "mase"):
             forecast = _inputs.in_data_order(data, model.predict(X, groups))[rows]
-            return sign * metrics.METRICS[name](truth, np.where(seen, forecast, np.nan))
-        if name == "mase":
-            forecast = _inputs.in_data_order(data, model.predict(X, groups))[rows]
-            scale = _history_scales(data, model.target_indices_, self.last)[series]
-            return sign * metrics.mae(truth / scale, np.where(seen, forecast, np.nan) / scale)
+            forecast = np.where(seen, forecast, np.nan)
+            if name != "mase":
+                return sign * metrics.METRICS[name](truth, forecast)
+            stops = data.offsets[1:] - (0 if self.last is None else self.last)
+            scale = metrics.naive_scales(data, model.target_indices_, stops, 1)[series]
+            return sign * metrics.mae(truth / scale, forecast / scale)
         quantiles = _inputs.in_data_order(data, model.predict_quantiles(X, groups))[rows]
         levels = np.asarray(model.quantiles_)
         if name == "pinball_loss":
@@ -299,22 +300,6 @@ def _final_step(estimator: Any, X: Any) -> tuple[Any, Any]:
                 X = step.transform(X)
         return estimator.steps[-1][1], X
     return estimator, X
-
-
-def _history_scales(data: SequenceData, columns: list[int], last: int | None) -> np.ndarray:
-    """In-sample persistence MAE of each series over its rows before the scored ones."""
-    scales = np.full((data.n_series, len(columns)), np.nan)
-    for s, (start, stop) in enumerate(data.series_bounds):
-        end = stop if last is None else stop - last
-        history = data.values[start:end][:, columns].astype(np.float64)
-        if data.mask is not None:  # observed values only, never an adapter's fills
-            history = np.where(data.mask[start:end][:, columns], history, np.nan)
-        if len(history) > 1:
-            with warnings.catch_warnings():  # a column never observed twice in a row: NaN
-                warnings.simplefilter("ignore", RuntimeWarning)
-                change = np.nanmean(np.abs(np.diff(history, axis=0)), axis=0)
-            scales[s] = np.where(change > 0, change, np.nan)
-    return scales
 
 
 # Scorer names: (sign, metric); losses are negated so that greater is better.
