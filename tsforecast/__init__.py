@@ -11,6 +11,7 @@ from tsforecast.baselines import Persistence, SeasonalNaive
 from tsforecast.data import SequenceData
 from tsforecast.forecaster import LSTMForecaster
 from tsforecast.plotting import plot_forecast, plot_history, plot_panel
+from tsforecast.storage import SequenceWriter
 from tsforecast.windowing import (
     Batch,
     BlockSampler,
@@ -30,6 +31,7 @@ __all__ = [
     "Persistence",
     "SeasonalNaive",
     "SequenceData",
+    "SequenceWriter",
     "__version__",
     "audio_features_from_wav",
     "backtest",

@@ -246,7 +246,8 @@ class SequenceData:
         ``values`` a 2-D float32 array, ``offsets``/``series_ids`` from `series_offsets`,
         ``local_time`` the stamps as given (a DatetimeIndex, possibly time-zone aware), or
         ``time`` numeric stamps; ``row_order[i]``: the caller's row that became row ``i``. The
-        stamps' order is *not* checked here; nothing returned to users is built this way.
+        stamps' order is *not* checked here; the only such record returned to users is
+        `SequenceData.open`'s, checked when it was written.
         """
         data = object.__new__(cls)
         metadata = dict(metadata or {})
@@ -519,6 +520,48 @@ class SequenceData:
         if stamp.tz is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
         return np.datetime64(stamp.as_unit("ns"))
+
+    # ------------------------------------------------------------------ on disk
+    def save(self, path: Any, *, overwrite: bool = False) -> Any:
+        """Write the data to a directory of plain ``.npy`` files (see `tsforecast.storage`).
+
+        Parameters
+        ----------
+        path : str or Path
+            The directory to create.
+        overwrite : bool, default=False
+            Replace a directory written earlier by `save` or `SequenceWriter`.
+
+        Returns
+        -------
+        Path
+            ``path``; `SequenceData.open` maps it back.
+        """
+        from tsforecast.storage import save_sequence
+
+        return save_sequence(self, path, overwrite=overwrite)
+
+    @classmethod
+    def open(cls, path: Any) -> SequenceData:
+        """Memory-map a directory written by `save` or `SequenceWriter`; nothing is read yet.
+
+        The arrays are views of the files: rows are read from disk when used, into the page
+        cache, which the system can reclaim, not into the process's own memory. Everything that
+        accepts a `SequenceData` accepts this one; it is read-only, and ``groups`` computes
+        the id of a row from the series offsets instead of storing one per row.
+
+        Parameters
+        ----------
+        path : str or Path
+            The directory.
+
+        Returns
+        -------
+        SequenceData
+        """
+        from tsforecast.storage import open_sequence
+
+        return open_sequence(path)
 
     # ------------------------------------------------------------------ pandas
     @classmethod

@@ -1,0 +1,184 @@
+"""The on-disk SequenceData: save/open round trips, the streaming writer, and fits on a map."""
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import LSTMForecaster, SequenceData, SequenceWriter
+from tsforecast.datasets import load_pbc, load_quinidine, load_weather
+from tsforecast.storage import RowIds
+
+from .conftest import FAST
+
+
+def assert_same_data(a: SequenceData, b: SequenceData) -> None:
+    np.testing.assert_array_equal(a.values, b.values)
+    np.testing.assert_array_equal(a.offsets, b.offsets)
+    assert a.series_ids.tolist() == b.series_ids.tolist()
+    assert a.features == b.features
+    for name in ("time", "mask"):
+        left, right = getattr(a, name), getattr(b, name)
+        assert (left is None) == (right is None)
+        if left is not None:
+            np.testing.assert_array_equal(left, right)
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+
+@pytest.mark.parametrize("load", [load_pbc, load_weather, load_quinidine])
+def test_save_then_open_gives_the_same_data_on_real_tables(tmp_path, load):
+    data = load()
+    opened = SequenceData.open(data.save(tmp_path / "data"))
+    assert_same_data(data, opened)
+    stored = {key: value for key, value in opened.metadata.items() if key != "path"}
+    assert stored.keys() == data.metadata.keys()
+    assert stored.get("index_names") == data.metadata.get("index_names")
+    assert opened.metadata["path"] == str(tmp_path / "data")
+    # The arrays are maps of the files, read-only, not copies.
+    assert not opened.values.flags.writeable
+    base = opened.values
+    while base is not None and not isinstance(base, np.memmap):
+        base = base.base
+    assert isinstance(base, np.memmap)
+
+
+def test_the_files_are_plain_numpy_arrays(tmp_path):
+    data = load_pbc()
+    folder = data.save(tmp_path / "pbc")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "ids.npy", "mask.npy", "meta.json", "offsets.npy", "time.npy", "values.npy",
+    ]  # fmt: skip
+    np.testing.assert_array_equal(np.load(folder / "values.npy"), data.values)
+    np.testing.assert_array_equal(np.load(folder / "mask.npy"), data.mask)
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["n_series"] == data.n_series and meta["features"] == list(data.features)
+
+
+def test_the_writer_joins_a_series_that_runs_over_two_chunks(tmp_path):
+    data = load_pbc()
+    cuts = [0, 7, 400, 401, 1200, data.n_timesteps]  # cuts inside patients' records
+    with SequenceWriter(tmp_path / "chunks") as writer:
+        for begin, end in itertools.pairwise(cuts):
+            writer.append(data.take(np.arange(begin, end)))
+    assert_same_data(data, SequenceData.open(tmp_path / "chunks"))
+
+
+def test_a_mask_that_first_appears_in_a_later_chunk_marks_earlier_rows_observed(tmp_path):
+    with SequenceWriter(tmp_path / "d") as writer:
+        writer.append(np.arange(4.0), groups=[1, 1, 2, 2])
+        writer.append(np.array([5.0, np.nan]), groups=[3, 3], mask=[True, False])
+    opened = SequenceData.open(tmp_path / "d")
+    assert opened.mask.ravel().tolist() == [True, True, True, True, True, False]
+    assert opened.series_ids.tolist() == [1, 2, 3]
+
+
+def test_rows_not_sorted_by_series_are_refused_with_the_fix(tmp_path):
+    writer = SequenceWriter(tmp_path / "d")
+    writer.append(np.arange(4.0), groups=["a", "a", "b", "b"])
+    with pytest.raises(
+        ValueError,
+        match=r"series 'a' appears again after other series: the rows "
+        r"are not sorted by series\. Sort the table by \(series id, time\)",
+    ):
+        writer.append(np.arange(2.0), groups=["c", "a"])
+    assert not (tmp_path / "d").exists()  # a failed write leaves nothing half-written
+
+
+def test_time_must_go_on_increasing_across_chunks(tmp_path):
+    writer = SequenceWriter(tmp_path / "d")
+    writer.append(np.arange(3.0), time=[1.0, 2.0, 3.0])
+    with pytest.raises(
+        ValueError,
+        match=r"series 0 goes on in this chunk, but its time 3\.0 is "
+        r"not after the last one written \(3\.0\)",
+    ):
+        writer.append(np.arange(2.0), time=[3.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        (
+            {"values": np.ones((2, 2))},
+            r"this chunk has 2 columns but the data written so far "
+            r"has 1",
+        ),
+        (
+            {"values": np.ones(2), "time": [5.0, 6.0]},
+            r"this chunk's time is numeric but earlier "
+            r"chunks' was absent",
+        ),
+        ({"values": np.ones(2), "groups": [1, 1]}, r"this chunk has series ids and the others not"),
+    ],
+)
+def test_chunks_that_do_not_fit_are_refused(tmp_path, second, message):
+    writer = SequenceWriter(tmp_path / "d")
+    writer.append(np.ones(3))
+    values = second.pop("values")
+    with pytest.raises(ValueError, match=message):
+        writer.append(values, **second)
+
+
+def test_existing_paths_are_kept_unless_overwrite(tmp_path):
+    data = load_quinidine()
+    data.save(tmp_path / "q")
+    with pytest.raises(FileExistsError, match="exists and is not empty; pass overwrite=True"):
+        data.save(tmp_path / "q")
+    data.head(3).save(tmp_path / "q", overwrite=True)
+    assert SequenceData.open(tmp_path / "q").n_timesteps == data.head(3).n_timesteps < len(data)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="a non-empty directory that tsforecast did not"):
+        data.save(tmp_path / "mine", overwrite=True)
+    assert (tmp_path / "mine" / "notes.txt").exists()
+
+
+def test_opening_something_else_says_what_is_wrong(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"holds no meta\.json; it is not a directory"):
+        SequenceData.open(tmp_path)
+    writer = SequenceWriter(tmp_path / "open")
+    writer.append(np.ones(3))  # never closed: the header still says 0 rows
+    writer._values._file.flush()
+    (tmp_path / "open" / "meta.json").write_text(json.dumps({
+        "format": "tsforecast.SequenceData", "version": 1, "n_timesteps": 3, "n_features": 1,
+        "n_series": 1, "features": ["x0"], "time": None, "grouped": False, "mask": False,
+        "metadata": {},
+    }))  # fmt: skip
+    np.save(tmp_path / "open" / "offsets.npy", np.array([0, 3]))
+    np.save(tmp_path / "open" / "ids.npy", np.array([0]))
+    with pytest.raises(
+        ValueError,
+        match=r"values\.npy has shape \(0, 1\), meta\.json says "
+        r"\(3, 1\); the directory is incomplete",
+    ):
+        SequenceData.open(tmp_path / "open")
+
+
+def test_mixed_id_kinds_are_refused(tmp_path):
+    writer = SequenceWriter(tmp_path / "d")
+    writer.append(np.ones(2), groups=[1, 1])
+    with pytest.raises(TypeError, match=r"series ids must all be numbers or all be text"):
+        writer.append(np.ones(2), groups=["b", "b"])
+
+
+def test_row_ids_behave_as_the_per_row_array():
+    offsets, ids = np.array([0, 2, 5]), np.array(["a", "b"])
+    rows = RowIds(offsets, ids)
+    assert len(rows) == 5 and rows.shape == (5,)
+    assert np.asarray(rows).tolist() == ["a", "a", "b", "b", "b"]
+    assert rows[1:4].tolist() == ["a", "b", "b"]
+    assert rows[np.array([4, 0])].tolist() == ["b", "a"]
+
+
+def test_an_opened_panel_fits_and_forecasts_as_the_data_in_memory(tmp_path):
+    data = load_pbc()
+    opened = SequenceData.open(data.save(tmp_path / "pbc"))
+    in_memory = LSTMForecaster(**FAST).fit(data)
+    mapped = LSTMForecaster(**FAST).fit(opened)
+    np.testing.assert_array_equal(in_memory.predict(data), mapped.predict(opened))
+    pd.testing.assert_frame_equal(in_memory.forecast(data, 3), mapped.forecast(opened, 3))
+    # Selections of an opened data set are ordinary in-memory SequenceData.
+    first = opened.series(0)
+    assert first.n_timesteps == data.series(0).n_timesteps and first.values.flags.writeable is False
