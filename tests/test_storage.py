@@ -182,3 +182,31 @@ def test_an_opened_panel_fits_and_forecasts_as_the_data_in_memory(tmp_path):
     # Selections of an opened data set are ordinary in-memory SequenceData.
     first = opened.series(0)
     assert first.n_timesteps == data.series(0).n_timesteps and first.values.flags.writeable is False
+
+
+def test_forecasts_made_chunk_by_chunk_equal_those_made_at_once(monkeypatch):
+    """Forecasts of many series pass through the network a bounded number at a time."""
+    import tsforecast.forecaster as forecaster
+
+    data = load_pbc()
+    model = LSTMForecaster(**FAST, quantiles=(0.1, 0.5, 0.9), target=["bili", "albumin"])
+    model.fit(data)
+    at_once = model.forecast(data, 3, quantiles=True)
+    monkeypatch.setattr(forecaster, "FORECASTS_PER_PASS", 7)
+    monkeypatch.setattr(forecaster, "ADAPTATION_ROWS_PER_PASS", 50)
+    in_chunks = model.forecast(data, 3, quantiles=True)
+    pd.testing.assert_frame_equal(at_once, in_chunks, rtol=1e-6)
+
+
+def test_the_least_squares_start_on_a_sample_is_the_fit_on_all_rows(monkeypatch):
+    """Past LEAST_SQUARES_ROWS training rows, the start reads a random sample of them."""
+    import tsforecast._baselines as baselines
+
+    values = load_weather().to_frame()[["Dry-bulb (C)", "Dew-point (C)"]].to_numpy()
+    settings = {**FAST, "max_epochs": 1, "learning_rate": 1e-12, "horizon": 3}
+    every_row = LSTMForecaster(**settings).fit(values)
+    monkeypatch.setattr(baselines, "LEAST_SQUARES_ROWS", 2000)
+    sampled = LSTMForecaster(**settings).fit(values)
+    full, part = (m.module_.skip.weight.detach().numpy() for m in (every_row, sampled))
+    assert not np.array_equal(full, part)  # the sample was used ...
+    np.testing.assert_allclose(part, full, atol=0.05)  # ... and fits the same line

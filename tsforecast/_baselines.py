@@ -34,6 +34,9 @@ __all__ = [
 BASELINES = ("persistence", "seasonal_naive", "linear")
 # Rows x steps x targets read to choose the start and its quantile offsets (a random sample).
 START_SAMPLE_VALUES = 1 << 16
+# The least-squares start reads every training row up to this many, a random sample of them
+# beyond (on data larger than memory, a pass over all rows would cost more than the training).
+LEAST_SQUARES_ROWS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,9 @@ def start_network(
     """Set the network's skip to the best naive forecaster of the rows in ``segments``.
 
     Per horizon step and target: least squares on the current row (fitted on all rows of
-    ``segments``, in chunks), or persistence where its MAE is lower (on series that repeat
-    their value, or shift level, "no change" beats a line pulled toward the mean). The MAE is
+    ``segments`` in chunks, or on about `LEAST_SQUARES_ROWS` drawn at random from more), or
+    persistence where its MAE is lower (on series that repeat their value, or shift level,
+    "no change" beats a line pulled toward the mean). The MAE is
     measured on ``held_out`` (the validation forecasts: rows, standardised truth and weight,
     as `validation_targets` gives them) when given, else on a random sample of the rows. With
     quantile ``levels``, every level but the median starts at that forecaster plus the level's
@@ -101,9 +105,13 @@ def start_network(
     Start
     """
     horizon = module.output.horizon
+    keep = None
+    if segments.n_rows > LEAST_SQUARES_ROWS:
+        keep = (LEAST_SQUARES_ROWS / segments.n_rows, rng)
     linear = least_squares(
-        skip_pairs(problem, segments, horizon, device), horizon, first_step=problem.first_step
-    )
+        skip_pairs(problem, segments, horizon, device, keep), horizon,
+        first_step=problem.first_step,
+    )  # fmt: skip
     if linear is None:
         return Start(None, None)  # nothing to fit: keep the default initialisation
     linear = linear.cpu()
@@ -120,7 +128,7 @@ def start_network(
             judged = (problem.inputs.transform(problem.readable[held_rows]), truth, counts)
         repeat = _persistence_solution(inputs.shape[1], list(problem.target_columns), horizon)
         if problem.first_step is not None:  # and the effect of the known-future inputs
-            repeat = repeat + _ahead_on_changes(problem, segments, horizon, device)
+            repeat = repeat + _ahead_on_changes(problem, segments, horizon, device, keep)
         line_mae, repeat_mae = (
             _masked_mae(_apply(candidate, judged[0]) - judged[1], judged[2], axis=0)
             for candidate in (linear, repeat)
@@ -140,7 +148,11 @@ def start_network(
 
 
 def _ahead_on_changes(
-    problem: TrainingProblem, segments: Segments, horizon: int, device: torch.device
+    problem: TrainingProblem,
+    segments: Segments,
+    horizon: int,
+    device: torch.device,
+    keep: tuple[float, np.random.Generator] | None = None,
 ) -> torch.Tensor:
     """Least squares of each step's change from the current value on the known-future inputs.
 
@@ -152,7 +164,7 @@ def _ahead_on_changes(
     first_step = np.where(problem.first_step > 0, problem.first_step, horizon + 1)
 
     def changes():
-        for inputs, targets, weight in skip_pairs(problem, segments, horizon, device):
+        for inputs, targets, weight in skip_pairs(problem, segments, horizon, device, keep):
             yield inputs, targets - inputs[:, None, columns], weight
 
     fitted = least_squares(changes(), horizon, first_step=first_step)

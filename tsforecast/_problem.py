@@ -118,15 +118,24 @@ def rows_and_futures(
 
 
 def skip_pairs(
-    problem: TrainingProblem, segments: Segments, horizon: int, device: torch.device
+    problem: TrainingProblem,
+    segments: Segments,
+    horizon: int,
+    device: torch.device,
+    keep: tuple[float, np.random.Generator] | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """Yield (standardised rows, targets, weight) of the rows in ``segments``, in chunks.
 
     For the network's least-squares start (`tsforecast._network.least_squares`): the weight
     is True where a target counts (inside the segment, observed). Targets never reach past
-    the row's segment.
+    the row's segment. ``keep = (fraction, rng)``: each row only with that probability (a
+    random sample read chunk by chunk: memory bounded by a chunk); default every row.
     """
     for rows in segments.chunks(max(1024, CHUNK_ROWS // horizon)):
+        if keep is not None:
+            rows = rows[keep[1].random(len(rows)) < keep[0]]
+            if not len(rows):
+                continue
         stops = stops_of(rows, segments.starts, segments.stops)
         inputs, targets, weight = rows_and_futures(problem, rows, stops, horizon)
         yield (

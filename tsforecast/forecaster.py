@@ -67,6 +67,12 @@ HYPERPARAMETERS: dict[str, Rule] = {
 ADAPTATION_WINDOW = 1000
 # Series whose intervals adapt together in one vectorised pass.
 SERIES_PER_PASS = 1024
+# Forecasts made in one pass of the network; more are made chunk after chunk, so that memory
+# does not grow with the number of series (the network's activations of a whole panel at once
+# would).
+FORECASTS_PER_PASS = 4096
+# Rows whose outputs are computed at once when adapting the margins of the series' ends.
+ADAPTATION_ROWS_PER_PASS = 1 << 16
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -1150,6 +1156,27 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Returns the point forecasts ``(n, steps, n_targets)`` and, with ``positions``, the
         quantiles ``(n, steps, n_targets, len(positions))`` (else None).
         """
+        if len(lasts) > FORECASTS_PER_PASS:
+            parts = []
+            for begin in range(0, len(lasts), FORECASTS_PER_PASS):
+                part = slice(begin, begin + FORECASTS_PER_PASS)
+                parts.append(
+                    self._forecast_after(
+                        data,
+                        firsts[part],
+                        lasts[part],
+                        steps,
+                        None if ahead is None else ahead[part],
+                        None if times is None else times[part],
+                        positions,
+                        None if margins is None else margins[part],
+                        owner,
+                        None if gaps is None else gaps[part],
+                    )
+                )  # fmt: skip
+            points = np.concatenate([points for points, _ in parts])
+            levels = None if positions is None else np.concatenate([level for _, level in parts])
+            return points, levels
         layout = self.module_.layout
         if self.time_gaps_:  # the time from each forecast step to the next, known ahead
             if gaps is None:
@@ -1307,11 +1334,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Return the margins of forecasts from each series' end, adapted along its last rows."""
         stops = data.offsets[1:]
         lengths = np.minimum(np.diff(data.offsets), ADAPTATION_WINDOW)
-        ends = np.cumsum(lengths)
-        rows = np.arange(ends[-1]) + np.repeat(stops - ends, lengths)  # each series' last rows
-        outputs = self._outputs(data, lambda output: output[:, :steps], rows)
-        margins = self._adapted_margins(outputs, data, rows, steps)
-        return margins[ends - 1]  # each series' last origin
+        # Series after series, a bounded number of rows at a time (memory independent of the
+        # number of series).
+        group = np.cumsum(lengths) // ADAPTATION_ROWS_PER_PASS
+        margins = []
+        for chunk in np.split(np.arange(len(lengths)), np.flatnonzero(np.diff(group)) + 1):
+            ends = np.cumsum(lengths[chunk])
+            rows = np.arange(ends[-1]) + np.repeat(stops[chunk] - ends, lengths[chunk])
+            outputs = self._outputs(data, lambda output: output[:, :steps], rows)
+            margins.append(self._adapted_margins(outputs, data, rows, steps)[ends - 1])
+        return np.concatenate(margins)  # each series' last origin
 
     def _origin_margins(
         self, data: SequenceData, firsts: np.ndarray, lasts: np.ndarray, steps: int
