@@ -195,6 +195,11 @@ class BlockSampler:
     def __len__(self) -> int:
         return self.n_batches
 
+    def set_blocks_per_epoch(self, blocks: int) -> None:
+        """Draw ``blocks`` blocks per epoch instead (e.g. one rank's share of a larger epoch)."""
+        self.blocks_per_epoch = check_int("blocks", blocks, owner="BlockSampler")
+        self.n_batches = math.ceil(self.blocks_per_epoch / self.batch_size)
+
     def __iter__(self) -> Iterator[Batch]:
         """Yield one epoch: ``n_batches`` batches, the last one holding the remaining blocks."""
         remaining = self.blocks_per_epoch

@@ -19,6 +19,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from tsforecast._baselines import Start, start_network
+from tsforecast._distributed import Ranks
 from tsforecast._inference import one_step, shared_tensor
 from tsforecast._problem import TrainingProblem, validation_targets
 from tsforecast._sampler import Batch, BlockSampler
@@ -374,6 +376,14 @@ def fit_network(
     """
     train_part, valid_part = parts
     rng = make_rng(random_state)
+    ranks = Ranks.current()  # inside a torchrun process group: data-parallel training
+    if ranks is not None:
+        ranks.check_same_data(
+            {"rows": len(problem.readable), "columns": problem.readable.shape[1],
+             "series": len(offsets) - 1},
+            "LSTMForecaster.fit",
+        )  # fmt: skip
+        rng = ranks.same_seed(rng)  # the same weights, validation rows and start everywhere
     seed = int(rng.integers(2**31 - 1))
     # At most a fixed random sample: each validation reads context_length rows per row, so on
     # large data the whole held-out part would cost more than the training itself.
@@ -382,9 +392,15 @@ def fit_network(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         module = build().to(device)
+        own_part, draws = train_part, rng
+        if ranks is not None:  # each rank draws its own blocks from its own share of the series
+            own_part = ranks.shard(train_part)
+            draws = np.random.default_rng([int(rng.integers(2**31 - 1)), ranks.rank])
         sampler, split = training_batches(
-            problem, train_part, L, H, settings.batch_size, rng, device
+            problem, own_part, L, H, settings.batch_size, draws, device
         )
+        if ranks is not None:  # as many batches on every rank, an epoch's worth in all
+            sampler.set_blocks_per_epoch(ranks.blocks_per_rank(sampler.blocks_per_epoch))
         levels = settings.levels
         loss = Loss(settings.loss, None if levels is None else torch.tensor(levels, device=device))
         validate, every, held_out = None, 1, None
@@ -393,17 +409,21 @@ def fit_network(
             every = validation_every(len(valid_rows), sampler.blocks_per_epoch, L)
             held_out = validate.held_out()
         start = start_network(module, problem, train_part, levels, rng, device, held_out)
+        checked = validate
+        if ranks is not None and validate is not None:  # rank 0 validates for every rank
+            checked = partial(_validated_by_first, ranks, validate)
         progress = tqdm(
-            total=settings.max_epochs, desc="LSTMForecaster", disable=not settings.verbose
-        )
+            total=settings.max_epochs, desc="LSTMForecaster",
+            disable=not settings.verbose or (ranks is not None and ranks.rank != 0),
+        )  # fmt: skip
         started = time.perf_counter()
         try:
             result = train(
                 module, sampler, split=split, learning_rate=settings.learning_rate, loss=loss,
                 weight_decay=settings.weight_decay, max_epochs=settings.max_epochs,
                 patience=settings.patience if validate is not None else None,
-                max_time=settings.max_time, validate=validate, validate_every=every,
-                progress=progress,
+                max_time=settings.max_time, validate=checked, validate_every=every,
+                progress=progress, ranks=ranks,
             )  # fmt: skip
         finally:
             progress.close()
@@ -411,6 +431,11 @@ def fit_network(
     return FittedNetwork(
         **vars(result), module=module, seconds=seconds, start=start, validator=validate
     )
+
+
+def _validated_by_first(ranks: Ranks, validate: Callable[[], float]) -> float:
+    """Return rank 0's validation loss on every rank (the others do not compute one)."""
+    return ranks.from_first(validate() if ranks.rank == 0 else math.nan)
 
 
 def _shifted_table(
@@ -444,6 +469,7 @@ def train(
     validate: Callable[[], float] | None,
     validate_every: int = 1,
     progress: Any = None,
+    ranks: Ranks | None = None,
 ) -> TrainingResult:
     """Train ``module`` in place; on return it holds the best weights seen.
 
@@ -455,7 +481,13 @@ def train(
 
     ``split(batch)`` turns a sampler batch into ``(inputs, targets, weight)``. ``validate()``
     returns the validation loss (lower is better); without it the training loss decides.
+
+    With ``ranks`` (a process group), the steps run through ``DistributedDataParallel``; before
+    each step the ranks agree on whether to stop (a NaN loss or the time budget on any rank
+    stops all), and the epoch's training loss is summed over them, so that every rank takes
+    the same decisions and ends with the same weights.
     """
+    forward = module if ranks is None else ranks.wrap(module)
     optimizer = torch.optim.Adam(module.parameters(), lr=learning_rate, weight_decay=weight_decay)
     result = TrainingResult()
     # The starting weights (a least-squares linear forecaster) are a candidate like any epoch:
@@ -474,9 +506,16 @@ def train(
             total, positions, batches = 0.0, 0, 0
             for batch in sampler:
                 inputs, targets, weight = split(batch)
-                value = loss(module(inputs), targets, weight)
-                if not torch.isfinite(value):
+                value = loss(forward(inputs), targets, weight)
+                failed, late = not bool(torch.isfinite(value)), False
+                if ranks is not None:
+                    elapsed = time.perf_counter() - started
+                    failed, late = ranks.flags(failed, max_time is not None and elapsed > max_time)
+                if failed:
                     result.stopped = "nan"
+                    break
+                if late:
+                    result.stopped = "max_time"
                     break
                 optimizer.zero_grad(set_to_none=True)
                 value.backward()
@@ -486,10 +525,16 @@ def train(
                 total += value.item() * n
                 positions += n
                 batches += 1
-                if max_time is not None and time.perf_counter() - started > max_time:
+                if (
+                    ranks is None
+                    and max_time is not None
+                    and time.perf_counter() - started > max_time
+                ):
                     result.stopped = "max_time"
                     break
             seconds = time.perf_counter() - epoch_start
+            if ranks is not None:
+                total, positions = ranks.sum(total, positions)
             if result.stopped == "nan":
                 warnings.warn(
                     f"The training loss became NaN or infinite in epoch {epoch}; training "

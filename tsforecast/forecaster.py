@@ -32,6 +32,7 @@ from tsforecast import (
     _training,
     _validation,
 )  # fmt: skip
+from tsforecast._distributed import Ranks, is_main_process
 from tsforecast._intervals import QuantilesRule
 from tsforecast._network import CELLS, InputLayout, OutputShape, RecurrentNet
 from tsforecast._problem import TrainingProblem, horizon_rows
@@ -572,7 +573,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             outputs, self.module_, problem, rows, truth, weight, offsets,
             fitted.start, self.seasonal_period_,
         )  # fmt: skip
-        if self.verbose:
+        if self.verbose and is_main_process():
             print(_baselines.score_table(self.baseline_scores_))
         losing = _baselines.losing_steps(self.baseline_scores_)
         if losing:
@@ -1448,9 +1449,29 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ------
         FileExistsError
             If ``path`` exists and may not be replaced.
+
+        Notes
+        -----
+        In a distributed fit (``torchrun``), every rank holds the same model, and only rank
+        0 writes; the others wait until the files are written, then return the path.
         """
         check_is_fitted(self, "module_")
-        return _persistence.save_model(self, path, overwrite=overwrite)
+        ranks = Ranks.current()
+        if ranks is None:
+            return _persistence.save_model(self, path, overwrite=overwrite)
+        failure = None
+        if ranks.rank == 0:
+            try:
+                _persistence.save_model(self, path, overwrite=overwrite)
+            except Exception as error:  # told to every rank below, raised on rank 0
+                failure = error
+        if ranks.flags(failure is not None)[0]:
+            if failure is not None:
+                raise failure
+            raise RuntimeError(
+                f"LSTMForecaster.save: rank 0 could not write the model to {path}; see its error."
+            )
+        return Path(path)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> LSTMForecaster:

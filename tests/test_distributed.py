@@ -1,0 +1,120 @@
+"""Data-parallel training under torchrun (2 processes, gloo on the CPU)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+from tsforecast import LSTMForecaster
+from tsforecast._distributed import Ranks
+from tsforecast._segments import Segments
+from tsforecast.datasets import load_pbc
+
+SCRIPT = textwrap.dedent(
+    """
+    import os, pickle, sys
+    import numpy as np
+    import torch
+    import torch.distributed as dist
+    from tsforecast import LSTMForecaster, SequenceData
+
+    dist.init_process_group("gloo")
+    rank = dist.get_rank()
+    folder, mode = sys.argv[1], sys.argv[2]
+    data = SequenceData.open(os.path.join(folder, "pbc"))
+    if mode == "fail" and rank == 1:
+        raise RuntimeError("rank 1 could not read its share of the data")
+    if mode == "other-data" and rank == 1:
+        data = data.head(5)
+    model = LSTMForecaster(target=["bili", "albumin"], context_length=8, hidden_size=8,
+                           max_epochs=4, random_state=rank, verbose=1)
+    model.fit(data)
+    model.save(os.path.join(folder, "model"))
+    state = {name: value.clone() for name, value in model.module_.state_dict().items()}
+    facts = {"history": [{k: v for k, v in row.items() if k != "seconds"}
+                         for row in model.history_],
+             "best_epoch": model.best_epoch_, "baselines": model.baseline_scores_,
+             "margins": model.conformal_margins_, "state": state}
+    with open(os.path.join(folder, f"rank{rank}.pkl"), "wb") as file:
+        pickle.dump(facts, file)
+    dist.destroy_process_group()
+    """
+)
+
+pytestmark = pytest.mark.slow  # two processes start and import torch
+
+
+def torchrun(tmp_path, mode: str) -> subprocess.CompletedProcess:
+    (tmp_path / "script.py").write_text(SCRIPT)
+    if not (tmp_path / "pbc").exists():
+        load_pbc().save(tmp_path / "pbc")
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+        str(tmp_path / "script.py"), str(tmp_path), mode,
+    ]  # fmt: skip
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # A hang would fail here, not stall the suite.
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=180, env=environment, cwd=tmp_path
+    )
+
+
+def test_two_ranks_end_with_the_same_model_which_loads_in_one_process(tmp_path):
+    run = torchrun(tmp_path, "ok")
+    assert run.returncode == 0, run.stderr[-3000:]
+    ranks = [pickle.loads((tmp_path / f"rank{r}.pkl").read_bytes()) for r in range(2)]
+    for name, value in ranks[0]["state"].items():
+        assert torch.equal(value, ranks[1]["state"][name]), name
+    for fact in ("history", "best_epoch", "baselines"):
+        assert ranks[0][fact] == ranks[1][fact], fact
+    np.testing.assert_array_equal(ranks[0]["margins"], ranks[1]["margins"])
+    # Different random_state per rank: rank 0's seed was used everywhere.
+    assert len(ranks[0]["history"]) == 4
+    # Only rank 0 printed the baseline table and wrote the model.
+    assert (run.stdout + run.stderr).count("validation MAE (standard deviations)") == 1
+    model = LSTMForecaster.load(tmp_path / "model")
+    for name, value in model.module_.state_dict().items():
+        assert torch.equal(value, ranks[0]["state"][name]), name
+    data = load_pbc()
+    predictions = model.predict(data)
+    assert predictions.shape == (len(data), 2) and np.isfinite(predictions).all()
+
+
+def test_a_rank_that_fails_fails_the_whole_run_with_its_message(tmp_path):
+    run = torchrun(tmp_path, "fail")
+    assert run.returncode != 0
+    assert "rank 1 could not read its share of the data" in run.stderr
+
+
+def test_ranks_given_different_data_are_refused(tmp_path):
+    run = torchrun(tmp_path, "other-data")
+    assert run.returncode != 0
+    message = "the 2 processes of the distributed fit were given different data (rows differ"
+    assert run.stderr.count(message) == 2  # said on both ranks
+
+
+@pytest.mark.parametrize("world", [2, 3])
+def test_each_rank_gets_its_own_share_of_the_series(world):
+    segments = Segments(np.array([0, 10, 25, 40]), np.array([8, 20, 33, 52]))
+    shares = [Ranks(rank, world, torch.device("cpu")).shard(segments) for rank in range(world)]
+    starts = sorted(int(s) for share in shares for s in share.starts)
+    assert starts == segments.starts.tolist()  # every series once, on one rank
+
+
+def test_a_single_series_is_cut_into_one_piece_per_rank():
+    segments = Segments(np.array([0]), np.array([101]))
+    shares = [Ranks(rank, 2, torch.device("cpu")).shard(segments) for rank in range(2)]
+    assert [(s.starts.tolist(), s.stops.tolist()) for s in shares] == [([0], [50]), ([50], [101])]
+    with pytest.raises(ValueError, match=r"too few to share between 8 processes"):
+        Ranks(0, 8, torch.device("cpu")).shard(Segments(np.array([0]), np.array([9])))
+
+
+def test_without_a_process_group_there_are_no_ranks():
+    assert Ranks.current() is None
