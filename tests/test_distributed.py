@@ -1,4 +1,4 @@
-"""Data-parallel training under torchrun (2 processes, gloo on the CPU)."""
+"""Several processes: data-parallel training under torchrun (2 gloo ranks), parallel search."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import subprocess
 import sys
 import textwrap
 
+import joblib
 import numpy as np
 import pytest
 import torch
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 from tsforecast import LSTMForecaster
 from tsforecast._distributed import Ranks
@@ -118,3 +120,32 @@ def test_a_single_series_is_cut_into_one_piece_per_rank():
 
 def test_without_a_process_group_there_are_no_ranks():
     assert Ranks.current() is None
+
+
+class ThreadProbe(LSTMForecaster):
+    """Records how many threads torch used in fit; its score is that number."""
+
+    def fit(self, X, y=None, groups=None):
+        super().fit(X, y, groups)
+        self.threads_ = torch.get_num_threads()
+        return self
+
+    def score(self, X, y=None, groups=None):
+        return float(self.threads_)
+
+
+def test_grid_search_runs_two_workers_each_on_its_share_of_the_cores(waves):
+    grid = {"hidden_size": [4, 8]}
+    settings = {"context_length": 8, "max_epochs": 2, "random_state": 0}
+    cv = TimeSeriesSplit(2)
+    kwargs = {"cv": cv, "error_score": "raise"}
+    alone = GridSearchCV(LSTMForecaster(**settings), grid, **kwargs).fit(waves)
+    parallel = GridSearchCV(LSTMForecaster(**settings), grid, n_jobs=2, **kwargs).fit(waves)
+    np.testing.assert_allclose(
+        parallel.cv_results_["mean_test_score"], alone.cv_results_["mean_test_score"], rtol=1e-4
+    )
+    assert parallel.best_params_ == alone.best_params_
+    # joblib's workers get cpu_count // n_jobs threads each: no oversubscription.
+    threads = GridSearchCV(ThreadProbe(**settings), grid, n_jobs=2, refit=False, cv=cv).fit(waves)
+    expected = max(1, joblib.cpu_count() // 2)
+    assert threads.cv_results_["mean_test_score"].tolist() == [expected, expected]
