@@ -5,6 +5,8 @@ from tsforecast.adapters import (
     read_audio_features,
     read_ehr,
     read_weather,
+    write_ehr,
+    write_table,
 )
 from tsforecast.backtesting import backtest
 from tsforecast.baselines import Persistence, SeasonalNaive
@@ -44,4 +46,6 @@ __all__ = [
     "read_audio_features",
     "read_ehr",
     "read_weather",
+    "write_ehr",
+    "write_table",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsforecast._segments import Segments
+from tsforecast._segments import CHUNK_ROWS, Segments
 
 __all__ = ["Standardizer", "moments"]
 
@@ -71,9 +71,15 @@ class Standardizer:
         """
         if observed is None:
             return values
-        missing = ~observed & ~np.isfinite(values)
-        if not missing.any():
+        # Looked for block by block: no data-sized temporaries when nothing is missing (the
+        # usual case of data written by an adapter, which fills what it marks missing).
+        blocks = range(0, len(values), CHUNK_ROWS)
+        if not any(
+            (~observed[b : b + CHUNK_ROWS] & ~np.isfinite(values[b : b + CHUNK_ROWS])).any()
+            for b in blocks
+        ):
             return values
+        missing = ~observed & ~np.isfinite(values)
         return np.where(missing, self.mean, values).astype(np.float32, copy=False)
 
     def transform(self, values: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:

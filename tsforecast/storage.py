@@ -133,11 +133,20 @@ class SequenceWriter:
         self._seen: set[Any] = set()
         self._last_time: Any = None
         self._closed = False
+        self._observed_sum: np.ndarray | None = None
+        self._observed_count: np.ndarray | None = None
 
     @property
     def n_timesteps(self) -> int:
         """Rows written so far."""
         return 0 if self._values is None else self._values.n_rows
+
+    def observed_means(self) -> np.ndarray:
+        """Return each column's mean over the observed, finite values written (NaN if none)."""
+        if self._observed_sum is None:
+            raise ValueError("SequenceWriter: nothing was appended yet.")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._observed_sum / self._observed_count
 
     def append(
         self, values: Any, *, groups: Any = None, time: Any = None, mask: Any = None
@@ -260,9 +269,23 @@ class SequenceWriter:
             else:
                 self._mask.write(chunk.mask)
         self._values.write(chunk.values)
+        self._count_observed(chunk)
         if self._time is not None:
             self._time.write(chunk.time)
             self._last_time = chunk.time[-1]
+
+    def _count_observed(self, chunk: SequenceData) -> None:
+        """Add the chunk's observed, finite values to the column sums (block by block)."""
+        if self._observed_sum is None:
+            self._observed_sum = np.zeros(chunk.n_features)
+            self._observed_count = np.zeros(chunk.n_features, np.int64)
+        for begin in range(0, chunk.n_timesteps, WRITE_ROWS):
+            block = chunk.values[begin : begin + WRITE_ROWS]
+            seen = np.isfinite(block)
+            if chunk.mask is not None:
+                seen &= chunk.mask[begin : begin + WRITE_ROWS]
+            self._observed_sum += np.where(seen, block, 0.0).sum(axis=0)
+            self._observed_count += seen.sum(axis=0)
 
     def close(self) -> None:
         """Finish the files; the directory then opens with `SequenceData.open`."""

@@ -1,0 +1,126 @@
+"""Tables read chunk by chunk into the on-disk format: the same data as the in-memory readers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import SequenceData, read_ehr, write_ehr, write_table
+from tsforecast.datasets import data_path
+
+PBC_VALUES = ["ascites", "hepato", "spiders", "edema", "bili", "chol", "albumin", "alk.phos",
+              "ast", "platelet", "protime", "stage"]  # fmt: skip
+
+
+def assert_same(streamed: SequenceData, in_memory: SequenceData) -> None:
+    assert streamed.features == in_memory.features
+    assert streamed.series_ids.tolist() == in_memory.series_ids.tolist()
+    np.testing.assert_array_equal(streamed.offsets, in_memory.offsets)
+    np.testing.assert_array_equal(streamed.time, in_memory.time)
+    np.testing.assert_array_equal(
+        np.ones(streamed.values.shape, bool) if streamed.mask is None else streamed.mask,
+        np.ones(in_memory.values.shape, bool) if in_memory.mask is None else in_memory.mask,
+    )
+    np.testing.assert_allclose(streamed.values, in_memory.values, rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def pbc_in_memory():
+    return read_ehr(data_path("pbcseq.csv"), id_col="id", time_col="day",
+                    value_cols=PBC_VALUES, leading_fill="mean")  # fmt: skip
+
+
+def test_write_ehr_in_small_chunks_gives_read_ehr(tmp_path, pbc_in_memory):
+    """100-row chunks cut through patients' records; the mean fill is the whole table's."""
+    streamed = write_ehr(data_path("pbcseq.csv"), tmp_path / "pbc", id_col="id",
+                         time_col="day", value_cols=PBC_VALUES, chunk_rows=100)  # fmt: skip
+    assert_same(streamed, pbc_in_memory)
+    assert streamed.metadata["path"] == str(tmp_path / "pbc")
+
+
+def test_write_ehr_reads_parquet_in_record_batches(tmp_path, pbc_in_memory):
+    pytest.importorskip("pyarrow")
+    frame = pd.read_csv(data_path("pbcseq.csv"), dtype={"id": str})
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    for part, begin in enumerate(range(0, len(frame), 700)):  # a folder of files, in name order
+        frame.iloc[begin : begin + 700].to_parquet(folder / f"part-{part:03d}.parquet",
+                                                   row_group_size=150)  # fmt: skip
+    streamed = write_ehr(folder, tmp_path / "pbc", id_col="id", time_col="day",
+                         value_cols=PBC_VALUES, chunk_rows=64)  # fmt: skip
+    assert_same(streamed, pbc_in_memory)
+
+
+def test_static_labels_missing_from_a_chunk_are_still_encoded(tmp_path):
+    """Chunks of 20 rows hold a few patients each: most lack one of the Race labels.
+
+    The file lists patients 1, 3, 6, 8, 2, ...: each patient's rows together, so it streams;
+    the patients keep the file's order (read_ehr sorts them, which needs the whole table).
+    """
+    options = {"id_col": "Subject", "time_col": "time", "value_cols": ["conc", "dose", "glyco"],
+               "static_cols": ["Height", "Race"], "event_cols": ["dose"]}  # fmt: skip
+    in_memory = read_ehr(data_path("quinidine.csv"), leading_fill="mean", **options)
+    streamed = write_ehr(data_path("quinidine.csv"), tmp_path / "q", chunk_rows=20, **options)
+    assert streamed.features == in_memory.features
+    assert streamed.series_ids.tolist()[:5] == ["1", "3", "6", "8", "2"]
+
+    def frames(data):
+        values = data.to_frame()
+        observed = pd.DataFrame(data.mask, index=values.index, columns=values.columns)
+        return values, observed
+
+    (values, observed), (expected, expected_observed) = frames(streamed), frames(in_memory)
+    values, observed = values.reindex(expected.index), observed.reindex(expected.index)
+    pd.testing.assert_frame_equal(observed, expected_observed)
+    seen = expected_observed.to_numpy()
+    np.testing.assert_allclose(values.to_numpy()[seen], expected.to_numpy()[seen], rtol=1e-6)
+    # Where a value was never seen before, the fill is the mean over observed rows.
+    assert np.isfinite(streamed.values).all()
+
+
+def test_patients_out_of_order_are_refused_with_the_fix(tmp_path):
+    frame = pd.read_csv(data_path("pbcseq.csv"), dtype={"id": str})
+    moved = pd.concat([frame.iloc[5:], frame.iloc[:5]])  # patient 1's first visits at the end
+    with pytest.raises(
+        ValueError,
+        match=r"series '\d+' appears again after other series: the rows "
+        r"are not sorted by series\. Sort the table by \(series id, time\)",
+    ):
+        write_ehr(moved, tmp_path / "pbc", id_col="id", time_col="day", value_cols=["bili"],
+                  chunk_rows=50)  # fmt: skip
+    assert not (tmp_path / "pbc").exists()
+
+
+def test_write_ehr_refuses_what_depends_on_the_chunks(tmp_path):
+    with pytest.raises(ValueError, match=r"pass value_cols=\[\.\.\.\]; read_ehr's default"):
+        write_ehr(data_path("pbcseq.csv"), tmp_path / "a", id_col="id", time_col="day",
+                  value_cols=None)  # fmt: skip
+    with pytest.raises(ValueError, match=r"leading_fill='median' needs every value"):
+        write_ehr(data_path("pbcseq.csv"), tmp_path / "b", id_col="id", time_col="day",
+                  value_cols=["bili"], leading_fill="median")  # fmt: skip
+
+
+def test_write_table_in_chunks_gives_from_frame(tmp_path):
+    columns = ["precipitation", "temp_max", "temp_min", "wind"]
+    frame = pd.read_csv(data_path("seattle-weather.csv"))
+    frame["date"] = pd.to_datetime(frame["date"])
+    in_memory = SequenceData.from_frame(frame, time="date", columns=columns)
+    streamed = write_table(data_path("seattle-weather.csv"), tmp_path / "w", time="date",
+                           columns=columns, chunk_rows=100)  # fmt: skip
+    assert_same(streamed, in_memory)
+
+
+def test_write_table_stores_missing_values_as_the_observed_mean(tmp_path):
+    frame = pd.DataFrame({
+        "station": ["a", "a", "a", "b", "b", "b"], "t": [1.0, 2.0, 3.0, 1.0, 2.0, 3.0],
+        "temp": [1.0, np.nan, 3.0, 5.0, 7.0, np.nan], "wind": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+    })  # fmt: skip
+    written = write_table(frame, tmp_path / "s", time="t", group="station", allow_missing=True,
+                          chunk_rows=2)  # fmt: skip
+    assert written.series_ids.tolist() == ["a", "b"]
+    assert written.mask[:, 0].tolist() == [True, False, True, True, True, False]
+    assert written.values[:, 0].tolist() == [1.0, 4.0, 3.0, 5.0, 7.0, 4.0]  # mean of 1, 3, 5, 7
+    # A model reads them in place: nothing is missing any more, so no filled copy is made.
+    from tsforecast._scaling import Standardizer
+
+    scaler = Standardizer.identity(2)
+    assert scaler.fill_missing(written.values, written.mask) is written.values
