@@ -210,3 +210,28 @@ def test_the_least_squares_start_on_a_sample_is_the_fit_on_all_rows(monkeypatch)
     full, part = (m.module_.skip.weight.detach().numpy() for m in (every_row, sampled))
     assert not np.array_equal(full, part)  # the sample was used ...
     np.testing.assert_allclose(part, full, atol=0.05)  # ... and fits the same line
+
+
+@pytest.mark.parametrize("quantiles", [False, True])
+def test_predictions_made_series_chunk_by_chunk_equal_those_made_at_once(monkeypatch, quantiles):
+    """Past PREDICT_ROWS_PER_PASS rows, predict works on whole series a chunk at a time."""
+    import tsforecast.forecaster as forecaster
+
+    data = load_quinidine()
+    settings = {**FAST, "target": "conc", "future_covariates": ["dose"]}
+    model = LSTMForecaster(**settings, quantiles=(0.1, 0.5, 0.9) if quantiles else None)
+    model.fit(data)
+    predict = model.predict_quantiles if quantiles else model.predict
+    at_once = predict(data)
+    monkeypatch.setattr(forecaster, "PREDICT_ROWS_PER_PASS", 40)
+    in_chunks = predict(data)
+    np.testing.assert_allclose(in_chunks, at_once, rtol=1e-6, equal_nan=True)
+    assert np.isnan(at_once).any()  # each series' last row: the next dose is not in X
+
+
+def test_series_chunks_hold_whole_series_and_every_row_once():
+    from tsforecast._segments import series_chunks
+
+    offsets = np.array([0, 3, 10, 11, 30, 31])
+    assert list(series_chunks(offsets, 10)) == [(0, 10), (10, 11), (11, 30), (30, 31)]
+    assert list(series_chunks(offsets, 100)) == [(0, 31)]

@@ -71,3 +71,18 @@ def split_series(offsets: np.ndarray, fraction: float) -> tuple[Segments, Segmen
     if not held.any():
         return train, None
     return train, Segments((stops - n_valid)[held], stops[held])
+
+
+def series_chunks(offsets: np.ndarray, max_rows: int) -> Iterator[tuple[int, int]]:
+    """Yield ``[begin, end)`` row ranges of whole consecutive series, each of at most ``max_rows``.
+
+    A series longer than ``max_rows`` is a range of its own.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    begin = 0
+    while begin < len(offsets) - 1:
+        # The last series boundary within max_rows of this chunk's start (at least one series).
+        end = int(np.searchsorted(offsets, offsets[begin] + max_rows, side="right")) - 1
+        end = max(end, begin + 1)
+        yield int(offsets[begin]), int(offsets[end])
+        begin = end

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,9 @@ SERIES_PER_PASS = 1024
 FORECASTS_PER_PASS = 4096
 # Rows whose outputs are computed at once when adapting the margins of the series' ends.
 ADAPTATION_ROWS_PER_PASS = 1 << 16
+# predict / predict_quantiles on more rows than this work on whole series a chunk at a time:
+# besides the answer, memory holds one chunk's work, whatever the number of series.
+PREDICT_ROWS_PER_PASS = 1 << 18
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -751,7 +755,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         data = _inputs.check_X(self, X, groups, reset=False)
         return _inputs.in_caller_order(data, self._predict(data))
 
+    def _by_series(
+        self, data: SequenceData, compute: Callable[[SequenceData], np.ndarray]
+    ) -> np.ndarray:
+        """Return ``compute(data)``, computed on whole series a bounded number of rows at a time.
+
+        ``compute`` returns one entry per row (first axis); rows of different series never
+        meet in it, so the pieces are what one call on all rows would give.
+        """
+        if data.n_timesteps <= PREDICT_ROWS_PER_PASS or data.n_series == 1:
+            return compute(data)
+        result = None
+        for begin, end in _segments.series_chunks(data.offsets, PREDICT_ROWS_PER_PASS):
+            part = compute(data._rows(slice(begin, end)))
+            if result is None:
+                result = np.empty((data.n_timesteps, *part.shape[1:]), part.dtype)
+            result[begin:end] = part
+        return result
+
     def _predict(self, data: SequenceData) -> np.ndarray:
+        return self._by_series(data, self._predict_rows)
+
+    def _predict_rows(self, data: SequenceData) -> np.ndarray:
         next_step = self._outputs(data, self.module_.next_step)
         predictions = self._in_units(next_step)
         predictions[self._unknown_next(data)] = np.nan
@@ -923,6 +948,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         positions = self._levels(quantiles, "LSTMForecaster.predict_quantiles")
         data = _inputs.check_X(self, X, groups, reset=False)
+        values = self._by_series(data, partial(self._quantile_rows, positions=positions))
+        values = _inputs.in_caller_order(data, values)
+        return values[:, 0] if self.y_ndim_ == 1 else values
+
+    def _quantile_rows(self, data: SequenceData, positions: list[int]) -> np.ndarray:
+        """Return the levels ``positions`` of each row's one-step forecast: (n, targets, levels)."""
         outputs = self._outputs(data, lambda output: output[:, :1])  # the first step only
         margins = None
         if self.conformal_margins_ is not None:
@@ -930,8 +961,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         values = self._quantiles(outputs, margins)[:, 0][:, positions]  # (n, levels, targets)
         values = values.transpose(0, 2, 1)
         values[self._unknown_next(data)] = np.nan
-        values = _inputs.in_caller_order(data, values)
-        return values[:, 0] if self.y_ndim_ == 1 else values
+        return values
 
     def predict_interval(
         self, X: Any, groups: Any = None, coverage: float = 0.8
