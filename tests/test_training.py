@@ -208,3 +208,13 @@ def test_the_kept_weights_validate_no_worse_than_the_starting_ones(waves, learni
             patch.setattr(training, "train", spy)
             LSTMForecaster(**{**FAST, "learning_rate": learning_rate, "max_epochs": 4}).fit(waves)
     assert seen["kept"] <= seen["start"]
+
+
+def test_batches_per_epoch_fixes_the_number_of_training_steps(waves):
+    model = LSTMForecaster(**{**FAST, "max_epochs": 3}, batches_per_epoch=5, batch_size=16)
+    model.fit(waves)
+    assert [row["n_batches"] for row in model.history_] == [5, 5, 5]
+    span = model.context_length + model.horizon_ - 1  # target positions of a full block
+    assert [row["n_positions"] for row in model.history_] == [5 * 16 * span] * 3
+    with pytest.raises(ValueError, match=r"batches_per_epoch must be an integer >= 1; got 0"):
+        LSTMForecaster(batches_per_epoch=0).fit(waves)

@@ -317,6 +317,7 @@ class TrainingSettings:
     context_length: int
     horizon: int
     batch_size: int
+    batches_per_epoch: int | None
     learning_rate: float
     weight_decay: float
     loss: str
@@ -399,7 +400,9 @@ def fit_network(
         sampler, split = training_batches(
             problem, own_part, L, H, settings.batch_size, draws, device
         )
-        if ranks is not None:  # as many batches on every rank, an epoch's worth in all
+        if settings.batches_per_epoch is not None:
+            sampler.set_blocks_per_epoch(settings.batches_per_epoch * settings.batch_size)
+        elif ranks is not None:  # as many batches on every rank, an epoch's worth in all
             sampler.set_blocks_per_epoch(ranks.blocks_per_rank(sampler.blocks_per_epoch))
         levels = settings.levels
         loss = Loss(settings.loss, None if levels is None else torch.tensor(levels, device=device))

@@ -56,7 +56,8 @@ AUTO_QUANTILES = (0.1, 0.5, 0.9)
 HYPERPARAMETERS: dict[str, Rule] = {
     "context_length": Integer(), "horizon": AutoOr(Integer()), "hidden_size": Integer(),
     "num_layers": Integer(), "quantiles": QuantilesRule(),
-    "max_epochs": Integer(), "batch_size": Integer(), "cell": Choice(tuple(CELLS)),
+    "max_epochs": Integer(), "batch_size": Integer(), "batches_per_epoch": Integer(optional=True),
+    "cell": Choice(tuple(CELLS)),
     "loss": Choice((*LOSSES, "auto")), "dropout": Real(0.0, 1.0, upper_open=True),
     "learning_rate": Real(0.0, lower_open=True), "weight_decay": Real(0.0),
     "validation_fraction": Real(0.0, 1.0, upper_open=True),
@@ -147,6 +148,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         step about as often.
     batch_size : int, default=64
         Blocks per batch.
+    batches_per_epoch : int, optional
+        Batches per epoch (validation, early stopping and ``max_epochs`` count epochs). None:
+        the epoch described under ``max_epochs``. On large data (millions of rows) that is
+        many thousand batches between two validations; this makes epochs shorter, and
+        ``max_epochs * batches_per_epoch`` a fixed number of training steps. In a distributed
+        fit each process draws this many per epoch.
     learning_rate : float, default=3e-3
         Adam learning rate.
     weight_decay : float, default=0.0
@@ -360,6 +367,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         dropout: float = 0.0,
         max_epochs: int = 1000,
         batch_size: int = 64,
+        batches_per_epoch: int | None = None,
         learning_rate: float = 3e-3,
         weight_decay: float = 0.0,
         loss: str = "auto",
@@ -388,6 +396,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.dropout = dropout
         self.max_epochs = max_epochs
         self.batch_size = batch_size
+        self.batches_per_epoch = batches_per_epoch
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.loss = loss
