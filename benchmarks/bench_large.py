@@ -124,6 +124,14 @@ def worker_fit(path: str, where: str, epochs: int, batches: int) -> dict[str, An
     }  # fmt: skip
 
 
+def drop_page_cache() -> None:
+    """Write dirty pages and drop the page cache (Linux, root), so files are read from disk."""
+    import os
+
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=100_000)
@@ -133,6 +141,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batches", type=int, default=100)
     parser.add_argument("--folder", default=None, help="where to write (default: a temp dir)")
+    parser.add_argument("--cold", action="store_true",
+                        help="drop the page cache before each fit (needs root): data read "
+                        "from disk, not from memory")  # fmt: skip
     parser.add_argument("--out", default=str(RESULTS / "large.json"))
     parser.add_argument("--worker", default=None)
     args, rest = parser.parse_known_args()
@@ -151,9 +162,12 @@ def main() -> None:
         written = run_worker(script, "write", [path, n_series, args.length], threads=THREADS)
         print(f"{n_series:,} series written: {json.dumps(written)}", flush=True)
         for where in ("disk", "memory"):
+            if args.cold:
+                drop_page_cache()
             fitted = run_worker(script, "fit", [path, where, args.epochs, args.batches],
                                 threads=THREADS)  # fmt: skip
-            row = {"series": n_series, "where": where, "write": written, **fitted}
+            row = {"series": n_series, "where": where, "cold": args.cold, "write": written,
+                   **fitted}  # fmt: skip
             print(json.dumps(row), flush=True)
             rows.append(row)
         shutil.rmtree(path, ignore_errors=True)
@@ -187,7 +201,8 @@ def markdown(report: dict[str, Any]) -> str:
             continue
         write = {"seconds": float("nan"), "anon_mb": float("nan"), **row["write"]}
         lines.append(
-            f"| {row['series']:,} | {row['rows']:,} | {row['raw_mb']:.0f} | {row['where']} | "
+            f"| {row['series']:,} | {row['rows']:,} | {row['raw_mb']:.0f} | "
+            f"{row['where']}{' (cold cache)' if row.get('cold') else ''} | "
             f"{write['seconds']:.1f} | {write['anon_mb']:.0f} | "
             f"{row['data_mb']:.0f} | {row['fit_s']:.1f} | {row['fit_anon_mb']:.0f} | "
             f"{row['forecast_s']:.1f} | {row['forecast_anon_mb']:.0f} |"
