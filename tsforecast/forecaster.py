@@ -311,7 +311,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     history_ : list of dict
         One dict per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``seconds`` (training
         time of the epoch, validation excluded), ``n_positions`` (target positions the loss
-        was taken on), ``n_batches``. ``valid_loss`` is None for epochs after which no
+        was taken on; in a distributed fit, on all ranks), ``n_batches`` (per rank), and
+        ``train_loss`` averaged over all ranks. ``valid_loss`` is None for epochs after which no
         validation ran: validation runs every k epochs, k chosen from the sizes of the
         validation and training data so that it costs at most about a quarter of training,
         and after the last epoch; ``patience`` counts epochs since the best validation.
