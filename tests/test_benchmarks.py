@@ -103,3 +103,30 @@ def test_backtest_benchmark_matches_the_forecast_loop(tmp_path):
     ]  # fmt: skip
     assert all(run["max_difference"] < 1e-4 and run["backtest_seconds"] > 0 for run in runs)
     assert runs[0]["origins"] == 120 and runs[2]["origins"] == 5
+
+
+def test_large_data_benchmark_fits_from_disk_without_holding_the_data(tmp_path):
+    """bench_large writes a panel with the streaming writer and fits on the memory map."""
+    out = tmp_path / "large.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "bench_large.py"), "--series", "300",
+               "--compare", "300", "--length", "400", "--epochs", "1", "--batches", "3",
+               "--folder", str(tmp_path), "--out", str(out)]  # fmt: skip
+    subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    rows = {row["where"]: row for row in json.loads(out.read_text())["rows"]}
+    assert set(rows) == {"disk", "memory"}
+    for row in rows.values():
+        assert row["rows"] == 300 * 400 and row["steps"] == 3 and row["forecasts"] == 300 * 24
+    # The map holds nothing in the process; the in-memory copy holds the values at least.
+    assert rows["disk"]["data_mb"] < 1 < rows["memory"]["data_mb"]
+    assert "| 300 | 120,000 |" in out.with_suffix(".md").read_text()
+
+
+def test_distributed_benchmark_compares_ranks_with_threads(tmp_path):
+    out = tmp_path / "distributed.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "bench_distributed.py"), "--series",
+               "100", "--epochs", "1", "--batches", "3", "--out", str(out)]  # fmt: skip
+    subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    rows = json.loads(out.read_text())["rows"]
+    assert [row["processes"] for row in rows] == [1, 1, 1, 2]
+    assert all("error" not in row and row["positions_per_s"] > 0 for row in rows)
+    assert rows[-1]["gradient_allreduce_ms"] > 0 and rows[-1]["parameters"] > 0

@@ -235,3 +235,19 @@ def test_series_chunks_hold_whole_series_and_every_row_once():
     offsets = np.array([0, 3, 10, 11, 30, 31])
     assert list(series_chunks(offsets, 10)) == [(0, 10), (10, 11), (11, 30), (30, 31)]
     assert list(series_chunks(offsets, 100)) == [(0, 31)]
+
+
+def test_backtests_baselines_and_frames_accept_an_opened_data_set(tmp_path):
+    from tsforecast import Persistence, SeasonalNaive, backtest
+
+    data = load_weather().take(np.arange(2000))
+    opened = SequenceData.open(data.save(tmp_path / "weather"))
+    model = LSTMForecaster(**FAST, target="Dry-bulb (C)").fit(data)
+    pd.testing.assert_frame_equal(
+        backtest(model, opened, start=0.9, steps=3, stride=12, quantiles=True),
+        backtest(model, data, start=0.9, steps=3, stride=12, quantiles=True),
+    )
+    for naive in (Persistence(), SeasonalNaive()):
+        pd.testing.assert_frame_equal(naive.fit(opened).forecast(opened, 5),
+                                      naive.fit(data).forecast(data, 5))  # fmt: skip
+    pd.testing.assert_frame_equal(opened.to_frame(), data.to_frame())
