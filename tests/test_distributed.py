@@ -38,7 +38,12 @@ SCRIPT = textwrap.dedent(
     model = LSTMForecaster(target=["bili", "albumin"], context_length=8, hidden_size=8,
                            max_epochs=4, random_state=rank, verbose=1)
     model.fit(data)
-    model.save(os.path.join(folder, "model"))
+    model.save(os.path.join(folder, "model"))  # rank 0 writes; the others return at once
+    if rank == 0:  # a fit and a save on one rank alone: no collective call, no hang
+        solo = LSTMForecaster(target="bili", context_length=8, hidden_size=8, max_epochs=1,
+                              distributed=False).fit(data)
+        solo.save(os.path.join(folder, "solo"))
+    dist.barrier()
     state = {name: value.clone() for name, value in model.module_.state_dict().items()}
     facts = {"history": [{k: v for k, v in row.items() if k != "seconds"}
                          for row in model.history_],
@@ -81,6 +86,7 @@ def test_two_ranks_end_with_the_same_model_which_loads_in_one_process(tmp_path):
     assert len(ranks[0]["history"]) == 4
     # Only rank 0 printed the baseline table and wrote the model.
     assert (run.stdout + run.stderr).count("validation MAE (standard deviations)") == 1
+    assert (tmp_path / "solo" / "weights.pt").exists()
     model = LSTMForecaster.load(tmp_path / "model")
     for name, value in model.module_.state_dict().items():
         assert torch.equal(value, ranks[0]["state"][name]), name

@@ -9,7 +9,7 @@ holds what the training loop needs to stay in step across processes:
 - every decision that would otherwise differ between ranks is taken once: rank 0's
   validation loss and seed are broadcast, training losses summed over ranks, a stop (NaN
   loss, time budget) on any rank stops them all;
-- only rank 0 writes (progress bars, ``save``).
+- only rank 0 writes (progress bars, the baseline table, ``save``).
 
 Without a process group nothing here is used and training is the single-process loop.
 """
@@ -26,13 +26,7 @@ from torch import nn
 
 from tsforecast._segments import Segments
 
-__all__ = ["Ranks", "is_main_process"]
-
-
-def is_main_process() -> bool:
-    """Return False on the ranks other than 0 of an initialised process group, else True."""
-    ranks = Ranks.current()
-    return ranks is None or ranks.rank == 0
+__all__ = ["Ranks"]
 
 
 @dataclass(frozen=True)

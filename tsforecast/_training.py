@@ -326,6 +326,7 @@ class TrainingSettings:
     patience: int | None
     max_time: float | None
     verbose: int
+    distributed: bool | str = "auto"
 
 
 @dataclass
@@ -377,7 +378,8 @@ def fit_network(
     """
     train_part, valid_part = parts
     rng = make_rng(random_state)
-    ranks = Ranks.current()  # inside a torchrun process group: data-parallel training
+    # Inside a torchrun process group: data-parallel training (unless told otherwise).
+    ranks = None if settings.distributed is False else Ranks.current()
     if ranks is not None:
         ranks.check_same_data(
             {"rows": len(problem.readable), "columns": problem.readable.shape[1],

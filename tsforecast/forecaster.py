@@ -33,7 +33,7 @@ from tsforecast import (
     _training,
     _validation,
 )  # fmt: skip
-from tsforecast._distributed import Ranks, is_main_process
+from tsforecast._distributed import Ranks
 from tsforecast._intervals import QuantilesRule
 from tsforecast._network import CELLS, InputLayout, OutputShape, RecurrentNet
 from tsforecast._problem import TrainingProblem, horizon_rows
@@ -65,6 +65,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "scale": Flag(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
     "adaptation_rate": Real(0.0), "bounds": _bounds.BoundsRule(), "time_gaps": AutoOr(Flag()),
+    "distributed": AutoOr(Flag()),
 }  # fmt: skip
 # Origins at the end of each series over which `forecast` adapts its intervals.
 ADAPTATION_WINDOW = 1000
@@ -243,6 +244,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         against seasonal naive.
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1"...
+    distributed : "auto" or bool, default="auto"
+        "auto" (or True): inside an initialised ``torch.distributed`` process group of
+        several processes (``torchrun``), train data-parallel: every rank must call `fit`
+        with the same data; each draws from its own share of the series, and all end with
+        the same weights (see the README, "Large data and several machines"). False: train
+        in this process alone even inside a group (e.g. a fit on rank 0 only, which would
+        otherwise wait for the other ranks).
     random_state : int, RandomState, Generator or None, default=None
         Seeds the weights and the block draws; the same seed gives the same model on CPU.
     verbose : int, default=0
@@ -386,6 +394,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         seasonal_period: Any = "auto",
         adaptation_rate: float = 0.005,
         device: str = "auto",
+        distributed: Any = "auto",
         random_state: Any = None,
         verbose: int = 0,
     ) -> None:
@@ -415,6 +424,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.seasonal_period = seasonal_period
         self.adaptation_rate = adaptation_rate
         self.device = device
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
 
@@ -445,6 +455,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "quantiles=(0.1, 0.5, 0.9), or choose another loss."
             )
         return "mae" if self.loss == "auto" else self.loss
+
+    def _ranks(self) -> Ranks | None:
+        """Return the process group a fit trains in (None: this process alone)."""
+        return None if self.distributed is False else Ranks.current()
 
     def _resolve_device(self) -> torch.device:
         return _inference.resolve_device(self.device, "LSTMForecaster")
@@ -587,7 +601,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             outputs, self.module_, problem, rows, truth, weight, offsets,
             fitted.start, self.seasonal_period_,
         )  # fmt: skip
-        if self.verbose and is_main_process():
+        ranks = self._ranks()
+        if self.verbose and (ranks is None or ranks.rank == 0):
             print(_baselines.score_table(self.baseline_scores_))
         losing = _baselines.losing_steps(self.baseline_scores_)
         if losing:
@@ -1492,26 +1507,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
         Notes
         -----
-        In a distributed fit (``torchrun``), every rank holds the same model, and only rank
-        0 writes; the others wait until the files are written, then return the path.
+        In a distributed fit (``torchrun``) every rank holds the same model, and only rank 0
+        writes: on the other ranks `save` writes nothing and returns the path at once (no
+        collective call, so ``if rank == 0: model.save(path)`` is fine too). Before reading
+        the files from another rank, wait for rank 0 (``torch.distributed.barrier()``).
         """
         check_is_fitted(self, "module_")
-        ranks = Ranks.current()
-        if ranks is None:
-            return _persistence.save_model(self, path, overwrite=overwrite)
-        failure = None
-        if ranks.rank == 0:
-            try:
-                _persistence.save_model(self, path, overwrite=overwrite)
-            except Exception as error:  # told to every rank below, raised on rank 0
-                failure = error
-        if ranks.flags(failure is not None)[0]:
-            if failure is not None:
-                raise failure
-            raise RuntimeError(
-                f"LSTMForecaster.save: rank 0 could not write the model to {path}; see its error."
-            )
-        return Path(path)
+        ranks = self._ranks()
+        if ranks is not None and ranks.rank != 0:
+            return Path(path)
+        return _persistence.save_model(self, path, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> LSTMForecaster:
