@@ -28,6 +28,8 @@ from tsforecast.datasets import load_pbc
 
 distributed = "RANK" in os.environ  # set by torchrun
 if distributed:
+    if torch.cuda.is_available():  # one GPU per process
+        torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
     dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
 rank = dist.get_rank() if distributed else 0
 folder = Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.gettempdir()) / "tsforecast-ddp"

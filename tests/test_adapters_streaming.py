@@ -53,15 +53,17 @@ def test_write_ehr_reads_parquet_in_record_batches(tmp_path, pbc_in_memory):
 def test_static_labels_missing_from_a_chunk_are_still_encoded(tmp_path):
     """Chunks of 20 rows hold a few patients each: most lack one of the Race labels.
 
-    The file lists patients 1, 3, 6, 8, 2, ...: each patient's rows together, so it streams;
-    the patients keep the file's order (read_ehr sorts them, which needs the whole table).
+    The file lists patients 1, 3, 6, 8, 4, 2, ...: each patient's rows together, so it
+    streams; the patients keep the file's order (read_ehr sorts them, which needs the whole
+    table), whatever the chunks.
     """
     options = {"id_col": "Subject", "time_col": "time", "value_cols": ["conc", "dose", "glyco"],
                "static_cols": ["Height", "Race"], "event_cols": ["dose"]}  # fmt: skip
     in_memory = read_ehr(data_path("quinidine.csv"), leading_fill="mean", **options)
     streamed = write_ehr(data_path("quinidine.csv"), tmp_path / "q", chunk_rows=20, **options)
     assert streamed.features == in_memory.features
-    assert streamed.series_ids.tolist()[:5] == ["1", "3", "6", "8", "2"]
+    table_order = pd.unique(pd.read_csv(data_path("quinidine.csv"))["Subject"].astype(str))
+    assert streamed.series_ids.tolist() == table_order.tolist()
 
     def frames(data):
         values = data.to_frame()
@@ -124,3 +126,32 @@ def test_write_table_stores_missing_values_as_the_observed_mean(tmp_path):
 
     scaler = Standardizer.identity(2)
     assert scaler.fill_missing(written.values, written.mask) is written.values
+
+
+def test_day_first_dates_are_read_alike_in_every_chunk(tmp_path):
+    """Series a holds 01/02..12/02 (month first would read it), b 13/02..: day first."""
+    days = [f"{d:02d}/02/2020" for d in range(1, 20)]
+    frame = pd.DataFrame({"id": ["a"] * 12 + ["b"] * 7, "date": days, "x": np.arange(19.0)})
+    frame.to_csv(tmp_path / "days.csv", index=False)
+    whole = write_table(tmp_path / "days.csv", tmp_path / "one", time="date", group="id")
+    chunked = write_table(tmp_path / "days.csv", tmp_path / "many", time="date", group="id",
+                          chunk_rows=5)  # fmt: skip
+    expected = pd.date_range("2020-02-01", periods=19, freq="D").to_numpy()
+    np.testing.assert_array_equal(whole.time, expected)
+    np.testing.assert_array_equal(chunked.time, expected)
+
+
+def test_write_ehr_matches_read_ehr_columns_and_counts_with_static_columns(tmp_path):
+    options = {"id_col": "id", "time_col": "day", "value_cols": ["bili", "albumin"],
+               "static_cols": ["sex", "trt"]}  # fmt: skip
+    in_memory = read_ehr(data_path("pbcseq.csv"), leading_fill="mean", **options)
+    streamed = write_ehr(data_path("pbcseq.csv"), tmp_path / "p", chunk_rows=50, **options)
+    assert streamed.features == in_memory.features  # sex=f, sex=m, trt: read_ehr's order
+    assert streamed.metadata["n_patients"] == in_memory.metadata["n_patients"] == 312
+
+
+def test_write_table_reads_decimal_commas(tmp_path):
+    (tmp_path / "eu.csv").write_text("t;x\n1;1,5\n2;2,25\n3;3,0\n")
+    written = write_table(tmp_path / "eu.csv", tmp_path / "eu", time="t", decimal=",",
+                          chunk_rows=2)  # fmt: skip
+    assert written.values.ravel().tolist() == [1.5, 2.25, 3.0]

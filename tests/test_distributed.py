@@ -109,19 +109,26 @@ def test_ranks_given_different_data_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize("world", [2, 3])
-def test_each_rank_gets_its_own_share_of_the_series(world):
-    segments = Segments(np.array([0, 10, 25, 40]), np.array([8, 20, 33, 52]))
+def test_each_rank_gets_an_equal_share_of_the_rows(world):
+    """Series of 10,000 and 100 rows (and a 1-row series, no example): rows, not series."""
+    segments = Segments(np.array([0, 10_000, 10_100]), np.array([10_000, 10_100, 10_101]))
     shares = [Ranks(rank, world, torch.device("cpu")).shard(segments) for rank in range(world)]
-    starts = sorted(int(s) for share in shares for s in share.starts)
-    assert starts == segments.starts.tolist()  # every series once, on one rank
+    rows = [share.n_rows for share in shares]
+    assert max(rows) - min(rows) <= 2 and sum(rows) >= 10_100 - 2 * world
+    covered = np.concatenate([share.rows(np.arange(share.n_rows)) for share in shares])
+    assert len(np.unique(covered)) == len(covered)  # no row on two ranks
+    assert covered.max() < 10_100  # the 1-row series holds no example
+    for share in shares:  # every range inside one series
+        series = np.searchsorted([0, 10_000, 10_100], share.starts, side="right")
+        assert (series == np.searchsorted([0, 10_000, 10_100], share.stops - 1, side="right")).all()
 
 
 def test_a_single_series_is_cut_into_one_piece_per_rank():
     segments = Segments(np.array([0]), np.array([101]))
     shares = [Ranks(rank, 2, torch.device("cpu")).shard(segments) for rank in range(2)]
     assert [(s.starts.tolist(), s.stops.tolist()) for s in shares] == [([0], [50]), ([50], [101])]
-    with pytest.raises(ValueError, match=r"too few to share between 8 processes"):
-        Ranks(0, 8, torch.device("cpu")).shard(Segments(np.array([0]), np.array([9])))
+    with pytest.raises(ValueError, match=r"too few to share between 8 processes \(rank 0 would"):
+        Ranks(3, 8, torch.device("cpu")).shard(Segments(np.array([0]), np.array([9])))
 
 
 def test_without_a_process_group_there_are_no_ranks():

@@ -251,3 +251,33 @@ def test_backtests_baselines_and_frames_accept_an_opened_data_set(tmp_path):
         pd.testing.assert_frame_equal(naive.fit(opened).forecast(opened, 5),
                                       naive.fit(data).forecast(data, 5))  # fmt: skip
     pd.testing.assert_frame_equal(opened.to_frame(), data.to_frame())
+
+
+def test_row_ids_read_only_the_rows_asked_for():
+    """A slice of a large panel's ids costs the slice, not the whole data."""
+    import tracemalloc
+
+    rows = RowIds(np.array([0, 3, 8, 20_000_000]), np.array(["a", "b", "c"]))
+    tracemalloc.start()
+    try:
+        assert rows[5:10].tolist() == ["b", "b", "b", "c", "c"]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000
+    assert rows[np.array([-1, -20_000_000, 3])].tolist() == ["c", "a", "b"]
+    assert (RowIds(np.array([0, 2, 3]), np.array([7, 9])) == 9).tolist() == [False, False, True]
+    with pytest.raises(IndexError, match="out of range"):
+        rows[np.array([20_000_000])]
+
+
+def test_ids_that_would_not_come_back_as_given_are_refused(tmp_path):
+    stamps = pd.to_datetime(["2020-01-01", "2020-01-01", "2020-01-02"]).to_numpy(dtype=object)
+    with pytest.raises(TypeError, match=r"series ids must all be numbers or all be text"):
+        SequenceData(np.ones(3), groups=stamps).save(tmp_path / "stamps")
+    assert not (tmp_path / "stamps").exists()
+    mixed = SequenceData(np.ones(4), groups=np.array([1, 1, "a", "a"], dtype=object))
+    with pytest.raises(TypeError, match=r"all be numbers or all be text"):
+        mixed.save(tmp_path / "mixed")
+    assert not (tmp_path / "mixed").exists()  # a failed close leaves nothing behind
+    SequenceData(np.ones(4), groups=[1, 1, 2, 2]).save(tmp_path / "mixed")  # the path is free

@@ -17,6 +17,7 @@ Without a process group nothing here is used and training is the single-process 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,12 @@ from torch import nn
 from tsforecast._segments import Segments
 
 __all__ = ["Ranks"]
+
+
+def local_gpu() -> torch.device:
+    """Return this process's GPU: ``LOCAL_RANK`` (set by torchrun), else the current one."""
+    index = os.environ.get("LOCAL_RANK")
+    return torch.device("cuda", int(index) if index is not None else torch.cuda.current_device())
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,14 @@ class Ranks:
             return None
         device = torch.device("cpu")
         if dist.get_backend() == "nccl":
-            device = torch.device("cuda", torch.cuda.current_device())
+            device = local_gpu()
         return cls(dist.get_rank(), dist.get_world_size(), device)
+
+    def own_device(self, device: torch.device) -> torch.device:
+        """Return ``device`` with this rank's GPU when it names none ("cuda": one GPU per rank)."""
+        if device.type == "cuda" and device.index is None:
+            return local_gpu()
+        return device
 
     def wrap(self, module: nn.Module) -> nn.Module:
         """Return ``module`` in ``DistributedDataParallel`` (rank 0's weights broadcast).
@@ -102,25 +115,33 @@ class Ranks:
             )
 
     def shard(self, segments: Segments) -> Segments:
-        """Return this rank's share of the training ranges: every ``world``-th series.
+        """Return this rank's share of the training ranges: an equal share of their rows.
 
-        With fewer ranges than ranks, each range is cut into ``world`` consecutive pieces
-        (blocks then never cross a cut) and this rank takes its piece of each.
+        The ranges (series) that hold an example (2 rows or more) are laid end to end and cut
+        into ``world`` runs of equal length; this rank takes its run: whole series, but for
+        the series a cut falls in (blocks then never cross the cut). Equal rows per rank keep
+        every target position as likely to be drawn as in one process, whatever the series'
+        lengths. Every rank computes every share, so all refuse alike when one would be empty.
         """
-        if len(segments.starts) >= self.world:
-            return Segments(segments.starts[self.rank :: self.world],
-                            segments.stops[self.rank :: self.world])  # fmt: skip
-        cuts = segments.starts[:, None] + np.floor(
-            segments.lengths[:, None] * np.arange(self.world + 1) / self.world
-        ).astype(np.int64)
-        starts, stops = cuts[:, self.rank], cuts[:, self.rank + 1]
-        keep = stops - starts >= 2
-        if not keep.any():
+        usable = segments.lengths >= 2
+        starts, lengths = segments.starts[usable], segments.lengths[usable]
+        ends = np.cumsum(lengths)
+        begins = ends - lengths
+        cuts = (int(ends[-1]) if len(ends) else 0) * np.arange(self.world + 1) // self.world
+        shares = []
+        for rank in range(self.world):
+            low = np.maximum(begins, cuts[rank])
+            high = np.minimum(ends, cuts[rank + 1])
+            keep = high - low >= 2
+            shares.append(Segments((starts + low - begins)[keep], (starts + high - begins)[keep]))
+        empty = [rank for rank, share in enumerate(shares) if share.n_rows == 0]
+        if empty:
             raise ValueError(
                 f"LSTMForecaster.fit: the training rows are too few to share between "
-                f"{self.world} processes (rank {self.rank} would get none); train in one process."
+                f"{self.world} processes (rank {empty[0]} would get no example); train in one "
+                "process, or with fewer."
             )
-        return Segments(starts[keep], stops[keep])
+        return shares[self.rank]
 
     def blocks_per_rank(self, blocks: int) -> int:
         """Return the blocks each rank draws per epoch: this rank's ``blocks`` summed, shared."""

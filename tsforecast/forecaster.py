@@ -501,6 +501,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._learn_columns(data, y)
         self._learn_range(data, y)
         device = self._resolve_device()
+        ranks = self._ranks()
+        if ranks is not None:  # "cuda" in a torchrun group: each rank on its own GPU
+            device = ranks.own_device(device)
         self.device_ = str(device)
         values, observed = self._model_inputs(data, owner="LSTMForecaster.fit")  # checks statics
         targets = None if y is None else y.reshape(len(y), -1)

@@ -98,7 +98,9 @@ class SequenceWriter:
     overwrite : bool, default=False
         Replace an existing directory. Without it an existing, non-empty path is an error.
     metadata : mapping, optional
-        Facts to store with the data (JSON-serialisable); chunks' own metadata is merged in.
+        Facts to store with the data (JSON-serialisable), over the first chunk's own metadata
+        (later chunks' metadata is not read). ``writer.metadata`` can be updated until
+        `close`, e.g. with counts known only at the end.
 
     Examples
     --------
@@ -121,7 +123,7 @@ class SequenceWriter:
     ) -> None:
         self.path = Path(path)
         _prepare_directory(self.path, overwrite, "SequenceWriter")
-        self._metadata = dict(metadata or {})
+        self.metadata = dict(metadata or {})
         self._values: _NpyAppender | None = None
         self._time: _NpyAppender | None = None
         self._mask: _NpyAppender | None = None
@@ -135,6 +137,11 @@ class SequenceWriter:
         self._closed = False
         self._observed_sum: np.ndarray | None = None
         self._observed_count: np.ndarray | None = None
+
+    @property
+    def n_series(self) -> int:
+        """Series written so far."""
+        return len(self._lengths)
 
     @property
     def n_timesteps(self) -> int:
@@ -207,10 +214,10 @@ class SequenceWriter:
                 f"{self._time_kind or 'absent'}; give every chunk time stamps of one kind, or none."
             )
         zone = chunk.metadata.get("time_zone")
-        if zone != self._metadata.get("time_zone") and time_kind == "datetime":
+        if zone != self.metadata.get("time_zone") and time_kind == "datetime":
             raise ValueError(
                 f"{owner}: this chunk's time zone is {zone} but earlier chunks' was "
-                f"{self._metadata.get('time_zone')}; convert every chunk to one zone."
+                f"{self.metadata.get('time_zone')}; convert every chunk to one zone."
             )
         first_id = chunk.series_ids[0]
         continues = self._ids and (chunk.groups is None or _same(first_id, self._ids[-1]))
@@ -243,7 +250,7 @@ class SequenceWriter:
             self._features = chunk.features
             self._time_kind = _time_kind(chunk)
             self._grouped = chunk.groups is not None
-            self._metadata = {**chunk.metadata, **self._metadata}
+            self.metadata = {**chunk.metadata, **self.metadata}
             self._values = _NpyAppender(
                 self.path / "values.npy", np.dtype(np.float32), (chunk.n_features,)
             )
@@ -294,6 +301,13 @@ class SequenceWriter:
         if self._values is None:
             self.abort()
             raise ValueError("SequenceWriter: nothing was appended; a SequenceData needs rows.")
+        try:
+            self._finish()
+        except BaseException:
+            self.abort()  # nothing half-written stays behind
+            raise
+
+    def _finish(self) -> None:
         self._closed = True
         for part in (self._values, self._time, self._mask):
             if part is not None:
@@ -311,7 +325,7 @@ class SequenceWriter:
             "time": self._time_kind,
             "grouped": self._grouped,
             "mask": self._mask is not None,
-            "metadata": _jsonable(self._metadata),
+            "metadata": _jsonable(self.metadata),
         }
         (self.path / "meta.json").write_text(json.dumps(meta, indent=1))
 
@@ -414,13 +428,28 @@ class RowIds:
         return self.shape[0]
 
     def __getitem__(self, rows: Any) -> Any:
+        """Return the ids of rows: a slice, integer positions (negative from the end), a mask."""
         if isinstance(rows, slice):
-            rows = np.arange(len(self))[rows]
-        positions = np.asarray(rows)
-        if positions.dtype == np.bool_:
-            positions = np.flatnonzero(positions)
+            positions = np.arange(*rows.indices(len(self)))  # only the rows asked for
+        else:
+            positions = np.asarray(rows)
+            if positions.dtype == np.bool_:
+                positions = np.flatnonzero(positions)
+            positions = np.where(positions < 0, positions + len(self), positions)
+            if positions.size and (positions.min() < 0 or positions.max() >= len(self)):
+                raise IndexError(f"row index out of range for {len(self)} rows.")
         series = np.searchsorted(self.offsets, positions, side="right") - 1
         return self.ids[series]
+
+    def __eq__(self, other: Any) -> Any:
+        """Compare row by row, as the per-row array would (``groups == "a"``)."""
+        return np.asarray(self) == other
+
+    def __ne__(self, other: Any) -> Any:
+        """Compare row by row, as the per-row array would."""
+        return np.asarray(self) != other
+
+    __hash__ = None  # arrays are not hashable either
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         rows = np.repeat(self.ids, np.diff(self.offsets))
@@ -461,15 +490,17 @@ def _id_kind(series_id: Any) -> str:
     key = _key(series_id)
     if isinstance(key, str):
         return "text"
-    return "number" if isinstance(key, (int, float)) else type(key).__name__
+    if isinstance(key, (int, float)) and not isinstance(key, bool):
+        return "number"
+    return type(key).__name__
 
 
 def _ids_array(ids: list[Any]) -> np.ndarray:
     kinds = {_id_kind(value) for value in ids}
-    if len(kinds) > 1:
+    if len(kinds) > 1 or not kinds <= {"number", "text"}:
         raise TypeError(
-            f"SequenceWriter: series ids must all be numbers or all be text to store; got "
-            f"{sorted(kinds)}. Convert them to one kind (e.g. str) first."
+            f"SequenceWriter: series ids must all be numbers or all be text to store (as they "
+            f"come back); got {sorted(kinds)}. Convert them to one kind (e.g. str) first."
         )
     array = np.asarray(ids)
     return array.astype(str) if array.dtype.kind == "O" else array

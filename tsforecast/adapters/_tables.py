@@ -155,11 +155,15 @@ def find_column(frame: pd.DataFrame, candidates: Sequence[str]) -> Hashable | No
     return None
 
 
-def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.DatetimeIndex:
+def parse_datetimes(
+    values: pd.Series, owner: str, column: Hashable, dayfirst: bool | None = None
+) -> pd.DatetimeIndex:
     """Read time stamps in any common format; ``24:00`` is the end of the day.
 
     Stamps with UTC offsets are converted to UTC (so mixed offsets, as around a daylight-saving
     change, are fine); a column that mixes stamps with and without an offset is an error.
+    ``dayfirst``: None reads 01/02 month first unless only day first reads every stamp; a
+    bool decides (for a table read in chunks, decided once for all of them).
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         times = pd.DatetimeIndex(values)
@@ -189,7 +193,7 @@ def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.Datet
         text = text.str.replace(_HOUR_24, "00:00", regex=True)
         utc = bool(has_offset.any())
         try:
-            times = _one_format(text, utc)
+            times = _one_format(text, utc, dayfirst)
         except (ValueError, TypeError):
             slashed = text[text.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", regex=True)]
             if len(slashed):  # read one by one, some would be day-first and others not
@@ -225,10 +229,12 @@ def parse_datetimes(values: pd.Series, owner: str, column: Hashable) -> pd.Datet
     return times.as_unit("ns")
 
 
-def _one_format(text: pd.Series, utc: bool) -> pd.DatetimeIndex:
+def _one_format(text: pd.Series, utc: bool, dayfirst: bool | None = None) -> pd.DatetimeIndex:
     """Parse with one format inferred from the stamps; day first if only that reads them all."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format" notes
+        if dayfirst is not None:
+            return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, dayfirst=dayfirst))
         try:
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc))
         except (ValueError, TypeError):
@@ -372,3 +378,16 @@ def nan_runs(missing: np.ndarray) -> list[tuple[int, int]]:
     """``[start, stop)`` of every run of True in a 1-D boolean array."""
     edges = np.diff(np.concatenate([[0], missing.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def needs_dayfirst(values: pd.Series) -> bool:
+    """Whether text stamps read only day first (``13/02/2020``): `parse_datetimes`'s choice."""
+    text = values.dropna().astype("string").str.strip()
+    text = text.str.replace(_HOUR_24, "00:00", regex=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            pd.to_datetime(text, utc=bool(text.str.contains(_OFFSET).any()))
+        except (ValueError, TypeError):
+            return True
+    return False

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast.adapters._tables import _separator, parse_datetimes
+from tsforecast.adapters._tables import _separator, needs_dayfirst, parse_datetimes
 from tsforecast.adapters.ehr import read_ehr
 from tsforecast.data import SequenceData
 from tsforecast.storage import SequenceWriter
@@ -40,6 +40,8 @@ def write_table(
     group: Hashable | None = None,
     columns: Sequence[Hashable] | None = None,
     allow_missing: bool = False,
+    na_values: Sequence[str] | None = None,
+    decimal: str = ".",
     chunk_rows: int = CHUNK_ROWS,
     overwrite: bool = False,
 ) -> SequenceData:
@@ -57,14 +59,20 @@ def write_table(
     path : str or Path
         The directory to write.
     time, group : hashable, optional
-        The time and series-id columns. Text time stamps are parsed as dates; ids are kept
+        The time and series-id columns. Text time stamps are parsed as dates, day first or
+        month first decided once for the whole column (a first pass over it); ids are kept
         as written (text in a CSV).
     columns : sequence of hashable, optional
         The feature columns; by default every other column of the first chunk.
     allow_missing : bool, default=False
         Keep missing values, marked False in ``mask``. They are stored as the column's mean
-        over its observed values (written in a second pass over the file, in chunks): what
-        a model reads where a value is missing anyway, and no copy of the data at fit time.
+        over its observed values (written in a second pass over the file, in chunks), so
+        that a fit reads the data in place (data with NaN there is filled in a copy at fit
+        time, with the training rows' mean: close, not identical).
+    na_values : sequence of str, optional
+        Extra markers of missing values in a CSV file.
+    decimal : {".", ","}, default="."
+        Decimal mark of the numbers in a CSV file.
     chunk_rows : int, default=1_000_000
         Rows read at a time.
     overwrite : bool, default=False
@@ -83,10 +91,12 @@ def write_table(
     """
     owner = "write_table"
     text = [] if group is None else [group]
+    read_options = {"na_values": na_values, "decimal": decimal}
+    dayfirst = _dayfirst(source, time, chunk_rows, owner, read_options)
     with SequenceWriter(path, overwrite=overwrite, metadata={"source": _name(source)}) as writer:
-        for chunk in _chunks(source, chunk_rows, text, owner):
-            if time in chunk.columns and not _is_time(chunk[time]):
-                chunk = chunk.assign(**{time: parse_datetimes(chunk[time], owner, time)})
+        for chunk in _chunks(source, chunk_rows, text, owner, **read_options):
+            if dayfirst is not None:
+                chunk = chunk.assign(**{time: parse_datetimes(chunk[time], owner, time, dayfirst)})
             data = SequenceData.from_frame(
                 chunk, time=time, group=group, columns=columns, allow_missing=allow_missing
             )
@@ -168,13 +178,19 @@ def write_ehr(
     read_options = {"na_values": options.get("na_values"), "decimal": options.get("decimal", ".")}
     labels = _static_labels(source, static_cols, chunk_rows, id_col, owner, read_options)
     fill = np.nan if leading_fill == "mean" else 0.0 if leading_fill == "zero" else leading_fill
+    dayfirst = _dayfirst(source, time_col, chunk_rows, owner, read_options)
     with SequenceWriter(path, overwrite=overwrite, metadata={"source": _name(source)}) as writer:
         for patients in _whole_patients(source, id_col, chunk_rows, owner, read_options):
+            if dayfirst is not None:
+                stamps = parse_datetimes(patients[time_col], owner, time_col, dayfirst)
+                patients = patients.assign(**{time_col: stamps})
             data = read_ehr(
                 patients, id_col=id_col, time_col=time_col, value_cols=value_cols,
                 static_cols=static_cols or None, leading_fill=fill, **options,
             )  # fmt: skip
-            writer.append(_with_labels(data, labels))
+            data = _in_table_order(data, pd.unique(patients[id_col]))
+            writer.append(_with_labels(data, labels, static_cols))
+        writer.metadata["n_patients"] = writer.n_series  # the first chunk's count otherwise
         means = writer.observed_means()
     if leading_fill == "mean":
         _fill_unobserved(Path(path), means)
@@ -288,17 +304,27 @@ def _static_labels(
     return {name: sorted(seen[name]) for name in static_cols if not numeric[name]}
 
 
-def _with_labels(data: SequenceData, labels: dict[Hashable, list[str]]) -> SequenceData:
-    """Give the chunk a one-hot column for every label of the table (0 for labels it lacks)."""
+def _with_labels(
+    data: SequenceData, labels: dict[Hashable, list[str]], static_cols: list[Hashable]
+) -> SequenceData:
+    """Give the chunk a one-hot column for every label of the table (0 for labels it lacks).
+
+    The columns come in `read_ehr`'s order: the measurements (and the time since the previous
+    visit), then each static column in ``static_cols``' order, a text one as its labels.
+    """
     if not labels:
         return data
-    expected: list[str] = []
-    for name in data.features:
-        prefix = next((f"{static}=" for static in labels if name.startswith(f"{static}=")), None)
-        if prefix is None:
-            expected.append(name)
-    for static, names in labels.items():
-        expected.extend(f"{static}={label}" for label in names)
+    statics = {str(name) for name in static_cols}
+
+    def static_part(name: str) -> bool:
+        return name in statics or any(name.startswith(f"{static}=") for static in labels)
+
+    expected = [name for name in data.features if not static_part(name)]
+    for static in static_cols:
+        if static in labels:
+            expected.extend(f"{static}={label}" for label in labels[static])
+        else:
+            expected.append(str(static))
     if list(data.features) == expected:
         return data
     frame = pd.DataFrame(data.values, columns=list(data.features))
@@ -309,15 +335,51 @@ def _with_labels(data: SequenceData, labels: dict[Hashable, list[str]]) -> Seque
     for static in labels:
         ours = [name for name in data.features if name.startswith(f"{static}=")]
         known = observed[ours].any(axis=1) if ours else pd.Series(False, index=frame.index)
-        for label in labels[static]:
-            name = f"{static}={label}"
+        for name in (f"{static}={label}" for label in labels[static]):
             if name not in frame:
                 frame[name] = np.where(known, 0.0, np.nan)
                 observed[name] = known
     return SequenceData(
-        frame[expected].to_numpy(np.float32), time=data.time, features=expected,
+        frame[expected].to_numpy(np.float32), time=_stamps(data), features=expected,
         groups=data.groups, mask=observed[expected].to_numpy(), metadata=data.metadata,
     )  # fmt: skip
+
+
+def _stamps(data: SequenceData) -> Any:
+    """Return the time stamps as the source gave them (zone-aware when it had a zone)."""
+    return data.time if data.local_time is None else data.local_time
+
+
+def _in_table_order(data: SequenceData, ids: np.ndarray) -> SequenceData:
+    """Return the series in the order their ids first appear in the table (not sorted)."""
+    position = {key: i for i, key in enumerate(data.series_ids.tolist())}
+    order = [position[key] for key in ids.tolist()]
+    if order == sorted(order):
+        return data
+    rows = np.concatenate([np.arange(data.offsets[i], data.offsets[i + 1]) for i in order])
+    return SequenceData(
+        data.values[rows], time=None if data.time is None else _stamps(data)[rows],
+        features=data.features, groups=data.groups[rows],
+        mask=None if data.mask is None else data.mask[rows], metadata=data.metadata,
+    )  # fmt: skip
+
+
+def _dayfirst(
+    source: Any, time: Hashable | None, chunk_rows: int, owner: str, read_options: dict[str, Any]
+) -> bool | None:
+    """Return whether text dates of ``time`` read day first (a pass over that column only).
+
+    None when ``time`` is not a column of text (numbers and datetimes are read as they are).
+    """
+    if time is None:
+        return None
+    text, dayfirst = False, False
+    for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
+        if time not in chunk.columns or _is_time(chunk[time]):
+            return None
+        text = True
+        dayfirst = dayfirst or needs_dayfirst(chunk[time])
+    return dayfirst if text else None
 
 
 def _fill_unobserved(path: Path, fill: np.ndarray) -> None:
