@@ -76,6 +76,7 @@ def torchrun(tmp_path, mode: str) -> subprocess.CompletedProcess:
 def test_two_ranks_end_with_the_same_model_which_loads_in_one_process(tmp_path):
     run = torchrun(tmp_path, "ok")
     assert run.returncode == 0, run.stderr[-3000:]
+    assert "FutureWarning" not in run.stderr and "DeprecationWarning" not in run.stderr
     ranks = [pickle.loads((tmp_path / f"rank{r}.pkl").read_bytes()) for r in range(2)]
     for name, value in ranks[0]["state"].items():
         assert torch.equal(value, ranks[1]["state"][name]), name

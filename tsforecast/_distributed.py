@@ -72,8 +72,7 @@ class Ranks:
         """
         on_gpu = next(module.parameters()).device.type == "cuda"
         ids = [next(module.parameters()).device.index] if on_gpu else None
-        # The buffers (bounds, masks) are constants: nothing to broadcast at every step.
-        return nn.parallel.DistributedDataParallel(module, device_ids=ids, broadcast_buffers=False)
+        return nn.parallel.DistributedDataParallel(module, device_ids=ids)
 
     def _reduce(self, values: list[float], op: Any) -> list[float]:
         tensor = torch.tensor(values, dtype=torch.float64, device=self.device)
