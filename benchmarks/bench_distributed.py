@@ -15,7 +15,8 @@ ranks). The communication of a step is measured in the ranks themselves: an all-
 buffer the size of the gradients (what DistributedDataParallel sends), and the all-reduce of
 the two stop flags the training loop agrees on before each step.
 
-Run: ``python benchmarks/bench_distributed.py [--series 2000] [--epochs 3] [--batches 50]``.
+Run: ``python benchmarks/bench_distributed.py [--series 2000] [--epochs 3] [--batches 50]
+[--repeats 3]``; each setup runs ``--repeats`` times, interleaved, and the medians are kept.
 Results: ``benchmarks/results/distributed.{json,md}``.
 """
 
@@ -94,6 +95,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batches", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per setup (medians)")
     parser.add_argument("--out", default=str(RESULTS / "distributed.json"))
     parser.add_argument("--worker", default=None)
     args, rest = parser.parse_known_args()
@@ -117,25 +119,40 @@ def main() -> None:
                           groups=np.repeat(np.arange(first, first + count), 1000))  # fmt: skip
     common = [path, args.epochs, args.batches]
     script = Path(__file__)
-    rows = []
-    for threads, batch in [(1, 64), (2, 64), (2, 128)]:
-        figures = run_worker(script, "single", [*common, batch], threads=threads)
-        rows.append({"setup": f"1 process x {threads} thread(s), {batch} blocks/step",
-                     "processes": 1, "threads": threads, **figures})  # fmt: skip
-        print(json.dumps(rows[-1]), flush=True)
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
               str(script), "--worker", "ddp", *map(str, [*common, 64])]  # fmt: skip
     environment = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run(launch, capture_output=True, text=True, env=environment, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    figures = json.loads(lines[-1]) if lines else {"error": done.stderr.strip()[-500:]}
-    rows.append({"setup": "2 ranks x 1 thread (torchrun, gloo), 64 blocks/rank/step",
-                 "processes": 2, "threads": 1, **figures})  # fmt: skip
-    print(json.dumps(rows[-1]), flush=True)
-    for row in rows:
-        if "error" not in row:
-            row["positions_per_s"] = row["positions"] / row["seconds"]
-            row["step_ms"] = 1000 * row["seconds"] / row["steps"]
+
+    def ddp_run() -> dict[str, Any]:
+        done = subprocess.run(launch, capture_output=True, text=True, env=environment, check=False)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        return json.loads(lines[-1]) if lines else {"error": done.stderr.strip()[-500:]}
+
+    setups = [
+        ({"setup": f"1 process x {threads} thread(s), {batch} blocks/step", "processes": 1,
+          "threads": threads},
+         lambda threads=threads, batch=batch: run_worker(script, "single", [*common, batch],
+                                                         threads=threads))
+        for threads, batch in [(1, 64), (2, 64), (2, 128)]
+    ] + [({"setup": "2 ranks x 1 thread (torchrun, gloo), 64 blocks/rank/step", "processes": 2,
+           "threads": 1}, ddp_run)]  # fmt: skip
+    runs: list[list[dict[str, Any]]] = [[] for _ in setups]
+    for _ in range(args.repeats):  # interleaved: a slow spell of the machine hits every setup
+        for index, (identity, run) in enumerate(setups):
+            figures = run()
+            if "error" not in figures:
+                figures["positions_per_s"] = figures["positions"] / figures["seconds"]
+                figures["step_ms"] = 1000 * figures["seconds"] / figures["steps"]
+            runs[index].append(figures)
+            print(json.dumps({**identity, **figures}), flush=True)
+    rows = []
+    for (identity, _), figures in zip(setups, runs, strict=True):
+        good = [f for f in figures if "error" not in f]
+        if not good:
+            rows.append({**identity, **figures[-1]})
+            continue
+        median = {key: float(np.median([f[key] for f in good])) for key in good[0]}
+        rows.append({**identity, **median, "repeats": len(good)})
     report = {"command": " ".join(["python", "benchmarks/bench_distributed.py", *sys.argv[1:]]),
               "series": args.series, "rows": rows}  # fmt: skip
     Path(args.out).write_text(json.dumps(report, indent=1))
@@ -151,7 +168,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"{report['series']:,} synthetic series of 1,000 points, on disk; default "
         "LSTMForecaster, no validation; 2 CPU cores. Throughput: target positions learnt per "
-        "second of training (all ranks, over the slowest rank's time).",
+        "second of training (all ranks, over the slowest rank's time); medians of "
+        f"{rows[0].get('repeats', 1)} runs per setup, interleaved.",
         f"Command: `{report['command']}`",
         "",
         "| setup | steps | step ms | positions / s | vs 1 x 2 threads, 64 |",
@@ -163,7 +181,7 @@ def markdown(report: dict[str, Any]) -> str:
             continue
         ratio = row["positions_per_s"] / base["positions_per_s"] if base else float("nan")
         lines.append(
-            f"| {row['setup']} | {row['steps']} | {row['step_ms']:.1f} | "
+            f"| {row['setup']} | {row['steps']:.0f} | {row['step_ms']:.1f} | "
             f"{row['positions_per_s']:,.0f} | {ratio:.2f}x |"
         )
     ddp = rows[-1]
@@ -171,7 +189,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [
             "",
             f"Communication per step (measured in the ranks, median of 200): all-reduce of the "
-            f"{ddp['parameters']:,} gradients {ddp['gradient_allreduce_ms']:.2f} ms, of the two "
+            f"{ddp['parameters']:,.0f} gradients {ddp['gradient_allreduce_ms']:.2f} ms, of the two "
             f"stop flags {ddp['flags_allreduce_ms']:.2f} ms.",
         ]
     return "\n".join(lines) + "\n"

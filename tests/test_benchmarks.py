@@ -124,7 +124,8 @@ def test_large_data_benchmark_fits_from_disk_without_holding_the_data(tmp_path):
 def test_distributed_benchmark_compares_ranks_with_threads(tmp_path):
     out = tmp_path / "distributed.json"
     command = [sys.executable, str(ROOT / "benchmarks" / "bench_distributed.py"), "--series",
-               "100", "--epochs", "1", "--batches", "3", "--out", str(out)]  # fmt: skip
+               "100", "--epochs", "1", "--batches", "3", "--repeats", "1",
+               "--out", str(out)]  # fmt: skip
     subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
     rows = json.loads(out.read_text())["rows"]
     assert [row["processes"] for row in rows] == [1, 1, 1, 2]
