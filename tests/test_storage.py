@@ -281,3 +281,23 @@ def test_ids_that_would_not_come_back_as_given_are_refused(tmp_path):
         mixed.save(tmp_path / "mixed")
     assert not (tmp_path / "mixed").exists()  # a failed close leaves nothing behind
     SequenceData(np.ones(4), groups=[1, 1, 2, 2]).save(tmp_path / "mixed")  # the path is free
+
+
+def test_computed_inputs_of_a_large_opened_data_set_go_to_a_temporary_map(tmp_path, monkeypatch):
+    """Calendar features and known-future covariates: the same model, no copy in memory."""
+    import tsforecast._inputs as inputs
+    import tsforecast.forecaster as forecaster
+
+    data = load_weather().take(np.arange(3000))
+    opened = SequenceData.open(data.save(tmp_path / "weather"))
+    settings = {**FAST, "target": "Dry-bulb (C)", "future_covariates": ["ETR (W/m^2)"],
+                "time_features": ["hour", "weekday"]}  # fmt: skip
+    in_memory = LSTMForecaster(**settings).fit(data)
+    monkeypatch.setattr(forecaster, "SPILL_ROWS", 1000)
+    monkeypatch.setattr(inputs, "SPILL_CHUNK_ROWS", 700)
+    made = []
+    original = inputs.spilled
+    monkeypatch.setattr(inputs, "spilled", lambda *a: made.append(1) or original(*a))
+    spilled = LSTMForecaster(**settings).fit(opened)
+    assert made  # the temporary map was used
+    np.testing.assert_array_equal(spilled.predict(data), in_memory.predict(data))

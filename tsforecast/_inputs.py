@@ -518,6 +518,48 @@ def lead_values(
     return values.reshape(len(rows), -1), known.reshape(len(rows), -1)
 
 
+def local_time_of(data: SequenceData, rows: np.ndarray | None) -> pd.DatetimeIndex | None:
+    """Return the local time of ``rows`` (all: None), converting only those rows' stamps."""
+    if rows is None or data._local_time is not None:
+        times = data.local_time
+        return times if rows is None or times is None else times[rows]
+    if data.time is None or data.time.dtype.kind != "M":
+        return None
+    times = pd.DatetimeIndex(data.time[rows])
+    zone = data.metadata.get("time_zone")
+    return times if zone is None else times.tz_localize("UTC").tz_convert(zone)
+
+
+SPILL_CHUNK_ROWS = 1 << 16
+
+
+def spilled(compute: Any, n_rows: int) -> tuple[np.ndarray, Any]:
+    """Return ``compute(rows)`` for every row, written chunk by chunk to temporary files.
+
+    For tables computed from data larger than memory (the network's inputs of an opened
+    `SequenceData`): the result is memory-mapped from a temporary file, deleted at once (the
+    map keeps it alive until the array is gone), so the process's own memory holds one chunk.
+    """
+    import tempfile
+
+    tables: list[np.memmap] = []
+    size = SPILL_CHUNK_ROWS
+    for begin in range(0, n_rows, size):
+        parts = compute(np.arange(begin, min(begin + size, n_rows)))
+        if not tables:
+            for part in parts:
+                if part is None:
+                    tables.append(None)
+                    continue
+                with tempfile.NamedTemporaryFile(prefix="tsforecast-inputs-") as file:
+                    table = np.memmap(file.name, part.dtype, "w+", shape=(n_rows, part.shape[1]))
+                tables.append(table)  # the file is unlinked; the map keeps its pages
+        for table, part in zip(tables, parts, strict=True):
+            if table is not None:
+                table[begin : begin + len(part)] = part
+    return tuple(tables)
+
+
 def model_inputs(
     data: SequenceData, time_features: list[str], rows: np.ndarray | None = None, *, owner: str
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -529,14 +571,14 @@ def model_inputs(
     observed = data.mask if rows is None or data.mask is None else data.mask[rows]
     if not time_features:
         return values, observed
-    times = data.local_time
+    times = local_time_of(data, rows)
     if times is None:
         raise ValueError(
             f"{owner}: this model reads calendar features ({time_features}) computed from time "
             "stamps, but X has none. Pass X with its time stamps as in fit (a DataFrame with a "
             "DatetimeIndex, or a SequenceData), or fit with time_features=None."
         )
-    calendar = encode_time(times if rows is None else times[rows], time_features)
+    calendar = encode_time(times, time_features)
     values = np.concatenate([values, calendar], axis=1)
     if observed is None:
         return values, None

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._problem import horizon_rows
+from tsforecast._segments import series_chunks
 from tsforecast._validation import Rule
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
 
 TIME_FEATURES = ("hour", "weekday", "yearday")
 _DAY = 86_400 * 10**9  # nanoseconds
+# Rows read at a time (or at all, for the usual step and season) on large data.
+SAMPLE_ROWS = 1 << 20
 
 
 def usual_step(times: Any, *, decimals: int | None = None) -> Any:
@@ -230,13 +233,29 @@ def gap_feature(gaps: np.ndarray) -> np.ndarray:
     return np.log1p(np.maximum(gaps, 0.0))
 
 
+def sample_times(data: Any) -> pd.DatetimeIndex | None:
+    """Return the local time of the first `SAMPLE_ROWS` rows (all rows of smaller data).
+
+    Enough to tell the usual step and the season; on data larger than memory, the stamps of
+    every row would cost 8 bytes a row.
+    """
+    if data.n_timesteps <= SAMPLE_ROWS:
+        return data.local_time
+    return data._rows(slice(0, SAMPLE_ROWS)).local_time
+
+
 def is_irregular(data: Any) -> bool:
     """Whether the time between rows varies within some series (visits, events).
 
     Each series is compared with its own usual gap (an hourly and a two-hourly series are
     both regular). False without stamps. Gaps within a thousandth of the usual one count as
-    equal (rounded stamps).
+    equal (rounded stamps). Large data is read whole series at a time (bounded memory).
     """
+    if data.n_timesteps > SAMPLE_ROWS and data.n_series > 1:
+        return any(
+            is_irregular(data._rows(slice(begin, end)))
+            for begin, end in series_chunks(data.offsets, SAMPLE_ROWS)
+        )
     stamps = stamps_as_numbers(data)
     if stamps is None:
         return False

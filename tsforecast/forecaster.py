@@ -33,6 +33,7 @@ from tsforecast import (
     _training,
     _validation,
 )  # fmt: skip
+from tsforecast import storage as _storage
 from tsforecast._distributed import Ranks
 from tsforecast._intervals import QuantilesRule
 from tsforecast._network import CELLS, InputLayout, OutputShape, RecurrentNet
@@ -80,6 +81,9 @@ ADAPTATION_ROWS_PER_PASS = 1 << 16
 # predict / predict_quantiles on more rows than this work on whole series a chunk at a time:
 # besides the answer, memory holds one chunk's work, whatever the number of series.
 PREDICT_ROWS_PER_PASS = 1 << 18
+# Past this many rows of a memory-mapped data set, fit writes computed input columns to a
+# temporary memory-mapped table rather than to memory.
+SPILL_ROWS = 1 << 20
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -505,7 +509,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if ranks is not None:  # "cuda" in a torchrun group: each rank on its own GPU
             device = ranks.own_device(device)
         self.device_ = str(device)
-        values, observed = self._model_inputs(data, owner="LSTMForecaster.fit")  # checks statics
+        values, observed = self._fit_inputs(data)
         targets = None if y is None else y.reshape(len(y), -1)
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = _segments.split_series(data.offsets, self.validation_fraction)
@@ -624,7 +628,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Mode, target columns and names, calendar features: what the columns mean."""
         _inputs.check_trainable(data, "LSTMForecaster.fit")
         self.autoregressive_ = y is None
-        self.time_features_ = _time.choose_time_features(self.time_features, data.local_time)
+        sample = _time.sample_times(data)  # the first rows: enough for the step and season
+        self.time_features_ = _time.choose_time_features(self.time_features, sample)
         if self.time_gaps == "auto":
             self.time_gaps_ = _time.is_irregular(data)
         else:
@@ -638,7 +643,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         levels = self._quantile_levels()
         self.quantiles_ = None if levels is None else _intervals.with_median(levels)
         if self.seasonal_period == "auto":
-            self.seasonal_period_ = _time.seasonal_period(data.local_time)
+            self.seasonal_period_ = _time.seasonal_period(sample)
         else:
             season = self.seasonal_period
             self.seasonal_period_ = None if season is None else int(season)
@@ -717,7 +722,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )  # fmt: skip
 
     def _model_inputs(
-        self, data: SequenceData, rows: np.ndarray | None = None, *, owner: str = "LSTMForecaster"
+        self,
+        data: SequenceData,
+        rows: np.ndarray | None = None,
+        *,
+        owner: str = "LSTMForecaster",
+        check_statics: bool = True,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Return the rows the network reads (``rows`` only, or all) and where each value is known.
 
@@ -726,7 +736,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         same series (unknown past its end) and the time gaps to them (past its end: the
         series' usual gap).
         """
-        if self.static_indices_:
+        if self.static_indices_ and check_statics:
             _inputs.check_static(data, self.static_indices_, _inputs.column_names(self), owner)
         values, observed = _inputs.model_inputs(data, self.time_features_, rows, owner=owner)
         if not (self.future_indices_ or self.time_gaps_):
@@ -750,6 +760,26 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         parts.append(leads.reshape(n, -1))
         seen.append(known.reshape(n, -1))
         return np.concatenate(parts, axis=1), np.concatenate(seen, axis=1)
+
+    def _fit_inputs(self, data: SequenceData) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the rows the network trains on (see `_model_inputs`).
+
+        On a memory-mapped data set larger than `SPILL_ROWS`, computed columns (calendar
+        features, known-future covariates) go to a temporary memory-mapped table, chunk by
+        chunk, instead of a copy of the data in memory. (Time gaps read every stamp at once:
+        not spilled.)
+        """
+        owner = "LSTMForecaster.fit"
+        computed = bool(self.time_features_ or self.future_indices_) and not self.time_gaps_
+        if not computed or data.n_timesteps <= SPILL_ROWS or not _storage.is_mapped(data.values):
+            return self._model_inputs(data, owner=owner)  # checks the static covariates too
+        if self.static_indices_:
+            _inputs.check_static(data, self.static_indices_, _inputs.column_names(self), owner)
+
+        def chunk(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+            return self._model_inputs(data, rows, owner=owner, check_statics=False)
+
+        return _inputs.spilled(chunk, data.n_timesteps)
 
     def _stamps(self, data: SequenceData, owner: str) -> np.ndarray:
         """Return the time stamps as numbers (hours for datetimes), refusing data without."""
@@ -1398,10 +1428,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         group = np.cumsum(lengths) // ADAPTATION_ROWS_PER_PASS
         margins = []
         for chunk in np.split(np.arange(len(lengths)), np.flatnonzero(np.diff(group)) + 1):
+            # Those series alone (whole series: the same outputs), so that each pass reads
+            # only their rows.
+            begin, end = int(data.offsets[chunk[0]]), int(data.offsets[chunk[-1] + 1])
+            part = data if (begin, end) == (0, data.n_timesteps) else data._rows(slice(begin, end))
             ends = np.cumsum(lengths[chunk])
-            rows = np.arange(ends[-1]) + np.repeat(stops[chunk] - ends, lengths[chunk])
-            outputs = self._outputs(data, lambda output: output[:, :steps], rows)
-            margins.append(self._adapted_margins(outputs, data, rows, steps)[ends - 1])
+            rows = np.arange(ends[-1]) + np.repeat(stops[chunk] - begin - ends, lengths[chunk])
+            outputs = self._outputs(part, lambda output: output[:, :steps], rows)
+            margins.append(self._adapted_margins(outputs, part, rows, steps)[ends - 1])
         return np.concatenate(margins)  # each series' last origin
 
     def _origin_margins(

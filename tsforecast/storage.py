@@ -401,6 +401,16 @@ def open_sequence(path: str | Path) -> SequenceData:
     )
 
 
+def is_mapped(array: np.ndarray) -> bool:
+    """Whether ``array`` is a view of a memory-mapped file (an opened `SequenceData`'s)."""
+    base = array
+    while base is not None:
+        if isinstance(base, np.memmap):
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
 class RowIds:
     """The series id of every row, computed from the series offsets instead of stored.
 
