@@ -86,7 +86,7 @@ def test_divergence_warns_on_a_tiny_undertrained_model():
     X = load_speech_mfcc().values[:3000]
     tiny = LSTMForecaster(
         hidden_size=2, horizon=1, context_length=16, max_epochs=2, learning_rate=0.05,
-        quantiles=None, validation_fraction=0.0, random_state=0,
+        quantiles=None, validation_fraction=0.0, weight_averaging=0.0, random_state=0,
     ).fit(X)  # fmt: skip
     with pytest.warns(RuntimeWarning) as record:
         tiny.forecast(X, 200)

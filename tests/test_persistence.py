@@ -73,7 +73,7 @@ def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     assert state["input_mean_"] == fitted.input_scaler_.mean.tolist()
     # What those formats wrote: no horizon or quantiles, and discrete_targets_.
     params = json.loads((path / "params.json").read_text())
-    for key in ("horizon", "quantiles", "seasonal_period", "adaptation_rate"):
+    for key in ("horizon", "quantiles", "seasonal_period", "adaptation_rate", "weight_averaging"):
         del params[key]
     (path / "params.json").write_text(json.dumps(params))
     for key in ("horizon_", "quantiles_", "seasonal_period_", "baseline_scores_",
@@ -84,6 +84,7 @@ def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     rewrite_checksums(path)
     loaded = LSTMForecaster.load(path)
     assert loaded.horizon == loaded.horizon_ == 1 and loaded.quantiles_ is None
+    assert loaded.weight_averaging == 0.0  # they were trained without it: a refit is alike
     np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
     # Format 1: no checksums.json, the weights' hash in state.json.
     weights = (path / "weights.pt").read_bytes()

@@ -2,7 +2,9 @@
 
 ``tests/reference/record.py`` wrote ``forecasts.json`` on the code before the forecaster was
 split into modules (issue 11), and again when the defaults changed on purpose (issue 13:
-24-step quantile models, the start from persistence or least squares); a behaviour-preserving
+24-step quantile models, the start from persistence or least squares; then the averaged
+weights, ``weight_averaging=0.98``, whose cases all matched the earlier recording with
+``weight_averaging=0``); a behaviour-preserving
 change must reproduce them. The tolerance allows float32 rounding from reordered arithmetic,
 nothing more.
 """

@@ -218,3 +218,51 @@ def test_batches_per_epoch_fixes_the_number_of_training_steps(waves):
     assert [row["n_positions"] for row in model.history_] == [5 * 16 * span] * 3
     with pytest.raises(ValueError, match=r"batches_per_epoch must be an integer >= 1; got 0"):
         LSTMForecaster(batches_per_epoch=0).fit(waves)
+
+
+def test_weight_average_follows_the_warmed_up_moving_average_and_swaps_back():
+    module = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        module.weight.fill_(0.0)
+    average = training.WeightAverage(module, decay=0.9)
+    expected = 0.0
+    for step, value in enumerate([1.0, 2.0, 3.0, 4.0, 5.0] + [6.0] * 95, start=1):
+        with torch.no_grad():
+            module.weight.fill_(value)
+        average.update()
+        keep = min(0.9, (1 + step) / (10 + step))  # early steps weigh more
+        expected = keep * expected + (1 - keep) * value
+        assert average.average[0].item() == pytest.approx(expected, rel=1e-6)
+    assert keep == 0.9  # the warm-up has ended
+    average.swap()
+    assert module.weight.item() == pytest.approx(expected, rel=1e-6)
+    average.swap()
+    assert module.weight.item() == 6.0
+
+
+def test_the_kept_weights_are_the_average_validated_at_the_best_epoch(waves):
+    """Validation, the choice of epoch and the fitted model all read the averaged weights."""
+    seen = {}
+    real = training.train
+
+    def spy(module, *args, **kwargs):
+        result = real(module, *args, **kwargs)
+        seen["kept"], seen["result"] = kwargs["validate"](), result
+        return result
+
+    fitted = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "train", spy)
+        for averaging in (0.0, 0.9):
+            params = {**FAST, "max_epochs": 8, "weight_averaging": averaging}
+            fitted[averaging] = LSTMForecaster(**params).fit(waves)
+            result = seen["result"]
+            assert result.best_epoch > 0
+            recorded = result.history[result.best_epoch - 1]["valid_loss"]
+            assert seen["kept"] == pytest.approx(recorded, rel=1e-5)
+    assert not np.allclose(fitted[0.0].predict(waves), fitted[0.9].predict(waves))
+
+
+def test_weight_averaging_must_be_below_one(waves):
+    with pytest.raises(ValueError, match=r"weight_averaging must be"):
+        LSTMForecaster(weight_averaging=1.0).fit(waves)

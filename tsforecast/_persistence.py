@@ -243,6 +243,9 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
         # The one-step point network those versions saved.
         params.setdefault("horizon", 1)
         params.setdefault("quantiles", None)
+    # Models saved before weight averaging existed were trained without it: a refit of the
+    # loaded model trains as the saved one was trained.
+    params.setdefault("weight_averaging", 0.0)
     try:
         model = cls(**params)
         model._check_params()

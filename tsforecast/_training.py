@@ -320,6 +320,7 @@ class TrainingSettings:
     batches_per_epoch: int | None
     learning_rate: float
     weight_decay: float
+    weight_averaging: float
     loss: str
     levels: tuple[float, ...] | None
     max_epochs: int
@@ -425,7 +426,8 @@ def fit_network(
         try:
             result = train(
                 module, sampler, split=split, learning_rate=settings.learning_rate, loss=loss,
-                weight_decay=settings.weight_decay, max_epochs=settings.max_epochs,
+                weight_decay=settings.weight_decay, averaging=settings.weight_averaging,
+                max_epochs=settings.max_epochs,
                 patience=settings.patience if validate is not None else None,
                 max_time=settings.max_time, validate=checked, validate_every=every,
                 progress=progress, ranks=ranks,
@@ -460,6 +462,45 @@ def _shifted_table(
     return table, Segments(stops - lengths - 1, stops)
 
 
+class WeightAverage:
+    """An exponential moving average of a module's parameters (Polyak averaging).
+
+    After step ``t`` (from 1) the average moves toward the parameters by ``1 - d_t`` with
+    ``d_t = min(decay, (1 + t) / (10 + t))``: early steps, when the parameters move most,
+    weigh more (the warm-up of TensorFlow's ``ExponentialMovingAverage``), so a few steps
+    are not averaged away into the starting weights. `swap` exchanges the parameters with
+    the average, in place (twice restores them).
+
+    Parameters
+    ----------
+    module : nn.Module
+        The module whose parameters are averaged; the average starts at their values.
+    decay : float
+        The most the average keeps of itself per step, in (0, 1).
+    """
+
+    def __init__(self, module: nn.Module, decay: float) -> None:
+        self.parameters = [parameter for parameter in module.parameters()]
+        self.average = [parameter.detach().clone() for parameter in self.parameters]
+        self.decay, self.steps = decay, 0
+
+    @torch.no_grad()
+    def update(self) -> None:
+        """Move the average toward the current parameters, after an optimiser step."""
+        self.steps += 1
+        decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        for parameter, average in zip(self.parameters, self.average, strict=True):
+            average.lerp_(parameter.detach(), 1 - decay)
+
+    @torch.no_grad()
+    def swap(self) -> None:
+        """Exchange the module's parameters with the average."""
+        for parameter, average in zip(self.parameters, self.average, strict=True):
+            held = parameter.detach().clone()
+            parameter.copy_(average)
+            average.copy_(held)
+
+
 def train(
     module: nn.Module,
     sampler: BlockSampler,
@@ -475,6 +516,7 @@ def train(
     validate_every: int = 1,
     progress: Any = None,
     ranks: Ranks | None = None,
+    averaging: float = 0.0,
 ) -> TrainingResult:
     """Train ``module`` in place; on return it holds the best weights seen.
 
@@ -503,6 +545,7 @@ def train(
         if math.isfinite(result.start_loss):
             best_loss, result.best_epoch = result.start_loss, 0
     last_valid = None
+    average = WeightAverage(module, averaging) if averaging else None
     started = time.perf_counter()
     try:
         for epoch in range(1, max_epochs + 1):
@@ -526,6 +569,8 @@ def train(
                 value.backward()
                 nn.utils.clip_grad_norm_(module.parameters(), max_norm=1.0)
                 optimizer.step()
+                if average is not None:
+                    average.update()
                 n = batch.n_positions
                 total += value.item() * n
                 positions += n
@@ -552,6 +597,8 @@ def train(
             train_loss = total / max(positions, 1)
             last_epoch = epoch == max_epochs or result.stopped == "max_time"
             valid_loss = None
+            if average is not None:
+                average.swap()  # validate and keep the averaged weights
             if validate is not None and (last_epoch or (epoch - 1) % validate_every == 0):
                 valid_loss = validate()
             result.history.append(
@@ -568,6 +615,8 @@ def train(
             if score is not None and score < best_loss:
                 best_loss, best_state = score, copy.deepcopy(module.state_dict())
                 result.best_epoch = epoch
+            if average is not None:
+                average.swap()  # back to the trained weights
             if valid_loss is not None:
                 last_valid = valid_loss
             if progress is not None:
