@@ -135,25 +135,57 @@ def test_existing_paths_are_kept_unless_overwrite(tmp_path):
     assert (tmp_path / "mine" / "notes.txt").exists()
 
 
+def test_a_file_is_never_replaced(tmp_path):
+    table = tmp_path / "x.csv"
+    table.write_text("a\n1\n")
+    for overwrite in (False, True):
+        with pytest.raises(FileExistsError, match=r"x\.csv is a file; the on-disk format is a "):
+            SequenceWriter(table, overwrite=overwrite)
+    assert table.read_text() == "a\n1\n"
+
+
+def test_a_failed_or_stopped_write_leaves_the_old_data_as_it_was(tmp_path):
+    load_quinidine().head(5).save(tmp_path / "q")
+    before = SequenceData.open(tmp_path / "q").values.copy()
+    offsets = SequenceData.open(tmp_path / "q").offsets
+    shorter_rows = np.concatenate(
+        [np.arange(a, min(a + 2, b)) for a, b in itertools.pairwise(offsets)]
+    )
+    with pytest.raises(ValueError, match="every chunk needs the same columns"):
+        with SequenceWriter(tmp_path / "q", overwrite=True) as writer:
+            writer.append(np.ones(3))
+            writer.append(np.ones((3, 2)))
+    stopped = SequenceWriter(tmp_path / "q", overwrite=True)
+    stopped.append(np.ones(7))  # never closed, as by a killed process
+    np.testing.assert_array_equal(SequenceData.open(tmp_path / "q").values, before)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".q.writing-")] == [
+        stopped._work.name
+    ]  # the failed writer cleaned up; the stopped one left only its hidden folder
+    shorter = SequenceData.open(tmp_path / "q").head(2)  # still mapped from the old files
+    shorter.save(tmp_path / "q", overwrite=True)
+    np.testing.assert_array_equal(SequenceData.open(tmp_path / "q").values, before[shorter_rows])
+
+
 def test_opening_something_else_says_what_is_wrong(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"holds no meta\.json; it is not a directory"):
         SequenceData.open(tmp_path)
     writer = SequenceWriter(tmp_path / "open")
     writer.append(np.ones(3))  # never closed: the header still says 0 rows
     writer._values._file.flush()
-    (tmp_path / "open" / "meta.json").write_text(json.dumps({
+    unfinished = writer._work
+    (unfinished / "meta.json").write_text(json.dumps({
         "format": "tsforecast.SequenceData", "version": 1, "n_timesteps": 3, "n_features": 1,
         "n_series": 1, "features": ["x0"], "time": None, "grouped": False, "mask": False,
         "metadata": {},
     }))  # fmt: skip
-    np.save(tmp_path / "open" / "offsets.npy", np.array([0, 3]))
-    np.save(tmp_path / "open" / "ids.npy", np.array([0]))
+    np.save(unfinished / "offsets.npy", np.array([0, 3]))
+    np.save(unfinished / "ids.npy", np.array([0]))
     with pytest.raises(
         ValueError,
         match=r"values\.npy has shape \(0, 1\), meta\.json says "
         r"\(3, 1\); the directory is incomplete",
     ):
-        SequenceData.open(tmp_path / "open")
+        SequenceData.open(unfinished)
 
 
 def test_mixed_id_kinds_are_refused(tmp_path):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,11 @@ class SequenceWriter:
     path : str or Path
         The directory to write (created).
     overwrite : bool, default=False
-        Replace an existing directory. Without it an existing, non-empty path is an error.
+        Replace a directory written before by `SequenceWriter` (or `SequenceData.save`).
+        Without it an existing, non-empty directory is an error; a file, or a directory
+        tsforecast did not write, is never replaced. The rows go to a hidden folder next to
+        ``path`` (``.NAME.writing-*``) that takes its place only at `close`: a writer that
+        fails or is stopped leaves what was at ``path`` as it was.
     metadata : mapping, optional
         Facts to store with the data (JSON-serialisable), over the first chunk's own metadata
         (later chunks' metadata is not read). ``writer.metadata`` can be updated until
@@ -122,7 +127,10 @@ class SequenceWriter:
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
         self.path = Path(path)
-        _prepare_directory(self.path, overwrite, "SequenceWriter")
+        _check_target(self.path, overwrite, "SequenceWriter")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._work = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.writing-",
+                                           dir=self.path.parent))  # fmt: skip
         self.metadata = dict(metadata or {})
         self._values: _NpyAppender | None = None
         self._time: _NpyAppender | None = None
@@ -252,10 +260,10 @@ class SequenceWriter:
             self._grouped = chunk.groups is not None
             self.metadata = {**chunk.metadata, **self.metadata}
             self._values = _NpyAppender(
-                self.path / "values.npy", np.dtype(np.float32), (chunk.n_features,)
+                self._work / "values.npy", np.dtype(np.float32), (chunk.n_features,)
             )
             if chunk.time is not None:
-                self._time = _NpyAppender(self.path / "time.npy", chunk.time.dtype, ())
+                self._time = _NpyAppender(self._work / "time.npy", chunk.time.dtype, ())
         lengths = chunk.series_lengths.tolist()
         ids = list(chunk.series_ids)
         if self._ids and (chunk.groups is None or _same(ids[0], self._ids[-1])):
@@ -267,7 +275,7 @@ class SequenceWriter:
         self._lengths.extend(lengths)
         if chunk.mask is not None and self._mask is None:
             self._mask = _NpyAppender(
-                self.path / "mask.npy", np.dtype(bool), self._values.row_shape
+                self._work / "mask.npy", np.dtype(bool), self._values.row_shape
             )
             self._mask.write_constant(True, self._values.n_rows)  # earlier rows: observed
         if self._mask is not None:
@@ -313,8 +321,8 @@ class SequenceWriter:
             if part is not None:
                 part.close()
         offsets = np.concatenate([[0], np.cumsum(self._lengths)]).astype(np.int64)
-        np.save(self.path / "offsets.npy", offsets)
-        np.save(self.path / "ids.npy", _ids_array(self._ids), allow_pickle=False)
+        np.save(self._work / "offsets.npy", offsets)
+        np.save(self._work / "ids.npy", _ids_array(self._ids), allow_pickle=False)
         meta = {
             "format": FORMAT,
             "version": VERSION,
@@ -327,15 +335,16 @@ class SequenceWriter:
             "mask": self._mask is not None,
             "metadata": _jsonable(self.metadata),
         }
-        (self.path / "meta.json").write_text(json.dumps(meta, indent=1))
+        (self._work / "meta.json").write_text(json.dumps(meta, indent=1))
+        _replace(self.path, self._work)
 
     def abort(self) -> None:
-        """Stop writing and delete what was written."""
+        """Stop writing and delete what was written; what was at ``path`` stays."""
         self._closed = True
         for part in (self._values, self._time, self._mask):
             if part is not None:
                 part.abort()
-        shutil.rmtree(self.path, ignore_errors=True)
+        shutil.rmtree(self._work, ignore_errors=True)
 
     def __enter__(self) -> SequenceWriter:
         """Return the writer; leaving the block closes it (or deletes it after an error)."""
@@ -466,20 +475,43 @@ class RowIds:
         return rows if dtype is None else rows.astype(dtype)
 
 
-def _prepare_directory(path: Path, overwrite: bool, owner: str) -> None:
-    if path.exists() and (path.is_file() or any(path.iterdir())):
-        if not overwrite:
-            raise FileExistsError(
-                f"{owner}: {path} exists and is not empty; pass overwrite=True to replace it, "
-                "or choose a new path."
-            )
-        if not (path / "meta.json").is_file() and path.is_dir():
-            raise FileExistsError(
-                f"{owner}: {path} is a non-empty directory that tsforecast did not write; "
-                "overwrite=True replaces only a directory written by SequenceWriter."
-            )
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    path.mkdir(parents=True, exist_ok=True)
+def _check_target(path: Path, overwrite: bool, owner: str) -> None:
+    """Refuse a path that holds a file, or anything but a directory tsforecast wrote."""
+    if path.is_file() or (path.exists() and not path.is_dir()):
+        raise FileExistsError(
+            f"{owner}: {path} is a file; the on-disk format is a directory, and a file is never "
+            "replaced. Choose a new path (e.g. a folder next to it)."
+        )
+    if not path.is_dir() or not any(path.iterdir()):
+        return
+    if not overwrite:
+        raise FileExistsError(
+            f"{owner}: {path} exists and is not empty; pass overwrite=True to replace it, "
+            "or choose a new path."
+        )
+    if not (path / "meta.json").is_file():
+        raise FileExistsError(
+            f"{owner}: {path} is a non-empty directory that tsforecast did not write; "
+            "overwrite=True replaces only a directory written by SequenceWriter."
+        )
+
+
+def _replace(path: Path, written: Path) -> None:
+    """Put the finished directory ``written`` at ``path``; what was there goes only then."""
+    if path.is_dir() and not any(path.iterdir()):
+        path.rmdir()
+    if not path.exists():
+        written.rename(path)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+    old.rmdir()
+    path.rename(old)
+    try:
+        written.rename(path)
+    except BaseException:
+        old.rename(path)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _time_kind(chunk: SequenceData) -> str | None:
