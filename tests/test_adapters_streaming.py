@@ -73,10 +73,82 @@ def test_static_labels_missing_from_a_chunk_are_still_encoded(tmp_path):
     (values, observed), (expected, expected_observed) = frames(streamed), frames(in_memory)
     values, observed = values.reindex(expected.index), observed.reindex(expected.index)
     pd.testing.assert_frame_equal(observed, expected_observed)
-    seen = expected_observed.to_numpy()
-    np.testing.assert_allclose(values.to_numpy()[seen], expected.to_numpy()[seen], rtol=1e-6)
-    # Where a value was never seen before, the fill is the mean over observed rows.
-    assert np.isfinite(streamed.values).all()
+    # Fills too: a measurement's mean over observed rows, a static one's over patients.
+    np.testing.assert_allclose(values.to_numpy(), expected.to_numpy(), rtol=1e-6)
+
+
+def test_what_a_chunk_lacks_or_holds_alone_reads_as_the_whole_table(tmp_path):
+    """A CSV written with spaces after the commas; chunks of 4 rows hold about 2 patients.
+
+    ``stage`` is I or II in the first patients and IV in the last; ``albumin`` has
+    no value in the first chunks; ``sex`` has a missing label; the static ``age`` is missing
+    for a patient with many visits (its mean fill counts patients, not rows).
+    """
+    rows = [  # id, day, bili, albumin, sex, stage, age
+        ("p1", 0, 1.0, "", "F", "I", 50), ("p1", 5, 1.2, "", "F", "I", 50),
+        ("p2", 0, 0.8, "", "M", "II", ""), ("p2", 3, 0.9, "", "M", "II", ""),
+        ("p2", 6, 1.1, "", "M", "II", ""), ("p2", 9, 1.4, "", "M", "II", ""),
+        ("p2", 12, 1.5, "", "M", "II", ""), ("p3", 0, 2.0, 3.1, "", "IV", 70),
+        ("p3", 4, 2.2, 3.3, "", "IV", 70), ("p4", 1, 0.5, 3.9, "F", "IV", 40),
+    ]  # fmt: skip
+    text = "id,day,bili,albumin,sex,stage,age\n" + "".join(
+        ", ".join(map(str, row)) + "\n" for row in rows
+    )
+    (tmp_path / "visits.csv").write_text(text)
+    options = {"id_col": "id", "time_col": "day", "value_cols": ["bili", "albumin"],
+               "static_cols": ["sex", "stage", "age"], "leading_fill": "mean"}  # fmt: skip
+    in_memory = read_ehr(tmp_path / "visits.csv", **options)
+    assert in_memory.features == ("bili", "albumin", "time_since_previous", "sex=F", "sex=M",
+                                  "stage=I", "stage=II", "stage=IV", "age")  # fmt: skip
+    for chunk_rows in (3, 4, 10):
+        streamed = write_ehr(tmp_path / "visits.csv", tmp_path / "out", chunk_rows=chunk_rows,
+                             overwrite=True, **options)  # fmt: skip
+        assert_same(streamed, in_memory)
+        assert streamed.metadata["static"] == ["sex", "stage", "age"]
+    age = in_memory.features.index("age")
+    assert in_memory.values[2, age] == pytest.approx(160 / 3)  # (50 + 70 + 40) / 3 patients
+    mixed = text.replace(", II,", ", 2,")  # numbers in the first chunks, text in the last
+    (tmp_path / "mixed.csv").write_text(mixed)
+    with pytest.raises(ValueError, match=r"read_ehr: column 'stage' has non-numeric values"):
+        read_ehr(tmp_path / "mixed.csv", **options)
+    with pytest.raises(ValueError, match=r"write_ehr: static column 'stage' holds numbers \('2'\) "
+                       r"and text \('I'\); read_ehr refuses such a column"):  # fmt: skip
+        write_ehr(tmp_path / "mixed.csv", tmp_path / "m", chunk_rows=3, **options)
+
+
+def test_a_measurement_without_any_value_is_refused_over_the_whole_table(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "a", "b"], "day": [0, 1, 0], "x": [1.0, 2.0, 3.0],
+                          "y": np.nan})  # fmt: skip
+    with pytest.raises(ValueError, match=r"write_ehr: column\(s\) \['y'\] have no values at all"):
+        write_ehr(frame, tmp_path / "e", id_col="id", time_col="day", value_cols=["x", "y"],
+                  chunk_rows=2)  # fmt: skip
+    assert not (tmp_path / "e").exists()
+    long = pd.DataFrame({"id": ["a", "a", "b", "b"], "day": [0, 0, 0, 1],
+                         "variable": ["x", "y", "x", "x"],
+                         "value": [1.0, 4.0, 3.0, 2.0]})  # fmt: skip
+    options = {"id_col": "id", "time_col": "day", "value_cols": ["x", "y"],
+               "variable_col": "variable", "value_col": "value",
+               "leading_fill": "mean"}  # fmt: skip
+    assert_same(write_ehr(long, tmp_path / "l", chunk_rows=2, **options),  # b has no y
+                read_ehr(long, **options))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"time_col": "dya"}, ValueError, r"no such column 'dya'\. Did you mean 'day'\? Columns:"),
+        ({"static_cols": ["sexx"]}, ValueError, r"no such column 'sexx'\. Did you mean 'sex'"),
+        ({"id_col": "idd"}, ValueError, r"no id column 'idd'\. Did you mean 'id'\?"),
+        ({"decimal": ";"}, ValueError, r"decimal must be '\.' or ','; got ';'"),
+        ({"chunk_rows": 0}, ValueError, r"chunk_rows must be an integer >= 1; got 0"),
+        ({"chunk_rows": 2.5}, TypeError, r"chunk_rows must be an integer >= 1; got 2\.5"),
+    ],
+)
+def test_wrong_options_say_what_is_wrong(tmp_path, change, error, message):
+    options = {"id_col": "id", "time_col": "day", "value_cols": ["bili"], **change}
+    with pytest.raises(error, match="write_ehr: " + message):
+        write_ehr(data_path("pbcseq.csv"), tmp_path / "e", **options)
+    assert not (tmp_path / "e").exists()
 
 
 def test_patients_out_of_order_are_refused_with_the_fix(tmp_path):
@@ -139,6 +211,27 @@ def test_day_first_dates_are_read_alike_in_every_chunk(tmp_path):
     expected = pd.date_range("2020-02-01", periods=19, freq="D").to_numpy()
     np.testing.assert_array_equal(whole.time, expected)
     np.testing.assert_array_equal(chunked.time, expected)
+
+
+@pytest.mark.parametrize(
+    ("start", "text"),
+    [("2020-02-13", "%d/%m/%Y"), ("2020-02-13", "%m/%d/%Y"), ("2020-02-01", "%m/%d/%Y %H:%M")],
+)
+def test_one_date_format_for_the_whole_column_whatever_the_chunks(tmp_path, start, text):
+    """With 8 rows a chunk, the last one holds 08/03/2020 and 09/03/2020: either way round."""
+    days = pd.date_range(start, periods=26, freq="D")
+    frame = pd.DataFrame({"id": np.repeat(["a", "b"], 13), "date": days.strftime(text), "x": 1.0})
+    frame.to_csv(tmp_path / "days.csv", index=False)
+    for chunk_rows in (8, 13, 26):
+        chunked = write_table(tmp_path / "days.csv", tmp_path / "t", time="date", group="id",
+                              chunk_rows=chunk_rows, overwrite=True)  # fmt: skip
+        np.testing.assert_array_equal(chunked.time, days.to_numpy())
+        patients = write_ehr(tmp_path / "days.csv", tmp_path / "e", id_col="id",
+                             time_col="date", value_cols=["x"], chunk_rows=chunk_rows,
+                             overwrite=True)  # fmt: skip
+        in_memory = read_ehr(tmp_path / "days.csv", id_col="id", time_col="date",
+                             value_cols=["x"])  # fmt: skip
+        np.testing.assert_array_equal(patients.time, in_memory.time)
 
 
 def test_write_ehr_matches_read_ehr_columns_and_counts_with_static_columns(tmp_path):

@@ -19,6 +19,11 @@ import pandas as pd
 
 from tsforecast._validation import check_choice, show
 
+try:
+    from pandas.tseries.api import guess_datetime_format
+except ImportError:  # pandas < 2.2
+    from pandas._libs.tslibs.parsing import guess_datetime_format
+
 Source = str | os.PathLike | pd.DataFrame
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
@@ -156,14 +161,19 @@ def find_column(frame: pd.DataFrame, candidates: Sequence[str]) -> Hashable | No
 
 
 def parse_datetimes(
-    values: pd.Series, owner: str, column: Hashable, dayfirst: bool | None = None
+    values: pd.Series,
+    owner: str,
+    column: Hashable,
+    dayfirst: bool | None = None,
+    stamp_format: str | None = None,
 ) -> pd.DatetimeIndex:
     """Read time stamps in any common format; ``24:00`` is the end of the day.
 
     Stamps with UTC offsets are converted to UTC (so mixed offsets, as around a daylight-saving
     change, are fine); a column that mixes stamps with and without an offset is an error.
     ``dayfirst``: None reads 01/02 month first unless only day first reads every stamp; a
-    bool decides (for a table read in chunks, decided once for all of them).
+    bool decides. ``stamp_format`` (a ``strftime`` format) reads every stamp with it: a table
+    read in chunks decides it once for the whole column (see `reads_whole`).
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         times = pd.DatetimeIndex(values)
@@ -193,7 +203,7 @@ def parse_datetimes(
         text = text.str.replace(_HOUR_24, "00:00", regex=True)
         utc = bool(has_offset.any())
         try:
-            times = _one_format(text, utc, dayfirst)
+            times = _one_format(text, utc, dayfirst, stamp_format)
         except (ValueError, TypeError):
             slashed = text[text.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", regex=True)]
             if len(slashed):  # read one by one, some would be day-first and others not
@@ -229,10 +239,14 @@ def parse_datetimes(
     return times.as_unit("ns")
 
 
-def _one_format(text: pd.Series, utc: bool, dayfirst: bool | None = None) -> pd.DatetimeIndex:
+def _one_format(
+    text: pd.Series, utc: bool, dayfirst: bool | None = None, stamp_format: str | None = None
+) -> pd.DatetimeIndex:
     """Parse with one format inferred from the stamps; day first if only that reads them all."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format" notes
+        if stamp_format is not None:
+            return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, format=stamp_format))
         if dayfirst is not None:
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, dayfirst=dayfirst))
         try:
@@ -275,13 +289,9 @@ def numeric_columns(
             if categorical == "drop":
                 continue
             if categorical == "onehot":
-                labels = sorted(column[present].astype(str).unique())
-                for label in labels:
-                    parts.append(
-                        (column.astype("string") == label)
-                        .astype("float64")
-                        .rename(f"{name}={label}")
-                    )
+                text = column.astype("string").str.strip()  # " f" in a CSV is "f"
+                for label in sorted(text[present].unique()):
+                    parts.append((text == label).astype("float64").rename(f"{name}={label}"))
                 continue
             examples = list(dict.fromkeys(column[present].astype(str)))[:3]
             encode = (
@@ -380,14 +390,26 @@ def nan_runs(missing: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
-def needs_dayfirst(values: pd.Series) -> bool:
-    """Whether text stamps read only day first (``13/02/2020``): `parse_datetimes`'s choice."""
+def reads_whole(values: pd.Series, dayfirst: bool, first: str | None = None) -> str | None:
+    """Return the one format pandas would read ``values`` with, if it reads every stamp.
+
+    The format is guessed from ``first`` (default: the first stamp), month first unless
+    ``dayfirst``, as ``pd.to_datetime`` guesses it; None when no format is guessed or some stamp
+    does not follow it. For a table read in chunks, ``first`` is the whole column's first stamp.
+    """
     text = values.dropna().astype("string").str.strip()
     text = text.str.replace(_HOUR_24, "00:00", regex=True)
+    if first is None:
+        if not len(text):
+            return None
+        first = str(text.iloc[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
+        stamp_format = guess_datetime_format(_HOUR_24.sub("00:00", first.strip()), dayfirst)
+        if stamp_format is None:
+            return None
         try:
-            pd.to_datetime(text, utc=bool(text.str.contains(_OFFSET).any()))
+            pd.to_datetime(text, utc=bool(text.str.contains(_OFFSET).any()), format=stamp_format)
         except (ValueError, TypeError):
-            return True
-    return False
+            return None
+    return stamp_format

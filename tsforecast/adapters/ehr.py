@@ -131,6 +131,37 @@ def read_ehr(
     >>> data.mask[:, 0].tolist()
     [True, False, True]
     """
+    return _read_patients(
+        source, id_col=id_col, time_col=time_col, value_cols=value_cols,
+        static_cols=static_cols, variable_col=variable_col, value_col=value_col, keep=keep,
+        leading_fill=leading_fill, time_delta=time_delta, resample=resample,
+        event_cols=event_cols, na_values=na_values, decimal=decimal,
+    )  # fmt: skip
+
+
+def _read_patients(
+    source: Source,
+    *,
+    id_col: Hashable,
+    time_col: Hashable,
+    value_cols: Sequence[Hashable] | None = None,
+    static_cols: Sequence[Hashable] | None = None,
+    variable_col: Hashable | None = None,
+    value_col: Hashable | None = None,
+    keep: str = "error",
+    leading_fill: str | float = "median",
+    time_delta: bool = True,
+    resample: Any = None,
+    event_cols: Sequence[Hashable] = (),
+    na_values: Sequence[str] | None = None,
+    decimal: str = ".",
+    require_values: bool = True,
+) -> SequenceData:
+    """Return `read_ehr`'s result.
+
+    ``require_values=False`` accepts a value column without any value: a chunk of a larger
+    table, where another chunk may hold its values (`write_ehr` checks the whole table).
+    """
     frame = read_source(source, OWNER, na_values=na_values, decimal=decimal, text_columns=[id_col])
     check_column(frame, id_col, OWNER, "id")
     check_column(frame, time_col, OWNER, "time")
@@ -156,13 +187,14 @@ def read_ehr(
         table = _in_patient_order(table)
         table = resolve_duplicates(table, ["__id__", "__time__"], OWNER, keep, "patient and time")
     else:
-        table = _long(frame, ids, time, variable_col, value_col, value_cols, keep)
+        table = _long(frame, ids, time, variable_col, value_col, value_cols, keep, require_values)
         left_out = []
-    _check_static(frame, ids, static_cols)
+    check_static(frame, ids, static_cols)
     static = _static_features(frame, ids, static_cols)
 
     values = table.drop(columns=["__id__", "__time__"])
-    check_not_all_missing(values, OWNER, "value_cols=[...]")
+    if require_values:
+        check_not_all_missing(values, OWNER, "value_cols=[...]")
     events = _event_columns(event_cols, values.columns)
     patient = table["__id__"].to_numpy()
     time = table["__time__"]
@@ -308,6 +340,7 @@ def _long(
     value_col: Hashable,
     value_cols: Sequence[Hashable] | None,
     keep: str,
+    require_values: bool = True,
 ) -> pd.DataFrame:
     check_column(frame, variable_col, OWNER, "variable")
     check_column(frame, value_col, OWNER, "value")
@@ -328,7 +361,7 @@ def _long(
         wanted = list(value_cols)
         known = set(rows["__variable__"])
         unknown = [name for name in wanted if name not in known]
-        if unknown:
+        if unknown and require_values:
             raise ValueError(
                 f"{OWNER}: no variable {unknown} in column {variable_col!r}; variables: "
                 f"{sorted(map(str, known))[:20]}."
@@ -348,9 +381,15 @@ def _long(
     return table.reset_index()
 
 
-def _check_static(frame: pd.DataFrame, ids: pd.Series, static_cols: list[Hashable]) -> None:
+def check_static(frame: pd.DataFrame, ids: pd.Series, static_cols: list[Hashable]) -> None:
+    """Refuse a static column that changes within a patient (" 70", 70 and 70.0 are one)."""
     for name in static_cols:
-        counts = frame[name].groupby(ids.to_numpy()).nunique(dropna=True)
+        column = frame[name]
+        if not pd.api.types.is_numeric_dtype(column.dtype):
+            text = column.astype("string").str.strip().replace("", pd.NA)
+            numbers = pd.to_numeric(text, errors="coerce")
+            column = numbers.astype(object).where(numbers.notna(), text)
+        counts = column.groupby(ids.to_numpy()).nunique(dropna=True)
         if (counts > 1).any():
             patient = counts.index[counts > 1][0]
             seen = frame.loc[(ids == patient).to_numpy(), name].dropna().unique()[:3]
@@ -367,9 +406,10 @@ def _static_features(
     if not static_cols:
         return None
     encoded = numeric_columns(frame, static_cols, OWNER, categorical="onehot")
-    # A missing label is missing in every one-hot column, not a 0.
+    # A missing label (empty, or only spaces) is missing in every one-hot column, not a 0.
     for name in static_cols:
-        absent = frame[name].isna().to_numpy()
+        text = frame[name].astype("string").str.strip()
+        absent = (text.isna() | (text == "")).to_numpy()
         for column in encoded.columns:
             if str(column).startswith(f"{name}=") and absent.any():
                 encoded.loc[absent, column] = np.nan

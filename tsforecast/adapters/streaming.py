@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast.adapters._tables import _separator, needs_dayfirst, parse_datetimes
-from tsforecast.adapters.ehr import read_ehr
+from tsforecast._validation import check_int
+from tsforecast.adapters._tables import _separator, check_column, parse_datetimes, reads_whole
+from tsforecast.adapters.ehr import _read_patients, check_static
 from tsforecast.data import SequenceData
 from tsforecast.storage import SequenceWriter
 
@@ -92,11 +93,12 @@ def write_table(
     owner = "write_table"
     text = [] if group is None else [group]
     read_options = {"na_values": na_values, "decimal": decimal}
-    dayfirst = _dayfirst(source, time, chunk_rows, owner, read_options)
+    reading = _stamp_reading(source, time, chunk_rows, owner, read_options)
     with SequenceWriter(path, overwrite=overwrite, metadata={"source": _name(source)}) as writer:
         for chunk in _chunks(source, chunk_rows, text, owner, **read_options):
-            if dayfirst is not None:
-                chunk = chunk.assign(**{time: parse_datetimes(chunk[time], owner, time, dayfirst)})
+            if reading is not None:
+                stamps = parse_datetimes(chunk[time], owner, time, **reading)
+                chunk = chunk.assign(**{time: stamps})
             data = SequenceData.from_frame(
                 chunk, time=time, group=group, columns=columns, allow_missing=allow_missing
             )
@@ -178,23 +180,116 @@ def write_ehr(
     read_options = {"na_values": options.get("na_values"), "decimal": options.get("decimal", ".")}
     labels = _static_labels(source, static_cols, chunk_rows, id_col, owner, read_options)
     fill = np.nan if leading_fill == "mean" else 0.0 if leading_fill == "zero" else leading_fill
-    dayfirst = _dayfirst(source, time_col, chunk_rows, owner, read_options)
+    reading = _stamp_reading(source, time_col, chunk_rows, owner, read_options)
+    seen = dict.fromkeys(value_cols, False)
+    statics = _StaticMeans()
     with SequenceWriter(path, overwrite=overwrite, metadata={"source": _name(source)}) as writer:
-        for patients in _whole_patients(source, id_col, chunk_rows, owner, read_options):
-            if dayfirst is not None:
-                stamps = parse_datetimes(patients[time_col], owner, time_col, dayfirst)
+        for patients in _whole_patients(
+            source, id_col, chunk_rows, owner, read_options, [id_col, *labels]
+        ):
+            if reading is not None:
+                stamps = parse_datetimes(patients[time_col], owner, time_col, **reading)
                 patients = patients.assign(**{time_col: stamps})
-            data = read_ehr(
+            _note_values(patients, value_cols, seen, options)
+            patients, encoded = _encode_labels(patients, id_col, static_cols, labels)
+            data = _read_patients(
                 patients, id_col=id_col, time_col=time_col, value_cols=value_cols,
-                static_cols=static_cols or None, leading_fill=fill, **options,
+                static_cols=encoded or None, leading_fill=fill, require_values=False, **options,
             )  # fmt: skip
             data = _in_table_order(data, pd.unique(patients[id_col]))
-            writer.append(_with_labels(data, labels, static_cols))
+            statics.add(data, encoded)
+            writer.append(data)
+            features = data.features
+        empty = [name for name, any_value in seen.items() if not any_value]
+        if empty:
+            raise ValueError(
+                f"{owner}: column(s) {empty} have no values at all; leave them out with "
+                "value_cols=[...]."
+            )
         writer.metadata["n_patients"] = writer.n_series  # the first chunk's count otherwise
-        means = writer.observed_means()
+        writer.metadata["static"] = [str(name) for name in static_cols]
+        means = statics.over(writer.observed_means(), features)
     if leading_fill == "mean":
         _fill_unobserved(Path(path), means)
     return SequenceData.open(path)
+
+
+class _StaticMeans:
+    """Means of static features over patients (as `read_ehr` has them), not over rows."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.sum: np.ndarray | None = None
+        self.count: np.ndarray | None = None
+
+    def add(self, data: SequenceData, encoded: list[Hashable]) -> None:
+        if not encoded:
+            return
+        self.names = [str(name) for name in encoded]
+        columns = [data.features.index(name) for name in self.names]
+        first = data.offsets[:-1]
+        values = data.values[first][:, columns].astype(np.float64)
+        known = np.isfinite(values)
+        if data.mask is not None:
+            known &= data.mask[first][:, columns]
+        if self.sum is None:
+            self.sum, self.count = np.zeros(len(columns)), np.zeros(len(columns), np.int64)
+        self.sum += np.where(known, values, 0.0).sum(axis=0)
+        self.count += known.sum(axis=0)
+
+    def over(self, means: np.ndarray, features: Sequence[str]) -> np.ndarray:
+        """Return ``means`` with the static features' means replaced by the patients' ones."""
+        if self.sum is None:
+            return means
+        means = means.copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[[list(features).index(name) for name in self.names]] = self.sum / self.count
+        return means
+
+
+def _note_values(
+    patients: pd.DataFrame, value_cols: Sequence[Hashable], seen: dict, options: dict[str, Any]
+) -> None:
+    """Mark in ``seen`` the measurements this chunk holds a value of (raw, before filling)."""
+    variable_col, value_col = options.get("variable_col"), options.get("value_col")
+    if variable_col is None or value_col is None:
+        for name in value_cols:
+            seen[name] = seen[name] or (name in patients and bool(patients[name].notna().any()))
+        return
+    if variable_col in patients and value_col in patients:
+        present = patients.loc[patients[value_col].notna(), variable_col]
+        for name in set(present.tolist()) & set(seen):
+            seen[name] = True
+
+
+def _encode_labels(
+    patients: pd.DataFrame,
+    id_col: Hashable,
+    static_cols: list[Hashable],
+    labels: dict[Hashable, list[str]],
+) -> tuple[pd.DataFrame, list[Hashable]]:
+    """One-hot encode the text static columns with the whole table's labels (not the chunk's).
+
+    Returns the chunk with a ``column=label`` column (1, 0, NaN where the patient's label is
+    missing) in place of each text static column, and the static columns to read.
+    """
+    if not labels:
+        return patients, static_cols
+    check_static(patients, patients[id_col], list(labels))
+    patients = patients.copy()
+    encoded: list[Hashable] = []
+    for name in static_cols:
+        if name not in labels:
+            encoded.append(name)
+            continue
+        text = patients[name].astype("string").str.strip()
+        present = (text.notna() & (text != "")).to_numpy()
+        for label in labels[name]:
+            column = f"{name}={label}"
+            patients[column] = np.where(present, (text == label).fillna(False), np.nan)
+            encoded.append(column)
+        patients = patients.drop(columns=[name])
+    return patients, encoded
 
 
 def _is_time(column: pd.Series) -> bool:
@@ -217,7 +312,12 @@ def _chunks(
     decimal: str = ".",
 ) -> Iterator[pd.DataFrame]:
     """Yield the table ``chunk_rows`` rows at a time (text columns as written, stripped)."""
+    check_int("chunk_rows", chunk_rows, owner=owner)
+    if decimal not in (".", ","):
+        raise ValueError(f"{owner}: decimal must be '.' or ','; got {decimal!r}.")
     if isinstance(source, pd.DataFrame):
+        for name in usecols or []:
+            check_column(source, name, owner, "such")
         frame = source if usecols is None else source[list(usecols)]
         for begin in range(0, len(frame), chunk_rows):
             yield frame.iloc[begin : begin + chunk_rows]
@@ -228,8 +328,12 @@ def _chunks(
     if path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES:
         yield from _parquet_chunks(path, chunk_rows, owner, usecols)
         return
+    separator = _separator(path, 0)
+    header = pd.read_csv(path, sep=separator, nrows=0)
+    for name in usecols or []:
+        check_column(header, name, owner, "such")
     reader = pd.read_csv(
-        path, chunksize=chunk_rows, sep=_separator(path, 0), usecols=usecols,
+        path, chunksize=chunk_rows, sep=separator, usecols=usecols,
         dtype={name: str for name in text_columns}, na_values=na_values, decimal=decimal,
     )  # fmt: skip
     with reader:
@@ -255,18 +359,24 @@ def _parquet_chunks(
     for file in files:
         table = pq.ParquetFile(file)
         columns = None if usecols is None else list(usecols)
+        for name in columns or []:
+            check_column(pd.DataFrame(columns=table.schema_arrow.names), name, owner, "such")
         for batch in table.iter_batches(batch_size=chunk_rows, columns=columns):
             yield batch.to_pandas()
 
 
 def _whole_patients(
-    source: Any, id_col: Hashable, chunk_rows: int, owner: str, read_options: dict[str, Any]
+    source: Any,
+    id_col: Hashable,
+    chunk_rows: int,
+    owner: str,
+    read_options: dict[str, Any],
+    text_columns: Sequence[Hashable],
 ) -> Iterator[pd.DataFrame]:
     """Yield the table's rows a chunk at a time, each holding all rows of its patients."""
     waiting: pd.DataFrame | None = None
-    for chunk in _chunks(source, chunk_rows, [id_col], owner, **read_options):
-        if id_col not in chunk.columns:
-            raise ValueError(f"{owner}: no column {id_col!r}; columns: {list(chunk.columns)}.")
+    for chunk in _chunks(source, chunk_rows, text_columns, owner, **read_options):
+        check_column(chunk, id_col, owner, "id")
         if waiting is not None:
             chunk = pd.concat([waiting, chunk], ignore_index=True)
         last = chunk[id_col].iloc[-1]
@@ -290,7 +400,7 @@ def _static_labels(
     if not static_cols:
         return {}
     seen: dict[Hashable, set[str]] = {name: set() for name in static_cols}
-    numeric = dict.fromkeys(static_cols, True)
+    number: dict[Hashable, Any] = dict.fromkeys(static_cols)  # one value read as a number
     for chunk in _chunks(source, chunk_rows, static_cols, owner, [id_col, *static_cols],
                          **read_options):  # fmt: skip
         for name in static_cols:
@@ -299,50 +409,17 @@ def _static_labels(
                 continue
             present = column.dropna().astype(str).str.strip()
             present = present[present != ""]
-            seen[name].update(present.unique())
-            numeric[name] &= bool(pd.to_numeric(present, errors="coerce").notna().all())
-    return {name: sorted(seen[name]) for name in static_cols if not numeric[name]}
-
-
-def _with_labels(
-    data: SequenceData, labels: dict[Hashable, list[str]], static_cols: list[Hashable]
-) -> SequenceData:
-    """Give the chunk a one-hot column for every label of the table (0 for labels it lacks).
-
-    The columns come in `read_ehr`'s order: the measurements (and the time since the previous
-    visit), then each static column in ``static_cols``' order, a text one as its labels.
-    """
-    if not labels:
-        return data
-    statics = {str(name) for name in static_cols}
-
-    def static_part(name: str) -> bool:
-        return name in statics or any(name.startswith(f"{static}=") for static in labels)
-
-    expected = [name for name in data.features if not static_part(name)]
-    for static in static_cols:
-        if static in labels:
-            expected.extend(f"{static}={label}" for label in labels[static])
-        else:
-            expected.append(str(static))
-    if list(data.features) == expected:
-        return data
-    frame = pd.DataFrame(data.values, columns=list(data.features))
-    observed = pd.DataFrame(
-        np.ones(data.values.shape, bool) if data.mask is None else data.mask,
-        columns=list(data.features),
-    )
-    for static in labels:
-        ours = [name for name in data.features if name.startswith(f"{static}=")]
-        known = observed[ours].any(axis=1) if ours else pd.Series(False, index=frame.index)
-        for name in (f"{static}={label}" for label in labels[static]):
-            if name not in frame:
-                frame[name] = np.where(known, 0.0, np.nan)
-                observed[name] = known
-    return SequenceData(
-        frame[expected].to_numpy(np.float32), time=_stamps(data), features=expected,
-        groups=data.groups, mask=observed[expected].to_numpy(), metadata=data.metadata,
-    )  # fmt: skip
+            numbers = pd.to_numeric(present, errors="coerce").notna()
+            if numbers.any() and number[name] is None:
+                number[name] = present[numbers].iloc[0]
+            seen[name].update(present[~numbers].unique())
+            if seen[name] and number[name] is not None:
+                raise ValueError(
+                    f"{owner}: static column {name!r} holds numbers ({number[name]!r}) and text "
+                    f"({sorted(seen[name])[0]!r}); read_ehr refuses such a column. Make it "
+                    "all text (one-hot encoded) or all numbers first."
+                )
+    return {name: sorted(seen[name]) for name in static_cols if seen[name]}
 
 
 def _stamps(data: SequenceData) -> Any:
@@ -364,22 +441,36 @@ def _in_table_order(data: SequenceData, ids: np.ndarray) -> SequenceData:
     )  # fmt: skip
 
 
-def _dayfirst(
+def _stamp_reading(
     source: Any, time: Hashable | None, chunk_rows: int, owner: str, read_options: dict[str, Any]
-) -> bool | None:
-    """Return whether text dates of ``time`` read day first (a pass over that column only).
+) -> dict[str, Any] | None:
+    """Return how every chunk reads the text dates of ``time`` (a pass over that column only).
 
-    None when ``time`` is not a column of text (numbers and datetimes are read as they are).
+    As `parse_datetimes` reads the whole column in memory: one format guessed from the
+    column's first stamp, month first if it reads every stamp of every chunk, else day first
+    if that does (``{"stamp_format": ...}``); when neither does, each chunk is read on its own
+    (``{}``: ISO stamps mixed with others, or an error naming the stamp). None when ``time``
+    is not a column of text (numbers and datetimes are read as they are).
     """
     if time is None:
         return None
-    text, dayfirst = False, False
+    first, formats = None, {False: True, True: True}
     for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
         if time not in chunk.columns or _is_time(chunk[time]):
             return None
-        text = True
-        dayfirst = dayfirst or needs_dayfirst(chunk[time])
-    return dayfirst if text else None
+        stamps = chunk[time].dropna()
+        if first is None and len(stamps):
+            first = str(stamps.iloc[0])
+        if first is not None:
+            for dayfirst in (False, True):
+                if formats[dayfirst]:
+                    formats[dayfirst] = reads_whole(stamps, dayfirst, first) is not None
+    if first is None:
+        return {}
+    for dayfirst in (False, True):
+        if formats[dayfirst]:
+            return {"stamp_format": reads_whole(pd.Series([first]), dayfirst, first)}
+    return {}
 
 
 def _fill_unobserved(path: Path, fill: np.ndarray) -> None:
