@@ -151,6 +151,110 @@ def test_wrong_options_say_what_is_wrong(tmp_path, change, error, message):
     assert not (tmp_path / "e").exists()
 
 
+def test_dates_in_no_one_format_are_refused_as_in_memory(tmp_path):
+    """Month first fails (13/02), day first fails (no time on 01/03): read alone, wrong."""
+    (tmp_path / "t.csv").write_text(
+        "id,t,x\n2,13/02/2020 10:00,3\n3,01/03/2020,5\n3,05/03/2020,6\n"
+    )
+    options = {"id_col": "id", "time_col": "t", "value_cols": ["x"]}
+    with pytest.raises(ValueError, match=r"read_ehr: the time stamps in column 't' do not follow"):
+        read_ehr(tmp_path / "t.csv", **options)
+    for chunk_rows in (1, 2, 100):
+        with pytest.raises(ValueError, match=r"write_ehr: the time stamps in column 't' do not "
+                           r"follow one format \(e\.g\. '13/02/2020 10:00'\)"):  # fmt: skip
+            write_ehr(tmp_path / "t.csv", tmp_path / "e", chunk_rows=chunk_rows, **options)
+    assert not (tmp_path / "e").exists()
+
+
+def test_a_data_frame_reads_na_values_as_read_ehr_does(tmp_path):
+    frame = pd.DataFrame({"id": [1, 1, 2, 3], "day": [0, 1, 0, 0], "x": [1.0, -999, 2.0, 3.0],
+                          "sex": ["f", "f", "unknown", "m"]})  # fmt: skip
+    options = {"id_col": "id", "time_col": "day", "value_cols": ["x"], "static_cols": ["sex"],
+               "na_values": ["unknown", -999], "leading_fill": "mean"}  # fmt: skip
+    for chunk_rows in (1, 2, 4):
+        streamed = write_ehr(frame, tmp_path / "e", chunk_rows=chunk_rows, overwrite=True,
+                             **options)  # fmt: skip
+        assert_same(streamed, read_ehr(frame, **options))
+        assert streamed.features == ("x", "time_since_previous", "sex=f", "sex=m")
+    with pytest.raises(ValueError, match=r"write_ehr: column\(s\) \['x'\] have no values"):
+        write_ehr(frame.assign(x=-999), tmp_path / "n", na_values=[-999], chunk_rows=2,
+                  **{k: v for k, v in options.items() if k != "na_values"})  # fmt: skip
+
+
+def test_long_tables_drop_patients_without_the_chosen_variables_as_read_ehr(tmp_path):
+    long = pd.DataFrame({"id": ["1", "2", "3", "3", "4"], "t": [0, 0, 0, 1, 0],
+                         "var": ["hr", "temp", "hr", "hr", "temp"],
+                         "val": [80.0, 37.0, 70.0, 72.0, 36.5],
+                         "age": [50, 60, 70, 70, 20]})  # fmt: skip
+    options = {"id_col": "id", "time_col": "t", "variable_col": "var", "value_col": "val",
+               "value_cols": ["hr"], "static_cols": ["age"], "leading_fill": "mean"}  # fmt: skip
+    in_memory = read_ehr(long, **options)
+    assert in_memory.series_ids.tolist() == ["1", "3"]
+    for chunk_rows in (1, 2, 3, 10):
+        streamed = write_ehr(long, tmp_path / "e", chunk_rows=chunk_rows, overwrite=True,
+                             **options)  # fmt: skip
+        assert_same(streamed, in_memory)
+    with pytest.raises(ValueError, match=r"write_ehr: no variable \['pulse'\] in column 'var'"):
+        write_ehr(long, tmp_path / "u", chunk_rows=2, **{**options, "value_cols": ["hr", "pulse"]})
+
+
+def test_typed_and_numeric_columns_read_as_in_memory(tmp_path):
+    """Booleans and decimal commas in static columns; durations and numbers as text for time."""
+    text = "id;t;x;smoker;weight\n1;0;1,5;True;70,5\n1;1;2,5;True;70,5\n2;0;3,0;False;60\n"
+    (tmp_path / "v.csv").write_text(text)
+    options = {"id_col": "id", "time_col": "t", "value_cols": ["x"], "decimal": ",",
+               "static_cols": ["smoker", "weight"], "leading_fill": "mean"}  # fmt: skip
+    for chunk_rows in (1, 2, 3):
+        assert_same(write_ehr(tmp_path / "v.csv", tmp_path / "e", chunk_rows=chunk_rows,
+                              overwrite=True, **options),
+                    read_ehr(tmp_path / "v.csv", **options))  # fmt: skip
+    frame = pd.DataFrame({"id": [1, 1, 2], "x": [1.0, 2.0, 3.0]})
+    for time in (pd.to_timedelta([0, 36, 0], unit="h"), ["0", "1.5", "0"]):
+        options = {"id_col": "id", "time_col": "t", "value_cols": ["x"]}
+        assert_same(write_ehr(frame.assign(t=time), tmp_path / "d", chunk_rows=1,
+                              overwrite=True, **options),
+                    read_ehr(frame.assign(t=time), **options))  # fmt: skip
+
+
+def test_empty_tables_and_scattered_patients_are_refused_clearly(tmp_path):
+    options = {"id_col": "id", "time_col": "t", "value_cols": ["x"]}
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match=r"write_ehr: '.*empty\.csv' is empty; expected a header"):
+        write_ehr(tmp_path / "empty.csv", tmp_path / "e", **options)
+    (tmp_path / "header.csv").write_text("id,t,x\n")
+    for writer in (write_ehr, write_table):
+        names = options if writer is write_ehr else {"time": "t", "group": "id"}
+        with pytest.raises(ValueError, match=r": the table .*header\.csv has no rows"):
+            writer(tmp_path / "header.csv", tmp_path / "e", **names)
+    (tmp_path / "scattered.csv").write_text("id,t,x\n1,0,1\n2,0,2\n1,1,3\n1,2,4\n")
+    for chunk_rows in (1, 2, 3, 4, 10):  # read alone, a chunk of all rows would merge them
+        with pytest.raises(ValueError, match=r"series '1' appears again after other series"):
+            write_ehr(tmp_path / "scattered.csv", tmp_path / "e", chunk_rows=chunk_rows,
+                      **options)  # fmt: skip
+        with pytest.raises(ValueError, match=r"series '1' appears again after other series"):
+            write_table(tmp_path / "scattered.csv", tmp_path / "e", time="t", group="id",
+                        chunk_rows=chunk_rows)  # fmt: skip
+    assert not (tmp_path / "e").exists()
+
+
+def test_errors_name_write_ehr_and_the_row_in_the_file(tmp_path):
+    (tmp_path / "bad.csv").write_text("id,t,x\n1,0,1\n1,1,2\n2,0,3\n2,1,oops\n")
+    with pytest.raises(ValueError, match=r"^write_ehr: column 'x' has non-numeric values \(e\.g\. "
+                       r"'oops' at row 3,"):  # fmt: skip
+        write_ehr(tmp_path / "bad.csv", tmp_path / "e", id_col="id", time_col="t",
+                  value_cols=["x"], chunk_rows=2)  # fmt: skip
+    with pytest.raises(TypeError, match=r"static_cols must be a list of column names, e\.g\. "):
+        write_ehr(tmp_path / "bad.csv", tmp_path / "e", id_col="id", time_col="t",
+                  value_cols=["x"], static_cols="sex")  # fmt: skip
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['resampel'\]"):
+        write_ehr(tmp_path / "bad.csv", tmp_path / "e", id_col="id", time_col="t",
+                  value_cols=["x"], resampel=2)  # fmt: skip
+    frame = pd.DataFrame({"id": [1, 1, 2], "t": [0, 1, 0], "x": [np.nan, 2.0, 3.0]})
+    written = write_ehr(frame, tmp_path / "f", id_col="id", time_col="t", value_cols=["x"],
+                        leading_fill=np.float32(-1))  # fmt: skip
+    assert written.values[0, 0] == -1.0
+
+
 def test_patients_out_of_order_are_refused_with_the_fix(tmp_path):
     frame = pd.read_csv(data_path("pbcseq.csv"), dtype={"id": str})
     moved = pd.concat([frame.iloc[5:], frame.iloc[:5]])  # patient 1's first visits at the end

@@ -144,6 +144,23 @@ def test_a_file_is_never_replaced(tmp_path):
     assert table.read_text() == "a\n1\n"
 
 
+def test_overwrite_replaces_only_a_folder_holding_nothing_but_our_files(tmp_path):
+    data = load_quinidine().head(3)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "meta.json").write_text('{"format": "another tool"}')
+    (foreign / "thesis.tex").write_text("keep me")
+    ours = data.save(tmp_path / "ours")
+    (ours / "notes.txt").write_text("keep me too")
+    for path in (foreign, ours):
+        with pytest.raises(FileExistsError, match=r"a non-empty directory that tsforecast did "):
+            data.save(path, overwrite=True)
+    assert (foreign / "thesis.tex").exists() and (ours / "notes.txt").exists()
+    (tmp_path / "link").symlink_to(tmp_path / "ours")
+    with pytest.raises(FileExistsError, match=r"link is a symbolic link; give the folder itself"):
+        data.save(tmp_path / "link", overwrite=True)
+
+
 def test_a_failed_or_stopped_write_leaves_the_old_data_as_it_was(tmp_path):
     load_quinidine().head(5).save(tmp_path / "q")
     before = SequenceData.open(tmp_path / "q").values.copy()

@@ -98,10 +98,11 @@ class SequenceWriter:
         The directory to write (created).
     overwrite : bool, default=False
         Replace a directory written before by `SequenceWriter` (or `SequenceData.save`).
-        Without it an existing, non-empty directory is an error; a file, or a directory
-        tsforecast did not write, is never replaced. The rows go to a hidden folder next to
-        ``path`` (``.NAME.writing-*``) that takes its place only at `close`: a writer that
-        fails or is stopped leaves what was at ``path`` as it was.
+        Without it an existing, non-empty directory is an error; a file, a symbolic link, a
+        directory tsforecast did not write, or one holding other files too, is never replaced.
+        The rows go to a hidden folder next to ``path`` (``.NAME.writing-*``) that takes its
+        place only at `close`: a writer that fails or is stopped leaves what was at ``path``
+        as it was.
     metadata : mapping, optional
         Facts to store with the data (JSON-serialisable), over the first chunk's own metadata
         (later chunks' metadata is not read). ``writer.metadata`` can be updated until
@@ -475,9 +476,17 @@ class RowIds:
         return rows if dtype is None else rows.astype(dtype)
 
 
+FILES = {"meta.json", "values.npy", "offsets.npy", "ids.npy", "time.npy", "mask.npy"}
+
+
 def _check_target(path: Path, overwrite: bool, owner: str) -> None:
-    """Refuse a path that holds a file, or anything but a directory tsforecast wrote."""
-    if path.is_file() or (path.exists() and not path.is_dir()):
+    """Refuse a file, a link, or a folder holding anything but what `SequenceWriter` writes."""
+    if path.is_symlink():
+        raise FileExistsError(
+            f"{owner}: {path} is a symbolic link; give the folder itself ({path.resolve()}) or a "
+            "new path."
+        )
+    if path.exists() and not path.is_dir():
         raise FileExistsError(
             f"{owner}: {path} is a file; the on-disk format is a directory, and a file is never "
             "replaced. Choose a new path (e.g. a folder next to it)."
@@ -489,11 +498,22 @@ def _check_target(path: Path, overwrite: bool, owner: str) -> None:
             f"{owner}: {path} exists and is not empty; pass overwrite=True to replace it, "
             "or choose a new path."
         )
-    if not (path / "meta.json").is_file():
+    others = sorted(entry.name for entry in path.iterdir() if entry.name not in FILES)
+    if not _written_here(path) or others:
+        held = f" (it holds {others[:3]})" if others else ""
         raise FileExistsError(
-            f"{owner}: {path} is a non-empty directory that tsforecast did not write; "
-            "overwrite=True replaces only a directory written by SequenceWriter."
+            f"{owner}: {path} is a non-empty directory that tsforecast did not write{held}; "
+            "overwrite=True replaces only a directory written by SequenceWriter, with nothing "
+            "else in it. Move your files out, or choose a new path."
         )
+
+
+def _written_here(path: Path) -> bool:
+    """Whether ``path/meta.json`` is the header of this format (not another tool's)."""
+    try:
+        return json.loads((path / "meta.json").read_text()).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _replace(path: Path, written: Path) -> None:

@@ -27,6 +27,7 @@ except ImportError:  # pandas < 2.2
 Source = str | os.PathLike | pd.DataFrame
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+SLASHED_DATE = r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}"  # 01/02/2024, 1.2.24: day or month first
 _HOUR_24 = re.compile(r"(?<!\d)24:00(?::00)?(?!\d)")
 
 
@@ -205,7 +206,7 @@ def parse_datetimes(
         try:
             times = _one_format(text, utc, dayfirst, stamp_format)
         except (ValueError, TypeError):
-            slashed = text[text.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", regex=True)]
+            slashed = text[text.str.contains(SLASHED_DATE, regex=True)]
             if len(slashed):  # read one by one, some would be day-first and others not
                 raise ValueError(
                     f"{owner}: the time stamps in column {column!r} do not follow one format "

@@ -214,7 +214,8 @@ def _read_patients(
     if static is not None:
         rows = static.reindex(patient)
         static_observed = rows.notna().reset_index(drop=True)
-        rows = rows.fillna(_leading_values(static, leading_fill)).reset_index(drop=True)
+        kept = static.reindex(pd.unique(patient))  # the patients read (long: some have no row)
+        rows = rows.fillna(_leading_values(kept, leading_fill)).reset_index(drop=True)
         parts.append(rows)
         masks.append(static_observed)
     features = pd.concat(parts, axis=1)

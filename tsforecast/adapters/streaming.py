@@ -15,14 +15,21 @@ another is an error that says how to sort the table first; nothing is half-writt
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tsforecast._validation import check_int
-from tsforecast.adapters._tables import _separator, check_column, parse_datetimes, reads_whole
+from tsforecast._validation import check_int, show
+from tsforecast.adapters._tables import (
+    SLASHED_DATE,
+    _separator,
+    check_column,
+    parse_datetimes,
+    reads_whole,
+)
 from tsforecast.adapters.ehr import _read_patients, check_static
 from tsforecast.data import SequenceData
 from tsforecast.storage import SequenceWriter
@@ -77,7 +84,8 @@ def write_table(
     chunk_rows : int, default=1_000_000
         Rows read at a time.
     overwrite : bool, default=False
-        Replace a directory written before.
+        Replace a directory written before, once the new one is complete (see
+        `SequenceWriter`: never a file, a link, or a folder holding other files).
 
     Returns
     -------
@@ -96,6 +104,8 @@ def write_table(
     reading = _stamp_reading(source, time, chunk_rows, owner, read_options)
     with SequenceWriter(path, overwrite=overwrite, metadata={"source": _name(source)}) as writer:
         for chunk in _chunks(source, chunk_rows, text, owner, **read_options):
+            if group is not None and group in chunk:
+                _check_together(chunk[group], owner)
             if reading is not None:
                 stamps = parse_datetimes(chunk[time], owner, time, **reading)
                 chunk = chunk.assign(**{time: stamps})
@@ -105,6 +115,7 @@ def write_table(
             if columns is None:
                 columns = [name for name in chunk.columns if name not in (time, group)]
             writer.append(data)
+        _check_rows(writer, source, owner)
         means = writer.observed_means()
     if allow_missing:
         _fill_unobserved(Path(path), means)
@@ -152,7 +163,8 @@ def write_ehr(
     chunk_rows : int, default=1_000_000
         Rows read at a time; a patient's rows must fit in memory.
     overwrite : bool, default=False
-        Replace a directory written before.
+        Replace a directory written before, once the new one is complete (see
+        `SequenceWriter`: never a file, a link, or a folder holding other files).
     **options
         `read_ehr`'s other options: ``variable_col``, ``value_col``, ``keep``,
         ``time_delta``, ``resample``, ``event_cols``, ``na_values``, ``decimal``.
@@ -163,25 +175,13 @@ def write_ehr(
         The written data, opened (memory-mapped).
     """
     owner = "write_ehr"
-    if value_cols is None:
-        raise ValueError(
-            f"{owner}: pass value_cols=[...]; read_ehr's default (the columns that change within "
-            "a patient) depends on which patients a chunk holds."
-        )
-    if leading_fill == "median":
-        raise ValueError(
-            f"{owner}: leading_fill='median' needs every value of a column at once; use 'mean' "
-            "(computed in a pass over the written data), 'zero' or a number."
-        )
-    if leading_fill not in ("mean", "zero") and not isinstance(leading_fill, (int, float)):
-        raise ValueError(f"{owner}: leading_fill must be 'mean', 'zero' or a number; got "
-                         f"{leading_fill!r}.")  # fmt: skip
+    _check_ehr_options(value_cols, static_cols, leading_fill, options, owner)
     static_cols = list(static_cols or [])
     read_options = {"na_values": options.get("na_values"), "decimal": options.get("decimal", ".")}
     labels = _static_labels(source, static_cols, chunk_rows, id_col, owner, read_options)
     fill = np.nan if leading_fill == "mean" else 0.0 if leading_fill == "zero" else leading_fill
     reading = _stamp_reading(source, time_col, chunk_rows, owner, read_options)
-    seen = dict.fromkeys(value_cols, False)
+    values = _ValuesSeen(value_cols, options.get("variable_col"), options.get("value_col"))
     statics = _StaticMeans()
     with SequenceWriter(path, overwrite=overwrite, metadata={"source": _name(source)}) as writer:
         for patients in _whole_patients(
@@ -190,9 +190,10 @@ def write_ehr(
             if reading is not None:
                 stamps = parse_datetimes(patients[time_col], owner, time_col, **reading)
                 patients = patients.assign(**{time_col: stamps})
-            _note_values(patients, value_cols, seen, options)
+            if not values.note(patients):
+                continue  # long layout: no row of the chosen variables (read_ehr drops them)
             patients, encoded = _encode_labels(patients, id_col, static_cols, labels)
-            data = _read_patients(
+            data = _as_writer(owner, _read_patients)(
                 patients, id_col=id_col, time_col=time_col, value_cols=value_cols,
                 static_cols=encoded or None, leading_fill=fill, require_values=False, **options,
             )  # fmt: skip
@@ -200,18 +201,109 @@ def write_ehr(
             statics.add(data, encoded)
             writer.append(data)
             features = data.features
-        empty = [name for name, any_value in seen.items() if not any_value]
-        if empty:
-            raise ValueError(
-                f"{owner}: column(s) {empty} have no values at all; leave them out with "
-                "value_cols=[...]."
-            )
+        _check_rows(writer, source, owner)
+        values.check(owner, source)
         writer.metadata["n_patients"] = writer.n_series  # the first chunk's count otherwise
         writer.metadata["static"] = [str(name) for name in static_cols]
         means = statics.over(writer.observed_means(), features)
     if leading_fill == "mean":
         _fill_unobserved(Path(path), means)
     return SequenceData.open(path)
+
+
+EHR_OPTIONS = ("variable_col", "value_col", "keep", "time_delta", "resample", "event_cols",
+               "na_values", "decimal")  # fmt: skip
+
+
+def _check_ehr_options(
+    value_cols: Any, static_cols: Any, leading_fill: Any, options: dict[str, Any], owner: str
+) -> None:
+    """Refuse what `write_ehr` cannot do chunk by chunk, or what `read_ehr` would not take."""
+    unknown = sorted(set(options) - set(EHR_OPTIONS))
+    if unknown:
+        raise TypeError(
+            f"{owner}: unknown option(s) {unknown}; read_ehr's other options are "
+            f"{list(EHR_OPTIONS)}."
+        )
+    if value_cols is None:
+        raise ValueError(
+            f"{owner}: pass value_cols=[...]; read_ehr's default (the columns that change within "
+            "a patient) depends on which patients a chunk holds."
+        )
+    for name, given in (("value_cols", value_cols), ("static_cols", static_cols)):
+        if given is not None and (
+            isinstance(given, (str, bytes)) or not isinstance(given, Sequence)
+        ):
+            raise TypeError(
+                f"{owner}: {name} must be a list of column names, e.g. [{given!r}]; got {given!r}."
+            )
+    if isinstance(leading_fill, str) and leading_fill == "median":
+        raise ValueError(
+            f"{owner}: leading_fill='median' needs every value of a column at once; use 'mean' "
+            "(computed in a pass over the written data), 'zero' or a number."
+        )
+    number = isinstance(leading_fill, Real) and not isinstance(leading_fill, bool)
+    if not number and not (isinstance(leading_fill, str) and leading_fill in ("mean", "zero")):
+        raise ValueError(
+            f"{owner}: leading_fill must be 'mean', 'zero' or a number; got {leading_fill!r}."
+        )
+
+
+def _as_writer(owner: str, read: Any) -> Any:
+    """Call ``read`` (`read_ehr` on a chunk) with its errors under ``owner``'s name."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return read(*args, **kwargs)
+        except (ValueError, TypeError) as error:
+            message = str(error)
+            if not message.startswith("read_ehr: "):
+                raise
+            raise type(error)(f"{owner}: {message.removeprefix('read_ehr: ')}") from error
+
+    return call
+
+
+class _ValuesSeen:
+    """Which measurements the table holds a value of (raw, before any fill), chunk by chunk."""
+
+    def __init__(self, value_cols: Sequence[Hashable], variable_col: Any, value_col: Any) -> None:
+        self.names = list(value_cols)
+        self.long = variable_col is not None and value_col is not None
+        self.variable_col, self.value_col = variable_col, value_col
+        self.named: set[Hashable] = set()  # long layout: variables with a row
+        self.valued: set[Hashable] = set()
+
+    def note(self, patients: pd.DataFrame) -> bool:
+        """Note the chunk's values; return whether it holds a row `read_ehr` keeps."""
+        if not self.long:
+            for name in self.names:
+                if name in patients and patients[name].notna().any():
+                    self.valued.add(name)
+            return True
+        if self.variable_col not in patients or self.value_col not in patients:
+            return True  # read_ehr names the missing column
+        variables = patients[self.variable_col]
+        chosen = variables.isin(self.names)
+        self.named.update(variables[chosen].tolist())
+        self.valued.update(variables[chosen & patients[self.value_col].notna()].tolist())
+        return bool(chosen.any())
+
+    def check(self, owner: str, source: Any) -> None:
+        """Refuse, as `read_ehr` does, a measurement the whole table has no value of."""
+        if self.long:
+            absent = [name for name in self.names if name not in self.named]
+            if absent:
+                raise ValueError(
+                    f"{owner}: no variable {absent} in column {self.variable_col!r} of "
+                    f"{_name(source)}; check value_cols=[...]."
+                )
+        empty = [name for name in self.names if name not in self.valued]
+        if empty:
+            raise ValueError(
+                f"{owner}: column(s) {empty} have no values at all; leave them out with "
+                "value_cols=[...]."
+            )
 
 
 class _StaticMeans:
@@ -247,21 +339,6 @@ class _StaticMeans:
         return means
 
 
-def _note_values(
-    patients: pd.DataFrame, value_cols: Sequence[Hashable], seen: dict, options: dict[str, Any]
-) -> None:
-    """Mark in ``seen`` the measurements this chunk holds a value of (raw, before filling)."""
-    variable_col, value_col = options.get("variable_col"), options.get("value_col")
-    if variable_col is None or value_col is None:
-        for name in value_cols:
-            seen[name] = seen[name] or (name in patients and bool(patients[name].notna().any()))
-        return
-    if variable_col in patients and value_col in patients:
-        present = patients.loc[patients[value_col].notna(), variable_col]
-        for name in set(present.tolist()) & set(seen):
-            seen[name] = True
-
-
 def _encode_labels(
     patients: pd.DataFrame,
     id_col: Hashable,
@@ -292,10 +369,9 @@ def _encode_labels(
     return patients, encoded
 
 
-def _is_time(column: pd.Series) -> bool:
-    """Whether ``column`` holds numbers or datetimes already (not text to parse)."""
-    dtype = column.dtype
-    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)
+def _check_rows(writer: SequenceWriter, source: Any, owner: str) -> None:
+    if writer.n_timesteps == 0:
+        raise ValueError(f"{owner}: the table {_name(source)} has no rows; nothing to write.")
 
 
 def _name(source: Any) -> str:
@@ -320,7 +396,8 @@ def _chunks(
             check_column(source, name, owner, "such")
         frame = source if usecols is None else source[list(usecols)]
         for begin in range(0, len(frame), chunk_rows):
-            yield frame.iloc[begin : begin + chunk_rows]
+            chunk = frame.iloc[begin : begin + chunk_rows]
+            yield chunk.replace(list(na_values), np.nan) if na_values else chunk  # as read_ehr
         return
     path = Path(source)
     if not path.exists():
@@ -329,7 +406,12 @@ def _chunks(
         yield from _parquet_chunks(path, chunk_rows, owner, usecols)
         return
     separator = _separator(path, 0)
-    header = pd.read_csv(path, sep=separator, nrows=0)
+    try:
+        header = pd.read_csv(path, sep=separator, nrows=0)
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"{owner}: '{path}' is empty; expected a header line, then rows."
+        ) from None
     for name in usecols or []:
         check_column(header, name, owner, "such")
     reader = pd.read_csv(
@@ -337,7 +419,9 @@ def _chunks(
         dtype={name: str for name in text_columns}, na_values=na_values, decimal=decimal,
     )  # fmt: skip
     with reader:
-        for chunk in reader:
+        for chunk in reader:  # indexed by row, counted from 0 after the header, across chunks
+            if not len(chunk):
+                continue
             for name in text_columns:
                 if name in chunk.columns:
                     chunk[name] = chunk[name].str.strip()
@@ -356,13 +440,19 @@ def _parquet_chunks(
     files = sorted(path.glob("*.parquet")) + sorted(path.glob("*.pq")) if path.is_dir() else [path]
     if not files:
         raise ValueError(f"{owner}: the folder '{path}' holds no .parquet file.")
+    row = 0
     for file in files:
         table = pq.ParquetFile(file)
         columns = None if usecols is None else list(usecols)
         for name in columns or []:
             check_column(pd.DataFrame(columns=table.schema_arrow.names), name, owner, "such")
         for batch in table.iter_batches(batch_size=chunk_rows, columns=columns):
-            yield batch.to_pandas()
+            chunk = batch.to_pandas()
+            if not len(chunk):
+                continue
+            chunk.index = pd.RangeIndex(row, row + len(chunk))  # rows counted over the files
+            row += len(chunk)
+            yield chunk
 
 
 def _whole_patients(
@@ -378,7 +468,8 @@ def _whole_patients(
     for chunk in _chunks(source, chunk_rows, text_columns, owner, **read_options):
         check_column(chunk, id_col, owner, "id")
         if waiting is not None:
-            chunk = pd.concat([waiting, chunk], ignore_index=True)
+            chunk = pd.concat([waiting, chunk])  # the rows keep their numbers in the table
+        _check_together(chunk[id_col], owner)
         last = chunk[id_col].iloc[-1]
         held = (chunk[id_col] == last).to_numpy()
         waiting = chunk[held]
@@ -386,6 +477,24 @@ def _whole_patients(
             yield chunk[~held]
     if waiting is not None and len(waiting):
         yield waiting
+
+
+def _check_together(ids: pd.Series, owner: str) -> None:
+    """Refuse a chunk where a series' rows are not all together (read alone, they would merge).
+
+    Across chunks, `SequenceWriter` refuses a series that comes back, with the same advice.
+    """
+    starts = ids.ne(ids.shift()).to_numpy()
+    back = starts & ids.duplicated().to_numpy()
+    if back.any():
+        row = ids.index[np.flatnonzero(back)[0]]
+        raise ValueError(
+            f"{owner}: series {show(ids[row])} appears again after other series (row {row!r}): "
+            "the rows are not sorted by series. Sort the table by (series id, time) before "
+            "writing it (for a table larger than memory: an external sort, e.g. "
+            "`sort -t, -k1,1 -k2,2` on a CSV, or DuckDB's COPY (SELECT * ... ORDER BY id, time) "
+            "on Parquet)."
+        )
 
 
 def _static_labels(
@@ -401,22 +510,27 @@ def _static_labels(
         return {}
     seen: dict[Hashable, set[str]] = {name: set() for name in static_cols}
     number: dict[Hashable, Any] = dict.fromkeys(static_cols)  # one value read as a number
-    for chunk in _chunks(source, chunk_rows, static_cols, owner, [id_col, *static_cols],
-                         **read_options):  # fmt: skip
+    decimal = read_options.get("decimal", ".")
+    for chunk in _chunks(source, chunk_rows, [], owner, [id_col, *static_cols], **read_options):
         for name in static_cols:
-            column = chunk[name]
-            if pd.api.types.is_numeric_dtype(column.dtype):
-                continue
-            present = column.dropna().astype(str).str.strip()
-            present = present[present != ""]
-            numbers = pd.to_numeric(present, errors="coerce").notna()
-            if numbers.any() and number[name] is None:
-                number[name] = present[numbers].iloc[0]
-            seen[name].update(present[~numbers].unique())
+            column = chunk[name].dropna()
+            if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(
+                column.dtype
+            ):
+                if len(column) and number[name] is None:
+                    number[name] = column.iloc[0]
+            else:
+                present = column.astype(str).str.strip()
+                present = present[present != ""]
+                numeric = present.str.replace(",", ".", regex=False) if decimal == "," else present
+                numbers = pd.to_numeric(numeric, errors="coerce").notna()
+                if numbers.any() and number[name] is None:
+                    number[name] = present[numbers].iloc[0]
+                seen[name].update(present[~numbers].unique())
             if seen[name] and number[name] is not None:
                 raise ValueError(
-                    f"{owner}: static column {name!r} holds numbers ({number[name]!r}) and text "
-                    f"({sorted(seen[name])[0]!r}); read_ehr refuses such a column. Make it "
+                    f"{owner}: static column {name!r} holds numbers ({show(number[name])}) and "
+                    f"text ({sorted(seen[name])[0]!r}); read_ehr refuses such a column. Make it "
                     "all text (one-hot encoded) or all numbers first."
                 )
     return {name: sorted(seen[name]) for name in static_cols if seen[name]}
@@ -430,7 +544,7 @@ def _stamps(data: SequenceData) -> Any:
 def _in_table_order(data: SequenceData, ids: np.ndarray) -> SequenceData:
     """Return the series in the order their ids first appear in the table (not sorted)."""
     position = {key: i for i, key in enumerate(data.series_ids.tolist())}
-    order = [position[key] for key in ids.tolist()]
+    order = [position[key] for key in ids.tolist() if key in position]  # long: some dropped
     if order == sorted(order):
         return data
     rows = np.concatenate([np.arange(data.offsets[i], data.offsets[i + 1]) for i in order])
@@ -448,29 +562,45 @@ def _stamp_reading(
 
     As `parse_datetimes` reads the whole column in memory: one format guessed from the
     column's first stamp, month first if it reads every stamp of every chunk, else day first
-    if that does (``{"stamp_format": ...}``); when neither does, each chunk is read on its own
-    (``{}``: ISO stamps mixed with others, or an error naming the stamp). None when ``time``
-    is not a column of text (numbers and datetimes are read as they are).
+    if that does (``{"stamp_format": ...}``). When neither does, slashed dates (01/02/2024)
+    are refused, as in memory, and other stamps (ISO dates with and without a time) are read
+    chunk by chunk (``{}``). None when ``time`` holds numbers (as text too), datetimes or
+    durations: the readers take them as they are.
     """
     if time is None:
         return None
-    first, formats = None, {False: True, True: True}
+    first, formats, numbers, slashed = None, {False: True, True: True}, True, None
     for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
-        if time not in chunk.columns or _is_time(chunk[time]):
-            return None
-        stamps = chunk[time].dropna()
+        column = chunk[time]
+        if pd.api.types.is_datetime64_any_dtype(column.dtype) or pd.api.types.is_timedelta64_dtype(
+            column.dtype
+        ):
+            return None  # typed stamps (a DataFrame, Parquet): nothing to guess
+        if pd.api.types.is_numeric_dtype(column.dtype):
+            return None  # numbers: no pass over the rest (a later chunk of dates is refused)
+        stamps = column.dropna().astype(str).str.strip()
+        numbers = numbers and bool(pd.to_numeric(stamps, errors="coerce").notna().all())
+        if slashed is None:
+            found = stamps[stamps.str.contains(SLASHED_DATE, regex=True)]
+            slashed = found.iloc[0] if len(found) else None
         if first is None and len(stamps):
-            first = str(stamps.iloc[0])
+            first = stamps.iloc[0]
         if first is not None:
             for dayfirst in (False, True):
                 if formats[dayfirst]:
                     formats[dayfirst] = reads_whole(stamps, dayfirst, first) is not None
-    if first is None:
-        return {}
+    if first is None or numbers:
+        return None  # numbers (as text too), read as read_ehr and from_frame read them
     for dayfirst in (False, True):
         if formats[dayfirst]:
             return {"stamp_format": reads_whole(pd.Series([first]), dayfirst, first)}
-    return {}
+    if slashed is not None:  # as parse_datetimes refuses the column in memory
+        raise ValueError(
+            f"{owner}: the time stamps in column {time!r} do not follow one format (e.g. "
+            f"{slashed!r}); dates such as 01/02/2024 must keep one day/month order. Write them "
+            "as ISO dates (2024-02-01 13:00) or all in one format."
+        )
+    return {}  # ISO stamps in several shapes: unambiguous, each chunk reads its own
 
 
 def _fill_unobserved(path: Path, fill: np.ndarray) -> None:
