@@ -37,6 +37,12 @@ FORMAT = "tsforecast.SequenceData"
 VERSION = 1
 # Rows written at a time when saving an array that is a strided view (bounded memory).
 WRITE_ROWS = 1 << 16
+# What to do with a table whose series are not sorted (one series' rows scattered).
+SORT_ADVICE = (
+    "the rows are not sorted by series. Sort the table by (series id, time) before writing it "
+    "(for a table larger than memory: an external sort, e.g. `sort -t, -k1,1 -k2,2` on a CSV, "
+    "or DuckDB's COPY (SELECT * ... ORDER BY id, time) on Parquet)."
+)
 # The .npy header is written with room for any shape, then rewritten in place at close.
 HEADER_BYTES = 256
 
@@ -247,11 +253,8 @@ class SequenceWriter:
             key = _key(series_id)
             if key in self._seen:
                 raise ValueError(
-                    f"{owner}: series {show(series_id)} appears again after other series: the "
-                    "rows are not sorted by series. Sort the table by (series id, time) before "
-                    "writing it (for a table larger than memory: an external sort, e.g. "
-                    "`sort -t, -k1,1 -k2,2` on a CSV, or DuckDB's COPY (SELECT * ... ORDER BY "
-                    "id, time) on Parquet)."
+                    f"{owner}: series {show(series_id)} appears again after other series: "
+                    + SORT_ADVICE
                 )
 
     def _write_chunk(self, chunk: SequenceData) -> None:

@@ -32,7 +32,7 @@ from tsforecast.adapters._tables import (
 )
 from tsforecast.adapters.ehr import _read_patients, check_static
 from tsforecast.data import SequenceData
-from tsforecast.storage import SequenceWriter
+from tsforecast.storage import SORT_ADVICE, SequenceWriter
 
 __all__ = ["write_ehr", "write_table"]
 
@@ -490,10 +490,7 @@ def _check_together(ids: pd.Series, owner: str) -> None:
         row = ids.index[np.flatnonzero(back)[0]]
         raise ValueError(
             f"{owner}: series {show(ids[row])} appears again after other series (row {row!r}): "
-            "the rows are not sorted by series. Sort the table by (series id, time) before "
-            "writing it (for a table larger than memory: an external sort, e.g. "
-            "`sort -t, -k1,1 -k2,2` on a CSV, or DuckDB's COPY (SELECT * ... ORDER BY id, time) "
-            "on Parquet)."
+            + SORT_ADVICE
         )
 
 
