@@ -299,3 +299,12 @@ def test_infinite_numeric_time_is_named():
     table = pd.DataFrame({"id": [1, 1], "day": [0.0, np.inf], "bili": [1.0, 2.0]})
     with pytest.raises(ValueError, match=r"read_ehr: time column 'day' holds inf at row 1"):
         read_ehr(table, id_col="id", time_col="day")
+
+
+def test_a_hyphenated_date_is_not_read_as_a_utc_offset():
+    """13-02-2020 ends like an offset (-20:20) but has no time of day: a date, no zone."""
+    visits = pd.DataFrame({"id": [1, 1], "t": ["13-02-2020", "14-02-2020 10:00"], "x": 1.0})
+    data = read_ehr(visits, id_col="id", time_col="t", value_cols=["x"])
+    assert data.local_time.tz is None
+    expected = pd.DatetimeIndex(["2020-02-13", "2020-02-14 10:00"]).to_numpy()
+    np.testing.assert_array_equal(data.time, expected)

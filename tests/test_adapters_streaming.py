@@ -151,18 +151,50 @@ def test_wrong_options_say_what_is_wrong(tmp_path, change, error, message):
     assert not (tmp_path / "e").exists()
 
 
-def test_dates_in_no_one_format_are_refused_as_in_memory(tmp_path):
-    """Month first fails (13/02), day first fails (no time on 01/03): read alone, wrong."""
-    (tmp_path / "t.csv").write_text(
-        "id,t,x\n2,13/02/2020 10:00,3\n3,01/03/2020,5\n3,05/03/2020,6\n"
-    )
+@pytest.mark.parametrize(
+    ("stamps", "expected"),
+    [
+        (
+            ["13/02/2020 10:00", "01/03/2020", "05/03/2020"],  # no one format: each read alone
+            ["2020-02-13 10:00", "2020-03-01", "2020-03-05"],
+        ),
+        (
+            ["01-02-2020 08:00", "13-02-2020 10:00:00", "02-03-2020 09:00"],  # hyphens
+            ["2020-02-01 08:00", "2020-02-13 10:00", "2020-03-02 09:00"],
+        ),
+        (["13/02/20", "01/03/20", "05/03/20"], ["2020-02-13", "2020-03-01", "2020-03-05"]),
+        (["02/13/2020", "03/01/2020 10:00"], ["2020-02-13", "2020-03-01 10:00"]),
+    ],
+)
+def test_dates_keep_the_columns_one_day_month_order_in_memory_and_in_chunks(
+    tmp_path, stamps, expected
+):
+    """Pandas, reading stamps of several shapes one by one, would take 01/03 as January 3."""
+    frame = pd.DataFrame({"id": ["a"] + ["b"] * (len(stamps) - 1), "t": stamps, "x": 1.0})
     options = {"id_col": "id", "time_col": "t", "value_cols": ["x"]}
-    with pytest.raises(ValueError, match=r"read_ehr: the time stamps in column 't' do not follow"):
-        read_ehr(tmp_path / "t.csv", **options)
+    expected = pd.DatetimeIndex(expected).to_numpy()
+    np.testing.assert_array_equal(read_ehr(frame, **options).time, expected)
     for chunk_rows in (1, 2, 100):
-        with pytest.raises(ValueError, match=r"write_ehr: the time stamps in column 't' do not "
-                           r"follow one format \(e\.g\. '13/02/2020 10:00'\)"):  # fmt: skip
-            write_ehr(tmp_path / "t.csv", tmp_path / "e", chunk_rows=chunk_rows, **options)
+        written = write_ehr(frame, tmp_path / "e", chunk_rows=chunk_rows, overwrite=True,
+                            **options)  # fmt: skip
+        np.testing.assert_array_equal(written.time, expected)
+        table = write_table(frame, tmp_path / "t", time="t", group="id", chunk_rows=chunk_rows,
+                            overwrite=True)  # fmt: skip
+        np.testing.assert_array_equal(table.time, expected)
+
+
+def test_dates_in_no_one_day_month_order_are_refused_in_memory_and_in_chunks(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "a", "b"], "t": ["13/02/2020", "14/02/2020", "02/13/2020"],
+                          "x": 1.0})  # fmt: skip
+    options = {"id_col": "id", "time_col": "t", "value_cols": ["x"]}
+    message = (r": the time stamps in column 't' do not follow one day/month order "
+               r"\('13/02/2020' at row 0 reads only day first, '02/13/2020' at row 2 "
+               r"only month")  # fmt: skip
+    with pytest.raises(ValueError, match="read_ehr" + message):
+        read_ehr(frame, **options)
+    for chunk_rows in (1, 2, 100):
+        with pytest.raises(ValueError, match="write_ehr" + message):
+            write_ehr(frame, tmp_path / "e", chunk_rows=chunk_rows, **options)
     assert not (tmp_path / "e").exists()
 
 
@@ -253,6 +285,46 @@ def test_errors_name_write_ehr_and_the_row_in_the_file(tmp_path):
     written = write_ehr(frame, tmp_path / "f", id_col="id", time_col="t", value_cols=["x"],
                         leading_fill=np.float32(-1))  # fmt: skip
     assert written.values[0, 0] == -1.0
+
+
+def test_more_static_and_long_tables_read_as_in_memory(tmp_path):
+    """Booleans among gaps; a text static with decimal commas in a DataFrame; long rows."""
+    (tmp_path / "b.csv").write_text("id,t,x,smoker\n1,0,1,True\n1,1,2,True\n2,0,3,\n3,0,4,False\n")
+    options = {"id_col": "id", "time_col": "t", "value_cols": ["x"], "static_cols": ["smoker"],
+               "leading_fill": "mean"}  # fmt: skip
+    for chunk_rows in (1, 2, 3, 10):
+        assert_same(write_ehr(tmp_path / "b.csv", tmp_path / "e", chunk_rows=chunk_rows,
+                              overwrite=True, **options),
+                    read_ehr(tmp_path / "b.csv", **options))  # fmt: skip
+    frame = pd.DataFrame({"id": [1, 2], "t": [0, 0], "x": [1.0, 2.0], "w": ["70,5", "60"]})
+    with pytest.raises(ValueError, match=r"write_ehr: static column 'w' holds numbers \('60'\) "
+                       r"and text \('70,5'\)"):  # fmt: skip
+        write_ehr(frame, tmp_path / "w", id_col="id", time_col="t", value_cols=["x"],
+                  static_cols=["w"], decimal=",", chunk_rows=1)  # fmt: skip
+    long = pd.DataFrame({"id": ["1", "2"], "t": [0, 0], "var": ["hr", None], "val": [80.0, 1.0]})
+    options = {"id_col": "id", "time_col": "t", "variable_col": "var", "value_col": "val",
+               "value_cols": ["hr"]}  # fmt: skip
+    for chunk_rows in (1, 2, 10):
+        with pytest.raises(ValueError, match=r"write_ehr: variable column 'var' is empty at row 1"):
+            write_ehr(long, tmp_path / "l", chunk_rows=chunk_rows, **options)
+    with pytest.raises(ValueError, match=r"write_ehr: no variable \['bp'\] in column 'var'"):
+        write_ehr(long.iloc[:1], tmp_path / "l", **{**options, "value_cols": ["bp"]})
+
+
+def test_messages_name_the_row_and_the_target_is_checked_first(tmp_path):
+    frame = pd.DataFrame({"id": [1, 2, 1], "t": [0, 0, 1], "x": 1.0}, index=[7, 7, 7])
+    with pytest.raises(ValueError, match=r"series 1 appears again after other series \(row 7\)"):
+        write_ehr(frame, tmp_path / "e", id_col="id", time_col="t", value_cols=["x"])
+    gaps = pd.DataFrame({"id": [1.0, np.nan, np.nan], "t": [0, 0, 1], "x": 1.0})
+    with pytest.raises(ValueError, match=r"patient id column 'id' is empty at row 1"):
+        write_ehr(gaps, tmp_path / "e", id_col="id", time_col="t", value_cols=["x"])
+    with pytest.raises(TypeError, match=r"write_ehr: na_values must be a list of markers; got 5"):
+        write_ehr(frame, tmp_path / "e", id_col="id", time_col="t", value_cols=["x"], na_values=5)
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"taken exists and is not empty"):
+        write_ehr(tmp_path / "missing.csv", tmp_path / "taken", id_col="id", time_col="t",
+                  value_cols=["x"])  # fmt: skip  # refused before the file is even looked for
 
 
 def test_patients_out_of_order_are_refused_with_the_fix(tmp_path):

@@ -211,9 +211,11 @@ def test_day_first_dates_are_read_with_one_day_month_order(stamps, first):
     table = pd.DataFrame({"time": stamps, "v": [1.0, 2, 3]})
     data = read_weather(table, max_gap=10_000)
     assert str(data.time[0])[:10] == first
-    mixed = pd.DataFrame({"time": ["01/02/2024", "2024-01-03", "13/02/2024"], "v": [1.0, 2, 3]})
-    with pytest.raises(ValueError, match=r"do not follow one format .* day/month order"):
-        read_weather(mixed)
+    shapes = pd.DataFrame({"time": ["01/02/2024", "2024-02-03", "13/02/2024"], "v": [1.0, 2, 3]})
+    assert read_weather(shapes).time[0] == pd.Timestamp("2024-02-01")  # the column's order
+    clash = pd.DataFrame({"time": ["13/02/2024", "2024-02-14", "02/15/2024"], "v": [1.0, 2, 3]})
+    with pytest.raises(ValueError, match=r"do not follow one day/month order \('13/02/2024' at"):
+        read_weather(clash)
 
 
 def test_rows_missing_longer_than_the_data_lasts_are_a_gap_not_a_crash():

@@ -26,8 +26,10 @@ except ImportError:  # pandas < 2.2
 
 Source = str | os.PathLike | pd.DataFrame
 
-_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
-SLASHED_DATE = r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}"  # 01/02/2024, 1.2.24: day or month first
+# A UTC offset after a time of day (13:00+01:00, 13:00:00Z); not the year of 13-02-2020.
+_OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$")
+# 01/02/2024, 1.2.24, 01-02-2024: day or month first (ISO dates start with the year).
+SLASHED_DATE = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
 _HOUR_24 = re.compile(r"(?<!\d)24:00(?::00)?(?!\d)")
 
 
@@ -203,18 +205,16 @@ def parse_datetimes(
         end_of_day = text.str.contains(_HOUR_24)
         text = text.str.replace(_HOUR_24, "00:00", regex=True)
         utc = bool(has_offset.any())
+        if dayfirst is None and stamp_format is None:
+            dayfirst = day_first(text, owner, column)  # None: no stamp such as 01/02/2024
         try:
             times = _one_format(text, utc, dayfirst, stamp_format)
         except (ValueError, TypeError):
-            slashed = text[text.str.contains(SLASHED_DATE, regex=True)]
-            if len(slashed):  # read one by one, some would be day-first and others not
-                raise ValueError(
-                    f"{owner}: the time stamps in column {column!r} do not follow one format "
-                    f"(e.g. {slashed.iloc[0]!r} at row {slashed.index[0]!r}); dates such as "
-                    "01/02/2024 must keep one day/month order. Write them as ISO dates "
-                    "(2024-02-01 13:00) or all in one format."
-                ) from None
-            parsed = pd.to_datetime(text, utc=utc, format="mixed", errors="coerce")
+            # Stamps of several shapes (with and without seconds...): each read alone, in the
+            # column's one day/month order.
+            parsed = pd.to_datetime(
+                text, utc=utc, format="mixed", dayfirst=bool(dayfirst), errors="coerce"
+            )
             if parsed.isna().any():
                 row = parsed.index[parsed.isna()][0]
                 raise ValueError(
@@ -238,6 +238,57 @@ def parse_datetimes(
             "dates such as 9999-12-31 by empty cells and drop those rows first."
         )
     return times.as_unit("ns")
+
+
+def day_first(text: pd.Series, owner: str, column: Hashable) -> bool | None:
+    """Return whether the column's dates such as 01/02/2024 read day first; None if it has none.
+
+    Day first when some date reads only so (13/02/2024), month first otherwise (as pandas
+    reads 01/02/2024). A column with dates that read only day first and others only month
+    first (13/02/2024 and 02/13/2024) keeps no one order and is refused.
+    """
+    evidence = date_order(text)
+    check_date_order(evidence, owner, column)
+    return None if evidence["none"] else evidence["day"] is not None
+
+
+def date_order(text: pd.Series) -> dict[str, Any]:
+    """Return the first stamp that reads only day first, and only month first, as (row, stamp).
+
+    ``"none"`` is True when no stamp is a date such as 01/02/2024 (ISO dates start with the
+    year). For a table read in chunks, merge the chunks' answers with `merge_date_order`.
+    """
+    parts = text.str.extract(SLASHED_DATE).dropna()
+    found: dict[str, Any] = {"none": not len(parts), "day": None, "month": None}
+    for kind, part in (("day", 0), ("month", 1)):
+        rows = parts.index[parts[part].astype(int) > 12]
+        if len(rows):
+            found[kind] = (rows[0], text[rows[0]])
+    return found
+
+
+def merge_date_order(before: dict[str, Any] | None, chunk: dict[str, Any]) -> dict[str, Any]:
+    """Return what ``before`` and the next ``chunk`` of a column tell of its date order."""
+    if before is None:
+        return chunk
+    return {
+        "none": before["none"] and chunk["none"],
+        "day": before["day"] or chunk["day"],
+        "month": before["month"] or chunk["month"],
+    }
+
+
+def check_date_order(evidence: dict[str, Any], owner: str, column: Hashable) -> None:
+    """Refuse a column whose dates read only day first here and only month first there."""
+    if evidence["day"] is None or evidence["month"] is None:
+        return
+    (day, day_stamp), (month, month_stamp) = evidence["day"], evidence["month"]
+    raise ValueError(
+        f"{owner}: the time stamps in column {column!r} do not follow one day/month order "
+        f"({day_stamp!r} at row {show(day)} reads only day first, {month_stamp!r} at row "
+        f"{show(month)} only month first). Write them as ISO dates (2024-02-01 13:00) or all "
+        "in one order."
+    )
 
 
 def _one_format(

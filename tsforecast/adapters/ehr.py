@@ -156,11 +156,12 @@ def _read_patients(
     na_values: Sequence[str] | None = None,
     decimal: str = ".",
     require_values: bool = True,
-) -> SequenceData:
+) -> SequenceData | None:
     """Return `read_ehr`'s result.
 
     ``require_values=False`` accepts a value column without any value: a chunk of a larger
-    table, where another chunk may hold its values (`write_ehr` checks the whole table).
+    table, where another chunk may hold its values (`write_ehr` checks the whole table); a
+    chunk of a long table without any row of the chosen variables then gives None.
     """
     frame = read_source(source, OWNER, na_values=na_values, decimal=decimal, text_columns=[id_col])
     check_column(frame, id_col, OWNER, "id")
@@ -191,6 +192,8 @@ def _read_patients(
         left_out = []
     check_static(frame, ids, static_cols)
     static = _static_features(frame, ids, static_cols)
+    if not len(table) and not require_values:
+        return None  # a chunk of a long table without a row of the chosen variables
 
     values = table.drop(columns=["__id__", "__time__"])
     if require_values:

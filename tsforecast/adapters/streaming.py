@@ -24,15 +24,17 @@ import pandas as pd
 
 from tsforecast._validation import check_int, show
 from tsforecast.adapters._tables import (
-    SLASHED_DATE,
     _separator,
     check_column,
+    check_date_order,
+    date_order,
+    merge_date_order,
     parse_datetimes,
     reads_whole,
 )
 from tsforecast.adapters.ehr import _read_patients, check_static
 from tsforecast.data import SequenceData
-from tsforecast.storage import SORT_ADVICE, SequenceWriter
+from tsforecast.storage import SORT_ADVICE, SequenceWriter, _check_target
 
 __all__ = ["write_ehr", "write_table"]
 
@@ -99,6 +101,7 @@ def write_table(
         a chunk does not fit the ones before (see `SequenceWriter.append`).
     """
     owner = "write_table"
+    _check_target(Path(path), overwrite, owner)  # before any pass over the table
     text = [] if group is None else [group]
     read_options = {"na_values": na_values, "decimal": decimal}
     reading = _stamp_reading(source, time, chunk_rows, owner, read_options)
@@ -115,7 +118,7 @@ def write_table(
             if columns is None:
                 columns = [name for name in chunk.columns if name not in (time, group)]
             writer.append(data)
-        _check_rows(writer, source, owner)
+        _check_rows(writer.n_timesteps, source, owner)
         means = writer.observed_means()
     if allow_missing:
         _fill_unobserved(Path(path), means)
@@ -176,13 +179,14 @@ def write_ehr(
     """
     owner = "write_ehr"
     _check_ehr_options(value_cols, static_cols, leading_fill, options, owner)
+    _check_target(Path(path), overwrite, owner)  # before any pass over the table
     static_cols = list(static_cols or [])
     read_options = {"na_values": options.get("na_values"), "decimal": options.get("decimal", ".")}
     labels = _static_labels(source, static_cols, chunk_rows, id_col, owner, read_options)
     fill = np.nan if leading_fill == "mean" else 0.0 if leading_fill == "zero" else leading_fill
     reading = _stamp_reading(source, time_col, chunk_rows, owner, read_options)
     values = _ValuesSeen(value_cols, options.get("variable_col"), options.get("value_col"))
-    statics = _StaticMeans()
+    statics, rows = _StaticMeans(), 0
     with SequenceWriter(path, overwrite=overwrite, metadata={"source": _name(source)}) as writer:
         for patients in _whole_patients(
             source, id_col, chunk_rows, owner, read_options, [id_col, *labels]
@@ -190,18 +194,22 @@ def write_ehr(
             if reading is not None:
                 stamps = parse_datetimes(patients[time_col], owner, time_col, **reading)
                 patients = patients.assign(**{time_col: stamps})
-            if not values.note(patients):
-                continue  # long layout: no row of the chosen variables (read_ehr drops them)
-            patients, encoded = _encode_labels(patients, id_col, static_cols, labels)
+            values.note(patients)
+            rows += len(patients)
+            patients, encoded = _as_writer(owner, _encode_labels)(
+                patients, id_col, static_cols, labels
+            )
             data = _as_writer(owner, _read_patients)(
                 patients, id_col=id_col, time_col=time_col, value_cols=value_cols,
                 static_cols=encoded or None, leading_fill=fill, require_values=False, **options,
             )  # fmt: skip
+            if data is None:
+                continue  # long layout: no row of the chosen variables (read_ehr drops them)
             data = _in_table_order(data, pd.unique(patients[id_col]))
             statics.add(data, encoded)
             writer.append(data)
             features = data.features
-        _check_rows(writer, source, owner)
+        _check_rows(rows, source, owner)
         values.check(owner, source)
         writer.metadata["n_patients"] = writer.n_series  # the first chunk's count otherwise
         writer.metadata["static"] = [str(name) for name in static_cols]
@@ -274,20 +282,19 @@ class _ValuesSeen:
         self.named: set[Hashable] = set()  # long layout: variables with a row
         self.valued: set[Hashable] = set()
 
-    def note(self, patients: pd.DataFrame) -> bool:
-        """Note the chunk's values; return whether it holds a row `read_ehr` keeps."""
+    def note(self, patients: pd.DataFrame) -> None:
+        """Note which measurements the chunk holds a value of."""
         if not self.long:
             for name in self.names:
                 if name in patients and patients[name].notna().any():
                     self.valued.add(name)
-            return True
+            return
         if self.variable_col not in patients or self.value_col not in patients:
-            return True  # read_ehr names the missing column
+            return  # read_ehr names the missing column
         variables = patients[self.variable_col]
         chosen = variables.isin(self.names)
         self.named.update(variables[chosen].tolist())
         self.valued.update(variables[chosen & patients[self.value_col].notna()].tolist())
-        return bool(chosen.any())
 
     def check(self, owner: str, source: Any) -> None:
         """Refuse, as `read_ehr` does, a measurement the whole table has no value of."""
@@ -369,9 +376,17 @@ def _encode_labels(
     return patients, encoded
 
 
-def _check_rows(writer: SequenceWriter, source: Any, owner: str) -> None:
-    if writer.n_timesteps == 0:
+def _check_rows(rows: int, source: Any, owner: str) -> None:
+    if rows == 0:
         raise ValueError(f"{owner}: the table {_name(source)} has no rows; nothing to write.")
+
+
+def _is_csv(source: Any) -> bool:
+    """Whether ``source`` is read as a CSV file (where ``decimal`` and text parsing apply)."""
+    if isinstance(source, pd.DataFrame):
+        return False
+    path = Path(source)
+    return not (path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES)
 
 
 def _name(source: Any) -> str:
@@ -389,6 +404,10 @@ def _chunks(
 ) -> Iterator[pd.DataFrame]:
     """Yield the table ``chunk_rows`` rows at a time (text columns as written, stripped)."""
     check_int("chunk_rows", chunk_rows, owner=owner)
+    if na_values is not None and (
+        isinstance(na_values, str) or not isinstance(na_values, Sequence)
+    ):
+        raise TypeError(f"{owner}: na_values must be a list of markers; got {na_values!r}.")
     if decimal not in (".", ","):
         raise ValueError(f"{owner}: decimal must be '.' or ','; got {decimal!r}.")
     if isinstance(source, pd.DataFrame):
@@ -402,7 +421,7 @@ def _chunks(
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"{owner}: no file or folder at '{path}'.")
-    if path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES:
+    if not _is_csv(path):
         yield from _parquet_chunks(path, chunk_rows, owner, usecols)
         return
     separator = _separator(path, 0)
@@ -484,12 +503,14 @@ def _check_together(ids: pd.Series, owner: str) -> None:
 
     Across chunks, `SequenceWriter` refuses a series that comes back, with the same advice.
     """
+    if ids.isna().any():
+        return  # the readers say which row has no id
     starts = ids.ne(ids.shift()).to_numpy()
-    back = starts & ids.duplicated().to_numpy()
-    if back.any():
-        row = ids.index[np.flatnonzero(back)[0]]
+    back = np.flatnonzero(starts & ids.duplicated().to_numpy())
+    if len(back):
+        series, row = ids.iloc[back[0]], ids.index[back[0]]
         raise ValueError(
-            f"{owner}: series {show(ids[row])} appears again after other series (row {row!r}): "
+            f"{owner}: series {show(series)} appears again after other series (row {show(row)}): "
             + SORT_ADVICE
         )
 
@@ -507,7 +528,7 @@ def _static_labels(
         return {}
     seen: dict[Hashable, set[str]] = {name: set() for name in static_cols}
     number: dict[Hashable, Any] = dict.fromkeys(static_cols)  # one value read as a number
-    decimal = read_options.get("decimal", ".")
+    decimal = read_options.get("decimal", ".") if _is_csv(source) else "."  # as read there
     for chunk in _chunks(source, chunk_rows, [], owner, [id_col, *static_cols], **read_options):
         for name in static_cols:
             column = chunk[name].dropna()
@@ -517,7 +538,10 @@ def _static_labels(
                 if len(column) and number[name] is None:
                     number[name] = column.iloc[0]
             else:
-                present = column.astype(str).str.strip()
+                flags = column.map(lambda value: isinstance(value, (bool, np.bool_))).to_numpy(bool)
+                if flags.any() and number[name] is None:  # True/False among gaps: numbers
+                    number[name] = column[flags].iloc[0]
+                present = column[~flags].astype(str).str.strip()
                 present = present[present != ""]
                 numeric = present.str.replace(",", ".", regex=False) if decimal == "," else present
                 numbers = pd.to_numeric(numeric, errors="coerce").notna()
@@ -559,14 +583,15 @@ def _stamp_reading(
 
     As `parse_datetimes` reads the whole column in memory: one format guessed from the
     column's first stamp, month first if it reads every stamp of every chunk, else day first
-    if that does (``{"stamp_format": ...}``). When neither does, slashed dates (01/02/2024)
-    are refused, as in memory, and other stamps (ISO dates with and without a time) are read
-    chunk by chunk (``{}``). None when ``time`` holds numbers (as text too), datetimes or
-    durations: the readers take them as they are.
+    if that does (``{"stamp_format": ...}``). When neither does (stamps of several shapes),
+    each chunk reads them alone in the column's one day/month order (``{"dayfirst": ...}``);
+    dates that read only day first in one place and only month first in another are refused.
+    None when ``time`` holds numbers (as text too), datetimes or durations: the readers take
+    them as they are.
     """
     if time is None:
         return None
-    first, formats, numbers, slashed = None, {False: True, True: True}, True, None
+    first, formats, numbers, order = None, {False: True, True: True}, True, None
     for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
         column = chunk[time]
         if pd.api.types.is_datetime64_any_dtype(column.dtype) or pd.api.types.is_timedelta64_dtype(
@@ -577,9 +602,8 @@ def _stamp_reading(
             return None  # numbers: no pass over the rest (a later chunk of dates is refused)
         stamps = column.dropna().astype(str).str.strip()
         numbers = numbers and bool(pd.to_numeric(stamps, errors="coerce").notna().all())
-        if slashed is None:
-            found = stamps[stamps.str.contains(SLASHED_DATE, regex=True)]
-            slashed = found.iloc[0] if len(found) else None
+        order = merge_date_order(order, date_order(stamps))
+        check_date_order(order, owner, time)
         if first is None and len(stamps):
             first = stamps.iloc[0]
         if first is not None:
@@ -591,13 +615,8 @@ def _stamp_reading(
     for dayfirst in (False, True):
         if formats[dayfirst]:
             return {"stamp_format": reads_whole(pd.Series([first]), dayfirst, first)}
-    if slashed is not None:  # as parse_datetimes refuses the column in memory
-        raise ValueError(
-            f"{owner}: the time stamps in column {time!r} do not follow one format (e.g. "
-            f"{slashed!r}); dates such as 01/02/2024 must keep one day/month order. Write them "
-            "as ISO dates (2024-02-01 13:00) or all in one format."
-        )
-    return {}  # ISO stamps in several shapes: unambiguous, each chunk reads its own
+    # Stamps of several shapes: each chunk reads them alone, in the column's day/month order.
+    return {"dayfirst": False if order["none"] else order["day"] is not None}
 
 
 def _fill_unobserved(path: Path, fill: np.ndarray) -> None:
