@@ -27,6 +27,7 @@ except ImportError:  # pandas < 2.2
 Source = str | os.PathLike | pd.DataFrame
 
 # A UTC offset after a time of day (13:00+01:00, 13:00:00Z); not the year of 13-02-2020.
+_OFFSET_END = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")  # quick: also the year of 13-02-2020
 _OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$")
 # 01/02/2024, 1.2.24, 01-02-2024: day or month first (ISO dates start with the year).
 SLASHED_DATE = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
@@ -185,7 +186,7 @@ def parse_datetimes(
         if text.isna().any():
             row = text.index[text.isna()][0]
             raise ValueError(f"{owner}: time column {column!r} is empty at row {row!r}.")
-        has_offset = text.str.contains(_OFFSET)
+        has_offset = _offsets(text)
         if has_offset.any() and not has_offset.all():
             with_offset = text.index[has_offset][0]
             without = text.index[~has_offset][0]
@@ -202,16 +203,23 @@ def parse_datetimes(
                 "column first, e.g. frame['when'] = frame['date'] + ' ' + frame['time'], and "
                 "read that."
             )
-        end_of_day = text.str.contains(_HOUR_24)
-        text = text.str.replace(_HOUR_24, "00:00", regex=True)
+        end_of_day = _end_of_day(text)
+        if end_of_day.any():
+            text = text.str.replace(_HOUR_24, "00:00", regex=True)
         utc = bool(has_offset.any())
-        if dayfirst is None and stamp_format is None:
-            dayfirst = day_first(text, owner, column)  # None: no stamp such as 01/02/2024
+        if dayfirst is None and stamp_format is None and _no_format(text):
+            # pandas would read each stamp alone, 01/03 month first next to 13/02 day first
+            dayfirst = day_first(text, owner, column)
         try:
             times = _one_format(text, utc, dayfirst, stamp_format)
+            failed = False
         except (ValueError, TypeError):
+            failed = True
+        if failed:
             # Stamps of several shapes (with and without seconds...): each read alone, in the
             # column's one day/month order.
+            if dayfirst is None:
+                dayfirst = day_first(text, owner, column)
             parsed = pd.to_datetime(
                 text, utc=utc, format="mixed", dayfirst=bool(dayfirst), errors="coerce"
             )
@@ -238,6 +246,29 @@ def parse_datetimes(
             "dates such as 9999-12-31 by empty cells and drop those rows first."
         )
     return times.as_unit("ns")
+
+
+def _offsets(text: pd.Series) -> pd.Series:
+    """Whether each stamp ends with a UTC offset (a quick test first, the exact one on those)."""
+    found = text.str.contains(_OFFSET_END).fillna(False).astype(bool)
+    if found.any():
+        found[found] = text[found].str.contains(_OFFSET).fillna(False).astype(bool)
+    return found
+
+
+def _end_of_day(text: pd.Series) -> pd.Series:
+    """Whether each stamp holds the time 24:00 (a quick test first, the exact one on those)."""
+    found = text.str.contains("24:00", regex=False).fillna(False).astype(bool)
+    if found.any():
+        found[found] = text[found].str.contains(_HOUR_24).fillna(False).astype(bool)
+    return found
+
+
+def _no_format(text: pd.Series) -> bool:
+    """Whether pandas guesses no format from the first stamp (and so reads each one alone)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return len(text) > 0 and guess_datetime_format(str(text.iloc[0])) is None
 
 
 def day_first(text: pd.Series, owner: str, column: Hashable) -> bool | None:
@@ -450,7 +481,8 @@ def reads_whole(values: pd.Series, dayfirst: bool, first: str | None = None) -> 
     does not follow it. For a table read in chunks, ``first`` is the whole column's first stamp.
     """
     text = values.dropna().astype("string").str.strip()
-    text = text.str.replace(_HOUR_24, "00:00", regex=True)
+    if _end_of_day(text).any():
+        text = text.str.replace(_HOUR_24, "00:00", regex=True)
     if first is None:
         if not len(text):
             return None
@@ -461,7 +493,7 @@ def reads_whole(values: pd.Series, dayfirst: bool, first: str | None = None) -> 
         if stamp_format is None:
             return None
         try:
-            pd.to_datetime(text, utc=bool(text.str.contains(_OFFSET).any()), format=stamp_format)
+            pd.to_datetime(text, utc="%z" in stamp_format, format=stamp_format)
         except (ValueError, TypeError):
             return None
     return stamp_format

@@ -389,11 +389,12 @@ def check_static(frame: pd.DataFrame, ids: pd.Series, static_cols: list[Hashable
     """Refuse a static column that changes within a patient (" 70", 70 and 70.0 are one)."""
     for name in static_cols:
         column = frame[name]
-        if not pd.api.types.is_numeric_dtype(column.dtype):
+        counts = column.groupby(ids.to_numpy()).nunique(dropna=True)
+        if (counts > 1).any() and not pd.api.types.is_numeric_dtype(column.dtype):
             text = column.astype("string").str.strip().replace("", pd.NA)
             numbers = pd.to_numeric(text, errors="coerce")
             column = numbers.astype(object).where(numbers.notna(), text)
-        counts = column.groupby(ids.to_numpy()).nunique(dropna=True)
+            counts = column.groupby(ids.to_numpy()).nunique(dropna=True)
         if (counts > 1).any():
             patient = counts.index[counts > 1][0]
             seen = frame.loc[(ids == patient).to_numpy(), name].dropna().unique()[:3]

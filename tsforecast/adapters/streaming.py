@@ -538,8 +538,11 @@ def _static_labels(
                 if len(column) and number[name] is None:
                     number[name] = column.iloc[0]
             else:
-                flags = column.map(lambda value: isinstance(value, (bool, np.bool_))).to_numpy(bool)
-                if flags.any() and number[name] is None:  # True/False among gaps: numbers
+                flags = np.zeros(len(column), bool)
+                if pd.api.types.is_object_dtype(column.dtype) and column.isin([True, False]).any():
+                    flags = column.map(lambda value: isinstance(value, (bool, np.bool_)))
+                    flags = flags.to_numpy(bool)  # True/False among gaps: numbers, not labels
+                if flags.any() and number[name] is None:
                     number[name] = column[flags].iloc[0]
                 present = column[~flags].astype(str).str.strip()
                 present = present[present != ""]
@@ -591,7 +594,7 @@ def _stamp_reading(
     """
     if time is None:
         return None
-    first, formats, numbers, order = None, {False: True, True: True}, True, None
+    first, formats, numbers = None, {False: True, True: True}, True  # month first, day first
     for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
         column = chunk[time]
         if pd.api.types.is_datetime64_any_dtype(column.dtype) or pd.api.types.is_timedelta64_dtype(
@@ -602,21 +605,28 @@ def _stamp_reading(
             return None  # numbers: no pass over the rest (a later chunk of dates is refused)
         stamps = column.dropna().astype(str).str.strip()
         numbers = numbers and bool(pd.to_numeric(stamps, errors="coerce").notna().all())
-        order = merge_date_order(order, date_order(stamps))
-        check_date_order(order, owner, time)
         if first is None and len(stamps):
             first = stamps.iloc[0]
-        if first is not None:
-            for dayfirst in (False, True):
-                if formats[dayfirst]:
-                    formats[dayfirst] = reads_whole(stamps, dayfirst, first) is not None
+        if first is not None and formats[False]:
+            formats[False] = reads_whole(stamps, False, first) is not None
     if first is None or numbers:
         return None  # numbers (as text too), read as read_ehr and from_frame read them
+    if not formats[False]:  # day first, then: a second pass over the column
+        for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
+            stamps = chunk[time].dropna().astype(str).str.strip()
+            if reads_whole(stamps, True, first) is None:
+                formats[True] = False
+                break
     for dayfirst in (False, True):
         if formats[dayfirst]:
             return {"stamp_format": reads_whole(pd.Series([first]), dayfirst, first)}
-    # Stamps of several shapes: each chunk reads them alone, in the column's day/month order.
-    return {"dayfirst": False if order["none"] else order["day"] is not None}
+    # Stamps of several shapes: each chunk reads them alone, in the column's day/month order
+    # (a second pass over the column, needed only here).
+    order = None
+    for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
+        order = merge_date_order(order, date_order(chunk[time].dropna().astype(str).str.strip()))
+        check_date_order(order, owner, time)
+    return {"dayfirst": order is not None and order["day"] is not None}
 
 
 def _fill_unobserved(path: Path, fill: np.ndarray) -> None:
