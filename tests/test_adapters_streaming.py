@@ -164,6 +164,22 @@ def test_wrong_options_say_what_is_wrong(tmp_path, change, error, message):
         ),
         (["13/02/20", "01/03/20", "05/03/20"], ["2020-02-13", "2020-03-01", "2020-03-05"]),
         (["02/13/2020", "03/01/2020 10:00"], ["2020-02-13", "2020-03-01 10:00"]),
+        (
+            ["31/01/2024", "2024-02-01", "2024-02-02 10:00"],  # ISO stays year-month-day
+            ["2024-01-31", "2024-02-01", "2024-02-02 10:00"],
+        ),
+        (
+            ["2024-01-02 10:00 AM +01:00", "2024-07-02 10:00 AM +02:00"],  # offsets, to UTC
+            ["2024-01-02 09:00", "2024-07-02 08:00"],
+        ),
+        (
+            ["2024-01-02 10:00:00+01", "2024-07-02 10:00:00+02"],  # hours-only offsets
+            ["2024-01-02 09:00", "2024-07-02 08:00"],
+        ),
+        (
+            ["2024-01-01 00:24:00", "2024-01-01 10:24:00", "2024-01-01 24:00"],  # 24 minutes
+            ["2024-01-01 00:24", "2024-01-01 10:24", "2024-01-02 00:00"],
+        ),
     ],
 )
 def test_dates_keep_the_columns_one_day_month_order_in_memory_and_in_chunks(
@@ -181,6 +197,29 @@ def test_dates_keep_the_columns_one_day_month_order_in_memory_and_in_chunks(
         table = write_table(frame, tmp_path / "t", time="t", group="id", chunk_rows=chunk_rows,
                             overwrite=True)  # fmt: skip
         np.testing.assert_array_equal(table.time, expected)
+
+
+@pytest.mark.parametrize(
+    ("stamps", "message"),
+    [
+        (["2024-01-02", "2024-13-01", "2024-01-03"], r"cannot read the time stamp '2024-13-01'"),
+        (["13/13/2024", "01/02/2024"], r"cannot read the time stamp '13/13/2024'"),
+        (
+            ["2024-01-01 10:00+01:00", "2024-01-02 10:00"],
+            r"time column 't' mixes stamps with a UTC offset \(row 0: '2024-01-01 10:00\+01:00'\) "
+            r"and without \(row 1: '2024-01-02 10:00'\)",
+        ),
+    ],
+)
+def test_unreadable_stamps_are_refused_alike_in_memory_and_in_chunks(tmp_path, stamps, message):
+    """One patient per row: with one row a chunk, the stamps meet in no chunk."""
+    frame = pd.DataFrame({"id": [f"p{i}" for i in range(len(stamps))], "t": stamps, "x": 1.0})
+    options = {"id_col": "id", "time_col": "t", "value_cols": ["x"]}
+    with pytest.raises(ValueError, match="read_ehr: " + message):
+        read_ehr(frame, **options)
+    for chunk_rows in (1, 2, 100):
+        with pytest.raises(ValueError, match="write_ehr: " + message):
+            write_ehr(frame, tmp_path / "e", chunk_rows=chunk_rows, **options)
 
 
 def test_dates_in_no_one_day_month_order_are_refused_in_memory_and_in_chunks(tmp_path):

@@ -27,11 +27,14 @@ except ImportError:  # pandas < 2.2
 Source = str | os.PathLike | pd.DataFrame
 
 # A UTC offset after a time of day (13:00+01:00, 13:00:00Z); not the year of 13-02-2020.
-_OFFSET_END = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")  # quick: also the year of 13-02-2020
-_OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$")
+_OFFSET_END = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)$")  # quick: also the year of 13-02-2020
+_OFFSET = re.compile(
+    r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$"
+)
 # 01/02/2024, 1.2.24, 01-02-2024: day or month first (ISO dates start with the year).
-SLASHED_DATE = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
-_HOUR_24 = re.compile(r"(?<!\d)24:00(?::00)?(?!\d)")
+_SLASHED_PARTS = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
+_SLASHED = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")  # the same, to match
+_HOUR_24 = re.compile(r"(?<![\d:])24:00(?::00)?(?!\d)")  # not the minutes of 10:24:00
 
 
 KEEP_CHOICES = ("error", "first", "last", "mean")
@@ -186,15 +189,11 @@ def parse_datetimes(
         if text.isna().any():
             row = text.index[text.isna()][0]
             raise ValueError(f"{owner}: time column {column!r} is empty at row {row!r}.")
-        has_offset = _offsets(text)
+        has_offset = stamp_offsets(text)
         if has_offset.any() and not has_offset.all():
             with_offset = text.index[has_offset][0]
             without = text.index[~has_offset][0]
-            raise ValueError(
-                f"{owner}: time column {column!r} mixes stamps with a UTC offset (row "
-                f"{with_offset!r}: {text[with_offset]!r}) and without (row {without!r}: "
-                f"{text[without]!r}). Give every stamp an offset, or none."
-            )
+            check_offsets((with_offset, text[with_offset]), (without, text[without]), owner, column)
         clock = text.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?").fillna(False)
         if clock.all():
             raise ValueError(
@@ -220,9 +219,7 @@ def parse_datetimes(
             # column's one day/month order.
             if dayfirst is None:
                 dayfirst = day_first(text, owner, column)
-            parsed = pd.to_datetime(
-                text, utc=utc, format="mixed", dayfirst=bool(dayfirst), errors="coerce"
-            )
+            parsed = _each_alone(text, utc, bool(dayfirst))
             if parsed.isna().any():
                 row = parsed.index[parsed.isna()][0]
                 raise ValueError(
@@ -248,7 +245,18 @@ def parse_datetimes(
     return times.as_unit("ns")
 
 
-def _offsets(text: pd.Series) -> pd.Series:
+def check_offsets(with_offset: Any, without: Any, owner: str, column: Hashable) -> None:
+    """Refuse a column with a stamp with a UTC offset and one without (each ``(row, stamp)``)."""
+    if with_offset is None or without is None:
+        return
+    raise ValueError(
+        f"{owner}: time column {column!r} mixes stamps with a UTC offset (row "
+        f"{show(with_offset[0])}: {with_offset[1]!r}) and without (row {show(without[0])}: "
+        f"{without[1]!r}). Give every stamp an offset, or none."
+    )
+
+
+def stamp_offsets(text: pd.Series) -> pd.Series:
     """Whether each stamp ends with a UTC offset (a quick test first, the exact one on those)."""
     found = text.str.contains(_OFFSET_END).fillna(False).astype(bool)
     if found.any():
@@ -289,10 +297,12 @@ def date_order(text: pd.Series) -> dict[str, Any]:
     ``"none"`` is True when no stamp is a date such as 01/02/2024 (ISO dates start with the
     year). For a table read in chunks, merge the chunks' answers with `merge_date_order`.
     """
-    parts = text.str.extract(SLASHED_DATE).dropna()
+    parts = text.str.extract(_SLASHED_PARTS).dropna()
     found: dict[str, Any] = {"none": not len(parts), "day": None, "month": None}
+    numbers = parts.astype(int)
+    numbers = numbers[(numbers[0] <= 12) | (numbers[1] <= 12)]  # 13/13/2024: no date at all
     for kind, part in (("day", 0), ("month", 1)):
-        rows = parts.index[parts[part].astype(int) > 12]
+        rows = numbers.index[numbers[part] > 12]
         if len(rows):
             found[kind] = (rows[0], text[rows[0]])
     return found
@@ -330,12 +340,32 @@ def _one_format(
         warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format" notes
         if stamp_format is not None:
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, format=stamp_format))
-        if dayfirst is not None:
-            return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, dayfirst=dayfirst))
+        slashed = bool(_SLASHED.match(str(text.iloc[0]))) if len(text) else False
+        if dayfirst is not None:  # the order of 01/02/2024; 2024-02-01 is always year-month-day
+            return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, dayfirst=dayfirst and slashed))
         try:
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc))
         except (ValueError, TypeError):
+            if not slashed:
+                raise
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, dayfirst=True))
+
+
+def _each_alone(text: pd.Series, utc: bool, dayfirst: bool) -> pd.Series:
+    """Read each stamp alone: dates such as 01/02/2024 in ``dayfirst``'s order, ISO ones Y-M-D.
+
+    NaT where a stamp cannot be read. (pandas' ``dayfirst=True`` would read 2024-02-01 as
+    January 2.)
+    """
+    slashed = text.str.match(_SLASHED).fillna(False).to_numpy(bool)
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]" if utc else "M8[ns]")
+    for part, order in ((slashed, dayfirst), (~slashed, False)):
+        if part.any():
+            read = pd.to_datetime(
+                text[part], utc=utc, format="mixed", dayfirst=order, errors="coerce"
+            )
+            parsed[part] = read.dt.as_unit("ns") if hasattr(read, "dt") else read
+    return parsed
 
 
 def numeric_columns(
@@ -489,7 +519,8 @@ def reads_whole(values: pd.Series, dayfirst: bool, first: str | None = None) -> 
         first = str(text.iloc[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        stamp_format = guess_datetime_format(_HOUR_24.sub("00:00", first.strip()), dayfirst)
+        first = _HOUR_24.sub("00:00", first.strip())
+        stamp_format = guess_datetime_format(first, dayfirst and bool(_SLASHED.match(first)))
         if stamp_format is None:
             return None
         try:

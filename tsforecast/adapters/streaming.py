@@ -27,10 +27,12 @@ from tsforecast.adapters._tables import (
     _separator,
     check_column,
     check_date_order,
+    check_offsets,
     date_order,
     merge_date_order,
     parse_datetimes,
     reads_whole,
+    stamp_offsets,
 )
 from tsforecast.adapters.ehr import _read_patients, check_static
 from tsforecast.data import SequenceData
@@ -595,6 +597,7 @@ def _stamp_reading(
     if time is None:
         return None
     first, formats, numbers = None, {False: True, True: True}, True  # month first, day first
+    zones: dict[str, Any] = {"with": None, "without": None}  # a stamp with a UTC offset...
     for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
         column = chunk[time]
         if pd.api.types.is_datetime64_any_dtype(column.dtype) or pd.api.types.is_timedelta64_dtype(
@@ -605,6 +608,14 @@ def _stamp_reading(
             return None  # numbers: no pass over the rest (a later chunk of dates is refused)
         stamps = column.dropna().astype(str).str.strip()
         numbers = numbers and bool(pd.to_numeric(stamps, errors="coerce").notna().all())
+        offsets = stamp_offsets(stamps).to_numpy()
+        for kind, rows in (
+            ("with", np.flatnonzero(offsets)),
+            ("without", np.flatnonzero(~offsets)),
+        ):
+            if len(rows) and zones[kind] is None:
+                zones[kind] = (stamps.index[rows[0]], stamps.iloc[rows[0]])
+        check_offsets(zones["with"], zones["without"], owner, time)
         if first is None and len(stamps):
             first = stamps.iloc[0]
         if first is not None and formats[False]:
