@@ -180,6 +180,11 @@ def test_wrong_options_say_what_is_wrong(tmp_path, change, error, message):
             ["2024-01-01 00:24:00", "2024-01-01 10:24:00", "2024-01-01 24:00"],  # 24 minutes
             ["2024-01-01 00:24", "2024-01-01 10:24", "2024-01-02 00:00"],
         ),
+        (["13/02/24", "2024-03-04"], ["2024-02-13", "2024-03-04"]),  # no format from 13/02/24
+        (
+            ["2024-02-01 10:00:00,5", "01/02/2024 10:00", "13/02/2024 10:00"],
+            ["2024-02-01 10:00:00.5", "2024-02-01 10:00", "2024-02-13 10:00"],
+        ),
     ],
 )
 def test_dates_keep_the_columns_one_day_month_order_in_memory_and_in_chunks(
@@ -204,6 +209,11 @@ def test_dates_keep_the_columns_one_day_month_order_in_memory_and_in_chunks(
     [
         (["2024-01-02", "2024-13-01", "2024-01-03"], r"cannot read the time stamp '2024-13-01'"),
         (["13/13/2024", "01/02/2024"], r"cannot read the time stamp '13/13/2024'"),
+        (["01/32/2024", "13/02/2024"], r"cannot read the time stamp '01/32/2024'"),
+        (
+            ["2024-01-01 24:00:30", "2024-01-02"],
+            r"cannot read the time stamp '2024-01-01 24:00:30'",
+        ),
         (
             ["2024-01-01 10:00+01:00", "2024-01-02 10:00"],
             r"time column 't' mixes stamps with a UTC offset \(row 0: '2024-01-01 10:00\+01:00'\) "

@@ -34,7 +34,7 @@ _OFFSET = re.compile(
 # 01/02/2024, 1.2.24, 01-02-2024: day or month first (ISO dates start with the year).
 _SLASHED_PARTS = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
 _SLASHED = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")  # the same, to match
-_HOUR_24 = re.compile(r"(?<![\d:])24:00(?::00)?(?!\d)")  # not the minutes of 10:24:00
+_HOUR_24 = re.compile(r"(?<![\d:])24:00(?::00)?(?![\d:])")  # not 10:24:00, not 24:00:30
 
 
 KEEP_CHOICES = ("error", "first", "last", "mean")
@@ -300,7 +300,8 @@ def date_order(text: pd.Series) -> dict[str, Any]:
     parts = text.str.extract(_SLASHED_PARTS).dropna()
     found: dict[str, Any] = {"none": not len(parts), "day": None, "month": None}
     numbers = parts.astype(int)
-    numbers = numbers[(numbers[0] <= 12) | (numbers[1] <= 12)]  # 13/13/2024: no date at all
+    possible = ((numbers[0] <= 12) | (numbers[1] <= 12)) & (numbers.max(axis=1) <= 31)
+    numbers = numbers[possible]  # 13/13/2024, 01/32/2024: no date at all
     for kind, part in (("day", 0), ("month", 1)):
         rows = numbers.index[numbers[part] > 12]
         if len(rows):
@@ -342,6 +343,9 @@ def _one_format(
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, format=stamp_format))
         slashed = bool(_SLASHED.match(str(text.iloc[0]))) if len(text) else False
         if dayfirst is not None:  # the order of 01/02/2024; 2024-02-01 is always year-month-day
+            kinds = text.str.match(_SLASHED).fillna(False).to_numpy(bool)
+            if kinds.any() and not kinds.all():
+                raise ValueError("dates of both kinds: read each alone")  # see _each_alone
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, dayfirst=dayfirst and slashed))
         try:
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc))
