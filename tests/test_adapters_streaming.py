@@ -172,6 +172,7 @@ def test_wrong_options_say_what_is_wrong(tmp_path, change, error, message):
             ["2024-01-02 10:00 AM +01:00", "2024-07-02 10:00 AM +02:00"],  # offsets, to UTC
             ["2024-01-02 09:00", "2024-07-02 08:00"],
         ),
+        (["2024-01-02 10:00 UTC", "2024-07-02 10:00+02"], ["2024-01-02 10:00", "2024-07-02 08:00"]),
         (
             ["2024-01-02 10:00:00+01", "2024-07-02 10:00:00+02"],  # hours-only offsets
             ["2024-01-02 09:00", "2024-07-02 08:00"],
@@ -210,6 +211,10 @@ def test_dates_keep_the_columns_one_day_month_order_in_memory_and_in_chunks(
         (["2024-01-02", "2024-13-01", "2024-01-03"], r"cannot read the time stamp '2024-13-01'"),
         (["13/13/2024", "01/02/2024"], r"cannot read the time stamp '13/13/2024'"),
         (["01/32/2024", "13/02/2024"], r"cannot read the time stamp '01/32/2024'"),
+        (
+            ["2024-01-02 10:00 UTC", "2024-01-03 10:00"],
+            r"time column .t. mixes stamps with a UTC offset \(row 0: .2024-01-02 10:00 UTC.",
+        ),
         (
             ["2024-01-01 24:00:30", "2024-01-02"],
             r"cannot read the time stamp '2024-01-01 24:00:30'",

@@ -27,9 +27,9 @@ except ImportError:  # pandas < 2.2
 Source = str | os.PathLike | pd.DataFrame
 
 # A UTC offset after a time of day (13:00+01:00, 13:00:00Z); not the year of 13-02-2020.
-_OFFSET_END = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)$")  # quick: also the year of 13-02-2020
+_OFFSET_END = re.compile(r"(?:Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)$")  # quick: 13-02-2020 too
 _OFFSET = re.compile(
-    r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$"
+    r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)$"
 )
 # 01/02/2024, 1.2.24, 01-02-2024: day or month first (ISO dates start with the year).
 _SLASHED_PARTS = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
