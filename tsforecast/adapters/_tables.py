@@ -180,7 +180,7 @@ def parse_datetimes(
     change, are fine); a column that mixes stamps with and without an offset is an error.
     ``dayfirst``: None reads 01/02 month first unless only day first reads every stamp; a
     bool decides. ``stamp_format`` (a ``strftime`` format) reads every stamp with it: a table
-    read in chunks decides it once for the whole column (see `reads_whole`).
+    read in chunks decides it once for the whole column (see `stamp_format_of`).
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         times = pd.DatetimeIndex(values)
@@ -211,10 +211,9 @@ def parse_datetimes(
             dayfirst = day_first(text, owner, column)
         try:
             times = _one_format(text, utc, dayfirst, stamp_format)
-            failed = False
         except (ValueError, TypeError):
-            failed = True
-        if failed:
+            times = None  # no one format reads every stamp
+        if times is None:
             # Stamps of several shapes (with and without seconds...): each read alone, in the
             # column's one day/month order.
             if dayfirst is None:
@@ -274,9 +273,7 @@ def _end_of_day(text: pd.Series) -> pd.Series:
 
 def _no_format(text: pd.Series) -> bool:
     """Whether pandas guesses no format from the first stamp (and so reads each one alone)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return len(text) > 0 and guess_datetime_format(str(text.iloc[0])) is None
+    return len(text) > 0 and stamp_format_of(str(text.iloc[0]), False) is None
 
 
 def day_first(text: pd.Series, owner: str, column: Hashable) -> bool | None:
@@ -335,8 +332,12 @@ def check_date_order(evidence: dict[str, Any], owner: str, column: Hashable) -> 
 
 def _one_format(
     text: pd.Series, utc: bool, dayfirst: bool | None = None, stamp_format: str | None = None
-) -> pd.DatetimeIndex:
-    """Parse with one format inferred from the stamps; day first if only that reads them all."""
+) -> pd.DatetimeIndex | None:
+    """Parse with one format inferred from the stamps; day first if only that reads them all.
+
+    None when ``dayfirst`` is set and the column mixes ISO stamps with ones such as
+    01/02/2024: those are read kind by kind (`_each_alone`).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format" notes
         if stamp_format is not None:
@@ -345,7 +346,7 @@ def _one_format(
         if dayfirst is not None:  # the order of 01/02/2024; 2024-02-01 is always year-month-day
             kinds = text.str.match(_SLASHED).fillna(False).to_numpy(bool)
             if kinds.any() and not kinds.all():
-                raise ValueError("dates of both kinds: read each alone")  # see _each_alone
+                return None  # ISO stamps and ones such as 01/02/2024: see _each_alone
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, dayfirst=dayfirst and slashed))
         try:
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc))
@@ -507,28 +508,32 @@ def nan_runs(missing: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
-def reads_whole(values: pd.Series, dayfirst: bool, first: str | None = None) -> str | None:
-    """Return the one format pandas would read ``values`` with, if it reads every stamp.
+def stamp_format_of(first: str, dayfirst: bool) -> str | None:
+    """Return the format pandas guesses from the stamp ``first`` (None if it guesses none).
 
-    The format is guessed from ``first`` (default: the first stamp), month first unless
-    ``dayfirst``, as ``pd.to_datetime`` guesses it; None when no format is guessed or some stamp
-    does not follow it. For a table read in chunks, ``first`` is the whole column's first stamp.
+    ``dayfirst`` orders dates such as 01/02/2024 only: ISO dates stay year-month-day.
     """
-    text = values.dropna().astype("string").str.strip()
-    if _end_of_day(text).any():
-        text = text.str.replace(_HOUR_24, "00:00", regex=True)
-    if first is None:
-        if not len(text):
-            return None
-        first = str(text.iloc[0])
+    first = _HOUR_24.sub("00:00", first.strip())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        first = _HOUR_24.sub("00:00", first.strip())
-        stamp_format = guess_datetime_format(first, dayfirst and bool(_SLASHED.match(first)))
-        if stamp_format is None:
-            return None
+        return guess_datetime_format(first, dayfirst and bool(_SLASHED.match(first)))
+
+
+def reads_whole(stamps: pd.Series, dayfirst: bool, first: str) -> str | None:
+    """Return the format guessed from ``first`` if it reads every one of ``stamps``, else None.
+
+    ``stamps``: text stamps, stripped, without missing ones. For a table read in chunks,
+    ``first`` is the whole column's first stamp (see `stamp_format_of`).
+    """
+    stamp_format = stamp_format_of(first, dayfirst)
+    if stamp_format is None:
+        return None
+    if _end_of_day(stamps).any():
+        stamps = stamps.str.replace(_HOUR_24, "00:00", regex=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
         try:
-            pd.to_datetime(text, utc="%z" in stamp_format, format=stamp_format)
+            pd.to_datetime(stamps, utc="%z" in stamp_format, format=stamp_format)
         except (ValueError, TypeError):
             return None
     return stamp_format

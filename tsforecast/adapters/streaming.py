@@ -15,6 +15,7 @@ another is an error that says how to sort the table first; nothing is half-writt
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from tsforecast.adapters._tables import (
     merge_date_order,
     parse_datetimes,
     reads_whole,
+    stamp_format_of,
     stamp_offsets,
 )
 from tsforecast.adapters.ehr import _read_patients, check_static
@@ -198,13 +200,13 @@ def write_ehr(
                 patients = patients.assign(**{time_col: stamps})
             values.note(patients)
             rows += len(patients)
-            patients, encoded = _as_writer(owner, _encode_labels)(
-                patients, id_col, static_cols, labels
-            )
-            data = _as_writer(owner, _read_patients)(
-                patients, id_col=id_col, time_col=time_col, value_cols=value_cols,
-                static_cols=encoded or None, leading_fill=fill, require_values=False, **options,
-            )  # fmt: skip
+            with _named_as(owner):
+                patients, encoded = _encode_labels(patients, id_col, static_cols, labels)
+                data = _read_patients(
+                    patients, id_col=id_col, time_col=time_col, value_cols=value_cols,
+                    static_cols=encoded or None, leading_fill=fill, require_values=False,
+                    **options,
+                )  # fmt: skip
             if data is None:
                 continue  # long layout: no row of the chosen variables (read_ehr drops them)
             data = _in_table_order(data, pd.unique(patients[id_col]))
@@ -259,19 +261,16 @@ def _check_ehr_options(
         )
 
 
-def _as_writer(owner: str, read: Any) -> Any:
-    """Call ``read`` (`read_ehr` on a chunk) with its errors under ``owner``'s name."""
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return read(*args, **kwargs)
-        except (ValueError, TypeError) as error:
-            message = str(error)
-            if not message.startswith("read_ehr: "):
-                raise
-            raise type(error)(f"{owner}: {message.removeprefix('read_ehr: ')}") from error
-
-    return call
+@contextmanager
+def _named_as(owner: str) -> Iterator[None]:
+    """Give the errors of `read_ehr`'s reading of a chunk under ``owner``'s name."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        if not message.startswith("read_ehr: "):
+            raise
+        raise type(error)(f"{owner}: {message.removeprefix('read_ehr: ')}") from error
 
 
 class _ValuesSeen:
@@ -606,7 +605,7 @@ def _stamp_reading(
             return None  # typed stamps (a DataFrame, Parquet): nothing to guess
         if pd.api.types.is_numeric_dtype(column.dtype):
             return None  # numbers: no pass over the rest (a later chunk of dates is refused)
-        stamps = column.dropna().astype(str).str.strip()
+        stamps = _text_stamps(column)
         numbers = numbers and bool(pd.to_numeric(stamps, errors="coerce").notna().all())
         offsets = stamp_offsets(stamps).to_numpy()
         for kind, rows in (
@@ -624,20 +623,24 @@ def _stamp_reading(
         return None  # numbers (as text too), read as read_ehr and from_frame read them
     if not formats[False]:  # day first, then: a second pass over the column
         for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
-            stamps = chunk[time].dropna().astype(str).str.strip()
-            if reads_whole(stamps, True, first) is None:
+            if reads_whole(_text_stamps(chunk[time]), True, first) is None:
                 formats[True] = False
                 break
     for dayfirst in (False, True):
         if formats[dayfirst]:
-            return {"stamp_format": reads_whole(pd.Series([first]), dayfirst, first)}
+            return {"stamp_format": stamp_format_of(first, dayfirst)}
     # Stamps of several shapes: each chunk reads them alone, in the column's day/month order
     # (a second pass over the column, needed only here).
     order = None
     for chunk in _chunks(source, chunk_rows, [], owner, [time], **read_options):
-        order = merge_date_order(order, date_order(chunk[time].dropna().astype(str).str.strip()))
+        order = merge_date_order(order, date_order(_text_stamps(chunk[time])))
         check_date_order(order, owner, time)
     return {"dayfirst": order is not None and order["day"] is not None}
+
+
+def _text_stamps(column: pd.Series) -> pd.Series:
+    """Return a chunk's time stamps as stripped text, without the missing ones."""
+    return column.dropna().astype(str).str.strip()
 
 
 def _fill_unobserved(path: Path, fill: np.ndarray) -> None:
