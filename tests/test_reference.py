@@ -1,12 +1,12 @@
 """Same seed, same forecasts: models pinned against values recorded before a refactoring.
 
-``tests/reference/record.py`` wrote ``forecasts.json`` on the code before the forecaster was
-split into modules (issue 11), and again when the defaults changed on purpose (issue 13:
-24-step quantile models, the start from persistence or least squares; then the averaged
-weights, ``weight_averaging=0.98``, whose cases all matched the earlier recording with
-``weight_averaging=0``); a behaviour-preserving
-change must reproduce them. The tolerance allows float32 rounding from reordered arithmetic,
-nothing more.
+``tests/reference/record.py`` wrote ``forecasts.json``: on the code before the forecaster was
+split into modules (issue 11), again when the defaults changed on purpose (issue 13: 24-step
+quantile models, the start from persistence or least squares; then the averaged weights), and
+again, unchanged in behaviour, on one pinned torch thread (issue 26) before the forecaster's
+machinery moved into ``tsforecast/_recurrent``. A behaviour-preserving change must reproduce
+them bit for bit, whatever the caller's thread setting: each case runs on one torch thread
+(`cases.run`), so a recording does not depend on the machine that made it.
 """
 
 from __future__ import annotations
@@ -17,12 +17,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 sys.path.insert(0, str(REFERENCE))
-from cases import CASES  # noqa: E402
+from cases import CASES, run  # noqa: E402
 
 RECORDED = json.loads((REFERENCE / "forecasts.json").read_text())
+
+
+def check_recorded(name: str) -> None:
+    result = run(name)
+    assert set(result) == set(RECORDED[name])
+    for key, value in result.items():
+        np.testing.assert_array_equal(
+            np.asarray(value, dtype=float), np.asarray(RECORDED[name][key], dtype=float),
+            err_msg=f"{name}: {key}",
+        )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -31,10 +42,15 @@ RECORDED = json.loads((REFERENCE / "forecasts.json").read_text())
      for name in CASES],
 )  # fmt: skip
 def test_same_seed_gives_the_recorded_forecasts(name):
-    result = CASES[name]()
-    assert set(result) == set(RECORDED[name])
-    for key, value in result.items():
-        np.testing.assert_allclose(
-            np.asarray(value, dtype=float), np.asarray(RECORDED[name][key], dtype=float),
-            rtol=1e-4, atol=1e-4, err_msg=f"{name}: {key}",
-        )  # fmt: skip
+    check_recorded(name)
+
+
+@pytest.mark.parametrize("threads", [2, 4])
+def test_the_recording_holds_whatever_the_callers_threads(threads):
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        check_recorded("masked_sequence")
+        assert torch.get_num_threads() == threads  # the caller's setting is restored
+    finally:
+        torch.set_num_threads(before)

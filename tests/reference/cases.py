@@ -3,14 +3,21 @@
 Each case fits a small model with a fixed seed on shipped real data and returns the arrays to
 compare: one-step forecasts on chosen rows, multi-step forecasts, and a few fitted numbers.
 ``demo_weather`` is the model of ``tsforecast demo`` (its table: 0.740 / 3.678).
+
+`run` runs a case on one torch thread: the order of a multi-threaded reduction depends on the
+thread count, so values recorded at another count differ in the last float32 bits, and over
+many epochs of training by more. Pinned to one thread, the recording holds on every machine
+whatever the caller's thread setting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+import torch
 
 from tsforecast import LSTMForecaster, SequenceData
 from tsforecast.datasets import load_pbc, load_speech_mfcc, load_weather
@@ -103,3 +110,20 @@ CASES: dict[str, Callable[[], dict[str, np.ndarray]]] = {
     "speech_supervised": speech_supervised,
     "masked_sequence": masked_sequence,
 }
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block, then restore the caller's setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run(name: str) -> dict[str, np.ndarray]:
+    """Return the arrays of case ``name``, computed on one torch thread."""
+    with one_thread():
+        return CASES[name]()

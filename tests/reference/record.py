@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cases import CASES
+from cases import CASES, run
 
 if __name__ == "__main__":
     record = {}
-    for name, run in CASES.items():
-        record[name] = {key: np.asarray(value).tolist() for key, value in run().items()}
+    for name in CASES:
+        record[name] = {key: np.asarray(value).tolist() for key, value in run(name).items()}
         print(name, {key: np.asarray(value).shape for key, value in record[name].items()})
     out = Path(__file__).with_name("forecasts.json")
     out.write_text(json.dumps(record))
