@@ -8,15 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from tsforecast._inference import (
-    one_step,
-    roll_forward,
-    shared_tensor,
-    take_windows,
-    threads_for_batch,
-    window_view,
-)
+from tsforecast._inference import one_step, roll_forward, threads_for_batch
 from tsforecast._network import InputLayout, OutputShape, RecurrentNet
+from tsforecast._sampler import shared_tensor, take_windows, window_view
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from tsforecast._network import RecurrentNet, least_squares
-from tsforecast._problem import TrainingProblem, rows_and_futures, skip_pairs, stops_of
-from tsforecast._segments import Segments
+from tsforecast._problem import TrainingProblem, rows_and_futures, skip_pairs
+from tsforecast._segments import Segments, stops_of
 
 __all__ = [
     "BASELINES",

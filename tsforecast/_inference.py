@@ -1,21 +1,20 @@
 """Inference: one-step outputs over windows of the data, and multi-step roll-forward.
 
-Also the two things inference and training share: zero-copy window views of one contiguous
-tensor (`window_view`, `take_windows`, `shared_tensor`) and the CPU thread policy for small
-forward passes (`threads_for_batch`).
+Also the CPU thread policy for small forward passes (`threads_for_batch`), which training
+shares. The zero-copy window views of one contiguous tensor are the block sampler's
+(`tsforecast._sampler`).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 import torch
 
 from tsforecast._network import RecurrentNet
+from tsforecast._sampler import take_windows, window_view
 
 __all__ = [
     "history_rows",
@@ -23,10 +22,7 @@ __all__ = [
     "one_step",
     "resolve_device",
     "roll_forward",
-    "shared_tensor",
-    "take_windows",
     "threads_for_batch",
-    "window_view",
 ]
 
 # Rows of one-step forecasts computed per forward call, times the context length.
@@ -36,41 +32,6 @@ POSITIONS_PER_CALL = 1 << 14
 # threads: their synchronisation at every time step costs more than the work. Measured on 2
 # cores, hidden 64: one thread is 1.3-1.6x faster up to 4 sequences, even at 8, slower beyond.
 SMALL_BATCH_UNITS = 512
-
-
-# ---------------------------------------------------------------------------- tensors
-def shared_tensor(values: Any, device: Any) -> torch.Tensor:
-    """Return ``values`` as a torch tensor on ``device``, sharing its memory where it can.
-
-    A CPU float32 array is shared, a read-only one too, without torch's warning: what reads
-    it through here never writes to it.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
-        return torch.as_tensor(values, device=device)
-
-
-def window_view(tensor: torch.Tensor, span: int) -> torch.Tensor | None:
-    """Return a view whose row ``i`` is the window ``tensor[i:i + span]`` (None if too short).
-
-    For a contiguous tensor the rows are the contiguous memory of each window (the flattened
-    data unfolded with step ``n_features``), so gathering them is a plain block copy; other
-    strides fall back to an ``(n_windows, n_features, span)`` unfold. Nothing is copied.
-    """
-    n_timesteps, n_features = tensor.shape
-    if n_timesteps < span:
-        return None
-    if tensor.is_contiguous():
-        return tensor.reshape(-1).unfold(0, span * n_features, n_features)
-    return tensor.unfold(0, span, 1)
-
-
-def take_windows(windows: torch.Tensor, starts: torch.Tensor, span: int) -> torch.Tensor:
-    """Gather windows by start row as a ``(batch, span, n_features)`` tensor."""
-    rows = windows.index_select(0, starts)
-    if rows.dim() == 2:
-        return rows.view(len(starts), span, -1)
-    return rows.transpose(1, 2)
 
 
 @contextmanager

@@ -14,14 +14,12 @@ import numpy as np
 import torch
 
 from tsforecast._scaling import Standardizer
-from tsforecast._segments import CHUNK_ROWS, Segments
+from tsforecast._segments import CHUNK_ROWS, Segments, horizon_rows, stops_of
 
 __all__ = [
     "TrainingProblem",
-    "horizon_rows",
     "rows_and_futures",
     "skip_pairs",
-    "stops_of",
     "validation_targets",
 ]
 
@@ -55,28 +53,6 @@ class TrainingProblem:
     target_columns: list[int] | None = None
     targets: np.ndarray | None = None
     first_step: np.ndarray | None = None
-
-
-def horizon_rows(
-    rows: np.ndarray, stops: np.ndarray, horizon: int, first_step: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows ``rows + first_step + h`` for ``h < horizon``, and which lie before ``stops``.
-
-    Returns
-    -------
-    ahead : ndarray of shape (len(rows), horizon)
-        The rows, clipped to ``stops - 1`` where they would pass it.
-    inside : bool ndarray of the same shape
-        True where the row lies before its stop (the same series or segment).
-    """
-    ahead = rows[:, None] + first_step + np.arange(horizon)
-    inside = ahead < stops[:, None]
-    return np.minimum(ahead, (stops - 1)[:, None]), inside
-
-
-def stops_of(rows: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """Return the stop of the range (``starts``/``stops``, sorted) holding each row."""
-    return stops[np.searchsorted(starts, rows, side="right") - 1]
 
 
 def rows_and_futures(

@@ -7,6 +7,7 @@ that the windowing module stays a reading of the training scheme.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,11 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsforecast._inference import shared_tensor, take_windows, window_view
 from tsforecast._validation import check_int, make_rng
 from tsforecast.data import SequenceData, series_offsets
 
-__all__ = ["Batch", "BlockSampler", "as_2d"]
+__all__ = ["Batch", "BlockSampler", "as_2d", "shared_tensor", "take_windows", "window_view"]
 
 
 def as_2d(values: Any, owner: str) -> Any:
@@ -317,3 +317,38 @@ def _check_segments(segments: Any, offsets: np.ndarray) -> tuple[np.ndarray, np.
             "must be a non-empty range of rows inside one series."
         )
     return starts, stops - starts
+
+
+# ---------------------------------------------------------------------------- tensors
+def shared_tensor(values: Any, device: Any) -> torch.Tensor:
+    """Return ``values`` as a torch tensor on ``device``, sharing its memory where it can.
+
+    A CPU float32 array is shared, a read-only one too, without torch's warning: what reads
+    it through here never writes to it.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+        return torch.as_tensor(values, device=device)
+
+
+def window_view(tensor: torch.Tensor, span: int) -> torch.Tensor | None:
+    """Return a view whose row ``i`` is the window ``tensor[i:i + span]`` (None if too short).
+
+    For a contiguous tensor the rows are the contiguous memory of each window (the flattened
+    data unfolded with step ``n_features``), so gathering them is a plain block copy; other
+    strides fall back to an ``(n_windows, n_features, span)`` unfold. Nothing is copied.
+    """
+    n_timesteps, n_features = tensor.shape
+    if n_timesteps < span:
+        return None
+    if tensor.is_contiguous():
+        return tensor.reshape(-1).unfold(0, span * n_features, n_features)
+    return tensor.unfold(0, span, 1)
+
+
+def take_windows(windows: torch.Tensor, starts: torch.Tensor, span: int) -> torch.Tensor:
+    """Gather windows by start row as a ``(batch, span, n_features)`` tensor."""
+    rows = windows.index_select(0, starts)
+    if rows.dim() == 2:
+        return rows.view(len(starts), span, -1)
+    return rows.transpose(1, 2)

@@ -86,3 +86,25 @@ def series_chunks(offsets: np.ndarray, max_rows: int) -> Iterator[tuple[int, int
         end = max(end, begin + 1)
         yield int(offsets[begin]), int(offsets[end])
         begin = end
+
+
+def horizon_rows(
+    rows: np.ndarray, stops: np.ndarray, horizon: int, first_step: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``rows + first_step + h`` for ``h < horizon``, and which lie before ``stops``.
+
+    Returns
+    -------
+    ahead : ndarray of shape (len(rows), horizon)
+        The rows, clipped to ``stops - 1`` where they would pass it.
+    inside : bool ndarray of the same shape
+        True where the row lies before its stop (the same series or segment).
+    """
+    ahead = rows[:, None] + first_step + np.arange(horizon)
+    inside = ahead < stops[:, None]
+    return np.minimum(ahead, (stops - 1)[:, None]), inside
+
+
+def stops_of(rows: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Return the stop of the range (``starts``/``stops``, sorted) holding each row."""
+    return stops[np.searchsorted(starts, rows, side="right") - 1]

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._problem import horizon_rows
-from tsforecast._segments import series_chunks
+from tsforecast._segments import horizon_rows, series_chunks
 from tsforecast._validation import Rule
 
 __all__ = [

@@ -29,9 +29,9 @@ from tqdm.auto import tqdm
 
 from tsforecast._baselines import Start, start_network
 from tsforecast._distributed import Ranks
-from tsforecast._inference import one_step, shared_tensor
+from tsforecast._inference import one_step
 from tsforecast._problem import TrainingProblem, validation_targets
-from tsforecast._sampler import Batch, BlockSampler
+from tsforecast._sampler import Batch, BlockSampler, shared_tensor
 from tsforecast._segments import Segments
 from tsforecast._validation import make_rng
 

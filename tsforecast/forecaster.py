@@ -37,8 +37,10 @@ from tsforecast import storage as _storage
 from tsforecast._distributed import Ranks
 from tsforecast._intervals import QuantilesRule
 from tsforecast._network import CELLS, InputLayout, OutputShape, RecurrentNet
-from tsforecast._problem import TrainingProblem, horizon_rows
+from tsforecast._problem import TrainingProblem
+from tsforecast._sampler import shared_tensor
 from tsforecast._scaling import Standardizer
+from tsforecast._segments import horizon_rows
 from tsforecast._time import TimeFeaturesRule
 from tsforecast._training import LOSSES, TrainingSettings
 from tsforecast._validation import AutoOr, Choice, Flag, Integer, Real, Rule
@@ -871,9 +873,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         outputs (see `_inference.one_step`).
         """
         values, observed = self._model_inputs(data)
-        readable = _inference.shared_tensor(
-            self.input_scaler_.fill_missing(values, observed), self.device_
-        )
+        readable = shared_tensor(self.input_scaler_.fill_missing(values, observed), self.device_)
         standardize = self.input_scaler_.to_torch(readable.device)
         rows = np.arange(data.n_timesteps) if rows is None else rows
         return _inference.one_step(
