@@ -61,7 +61,7 @@ def worker_ddp(path: str, epochs: int, batches: int, batch_size: int) -> dict[st
     import torch
     import torch.distributed as dist
 
-    from tsforecast._distributed import Ranks
+    from tsforecast._recurrent.distributed import Ranks
 
     dist.init_process_group("gloo")
     model = train(path, epochs, batches, batch_size)

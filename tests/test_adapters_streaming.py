@@ -424,7 +424,7 @@ def test_write_table_stores_missing_values_as_the_observed_mean(tmp_path):
     assert written.mask[:, 0].tolist() == [True, False, True, True, True, False]
     assert written.values[:, 0].tolist() == [1.0, 4.0, 3.0, 5.0, 7.0, 4.0]  # mean of 1, 3, 5, 7
     # A model reads them in place: nothing is missing any more, so no filled copy is made.
-    from tsforecast._scaling import Standardizer
+    from tsforecast._recurrent.scaling import Standardizer
 
     scaler = Standardizer.identity(2)
     assert scaler.fill_missing(written.values, written.mask) is written.values

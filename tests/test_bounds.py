@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tsforecast import LSTMForecaster
-from tsforecast._bounds import bounded, divergence
+from tsforecast._recurrent.bounds import bounded, divergence
 from tsforecast.datasets import load_pbc, load_speech_mfcc
 
 from .conftest import FAST

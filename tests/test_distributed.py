@@ -15,7 +15,7 @@ import torch
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 from tsforecast import LSTMForecaster
-from tsforecast._distributed import Ranks
+from tsforecast._recurrent.distributed import Ranks
 from tsforecast._segments import Segments
 from tsforecast.datasets import load_pbc
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from tsforecast._inference import one_step, roll_forward, threads_for_batch
-from tsforecast._network import InputLayout, OutputShape, RecurrentNet
+from tsforecast._recurrent.inference import one_step, roll_forward, threads_for_batch
+from tsforecast._recurrent.network import InputLayout, OutputShape, RecurrentNet
 from tsforecast._sampler import shared_tensor, take_windows, window_view
 
 

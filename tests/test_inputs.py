@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import BaseEstimator
 
 from tsforecast import SequenceData
-from tsforecast._inputs import check_X, check_y, model_inputs, target_columns
+from tsforecast._boundary import check_X, check_y, model_inputs, target_columns
 
 
 class Reader(BaseEstimator):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tsforecast import LSTMForecaster
-from tsforecast._intervals import (
+from tsforecast._recurrent.intervals import (
     ALPHAS,
     adaptive_margins,
     apply_margins,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tsforecast._network import InputLayout, OutputShape, RecurrentNet, least_squares
+from tsforecast._recurrent.network import InputLayout, OutputShape, RecurrentNet, least_squares
 
 
 def network(n_inputs: int = 3, **output: int) -> RecurrentNet:

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from tsforecast import LSTMForecaster
-from tsforecast._persistence import FILES, FORMAT_VERSION, SIMPLE_STATE
+from tsforecast._recurrent.model_files import FILES, FORMAT_VERSION, SIMPLE_STATE
 
 from .conftest import FAST
 

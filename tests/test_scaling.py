@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tsforecast._scaling import Standardizer, moments
+from tsforecast._recurrent.scaling import Standardizer, moments
 from tsforecast._segments import split_series
 
 

@@ -249,7 +249,7 @@ def test_forecasts_made_chunk_by_chunk_equal_those_made_at_once(monkeypatch):
 
 def test_the_least_squares_start_on_a_sample_is_the_fit_on_all_rows(monkeypatch):
     """Past LEAST_SQUARES_ROWS training rows, the start reads a random sample of them."""
-    import tsforecast._baselines as baselines
+    import tsforecast._recurrent.naive_start as baselines
 
     values = load_weather().to_frame()[["Dry-bulb (C)", "Dew-point (C)"]].to_numpy()
     settings = {**FAST, "max_epochs": 1, "learning_rate": 1e-12, "horizon": 3}
@@ -334,7 +334,7 @@ def test_ids_that_would_not_come_back_as_given_are_refused(tmp_path):
 
 def test_computed_inputs_of_a_large_opened_data_set_go_to_a_temporary_map(tmp_path, monkeypatch):
     """Calendar features and known-future covariates: the same model, no copy in memory."""
-    import tsforecast._inputs as inputs
+    import tsforecast._boundary as inputs
     import tsforecast.forecaster as forecaster
 
     data = load_weather().take(np.arange(3000))

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-import tsforecast._training as training
+import tsforecast._recurrent.training as training
 from tsforecast import LSTMForecaster
-from tsforecast._problem import TrainingProblem, skip_pairs, validation_targets
-from tsforecast._scaling import Standardizer
+from tsforecast._recurrent.problem import TrainingProblem, skip_pairs, validation_targets
+from tsforecast._recurrent.scaling import Standardizer
+from tsforecast._recurrent.training import Loss, masked_loss, training_batches, validation_every
 from tsforecast._segments import Segments
-from tsforecast._training import Loss, masked_loss, training_batches, validation_every
 
 from .conftest import FAST
 

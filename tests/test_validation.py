@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tsforecast._validation import (
+from tsforecast._checks import (
     Choice,
     Flag,
     Integer,

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsforecast._validation import check_int, make_rng
+from tsforecast._checks import check_int, make_rng
 from tsforecast.data import SequenceData, series_offsets
 
 __all__ = ["Batch", "BlockSampler", "as_2d", "shared_tensor", "take_windows", "window_view"]

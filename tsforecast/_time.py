@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._checks import Rule
 from tsforecast._segments import horizon_rows, series_chunks
-from tsforecast._validation import Rule
 
 __all__ = [
     "TIME_FEATURES",

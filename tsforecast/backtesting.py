@@ -18,8 +18,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from tsforecast import _bounds, _inputs, metrics
-from tsforecast._validation import check_int
+from tsforecast import _boundary, metrics
+from tsforecast._checks import check_int
+from tsforecast._recurrent import bounds as _bounds
 from tsforecast.data import SequenceData
 
 __all__ = ["backtest"]
@@ -119,11 +120,11 @@ def backtest(
     every = _refit_every(refit)
     fitted = _is_fitted(model)
     if fitted and every is None:
-        data = _inputs.check_X(model, X, groups, reset=False)
+        data = _boundary.check_X(model, X, groups, reset=False)
     else:
         reader = clone(model)
-        data = _inputs.check_X(reader, X, groups, reset=True)
-        object.__setattr__(data, "features", tuple(_inputs.column_names(reader)))
+        data = _boundary.check_X(reader, X, groups, reset=True)
+        object.__setattr__(data, "features", tuple(_boundary.column_names(reader)))
     first = _first_origins(data, start)
     series, number, origins = _origins(data, first, start, steps, stride)
     firsts = data.offsets[series]

@@ -17,8 +17,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from tsforecast import _inputs, _time
-from tsforecast._validation import check_int
+from tsforecast import _boundary, _time
+from tsforecast._checks import check_int
 from tsforecast.data import SequenceData
 from tsforecast.metrics import r2_of_next_rows
 
@@ -53,11 +53,11 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
                 f"{owner}: a naive forecaster forecasts the next rows of X from X itself; "
                 "fit(X) without y (choose the forecast columns with target=)."
             )
-        data = _inputs.check_X(self, X, groups, reset=True)
-        self.target_indices_ = _inputs.target_columns(
+        data = _boundary.check_X(self, X, groups, reset=True)
+        self.target_indices_ = _boundary.target_columns(
             self.target, self.n_features_in_, getattr(self, "feature_names_in_", None), owner
         )
-        names = _inputs.column_names(self)
+        names = _boundary.column_names(self)
         self.target_names_ = [names[i] for i in self.target_indices_]
         self.period_ = self._period(data)
         self.autoregressive_ = True
@@ -132,8 +132,8 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
             NaN where the series has less than one season of history.
         """
         check_is_fitted(self, "period_")
-        data = _inputs.check_X(self, X, groups, reset=False)
-        return _inputs.in_caller_order(data, self._predict(data))
+        data = _boundary.check_X(self, X, groups, reset=False)
+        return _boundary.in_caller_order(data, self._predict(data))
 
     def _predict(self, data: SequenceData) -> np.ndarray:
         rows = np.arange(data.n_timesteps)
@@ -174,15 +174,15 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
         steps = check_int("steps", steps, owner=owner)
         if quantiles is not None:
             raise ValueError(f"{owner}: a naive forecaster forecasts points only; quantiles=None.")
-        data = _inputs.check_X(self, X, groups, reset=False)
+        data = _boundary.check_X(self, X, groups, reset=False)
         times = None
         if future is not None:
-            times = _inputs.future_frame(future, data, steps, [], owner)[1]
+            times = _boundary.future_frame(future, data, steps, [], owner)[1]
         elif data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
         values = self._forecast_after(data, data.offsets[:-1], data.offsets[1:] - 1, steps)
         if times is not None:
-            return _inputs.forecast_frame(values, times, data, self.target_names_)
+            return _boundary.forecast_frame(values, times, data, self.target_names_)
         return values if data.groups is not None else values[0]
 
     def score(self, X: Any, y: Any = None, groups: Any = None) -> float:
@@ -193,7 +193,7 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "period_")
         if y is not None:
             raise ValueError(f"{type(self).__name__}.score: the truth is the next row of X; no y.")
-        data = _inputs.check_X(self, X, groups, reset=False)
+        data = _boundary.check_X(self, X, groups, reset=False)
         owner = f"{type(self).__name__}.score"
         return r2_of_next_rows(data, self._predict(data), self.target_indices_, owner)
 

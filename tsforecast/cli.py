@@ -246,7 +246,7 @@ def _writable_folder(folder: Path, what: str) -> None:
 
 def _check_model_out(out: Path, overwrite: bool) -> None:
     """Refuse a model directory that save would refuse, and an unwritable place, before fit."""
-    from tsforecast._persistence import check_target
+    from tsforecast._recurrent.model_files import check_target
 
     try:
         check_target(out, f"--out '{out}'", overwrite)

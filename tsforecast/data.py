@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._validation import check_finite, show
+from tsforecast._checks import check_finite, show
 
 __all__ = ["SequenceData", "series_offsets"]
 

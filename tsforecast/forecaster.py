@@ -21,29 +21,26 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from tsforecast import (
-    _baselines,
-    _bounds,
-    _inference,
-    _inputs,
-    _intervals,
-    _persistence,
-    _segments,
-    _time,
-    _training,
-    _validation,
-)  # fmt: skip
+from tsforecast import _boundary as _inputs
+from tsforecast import _checks as _validation
+from tsforecast import _segments, _time
 from tsforecast import storage as _storage
-from tsforecast._distributed import Ranks
-from tsforecast._intervals import QuantilesRule
-from tsforecast._network import CELLS, InputLayout, OutputShape, RecurrentNet
-from tsforecast._problem import TrainingProblem
+from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule
+from tsforecast._recurrent import bounds as _bounds
+from tsforecast._recurrent import inference as _inference
+from tsforecast._recurrent import intervals as _intervals
+from tsforecast._recurrent import model_files as _persistence
+from tsforecast._recurrent import naive_start as _baselines
+from tsforecast._recurrent import training as _training
+from tsforecast._recurrent.distributed import Ranks
+from tsforecast._recurrent.intervals import QuantilesRule
+from tsforecast._recurrent.network import CELLS, InputLayout, OutputShape, RecurrentNet
+from tsforecast._recurrent.problem import TrainingProblem
+from tsforecast._recurrent.scaling import Standardizer
+from tsforecast._recurrent.training import LOSSES, TrainingSettings
 from tsforecast._sampler import shared_tensor
-from tsforecast._scaling import Standardizer
 from tsforecast._segments import horizon_rows
 from tsforecast._time import TimeFeaturesRule
-from tsforecast._training import LOSSES, TrainingSettings
-from tsforecast._validation import AutoOr, Choice, Flag, Integer, Real, Rule
 from tsforecast.data import SequenceData
 from tsforecast.metrics import r2_of_next_rows
 

@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import r2_score
 
-from tsforecast._inputs import next_row_truth
-from tsforecast._validation import check_int
+from tsforecast._boundary import next_row_truth
+from tsforecast._checks import check_int
 from tsforecast.data import SequenceData
 
 __all__ = [

@@ -23,8 +23,8 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from tsforecast import _inputs, metrics
-from tsforecast._validation import check_int
+from tsforecast import _boundary, metrics
+from tsforecast._checks import check_int
 from tsforecast.data import SequenceData
 
 __all__ = ["SCORERS", "ForecastScorer", "SeriesSplit", "forecast_scorer"]
@@ -245,30 +245,32 @@ class ForecastScorer:
                     f"{self!r}: the model was fitted without y, so its truth is the next row "
                     "of X in each series; score without y."
                 )
-            data = _inputs.check_X(model, X, groups, reset=False)
+            data = _boundary.check_X(model, X, groups, reset=False)
             forecast = np.asarray(model.predict(X, groups), dtype=float)
             truth = np.asarray(y, dtype=float).reshape(forecast.shape).copy()
             if self.last is not None:  # the caller's rows of each series' last `last` rows
                 rows = np.arange(data.n_timesteps)
                 series = np.searchsorted(data.offsets, rows, side="right") - 1
-                scored = _inputs.in_caller_order(data, rows >= data.offsets[series + 1] - self.last)
+                scored = _boundary.in_caller_order(
+                    data, rows >= data.offsets[series + 1] - self.last
+                )
                 truth[~scored] = np.nan
             return sign * metrics.METRICS[name](truth, forecast)
-        data = _inputs.check_X(model, X, groups, reset=False)
-        rows, truth, seen = _inputs.next_row_truth(data, model.target_indices_)
+        data = _boundary.check_X(model, X, groups, reset=False)
+        rows, truth, seen = _boundary.next_row_truth(data, model.target_indices_)
         series = np.searchsorted(data.offsets, rows, side="right") - 1
         if self.last is not None:
             seen &= (rows + 1 >= data.offsets[series + 1] - self.last)[:, None]
         truth = np.where(seen, truth, np.nan)
         if name in ("mae", "rmse", "mape", "smape", "mase"):
-            forecast = _inputs.in_data_order(data, model.predict(X, groups))[rows]
+            forecast = _boundary.in_data_order(data, model.predict(X, groups))[rows]
             forecast = np.where(seen, forecast, np.nan)
             if name != "mase":
                 return sign * metrics.METRICS[name](truth, forecast)
             stops = data.offsets[1:] - (0 if self.last is None else self.last)
             scale = metrics.naive_scales(data, model.target_indices_, stops, 1)[series]
             return sign * metrics.mae(truth / scale, forecast / scale)
-        quantiles = _inputs.in_data_order(data, model.predict_quantiles(X, groups))[rows]
+        quantiles = _boundary.in_data_order(data, model.predict_quantiles(X, groups))[rows]
         levels = np.asarray(model.quantiles_)
         if name == "pinball_loss":
             y_rep = np.repeat(truth[..., None], len(levels), axis=-1)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._intervals import level_pairs
+from tsforecast._recurrent.intervals import level_pairs
 from tsforecast._time import future_times
 from tsforecast.data import SequenceData
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._validation import show
+from tsforecast._checks import show
 from tsforecast.data import SequenceData
 
 __all__ = ["SequenceWriter", "open_sequence", "save_sequence"]

@@ -23,8 +23,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
+from tsforecast._checks import check_int
 from tsforecast._sampler import Batch, BlockSampler, as_2d
-from tsforecast._validation import check_int
 from tsforecast.data import series_offsets
 
 __all__ = [

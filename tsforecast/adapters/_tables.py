@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._validation import check_choice, show
+from tsforecast._checks import check_choice, show
 
 try:
     from pandas.tseries.api import guess_datetime_format

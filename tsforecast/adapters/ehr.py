@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._validation import show
+from tsforecast._checks import show
 from tsforecast.adapters._tables import (
     Source,
     check_column,

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._validation import check_int, show
+from tsforecast._checks import check_int, show
 from tsforecast.adapters._tables import (
     _separator,
     check_column,

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._checks import check_choice
 from tsforecast._time import usual_step
-from tsforecast._validation import check_choice
 from tsforecast.adapters._tables import (
     KEEP_CHOICES,
     Source,

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from tsforecast._validation import Rule
+from tsforecast._checks import Rule
 
 __all__ = [
     "ALPHAS",

@@ -2,7 +2,7 @@
 
 `TrainingProblem` holds the data in place (no standardised copy); `rows_and_futures` pairs
 rows with the ``horizon`` values after them, for the least-squares start (`skip_pairs`), the
-held-out check (`validation_targets`) and the naive baselines (`tsforecast._baselines`).
+held-out check (`validation_targets`) and the naive baselines (`tsforecast._recurrent.naive_start`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from tsforecast._scaling import Standardizer
+from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._segments import CHUNK_ROWS, Segments, horizon_rows, stops_of
 
 __all__ = [
@@ -44,7 +44,7 @@ class TrainingProblem:
     first_step : ndarray of shape (n_inputs,), optional
         For each column of ``readable``, the first horizon step whose forecast may read it:
         0 for the row's own values, ``k`` for a known-future value of row ``t + k``
-        (`tsforecast._network.InputLayout.ahead`). None: every column, every step.
+        (`tsforecast._recurrent.network.InputLayout.ahead`). None: every column, every step.
     """
 
     readable: np.ndarray
@@ -102,7 +102,7 @@ def skip_pairs(
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """Yield (standardised rows, targets, weight) of the rows in ``segments``, in chunks.
 
-    For the network's least-squares start (`tsforecast._network.least_squares`): the weight
+    For the network's least-squares start (`network.least_squares`): the weight
     is True where a target counts (inside the segment, observed). Targets never reach past
     the row's segment. ``keep = (fraction, rng)``: each row only with that probability (a
     random sample read chunk by chunk: memory bounded by a chunk); default every row.

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsforecast._network import RecurrentNet, least_squares
-from tsforecast._problem import TrainingProblem, rows_and_futures, skip_pairs
+from tsforecast._recurrent.network import RecurrentNet, least_squares
+from tsforecast._recurrent.problem import TrainingProblem, rows_and_futures, skip_pairs
 from tsforecast._segments import Segments, stops_of
 
 __all__ = [

@@ -2,9 +2,9 @@
 
 - `training_batches`: a `BlockSampler` over the training rows and a `BatchSplitter` turning
   each batch of blocks into standardised inputs, targets and which targets count;
-- `Validator`: the held-out check, every horizon step (rows from `tsforecast._problem`);
+- `Validator`: the held-out check, every horizon step (rows from `problem`);
 - `Loss`, `validation_every`: the rules for the loss and its checks;
-- `fit_network`: the network started from the best naive forecaster (`tsforecast._baselines`)
+- `fit_network`: the network started from the best naive forecaster (`naive_start`)
   and trained;
 - `train`: batches of blocks -> masked loss on every position -> step. Early stopping on a
   validation loss (restoring the best weights), a wall-time budget, a stop on a NaN loss and
@@ -27,13 +27,13 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from tsforecast._baselines import Start, start_network
-from tsforecast._distributed import Ranks
-from tsforecast._inference import one_step
-from tsforecast._problem import TrainingProblem, validation_targets
+from tsforecast._checks import make_rng
+from tsforecast._recurrent.distributed import Ranks
+from tsforecast._recurrent.inference import one_step
+from tsforecast._recurrent.naive_start import Start, start_network
+from tsforecast._recurrent.problem import TrainingProblem, validation_targets
 from tsforecast._sampler import Batch, BlockSampler, shared_tensor
 from tsforecast._segments import Segments
-from tsforecast._validation import make_rng
 
 __all__ = [
     "LOSSES",

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
+from tsforecast._checks import check_finite, first_entry
 from tsforecast._segments import horizon_rows, stops_of
 from tsforecast._time import encode_time
-from tsforecast._validation import check_finite, first_entry
 from tsforecast.data import SequenceData, check_time_order, series_offsets
 
 __all__ = [

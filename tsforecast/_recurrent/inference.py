@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from tsforecast._network import RecurrentNet
+from tsforecast._recurrent.network import RecurrentNet
 from tsforecast._sampler import take_windows, window_view
 
 __all__ = [

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsforecast._bounds import bounded
+from tsforecast._recurrent.bounds import bounded
 
 __all__ = ["CELLS", "InputLayout", "OutputShape", "RecurrentNet", "least_squares"]
 
@@ -188,7 +188,7 @@ class RecurrentNet(nn.Module):
     bounds : (Tensor, Tensor) of shape (n_targets,) each, optional
         The lowest and highest value each target can take, in the output's (standardised)
         units, -inf/inf for none: every output is kept inside by a smooth floor and ceiling
-        (`tsforecast._bounds.bounded`).
+        (`tsforecast._recurrent.bounds.bounded`).
     """
 
     def __init__(

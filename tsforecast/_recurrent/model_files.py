@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsforecast._baselines import BASELINES
-from tsforecast._intervals import ALPHAS, level_pairs
-from tsforecast._network import RecurrentNet
-from tsforecast._scaling import Standardizer
+from tsforecast._recurrent.intervals import ALPHAS, level_pairs
+from tsforecast._recurrent.naive_start import BASELINES
+from tsforecast._recurrent.network import RecurrentNet
+from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._time import TIME_FEATURES
 
 __all__ = ["FORMAT_VERSION", "load_model", "save_model"]

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from tsforecast._checks import Rule
 from tsforecast._segments import CHUNK_ROWS
-from tsforecast._validation import Rule
 
 __all__ = ["BoundsRule", "bounded", "check_targets", "divergence", "resolve", "value_range"]
 
