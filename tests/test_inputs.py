@@ -8,7 +8,9 @@ import pytest
 from sklearn.base import BaseEstimator
 
 from tsforecast import SequenceData
-from tsforecast._boundary import check_X, check_y, model_inputs, target_columns
+from tsforecast._boundary import check_X, check_y
+from tsforecast._columns import target_columns
+from tsforecast._recurrent.features import model_inputs
 
 
 class Reader(BaseEstimator):

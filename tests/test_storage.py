@@ -235,26 +235,27 @@ def test_an_opened_panel_fits_and_forecasts_as_the_data_in_memory(tmp_path):
 
 def test_forecasts_made_chunk_by_chunk_equal_those_made_at_once(monkeypatch):
     """Forecasts of many series pass through the network a bounded number at a time."""
-    import tsforecast.forecaster as forecaster
+    import tsforecast._recurrent.adaptation as adaptation
+    import tsforecast._recurrent.forecasting as forecasting
 
     data = load_pbc()
     model = LSTMForecaster(**FAST, quantiles=(0.1, 0.5, 0.9), target=["bili", "albumin"])
     model.fit(data)
     at_once = model.forecast(data, 3, quantiles=True)
-    monkeypatch.setattr(forecaster, "FORECASTS_PER_PASS", 7)
-    monkeypatch.setattr(forecaster, "ADAPTATION_ROWS_PER_PASS", 50)
+    monkeypatch.setattr(forecasting, "FORECASTS_PER_PASS", 7)
+    monkeypatch.setattr(adaptation, "ADAPTATION_ROWS_PER_PASS", 50)
     in_chunks = model.forecast(data, 3, quantiles=True)
     pd.testing.assert_frame_equal(at_once, in_chunks, rtol=1e-6)
 
 
 def test_the_least_squares_start_on_a_sample_is_the_fit_on_all_rows(monkeypatch):
     """Past LEAST_SQUARES_ROWS training rows, the start reads a random sample of them."""
-    import tsforecast._recurrent.naive_start as baselines
+    import tsforecast._recurrent.naive_start as naive_start
 
     values = load_weather().to_frame()[["Dry-bulb (C)", "Dew-point (C)"]].to_numpy()
     settings = {**FAST, "max_epochs": 1, "learning_rate": 1e-12, "horizon": 3}
     every_row = LSTMForecaster(**settings).fit(values)
-    monkeypatch.setattr(baselines, "LEAST_SQUARES_ROWS", 2000)
+    monkeypatch.setattr(naive_start, "LEAST_SQUARES_ROWS", 2000)
     sampled = LSTMForecaster(**settings).fit(values)
     full, part = (m.module_.skip.weight.detach().numpy() for m in (every_row, sampled))
     assert not np.array_equal(full, part)  # the sample was used ...
@@ -264,7 +265,7 @@ def test_the_least_squares_start_on_a_sample_is_the_fit_on_all_rows(monkeypatch)
 @pytest.mark.parametrize("quantiles", [False, True])
 def test_predictions_made_series_chunk_by_chunk_equal_those_made_at_once(monkeypatch, quantiles):
     """Past PREDICT_ROWS_PER_PASS rows, predict works on whole series a chunk at a time."""
-    import tsforecast.forecaster as forecaster
+    import tsforecast._recurrent.predicting as predicting
 
     data = load_quinidine()
     settings = {**FAST, "target": "conc", "future_covariates": ["dose"]}
@@ -272,7 +273,7 @@ def test_predictions_made_series_chunk_by_chunk_equal_those_made_at_once(monkeyp
     model.fit(data)
     predict = model.predict_quantiles if quantiles else model.predict
     at_once = predict(data)
-    monkeypatch.setattr(forecaster, "PREDICT_ROWS_PER_PASS", 40)
+    monkeypatch.setattr(predicting, "PREDICT_ROWS_PER_PASS", 40)
     in_chunks = predict(data)
     np.testing.assert_allclose(in_chunks, at_once, rtol=1e-6, equal_nan=True)
     assert np.isnan(at_once).any()  # each series' last row: the next dose is not in X
@@ -334,19 +335,18 @@ def test_ids_that_would_not_come_back_as_given_are_refused(tmp_path):
 
 def test_computed_inputs_of_a_large_opened_data_set_go_to_a_temporary_map(tmp_path, monkeypatch):
     """Calendar features and known-future covariates: the same model, no copy in memory."""
-    import tsforecast._boundary as inputs
-    import tsforecast.forecaster as forecaster
+    import tsforecast._recurrent.features as features
 
     data = load_weather().take(np.arange(3000))
     opened = SequenceData.open(data.save(tmp_path / "weather"))
     settings = {**FAST, "target": "Dry-bulb (C)", "future_covariates": ["ETR (W/m^2)"],
                 "time_features": ["hour", "weekday"]}  # fmt: skip
     in_memory = LSTMForecaster(**settings).fit(data)
-    monkeypatch.setattr(forecaster, "SPILL_ROWS", 1000)
-    monkeypatch.setattr(inputs, "SPILL_CHUNK_ROWS", 700)
+    monkeypatch.setattr(features, "SPILL_ROWS", 1000)
+    monkeypatch.setattr(features, "SPILL_CHUNK_ROWS", 700)
     made = []
-    original = inputs.spilled
-    monkeypatch.setattr(inputs, "spilled", lambda *a: made.append(1) or original(*a))
+    original = features.spilled
+    monkeypatch.setattr(features, "spilled", lambda *a: made.append(1) or original(*a))
     spilled = LSTMForecaster(**settings).fit(opened)
     assert made  # the temporary map was used
     np.testing.assert_array_equal(spilled.predict(data), in_memory.predict(data))

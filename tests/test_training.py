@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 import torch
 
+import tsforecast._recurrent.losses as losses
 import tsforecast._recurrent.training as training
 from tsforecast import LSTMForecaster
+from tsforecast._recurrent.batches import training_batches
+from tsforecast._recurrent.losses import Loss, masked_loss, validation_every
 from tsforecast._recurrent.problem import TrainingProblem, skip_pairs, validation_targets
 from tsforecast._recurrent.scaling import Standardizer
-from tsforecast._recurrent.training import Loss, masked_loss, training_batches, validation_every
 from tsforecast._segments import Segments
 
 from .conftest import FAST
@@ -150,14 +152,14 @@ def test_time_budget_stops_training_on_a_clock_it_reads(waves, monkeypatch):
 
 def test_nan_loss_stops_with_a_warning_and_keeps_usable_weights(waves, monkeypatch):
     calls = {"n": 0}
-    real = training.masked_loss
+    real = losses.masked_loss
 
     def nan_later(*args, **kwargs):
         calls["n"] += 1
         value = real(*args, **kwargs)
         return value * float("nan") if calls["n"] >= 4 else value
 
-    monkeypatch.setattr(training, "masked_loss", nan_later)
+    monkeypatch.setattr(losses, "masked_loss", nan_later)
     with pytest.warns(RuntimeWarning, match="loss became NaN or infinite in epoch"):
         model = LSTMForecaster(**{**FAST, "max_epochs": 50}).fit(waves)
     assert model.stopped_ == "nan" and model.n_epochs_ >= 1
@@ -166,7 +168,7 @@ def test_nan_loss_stops_with_a_warning_and_keeps_usable_weights(waves, monkeypat
 
 def test_keyboard_interrupt_keeps_the_model_trained_so_far(waves, monkeypatch):
     calls = {"n": 0}
-    real = training.masked_loss
+    real = losses.masked_loss
 
     def interrupt_later(*args, **kwargs):
         calls["n"] += 1
@@ -174,7 +176,7 @@ def test_keyboard_interrupt_keeps_the_model_trained_so_far(waves, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(training, "masked_loss", interrupt_later)
+    monkeypatch.setattr(losses, "masked_loss", interrupt_later)
     with pytest.warns(RuntimeWarning, match="Training interrupted"):
         model = LSTMForecaster(**{**FAST, "max_epochs": 50}).fit(waves)
     assert model.stopped_ == "interrupted" and model.n_epochs_ >= 1

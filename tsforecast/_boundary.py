@@ -8,7 +8,6 @@ observed mask, series offsets and ids, and time stamps.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -16,24 +15,19 @@ import pandas as pd
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from tsforecast._checks import check_finite, first_entry
-from tsforecast._segments import horizon_rows, stops_of
-from tsforecast._time import encode_time
 from tsforecast.data import SequenceData, check_time_order, series_offsets
 
 __all__ = [
     "check_X",
     "check_trainable",
     "check_y",
-    "column_names",
     "forecast_frame",
     "future_frame",
     "in_caller_order",
     "in_data_order",
     "index_names",
-    "model_inputs",
     "next_row_truth",
     "series_ids",
-    "target_columns",
 ]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -417,172 +411,6 @@ def check_trainable(data: SequenceData, owner: str) -> None:
             "row; a series needs at least 2 time steps (one to read, one to forecast). "
             "1 sample is not enough."
         )
-
-
-def column_names(estimator: Any) -> list[str]:
-    """Return the names of the columns of ``X`` seen in fit (``x0, x1...`` without names)."""
-    names = getattr(estimator, "feature_names_in_", None)
-    if names is None:
-        return [f"x{i}" for i in range(estimator.n_features_in_)]
-    return [str(name) for name in names]
-
-
-def target_columns(
-    target: Any, n_features: int, names: Any, owner: str, role: str = "target"
-) -> list[int]:
-    """Positions of the ``target`` columns (names or positions; all when None).
-
-    ``names``: the column names seen in fit, or None when ``X`` had none (then only
-    positions select). ``role`` names the parameter in messages (``future_covariates``...).
-
-    Raises
-    ------
-    ValueError
-        If a target is not a column, or a column is named twice.
-    """
-    known = None if names is None else [str(name) for name in names]
-    if target is None:
-        return list(range(n_features))
-    wanted = target if isinstance(target, (list, tuple)) else [target]
-    indices = []
-    for item in wanted:
-        if isinstance(item, numbers.Integral) and not isinstance(item, bool):
-            if not -n_features <= item < n_features:
-                raise ValueError(
-                    f"{owner}: {role} {item} is out of range for X with {n_features} columns."
-                )
-            indices.append(int(item) % n_features)
-        elif known is not None and item in known:
-            indices.append(known.index(item))
-        else:
-            columns = "no column names" if known is None else f"columns {known}"
-            raise ValueError(
-                f"{owner}: {role} {item!r} is not a column of X ({columns}); pass column "
-                "positions or names."
-            )
-    if len(set(indices)) != len(indices):
-        raise ValueError(f"{owner}: {role} {target!r} names a column twice; list each once.")
-    return indices
-
-
-def check_static(data: SequenceData, columns: list[int], names: list[str], owner: str) -> None:
-    """Refuse a static covariate that changes within a series (or is missing somewhere).
-
-    ``names``: the names of all of ``X``'s columns.
-    """
-    if not columns:
-        return
-    values = data.values[:, columns]
-    first = np.repeat(values[data.offsets[:-1]], data.series_lengths, axis=0)
-    changed = values != first
-    if data.mask is not None:
-        changed |= ~data.mask[:, columns]
-    if changed.any():
-        row, column = (int(i[0]) for i in np.nonzero(changed))
-        series = int(np.searchsorted(data.offsets, row, side="right") - 1)
-        start = int(data.offsets[series])
-        name = names[columns[column]]
-        shown = (
-            "missing"
-            if data.mask is not None and not data.mask[row, columns[column]]
-            else (f"{values[row, column]:g}")
-        )
-        raise ValueError(
-            f"{owner}: static covariate {name!r} changes within series "
-            f"{series_ids(data)[series]!r}: {values[start, column]:g} at its first row, {shown} "
-            f"at row {row}. A static covariate holds one value per series (weight, sex, site); "
-            "pass a column that varies as a past covariate (leave it out of "
-            "static_covariates), or fill it with one value per series."
-        )
-
-
-def lead_values(
-    data: SequenceData, columns: list[int], horizon: int, rows: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return the values of ``columns`` at the ``horizon`` rows after each row, and which are known.
-
-    Returns
-    -------
-    values : ndarray of shape (n_rows, horizon * len(columns)), float32
-        Step after step (the columns in order within a step); 0 where unknown.
-    known : bool ndarray of the same shape
-        False past the end of the row's series, or where the value was not observed.
-    """
-    rows = np.arange(data.n_timesteps) if rows is None else np.asarray(rows)
-    ahead, inside = horizon_rows(rows, stops_of(rows, data.offsets[:-1], data.offsets[1:]), horizon)
-    picked = (ahead[..., None], np.asarray(columns))
-    known = np.broadcast_to(inside[..., None], (*inside.shape, len(columns))).copy()
-    if data.mask is not None:
-        known &= data.mask[picked]
-    values = np.where(known, data.values[picked], 0.0).astype(np.float32)
-    return values.reshape(len(rows), -1), known.reshape(len(rows), -1)
-
-
-def local_time_of(data: SequenceData, rows: np.ndarray | None) -> pd.DatetimeIndex | None:
-    """Return the local time of ``rows`` (all: None), converting only those rows' stamps."""
-    if rows is None or data._local_time is not None:
-        times = data.local_time
-        return times if rows is None or times is None else times[rows]
-    if data.time is None or data.time.dtype.kind != "M":
-        return None
-    times = pd.DatetimeIndex(data.time[rows])
-    zone = data.metadata.get("time_zone")
-    return times if zone is None else times.tz_localize("UTC").tz_convert(zone)
-
-
-SPILL_CHUNK_ROWS = 1 << 16
-
-
-def spilled(compute: Any, n_rows: int) -> tuple[np.ndarray, Any]:
-    """Return ``compute(rows)`` for every row, written chunk by chunk to temporary files.
-
-    For tables computed from data larger than memory (the network's inputs of an opened
-    `SequenceData`): the result is memory-mapped from a temporary file, deleted at once (the
-    map keeps it alive until the array is gone), so the process's own memory holds one chunk.
-    """
-    import tempfile
-
-    tables: list[np.memmap] = []
-    size = SPILL_CHUNK_ROWS
-    for begin in range(0, n_rows, size):
-        parts = compute(np.arange(begin, min(begin + size, n_rows)))
-        if not tables:
-            for part in parts:
-                if part is None:
-                    tables.append(None)
-                    continue
-                with tempfile.NamedTemporaryFile(prefix="tsforecast-inputs-") as file:
-                    table = np.memmap(file.name, part.dtype, "w+", shape=(n_rows, part.shape[1]))
-                tables.append(table)  # the file is unlinked; the map keeps its pages
-        for table, part in zip(tables, parts, strict=True):
-            if table is not None:
-                table[begin : begin + len(part)] = part
-    return tuple(tables)
-
-
-def model_inputs(
-    data: SequenceData, time_features: list[str], rows: np.ndarray | None = None, *, owner: str
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Return the values the network reads (of ``rows`` only, or all), and where they were observed.
-
-    ``X``'s columns, then the calendar features computed from the time stamps.
-    """
-    values = data.values if rows is None else data.values[rows]
-    observed = data.mask if rows is None or data.mask is None else data.mask[rows]
-    if not time_features:
-        return values, observed
-    times = local_time_of(data, rows)
-    if times is None:
-        raise ValueError(
-            f"{owner}: this model reads calendar features ({time_features}) computed from time "
-            "stamps, but X has none. Pass X with its time stamps as in fit (a DataFrame with a "
-            "DatetimeIndex, or a SequenceData), or fit with time_features=None."
-        )
-    calendar = encode_time(times, time_features)
-    values = np.concatenate([values, calendar], axis=1)
-    if observed is None:
-        return values, None
-    return values, np.concatenate([observed, np.ones(calendar.shape, bool)], axis=1)
 
 
 def forecast_frame(

@@ -20,7 +20,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from tsforecast import _boundary, metrics
 from tsforecast._checks import check_int
+from tsforecast._columns import column_names
 from tsforecast._recurrent import bounds as _bounds
+from tsforecast._recurrent.outputs import level_positions
 from tsforecast.data import SequenceData
 
 __all__ = ["backtest"]
@@ -124,7 +126,8 @@ def backtest(
     else:
         reader = clone(model)
         data = _boundary.check_X(reader, X, groups, reset=True)
-        object.__setattr__(data, "features", tuple(_boundary.column_names(reader)))
+        names = column_names(getattr(reader, "feature_names_in_", None), reader.n_features_in_)
+        object.__setattr__(data, "features", tuple(names))
     first = _first_origins(data, start)
     series, number, origins = _origins(data, first, start, steps, stride)
     firsts = data.offsets[series]
@@ -150,7 +153,10 @@ def backtest(
         level = np.empty((*point.shape, levels[0].shape[3]))
         level[order] = np.concatenate(levels)
     names = list(getattr(forecaster, "target_names_", []))
-    _warn_divergence(forecaster, point, data, series, names)
+    _bounds.warn_divergence(
+        point, getattr(forecaster, "target_range_", None), names,
+        lambda i: f" from origin {i} (series {data.series_ids[series[i]]!r})", "backtest",
+    )  # fmt: skip
     if np.isnan(point).any():
         warnings.warn(
             f"backtest: {int(np.isnan(point).sum())} of {point.size} forecasts are missing "
@@ -162,25 +168,6 @@ def backtest(
         )
     level_names = _level_names(forecaster, quantiles)
     return _frame(data, forecaster, series, lasts, steps, point, level, names, level_names, season)
-
-
-def _warn_divergence(
-    model: Any, point: np.ndarray, data: SequenceData, series: np.ndarray, names: list[str]
-) -> None:
-    """Warn, as `LSTMForecaster.forecast` does, when a forecast leaves the training range."""
-    found = _bounds.divergence(point, getattr(model, "target_range_", None))
-    if found is None:
-        return
-    origin, step, target, value = found
-    low, high = model.target_range_[target]
-    warnings.warn(
-        f"backtest: the forecast of {names[target]!r} from origin {origin} (series "
-        f"{data.series_ids[series[origin]]!r}) is {value:.4g} at step {step}, far outside its "
-        f"training range ({low:.4g} to {high:.4g}): the model diverges when fed its own "
-        "forecasts. Forecast fewer steps, fit with a longer horizon, or set bounds.",
-        RuntimeWarning,
-        stacklevel=3,
-    )
 
 
 def _refit_every(refit: Any) -> int | None:
@@ -265,7 +252,7 @@ def _level_names(model: Any, quantiles: Any) -> list[str]:
     """Return the quantile columns' names, in the order the levels come (as asked)."""
     if quantiles is None:
         return []
-    positions = model._levels(quantiles, "backtest")
+    positions = level_positions(getattr(model, "quantiles_", None), quantiles, "backtest")
     return [f"q{model.quantiles_[i]:g}" for i in positions]
 
 

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tsforecast import _boundary, _time
 from tsforecast._checks import check_int
+from tsforecast._columns import column_names, target_columns
 from tsforecast.data import SequenceData
 from tsforecast.metrics import r2_of_next_rows
 
@@ -54,10 +55,10 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
                 "fit(X) without y (choose the forecast columns with target=)."
             )
         data = _boundary.check_X(self, X, groups, reset=True)
-        self.target_indices_ = _boundary.target_columns(
+        self.target_indices_ = target_columns(
             self.target, self.n_features_in_, getattr(self, "feature_names_in_", None), owner
         )
-        names = _boundary.column_names(self)
+        names = column_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
         self.target_names_ = [names[i] for i in self.target_indices_]
         self.period_ = self._period(data)
         self.autoregressive_ = True

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import numbers
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,16 @@ import torch
 from tsforecast._checks import Rule
 from tsforecast._segments import CHUNK_ROWS
 
-__all__ = ["BoundsRule", "bounded", "check_targets", "divergence", "resolve", "value_range"]
+__all__ = [
+    "BoundsRule",
+    "bounded",
+    "check_targets",
+    "divergence",
+    "resolve",
+    "standardised",
+    "value_range",
+    "warn_divergence",
+]
 
 # Sharpness of the softplus floor and ceiling, per standard deviation of the target: within
 # about 0.05 standard deviations of a bound the output bends; further away it is unchanged.
@@ -183,3 +194,41 @@ def divergence(
     first = np.flatnonzero(steps == steps.min())[0]
     series, step, target = (int(i[first]) for i in np.nonzero(far))
     return series, step + 1, target, float(forecasts[series, step, target])
+
+
+def warn_divergence(
+    forecasts: np.ndarray,
+    training_range: np.ndarray | None,
+    target_names: list[str],
+    where: Callable[[int], str],
+    owner: str,
+) -> None:
+    """Warn when a forecast leaves the training range by more than the range's width.
+
+    ``forecasts``: ``(n, steps, n_targets)``; ``where(i)`` says which forecast ``i`` is (" of
+    series 'a'", " from origin 5 (series 'a')", or "" for one series). Call it from the
+    public function: the warning points at that function's caller.
+    """
+    found = divergence(forecasts, training_range)
+    if found is None:
+        return
+    row, step, target, value = found
+    low, high = training_range[target]
+    warnings.warn(
+        f"{owner}: the forecast{where(row)} of {target_names[target]!r} is {value:.4g} at step "
+        f"{step}, far outside its training range ({low:.4g} to {high:.4g}): the model diverges "
+        "when fed its own forecasts. Forecast fewer steps, fit with a longer horizon (direct "
+        "forecasts), more data or epochs, or set bounds.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def standardised(
+    bounds: np.ndarray | None, mean: np.ndarray, scale: np.ndarray
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Return the bounds in the network's standardised output units (None: unbounded)."""
+    if bounds is None:
+        return None
+    table = torch.from_numpy(((bounds - mean[:, None]) / scale[:, None]).astype(np.float32))
+    return table[:, 0].contiguous(), table[:, 1].contiguous()

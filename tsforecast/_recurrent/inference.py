@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.network import RecurrentNet
-from tsforecast._sampler import take_windows, window_view
+from tsforecast._recurrent.scaling import Standardizer
+from tsforecast._sampler import shared_tensor, take_windows, window_view
+from tsforecast._segments import series_chunks
+from tsforecast.data import SequenceData
 
 __all__ = [
+    "NetworkReader",
+    "by_series",
     "history_rows",
     "last_rows",
     "one_step",
@@ -266,3 +273,68 @@ def _append_rows(
     keep_t = torch.from_numpy(keep).to(history.device)
     gathered = combined.gather(1, keep_t[..., None].expand(-1, -1, history.shape[2]))
     return gathered, new_lengths
+
+
+@dataclass(frozen=True)
+class NetworkReader:
+    """A fitted network with what it reads: the outputs at any rows of a `SequenceData`.
+
+    Parameters
+    ----------
+    module : RecurrentNet
+        The network.
+    inputs : InputRows
+        Its input rows.
+    input_scaler : Standardizer
+        Means and scales of the input columns.
+    device : str
+        Where the network is.
+    context_length : int
+        Longest history read.
+    """
+
+    module: RecurrentNet
+    inputs: InputRows
+    input_scaler: Standardizer
+    device: str
+    context_length: int
+
+    def outputs(
+        self,
+        data: SequenceData,
+        select: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        rows: np.ndarray | None = None,
+        owner: str = "LSTMForecaster",
+    ) -> torch.Tensor:
+        """Return the standardised outputs at ``rows`` (all by default), each from its history.
+
+        Shape (len(rows), horizon, levels, targets); ``select`` keeps part of each chunk of
+        outputs (see `one_step`).
+        """
+        values, observed = self.inputs.of_data(data, owner=owner)
+        readable = shared_tensor(self.input_scaler.fill_missing(values, observed), self.device)
+        standardize = self.input_scaler.to_torch(readable.device)
+        rows = np.arange(data.n_timesteps) if rows is None else rows
+        return one_step(
+            self.module, readable, data.offsets, rows, self.context_length, standardize, select
+        )
+
+
+def by_series(
+    data: SequenceData, compute: Callable[[SequenceData], np.ndarray], max_rows: int
+) -> np.ndarray:
+    """Return ``compute(data)``, computed on whole series at most ``max_rows`` rows at a time.
+
+    ``compute`` returns one entry per row (first axis); rows of different series never meet
+    in it, so the pieces are what one call on all rows would give. A series longer than
+    ``max_rows`` is one piece.
+    """
+    if data.n_timesteps <= max_rows or data.n_series == 1:
+        return compute(data)
+    result = None
+    for begin, end in series_chunks(data.offsets, max_rows):
+        part = compute(data._rows(slice(begin, end)))
+        if result is None:
+            result = np.empty((data.n_timesteps, *part.shape[1:]), part.dtype)
+        result[begin:end] = part
+    return result

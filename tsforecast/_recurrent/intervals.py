@@ -41,6 +41,7 @@ __all__ = [
     "level_pairs",
     "margins_at",
     "nominal_alphas",
+    "nominal_margins",
     "with_median",
 ]
 
@@ -259,3 +260,13 @@ def apply_margins(
     for i in range(point + 1, calibrated.shape[-2]):
         calibrated[..., i, :] = np.maximum(calibrated[..., i, :], calibrated[..., i - 1, :])
     return calibrated
+
+
+def nominal_margins(table: np.ndarray, levels: tuple[float, ...], steps: int) -> np.ndarray:
+    """Return the validation margins of the first ``steps`` steps: (steps, pairs, targets).
+
+    ``table``: a `conformal_margins` table; each pair at its nominal miscoverage.
+    """
+    table = table[:, :steps]
+    nominal = nominal_alphas(levels)[None, :, None]
+    return margins_at(table, np.broadcast_to(nominal, table.shape[1:]))

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.intervals import ALPHAS, level_pairs
-from tsforecast._recurrent.naive_start import BASELINES
-from tsforecast._recurrent.network import RecurrentNet
+from tsforecast._recurrent.naive_scores import BASELINES
 from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._time import TIME_FEATURES
 
@@ -262,13 +262,7 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     except Exception as error:  # whatever a damaged file raises, report it as such
         raise ValueError(f"{owner}: weights.pt is unreadable ({error}).") from None
 
-    def build() -> RecurrentNet:
-        return RecurrentNet(
-            model._input_layout(),
-            model._output_shape(),
-            hidden_size=model.hidden_size, num_layers=model.num_layers, cell=model.cell,
-            dropout=model.dropout, bounds=model._network_bounds(),
-        )  # fmt: skip
+    build = model._network_spec().build
 
     # Sizes are compared with the file before anything is built, and the shapes on the meta
     # device: an edited size allocates nothing.
@@ -432,7 +426,9 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     gap = state["time_gaps_"]
     if not isinstance(gap, bool):
         raise bad(f"time_gaps_ is {gap!r}")
-    n_inputs = n_features + 2 * len(calendar) + gap + state["horizon_"] * (len(roles[0]) + gap)
+    n_inputs = InputRows(
+        n_features, (), None, tuple(roles[0]), (), tuple(calendar), gap, state["horizon_"]
+    ).n_inputs
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
     model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])

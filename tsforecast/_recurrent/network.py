@@ -20,7 +20,7 @@ from torch import nn
 
 from tsforecast._recurrent.bounds import bounded
 
-__all__ = ["CELLS", "InputLayout", "OutputShape", "RecurrentNet", "least_squares"]
+__all__ = ["CELLS", "InputLayout", "NetworkSpec", "OutputShape", "RecurrentNet", "least_squares"]
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
@@ -399,3 +399,26 @@ def least_squares(
                 nearest = filled[torch.argmin((filled - step).abs())]
                 fitted[step, target] = fitted[nearest, target]
     return fitted.permute(2, 0, 1)  # (size, horizon, n_targets)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkSpec:
+    """Everything that shapes a `RecurrentNet`: the one factory of fit and load.
+
+    ``bounds``: the targets' (low, high) in standardised output units (None: unbounded).
+    """
+
+    layout: InputLayout
+    output: OutputShape
+    hidden_size: int
+    num_layers: int
+    cell: str
+    dropout: float
+    bounds: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def build(self) -> RecurrentNet:
+        """Return a new network with freshly initialised weights."""
+        return RecurrentNet(
+            self.layout, self.output, hidden_size=self.hidden_size, num_layers=self.num_layers,
+            cell=self.cell, dropout=self.dropout, bounds=self.bounds,
+        )  # fmt: skip

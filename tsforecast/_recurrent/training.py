@@ -1,9 +1,7 @@
-"""Training: from the data to batches of inputs and targets, the loss, and the loop.
+"""Training: the network started from the naive forecasters, then the loop.
 
-- `training_batches`: a `BlockSampler` over the training rows and a `BatchSplitter` turning
-  each batch of blocks into standardised inputs, targets and which targets count;
-- `Validator`: the held-out check, every horizon step (rows from `problem`);
-- `Loss`, `validation_every`: the rules for the loss and its checks;
+Batches come from `batches`, the loss and the held-out check from `losses`.
+
 - `fit_network`: the network started from the best naive forecaster (`naive_start`)
   and trained;
 - `train`: batches of blocks -> masked loss on every position -> step. Early stopping on a
@@ -28,25 +26,21 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from tsforecast._checks import make_rng
+from tsforecast._recurrent.batches import BatchSplitter, training_batches
 from tsforecast._recurrent.distributed import Ranks
-from tsforecast._recurrent.inference import one_step
+from tsforecast._recurrent.losses import Loss, Validator, validation_every
 from tsforecast._recurrent.naive_start import Start, start_network
-from tsforecast._recurrent.problem import TrainingProblem, validation_targets
-from tsforecast._sampler import Batch, BlockSampler, shared_tensor
+from tsforecast._recurrent.problem import TrainingProblem
+from tsforecast._sampler import BlockSampler
 from tsforecast._segments import Segments
 
 __all__ = [
-    "LOSSES",
-    "BatchSplitter",
     "FittedNetwork",
-    "Loss",
     "TrainingResult",
     "TrainingSettings",
-    "Validator",
+    "WeightAverage",
     "fit_network",
     "train",
-    "training_batches",
-    "validation_every",
 ]
 
 # The loss is checked on at most this many held-out rows (a fixed random sample).
@@ -62,252 +56,6 @@ class TrainingResult:
     stopped: str = "max_epochs"
     # The validation loss of the starting weights (epoch 0), when there is validation data.
     start_loss: float | None = None
-
-
-LOSSES = {
-    "mae": lambda error: error.abs(),
-    "mse": lambda error: error.square(),
-    "huber": lambda error: torch.nn.functional.huber_loss(
-        error, torch.zeros_like(error), reduction="none"
-    ),
-    "pinball": None,  # needs the quantile levels: see `masked_loss`
-}
-
-
-def masked_loss(
-    output: torch.Tensor,
-    targets: torch.Tensor,
-    weight: torch.Tensor | None,
-    loss: str = "mae",
-    levels: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Mean loss over the entries where ``weight`` is True (all when None).
-
-    Parameters
-    ----------
-    output : Tensor of shape (..., horizon, n_quantiles, n_targets)
-        The network's forecasts.
-    targets : Tensor of shape (..., horizon, n_targets)
-        The truth; NaN allowed where ``weight`` is False.
-    weight : bool Tensor broadcastable to ``targets``, or None
-        Which truths count.
-    loss : {"mae", "mse", "huber", "pinball"}
-        The pinball (quantile) loss of level ``tau`` is ``max(tau * e, (tau - 1) * e)`` for
-        the error ``e = truth - forecast``; at 0.5 it is half the absolute error.
-    levels : Tensor of shape (n_quantiles,), optional
-        The quantile levels, for ``loss="pinball"``.
-    """
-    difference = targets.unsqueeze(-2) - output
-    if loss == "pinball":
-        # tau * e above the truth's quantile, (tau - 1) * e below: one product (cheaper than a
-        # maximum of two, forward and backward).
-        error = difference * (levels[:, None] - (difference < 0).to(difference.dtype))
-    else:
-        error = LOSSES[loss](difference)
-    if weight is None:
-        return error.mean()
-    weight = weight.unsqueeze(-2).expand_as(error)
-    # where, not a product: a NaN at an unobserved target must not reach the sum.
-    return torch.where(weight, error, 0.0).sum() / weight.sum().clamp_min(1)
-
-
-@dataclass(frozen=True)
-class Loss:
-    """The training and validation loss: `masked_loss` with its kind and quantile levels.
-
-    Parameters
-    ----------
-    kind : {"mae", "mse", "huber", "pinball"}
-        The loss.
-    levels : Tensor of shape (n_quantiles,), optional
-        The quantile levels of the pinball loss.
-    """
-
-    kind: str
-    levels: torch.Tensor | None = None
-
-    def __call__(
-        self, output: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Mean loss over the entries where ``weight`` is True (all when None)."""
-        return masked_loss(output, targets, weight, self.kind, self.levels)
-
-
-def validation_every(n_valid_rows: int, blocks_per_epoch: int, context_length: int) -> int:
-    """Epochs between validations, so that validating costs at most a quarter of training.
-
-    A validation forward reads ``context_length`` rows per held-out row, at about a third of
-    the cost of a training position. Counts, not clocks: runs stay reproducible.
-    """
-    valid_positions = n_valid_rows * context_length
-    epoch_positions = blocks_per_epoch * context_length
-    return max(1, math.ceil(4 * valid_positions / (3 * epoch_positions)))
-
-
-@dataclass(frozen=True)
-class BatchSplitter:
-    """Turns a batch of blocks into standardised inputs, ``horizon``-step targets and a weight.
-
-    Built by `training_batches`; called on each `Batch` of its sampler. A block of ``n + H``
-    points gives ``n`` positions, each with the ``H`` rows after it as targets (a horizon step
-    past the block's end, or past a short series' end, does not count).
-    """
-
-    n_inputs: int
-    context_length: int
-    horizon: int
-    standardize: Callable[[torch.Tensor], torch.Tensor]
-    target_columns: torch.Tensor
-    target_slice: slice | None
-    standardize_targets: Callable[[torch.Tensor], torch.Tensor] | None
-
-    def __call__(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Return ``(inputs, targets, weight)``.
-
-        Shapes ``(batch, n, n_inputs)``, ``(batch, n, horizon, n_targets)`` and the targets'
-        (bool), ``weight`` None when every target counts.
-        """
-        positions = min(self.context_length, batch.inputs.shape[1])
-        inputs = self.standardize(batch.inputs[:, :positions, : self.n_inputs])
-        if self.target_slice is not None:
-            targets = batch.targets[..., self.target_slice]
-        else:
-            targets = batch.targets.index_select(-1, self.target_columns)
-        if self.standardize_targets is not None:
-            targets = self.standardize_targets(targets)
-        weight = None
-        if batch.target_mask is not None:
-            weight = batch.target_mask[..., None].expand_as(targets)
-        if batch.observed is not None:
-            seen = batch.observed.index_select(-1, self.target_columns)
-            weight = seen if weight is None else weight & seen
-        # Target of position p, step h: row p + h of the targets (x[p + 1 + h]).
-        span = positions + self.horizon - 1
-        missing = span - targets.shape[1]
-        if missing > 0:  # a batch of short series: steps past their ends never count
-            if weight is None:
-                weight = torch.ones(targets.shape, dtype=torch.bool, device=targets.device)
-            targets = torch.nn.functional.pad(targets, (0, 0, 0, missing))
-            weight = torch.nn.functional.pad(weight, (0, 0, 0, missing), value=False)
-        targets = targets[:, :span].unfold(1, self.horizon, 1).transpose(-1, -2)
-        if weight is not None:
-            weight = weight[:, :span].unfold(1, self.horizon, 1).transpose(-1, -2)
-        return inputs, targets, weight
-
-
-def training_batches(
-    problem: TrainingProblem,
-    segments: Segments,
-    context_length: int,
-    horizon: int,
-    batch_size: int,
-    rng: np.random.Generator,
-    device: torch.device,
-) -> tuple[BlockSampler, BatchSplitter]:
-    """Return a sampler of blocks from the rows in ``segments``, and how to split its batches.
-
-    Blocks span ``context_length + horizon`` rows: ``context_length`` positions to read, each
-    forecasting the ``horizon`` rows after it. Autoregressive: blocks of the rows themselves,
-    drawn in place; the targets are the target columns of the following rows. Supervised:
-    blocks of a table of rows ``[x_t, y_{t-1}]`` with one extra row per segment, so that the
-    sampler's shift by one pairs the input ``x[s]`` with the targets ``y[s..s+H-1]``.
-    """
-    n_inputs = problem.readable.shape[1]
-    standardize_targets = None  # supervised targets come standardised
-    if problem.targets is None:
-        table, observed = problem.readable, problem.observed
-        target_columns = list(problem.target_columns)
-        standardize_targets = problem.inputs.columns(target_columns).to_torch(device)
-    else:
-        observed = None
-        if problem.observed is not None:  # y is always observed; padding rows never count
-            everywhere = np.ones((len(problem.observed), problem.targets.shape[1]), bool)
-            observed, _ = _shifted_table(problem.observed, everywhere, segments)
-        table, segments = _shifted_table(problem.readable, problem.targets, segments)
-        target_columns = list(range(n_inputs, table.shape[1]))
-    sampler = BlockSampler(
-        table,
-        context_length + horizon - 1,
-        batch_size,
-        observed=observed,
-        random_state=rng,
-        device=device,
-        segments=(segments.starts, segments.stops),
-    )
-    first = target_columns[0]
-    contiguous = target_columns == list(range(first, first + len(target_columns)))
-    splitter = BatchSplitter(
-        n_inputs=n_inputs,
-        context_length=context_length,
-        horizon=horizon,
-        standardize=problem.inputs.to_torch(device),
-        target_columns=torch.as_tensor(target_columns, device=device),
-        target_slice=slice(first, target_columns[-1] + 1) if contiguous else None,
-        standardize_targets=standardize_targets,
-    )
-    return sampler, splitter
-
-
-@dataclass(frozen=True)
-class Validator:
-    """The validation loss: forecasts from held-out rows against their truth, every step.
-
-    Built once per fit (`build`); each call runs the network over the held-out rows' windows
-    and returns the loss of the current weights.
-    """
-
-    module: nn.Module
-    readable: torch.Tensor
-    offsets: np.ndarray
-    rows: np.ndarray
-    truth: torch.Tensor
-    weight: torch.Tensor | None
-    loss: Loss
-    context_length: int
-    standardize: Callable[[torch.Tensor], torch.Tensor]
-
-    @classmethod
-    def build(
-        cls,
-        module: nn.Module,
-        problem: TrainingProblem,
-        offsets: np.ndarray,
-        valid_rows: np.ndarray,
-        loss: Loss,
-        context_length: int,
-        device: torch.device,
-    ) -> Validator:
-        """Move what validation reads to ``device`` once."""
-        horizon = module.output.horizon
-        rows, truth, weight = validation_targets(problem, valid_rows, offsets, horizon)
-        return cls(
-            module=module,
-            readable=shared_tensor(problem.readable, device),
-            offsets=offsets,
-            rows=rows,
-            truth=torch.from_numpy(truth).to(device),
-            weight=None if weight.all() else torch.from_numpy(weight).to(device),
-            loss=loss,
-            context_length=context_length,
-            standardize=problem.inputs.to_torch(device),
-        )
-
-    def held_out(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return the rows forecast from, the standardised truth and which of it counts."""
-        truth = self.truth.cpu().numpy()
-        weight = np.ones(truth.shape, bool) if self.weight is None else self.weight.cpu().numpy()
-        return self.rows, truth, weight
-
-    def outputs(self) -> torch.Tensor:
-        """Return the network's outputs at the rows: (n, horizon, n_quantiles, n_targets)."""
-        return one_step(
-            self.module, self.readable, self.offsets, self.rows, self.context_length,
-            self.standardize,
-        )  # fmt: skip
-
-    def __call__(self) -> float:
-        """Return the validation loss of the current weights."""
-        return float(self.loss(self.outputs(), self.truth, self.weight))
 
 
 @dataclass(frozen=True)
@@ -443,23 +191,6 @@ def fit_network(
 def _validated_by_first(ranks: Ranks, validate: Callable[[], float]) -> float:
     """Return rank 0's validation loss on every rank (the others do not compute one)."""
     return ranks.from_first(validate() if ranks.rank == 0 else math.nan)
-
-
-def _shifted_table(
-    inputs: np.ndarray, targets: np.ndarray, segments: Segments
-) -> tuple[np.ndarray, Segments]:
-    """Return the rows ``[x_t, y_{t-1}]`` of each segment and the table's own segments.
-
-    Each segment gets one extra row at its end, so that blocks pair ``x`` with ``y``.
-    """
-    rows = segments.rows(np.arange(segments.n_rows))
-    lengths = segments.lengths
-    position = np.arange(len(rows)) + np.repeat(np.arange(len(lengths)), lengths)
-    table = np.zeros((len(rows) + len(lengths), inputs.shape[1] + targets.shape[1]), inputs.dtype)
-    table[position, : inputs.shape[1]] = inputs[rows]
-    table[position + 1, inputs.shape[1] :] = targets[rows]
-    stops = np.cumsum(lengths + 1)
-    return table, Segments(stops - lengths - 1, stops)
 
 
 class WeightAverage:

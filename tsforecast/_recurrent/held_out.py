@@ -1,0 +1,76 @@
+"""What fit learns from the held-out (validation) rows after training.
+
+`check_held_out` calibrates the quantile intervals on the held-out forecasts (conformalised
+quantile regression) and scores the network beside the naive forecasters there, warning
+when it loses to them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from tsforecast._recurrent.intervals import conformal_margins
+from tsforecast._recurrent.naive_scores import baseline_scores, score_table, warn_if_losing
+from tsforecast._recurrent.problem import TrainingProblem
+from tsforecast._recurrent.training import FittedNetwork
+
+__all__ = ["HeldOutCheck", "check_held_out"]
+
+
+@dataclass(frozen=True)
+class HeldOutCheck:
+    """The calibration and the naive scores of a fitted network.
+
+    See ``LSTMForecaster.conformal_margins_`` and ``baseline_scores_``; None where there is
+    nothing to calibrate or score.
+    """
+
+    conformal_margins: np.ndarray | None
+    baseline_scores: dict[str, list[float | None]] | None
+
+
+def check_held_out(
+    fitted: FittedNetwork,
+    problem: TrainingProblem,
+    offsets: np.ndarray,
+    levels: tuple[float, ...] | None,
+    target_scale: np.ndarray,
+    season: int | None,
+    *,
+    autoregressive: bool,
+    verbose: bool,
+) -> HeldOutCheck:
+    """Calibrate the intervals and score the naive baselines on the validation data.
+
+    ``levels``: the quantile levels (None: a point model); ``target_scale``: the targets'
+    training scales (the margins come back in their units); ``season``: the seasonal naive
+    baseline's period; ``verbose``: print the score table.
+    """
+    validator = fitted.validator
+    if validator is None:
+        if levels is not None:
+            warnings.warn(
+                "LSTMForecaster: validation_fraction=0 leaves no held-out data to calibrate "
+                "the quantile intervals; they are the raw quantiles, often too narrow. "
+                "Keep validation_fraction > 0 for calibrated intervals.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return HeldOutCheck(None, None)
+    outputs = validator.outputs()
+    rows, truth, weight = validator.held_out()
+    margins = None
+    if levels is not None:
+        margins = conformal_margins(outputs.cpu().numpy(), truth, weight, levels) * target_scale
+    if not autoregressive:
+        return HeldOutCheck(margins, None)
+    scores = baseline_scores(
+        outputs, fitted.module, problem, rows, truth, weight, offsets, fitted.start, season
+    )
+    if verbose:
+        print(score_table(scores))
+    warn_if_losing(scores, len(scores["model"]))
+    return HeldOutCheck(margins, scores)

@@ -1,0 +1,115 @@
+"""The forecaster's hyperparameters: what each accepts, and what "auto" resolves to in fit.
+
+`HYPERPARAMETERS` lists the rules `LSTMForecaster.fit` checks, in order; `loss_kind` and
+`quantile_levels` resolve the loss and the levels; `resolve` reads the data-dependent
+choices (calendar features, time gaps, horizon, season) into `Resolved`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tsforecast import _time
+from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule
+from tsforecast._recurrent.bounds import BoundsRule
+from tsforecast._recurrent.features import stamps_of
+from tsforecast._recurrent.intervals import QuantilesRule, with_median
+from tsforecast._recurrent.losses import LOSSES
+from tsforecast._recurrent.network import CELLS
+from tsforecast._time import TimeFeaturesRule
+from tsforecast.data import SequenceData
+
+__all__ = [
+    "AUTO_HORIZON",
+    "AUTO_QUANTILES",
+    "HYPERPARAMETERS",
+    "Resolved",
+    "loss_kind",
+    "quantile_levels",
+    "resolve",
+]
+
+# Steps forecast at once by an autoregressive model with horizon="auto".
+AUTO_HORIZON = 24
+# Quantile levels of quantiles="auto" (with the pinball loss): the median and an 80% interval.
+AUTO_QUANTILES = (0.1, 0.5, 0.9)
+
+# The hyperparameters and what each accepts, checked in this order by fit.
+HYPERPARAMETERS: dict[str, Rule] = {
+    "context_length": Integer(), "horizon": AutoOr(Integer()), "hidden_size": Integer(),
+    "num_layers": Integer(), "quantiles": QuantilesRule(),
+    "max_epochs": Integer(), "batch_size": Integer(), "batches_per_epoch": Integer(optional=True),
+    "cell": Choice(tuple(CELLS)),
+    "loss": Choice((*LOSSES, "auto")), "dropout": Real(0.0, 1.0, upper_open=True),
+    "learning_rate": Real(0.0, lower_open=True), "weight_decay": Real(0.0),
+    "weight_averaging": Real(0.0, 1.0, upper_open=True),
+    "validation_fraction": Real(0.0, 1.0, upper_open=True),
+    "patience": Integer(optional=True), "max_time": Real(0.0, lower_open=True, optional=True),
+    "scale": Flag(), "time_features": TimeFeaturesRule(),
+    "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
+    "adaptation_rate": Real(0.0), "bounds": BoundsRule(), "time_gaps": AutoOr(Flag()),
+    "distributed": AutoOr(Flag()),
+}  # fmt: skip
+
+
+def quantile_levels(quantiles: Any, loss: str) -> Any:
+    """Return the ``quantiles`` parameter with "auto" resolved: levels, or None."""
+    if isinstance(quantiles, str):  # "auto"
+        return AUTO_QUANTILES if loss in ("auto", "pinball") else None
+    return quantiles
+
+
+def loss_kind(quantiles: Any, loss: str) -> str:
+    """Return the loss trained: "auto" resolved, checked against ``quantiles``."""
+    if quantile_levels(quantiles, loss) is not None:
+        if loss not in ("auto", "pinball"):
+            raise ValueError(
+                f"LSTMForecaster: quantiles={quantiles!r} are trained with the pinball "
+                f"loss, so loss={loss!r} cannot train them; use loss='auto' (or "
+                "quantiles=None for a point forecast)."
+            )
+        return "pinball"
+    if loss == "pinball":
+        raise ValueError(
+            "LSTMForecaster: loss='pinball' trains quantile levels; give them, e.g. "
+            "quantiles=(0.1, 0.5, 0.9), or choose another loss."
+        )
+    return "mae" if loss == "auto" else loss
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The data-dependent choices of a fit (the estimator's ``*_`` attributes of them)."""
+
+    time_features: list[str]
+    time_gaps: bool
+    horizon: int
+    quantiles: tuple[float, ...] | None
+    seasonal_period: int | None
+
+
+def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) -> Resolved:
+    """Resolve "auto" in ``params`` (the estimator's parameters) for ``data``."""
+    sample = _time.sample_times(data)  # the first rows: enough for the step and season
+    time_features = _time.choose_time_features(params["time_features"], sample)
+    if params["time_gaps"] == "auto":
+        time_gaps = _time.is_irregular(data)
+    else:
+        time_gaps = bool(params["time_gaps"])
+        if time_gaps:
+            stamps_of(data, "LSTMForecaster.fit")  # refuses data without time stamps
+    horizon = params["horizon"]
+    if horizon == "auto":
+        horizon = AUTO_HORIZON if autoregressive else 1
+    levels = quantile_levels(params["quantiles"], params["loss"])
+    season = params["seasonal_period"]
+    if season == "auto":
+        season = _time.seasonal_period(sample)
+    return Resolved(
+        time_features=time_features,
+        time_gaps=time_gaps,
+        horizon=int(horizon),
+        quantiles=None if levels is None else with_median(levels),
+        seasonal_period=None if season is None else int(season),
+    )

@@ -1,0 +1,147 @@
+"""The naive forecasters a fitted network must beat, scored on the validation data.
+
+`baseline_scores`: the validation MAE of the network, persistence, seasonal naive and the
+least-squares line, per horizon step, on the same rows; `losing_steps` and `warn_if_losing`
+say where the network does not beat the best of them, `score_table` prints them.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from tsforecast._recurrent.naive_start import Start, apply_linear, masked_mae
+from tsforecast._recurrent.network import RecurrentNet
+from tsforecast._recurrent.problem import TrainingProblem
+
+__all__ = ["BASELINES", "baseline_scores", "losing_steps", "score_table", "warn_if_losing"]
+
+BASELINES = ("persistence", "seasonal_naive", "linear")
+
+
+def baseline_scores(
+    outputs: torch.Tensor,
+    module: RecurrentNet,
+    problem: TrainingProblem,
+    rows: np.ndarray,
+    truth: np.ndarray,
+    weight: np.ndarray,
+    offsets: np.ndarray,
+    start: Start,
+    season: int | None,
+) -> dict[str, list[float | None]]:
+    """Score the network and the naive forecasters on the validation data: MAE per step.
+
+    Autoregressive models only. Errors are in standardised units (each target's error divided
+    by its training standard deviation), averaged over the observed targets, so that several
+    targets add up; for one target, multiply by its scale for the data's units. Every
+    forecaster is scored on the same rows: with a season, only the rows with a full season of
+    history in their series count (when at least one has).
+
+    Parameters
+    ----------
+    outputs : Tensor of shape (n, horizon, n_quantiles, n_targets)
+        The network's outputs at ``rows``.
+    module : RecurrentNet
+        The network (its point forecast is the median level).
+    problem : TrainingProblem
+    rows : ndarray of shape (n,)
+        The rows forecast from (the last row seen).
+    truth, weight : ndarrays of shape (n, horizon, n_targets)
+        The standardised truth and which of it counts.
+    offsets : ndarray
+        Series offsets of the rows.
+    start : Start
+        The least-squares line among the baselines.
+    season : int or None
+        Rows per season of the seasonal naive forecaster (None: not scored).
+
+    Returns
+    -------
+    dict
+        ``{"model": [...], "persistence": [...], "seasonal_naive": [...], "linear": [...]}``,
+        one MAE per step (None where nothing was scored).
+    """
+    horizon = truth.shape[1]
+    columns = list(problem.target_columns)
+    scaler = problem.inputs.columns(columns)
+    inputs = problem.inputs.transform(problem.readable[rows])
+    forecasts = {
+        "model": module.point(outputs).cpu().numpy(),
+        "persistence": np.broadcast_to(inputs[:, None, columns], truth.shape),
+        "seasonal_naive": None,
+        "linear": None if start.linear is None else apply_linear(start.linear, inputs),
+    }
+    counts = weight
+    if season is not None:
+        # Step h from origin o = row + 1 repeats row o - season + (h mod season).
+        source = rows[:, None] + 1 - season + np.arange(horizon) % season
+        series_start = offsets[np.searchsorted(offsets, rows, side="right") - 1]
+        has_season = source >= series_start[:, None]
+        if has_season.any():
+            picked = (np.maximum(source, 0)[..., None], np.asarray(columns)[None, None, :])
+            forecasts["seasonal_naive"] = scaler.transform(problem.readable[picked])
+            counts = weight & has_season[..., None]
+    scores = {}
+    for name, forecast in forecasts.items():
+        if forecast is None:
+            scores[name] = [None] * horizon
+            continue
+        mae = masked_mae(forecast - truth, counts, (0, 2))
+        scores[name] = [None if np.isnan(v) else float(v) for v in mae]
+    return scores
+
+
+def losing_steps(scores: dict[str, list[float | None]]) -> list[tuple[int, str, float, float]]:
+    """Find the steps where the network does not beat the best naive forecaster.
+
+    Returns
+    -------
+    list of (step, baseline, model MAE, baseline MAE)
+        Steps counted from 1; the best baseline at that step.
+    """
+    losing = []
+    for h, model in enumerate(scores["model"]):
+        candidates = [(scores[name][h], name) for name in BASELINES if scores[name][h] is not None]
+        if model is None or not candidates:
+            continue
+        best, name = min(candidates)
+        if model > best or (model == best and best > 0):  # ties at 0 error: both exact
+            losing.append((h + 1, name, model, best))
+    return losing
+
+
+def score_table(scores: dict[str, list[float | None]]) -> str:
+    """Format the scores as a table: one row per step, with the ratio to the best baseline."""
+    names = ["model", *BASELINES]
+    lines = [
+        "validation MAE (standard deviations) per step ahead",
+        "step " + " ".join(f"{name:>14}" for name in [*names, "model/best"]),
+    ]
+    for h in range(len(scores["model"])):
+        cells = [scores[name][h] for name in names]
+        known = [v for v in cells[1:] if v is not None]
+        ratio = cells[0] / min(known) if known and cells[0] is not None and min(known) > 0 else None
+        lines.append(
+            f"{h + 1:>4} "
+            + " ".join(f"{'-' if v is None else f'{v:.4f}':>14}" for v in [*cells, ratio])
+        )
+    return "\n".join(lines)
+
+
+def warn_if_losing(scores: dict[str, list[float | None]], horizon: int) -> None:
+    """Warn when the network does not beat the best naive forecaster at some step."""
+    losing = losing_steps(scores)
+    if losing:
+        step, name, model, best = max(losing, key=lambda item: item[2] - item[3])
+        warnings.warn(
+            f"LSTMForecaster: on the validation data the network does not beat the best "
+            f"naive forecaster at {len(losing)} of {horizon} steps ahead; worst at "
+            f"step {step}, where its MAE is {model:.4g} against {best:.4g} for {name} (in "
+            "standard deviations). See baseline_scores_; more data, another "
+            "context_length or more epochs may help, or forecast with the baseline.",
+            RuntimeWarning,
+            stacklevel=5,
+        )
