@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._npy_folder import FolderArrays, read_folder, write_folder
+from tsforecast._row_ids import RowIds
 from tsforecast._sequence_checks import as_time, as_values, check_time_order, series_offsets
 from tsforecast._validation import check_finite
 
@@ -388,9 +390,12 @@ class SequenceData:
         Path
             ``path``; `SequenceData.open` maps it back.
         """
-        from tsforecast.storage import save_sequence
-
-        return save_sequence(self, path, overwrite=overwrite)
+        arrays = FolderArrays(
+            self.values, self.offsets, self.series_ids, self.features,
+            grouped=self.groups is not None, metadata=self.metadata, time=self.time, mask=self.mask,
+        )  # fmt: skip
+        # Written as SequenceWriter writes one chunk, and errs under its name.
+        return write_folder(path, arrays, overwrite=overwrite, owner="SequenceWriter")
 
     @classmethod
     def open(cls, path: Any) -> SequenceData:
@@ -410,9 +415,15 @@ class SequenceData:
         -------
         SequenceData
         """
-        from tsforecast.storage import open_sequence
-
-        return open_sequence(path)
+        stored = read_folder(path)
+        metadata = dict(stored.metadata)
+        if "index_names" in metadata:
+            metadata["index_names"] = tuple(metadata["index_names"])  # a list in JSON
+        groups = RowIds(stored.offsets, stored.ids) if stored.grouped else None
+        return cls._trusted(
+            stored.values, stored.offsets, stored.ids, groups=groups, mask=stored.mask,
+            features=stored.features, time=stored.time, metadata=metadata,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ pandas
     @classmethod
