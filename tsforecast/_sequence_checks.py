@@ -1,0 +1,210 @@
+"""Checks of the arrays a `SequenceData` is built from: values, time stamps, series ids.
+
+Plain arrays in, validated (and normalised) arrays out; nothing here knows `SequenceData`.
+The errors say what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsforecast._checks import show
+
+__all__ = ["as_time", "as_values", "check_time_order", "in_nanoseconds", "series_offsets"]
+
+
+def series_offsets(groups: Any, n_timesteps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Find the contiguous series in a per-row array of series ids.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_timesteps,) or None
+        Series id of each row. The rows of one series must be contiguous.
+        ``None`` means a single series of ``n_timesteps`` rows.
+    n_timesteps : int, optional
+        Expected number of rows; required when ``groups`` is None.
+
+    Returns
+    -------
+    offsets : ndarray of shape (n_series + 1,), int64
+        Series ``i`` occupies rows ``offsets[i]:offsets[i + 1]``.
+    ids : ndarray of shape (n_series,)
+        The id of each series, in order of appearance.
+
+    Raises
+    ------
+    ValueError
+        If ``groups`` has the wrong length, holds missing ids, or one series appears in two
+        separate places.
+
+    Examples
+    --------
+    >>> offsets, ids = series_offsets(["a", "a", "b", "b", "b"])
+    >>> offsets.tolist(), ids.tolist()
+    ([0, 2, 5], ['a', 'b'])
+    """
+    if groups is None:
+        if n_timesteps is None:
+            raise ValueError("series_offsets needs n_timesteps when groups is None.")
+        return np.array([0, n_timesteps], dtype=np.int64), np.array([0])
+    groups = np.asarray(groups)
+    if groups.ndim != 1:
+        raise ValueError(f"groups must be 1-D (one series id per row); got shape {groups.shape}.")
+    if n_timesteps is not None and len(groups) != n_timesteps:
+        raise ValueError(
+            f"groups has {len(groups)} entries but the data has {n_timesteps} rows; "
+            "pass one series id per row."
+        )
+    if len(groups) == 0:
+        return np.array([0], dtype=np.int64), groups[:0]
+    missing = pd.isna(groups)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise ValueError(f"groups has a missing series id at row {row}; every row needs an id.")
+    # Runs of equal ids by comparing neighbours: no per-row codes (memory on long data).
+    starts = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+    offsets = np.concatenate([[0], starts, [len(groups)]]).astype(np.int64)
+    run_codes, _ = pd.factorize(groups[offsets[:-1]])
+    if len(np.unique(run_codes)) != len(run_codes):
+        seen: dict[int, int] = {}
+        for run, code in enumerate(run_codes):
+            if code in seen:
+                first = seen[code]
+                raise ValueError(
+                    f"series {show(groups[offsets[run]])} is split: it occupies rows "
+                    f"{offsets[first]}-{offsets[first + 1] - 1} and again from row "
+                    f"{offsets[run]}. The rows of each series must be contiguous; sort the "
+                    "rows by (series id, time) first."
+                )
+            seen[code] = run
+    return offsets, groups[offsets[:-1]]
+
+
+def as_values(values: Any) -> np.ndarray:
+    """Return ``values`` as a 2-D float32 array (no copy of a float32 one); 1-D is one feature.
+
+    Raises
+    ------
+    TypeError
+        If the values are not numeric.
+    ValueError
+        If they are not 1-D or 2-D, or have no row or no column.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"values must be numeric; got dtype {array.dtype}. Convert or drop the "
+            "non-numeric columns first (SequenceData.from_frame(frame, columns=[...]) picks "
+            "columns of a DataFrame)."
+        )
+    if array.ndim == 1:
+        array = array[:, np.newaxis]
+    if array.ndim != 2:
+        raise ValueError(
+            f"values must be 2-D (n_timesteps, n_features) or 1-D; got shape {array.shape}."
+        )
+    if array.shape[0] == 0:
+        raise ValueError("values is empty: a sequence needs at least one time step.")
+    if array.shape[1] == 0:
+        raise ValueError("values has no features: it needs at least one column.")
+    return array.astype(np.float32, copy=False)
+
+
+def in_nanoseconds(array: np.ndarray) -> np.ndarray:
+    """datetime64/timedelta64 at nanosecond resolution; a stamp that would overflow is an error.
+
+    NumPy wraps around silently (9999-12-31 at microseconds becomes a date in 1815).
+    """
+    kind = "datetime64[ns]" if array.dtype.kind == "M" else "timedelta64[ns]"
+    converted = array.astype(kind, copy=False)
+    if converted is not array:
+        with np.errstate(all="ignore"):
+            lost = (converted.astype(array.dtype) != array) & ~np.isnat(array)
+        if lost.any():
+            row = int(np.flatnonzero(lost)[0])
+            span = (
+                "dates from 1677-09-21 to 2262-04-11"
+                if array.dtype.kind == "M"
+                else "durations up to about 292 years"
+            )
+            raise ValueError(
+                f"time holds {array[row]} (row {row}, {int(lost.sum())} such in all), outside "
+                f"what nanosecond time can hold ({span}). Replace placeholders such as "
+                "9999-12-31 by missing values and drop those rows, or give time as numbers "
+                "(e.g. years)."
+            )
+    return converted
+
+
+def as_time(time: Any, n_timesteps: int) -> tuple[np.ndarray, str | None]:
+    """Return time as datetime64[ns], timedelta64[ns] or float64, and its time zone."""
+    time_zone = None
+    if isinstance(time, (pd.Series, pd.Index)) and isinstance(time.dtype, pd.DatetimeTZDtype):
+        time_zone = str(time.dtype.tz)
+        time = pd.DatetimeIndex(time).tz_convert("UTC").tz_localize(None)
+    array = np.asarray(time)
+    if array.ndim != 1 or len(array) != n_timesteps:
+        raise ValueError(
+            f"time must be 1-D with one entry per row ({n_timesteps}); got shape {array.shape}."
+        )
+    if array.dtype.kind in "Mm":
+        array = in_nanoseconds(array)
+        missing = np.isnat(array)
+    elif array.dtype.kind in "iuf":
+        if array.dtype.kind in "iu" and len(array) and np.abs(array).max() > 2**53:
+            row = int(np.argmax(np.abs(array) > 2**53))
+            raise ValueError(
+                f"time holds integers too large to keep exactly as float64 ({array[row]} at row "
+                f"{row}; at most 2**53). Subtract an origin first, or pass datetimes (e.g. "
+                "pandas.to_datetime(time, unit='ns') for nanoseconds since 1970)."
+            )
+        array = array.astype(np.float64, copy=False)
+        missing = ~np.isfinite(array)
+    else:
+        example = array[0] if len(array) else None
+        raise TypeError(
+            f"time must hold datetimes or numbers; got dtype {array.dtype} "
+            f"(e.g. {example!r}). Parse text time stamps with pandas.to_datetime first."
+        )
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise ValueError(f"time is missing at row {row}; every row needs a time stamp.")
+    return array, time_zone
+
+
+def check_time_order(
+    time: np.ndarray, offsets: np.ndarray, series_ids: np.ndarray, grouped: bool
+) -> None:
+    """Refuse time that does not increase strictly inside each series.
+
+    Parameters
+    ----------
+    time : ndarray of shape (n_timesteps,)
+        The stamps (datetime64, timedelta64 or float64), checked as `as_time` returns them.
+    offsets, series_ids : ndarray
+        The series, as `series_offsets` returns them.
+    grouped : bool
+        Whether the data has series ids (the error then names the series).
+
+    Raises
+    ------
+    ValueError
+        At the first row whose time repeats or goes back.
+    """
+    if len(time) < 2:
+        return
+    step_ok = time[1:] > time[:-1]
+    step_ok[offsets[1:-1] - 1] = True  # a new series may start at any time
+    if not step_ok.all():
+        row = int(np.flatnonzero(~step_ok)[0]) + 1
+        series = np.searchsorted(offsets, row, side="right") - 1
+        where = f" in series {show(series_ids[series])}" if grouped else ""
+        kind = "repeats" if time[row] == time[row - 1] else "goes back"
+        raise ValueError(
+            f"time {kind} at row {row}{where}: {time[row - 1]} then {time[row]}. Time must "
+            "increase strictly inside each series; sort the rows by time (and series) and "
+            "drop or merge duplicated time stamps first."
+        )
