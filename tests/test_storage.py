@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tsforecast import LSTMForecaster, SequenceData, SequenceWriter
+from tsforecast._row_ids import RowIds
 from tsforecast.datasets import load_pbc, load_quinidine, load_weather
-from tsforecast.storage import RowIds
 
 from .conftest import FAST
 

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._checks import check_finite
 from tsforecast._npy_folder import FolderArrays, read_folder, write_folder
 from tsforecast._row_ids import RowIds
 from tsforecast._sequence_checks import as_time, as_values, check_time_order, series_offsets
-from tsforecast._checks import check_finite
 
 __all__ = ["SequenceData", "series_offsets"]
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from tsforecast._checks import show
 from tsforecast._npy_folder import (
     WRITE_ROWS,
     FolderWriter,
@@ -32,10 +33,6 @@ from tsforecast._npy_folder import (
     plain_id,
     time_kind,
 )
-from tsforecast._npy_folder import check_target as _check_target  # noqa: F401 (imported from here)
-from tsforecast._npy_folder import is_mapped as is_mapped
-from tsforecast._row_ids import RowIds as RowIds
-from tsforecast._checks import show
 from tsforecast.data import SequenceData
 
 __all__ = ["SequenceWriter", "open_sequence", "save_sequence"]

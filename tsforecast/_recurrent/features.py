@@ -21,11 +21,11 @@ import pandas as pd
 
 from tsforecast import _time
 from tsforecast._columns import check_static
+from tsforecast._npy_folder import is_mapped
 from tsforecast._recurrent.network import InputLayout
 from tsforecast._segments import horizon_rows, stops_of
 from tsforecast._time import encode_time
 from tsforecast.data import SequenceData
-from tsforecast.storage import is_mapped
 
 __all__ = ["SPILL_ROWS", "InputRows", "lead_values", "model_inputs", "spilled", "stamps_of"]
 

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._npy_folder import check_target
 from tsforecast._checks import show
+from tsforecast._npy_folder import check_target
 from tsforecast.adapters._table_chunks import (
     check_together,
     is_csv,
