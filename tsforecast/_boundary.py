@@ -21,11 +21,8 @@ __all__ = [
     "check_X",
     "check_trainable",
     "check_y",
-    "forecast_frame",
-    "future_frame",
     "in_caller_order",
     "in_data_order",
-    "index_names",
     "next_row_truth",
     "series_ids",
 ]
@@ -413,135 +410,6 @@ def check_trainable(data: SequenceData, owner: str) -> None:
         )
 
 
-def forecast_frame(
-    values: np.ndarray, times: list[Any], data: SequenceData, names: list[str]
-) -> pd.DataFrame:
-    """Forecasts as a DataFrame indexed by time (and by series id when ``data`` has groups).
-
-    ``values`` has shape ``(n_series, steps, n_targets)``; ``times`` the future stamps of
-    each series. The index levels keep the names of the caller's (``"group"`` and
-    ``"time"`` where it had none).
-    """
-    group_name, time_name = index_names(data)
-    time = pd.Index(np.concatenate([np.asarray(t) for t in times]), name=time_name)
-    if isinstance(times[0], pd.DatetimeIndex):
-        time = pd.DatetimeIndex(time, tz=times[0].tz, name=time_name)
-    index = time
-    if data.groups is not None:
-        ids = pd.Index(np.repeat(np.asarray(data.series_ids, dtype=object), len(times[0])))
-        index = pd.MultiIndex.from_arrays([ids, time], names=[group_name, time_name])
-    return pd.DataFrame(values.reshape(-1, values.shape[-1]), index=index, columns=names)
-
-
-def index_names(data: SequenceData) -> tuple[Any, Any]:
-    """Return the names of ``data``'s series and time index levels ("group", "time" unnamed)."""
-    group_name, time_name = data.metadata.get("index_names", (None, None))
-    return ("group" if group_name is None else group_name,
-            "time" if time_name is None else time_name)  # fmt: skip
-
-
 def series_ids(data: SequenceData) -> list[Any]:
     """Return the series ids as plain Python values (for messages and comparisons)."""
     return [value.item() if isinstance(value, np.generic) else value for value in data.series_ids]
-
-
-def future_frame(
-    frame: pd.DataFrame, data: SequenceData, steps: int, columns: list[str], owner: str
-) -> tuple[np.ndarray, list[pd.Index]]:
-    """Read the known-future covariates of each series of ``data`` from a DataFrame.
-
-    ``frame`` is indexed by time (one series) or by (series id, time); ``columns`` are the
-    covariates' names. Returns their values, shape ``(n_series, steps, len(columns))``, and
-    each series' future stamps, in time order.
-    """
-    have = [str(c) for c in frame.columns]
-    missing = [c for c in columns if c not in have]
-    if missing:
-        raise ValueError(
-            f"{owner}: future has no column {missing[0]!r}; it needs the known-future "
-            f"covariates {columns} (its columns: {have[:10]})."
-        )
-    index = frame.index
-    if isinstance(index, pd.MultiIndex):
-        if index.nlevels != 2:
-            raise ValueError(
-                f"{owner}: future's index has {index.nlevels} levels; index it by (series id, "
-                "time)."
-            )
-        ids, stamps = np.asarray(index.get_level_values(0)), index.get_level_values(1)
-        unknown = sorted({str(i) for i in pd.unique(ids)} - {str(i) for i in data.series_ids})
-        if unknown:
-            raise ValueError(
-                f"{owner}: future holds series {unknown[:5]} that X does not; give the known-"
-                f"future covariates of X's series {series_ids(data)[:5]}..."
-            )
-    elif data.n_series > 1:
-        raise ValueError(
-            f"{owner}: X holds {data.n_series} series, so future needs a MultiIndex (series id, "
-            "time) saying which rows belong to which series."
-        )
-    else:
-        ids, stamps = None, index
-    picked = frame[[frame.columns[have.index(c)] for c in columns]]
-    try:
-        table = picked.to_numpy(dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{owner}: future's columns {columns} must hold numbers (the known-future "
-            f"covariates' values); got dtypes {[str(t) for t in picked.dtypes]}."
-        ) from None
-    local = data.local_time
-    if local is not None and not isinstance(stamps, pd.DatetimeIndex):
-        raise ValueError(
-            f"{owner}: X has datetime stamps, so future's time index must hold datetimes "
-            f"too; got {stamps.dtype}."
-        )
-    if local is not None and (stamps.tz is None) != (local.tz is None):
-        raise ValueError(
-            f"{owner}: future's stamps are {'naive' if stamps.tz is None else 'zone-aware'} "
-            f"but X's are {'naive' if local.tz is None else f'in {local.tz}'}; give both the "
-            "same kind (tz_localize or tz_convert)."
-        )
-    if local is not None and local.tz is not None:
-        stamps = stamps.tz_convert(local.tz)  # the same instants, in X's zone
-    numeric = data.time if local is None else None
-    if numeric is not None and not (
-        pd.api.types.is_numeric_dtype(stamps.dtype) and not pd.api.types.is_bool_dtype(stamps)
-    ):
-        raise ValueError(
-            f"{owner}: X's time stamps are numbers, so future's time index must hold numbers "
-            f"too; got {stamps.dtype}."
-        )
-    values, times = [], []
-    for i, series in enumerate(series_ids(data)):
-        rows = np.arange(len(frame)) if ids is None else np.flatnonzero(ids == series)
-        if len(rows) != steps:
-            raise ValueError(
-                f"{owner}: future has {len(rows)} rows for series {series!r}; it needs one per "
-                f"forecast step, steps={steps}."
-            )
-        own = stamps[rows]
-        order = np.argsort(np.asarray(own), kind="stable")
-        own = own[order]
-        if not own.is_monotonic_increasing or own.has_duplicates:
-            raise ValueError(f"{owner}: future repeats a time stamp of series {series!r}.")
-        last = None
-        if local is not None:
-            last = local[data.offsets[i + 1] - 1]
-        elif numeric is not None:
-            last = numeric[data.offsets[i + 1] - 1]
-        if last is not None:
-            if own[0] <= last:
-                raise ValueError(
-                    f"{owner}: future's first stamp of series {series!r}, {own[0]}, is not after "
-                    f"the end of its history in X, {last}; give the forecast period's rows only."
-                )
-        part = table[rows][order]
-        if not np.isfinite(part).all():
-            raise ValueError(
-                f"{owner}: future holds NaN or infinite values for series {series!r}; the "
-                f"known-future covariates {columns} must be known for every forecast step."
-            )
-        values.append(part)
-        times.append(own)
-    return np.stack(values).astype(np.float32), times

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from tsforecast import _boundary, _time
 from tsforecast._checks import check_int
 from tsforecast._columns import column_names, target_columns
+from tsforecast._forecast_frames import forecast_frame, future_frame
 from tsforecast.data import SequenceData
 from tsforecast.metrics import r2_of_next_rows
 
@@ -178,12 +179,12 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
         data = _boundary.check_X(self, X, groups, reset=False)
         times = None
         if future is not None:
-            times = _boundary.future_frame(future, data, steps, [], owner)[1]
+            times = future_frame(future, data, steps, [], owner)[1]
         elif data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
         values = self._forecast_after(data, data.offsets[:-1], data.offsets[1:] - 1, steps)
         if times is not None:
-            return _boundary.forecast_frame(values, times, data, self.target_names_)
+            return forecast_frame(values, times, data, self.target_names_)
         return values if data.groups is not None else values[0]
 
     def score(self, X: Any, y: Any = None, groups: Any = None) -> float:

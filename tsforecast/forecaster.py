@@ -43,7 +43,7 @@ from tsforecast._recurrent.network import NetworkSpec, OutputShape
 from tsforecast._recurrent.outputs import OutputDecoder, interval_levels, level_positions
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
 from tsforecast._recurrent.problem import TrainingProblem
-from tsforecast._recurrent.scaling import Standardizer
+from tsforecast._recurrent.scaling import fit_scalers
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._segments import split_series
 from tsforecast.data import SequenceData
@@ -506,7 +506,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         data = check_X(self, X, groups, reset=True)
         y = None if y is None else check_y(y, data).astype(np.float32)
         self._learn_columns(data, y)
-        self._learn_range(data, y)
+        if y is None:
+            values, observed, columns = data.values, data.mask, self.target_indices_
+        else:
+            values, observed, columns = y.reshape(len(y), -1), None, list(range(y.size // len(y)))
+        self.target_range_, self.bounds_ = _bounds.learn_range(
+            values, observed, columns, self.bounds, self.target_names_
+        )
         device, ranks = self._resolve_device(), self._ranks()
         if ranks is not None:  # "cuda" in a torchrun group: each rank on its own GPU
             device = ranks.own_device(device)
@@ -516,7 +522,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         targets = None if y is None else y.reshape(len(y), -1)
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = split_series(data.offsets, self.validation_fraction)
-        self._fit_scalers(values, targets, observed, train_part)
+        self.input_scaler_, self.target_scaler_ = fit_scalers(
+            values, targets, observed, train_part, self.target_indices_, self.scale
+        )
         problem = TrainingProblem(
             readable=self.input_scaler_.fill_missing(values, observed),  # no copy if complete
             observed=observed, inputs=self.input_scaler_, target_columns=self.target_indices_,
@@ -567,32 +575,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.target_indices_, self.future_indices_ = roles.targets, roles.future
         self.static_indices_ = roles.static
         self.target_names_ = [names[i] for i in self.target_indices_]
-
-    def _learn_range(self, data: SequenceData, y: np.ndarray | None) -> None:
-        """Record each target's training range and bounds; refuse targets outside the bounds."""
-        if y is None:
-            values, observed, columns = data.values, data.mask, self.target_indices_
-        else:
-            values, observed = y.reshape(len(y), -1), None
-            columns = list(range(values.shape[1]))
-        self.target_range_ = _bounds.value_range(values, observed, columns)
-        self.bounds_ = _bounds.resolve(self.bounds, self.target_names_, "LSTMForecaster")
-        if self.bounds_ is not None:
-            _bounds.check_targets(
-                values, observed, columns, self.bounds_, self.target_names_,
-                "LSTMForecaster.fit",
-            )  # fmt: skip
-
-    def _fit_scalers(
-        self, values: np.ndarray, targets: np.ndarray | None, observed: Any, train_part: Any
-    ) -> None:
-        """Standardizers of the inputs and targets, from the training rows."""
-        fit = Standardizer.fit if self.scale else (lambda v, *_: Standardizer.identity(v.shape[1]))
-        self.input_scaler_ = fit(values, observed, train_part)
-        if targets is None:
-            self.target_scaler_ = self.input_scaler_.columns(self.target_indices_)
-        else:
-            self.target_scaler_ = fit(targets, None, train_part)
 
     # ------------------------------------------------------------------ predict
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:

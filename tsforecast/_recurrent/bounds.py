@@ -25,6 +25,7 @@ __all__ = [
     "bounded",
     "check_targets",
     "divergence",
+    "learn_range",
     "resolve",
     "standardised",
     "value_range",
@@ -232,3 +233,22 @@ def standardised(
         return None
     table = torch.from_numpy(((bounds - mean[:, None]) / scale[:, None]).astype(np.float32))
     return table[:, 0].contiguous(), table[:, 1].contiguous()
+
+
+def learn_range(
+    values: np.ndarray,
+    observed: np.ndarray | None,
+    columns: list[int],
+    bounds: Any,
+    target_names: list[str],
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return each target's training range and its bounds; refuse targets outside the bounds.
+
+    ``columns``: the targets among the columns of ``values``; ``bounds``: the ``bounds``
+    parameter.
+    """
+    training_range = value_range(values, observed, columns)
+    resolved = resolve(bounds, target_names, "LSTMForecaster")
+    if resolved is not None:
+        check_targets(values, observed, columns, resolved, target_names, "LSTMForecaster.fit")
+    return training_range, resolved

@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from tsforecast import _time
-from tsforecast._boundary import forecast_frame, future_frame
+from tsforecast._forecast_frames import forecast_frame, future_frame
 from tsforecast._recurrent.inference import NetworkReader, history_rows, roll_forward
 from tsforecast._recurrent.outputs import OutputDecoder, level_positions
 from tsforecast.data import SequenceData

@@ -17,7 +17,7 @@ import torch
 
 from tsforecast._segments import CHUNK_ROWS, Segments
 
-__all__ = ["Standardizer", "moments"]
+__all__ = ["Standardizer", "fit_scalers", "moments"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,3 +150,28 @@ def moments(
     std = np.sqrt(np.divide(m2, count, out=np.ones(n_columns), where=count > 0))
     std = np.where(std > 1e-8 * np.maximum(np.abs(mean), 1.0), std, 1.0)
     return mean.astype(np.float32), std.astype(np.float32)
+
+
+def fit_scalers(
+    values: np.ndarray,
+    targets: np.ndarray | None,
+    observed: np.ndarray | None,
+    train_part: Segments,
+    target_columns: list[int] | None,
+    scale: bool,
+) -> tuple[Standardizer, Standardizer]:
+    """Return the standardizers of the inputs and targets, from the training rows.
+
+    ``targets``: ``y`` (None: the targets are the ``target_columns`` of the inputs);
+    ``scale=False``: mean 0 and scale 1 (no change).
+    """
+
+    def fit(table: np.ndarray, seen: np.ndarray | None) -> Standardizer:
+        if not scale:
+            return Standardizer.identity(table.shape[1])
+        return Standardizer.fit(table, seen, train_part)
+
+    inputs = fit(values, observed)
+    if targets is None:
+        return inputs, inputs.columns(target_columns)
+    return inputs, fit(targets, None)
