@@ -311,3 +311,23 @@ def test_a_generator_seed_is_saved_as_none_with_a_warning(tmp_path):
     loaded = LSTMForecaster.load(path)
     assert loaded.random_state is None
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_pickle_of_the_version_before_the_move_into_recurrent_loads():
+    """Pickled by 1d8d7f2, whose classes lived in tsforecast._network and tsforecast._scaling."""
+    import sys
+    from pathlib import Path
+
+    from tsforecast._legacy_modules import MOVED
+    from tsforecast.datasets import load_weather
+
+    path = Path(__file__).parent / "reference" / "model_before_issue_26.pkl"
+    with path.open("rb") as file:
+        saved = pickle.load(file)
+    model = saved["model"]
+    X = load_weather().values[:600, :3]
+    np.testing.assert_allclose(model.predict(X)[::25], saved["predict"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model.forecast(X, 4, quantiles=True), saved["forecast"], rtol=1e-5, atol=1e-6
+    )
+    assert sys.modules["tsforecast._network"] is sys.modules[MOVED["tsforecast._network"]]

@@ -1,5 +1,6 @@
 """tsforecast: time-series forecasting with recurrent networks as scikit-learn estimators."""
 
+from tsforecast import _legacy_modules
 from tsforecast.adapters import (
     audio_features_from_wav,
     read_audio_features,
@@ -24,6 +25,8 @@ from tsforecast.windowing import (
 )
 
 __version__ = "0.1.0.dev0"
+
+_legacy_modules.install()  # pickles of earlier versions name modules that have moved
 
 __all__ = [
     "Batch",
