@@ -20,7 +20,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "tsforecast"
 DATA_LAYER = (
     "tsforecast.adapters",
-    "tsforecast.data",
+    "tsforecast.sequences",
     "tsforecast.storage",
     "tsforecast.windowing",
 )
@@ -102,7 +102,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_import_graph_is_read():
     graph = import_graph()
     assert "tsforecast._boundary" in graph[ESTIMATOR]
-    assert "tsforecast._npy_folder" in graph["tsforecast.data"]
+    assert "tsforecast._npy_folder" in graph["tsforecast.sequences"]
 
 
 def test_the_data_layer_never_imports_the_estimator_or_its_machinery():

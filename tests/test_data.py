@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tsforecast import SequenceData
-from tsforecast.data import series_offsets
+from tsforecast.sequences import series_offsets
 
 
 def test_float32_values_are_not_copied():

@@ -11,9 +11,9 @@ from tsforecast.adapters import (
 )
 from tsforecast.backtesting import backtest
 from tsforecast.baselines import Persistence, SeasonalNaive
-from tsforecast.data import SequenceData
 from tsforecast.forecaster import LSTMForecaster
 from tsforecast.plotting import plot_forecast, plot_history, plot_panel
+from tsforecast.sequences import SequenceData
 from tsforecast.storage import SequenceWriter
 from tsforecast.windowing import (
     Batch,

@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from tsforecast._checks import check_finite, first_entry
-from tsforecast.data import SequenceData, check_time_order, series_offsets
+from tsforecast.sequences import SequenceData, check_time_order, series_offsets
 
 __all__ = [
     "check_X",

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tsforecast._boundary import series_ids
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = [
     "ColumnRoles",

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._boundary import series_ids
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["forecast_frame", "future_frame", "index_names"]
 

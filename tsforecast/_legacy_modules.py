@@ -32,6 +32,7 @@ MOVED = {
     "tsforecast._persistence": "tsforecast._recurrent.model_files",
     "tsforecast._validation": "tsforecast._checks",
     "tsforecast._inputs": "tsforecast._boundary",
+    "tsforecast.data": "tsforecast.sequences",
 }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from tsforecast._checks import check_int, make_rng
-from tsforecast.data import SequenceData, series_offsets
+from tsforecast.sequences import SequenceData, series_offsets
 
 __all__ = ["Batch", "BlockSampler", "as_2d", "shared_tensor", "take_windows", "window_view"]
 

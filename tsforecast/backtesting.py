@@ -23,7 +23,7 @@ from tsforecast._checks import check_int
 from tsforecast._columns import column_names
 from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent.outputs import level_positions
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["backtest"]
 

@@ -21,8 +21,8 @@ from tsforecast import _boundary, _time
 from tsforecast._checks import check_int
 from tsforecast._columns import column_names, target_columns
 from tsforecast._forecast_frames import forecast_frame, future_frame
-from tsforecast.data import SequenceData
 from tsforecast.metrics import r2_of_next_rows
+from tsforecast.sequences import SequenceData
 
 __all__ = ["Persistence", "SeasonalNaive"]
 

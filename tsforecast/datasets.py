@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from tsforecast.adapters import read_audio_features, read_ehr, read_weather
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = [
     "data_path",

@@ -46,8 +46,8 @@ from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._segments import split_series
-from tsforecast.data import SequenceData
 from tsforecast.metrics import r2_of_next_rows
+from tsforecast.sequences import SequenceData
 
 __all__ = ["LSTMForecaster"]
 

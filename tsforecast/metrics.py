@@ -40,7 +40,7 @@ from sklearn.metrics import r2_score
 
 from tsforecast._boundary import next_row_truth
 from tsforecast._checks import check_int
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = [
     "METRICS",

@@ -25,7 +25,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from tsforecast import _boundary, metrics
 from tsforecast._checks import check_int
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["SCORERS", "ForecastScorer", "SeriesSplit", "forecast_scorer"]
 

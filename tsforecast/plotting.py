@@ -10,7 +10,7 @@ import pandas as pd
 
 from tsforecast._recurrent.intervals import level_pairs
 from tsforecast._time import future_times
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["plot_forecast", "plot_history", "plot_panel"]
 

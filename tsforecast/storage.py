@@ -33,7 +33,7 @@ from tsforecast._npy_folder import (
     plain_id,
     time_kind,
 )
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["SequenceWriter", "open_sequence", "save_sequence"]
 

@@ -25,7 +25,7 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_dat
 
 from tsforecast._checks import check_int
 from tsforecast._sampler import Batch, BlockSampler, as_2d
-from tsforecast.data import series_offsets
+from tsforecast.sequences import series_offsets
 
 __all__ = [
     "Batch",

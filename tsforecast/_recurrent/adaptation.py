@@ -20,7 +20,7 @@ from tsforecast._recurrent.inference import NetworkReader
 from tsforecast._recurrent.intervals import adaptive_margins, nominal_margins
 from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._segments import horizon_rows
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["ADAPTATION_WINDOW", "Adaptation"]
 

@@ -25,7 +25,7 @@ from tsforecast._npy_folder import is_mapped
 from tsforecast._recurrent.network import InputLayout
 from tsforecast._segments import horizon_rows, stops_of
 from tsforecast._time import encode_time
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["SPILL_ROWS", "InputRows", "lead_values", "model_inputs", "spilled", "stamps_of"]
 

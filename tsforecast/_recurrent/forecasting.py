@@ -18,7 +18,7 @@ from tsforecast import _time
 from tsforecast._forecast_frames import forecast_frame, future_frame
 from tsforecast._recurrent.inference import NetworkReader, history_rows, roll_forward
 from tsforecast._recurrent.outputs import OutputDecoder, level_positions
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = [
     "FORECASTS_PER_PASS",

@@ -18,7 +18,7 @@ from tsforecast._recurrent.intervals import QuantilesRule, with_median
 from tsforecast._recurrent.losses import LOSSES
 from tsforecast._recurrent.network import CELLS
 from tsforecast._time import TimeFeaturesRule
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = [
     "AUTO_HORIZON",

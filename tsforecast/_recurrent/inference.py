@@ -19,7 +19,7 @@ from tsforecast._recurrent.network import RecurrentNet
 from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._sampler import shared_tensor, take_windows, window_view
 from tsforecast._segments import series_chunks
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = [
     "NetworkReader",

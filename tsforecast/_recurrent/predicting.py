@@ -12,7 +12,7 @@ import numpy as np
 from tsforecast._recurrent.adaptation import Adaptation
 from tsforecast._recurrent.inference import NetworkReader, by_series
 from tsforecast._recurrent.outputs import OutputDecoder
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["PREDICT_ROWS_PER_PASS", "one_step_levels", "one_step_points"]
 

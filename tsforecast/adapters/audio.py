@@ -22,7 +22,7 @@ from tsforecast.adapters._tables import (
     read_source,
     resolve_duplicates,
 )
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["audio_features_from_wav", "read_audio_features"]
 

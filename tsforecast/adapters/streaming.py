@@ -35,7 +35,7 @@ from tsforecast.adapters._table_chunks import (
 )
 from tsforecast.adapters._tables import parse_datetimes
 from tsforecast.adapters.ehr import _read_patients, check_static
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 from tsforecast.storage import SequenceWriter
 
 __all__ = ["write_ehr", "write_table"]

@@ -28,7 +28,7 @@ from tsforecast.adapters._tables import (
     read_source,
     resolve_duplicates,
 )
-from tsforecast.data import SequenceData
+from tsforecast.sequences import SequenceData
 
 __all__ = ["read_weather"]
 
