@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,10 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._cli.inputs import ADAPTER_FILE, adapter_options, read_adapter
+from tsforecast._cli.inputs import read_data as _read  # under the name tests replace
+from tsforecast._cli.outputs import check_model_out, writable_folder
+
 __all__ = ["main"]
-
-ADAPTER_FILE = "adapter.json"
-
 
 # ---------------------------------------------------------------------------- demo
 DEMOS: dict[str, dict[str, Any]] = {
@@ -60,7 +60,7 @@ def _demo(args: argparse.Namespace) -> None:
     from tsforecast import LSTMForecaster, datasets
 
     if not args.no_plot:
-        _writable_folder(Path(args.out), "the plots")
+        writable_folder(Path(args.out), "the plots")
     model = LSTMForecaster(
         context_length=args.context_length,
         max_time=args.budget,
@@ -217,84 +217,12 @@ def _write_plots(model: Any, data: Any, figures: dict[str, Any], args: argparse.
 
 
 # ---------------------------------------------------------------------------- fit / predict
-AUDIO_FILES = (".wav", ".flac", ".ogg", ".aiff", ".aif")
-
-
-def _read(kind: str, path: str, options: dict[str, Any]) -> Any:
-    from tsforecast import audio_features_from_wav, read_audio_features, read_ehr, read_weather
-
-    if kind == "audio" and Path(path).suffix.lower() in AUDIO_FILES:
-        if options:
-            raise ValueError(
-                f"{sorted(options)} are options of feature tables; a sound file is read with "
-                "audio_features_from_wav's defaults (13 MFCCs and RMS, 10 ms hop at 16 kHz)."
-            )
-        return audio_features_from_wav(path)
-    readers = {"weather": read_weather, "audio": read_audio_features, "ehr": read_ehr}
-    return readers[kind](path, **options)
-
-
-def _writable_folder(folder: Path, what: str) -> None:
-    """Check, before any work, that files can be written in ``folder`` (created if needed)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise OSError(f"cannot write {what} in '{folder}' ({error.strerror or error}).") from None
-
-
-def _check_model_out(out: Path, overwrite: bool) -> None:
-    """Refuse a model directory that save would refuse, and an unwritable place, before fit."""
-    from tsforecast._persistence import check_target
-
-    try:
-        check_target(out, f"--out '{out}'", overwrite)
-    except FileExistsError as error:
-        raise FileExistsError(str(error).replace("overwrite=True", "--overwrite")) from None
-    _writable_folder(out.parent if not out.exists() else out, "the model")
-
-
-def _adapter_options(args: argparse.Namespace) -> dict[str, Any]:
-    def names(text: str | None) -> list[str] | None:
-        return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
-
-    options: dict[str, Any] = {}
-    if args.time_col:
-        options["time_col"] = args.time_col
-    if args.kind == "ehr":
-        if not args.id_col or not args.time_col:
-            raise ValueError("--kind ehr needs --id-col and --time-col.")
-        options["id_col"] = args.id_col
-        if args.columns:
-            options["value_cols"] = names(args.columns)
-        if args.static_cols:
-            options["static_cols"] = names(args.static_cols)
-        if args.variable_col or args.value_col:
-            options["variable_col"], options["value_col"] = args.variable_col, args.value_col
-    else:
-        for flag in ("id_col", "static_cols", "variable_col", "value_col"):
-            if getattr(args, flag):
-                raise ValueError(f"--{flag.replace('_', '-')} is for --kind ehr only.")
-        if args.columns:
-            options["columns"] = names(args.columns)
-    if args.freq:
-        if args.kind != "weather":
-            raise ValueError("--freq is for --kind weather only.")
-        options["freq"] = args.freq
-    if args.decimal != ".":
-        options["decimal"] = args.decimal
-    if args.na_values:
-        options["na_values"] = names(args.na_values)
-    return options
-
-
 def _fit(args: argparse.Namespace) -> None:
     """Read a table with an adapter, fit the forecaster, save it to a model directory."""
     from tsforecast import LSTMForecaster
 
-    options = _adapter_options(args)
-    _check_model_out(Path(args.out), args.overwrite)
+    options = adapter_options(args)
+    check_model_out(Path(args.out), args.overwrite)
     data = _read(args.kind, args.data, options)
     print(f"Read {args.data}: {data}")
     model = LSTMForecaster(
@@ -351,8 +279,8 @@ def _predict(args: argparse.Namespace) -> None:
     out = Path(args.out)
     if out.is_dir():
         raise IsADirectoryError(f"--out '{out}' is a directory; name the CSV file to write.")
-    _writable_folder(out.parent, "the forecast")
-    adapter = _adapter(model_dir)
+    writable_folder(out.parent, "the forecast")
+    adapter = read_adapter(model_dir)
     model = LSTMForecaster.load(model_dir)
     data = _read(adapter["kind"], args.data, adapter["options"])
     result = model.forecast(data, steps=args.steps)
@@ -396,7 +324,7 @@ def _backtest(args: argparse.Namespace) -> None:
             "say which adapter reads it with --kind weather|audio|ehr."
         )
     else:
-        data = _read(args.kind, args.data, _adapter_options(args))
+        data = _read(args.kind, args.data, adapter_options(args))
     target = None if args.target is None else [t.strip() for t in args.target.split(",")]
     start = _start(args.start)
     stride = args.stride or args.steps
@@ -471,29 +399,6 @@ def _metric_table(frames: dict[str, pd.DataFrame], steps: int) -> str:
     total = overall["LSTMForecaster"][0] / overall["persistence"][0]
     lines.append(f"  {'ratio to persistence':<{width}}{ratio}{total:>10.3f}")
     return "\n".join(lines)
-
-
-def _adapter(model_dir: Path) -> dict[str, Any]:
-    """Read and check the adapter.json that tsforecast fit wrote beside the model."""
-    adapter_file = model_dir / ADAPTER_FILE
-    if not adapter_file.is_file():
-        raise FileNotFoundError(
-            f"'{model_dir}' has no {ADAPTER_FILE}; make model directories with tsforecast fit."
-        )
-    try:
-        adapter = json.loads(adapter_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"'{adapter_file}' is damaged ({error}); fit the model again.") from None
-    if (
-        not isinstance(adapter, dict)
-        or adapter.get("kind") not in ("weather", "audio", "ehr")
-        or not isinstance(adapter.get("options"), dict)
-    ):
-        raise ValueError(
-            f"'{adapter_file}' is damaged (it needs a kind among weather, audio, ehr and a "
-            "dictionary of options); fit the model again."
-        )
-    return adapter
 
 
 # ---------------------------------------------------------------------------- parser

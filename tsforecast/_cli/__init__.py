@@ -1,0 +1,5 @@
+"""The parts of the ``tsforecast`` command line (see `tsforecast.cli`), one module per job.
+
+- `inputs`: reading a table with an adapter, the adapter flags and ``adapter.json``;
+- `outputs`: checking, before any work, that the outputs can be written.
+"""
