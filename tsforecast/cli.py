@@ -15,7 +15,6 @@ Every failure ends the command with exit status 2 and one line on stderr, no tra
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import warnings
@@ -23,100 +22,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from tsforecast._cli.demo import run_demo
-from tsforecast._cli.inputs import ADAPTER_FILE, adapter_options, read_adapter
-from tsforecast._cli.inputs import read_data as _read  # under the name tests replace
-from tsforecast._cli.outputs import check_model_out, writable_folder
+from tsforecast._cli.fit_predict import run_fit, run_predict
+from tsforecast._cli.inputs import adapter_options, read_data
 
 __all__ = ["main"]
-
-
-# ---------------------------------------------------------------------------- fit / predict
-def _fit(args: argparse.Namespace) -> None:
-    """Read a table with an adapter, fit the forecaster, save it to a model directory."""
-    from tsforecast import LSTMForecaster
-
-    options = adapter_options(args)
-    check_model_out(Path(args.out), args.overwrite)
-    data = _read(args.kind, args.data, options)
-    print(f"Read {args.data}: {data}")
-    model = LSTMForecaster(
-        context_length=args.context_length,
-        hidden_size=args.hidden_size,
-        max_epochs=args.max_epochs,
-        max_time=args.max_time,
-        random_state=args.random_state,
-        verbose=0 if args.quiet else 1,
-    ).fit(data)
-    out = model.save(args.out, overwrite=args.overwrite)
-    (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
-    valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None
-    if model.best_epoch_ == 0:
-        print("No epoch beat the starting linear forecaster on the validation data; kept it.")
-    print(
-        f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s"
-        + (f" (validation loss {valid:.4f})" if valid is not None else "")
-        + f". Model saved to {out}/"
-    )
-    print(_verdict(model))
-
-
-def _verdict(model: Any) -> str:
-    """Return one line: whether the fitted model beats persistence on the validation data."""
-    scores = model.baseline_scores_
-    if not scores or scores.get("persistence") is None:
-        return "Not compared with persistence (no validation data: validation_fraction=0)."
-    ours = np.asarray(scores["model"], dtype=float)
-    naive = np.asarray(scores["persistence"], dtype=float)
-    scored = np.isfinite(ours) & np.isfinite(naive)  # steps with validation targets
-    if not scored.any():
-        return "Not compared with persistence (no step could be scored on the validation data)."
-    ours, naive = ours[scored], naive[scored]
-    wins, n = int((ours < naive).sum()), len(ours)
-    if wins == n:
-        verdict = "beats persistence at every step ahead"
-    elif wins == 0:
-        verdict = "does NOT beat persistence at any step ahead"
-    else:
-        verdict = f"beats persistence at {wins} of {n} steps ahead only"
-    return (
-        f"On the validation data the model {verdict} (MAE {ours.mean():.3f} against "
-        f"{naive.mean():.3f} for persistence, in standard deviations, mean over "
-        f"{n} step(s))."
-    )
-
-
-def _predict(args: argparse.Namespace) -> None:
-    """Forecast the steps after the end of each series of a table with a saved model."""
-    from tsforecast import LSTMForecaster
-
-    model_dir = Path(args.model)
-    out = Path(args.out)
-    if out.is_dir():
-        raise IsADirectoryError(f"--out '{out}' is a directory; name the CSV file to write.")
-    writable_folder(out.parent, "the forecast")
-    adapter = read_adapter(model_dir)
-    model = LSTMForecaster.load(model_dir)
-    data = _read(adapter["kind"], args.data, adapter["options"])
-    result = model.forecast(data, steps=args.steps)
-    if isinstance(result, pd.DataFrame):
-        table = result.reset_index()
-    else:
-        values = result if result.ndim == 3 else result[None]
-        ids = data.series_ids if data.groups is not None else [None]
-        parts = []
-        for series_id, block in zip(ids, values, strict=True):
-            part = pd.DataFrame(block, columns=model.target_names_)
-            part.insert(0, "step", np.arange(1, args.steps + 1))
-            if series_id is not None:
-                part.insert(0, "group", series_id)
-            parts.append(part)
-        table = pd.concat(parts, ignore_index=True)
-    table.to_csv(args.out, index=False)
-    print(f"Forecast {args.steps} steps for {data.n_series} series; written to {args.out}")
 
 
 # ---------------------------------------------------------------------------- backtest
@@ -142,7 +54,7 @@ def _backtest(args: argparse.Namespace) -> None:
             "say which adapter reads it with --kind weather|audio|ehr."
         )
     else:
-        data = _read(args.kind, args.data, adapter_options(args))
+        data = read_data(args.kind, args.data, adapter_options(args))
     target = None if args.target is None else [t.strip() for t in args.target.split(",")]
     start = _start(args.start)
     stride = args.stride or args.steps
@@ -243,7 +155,7 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(run=run_demo)
 
-    fit = commands.add_parser("fit", help="fit a model on a CSV table", description=_fit.__doc__)
+    fit = commands.add_parser("fit", help="fit a model on a CSV table", description=run_fit.__doc__)
     fit.add_argument("data", help="CSV file (--kind audio: also a WAV, FLAC or OGG file)")
     fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required=True,
                      help="which adapter reads the table")  # fmt: skip
@@ -268,17 +180,17 @@ def _build_parser() -> argparse.ArgumentParser:
     model.add_argument("--max-time", type=float, default=None, help="seconds (default: none)")
     model.add_argument("--random-state", type=int, default=None, help="seed")
     model.add_argument("--quiet", action="store_true", help="no progress bar")
-    fit.set_defaults(run=_fit)
+    fit.set_defaults(run=run_fit)
 
     predict = commands.add_parser(
         "predict", help="forecast after the end of a table with a saved model",
-        description=_predict.__doc__,
+        description=run_predict.__doc__,
     )  # fmt: skip
     predict.add_argument("model", help="model directory written by tsforecast fit")
     predict.add_argument("data", help="CSV file, read as at fit time")
     predict.add_argument("--steps", type=int, required=True, help="how many steps ahead")
     predict.add_argument("--out", required=True, help="CSV file to write")
-    predict.set_defaults(run=_predict)
+    predict.set_defaults(run=run_predict)
     bt = commands.add_parser(
         "backtest", help="score forecasts from many origins beside naive forecasts",
         description=_backtest.__doc__,
