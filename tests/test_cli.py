@@ -241,7 +241,7 @@ def test_bad_invocations_exit_2_with_one_line(case, small, capsys):
 
 
 def test_an_unexpected_failure_is_one_line_too(small, capsys, monkeypatch):
-    import tsforecast.cli as cli
+    import tsforecast._cli.fit_predict as cli
 
     def broken(*args, **kwargs):
         raise RuntimeError("something deep inside")
@@ -317,7 +317,7 @@ def test_decimal_commas_from_the_command_line(tmp_path):
 def test_warnings_are_one_line_too(small, capsys, monkeypatch):
     import warnings as python_warnings
 
-    import tsforecast.cli as cli
+    import tsforecast._cli.fit_predict as cli
 
     def warn_then_read(*args, **kwargs):
         python_warnings.warn("No epoch of 3 improved\non the start", RuntimeWarning, stacklevel=1)

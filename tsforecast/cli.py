@@ -15,488 +15,19 @@ Every failure ends the command with exit status 2 and one line on stderr, no tra
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from tsforecast._cli.backtest import SHIPPED, run_backtest
+from tsforecast._cli.demo import run_demo
+from tsforecast._cli.fit_predict import run_fit, run_predict
 
 __all__ = ["main"]
 
-ADAPTER_FILE = "adapter.json"
 
-
-# ---------------------------------------------------------------------------- demo
-DEMOS: dict[str, dict[str, Any]] = {
-    "weather": {
-        "title": "Hourly weather, Greensboro NC (NREL TMY3)",
-        "feature": "Dry-bulb (C)",
-        "scored": "Dry-bulb (C)",
-        "horizon": 24,
-        "seasonal": 24,
-        "show": 24 * 7,
-        "rows": "hours",
-    },
-    "speech": {
-        "title": "Speech MFCC frames (10 ms)",
-        "feature": "mfcc_1",
-        "scored": None,  # a frame is a vector: score all 14 features
-        "horizon": 10,
-        "seasonal": None,
-        "show": 300,
-        "rows": "frames",
-    },
-}
-
-
-def _demo(args: argparse.Namespace) -> None:
-    """Fit the forecaster on embedded real data and compare it with naive forecasts."""
-    from tsforecast import LSTMForecaster, datasets
-
-    if not args.no_plot:
-        _writable_folder(Path(args.out), "the plots")
-    model = LSTMForecaster(
-        context_length=args.context_length,
-        max_time=args.budget,
-        random_state=args.random_state,
-        verbose=0 if args.quiet else 1,
-    )
-    if args.data == "ehr":
-        data, figures = _demo_ehr(model, datasets.load_pbc())
-    else:
-        loader = datasets.load_weather if args.data == "weather" else datasets.load_speech_mfcc
-        data, figures = _demo_series(model, loader(), DEMOS[args.data])
-    _write_plots(model, data, figures, args)
-
-
-def _demo_series(model: Any, data: Any, spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    from tsforecast import Persistence, SeasonalNaive, backtest
-    from tsforecast import metrics as m
-
-    # With datetime stamps the model reads the hour of the day (time_features="auto").
-    X = data.to_frame() if data.local_time is not None else data.values
-    n = len(X)
-    split = int(0.8 * n)
-    scored = spec["scored"]
-    print(
-        f"{spec['title']}: {n} {spec['rows']} x {data.n_features} features. Training on the "
-        f"first 80% ({split} {spec['rows']}), testing on the last {n - split}."
-    )
-    model.fit(X.iloc[:split] if isinstance(X, pd.DataFrame) else X[:split])
-    print(
-        f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s "
-        f"(stopped: {model.stopped_.replace('_', ' ')})."
-    )
-    horizon = spec["horizon"]
-    intervals = model.quantiles_ is not None and horizon <= model.horizon_
-
-    def run(forecaster: Any, steps: int, quantiles: Any = None) -> pd.DataFrame:
-        tested = backtest(forecaster, X, start=split, steps=steps, stride=steps,
-                          quantiles=quantiles)  # fmt: skip
-        return tested if scored is None else tested[tested["target"] == scored]
-
-    one, many = run(model, 1, intervals or None), run(model, horizon, intervals or None)
-    table = {"LSTMForecaster": (m.mae(one), m.mae(many))}
-    table["persistence"] = (m.mae(run(Persistence(), 1)), m.mae(run(Persistence(), horizon)))
-    season = spec["seasonal"]
-    if season:
-        naive = SeasonalNaive(period=season)
-        table[f"seasonal naive ({season} {spec['rows']})"] = (
-            m.mae(run(naive, 1)),
-            m.mae(run(naive, horizon)),
-        )
-    what = scored if scored is not None else f"all {data.n_features} features"
-    print(f"\nTest-set MAE of {what}:")
-    print(f"  {'model':<30} {'1 step':>8} {f'{horizon} steps':>9}")
-    for name, (first, later) in table.items():
-        print(f"  {name:<30} {first:>8.3f} {later:>9.3f}")
-    n_origins = many["origin"].nunique()
-    print(f"  ({n - split} one-step forecasts; {n_origins} {horizon}-step forecasts)")
-    interval = None
-    if intervals and {0.1, 0.9} <= set(model.quantiles_):
-        interval = model.predict_interval(X, coverage=0.8)
-        print(
-            f"80% intervals: {m.interval_coverage(one):.1%} of the test values inside at 1 step, "
-            f"{m.interval_coverage(many):.1%} at {horizon} steps (calibrated on the validation "
-            "data, adapted along the test history)."
-        )
-    figures = {
-        "feature": spec["feature"],
-        "one_step": model.predict(X),
-        "interval": interval,
-        "forecasts": many,
-        "last": spec["show"],
-        "title": f"{spec['title']}: last {spec['show']} {spec['rows']} of the test set",
-    }
-    return data, figures
-
-
-def _demo_ehr(model: Any, data: Any) -> tuple[Any, dict[str, Any]]:
-    from tsforecast import Persistence
-
-    X, groups = data.values, data.groups
-    last = data.offsets[1:] - 1
-    held_out = last[np.diff(data.offsets) >= 2]
-    train = np.ones(len(X), bool)
-    train[held_out] = False
-    print(
-        f"PBC trial visits: {data.n_series} patients, {len(X)} visits (1 to "
-        f"{data.series_lengths.max()} each), {data.n_features} features. Training on all but "
-        f"each patient's last visit; testing on those {len(held_out)} last visits."
-    )
-    model.fit(X[train], groups=groups[train])
-    print(
-        f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s "
-        f"(stopped: {model.stopped_.replace('_', ' ')})."
-    )
-    predictions = model.predict(X, groups=groups)
-    observed = data.mask[held_out]
-    scale = X[train].std(axis=0)
-    bili = data.features.index("bili")
-    print("\nNext-visit forecast error on the held-out visits (observed values only):")
-    print(f"  {'model':<16} {'MAE (std. dev.)':>16} {'bili MAE (mg/dl)':>17}")
-    for name, forecast in [
-        ("LSTMForecaster", predictions[held_out - 1]),
-        (
-            "persistence",
-            Persistence().fit(X, groups=groups).predict(X, groups=groups)[held_out - 1],
-        ),
-    ]:
-        error = np.abs(forecast - X[held_out])
-        scaled = (error / scale)[observed].mean()
-        print(f"  {name:<16} {scaled:>16.3f} {error[observed[:, bili], bili].mean():>17.3f}")
-    patient = data.series_ids[np.argmax(data.series_lengths)]
-    figures = {
-        "feature": "bili",
-        "one_step": predictions,
-        "forecasts": [],
-        "group": patient,
-        "last": None,
-        "title": f"PBC patient {patient} ({data.series_lengths.max()} visits): bilirubin, "
-        "with the forecast of each visit from the visits before it",
-    }
-    return data, figures
-
-
-def _write_plots(model: Any, data: Any, figures: dict[str, Any], args: argparse.Namespace) -> None:
-    if args.no_plot:
-        return
-    try:
-        import matplotlib.pyplot as plt
-
-        from tsforecast.plotting import plot_forecast, plot_history
-    except ImportError:
-        print('\n(no plots: install matplotlib with pip install "tsforecast[plot]")')
-        return
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    forecast_png = out / f"tsforecast-demo-{args.data}.png"
-    history_png = out / f"tsforecast-demo-{args.data}-history.png"
-    ax = plot_forecast(
-        data,
-        feature=figures["feature"],
-        one_step=figures["one_step"],
-        interval=figures.get("interval"),
-        forecasts=figures["forecasts"],
-        group=figures.get("group"),
-        last=figures["last"],
-        title=figures["title"],
-    )
-    ax.figure.savefig(forecast_png, dpi=110)
-    plt.close(ax.figure)
-    ax = plot_history(model)
-    ax.figure.savefig(history_png, dpi=110)
-    plt.close(ax.figure)
-    print(f"\nPlots written: {forecast_png} and {history_png}")
-
-
-# ---------------------------------------------------------------------------- fit / predict
-AUDIO_FILES = (".wav", ".flac", ".ogg", ".aiff", ".aif")
-
-
-def _read(kind: str, path: str, options: dict[str, Any]) -> Any:
-    from tsforecast import audio_features_from_wav, read_audio_features, read_ehr, read_weather
-
-    if kind == "audio" and Path(path).suffix.lower() in AUDIO_FILES:
-        if options:
-            raise ValueError(
-                f"{sorted(options)} are options of feature tables; a sound file is read with "
-                "audio_features_from_wav's defaults (13 MFCCs and RMS, 10 ms hop at 16 kHz)."
-            )
-        return audio_features_from_wav(path)
-    readers = {"weather": read_weather, "audio": read_audio_features, "ehr": read_ehr}
-    return readers[kind](path, **options)
-
-
-def _writable_folder(folder: Path, what: str) -> None:
-    """Check, before any work, that files can be written in ``folder`` (created if needed)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise OSError(f"cannot write {what} in '{folder}' ({error.strerror or error}).") from None
-
-
-def _check_model_out(out: Path, overwrite: bool) -> None:
-    """Refuse a model directory that save would refuse, and an unwritable place, before fit."""
-    from tsforecast._recurrent.model_files import check_target
-
-    try:
-        check_target(out, f"--out '{out}'", overwrite)
-    except FileExistsError as error:
-        raise FileExistsError(str(error).replace("overwrite=True", "--overwrite")) from None
-    _writable_folder(out.parent if not out.exists() else out, "the model")
-
-
-def _adapter_options(args: argparse.Namespace) -> dict[str, Any]:
-    def names(text: str | None) -> list[str] | None:
-        return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
-
-    options: dict[str, Any] = {}
-    if args.time_col:
-        options["time_col"] = args.time_col
-    if args.kind == "ehr":
-        if not args.id_col or not args.time_col:
-            raise ValueError("--kind ehr needs --id-col and --time-col.")
-        options["id_col"] = args.id_col
-        if args.columns:
-            options["value_cols"] = names(args.columns)
-        if args.static_cols:
-            options["static_cols"] = names(args.static_cols)
-        if args.variable_col or args.value_col:
-            options["variable_col"], options["value_col"] = args.variable_col, args.value_col
-    else:
-        for flag in ("id_col", "static_cols", "variable_col", "value_col"):
-            if getattr(args, flag):
-                raise ValueError(f"--{flag.replace('_', '-')} is for --kind ehr only.")
-        if args.columns:
-            options["columns"] = names(args.columns)
-    if args.freq:
-        if args.kind != "weather":
-            raise ValueError("--freq is for --kind weather only.")
-        options["freq"] = args.freq
-    if args.decimal != ".":
-        options["decimal"] = args.decimal
-    if args.na_values:
-        options["na_values"] = names(args.na_values)
-    return options
-
-
-def _fit(args: argparse.Namespace) -> None:
-    """Read a table with an adapter, fit the forecaster, save it to a model directory."""
-    from tsforecast import LSTMForecaster
-
-    options = _adapter_options(args)
-    _check_model_out(Path(args.out), args.overwrite)
-    data = _read(args.kind, args.data, options)
-    print(f"Read {args.data}: {data}")
-    model = LSTMForecaster(
-        context_length=args.context_length,
-        hidden_size=args.hidden_size,
-        max_epochs=args.max_epochs,
-        max_time=args.max_time,
-        random_state=args.random_state,
-        verbose=0 if args.quiet else 1,
-    ).fit(data)
-    out = model.save(args.out, overwrite=args.overwrite)
-    (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
-    valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None
-    if model.best_epoch_ == 0:
-        print("No epoch beat the starting linear forecaster on the validation data; kept it.")
-    print(
-        f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s"
-        + (f" (validation loss {valid:.4f})" if valid is not None else "")
-        + f". Model saved to {out}/"
-    )
-    print(_verdict(model))
-
-
-def _verdict(model: Any) -> str:
-    """Return one line: whether the fitted model beats persistence on the validation data."""
-    scores = model.baseline_scores_
-    if not scores or scores.get("persistence") is None:
-        return "Not compared with persistence (no validation data: validation_fraction=0)."
-    ours = np.asarray(scores["model"], dtype=float)
-    naive = np.asarray(scores["persistence"], dtype=float)
-    scored = np.isfinite(ours) & np.isfinite(naive)  # steps with validation targets
-    if not scored.any():
-        return "Not compared with persistence (no step could be scored on the validation data)."
-    ours, naive = ours[scored], naive[scored]
-    wins, n = int((ours < naive).sum()), len(ours)
-    if wins == n:
-        verdict = "beats persistence at every step ahead"
-    elif wins == 0:
-        verdict = "does NOT beat persistence at any step ahead"
-    else:
-        verdict = f"beats persistence at {wins} of {n} steps ahead only"
-    return (
-        f"On the validation data the model {verdict} (MAE {ours.mean():.3f} against "
-        f"{naive.mean():.3f} for persistence, in standard deviations, mean over "
-        f"{n} step(s))."
-    )
-
-
-def _predict(args: argparse.Namespace) -> None:
-    """Forecast the steps after the end of each series of a table with a saved model."""
-    from tsforecast import LSTMForecaster
-
-    model_dir = Path(args.model)
-    out = Path(args.out)
-    if out.is_dir():
-        raise IsADirectoryError(f"--out '{out}' is a directory; name the CSV file to write.")
-    _writable_folder(out.parent, "the forecast")
-    adapter = _adapter(model_dir)
-    model = LSTMForecaster.load(model_dir)
-    data = _read(adapter["kind"], args.data, adapter["options"])
-    result = model.forecast(data, steps=args.steps)
-    if isinstance(result, pd.DataFrame):
-        table = result.reset_index()
-    else:
-        values = result if result.ndim == 3 else result[None]
-        ids = data.series_ids if data.groups is not None else [None]
-        parts = []
-        for series_id, block in zip(ids, values, strict=True):
-            part = pd.DataFrame(block, columns=model.target_names_)
-            part.insert(0, "step", np.arange(1, args.steps + 1))
-            if series_id is not None:
-                part.insert(0, "group", series_id)
-            parts.append(part)
-        table = pd.concat(parts, ignore_index=True)
-    table.to_csv(args.out, index=False)
-    print(f"Forecast {args.steps} steps for {data.n_series} series; written to {args.out}")
-
-
-# ---------------------------------------------------------------------------- backtest
-SHIPPED = {
-    "weather": "load_weather",
-    "seattle-weather": "load_seattle_weather",
-    "speech": "load_speech_mfcc",
-    "pbc": "load_pbc",
-    "quinidine": "load_quinidine",
-}
-
-
-def _backtest(args: argparse.Namespace) -> None:
-    """Backtest a model on a table or shipped dataset, beside persistence and seasonal naive."""
-    from tsforecast import LSTMForecaster, Persistence, SeasonalNaive, backtest, datasets
-    from tsforecast import metrics as m
-
-    if args.data in SHIPPED and not Path(args.data).exists():
-        data = getattr(datasets, SHIPPED[args.data])()
-    elif args.kind is None:
-        raise ValueError(
-            f"'{args.data}' is not a shipped dataset ({', '.join(SHIPPED)}); to read a table, "
-            "say which adapter reads it with --kind weather|audio|ehr."
-        )
-    else:
-        data = _read(args.kind, args.data, _adapter_options(args))
-    target = None if args.target is None else [t.strip() for t in args.target.split(",")]
-    start = _start(args.start)
-    stride = args.stride or args.steps
-    if args.model:
-        model = LSTMForecaster.load(args.model)
-    else:
-        model = LSTMForecaster(
-            context_length=args.context_length, hidden_size=args.hidden_size,
-            max_epochs=args.max_epochs, max_time=args.max_time, random_state=args.random_state,
-            target=target,
-        )  # fmt: skip
-    options = {"start": start, "steps": args.steps, "stride": stride}
-    print(f"Backtest of {args.data}: {data}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # "does not beat": the table says it
-        frame = backtest(model, data, refit=args.refit or False, quantiles=True, **options)
-    frames = {"LSTMForecaster": frame}
-    names = list(frame["target"].unique())
-    frames["persistence"] = backtest(Persistence(target=names), data, **options)
-    season = args.season or _season(model, data)
-    if season:
-        naive = SeasonalNaive(period=season, target=names)
-        frames[f"seasonal naive ({season})"] = backtest(naive, data, **options)
-    origins = frame.drop_duplicates(["origin", frame.columns[0]]).shape[0]
-    print(
-        f"{origins} origins from start={args.start} every {stride} rows, {args.steps} step(s) "
-        f"each; target(s) {names}."
-    )
-    print(_metric_table(frames, args.steps))
-    if {"q0.1", "q0.9"} <= set(frame.columns):
-        print(
-            f"80% intervals: {m.interval_coverage(frame):.1%} of the truths inside "
-            f"(mean width {m.interval_width(frame):.4g})."
-        )
-
-
-def _start(text: str) -> Any:
-    """Read --start: a row count, a fraction, or else a time stamp (kept as text)."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            continue
-    return text
-
-
-def _season(model: Any, data: Any) -> int | None:
-    from tsforecast import _time
-
-    period = getattr(model, "seasonal_period_", None)
-    return period or _time.seasonal_period(data.local_time)
-
-
-def _metric_table(frames: dict[str, pd.DataFrame], steps: int) -> str:
-    """MAE per step of each model, its ratio to persistence, and the overall MAE and MASE."""
-    from tsforecast import metrics as m
-
-    shown = list(range(1, steps + 1))
-    if steps > 8:
-        shown = sorted({1, 2, 3, max(1, steps // 4), steps // 2, steps})
-    per_step = {name: m.mae(frame, by="step") for name, frame in frames.items()}
-    overall = {name: (m.mae(frame), m.mase(frame)) for name, frame in frames.items()}
-    width = max(len(name) for name in frames) + 2
-    head = f"  {'MAE':<{width}}" + "".join(f"{f'step {k}':>10}" for k in shown)
-    lines = [head + f"{'all':>10}{'MASE':>8}"]
-    for name in frames:
-        row = "".join(f"{per_step[name][k]:>10.4g}" for k in shown)
-        lines.append(f"  {name:<{width}}{row}{overall[name][0]:>10.4g}{overall[name][1]:>8.3f}")
-    ratio = "".join(
-        f"{per_step['LSTMForecaster'][k] / per_step['persistence'][k]:>10.3f}" for k in shown
-    )
-    total = overall["LSTMForecaster"][0] / overall["persistence"][0]
-    lines.append(f"  {'ratio to persistence':<{width}}{ratio}{total:>10.3f}")
-    return "\n".join(lines)
-
-
-def _adapter(model_dir: Path) -> dict[str, Any]:
-    """Read and check the adapter.json that tsforecast fit wrote beside the model."""
-    adapter_file = model_dir / ADAPTER_FILE
-    if not adapter_file.is_file():
-        raise FileNotFoundError(
-            f"'{model_dir}' has no {ADAPTER_FILE}; make model directories with tsforecast fit."
-        )
-    try:
-        adapter = json.loads(adapter_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"'{adapter_file}' is damaged ({error}); fit the model again.") from None
-    if (
-        not isinstance(adapter, dict)
-        or adapter.get("kind") not in ("weather", "audio", "ehr")
-        or not isinstance(adapter.get("options"), dict)
-    ):
-        raise ValueError(
-            f"'{adapter_file}' is damaged (it needs a kind among weather, audio, ehr and a "
-            "dictionary of options); fit the model again."
-        )
-    return adapter
-
-
-# ---------------------------------------------------------------------------- parser
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tsforecast",
@@ -506,7 +37,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo", help="forecast embedded real data and compare with naive forecasts",
-        description=_demo.__doc__,
+        description=run_demo.__doc__,
     )  # fmt: skip
     demo.add_argument("--data", choices=["weather", "speech", "ehr"], default="weather",
                       help="which embedded dataset (default: weather)")  # fmt: skip
@@ -518,9 +49,9 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=".", help="folder for the plots (default: here)")
     demo.add_argument("--no-plot", action="store_true", help="write no plot")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(run=run_demo)
 
-    fit = commands.add_parser("fit", help="fit a model on a CSV table", description=_fit.__doc__)
+    fit = commands.add_parser("fit", help="fit a model on a CSV table", description=run_fit.__doc__)
     fit.add_argument("data", help="CSV file (--kind audio: also a WAV, FLAC or OGG file)")
     fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required=True,
                      help="which adapter reads the table")  # fmt: skip
@@ -545,20 +76,20 @@ def _build_parser() -> argparse.ArgumentParser:
     model.add_argument("--max-time", type=float, default=None, help="seconds (default: none)")
     model.add_argument("--random-state", type=int, default=None, help="seed")
     model.add_argument("--quiet", action="store_true", help="no progress bar")
-    fit.set_defaults(run=_fit)
+    fit.set_defaults(run=run_fit)
 
     predict = commands.add_parser(
         "predict", help="forecast after the end of a table with a saved model",
-        description=_predict.__doc__,
+        description=run_predict.__doc__,
     )  # fmt: skip
     predict.add_argument("model", help="model directory written by tsforecast fit")
     predict.add_argument("data", help="CSV file, read as at fit time")
     predict.add_argument("--steps", type=int, required=True, help="how many steps ahead")
     predict.add_argument("--out", required=True, help="CSV file to write")
-    predict.set_defaults(run=_predict)
+    predict.set_defaults(run=run_predict)
     bt = commands.add_parser(
         "backtest", help="score forecasts from many origins beside naive forecasts",
-        description=_backtest.__doc__,
+        description=run_backtest.__doc__,
     )  # fmt: skip
     bt.add_argument("data", help=f"CSV file, or a shipped dataset: {', '.join(SHIPPED)}")
     bt.add_argument("--kind", choices=["weather", "audio", "ehr"],
@@ -590,7 +121,7 @@ def _build_parser() -> argparse.ArgumentParser:
                  "--static-cols", "--variable-col", "--value-col"):  # fmt: skip
         bt.add_argument(flag, help="as for tsforecast fit")
     bt.add_argument("--decimal", choices=[".", ","], default=".", help="as for tsforecast fit")
-    bt.set_defaults(run=_backtest)
+    bt.set_defaults(run=run_backtest)
     return parser
 
 

@@ -1,0 +1,99 @@
+"""``tsforecast fit`` and ``tsforecast predict``: a model directory from a table, and back."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsforecast._cli.inputs import ADAPTER_FILE, adapter_options, read_adapter
+from tsforecast._cli.inputs import read_data as _read  # under the name tests replace
+from tsforecast._cli.outputs import check_model_out, writable_folder
+
+
+def run_fit(args: argparse.Namespace) -> None:
+    """Read a table with an adapter, fit the forecaster, save it to a model directory."""
+    from tsforecast import LSTMForecaster
+
+    options = adapter_options(args)
+    check_model_out(Path(args.out), args.overwrite)
+    data = _read(args.kind, args.data, options)
+    print(f"Read {args.data}: {data}")
+    model = LSTMForecaster(
+        context_length=args.context_length,
+        hidden_size=args.hidden_size,
+        max_epochs=args.max_epochs,
+        max_time=args.max_time,
+        random_state=args.random_state,
+        verbose=0 if args.quiet else 1,
+    ).fit(data)
+    out = model.save(args.out, overwrite=args.overwrite)
+    (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
+    valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None
+    if model.best_epoch_ == 0:
+        print("No epoch beat the starting linear forecaster on the validation data; kept it.")
+    print(
+        f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s"
+        + (f" (validation loss {valid:.4f})" if valid is not None else "")
+        + f". Model saved to {out}/"
+    )
+    print(_verdict(model))
+
+
+def _verdict(model: Any) -> str:
+    """Return one line: whether the fitted model beats persistence on the validation data."""
+    scores = model.baseline_scores_
+    if not scores or scores.get("persistence") is None:
+        return "Not compared with persistence (no validation data: validation_fraction=0)."
+    ours = np.asarray(scores["model"], dtype=float)
+    naive = np.asarray(scores["persistence"], dtype=float)
+    scored = np.isfinite(ours) & np.isfinite(naive)  # steps with validation targets
+    if not scored.any():
+        return "Not compared with persistence (no step could be scored on the validation data)."
+    ours, naive = ours[scored], naive[scored]
+    wins, n = int((ours < naive).sum()), len(ours)
+    if wins == n:
+        verdict = "beats persistence at every step ahead"
+    elif wins == 0:
+        verdict = "does NOT beat persistence at any step ahead"
+    else:
+        verdict = f"beats persistence at {wins} of {n} steps ahead only"
+    return (
+        f"On the validation data the model {verdict} (MAE {ours.mean():.3f} against "
+        f"{naive.mean():.3f} for persistence, in standard deviations, mean over "
+        f"{n} step(s))."
+    )
+
+
+def run_predict(args: argparse.Namespace) -> None:
+    """Forecast the steps after the end of each series of a table with a saved model."""
+    from tsforecast import LSTMForecaster
+
+    model_dir = Path(args.model)
+    out = Path(args.out)
+    if out.is_dir():
+        raise IsADirectoryError(f"--out '{out}' is a directory; name the CSV file to write.")
+    writable_folder(out.parent, "the forecast")
+    adapter = read_adapter(model_dir)
+    model = LSTMForecaster.load(model_dir)
+    data = _read(adapter["kind"], args.data, adapter["options"])
+    result = model.forecast(data, steps=args.steps)
+    if isinstance(result, pd.DataFrame):
+        table = result.reset_index()
+    else:
+        values = result if result.ndim == 3 else result[None]
+        ids = data.series_ids if data.groups is not None else [None]
+        parts = []
+        for series_id, block in zip(ids, values, strict=True):
+            part = pd.DataFrame(block, columns=model.target_names_)
+            part.insert(0, "step", np.arange(1, args.steps + 1))
+            if series_id is not None:
+                part.insert(0, "group", series_id)
+            parts.append(part)
+        table = pd.concat(parts, ignore_index=True)
+    table.to_csv(args.out, index=False)
+    print(f"Forecast {args.steps} steps for {data.n_series} series; written to {args.out}")
