@@ -19,7 +19,7 @@ import torch
 from tsforecast._recurrent.inference import NetworkReader
 from tsforecast._recurrent.intervals import adaptive_margins, nominal_margins
 from tsforecast._recurrent.scaling import Standardizer
-from tsforecast._segments import horizon_rows
+from tsforecast._segments import horizon_rows, series_chunks
 from tsforecast.sequences import SequenceData
 
 __all__ = ["ADAPTATION_WINDOW", "Adaptation"]
@@ -128,11 +128,12 @@ class Adaptation:
             return self.nominal(data.n_series, steps)
         stops = data.offsets[1:]
         lengths = np.minimum(np.diff(data.offsets), ADAPTATION_WINDOW)
-        # Series after series, a bounded number of rows at a time (memory independent of the
-        # number of series).
-        group = np.cumsum(lengths) // ADAPTATION_ROWS_PER_PASS
+        # Whole series' windows, a bounded number of rows at a time (memory independent of
+        # the number of series).
+        windows = np.r_[0, np.cumsum(lengths)]
         margins = []
-        for chunk in np.split(np.arange(len(lengths)), np.flatnonzero(np.diff(group)) + 1):
+        for first, stop in series_chunks(windows, ADAPTATION_ROWS_PER_PASS):
+            chunk = np.arange(np.searchsorted(windows, first), np.searchsorted(windows, stop))
             # Those series alone (whole series: the same outputs), so that each pass reads
             # only their rows.
             begin, end = int(data.offsets[chunk[0]]), int(data.offsets[chunk[-1] + 1])
