@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -116,14 +119,42 @@ def test_errors_are_one_line_with_a_non_zero_exit(argv, message, capsys, tmp_pat
     assert err.startswith(message) and "\n" not in err
 
 
+def installed_script() -> str:
+    """Return the ``tsforecast`` console script installed with this interpreter's environment.
+
+    Looked for beside the interpreter (a virtual environment's ``bin/`` or ``Scripts/``) and in
+    the environment's scripts folder, so found whether or not the environment is activated
+    (on PATH); PATH is the last resort.
+    """
+    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))]
+    for folder in folders:
+        for name in ("tsforecast", "tsforecast.exe"):
+            if (folder / name).is_file():
+                return str(folder / name)
+    found = shutil.which("tsforecast")
+    assert found, f"no tsforecast script in {[str(folder) for folder in folders]} or on PATH"
+    return found
+
+
+@pytest.mark.parametrize("sub", ["demo", "fit", "predict", "backtest"])
+def test_every_command_shows_its_help(sub, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([sub, "--help"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: tsforecast {sub}")
+
+
 @pytest.mark.slow
 def test_entry_points_show_help():
-    for command in (["tsforecast"], [sys.executable, "-m", "tsforecast"]):
-        for sub in ("demo", "fit", "predict"):
-            completed = subprocess.run(
-                [*command, sub, "--help"], capture_output=True, text=True, check=True
-            )
-            assert "usage: tsforecast" in completed.stdout
+    """The console script and ``python -m tsforecast``, each a process of its own."""
+    for command, sub in (
+        ([installed_script()], "fit"),
+        ([sys.executable, "-m", "tsforecast"], "predict"),
+    ):
+        completed = subprocess.run(
+            [*command, sub, "--help"], capture_output=True, text=True, check=True
+        )
+        assert completed.stdout.startswith(f"usage: tsforecast {sub}")
 
 
 # ---------------------------------------------------------------- every failure: one line, exit 2
