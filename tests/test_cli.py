@@ -378,8 +378,11 @@ def test_missing_value_markers_from_the_command_line(tmp_path, capsys):
 @pytest.mark.parametrize("dataset", ["weather", "seattle-weather", "speech", "pbc", "quinidine"])
 def test_backtest_prints_the_metric_table_on_every_shipped_dataset(dataset, capsys):
     steps = "6" if dataset == "weather" else "1"
+    # The long series from their last origins only (the default start, 0.8, on the others):
+    # the intervals of each origin adapt along the 1,000 rows before it.
+    start = {"weather": ["--start", "-60"], "speech": ["--start", "-100"]}.get(dataset, [])
     argv = ["backtest", dataset, "--steps", steps, "--max-epochs", "2", "--context-length", "8",
-            "--hidden-size", "8"]  # fmt: skip
+            "--hidden-size", "8", *start]  # fmt: skip
     assert main(argv) == 0
     out = capsys.readouterr().out
     model, naive = table_row(out, "LSTMForecaster"), table_row(out, "persistence")
