@@ -8,6 +8,9 @@ training the defaults to the end on the shipped data, and running the benchmark 
   hourly weather within its recorded figures (MAE 0.713 and 2.718 °C at 1 and 24 steps; at
   most 0.74 and 2.75), no forecast diverging, 80% intervals holding 77% to 83% of the test
   values at 1 and 24 steps;
+- ``demo``: ``tsforecast demo`` on the weather, speech and PBC data beats its naive forecasts
+  (the weather: persistence and seasonal naive at 1 and 24 steps, 80% intervals holding 75% to
+  85% of the test values), and writes its plots;
 - ``windowing``, ``peers``, ``scaling``, ``backtest``, ``large``, ``distributed``: each script
   on small sizes, its report checked (the figures computed before they are rendered, the
   backtest equal to the forecast loop, the memory map holding no data...).
@@ -117,6 +120,37 @@ def check_accuracy(folder: Path, smoke: bool) -> None:
     assert sorted(results) == sorted(tasks)
     failures = accuracy_failures(results)
     assert not failures, "\n".join(failures)
+
+
+def check_demo(folder: Path, smoke: bool) -> None:
+    """Each ``tsforecast demo`` beats its naive forecasts, with honest 80% intervals.
+
+    The checks the test suite made of the demos before they moved here (the suite runs them
+    with training cut short). Bounded by early stopping, not by the clock (``--budget 1e6``):
+    a busy machine gives the same models.
+    """
+    import re
+
+    def row(out: str, name: str) -> list[float]:
+        line = next(line for line in out.splitlines() if line.strip().startswith(name))
+        return [float(value) for value in line[len(line.split(name)[0]) + len(name) :].split()]
+
+    for data in ("weather", "speech", "ehr"):
+        command = [sys.executable, "-m", "tsforecast", "demo", "--data", data, "--out",
+                   str(folder), "--quiet", "--budget", "1e6"]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"tsforecast demo --data {data}: {done.stderr[-3000:]}"
+        out = done.stdout
+        model, persistence = row(out, "LSTMForecaster"), row(out, "persistence")
+        assert model[0] < persistence[0], (data, out)  # one step (PBC: the next visit)
+        if data == "weather":
+            assert "8760 hours x 21 features" in out
+            seasonal = row(out, "seasonal naive (24 hours)")
+            assert model[1] < min(persistence[1], seasonal[1]), out  # 24 steps
+            inside = re.search(r"80% intervals: ([\d.]+)% .* at 1 step, ([\d.]+)% at 24 steps", out)
+            assert inside and all(75 <= float(share) <= 85 for share in inside.groups()), out
+        for name in (f"tsforecast-demo-{data}.png", f"tsforecast-demo-{data}-history.png"):
+            assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
 
 
 # ---------------------------------------------------------------------------- the scripts
@@ -241,6 +275,7 @@ def check_distributed(folder: Path, smoke: bool) -> None:
 
 CHECKS: dict[str, Callable[[Path, bool], None]] = {
     "accuracy": check_accuracy,
+    "demo": check_demo,
     "windowing": check_windowing,
     "peers": check_peers,
     "scaling": check_scaling,

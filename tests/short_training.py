@@ -30,7 +30,9 @@ from tsforecast import LSTMForecaster
 EPOCHS = 2
 
 
-def _short(fit):
+def short(fit):
+    """Wrap `LSTMForecaster.fit` to train at most `EPOCHS` epochs, with no wall-time budget."""
+
     def short_fit(self, *args, **kwargs):
         asked = {"max_epochs": self.max_epochs, "max_time": self.max_time}
         self.max_epochs, self.max_time = min(self.max_epochs, EPOCHS), None
@@ -67,7 +69,7 @@ def run(script: Path, folder: Path) -> dict[str, str | None]:
 def main() -> None:
     results, scripts = Path(sys.argv[1]), [Path(name).resolve() for name in sys.argv[2:]]
     torch.set_num_threads(1)
-    LSTMForecaster.fit = _short(LSTMForecaster.fit)
+    LSTMForecaster.fit = short(LSTMForecaster.fit)
     runs = {script.name: run(script, results.parent / script.stem) for script in scripts}
     results.write_text(json.dumps(runs, indent=1))
 
