@@ -3,8 +3,8 @@
 ``python tests/short_training.py RESULTS.json SCRIPT...`` runs each SCRIPT as ``__main__``
 (as ``python SCRIPT`` would: its folder first on ``sys.path``), one after the other in this
 one process (torch and the package are imported once), each in a folder of its own beside
-RESULTS.json, and writes there, by script name, what it printed and the traceback of its
-failure (None when it ran to the end).
+RESULTS.json, and writes there, by script name, what it printed, the traceback of its
+failure (None when it ran to the end) and the seconds it took.
 
 Each fit trains for at most `EPOCHS` epochs, with no wall-time budget; the parameters are
 restored after the fit, so the model shows those the script gave. The tests of the examples
@@ -20,6 +20,7 @@ import json
 import os
 import runpy
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -45,13 +46,13 @@ def short(fit):
     return short_fit
 
 
-def run(script: Path, folder: Path) -> dict[str, str | None]:
-    """Run ``script`` as ``__main__`` in ``folder``; return its output and its failure."""
+def run(script: Path, folder: Path) -> dict[str, str | float | None]:
+    """Run ``script`` as ``__main__`` in ``folder``; return its output, failure and seconds."""
     folder.mkdir(parents=True, exist_ok=True)
     path, argv, cwd = list(sys.path), list(sys.argv), os.getcwd()
     sys.path[0], sys.argv = str(script.parent), [str(script)]
     os.chdir(folder)
-    printed, error = io.StringIO(), None
+    printed, error, started = io.StringIO(), None, time.perf_counter()
     try:
         with contextlib.redirect_stdout(printed):
             runpy.run_path(str(script), run_name="__main__")
@@ -63,7 +64,8 @@ def run(script: Path, folder: Path) -> dict[str, str | None]:
     finally:
         os.chdir(cwd)
         sys.path[:], sys.argv = path, argv
-    return {"stdout": printed.getvalue(), "error": error}
+    seconds = time.perf_counter() - started
+    return {"stdout": printed.getvalue(), "error": error, "seconds": seconds}
 
 
 def main() -> None:
