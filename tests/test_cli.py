@@ -156,15 +156,15 @@ def test_every_command_shows_its_help(sub, capsys):
 
 @pytest.mark.slow
 def test_entry_points_show_help():
-    """The console script and ``python -m tsforecast``, each a process of its own."""
-    for command, sub in (
-        ([installed_script()], "fit"),
-        ([sys.executable, "-m", "tsforecast"], "predict"),
-    ):
-        completed = subprocess.run(
-            [*command, sub, "--help"], capture_output=True, text=True, check=True
-        )
-        assert completed.stdout.startswith(f"usage: tsforecast {sub}")
+    """The console script and ``python -m tsforecast``, each a process of its own (side by side)."""
+    commands = {"fit": [installed_script()], "predict": [sys.executable, "-m", "tsforecast"]}
+    runs = {
+        sub: subprocess.Popen([*command, sub, "--help"], stdout=subprocess.PIPE, text=True)
+        for sub, command in commands.items()
+    }
+    for sub, run in runs.items():
+        assert run.communicate(timeout=600)[0].startswith(f"usage: tsforecast {sub}")
+        assert run.returncode == 0
 
 
 # ---------------------------------------------------------------- every failure: one line, exit 2
