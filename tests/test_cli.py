@@ -328,7 +328,6 @@ def test_single_visit_patients_do_not_stop_the_forecast(tmp_path):
     assert forecast["date"].tolist()[2:] == ["2024-02-02", "2024-02-03"]
 
 
-@pytest.mark.slow
 def test_fit_and_predict_a_wav_file(tmp_path):
     pytest.importorskip("librosa")
     argv = ["fit", str(data_path("speech_en_us.wav")), "--kind", "audio", "--max-epochs", "1",
