@@ -5,7 +5,8 @@ first 80% of each series, forecast the last 20%, and compare the test MAE with p
 and seasonal naive (a day of hours, a week of days) at each lead time, and the coverage and
 pinball loss of the quantile forecasts when the model has them.
 
-Tasks (the protocols of ``tsforecast demo`` and ``tests/test_accuracy.py``):
+Tasks (the protocols of ``tsforecast demo`` and of ``benchmarks/check.py accuracy``, which
+checks seed 0 against its targets):
 
 - ``weather``: hourly weather (21 columns, a DataFrame with its time stamps), scored on the
   air temperature ``Dry-bulb (C)``; 1 step (every test hour, from the true history) and

@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tsforecast import LSTMForecaster
 from tsforecast.datasets import load_seattle_weather
+
+# One torch thread per test process: the tests' models are small, and on a machine with other
+# work a second thread mostly waits (the fast subset took 461 s at 2 threads beside other work,
+# 48 s at one). No verdict depends on the thread count or on the clock; tests that are about
+# threads set their own and restore this one.
+torch.set_num_threads(1)
 
 # A model small enough to fit in well under a second.
 FAST = {"context_length": 8, "hidden_size": 8, "max_epochs": 3, "random_state": 0}

@@ -29,7 +29,6 @@ def test_real_mfcc_table(table):
     np.testing.assert_allclose(data.values, table.iloc[:, 1:].to_numpy(np.float32))
 
 
-@pytest.mark.slow
 def test_wav_reproduces_the_shipped_table(table):
     pytest.importorskip("librosa")
     data = audio_features_from_wav(speech_wav_path())

@@ -48,10 +48,12 @@ def _tidy(frame, column, steps):
 def test_backtest_is_forecast_at_every_origin_with_calibrated_quantiles(weather):
     data = load_weather().take(np.arange(3000))
     model = LSTMForecaster(**{**FAST, "horizon": 6}, target="Dry-bulb (C)").fit(weather.iloc[:2500])
-    # Origins after 2,700 rows: their intervals adapt along the last 1,000 rows only.
-    frame = backtest(model, weather, start=2700, steps=6, stride=7, quantiles=True)
+    # Origins after 2,700 rows: their intervals adapt along the last 1,000 rows only. Eleven
+    # origins, 29 rows apart (each of the loop's quantile forecasts adapts along 1,000 rows).
+    frame = backtest(model, weather, start=2700, steps=6, stride=29, quantiles=True)
     assert frame["step"].tolist()[:6] == [1, 2, 3, 4, 5, 6]
-    loop = _loop(model, data, [2700], 7, 6, quantiles=True)
+    loop = _loop(model, data, [2700], 29, 6, quantiles=True)
+    assert len(loop) == 11
     levels = np.stack([_tidy(frame, f"q{q:g}", 6) for q in model.quantiles_], axis=-1)
     np.testing.assert_allclose(levels, loop, rtol=0, atol=1e-4)
     np.testing.assert_allclose(_tidy(frame, "forecast", 6), loop[..., 1], atol=1e-4)
@@ -76,9 +78,10 @@ def _data(frame):
 
 
 def test_backtest_of_a_panel_with_future_covariates_and_irregular_visits():
-    data = load_quinidine()
-    model = LSTMForecaster(**FAST, target="conc", future_covariates=["dose"]).fit(data)
+    study = load_quinidine()
+    model = LSTMForecaster(**FAST, target="conc", future_covariates=["dose"]).fit(study)
     assert model.time_gaps_
+    data = study.take(np.arange(study.offsets[12]))  # the first 12 patients: ~100 origins
     frame = backtest(model, data, start=3, steps=2, quantiles=True)
     starts = [3] * data.n_series
     loop = _loop(model, data, starts, 1, 2, quantiles=True, future=True)

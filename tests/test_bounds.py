@@ -33,7 +33,9 @@ def test_bounded_outputs_stay_inside_and_unchanged_away_from_the_bounds():
 
 
 def test_no_forecast_leaves_the_bounds_on_ehr_data(pbc):
-    params = {"context_length": 8, "hidden_size": 16, "max_epochs": 6, "random_state": 0}
+    # Six steps at once (not 24): 30-step forecasts feed them back four times.
+    params = {"context_length": 8, "hidden_size": 16, "max_epochs": 6, "horizon": 6,
+              "random_state": 0}  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         free = LSTMForecaster(**params).fit(pbc)
@@ -46,8 +48,14 @@ def test_no_forecast_leaves_the_bounds_on_ehr_data(pbc):
     assert model.predict_interval(pbc)[0].min() >= 0
 
 
-def test_bounds_by_target_and_their_errors(pbc):
-    model = LSTMForecaster(**FAST, bounds={"bili": (0, None), "stage": (1, 4)}).fit(pbc)
+@pytest.fixture(scope="module")
+def by_target(pbc):
+    """`FAST` fitted on the PBC visits with bounds on two of its targets."""
+    return LSTMForecaster(**FAST, bounds={"bili": (0, None), "stage": (1, 4)}).fit(pbc)
+
+
+def test_bounds_by_target_and_their_errors(pbc, by_target):
+    model = by_target
     table = dict(zip(model.target_names_, model.bounds_.tolist(), strict=True))
     assert table["bili"] == [0.0, np.inf] and table["stage"] == [1.0, 4.0]
     assert table["albumin"] == [-np.inf, np.inf]
@@ -74,8 +82,8 @@ def test_bounds_by_target_and_their_errors(pbc):
     )
 
 
-def test_bounds_survive_save_and_load(pbc, tmp_path):
-    model = LSTMForecaster(**FAST, bounds={"bili": (0, None)}).fit(pbc)
+def test_bounds_survive_save_and_load(pbc, by_target, tmp_path):
+    model = by_target
     loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
     np.testing.assert_array_equal(loaded.bounds_, model.bounds_)
     np.testing.assert_array_equal(loaded.target_range_, model.target_range_)

@@ -286,7 +286,6 @@ def test_time_gaps_are_read_on_irregular_stamps_and_taken_from_the_future_stamps
     )
 
 
-@pytest.mark.slow
 def test_on_the_quinidine_study_a_planned_dose_raises_the_forecast_concentration():
     from tsforecast.datasets import load_quinidine
 

@@ -143,8 +143,14 @@ def test_adaptive_intervals_follow_a_change_of_noise_that_static_ones_miss():
     assert coverage(static, X, 3500) < 0.6
 
 
-def test_quantiles_never_cross_and_the_point_forecast_is_the_median(waves):
-    model = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 3, "quantiles": LEVELS}), waves)
+@pytest.fixture(scope="module")
+def quantile_model(waves):
+    """`SMALL` with the three levels, fitted 3 epochs on `waves`."""
+    return quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 3, "quantiles": LEVELS}), waves)
+
+
+def test_quantiles_never_cross_and_the_point_forecast_is_the_median(quantile_model, waves):
+    model = quantile_model
     quantiles = model.predict_quantiles(waves)
     assert quantiles.shape == (600, 2, 3) and (np.diff(quantiles, axis=-1) >= 0).all()
     np.testing.assert_allclose(quantiles[..., 1], model.predict(waves))
@@ -156,8 +162,8 @@ def test_quantiles_never_cross_and_the_point_forecast_is_the_median(waves):
     np.testing.assert_array_equal(upper, quantiles[..., 2])
 
 
-def test_intervals_adapt_along_each_series_on_its_own(waves):
-    model = quiet_fit(LSTMForecaster(**{**SMALL, "max_epochs": 3, "quantiles": LEVELS}), waves)
+def test_intervals_adapt_along_each_series_on_its_own(quantile_model, waves):
+    model = quantile_model
     groups = np.repeat([0, 1, 2], [350, 50, 200])  # lengths apart: padded passes
     together = model.predict_quantiles(waves, groups)
     apart = [model.predict_quantiles(waves[groups == g]) for g in range(3)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,11 +13,29 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def source_copy(folder: Path) -> Path:
+    """Copy what the wheel is built from into ``folder``.
+
+    pip builds in the source tree, and setuptools writes ``build/`` and ``*.egg-info`` there:
+    building a copy leaves the checkout as it was.
+    """
+    source = folder / "source"
+    junk = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
+    for name in ("tsforecast", "datasets"):
+        shutil.copytree(ROOT / name, source / name, ignore=junk)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    return source
+
+
 @pytest.mark.slow
 def test_wheel_installs_with_its_datasets(tmp_path):
     wheels = tmp_path / "wheels"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], check=True)
+    before = sorted(path.name for path in ROOT.iterdir())
+    source = source_copy(tmp_path)
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(source)], check=True)
+    assert sorted(path.name for path in ROOT.iterdir()) == before  # no build/ in the checkout
     (wheel,) = wheels.glob("tsforecast-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for name in [
