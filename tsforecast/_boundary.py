@@ -21,6 +21,7 @@ __all__ = [
     "check_X",
     "check_trainable",
     "check_y",
+    "forecaster_tags",
     "in_caller_order",
     "in_data_order",
     "next_row_truth",
@@ -413,3 +414,10 @@ def check_trainable(data: SequenceData, owner: str) -> None:
 def series_ids(data: SequenceData) -> list[Any]:
     """Return the series ids as plain Python values (for messages and comparisons)."""
     return [value.item() if isinstance(value, np.generic) else value for value in data.series_ids]
+
+
+def forecaster_tags(tags: Any) -> Any:
+    """Set scikit-learn's tags of a forecaster: ``y`` optional, several targets allowed."""
+    tags.target_tags.required = False
+    tags.target_tags.multi_output = True
+    return tags

@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from tsforecast import _boundary, _time
+from tsforecast._boundary import forecaster_tags
 from tsforecast._checks import check_int
 from tsforecast._columns import column_names, target_columns
 from tsforecast._forecast_frames import forecast_frame, future_frame
@@ -201,10 +202,7 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        tags.target_tags.multi_output = True
-        return tags
+        return forecaster_tags(super().__sklearn_tags__())
 
 
 class Persistence(_NaiveForecaster):

@@ -21,7 +21,14 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from tsforecast import _time
-from tsforecast._boundary import check_trainable, check_X, check_y, in_caller_order, series_ids
+from tsforecast._boundary import (
+    check_trainable,
+    check_X,
+    check_y,
+    forecaster_tags,
+    in_caller_order,
+    series_ids,
+)
 from tsforecast._checks import check_int, check_params, check_real
 from tsforecast._columns import column_names, learn_roles, refuse_roles_with_y
 from tsforecast._recurrent import bounds as _bounds
@@ -429,12 +436,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _input_rows(self) -> InputRows:
         """Return what the network reads: the fitted columns by role and what is added."""
-        targets = self.target_indices_
         return InputRows(
-            self.n_features_in_, tuple(self._column_names()),
-            None if targets is None else tuple(targets), tuple(self.future_indices_),
-            tuple(self.static_indices_), tuple(self.time_features_), self.time_gaps_,
-            self.horizon_,
+            self.n_features_in_, self._column_names(), self.target_indices_, self.future_indices_,
+            self.static_indices_, self.time_features_, self.time_gaps_, self.horizon_,
         )  # fmt: skip
 
     def _network_spec(self) -> NetworkSpec:
@@ -898,7 +902,4 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        tags.target_tags.multi_output = True
-        return tags
+        return forecaster_tags(super().__sklearn_tags__())

@@ -77,6 +77,13 @@ class InputRows:
     time_gaps: bool = False
     horizon: int = 1
 
+    def __post_init__(self) -> None:
+        """Hold every list of columns as a tuple (the record is frozen, lists are not)."""
+        for name in ("names", "future", "static", "time_features"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.targets is not None:
+            object.__setattr__(self, "targets", tuple(self.targets))
+
     def layout(self) -> InputLayout:
         """Return the network's input columns by role."""
         return InputLayout.of_columns(
