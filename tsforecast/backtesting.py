@@ -22,7 +22,7 @@ from tsforecast import _boundary, metrics
 from tsforecast._checks import check_int
 from tsforecast._columns import column_names
 from tsforecast._recurrent import bounds as _bounds
-from tsforecast._recurrent.outputs import level_positions
+from tsforecast._recurrent.outputs import level_names, level_positions
 from tsforecast.sequences import SequenceData
 
 __all__ = ["backtest"]
@@ -253,7 +253,7 @@ def _level_names(model: Any, quantiles: Any) -> list[str]:
     if quantiles is None:
         return []
     positions = level_positions(getattr(model, "quantiles_", None), quantiles, "backtest")
-    return [f"q{model.quantiles_[i]:g}" for i in positions]
+    return level_names(model.quantiles_, positions)
 
 
 def _frame(

@@ -510,12 +510,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         data = check_X(self, X, groups, reset=True)
         y = None if y is None else check_y(y, data).astype(np.float32)
         self._learn_columns(data, y)
-        if y is None:
-            values, observed, columns = data.values, data.mask, self.target_indices_
+        targets = None if y is None else y.reshape(len(y), -1)
+        if targets is None:
+            fitted_targets = (data.values, data.mask, self.target_indices_)
         else:
-            values, observed, columns = y.reshape(len(y), -1), None, list(range(y.size // len(y)))
+            fitted_targets = (targets, None, list(range(targets.shape[1])))
         self.target_range_, self.bounds_ = _bounds.learn_range(
-            values, observed, columns, self.bounds, self.target_names_
+            *fitted_targets, self.bounds, self.target_names_
         )
         device, ranks = self._resolve_device(), self._ranks()
         if ranks is not None:  # "cuda" in a torchrun group: each rank on its own GPU
@@ -523,7 +524,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.device_ = str(device)
         inputs = self._input_rows()
         values, observed = inputs.for_training(data, "LSTMForecaster.fit")
-        targets = None if y is None else y.reshape(len(y), -1)
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = split_series(data.offsets, self.validation_fraction)
         self.input_scaler_, self.target_scaler_ = fit_scalers(
@@ -746,8 +746,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             points, getattr(self, "target_range_", None), self.target_names_,
             lambda i: "" if data.groups is None else f" of series {series_ids(data)[i]!r}", owner,
         )  # fmt: skip
-        level_names = [f"q{self.quantiles_[i]:g}" for i in positions or []]
-        return forecast_result(points, levels, self.target_names_, level_names, times, data)
+        return forecast_result(
+            points, levels, self.target_names_, self.quantiles_, positions, times, data
+        )
 
     def _backtest_forecasts(
         self,

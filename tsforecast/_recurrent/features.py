@@ -104,10 +104,6 @@ class InputRows:
         """Position of the first known-future column of the next rows."""
         return self.n_features + 2 * len(self.time_features) + self.time_gaps
 
-    def stamps(self, data: SequenceData, owner: str) -> np.ndarray:
-        """Return the time stamps as numbers (hours for datetimes), refusing data without."""
-        return stamps_of(data, owner)
-
     def check_statics(self, data: SequenceData, owner: str) -> None:
         """Refuse a static covariate that changes within a series of ``data``."""
         if self.static:
@@ -139,7 +135,7 @@ class InputRows:
             leads, known = leads.reshape(n, H, -1), known.reshape(n, H, -1)
         parts, seen = [values], [np.ones(values.shape, bool) if observed is None else observed]
         if self.time_gaps:
-            stamps = self.stamps(data, owner)
+            stamps = stamps_of(data, owner)
             gaps = _time.gap_feature(_time.gaps_of(stamps, data.offsets))
             parts.append((gaps if rows is None else gaps[rows])[:, None].astype(np.float32))
             seen.append(np.ones((n, 1), bool))
@@ -172,7 +168,7 @@ class InputRows:
         self, data: SequenceData, lasts: np.ndarray, times: list[Any], owner: str
     ) -> np.ndarray:
         """Return the gap feature of each step forecast after rows ``lasts``: (n, steps, 1)."""
-        last = self.stamps(data, owner)[lasts]
+        last = stamps_of(data, owner)[lasts]
         future = np.stack([_time.as_numbers(t) for t in times])
         gaps = _time.gap_feature(np.diff(np.concatenate([last[:, None], future], axis=1), axis=1))
         return gaps[..., None].astype(np.float32)

@@ -16,8 +16,9 @@ import torch
 
 from tsforecast import _time
 from tsforecast._forecast_frames import forecast_frame, future_frame
+from tsforecast._recurrent.features import stamps_of
 from tsforecast._recurrent.inference import NetworkReader, history_rows, roll_forward
-from tsforecast._recurrent.outputs import OutputDecoder, level_positions
+from tsforecast._recurrent.outputs import OutputDecoder, level_names, level_positions
 from tsforecast.sequences import SequenceData
 
 __all__ = [
@@ -160,7 +161,7 @@ def backtest_ahead(
             )
     times = gaps = None
     if inputs.time_gaps:  # the time to each row ahead, from the stamps of the rows themselves
-        stamps = inputs.stamps(data, owner)
+        stamps = stamps_of(data, owner)
         within = np.diff(stamps[np.c_[lasts, ahead_rows]], axis=1)
         gaps = _time.gap_feature(within)[..., None].astype(np.float32)
     if steps > inputs.horizon and inputs.time_features:  # calendar rows past the horizon
@@ -229,20 +230,22 @@ def forecast_result(
     points: np.ndarray,
     levels: np.ndarray | None,
     names: list[str],
-    level_names: list[str],
+    quantiles: tuple[float, ...] | None,
+    positions: list[int] | None,
     times: list[Any] | None,
     data: SequenceData,
 ) -> Any:
     """Lay out what `forecast` returns: a frame with time stamps, else an array.
 
     ``points``: ``(n_series, steps, n_targets)``; ``levels``: with ``quantiles``, ``(...,
-    n_levels)`` named ``"{target}_q{level}"`` from ``level_names`` (e.g. ``"q0.1"``).
+    n_levels)``, the fitted ``quantiles`` at ``positions``, named ``"{target}_q{level}"``.
     """
     if levels is None:
         values, columns = points, names
     else:
         values = levels
-        columns = [f"{name}_{level}" for name in names for level in level_names]
+        asked = level_names(quantiles, positions)
+        columns = [f"{name}_{level}" for name in names for level in asked]
     if times is not None:
         flat = values.reshape(*values.shape[:2], -1)
         return forecast_frame(flat, times, data, columns)

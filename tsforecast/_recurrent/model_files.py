@@ -427,7 +427,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     if not isinstance(gap, bool):
         raise bad(f"time_gaps_ is {gap!r}")
     n_inputs = InputRows(
-        n_features, (), None, tuple(roles[0]), (), tuple(calendar), gap, state["horizon_"]
+        n_features, (), None, roles[0], (), calendar, gap, state["horizon_"]
     ).n_inputs
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])

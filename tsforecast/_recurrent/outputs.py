@@ -17,7 +17,7 @@ import torch
 from tsforecast._recurrent.intervals import apply_margins, nominal_margins
 from tsforecast._recurrent.scaling import Standardizer
 
-__all__ = ["OutputDecoder", "interval_levels", "level_positions"]
+__all__ = ["OutputDecoder", "interval_levels", "level_names", "level_positions"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,11 @@ def level_positions(levels: tuple[float, ...] | None, asked: Any, owner: str) ->
             )
         positions.append(matches[0])
     return positions
+
+
+def level_names(levels: tuple[float, ...], positions: list[int]) -> list[str]:
+    """Return the names of the levels at ``positions`` as forecast columns use them: "q0.1"."""
+    return [f"q{levels[i]:g}" for i in positions]
 
 
 def interval_levels(levels: tuple[float, ...] | None, coverage: float, owner: str) -> list[int]:
