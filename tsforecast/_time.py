@@ -11,6 +11,7 @@ sine and a cosine, so that 23:00 and 00:00 are neighbours.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -137,7 +138,9 @@ def _calendar_offset(times: Any) -> Any:
     freq = times.freq
     if freq is None:
         try:
-            freq = pd.infer_freq(times)
+            with warnings.catch_warnings():  # pandas 3 announces an offset instead of a str
+                warnings.filterwarnings("ignore", "A future version of pandas will return")
+                freq = pd.infer_freq(times)
         except (TypeError, ValueError):
             return None
     if freq is None:
@@ -263,7 +266,23 @@ def is_irregular(data: Any) -> bool:
     within = np.ones(len(gaps), bool)
     within[data.offsets[:-1]] = False
     tolerance = 1e-3 * np.maximum(np.abs(usual), 1e-12)
-    return bool((within & (np.abs(gaps - usual) > tolerance)).any())
+    if not (within & (np.abs(gaps - usual) > tolerance)).any():
+        return False
+    return not _on_calendar(data)
+
+
+def _on_calendar(data: Any) -> bool:
+    """Whether every series steps by a calendar frequency (months, quarters, years...).
+
+    Such series are regular although their steps vary in length (a month is 28 to 31 days).
+    """
+    local = data.local_time
+    if local is None or data.n_series > SAMPLE_ROWS // 8:
+        return False
+    return all(
+        stop - start >= 3 and _calendar_offset(local[start:stop]) is not None
+        for start, stop in data.series_bounds
+    )
 
 
 def gaps_ahead(
@@ -308,10 +327,12 @@ def usual_gaps(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def seasonal_period(times: pd.DatetimeIndex | None) -> int | None:
-    """Rows in one season of time stamps: a day for sub-daily data, a week for daily data.
+    """Return the rows in one season of time stamps (a day, a week or a year).
 
-    None without datetime stamps, for coarser data, or when a day is not a whole number of
-    the usual steps.
+    A day for sub-daily data, a week for daily data, a year for weekly, monthly and
+    quarterly data.
+    None without datetime stamps, for yearly or irregular data, or when a day is not a whole
+    number of the usual steps.
 
     Examples
     --------
@@ -319,15 +340,21 @@ def seasonal_period(times: pd.DatetimeIndex | None) -> int | None:
     24
     >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="D"))
     7
+    >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="MS"))
+    12
+    >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="QE"))
+    4
     """
     step = None if times is None else usual_step(times)
     if step is None or step <= pd.Timedelta(0):
         return None
-    if step == pd.Timedelta("1D"):
-        return 7
-    rows_per_day = pd.Timedelta("1D") / step
-    if step < pd.Timedelta("1D") and rows_per_day == round(rows_per_day):
-        return int(rows_per_day)
+    if step < pd.Timedelta("1D"):
+        rows_per_day = pd.Timedelta("1D") / step
+        return int(rows_per_day) if rows_per_day == round(rows_per_day) else None
+    days = step / pd.Timedelta("1D")
+    for low, high, season in ((1, 1, 7), (7, 7, 52), (28, 31, 12), (89, 92, 4)):
+        if low <= days <= high:
+            return season
     return None
 
 

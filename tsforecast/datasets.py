@@ -18,10 +18,12 @@ from tsforecast.sequences import SequenceData
 
 __all__ = [
     "data_path",
+    "load_air_passengers",
     "load_pbc",
     "load_quinidine",
     "load_seattle_weather",
     "load_speech_mfcc",
+    "load_visnights",
     "load_weather",
     "speech_wav_path",
 ]
@@ -37,6 +39,10 @@ ATTRIBUTION = {
     "distributed with the R package nlme (Pinheiro & Bates; GPL >= 2)",
     "speech_en_us.wav": "synthesized with espeak-ng for the tsforecast project; free to use",
     "speech_en_us_mfcc.csv": "MFCC/RMS frames of speech_en_us.wav, computed with librosa 0.11",
+    "AirPassengers.csv": "Box & Jenkins (1976) international airline passengers, from R's "
+    "datasets package, as distributed by Rdatasets",
+    "visnights.csv": "Tourism Research Australia visitor nights, from the R package fpp2 "
+    "(Hyndman; GPL-3), as distributed by Rdatasets",
 }
 
 
@@ -246,4 +252,70 @@ def load_quinidine(*, return_frame: bool = False) -> SequenceData | tuple[Sequen
         "conc": "mg/L", "dose": "mg", "glyco": "g/L", "time_since_previous": "hours",
         "Height": "inches",
     }  # fmt: skip
+    return _result(data, name, return_frame)
+
+
+def load_air_passengers(
+    *, return_frame: bool = False
+) -> SequenceData | tuple[SequenceData, pd.DataFrame]:
+    """Monthly international airline passengers (thousands), 1949-01 to 1960-12 (144 months).
+
+    The classic short series with a trend and a seasonal swing that grows with the level.
+    One feature, ``passengers``, stamped with the first day of each month.
+
+    Parameters
+    ----------
+    return_frame : bool, default=False
+        Also return the raw table (``time`` in decimal years, as R stores it).
+
+    Returns
+    -------
+    SequenceData, or (SequenceData, DataFrame)
+
+    Examples
+    --------
+    >>> data = load_air_passengers()
+    >>> data.n_timesteps, data.features, str(data.local_time[0].date())
+    (144, ('passengers',), '1949-01-01')
+    """
+    name = "AirPassengers.csv"
+    raw = pd.read_csv(data_path(name))
+    frame = pd.DataFrame(
+        {"passengers": raw["value"].to_numpy(float)},
+        index=pd.date_range("1949-01-01", periods=len(raw), freq="MS", name="month"),
+    )
+    return _result(SequenceData.from_frame(frame), name, return_frame)
+
+
+def load_visnights(
+    *, return_frame: bool = False
+) -> SequenceData | tuple[SequenceData, pd.DataFrame]:
+    """Quarterly visitor nights (millions) in 20 regions of Australia, 1998 Q1 to 2016 Q4.
+
+    A panel of 20 short series (76 quarters each) of very different sizes, each stamped with
+    the first day of its quarter; the series ids are the region codes (``NSWMetro``...).
+    One feature, ``nights``.
+
+    Parameters
+    ----------
+    return_frame : bool, default=False
+        Also return the raw table (one column per region).
+
+    Returns
+    -------
+    SequenceData, or (SequenceData, DataFrame)
+
+    Examples
+    --------
+    >>> data = load_visnights()
+    >>> data.n_series, data.n_timesteps, str(data.series_ids[0])
+    (20, 1520, 'NSWMetro')
+    """
+    name = "visnights.csv"
+    raw = pd.read_csv(data_path(name)).drop(columns="rownames")
+    raw.index = pd.date_range("1998-01-01", periods=len(raw), freq="QS", name="quarter")
+    long = raw.melt(ignore_index=False, var_name="region", value_name="nights").reset_index()
+    long["region"] = pd.Categorical(long["region"], categories=list(raw.columns))
+    long = long.sort_values(["region", "quarter"]).astype({"region": str})
+    data = SequenceData.from_frame(long, time="quarter", group="region", columns=["nights"])
     return _result(data, name, return_frame)

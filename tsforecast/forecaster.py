@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,13 @@ from tsforecast._recurrent.outputs import OutputDecoder, interval_levels, level_
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
+from tsforecast._recurrent.target_transform import TargetTransform, from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
+from tsforecast._recurrent.transform_choice import (
+    best_fit,
+    transform_candidates,
+    validation_error,
+)
 from tsforecast._segments import split_series
 from tsforecast.metrics import r2_of_next_rows
 from tsforecast.sequences import SequenceData
@@ -225,10 +232,26 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         concentrations, counts, precipitation. Kept by a smooth floor and ceiling inside the
         network (unchanged away from a bound), so `predict`, `forecast` and the quantiles and
         intervals never leave it; training targets outside are refused.
+    target_transform : str, default="auto"
+        What the network forecasts, series by series (autoregressive mode; forecasts always come
+        back in the data's units): "none" (the targets), "log" (positive targets whose swing
+        grows with their level), "difference" (the change from the previous row: a forecast
+        relative to the level at its origin, so trends continue past the training range),
+        "seasonal_difference" (the change from one season before), "log_difference" and
+        "log_seasonal_difference" (relative changes: series of any size share one model).
+        "auto": on short series (none over 1,000 rows, 100,000 rows in all) a model is fitted
+        with each transform that suits the targets and the one whose forecasts err least on the
+        validation data, in the data's units, is kept (``target_transform_scores_``): with a
+        seasonal period three seasons of which fit in every series, "seasonal_difference" and
+        (positive targets) "log_seasonal_difference"; without, "none" and "difference". On
+        longer series, with ``y``, known-future covariates or time gaps: "none". Quantiles
+        beyond the seasonal lag add up the spread of each step.
     seasonal_period : int, "auto" or None, default="auto"
         Rows in one season, for the seasonal naive forecaster the model is checked against
-        (``baseline_scores_``). "auto": a day for data recorded more often than daily, a week
-        for daily data (from the time stamps), none without time stamps. None: not checked
+        (``baseline_scores_``) and the seasonal transforms. "auto": a day for data recorded
+        more often than daily, a week for daily data, a year for weekly (52), monthly (12)
+        and quarterly (4) data (from the time stamps), none for yearly data or without time
+        stamps. None: not checked
         against seasonal naive.
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1"...
@@ -288,6 +311,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         The quantile levels forecast, sorted, 0.5 among them; None for a point model.
     seasonal_period_ : int or None
         Rows per season of the seasonal naive baseline (None: not scored).
+    target_transform_ : TargetTransform
+        The transform the network forecasts (its ``name`` and ``lag``, in rows).
+    target_transform_scores_ : dict or None
+        With ``target_transform="auto"`` comparing several: each transform's validation error (MAE
+        of forecasts from every validation row, in the data's units, over each series'
+        in-sample seasonal-naive MAE, averaged over series and targets); None otherwise.
     baseline_scores_ : dict or None
         Validation MAE per horizon step (a list of ``horizon_`` values each) of the network
         (``"model"``, its point forecast) and of ``"persistence"``, ``"seasonal_naive"`` and
@@ -378,6 +407,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         future_covariates: Any = None,
         static_covariates: Any = None,
         bounds: Any = None,
+        target_transform: str = "auto",
         time_features: Any = "auto",
         time_gaps: Any = "auto",
         seasonal_period: Any = "auto",
@@ -409,6 +439,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.future_covariates = future_covariates
         self.static_covariates = static_covariates
         self.bounds = bounds
+        self.target_transform = target_transform
         self.time_features = time_features
         self.time_gaps = time_gaps
         self.seasonal_period = seasonal_period
@@ -448,9 +479,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             len(self.target_names_), self.horizon_, 1 if levels is None else len(levels),
             None if levels is None else levels.index(0.5),
         )  # fmt: skip
+        bounds = _bounds.standardised(self._transform().network_bounds, scaler.mean, scaler.scale)
         return NetworkSpec(
             self._input_rows().layout(), output, self.hidden_size, self.num_layers, self.cell,
-            self.dropout, _bounds.standardised(self.bounds_, scaler.mean, scaler.scale),
+            self.dropout, bounds,
         )  # fmt: skip
 
     def _reader(self) -> NetworkReader:
@@ -459,9 +491,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.context_length,
         )  # fmt: skip
 
+    def _transform(self) -> TargetTransform:
+        """Return the targets' transform (none for models fitted before transforms)."""
+        fitted = getattr(self, "target_transform_", None)
+        fitted = fitted or TargetTransform("none", 0, tuple(self.target_indices_ or ()))
+        return replace(fitted, bounds=getattr(self, "bounds_", None))
+
     def _decoder(self) -> OutputDecoder:
         return OutputDecoder(
-            self.target_scaler_, getattr(self, "bounds_", None), self.quantiles_,
+            self.target_scaler_, self._transform().network_bounds, self.quantiles_,
             self.conformal_margins_, self.module_.output.point_index,
         )  # fmt: skip
 
@@ -510,9 +548,35 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         data = check_X(self, X, groups, reset=True)
         y = None if y is None else check_y(y, data).astype(np.float32)
         self._learn_columns(data, y)
+        names = transform_candidates(
+            self.target_transform, data, self.target_indices_, self.seasonal_period_,
+            self.validation_fraction, not (self.future_indices_ or self.time_gaps_),
+        )  # fmt: skip
+        fitted, scores = best_fit(names, lambda name: self._fitted_copy(data, y, name),
+                                  lambda fit: fit._validation_error(data))  # fmt: skip
+        self.__dict__.update(fitted.__dict__)
+        self.target_transform_scores_ = scores
+
+    def _fitted_copy(self, data: SequenceData, y: Any, name: str) -> LSTMForecaster:
+        """Return a copy of this model fitted with the transform ``name``."""
+        fitted = type(self).__new__(type(self))
+        fitted.__dict__.update(self.__dict__)
+        fitted._fit_transformed(data, y, name)
+        return fitted
+
+    def _validation_error(self, data: SequenceData) -> float:
+        """Return the scaled MAE of forecasts from the validation rows of ``data``."""
+        return validation_error(
+            data, self.target_indices_, self.validation_fraction, self.horizon_,
+            self.seasonal_period_, lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
+        )  # fmt: skip
+
+    def _fit_transformed(self, data: SequenceData, y: np.ndarray | None, name: str) -> None:
+        self.target_transform_ = from_name(name, self.seasonal_period_, self.target_indices_ or [])
+        original, data = data, self.target_transform_.apply(data, "LSTMForecaster.fit")
         targets = None if y is None else y.reshape(len(y), -1)
         if targets is None:
-            fitted_targets = (data.values, data.mask, self.target_indices_)
+            fitted_targets = (original.values, original.mask, self.target_indices_)
         else:
             fitted_targets = (targets, None, list(range(targets.shape[1])))
         self.target_range_, self.bounds_ = _bounds.learn_range(
@@ -602,7 +666,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return in_caller_order(data, self._predict(data))
 
     def _predict(self, data: SequenceData) -> np.ndarray:
-        predictions = one_step_points(self._reader(), self._decoder(), data)
+        predictions = one_step_points(self._reader(), self._decoder(), data, self._transform())
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
     def predict_quantiles(self, X: Any, groups: Any = None, quantiles: Any = True) -> np.ndarray:
@@ -632,8 +696,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         positions = level_positions(self.quantiles_, quantiles, "LSTMForecaster.predict_quantiles")
         data = check_X(self, X, groups, reset=False)
         values = one_step_levels(
-            self._reader(), self._decoder(), self._adaptation(), data, positions
-        )
+            self._reader(), self._decoder(), self._adaptation(), data, positions,
+            self._transform(),
+        )  # fmt: skip
         values = in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
 
@@ -735,13 +800,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ahead, times = future_values(future, data, steps, reader.inputs, owner)
         if times is None and data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
+        transform = self._transform()
+        changes = transform.apply(data, owner)
         margins = None
         if positions is not None and adaptation is not None:
-            margins = adaptation.at_ends(reader, data, steps)
+            margins = adaptation.at_ends(reader, changes, steps)
         ends = data.offsets[:-1], data.offsets[1:] - 1
         points, levels = forecast_after(
-            reader, self._decoder(), data, *ends, steps, ahead, times, positions, margins
-        )
+            reader, self._decoder(), data, *ends, steps, ahead, times, positions, margins,
+            owner, None, transform, changes,
+        )  # fmt: skip
         _bounds.warn_divergence(
             points, getattr(self, "target_range_", None), self.target_names_,
             lambda i: "" if data.groups is None else f" of series {series_ids(data)[i]!r}", owner,
@@ -768,12 +836,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         reader, adaptation = self._reader(), self._adaptation()
         positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
         ahead, times, gaps = backtest_ahead(reader, data, lasts, steps, owner)
+        transform = self._transform()
+        changes = transform.apply(data, owner)
         margins = None
         if positions is not None and adaptation is not None:
-            margins = adaptation.at_origins(reader, data, firsts, lasts, steps)
+            margins = adaptation.at_origins(reader, changes, firsts, lasts, steps)
         return forecast_after(
             reader, self._decoder(), data, firsts, lasts, steps, ahead, times, positions,
-            margins, owner, gaps,
+            margins, owner, gaps, transform, changes,
         )  # fmt: skip
 
     def score(self, X: Any, y: Any = None, groups: Any = None) -> float:

@@ -19,6 +19,7 @@ from tsforecast._forecast_frames import forecast_frame, future_frame
 from tsforecast._recurrent.features import stamps_of
 from tsforecast._recurrent.inference import NetworkReader, history_rows, roll_forward
 from tsforecast._recurrent.outputs import OutputDecoder, level_names, level_positions
+from tsforecast._recurrent.target_transform import TargetTransform
 from tsforecast.sequences import SequenceData
 
 __all__ = [
@@ -49,6 +50,8 @@ def forecast_after(
     margins: np.ndarray | None,
     owner: str = "LSTMForecaster.forecast",
     gaps: np.ndarray | None = None,
+    transform: TargetTransform | None = None,
+    changes: SequenceData | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Forecast ``steps`` rows after each row ``lasts[i]`` from the rows read up to it.
 
@@ -60,9 +63,18 @@ def forecast_after(
     None; ``gaps``: the time-gap feature of each step (time-gap models; from ``times`` when
     None).
 
+    With a target ``transform``, the network reads the transformed data (``changes``, or
+    ``transform.apply(data)``) and its forecasts are undone from the history of ``data``.
+
     Returns the point forecasts ``(n, steps, n_targets)`` and, with ``positions``, the
     quantiles ``(n, steps, n_targets, len(positions))`` (else None).
     """
+    if transform is not None and not transform.identity:
+        points, levels = forecast_after(
+            reader, decoder, transform.apply(data, owner) if changes is None else changes,
+            firsts, lasts, steps, ahead, times, positions, margins, owner, gaps,
+        )  # fmt: skip
+        return transform.undo_paths(data, firsts, lasts, points, levels)
     if len(lasts) > FORECASTS_PER_PASS:
         parts = []
         for begin in range(0, len(lasts), FORECASTS_PER_PASS):

@@ -17,6 +17,7 @@ from tsforecast._recurrent.features import stamps_of
 from tsforecast._recurrent.intervals import QuantilesRule, with_median
 from tsforecast._recurrent.losses import LOSSES
 from tsforecast._recurrent.network import CELLS
+from tsforecast._recurrent.target_transform import TransformRule
 from tsforecast._time import TimeFeaturesRule
 from tsforecast.sequences import SequenceData
 
@@ -49,7 +50,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "scale": Flag(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
     "adaptation_rate": Real(0.0), "bounds": BoundsRule(), "time_gaps": AutoOr(Flag()),
-    "distributed": AutoOr(Flag()),
+    "distributed": AutoOr(Flag()), "target_transform": TransformRule(),
 }  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.intervals import ALPHAS, level_pairs
 from tsforecast._recurrent.naive_scores import BASELINES
 from tsforecast._recurrent.scaling import Standardizer
+from tsforecast._recurrent.target_transform import TRANSFORMS, TargetTransform
 from tsforecast._time import TIME_FEATURES
 
 __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
@@ -39,8 +40,8 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # step, point forecasts) load as horizon 1 without quantiles.
 # 4: known-future and static covariates, time gaps (the network's ahead columns), bounds,
 # the training range and the number of series. Earlier versions had none of these.
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 FILES = ("params.json", "state.json", "weights.pt")
 CHECKSUMS = "checksums.json"
 # Fitted attributes saved as they are (JSON values).
@@ -48,7 +49,7 @@ SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
-    "n_series_in_", "time_gaps_",
+    "n_series_in_", "time_gaps_", "target_transform_scores_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -130,6 +131,10 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
         if model.bounds_ is None
         else [[None if not np.isfinite(v) else float(v) for v in pair] for pair in model.bounds_],
     }
+    transform = getattr(model, "target_transform_", None)
+    if transform is not None:
+        state["target_transform_"] = {"name": transform.name, "lag": transform.lag,
+                               "columns": list(transform.columns)}  # fmt: skip
     for attribute, prefix in SCALER_STATE.items():
         scaler = getattr(model, attribute)
         state[f"{prefix}_mean_"] = scaler.mean.tolist()
@@ -365,6 +370,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         return ValueError(f"{owner}: state.json is inconsistent: {what}. Save the model again.")
 
     state.setdefault("time_features_", [])  # saved before calendar features
+    if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
+        state.setdefault("target_transform_scores_", None)
     if state.get("format_version") in (1, 2, 3):
         state.setdefault("future_indices_", [])
         state.setdefault("static_indices_", [])
@@ -421,6 +428,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
                   f"distinct non-target columns of {n_features}")  # fmt: skip
     if not _count(state["n_series_in_"]):
         raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
+    model.target_transform_ = _transform(state.get("target_transform_"), targets, bad)
     model.target_range_ = _pairs(state, "target_range_", n_outputs, bad)
     model.bounds_ = _pairs(state, "bounds_", n_outputs, bad)
     gap = state["time_gaps_"]
@@ -449,6 +457,20 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     model.n_features_in_ = int(n_features)
     if names is not None:
         model.feature_names_in_ = np.asarray(names, dtype=object)
+
+
+def _transform(saved: Any, targets: list[int] | None, bad: Any) -> TargetTransform | None:
+    """Return the target transform of ``state.json`` (None: a model saved without one)."""
+    if saved is None:
+        return None
+    if not (
+        isinstance(saved, dict)
+        and saved.get("name") in TRANSFORMS
+        and _count(saved.get("lag"), 0)
+        and saved.get("columns") == (targets or [])
+    ):
+        raise bad(f"target_transform_ is {saved!r}")
+    return TargetTransform(saved["name"], int(saved["lag"]), tuple(saved["columns"]))
 
 
 def _check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> None:

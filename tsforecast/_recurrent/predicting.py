@@ -12,6 +12,7 @@ import numpy as np
 from tsforecast._recurrent.adaptation import Adaptation
 from tsforecast._recurrent.inference import NetworkReader, by_series
 from tsforecast._recurrent.outputs import OutputDecoder
+from tsforecast._recurrent.target_transform import TargetTransform
 from tsforecast.sequences import SequenceData
 
 __all__ = ["PREDICT_ROWS_PER_PASS", "one_step_levels", "one_step_points"]
@@ -32,16 +33,26 @@ def unknown_next(data: SequenceData, reader: NetworkReader) -> np.ndarray:
 
 
 def one_step_points(
-    reader: NetworkReader, decoder: OutputDecoder, data: SequenceData
+    reader: NetworkReader,
+    decoder: OutputDecoder,
+    data: SequenceData,
+    transform: TargetTransform | None = None,
 ) -> np.ndarray:
-    """Return each row's one-step point forecast in the targets' units: (n, n_targets)."""
+    """Return each row's one-step point forecast in the targets' units: (n, n_targets).
+
+    With a target ``transform``, the network reads the transformed data and its forecasts
+    are undone.
+    """
 
     def points(part: SequenceData) -> np.ndarray:
         values = decoder.in_units(reader.outputs(part, reader.module.next_step))
         values[unknown_next(part, reader)] = np.nan
         return values
 
-    return by_series(data, points, PREDICT_ROWS_PER_PASS)
+    if transform is None:
+        return by_series(data, points, PREDICT_ROWS_PER_PASS)
+    changes = transform.apply(data, "LSTMForecaster.predict")
+    return transform.undo_next(data, by_series(changes, points, PREDICT_ROWS_PER_PASS))
 
 
 def one_step_levels(
@@ -50,11 +61,13 @@ def one_step_levels(
     adaptation: Adaptation | None,
     data: SequenceData,
     positions: list[int],
+    transform: TargetTransform | None = None,
 ) -> np.ndarray:
     """Return the levels ``positions`` of each row's one-step forecast: (n, targets, levels).
 
     Calibrated (with ``adaptation``: adapted along each series, row ``t`` using only the
-    outcomes up to row ``t``).
+    outcomes up to row ``t``). With a target ``transform``, calibrated and adapted on the
+    transformed data, then undone.
     """
 
     def levels(part: SequenceData) -> np.ndarray:
@@ -67,4 +80,7 @@ def one_step_levels(
         values[unknown_next(part, reader)] = np.nan
         return values
 
-    return by_series(data, levels, PREDICT_ROWS_PER_PASS)
+    if transform is None:
+        return by_series(data, levels, PREDICT_ROWS_PER_PASS)
+    changes = transform.apply(data, "LSTMForecaster.predict_quantiles")
+    return transform.undo_next(data, by_series(changes, levels, PREDICT_ROWS_PER_PASS))

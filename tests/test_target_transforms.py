@@ -1,0 +1,243 @@
+"""Target transforms: the log, the change and the seasonal change, undone exactly.
+
+The undo is an identity (fed the true changes it gives back the true values), the defaults
+choose a transform on short seasonal series, trends continue past the training range, a
+growing seasonal swing keeps growing, panels of very different sizes come back in each
+series' units, and the untrained model is seasonal naive with drift where that is the best
+start.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tsforecast import LSTMForecaster, backtest
+from tsforecast._recurrent.target_transform import TRANSFORMS, TargetTransform, from_name
+from tsforecast.datasets import load_air_passengers, load_visnights
+from tsforecast.sequences import SequenceData
+
+
+@pytest.fixture(scope="module")
+def passengers() -> pd.DataFrame:
+    return load_air_passengers().to_frame()
+
+
+@pytest.fixture(scope="module")
+def passengers_model(passengers: pd.DataFrame) -> LSTMForecaster:
+    """Fit the defaults on the first ten years (short training: the choice is tested)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return LSTMForecaster(random_state=0, max_epochs=30).fit(passengers.iloc[:120])
+
+
+@pytest.fixture(scope="module")
+def log_model(passengers: pd.DataFrame) -> LSTMForecaster:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return LSTMForecaster(
+            random_state=0, max_epochs=30, target_transform="log_seasonal_difference"
+        ).fit(passengers.iloc[:120])
+
+
+def _panel(lengths: list[int], seed: int) -> SequenceData:
+    rng = np.random.default_rng(seed)
+    values = np.exp(rng.normal(0.0, 0.3, size=(sum(lengths), 2))) * 10
+    groups = np.repeat(np.arange(len(lengths)), lengths)
+    return SequenceData(values.astype(np.float32), groups=groups)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    name=st.sampled_from(sorted(TRANSFORMS)),
+    lag=st.integers(1, 5),
+    lengths=st.lists(st.integers(8, 30), min_size=1, max_size=3),
+    steps=st.integers(1, 12),
+    seed=st.integers(0, 1000),
+)
+def test_undo_of_the_true_changes_gives_back_the_truth(name, lag, lengths, steps, seed):
+    data = _panel(lengths, seed)
+    transform = from_name(name, lag if "seasonal" in name else None, [1, 0])
+    changes = transform.apply(data, "test")
+    starts = data.offsets[:-1]
+    first_defined = max(transform.lag - 1, 0)  # the first row whose next change is known
+    lasts = np.array(
+        [max(start + first_defined, stop - 1 - steps) for start, stop in data.series_bounds]
+    )
+    steps = int(min(steps, (data.offsets[1:] - 1 - lasts).min()))
+    if steps < 1:
+        return
+    rows = lasts[:, None] + 1 + np.arange(steps)
+    future = changes.values[rows][..., [1, 0]].astype(np.float64)
+    truth = data.values[rows][..., [1, 0]]
+    undone, levels = transform.undo_paths(data, starts, lasts, future, future[..., None] + 0.0)
+    np.testing.assert_allclose(undone, truth, rtol=1e-4)
+    np.testing.assert_allclose(levels[..., 0], truth, rtol=1e-4)  # a level at the point
+    rows = np.arange(data.n_timesteps)
+    ahead = np.minimum(rows + 1, data.n_timesteps - 1)
+    nexts = transform.undo_next(data, changes.values[ahead][:, [1, 0]].astype(np.float64))
+    start = np.repeat(starts, data.series_lengths)
+    inside = (rows + 1 - start >= transform.lag) & np.isin(rows, data.offsets[1:] - 1, invert=True)
+    np.testing.assert_allclose(nexts[inside], data.values[ahead][inside][:, [1, 0]], rtol=1e-4)
+
+
+def test_apply_leaves_the_data_unchanged_and_marks_the_first_lag_rows_missing():
+    data = _panel([10, 12], 0)
+    before = data.values.copy()
+    changes = TargetTransform("seasonal_difference", 4, (0,)).apply(data, "test")
+    np.testing.assert_array_equal(data.values, before)
+    assert data.mask is None
+    for start in data.offsets[:-1]:
+        assert not changes.mask[start : start + 4, 0].any()
+        assert changes.mask[start + 4 :, 0][:6].all()
+    assert changes.mask[:, 1].all()  # not a target: as it was
+    np.testing.assert_array_equal(changes.values[:, 1], data.values[:, 1])
+
+
+def test_quantiles_beyond_the_lag_add_up_the_spread_in_quadrature():
+    data = SequenceData(np.arange(1.0, 9.0)[:, None])
+    transform = TargetTransform("difference", 1, (0,))
+    points = np.zeros((1, 3, 1))
+    levels = np.array([-1.0, 0.0, 1.0])[None, None, None, :].repeat(3, axis=1)
+    _, undone = transform.undo_paths(data, np.array([0]), np.array([7]), points, levels)
+    np.testing.assert_allclose(undone[0, :, 0, 2] - 8.0, np.sqrt([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(undone[0, :, 0, 0] - 8.0, -np.sqrt([1.0, 2.0, 3.0]))
+
+
+def test_defaults_choose_a_seasonal_transform_on_a_short_monthly_series(passengers_model):
+    model = passengers_model
+    assert model.seasonal_period_ == 12 and not model.time_gaps_
+    scores = model.target_transform_scores_
+    assert set(scores) == {"seasonal_difference", "log_seasonal_difference"}
+    assert model.target_transform_.name == min(scores, key=scores.get)
+    assert model.target_transform_.lag == 12
+
+
+def test_a_trend_is_forecast_past_the_training_range(passengers, passengers_model):
+    forecast = passengers_model.forecast(passengers.iloc[:120], steps=24)
+    training = passengers["passengers"].iloc[:120]
+    assert forecast["passengers"].max() > training.max()
+    # the second year ahead lies above the first, as every year of the history does
+    assert forecast["passengers"].iloc[12:].mean() > forecast["passengers"].iloc[:12].mean()
+
+
+def test_a_growing_seasonal_swing_is_forecast_growing(passengers, log_model):
+    model = log_model
+    forecast = model.forecast(passengers.iloc[:120], steps=24)["passengers"].to_numpy()
+    last_year = passengers["passengers"].iloc[108:120].to_numpy()
+
+    def swing(year):
+        return year.max() - year.min()
+
+    assert swing(forecast[:12]) > swing(last_year)
+    assert swing(forecast[12:]) > swing(forecast[:12])
+
+
+def test_a_panel_of_sizes_1000_fold_apart_is_forecast_in_each_series_units(passengers):
+    big = passengers.iloc[:120]["passengers"].to_numpy()
+    frame = pd.concat(
+        {"small": pd.DataFrame({"v": big / 1000}, index=passengers.index[:120]),
+         "large": pd.DataFrame({"v": big * 1.0}, index=passengers.index[:120])},
+        names=["series", "month"],
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model = LSTMForecaster(random_state=0, max_epochs=10).fit(frame)
+    forecast = model.forecast(frame, steps=12)["v"]
+    small, large = forecast.xs("small").to_numpy(), forecast.xs("large").to_numpy()
+    truth = passengers["passengers"].iloc[120:132].to_numpy()
+    for values, factor in ((small, 1 / 1000), (large, 1.0)):
+        assert np.all(values > 0.5 * factor * big.min())
+        assert np.mean(np.abs(values - truth * factor)) < 0.2 * factor * truth.mean()
+
+
+def test_untrained_model_is_seasonal_naive_with_drift_where_that_starts_best():
+    # a year of real quarterly values repeated with a trend, and a level shift in training:
+    # on the validation rows seasonal naive with drift is exact (the mean change and a line
+    # are pulled by the shift), so it must be the start
+    first_year = load_visnights().to_frame().xs("NSWMetro", level="region")["nights"][:4]
+    values = np.tile(first_year.to_numpy(), 19) + 0.05 * np.arange(76)
+    values[30:] += 3.0
+    frame = pd.DataFrame({"v": values}, index=pd.date_range("1998", periods=76, freq="QS"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model = LSTMForecaster(
+            random_state=0, max_epochs=1, learning_rate=1e-12,
+            target_transform="seasonal_difference", quantiles=None, patience=None,
+        ).fit(frame)  # fmt: skip
+    forecast = model.forecast(frame, steps=8)["v"].to_numpy()
+    expected = np.tile(first_year.to_numpy(), 2) + 0.05 * np.arange(76, 84) + 3.0
+    np.testing.assert_allclose(forecast, expected, atol=0.01)  # the untrained LSTM adds ~1e-3
+
+
+def test_refusals_say_what_to_do(passengers):
+    with pytest.raises(ValueError, match="target_transform must be 'auto' or one of"):
+        LSTMForecaster(target_transform="boxcox").fit(passengers)
+    negative = passengers - 200.0
+    with pytest.raises(ValueError, match=r"must be positive.*target_transform='none'"):
+        LSTMForecaster(target_transform="log", max_epochs=1).fit(negative)
+    plain = passengers.reset_index(drop=True)  # no stamps: no seasonal period
+    with pytest.raises(ValueError, match=r"no seasonal period.*give seasonal_period"):
+        LSTMForecaster(target_transform="seasonal_difference", max_epochs=1).fit(plain)
+
+
+def test_a_log_model_refuses_a_history_with_values_at_or_below_zero(log_model, passengers):
+    with pytest.raises(ValueError, match="must be positive"):
+        log_model.predict(passengers.iloc[:120] * 0.0)
+
+
+def test_auto_is_none_with_y_or_on_long_series(passengers):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        supervised = LSTMForecaster(max_epochs=1, random_state=0).fit(
+            passengers.iloc[:-1], passengers["passengers"].to_numpy()[1:]
+        )
+    assert supervised.target_transform_.name == "none"
+    assert supervised.target_transform_scores_ is None
+
+
+def test_backtest_equals_forecast_with_a_transform(passengers, passengers_model):
+    table = backtest(passengers_model, passengers.iloc[:132], start=120, steps=6, stride=6)
+    direct = passengers_model.forecast(passengers.iloc[:120], steps=6)["passengers"]
+    np.testing.assert_allclose(table["forecast"].to_numpy()[:6], direct.to_numpy(), rtol=1e-6)
+
+
+def test_save_and_load_keep_the_transform(tmp_path, passengers, passengers_model):
+    path = passengers_model.save(tmp_path / "model")
+    loaded = LSTMForecaster.load(path)
+    assert loaded.target_transform_ == passengers_model.target_transform_
+    assert loaded.target_transform_scores_ == passengers_model.target_transform_scores_
+    np.testing.assert_allclose(
+        loaded.forecast(passengers.iloc[:120], steps=3).to_numpy(),
+        passengers_model.forecast(passengers.iloc[:120], steps=3).to_numpy(),
+    )
+
+
+def test_intervals_come_back_in_the_data_units_and_hold_the_point(passengers, passengers_model):
+    forecast = passengers_model.forecast(passengers.iloc[:120], steps=18, quantiles=True)
+    low, mid, high = (forecast[f"passengers_q{q}"] for q in ("0.1", "0.5", "0.9"))
+    assert (low <= mid).all() and (mid <= high).all()
+    assert ((high - low) > 0).all() and mid.min() > 100
+    lower, upper = passengers_model.predict_interval(passengers.iloc[:120])
+    inside = (lower[:-1, 0] <= passengers["passengers"].to_numpy()[1:120]) & (
+        passengers["passengers"].to_numpy()[1:120] <= upper[:-1, 0]
+    )
+    assert 0.5 < inside[12:].mean() <= 1.0
+
+
+def test_bounds_hold_once_a_transformed_forecast_is_undone():
+    panel = load_visnights().to_frame()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model = LSTMForecaster(
+            random_state=0, max_epochs=5, bounds=(0, None), target_transform="difference"
+        ).fit(panel)
+    assert model.target_transform_.network_bounds is None  # kept after undoing, not inside
+    forecast = model.forecast(panel, steps=8, quantiles=True)
+    assert forecast.to_numpy().min() >= 0
+    assert model.predict_quantiles(panel).min() >= 0

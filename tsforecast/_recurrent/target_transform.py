@@ -1,0 +1,306 @@
+"""Target transforms: forecast the log, the change or the seasonal change of each series.
+
+A forecaster with a transform reads and forecasts ``z``, not the targets ``v``, series by
+series:
+
+- ``"log"``: ``z[t] = log v[t]`` (positive series whose swing grows with their level);
+- ``"difference"``: ``z[t] = v[t] - v[t - 1]`` (a forecast relative to the level at its
+  origin: trends continue past the training range, series of any level share one model);
+- ``"seasonal_difference"``: ``z[t] = v[t] - v[t - m]`` with ``m`` the seasonal period (a
+  forecast relative to the last season);
+- ``"log_difference"``, ``"log_seasonal_difference"``: the change of the log (the relative
+  change: series of any size share one model).
+
+`TargetTransform.apply` turns data into the transformed data (the rows whose change is not
+defined, the first ``lag`` of each series, become missing), `TargetTransform.undo_paths` and
+`TargetTransform.undo_next` turn forecasts of ``z`` back into the data's units from the
+history they were made from. Quantile levels invert exactly through the log and for the
+first ``lag`` steps (a known value is added); further ahead a forecast adds up forecasts, and
+the spread of each level around the median adds up in quadrature (the errors of the steps
+taken as independent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tsforecast._checks import Rule
+from tsforecast.sequences import SequenceData
+
+__all__ = ["TRANSFORMS", "TargetTransform", "TransformRule", "candidates", "from_name"]
+
+# transform name -> (log, seasonal lag?) ; a lag of 1 for the plain difference.
+TRANSFORMS: dict[str, tuple[bool, str | None]] = {
+    "none": (False, None),
+    "log": (True, None),
+    "difference": (False, "one"),
+    "log_difference": (True, "one"),
+    "seasonal_difference": (False, "season"),
+    "log_seasonal_difference": (True, "season"),
+}
+
+
+@dataclass(frozen=True)
+class TargetTransform:
+    """The transform of the target columns of a fitted forecaster.
+
+    Parameters
+    ----------
+    name : str
+        One of `TRANSFORMS`.
+    lag : int
+        Rows between a value and the one its change is taken from (0: no difference).
+    columns : tuple of int
+        The target columns among the data's columns, in the order of the forecasts.
+    bounds : ndarray of shape (n_targets, 2), optional
+        The targets' bounds, kept by the forecasts once undone (not part of equality).
+
+    Examples
+    --------
+    >>> t = TargetTransform("log_difference", 1, (0,))
+    >>> data = SequenceData(np.array([[1.0], [2.0], [4.0]]))
+    >>> np.round(t.apply(data, "fit").values[:, 0].astype(float), 3).tolist()
+    [nan, 0.693, 0.693]
+    >>> points, _ = t.undo_paths(data, np.array([0]), np.array([2]), np.log(np.full((1, 2, 1), 2)))
+    >>> points.ravel().round(6).tolist()  # doubling twice after 4
+    [8.0, 16.0]
+    """
+
+    name: str
+    lag: int
+    columns: tuple[int, ...]
+    bounds: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def log(self) -> bool:
+        """Whether the log of the targets is taken first."""
+        return TRANSFORMS[self.name][0]
+
+    @property
+    def identity(self) -> bool:
+        """Whether nothing is transformed."""
+        return self.name == "none"
+
+    @property
+    def network_bounds(self) -> np.ndarray | None:
+        """The bounds the network keeps: the ``bounds`` of untransformed targets, else none.
+
+        A transformed target's bounds are kept once its forecasts are undone.
+        """
+        return self.bounds if self.identity else None
+
+    # ------------------------------------------------------------------ forward
+    def _logged(self, data: SequenceData, owner: str) -> np.ndarray:
+        """Return the targets (log taken), NaN entries carried forward within their series.
+
+        An entry marked missing but given a value (interpolated by an adapter) is read as
+        given, as the forecaster reads its inputs.
+        """
+        values = data.values[:, list(self.columns)].astype(np.float64)
+        seen = np.isfinite(values)
+        if self.log:
+            if (values[seen] <= 0).any():
+                raise ValueError(
+                    f"{owner}: the model forecasts the log of its targets (target_transform="
+                    f"{self.name!r}), so they must be positive, but the data holds values "
+                    f"<= 0 (smallest {values[seen].min():g}). Refit with "
+                    "target_transform='none' or 'difference', or pass positive values."
+                )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.log(values)
+        return _carried_forward(np.where(seen, values, np.nan), data.offsets)
+
+    def apply(self, data: SequenceData, owner: str) -> SequenceData:
+        """Return ``data`` with its target columns transformed (a copy; ``data`` unchanged).
+
+        A change is missing where its value or its base is (NaN where either has no value;
+        computed from the values given where they are only marked missing); the first
+        ``lag`` rows of each series have none.
+        """
+        if self.identity:
+            return data
+        logged = self._logged(data, owner)
+        seen = np.isfinite(data.values[:, list(self.columns)])
+        if data.mask is not None:
+            seen &= data.mask[:, list(self.columns)]
+        changed = logged.copy()
+        if self.lag:
+            changed = np.full_like(logged, np.nan)
+            changed[self.lag :] = logged[self.lag :] - logged[: -self.lag]
+            starts = np.repeat(data.offsets[:-1], data.series_lengths)
+            rows = np.arange(len(logged))
+            changed[rows - starts < self.lag] = np.nan  # its base lies in another series
+            seen[self.lag :] &= seen[: -self.lag].copy()
+        seen &= np.isfinite(changed)
+        values = data.values.astype(np.float32, copy=True)
+        values[:, list(self.columns)] = changed
+        mask = np.ones(values.shape, bool) if data.mask is None else data.mask.copy()
+        mask[:, list(self.columns)] = seen
+        return SequenceData._trusted(
+            values, data.offsets, data.series_ids, groups=data.groups, mask=mask,
+            local_time=data._local_time, features=data.features,
+            time=None if data._local_time is not None else data.time,
+            metadata=data.metadata, row_order=data._row_order,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ inverse
+    def _inverse(self, values: np.ndarray) -> np.ndarray:
+        if not self.log:
+            return values
+        with np.errstate(over="ignore"):
+            return np.exp(values)
+
+    def undo_next(self, data: SequenceData, values: np.ndarray) -> np.ndarray:
+        """One-step forecasts of ``z`` at every row of ``data``, in the data's units.
+
+        ``values``: ``(n_rows, n_targets)``, row ``t`` forecasting row ``t + 1``, or
+        ``(n_rows, n_targets, n_levels)``; clipped to the ``bounds``. A row whose base
+        (``lag - 1`` rows back) lies before its series' start is forecast from its own
+        value instead.
+        """
+        if self.identity:
+            return values
+        base = self._bases(data, np.arange(data.n_timesteps), 1)[:, 0]
+        base = base.reshape(base.shape + (1,) * (values.ndim - 2))
+        return _within(self._inverse(values + base), self.bounds, axis=1)
+
+    def undo_paths(
+        self,
+        data: SequenceData,
+        firsts: np.ndarray,
+        lasts: np.ndarray,
+        points: np.ndarray,
+        levels: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Forecasts of ``z`` after rows ``lasts`` (series starting at ``firsts``) in units.
+
+        ``points``: ``(n, steps, n_targets)``; ``levels``: ``(n, steps, n_targets,
+        n_levels)`` or None; both clipped to the ``bounds``. Step ``k``
+        adds the value ``lag`` rows before it: from the history up to ``k = lag`` (a base
+        before the series' start: the last value), from the forecast itself beyond.
+        """
+        if self.identity:
+            return points, levels
+        if not self.lag:
+            path, spread = points.astype(np.float64), None
+            if levels is not None:
+                spread = levels - points[..., None]
+        else:
+            path, spread = self._added_up(data, firsts, lasts, points, levels)
+        undone = _within(self._inverse(path), self.bounds, axis=2)
+        if levels is None:
+            return undone, None
+        return undone, _within(self._inverse(path[..., None] + spread), self.bounds, axis=2)
+
+    def _added_up(
+        self,
+        data: SequenceData,
+        firsts: np.ndarray,
+        lasts: np.ndarray,
+        points: np.ndarray,
+        levels: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the forecast changes added to their bases (log units), and the levels' spreads."""
+        steps = points.shape[1]
+        known = self._bases(data, lasts, steps, firsts)  # (n, min(steps, lag), targets)
+        path = np.empty(points.shape, np.float64)
+        for k in range(steps):
+            base = known[:, k] if k < self.lag else path[:, k - self.lag]
+            path[:, k] = points[:, k] + base
+        if levels is None:
+            return path, None
+        spread = levels - points[..., None]
+        total = np.empty_like(spread)
+        for k in range(steps):
+            total[:, k] = spread[:, k]
+            if k >= self.lag:
+                total[:, k] = np.sign(spread[:, k]) * np.hypot(spread[:, k], total[:, k - self.lag])
+        return path, total
+
+    def _bases(
+        self, data: SequenceData, lasts: np.ndarray, steps: int, firsts: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the bases (log taken) of the first ``min(steps, lag)`` steps after ``lasts``.
+
+        Step ``k`` (from 0) after row ``last`` adds row ``last + k + 1 - lag``, or ``last``
+        itself when that row lies before the series' start. Shape ``(n, min(steps, lag),
+        n_targets)``.
+        """
+        logged = self._logged(data, "LSTMForecaster")
+        if firsts is None:
+            firsts = np.repeat(data.offsets[:-1], data.series_lengths)[lasts]
+        if not self.lag:
+            return np.zeros((len(lasts), 1, len(self.columns)))
+        ks = np.arange(min(steps, self.lag))
+        rows = lasts[:, None] + ks[None, :] + 1 - self.lag
+        rows = np.where(rows >= firsts[:, None], rows, lasts[:, None])
+        return logged[rows]
+
+
+def _within(values: np.ndarray, bounds: np.ndarray | None, axis: int) -> np.ndarray:
+    """``values`` clipped to the targets' ``bounds`` (targets along ``axis``)."""
+    if bounds is None:
+        return values
+    shape = [1] * values.ndim
+    shape[axis] = len(bounds)
+    return np.clip(values, bounds[:, 0].reshape(shape), bounds[:, 1].reshape(shape))
+
+
+def _carried_forward(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Each NaN replaced by the last finite value before it in its series (NaN if none)."""
+    rows = np.arange(len(values))[:, None]
+    known = np.where(np.isfinite(values), rows, -1)
+    starts = np.repeat(offsets[:-1], np.diff(offsets))[:, None]
+    known = np.where(known >= starts, known, -1)
+    # the last known row so far, but not one of an earlier series
+    latest = np.maximum.accumulate(known, axis=0)
+    latest = np.where(latest >= starts, latest, -1)
+    filled = np.take_along_axis(values, np.maximum(latest, 0), axis=0)
+    return np.where(latest >= 0, filled, np.nan)
+
+
+def from_name(name: str, season: int | None, columns: list[int]) -> TargetTransform:
+    """Return the transform ``name`` of the target ``columns`` (``season``: the seasonal period)."""
+    lag_kind = TRANSFORMS[name][1]
+    if lag_kind == "season" and not season:
+        raise ValueError(
+            f"LSTMForecaster: target_transform={name!r} takes each value's change from one season "
+            "before, but the model has no seasonal period (seasonal_period_ is None); give "
+            "seasonal_period, or choose target_transform='difference'."
+        )
+    lag = {None: 0, "one": 1, "season": season}[lag_kind]
+    return TargetTransform(name, int(lag or 0), tuple(int(c) for c in columns))
+
+
+def candidates(
+    values: np.ndarray, observed: np.ndarray | None, lengths: np.ndarray, season: int | None
+) -> list[str]:
+    """Return the transforms ``target_transform="auto"`` tries on these targets.
+
+    With a seasonal period three seasons of which fit in the shortest series, the seasonal
+    difference and (for positive targets with no missing entry) the seasonal difference of
+    the log: on the short seasonal series of the development set (`bench_classic`) one of
+    them forecast better than the targets as they are on every series, and a validation tail
+    of a few rows told them apart less reliably than that. Otherwise ``"none"`` and the
+    difference (a trend that leaves the training range).
+    """
+    complete = observed is None or bool(observed.all())
+    positive = complete and bool(np.all(np.isfinite(values))) and bool((values > 0).all())
+    if season and season > 1 and int(lengths.min()) > 3 * season:
+        return ["seasonal_difference"] + (["log_seasonal_difference"] if positive else [])
+    return ["none", "difference"]
+
+
+class TransformRule(Rule):
+    """A ``target_transform`` parameter: "auto" or a name of `TRANSFORMS`."""
+
+    def check(self, name: str, value: Any, owner: str) -> None:
+        """Raise a clear error if ``value`` is not accepted."""
+        if isinstance(value, str) and (value == "auto" or value in TRANSFORMS):
+            return
+        raise ValueError(
+            f"{owner}: {name} must be 'auto' or one of {list(TRANSFORMS)}; got {value!r}."
+        )

@@ -1,0 +1,130 @@
+"""``target_transform="auto"``: which target transform a fit tries, and how it compares them.
+
+On short series (none longer than `SHORT_ROWS` rows) a model is fitted with each transform
+that suits its targets (`target_transform.candidates`), and the one whose forecasts err
+least on the validation data, in the data's units, is kept (`validation_error`). On longer
+series the network has enough rows to learn level and season itself (the hourly weather is
+forecast best as it is) and one fit is all the time allows: the targets are read as they
+are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+
+from tsforecast._recurrent.target_transform import candidates
+from tsforecast._segments import split_series
+from tsforecast.sequences import SequenceData
+
+__all__ = ["SHORT_ROWS", "best_fit", "transform_candidates", "validation_error"]
+
+# target_transform="auto" compares transforms on series of at most this many rows (each one
+# fit), and on data of at most `SMALL_ROWS` rows in all (a large panel: one fit is the budget).
+SHORT_ROWS = 1_000
+SMALL_ROWS = 100_000
+# Validation origins scored per transform, at most (evenly spread over the validation rows).
+SCORED_ORIGINS = 2_048
+
+
+def transform_candidates(
+    transform: str,
+    data: SequenceData,
+    target_columns: list[int] | None,
+    season: int | None,
+    fraction: float,
+    plain_history: bool,
+) -> list[str]:
+    """Return the transforms a fit tries: the one given, or those ``"auto"`` compares.
+
+    ``"auto"`` compares only in the autoregressive mode (``target_columns`` given), on
+    series of at most `SHORT_ROWS` rows (`SMALL_ROWS` in all) with validation data, and for
+    models whose forecasts read nothing but the history (``plain_history``: no known-future
+    covariates or time gaps); otherwise it is ``"none"``.
+    """
+    if transform != "auto":
+        return [transform]
+    short = int(data.series_lengths.max()) <= SHORT_ROWS and data.n_timesteps <= SMALL_ROWS
+    if target_columns is None or not plain_history or not short:
+        return ["none"]
+    train, valid = split_series(data.offsets, fraction)
+    if valid is None:
+        return ["none"]
+    observed = None if data.mask is None else data.mask[:, target_columns]
+    return candidates(data.values[:, target_columns], observed, train.stops - train.starts, season)
+
+
+Fitted = TypeVar("Fitted")
+
+
+def best_fit(
+    names: list[str], fit: Callable[[str], Fitted], error: Callable[[Fitted], float]
+) -> tuple[Fitted, dict[str, float] | None]:
+    """Fit with each transform of ``names``; return the fit of least ``error`` and the errors.
+
+    A single name is fitted and returned as it is (no errors: None).
+    """
+    if len(names) == 1:
+        return fit(names[0]), None
+    fits = {name: fit(name) for name in names}
+    scores = {name: error(fitted) for name, fitted in fits.items()}
+    return fits[min(scores, key=scores.get)], scores
+
+
+def validation_error(
+    data: SequenceData,
+    columns: list[int],
+    fraction: float,
+    horizon: int,
+    season: int | None,
+    forecast: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+) -> float:
+    """Mean absolute error of forecasts from the validation rows, scaled per series.
+
+    Every row of a series' validation part (and the last training row) is an origin (at most
+    `SCORED_ORIGINS`, evenly spread);
+    ``forecast(firsts, lasts, steps)`` gives the point forecasts ``(n, steps, n_targets)``
+    of the target ``columns`` in the data's units. Each step inside the series is scored
+    against the truth; each series' and target's MAE is divided by its in-sample
+    seasonal-naive MAE on the training rows (MASE), and the result is their mean.
+    """
+    train, valid = split_series(data.offsets, fraction)
+    if valid is None:
+        return float("nan")
+    targets = _targets(data)[:, columns]
+    lag = season or 1
+    series_of = np.searchsorted(data.offsets, valid.starts, side="right") - 1
+    firsts = data.offsets[:-1][series_of]
+    lasts = np.concatenate(
+        [np.arange(a - 1, b - 1) for a, b in zip(valid.starts, valid.stops, strict=True)]
+    )
+    owner = np.repeat(np.arange(len(valid.starts)), valid.stops - valid.starts)
+    if len(lasts) > SCORED_ORIGINS:
+        kept = np.linspace(0, len(lasts) - 1, SCORED_ORIGINS).round().astype(np.int64)
+        lasts, owner = lasts[kept], owner[kept]
+    points = forecast(firsts[owner], lasts, horizon)
+    rows = lasts[:, None] + 1 + np.arange(horizon)
+    inside = rows < valid.stops[owner][:, None]
+    truth = targets[np.minimum(rows, len(targets) - 1)]
+    errors = np.where(inside[..., None], np.abs(points - truth), np.nan)
+    scores = []
+    for i, start in enumerate(valid.starts):
+        if not (owner == i).any():
+            continue
+        begin = train.starts[np.searchsorted(train.starts, start, side="right") - 1]
+        history = targets[begin:start]
+        scale = np.nanmean(np.abs(history[lag:] - history[:-lag]), axis=0) if len(history) > lag \
+            else np.nanmean(np.abs(np.diff(history, axis=0)), axis=0)  # fmt: skip
+        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        scores.append(np.nanmean(errors[owner == i], axis=(0, 1)) / scale)
+    return float(np.nanmean(scores))
+
+
+def _targets(data: SequenceData) -> np.ndarray:
+    """Return the data's values as float64, NaN where not observed."""
+    values = data.values.astype(np.float64)
+    if data.mask is not None:
+        values = np.where(data.mask, values, np.nan)
+    return values
