@@ -240,12 +240,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "seasonal_difference" (the change from one season before), "log_difference" and
         "log_seasonal_difference" (relative changes: series of any size share one model).
         "auto": on short series (none over 1,000 rows, 100,000 rows in all) a model is fitted
-        with each transform that suits the targets and the one whose forecasts err least on the
-        validation data, in the data's units, is kept (``target_transform_scores_``): with a
-        seasonal period three seasons of which fit in every series, "seasonal_difference" and
-        (positive targets) "log_seasonal_difference"; without, "none" and "difference". On
-        longer series, with ``y``, known-future covariates or time gaps: "none". Quantiles
-        beyond the seasonal lag add up the spread of each step.
+        with each transform that suits the targets and the one whose forecasts from the last 40%
+        of each series (the validation data and the training rows before it) err least, in the
+        data's units, is kept (``target_transform_scores_``): with a seasonal period three
+        seasons of which fit in every series, "seasonal_difference" and (positive targets)
+        "log_seasonal_difference"; without, "none" and "difference". On longer series, with
+        ``y``, known-future covariates or time gaps: "none". Quantiles beyond the seasonal lag
+        add up the spread of each step.
     seasonal_period : int, "auto" or None, default="auto"
         Rows in one season, for the seasonal naive forecaster the model is checked against
         (``baseline_scores_``) and the seasonal transforms. "auto": a day for data recorded
@@ -314,9 +315,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     target_transform_ : TargetTransform
         The transform the network forecasts (its ``name`` and ``lag``, in rows).
     target_transform_scores_ : dict or None
-        With ``target_transform="auto"`` comparing several: each transform's validation error (MAE
-        of forecasts from every validation row, in the data's units, over each series'
-        in-sample seasonal-naive MAE, averaged over series and targets); None otherwise.
+        With ``target_transform="auto"`` comparing several: each transform's error (MAE of
+        forecasts from every row of the last 40% of each series, in the data's units, over
+        the series' seasonal-naive MAE before them, averaged over series and targets); None
+        otherwise.
     baseline_scores_ : dict or None
         Validation MAE per horizon step (a list of ``horizon_`` values each) of the network
         (``"model"``, its point forecast) and of ``"persistence"``, ``"seasonal_naive"`` and
@@ -565,7 +567,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return fitted
 
     def _validation_error(self, data: SequenceData) -> float:
-        """Return the scaled MAE of forecasts from the validation rows of ``data``."""
+        """Return the scaled MAE of forecasts from the final rows of ``data``'s series."""
         return validation_error(
             data, self.target_indices_, self.validation_fraction, self.horizon_,
             self.seasonal_period_, lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
