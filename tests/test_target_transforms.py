@@ -241,3 +241,16 @@ def test_bounds_hold_once_a_transformed_forecast_is_undone():
     forecast = model.forecast(panel, steps=8, quantiles=True)
     assert forecast.to_numpy().min() >= 0
     assert model.predict_quantiles(panel).min() >= 0
+
+
+def test_only_the_kept_fit_warns(passengers):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LSTMForecaster(random_state=0, max_epochs=2).fit(passengers.iloc[:120])
+    assert len(model.target_transform_scores_) == 2
+    with warnings.catch_warnings(record=True) as alone:
+        warnings.simplefilter("always")
+        LSTMForecaster(
+            random_state=0, max_epochs=2, target_transform=model.target_transform_.name
+        ).fit(passengers.iloc[:120])
+    assert [str(w.message) for w in caught] == [str(w.message) for w in alone]

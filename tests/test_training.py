@@ -256,7 +256,8 @@ def test_the_kept_weights_are_the_average_validated_at_the_best_epoch(waves):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(training, "train", spy)
         for averaging in (0.0, 0.9):
-            params = {**FAST, "max_epochs": 8, "weight_averaging": averaging}
+            params = {**FAST, "max_epochs": 8, "weight_averaging": averaging,
+                      "validation_fraction": 0.1}  # fmt: skip
             fitted[averaging] = LSTMForecaster(**params).fit(waves)
             result = seen["result"]
             assert result.best_epoch > 0

@@ -180,9 +180,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         away from the validation data (as far as the widest validation margin reaches), and
         rows the model was trained on cannot narrow the intervals. 0: the validation margins
         only (split conformal).
-    validation_fraction : float, default=0.1
+    validation_fraction : float or "auto", default="auto"
         Final fraction of each series held out to measure the validation loss (early stopping
-        and the choice of the best weights); 0 to train on everything. The loss is measured
+        and the choice of the best weights, the start, the calibration of the intervals); 0 to
+        train on everything. "auto": 0.2 on short series (none over 1,000 rows, 100,000 in
+        all), where a tenth of a 108-month series would score 11 of its 24 horizon steps
+        (on the classic development set, seeds 0-2: mean MASE 1.18 -> 1.12, 80% intervals
+        nearer their coverage), 0.1 otherwise. The loss is measured
         on at most 8,192 of the held-out rows (a fixed random sample), which keeps validation
         cheap on large data.
     patience : int or None, default=50
@@ -303,6 +307,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Steps forecast at once.
     time_gaps_ : bool
         Whether the model reads the time between rows.
+    validation_fraction_ : float
+        The fraction of each series held out (``validation_fraction`` resolved).
     bounds_ : ndarray of shape (n_targets, 2) or None
         Each target's (low, high), -inf/inf where open; None without ``bounds``.
     target_range_ : ndarray of shape (n_targets, 2)
@@ -401,7 +407,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         weight_averaging: float = 0.98,
         loss: str = "auto",
         quantiles: Any = "auto",
-        validation_fraction: float = 0.1,
+        validation_fraction: Any = "auto",
         patience: int | None = 50,
         max_time: float | None = None,
         scale: bool = True,
@@ -552,7 +558,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._learn_columns(data, y)
         names = transform_candidates(
             self.target_transform, data, self.target_indices_, self.seasonal_period_,
-            self.validation_fraction, not (self.future_indices_ or self.time_gaps_),
+            self.validation_fraction_, not (self.future_indices_ or self.time_gaps_),
         )  # fmt: skip
         fitted, scores = best_fit(names, lambda name: self._fitted_copy(data, y, name),
                                   lambda fit: fit._validation_error(data))  # fmt: skip
@@ -569,7 +575,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _validation_error(self, data: SequenceData) -> float:
         """Return the scaled MAE of forecasts from the final rows of ``data``'s series."""
         return validation_error(
-            data, self.target_indices_, self.validation_fraction, self.horizon_,
+            data, self.target_indices_, self.validation_fraction_, self.horizon_,
             self.seasonal_period_, lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
         )  # fmt: skip
 
@@ -591,7 +597,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         inputs = self._input_rows()
         values, observed = inputs.for_training(data, "LSTMForecaster.fit")
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
-        train_part, valid_part = split_series(data.offsets, self.validation_fraction)
+        train_part, valid_part = split_series(data.offsets, self.validation_fraction_)
         self.input_scaler_, self.target_scaler_ = fit_scalers(
             values, targets, observed, train_part, self.target_indices_, self.scale
         )
@@ -628,6 +634,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.time_features_, self.time_gaps_ = resolved.time_features, resolved.time_gaps
         self.horizon_, self.quantiles_ = resolved.horizon, resolved.quantiles
         self.seasonal_period_ = resolved.seasonal_period
+        self.validation_fraction_ = resolved.validation_fraction
         self.target_indices_, self.y_ndim_ = None, 2 if y is None else y.ndim
         self.future_indices_, self.static_indices_ = [], []
         if y is not None:

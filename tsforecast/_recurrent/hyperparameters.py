@@ -18,6 +18,7 @@ from tsforecast._recurrent.intervals import QuantilesRule, with_median
 from tsforecast._recurrent.losses import LOSSES
 from tsforecast._recurrent.network import CELLS
 from tsforecast._recurrent.target_transform import TransformRule
+from tsforecast._recurrent.transform_choice import is_short
 from tsforecast._time import TimeFeaturesRule
 from tsforecast.sequences import SequenceData
 
@@ -33,6 +34,8 @@ __all__ = [
 
 # Steps forecast at once by an autoregressive model with horizon="auto".
 AUTO_HORIZON = 24
+# validation_fraction="auto": on short series (`transform_choice.is_short`), and otherwise.
+SHORT_VALIDATION, LONG_VALIDATION = 0.2, 0.1
 # Quantile levels of quantiles="auto" (with the pinball loss): the median and an 80% interval.
 AUTO_QUANTILES = (0.1, 0.5, 0.9)
 
@@ -45,7 +48,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "loss": Choice((*LOSSES, "auto")), "dropout": Real(0.0, 1.0, upper_open=True),
     "learning_rate": Real(0.0, lower_open=True), "weight_decay": Real(0.0),
     "weight_averaging": Real(0.0, 1.0, upper_open=True),
-    "validation_fraction": Real(0.0, 1.0, upper_open=True),
+    "validation_fraction": AutoOr(Real(0.0, 1.0, upper_open=True)),
     "patience": Integer(optional=True), "max_time": Real(0.0, lower_open=True, optional=True),
     "scale": Flag(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
@@ -88,6 +91,7 @@ class Resolved:
     horizon: int
     quantiles: tuple[float, ...] | None
     seasonal_period: int | None
+    validation_fraction: float
 
 
 def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) -> Resolved:
@@ -107,10 +111,14 @@ def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) ->
     season = params["seasonal_period"]
     if season == "auto":
         season = _time.seasonal_period(sample)
+    fraction = params["validation_fraction"]
+    if fraction == "auto":
+        fraction = SHORT_VALIDATION if is_short(data) else LONG_VALIDATION
     return Resolved(
         time_features=time_features,
         time_gaps=time_gaps,
         horizon=int(horizon),
         quantiles=None if levels is None else with_median(levels),
         seasonal_period=None if season is None else int(season),
+        validation_fraction=float(fraction),
     )

@@ -49,7 +49,7 @@ SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
-    "n_series_in_", "time_gaps_", "target_transform_scores_",
+    "n_series_in_", "time_gaps_", "target_transform_scores_", "validation_fraction_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -372,6 +372,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     state.setdefault("time_features_", [])  # saved before calendar features
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
+        state.setdefault("validation_fraction_", None)  # not recorded
     if state.get("format_version") in (1, 2, 3):
         state.setdefault("future_indices_", [])
         state.setdefault("static_indices_", [])

@@ -10,6 +10,7 @@ are.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,7 +20,7 @@ from tsforecast._recurrent.target_transform import candidates
 from tsforecast._segments import split_series
 from tsforecast.sequences import SequenceData
 
-__all__ = ["SHORT_ROWS", "best_fit", "transform_candidates", "validation_error"]
+__all__ = ["SHORT_ROWS", "best_fit", "is_short", "transform_candidates", "validation_error"]
 
 # target_transform="auto" compares transforms on series of at most this many rows (each one
 # fit), and on data of at most `SMALL_ROWS` rows in all (a large panel: one fit is the budget).
@@ -32,6 +33,11 @@ SCORED_ORIGINS = 2_048
 # final 10% alone chose the worse transform on 3 of 9 seasonal series (mean MASE ratio to
 # seasonal naive 0.97), the final 40% on 2, each close (0.90).
 SCORED_FRACTION = 0.4
+
+
+def is_short(data: SequenceData) -> bool:
+    """Whether no series of ``data`` has over `SHORT_ROWS` rows, nor all over `SMALL_ROWS`."""
+    return int(data.series_lengths.max()) <= SHORT_ROWS and data.n_timesteps <= SMALL_ROWS
 
 
 def transform_candidates(
@@ -51,8 +57,7 @@ def transform_candidates(
     """
     if transform != "auto":
         return [transform]
-    short = int(data.series_lengths.max()) <= SHORT_ROWS and data.n_timesteps <= SMALL_ROWS
-    if target_columns is None or not plain_history or not short:
+    if target_columns is None or not plain_history or not is_short(data):
         return ["none"]
     train, valid = split_series(data.offsets, fraction)
     if valid is None:
@@ -69,13 +74,22 @@ def best_fit(
 ) -> tuple[Fitted, dict[str, float] | None]:
     """Fit with each transform of ``names``; return the fit of least ``error`` and the errors.
 
-    A single name is fitted and returned as it is (no errors: None).
+    A single name is fitted and returned as it is (no errors: None). Of several, only the
+    kept fit's warnings reach the caller (the others' concern models thrown away).
     """
     if len(names) == 1:
         return fit(names[0]), None
-    fits = {name: fit(name) for name in names}
+    fits, said = {}, {}
+    for name in names:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fits[name] = fit(name)
+        said[name] = caught
     scores = {name: error(fitted) for name, fitted in fits.items()}
-    return fits[min(scores, key=scores.get)], scores
+    best = min(scores, key=scores.get)
+    for warning in said[best]:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return fits[best], scores
 
 
 def validation_error(
