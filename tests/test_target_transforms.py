@@ -254,3 +254,40 @@ def test_only_the_kept_fit_warns(passengers):
             random_state=0, max_epochs=2, target_transform=model.target_transform_.name
         ).fit(passengers.iloc[:120])
     assert [str(w.message) for w in caught] == [str(w.message) for w in alone]
+
+
+def test_a_transform_with_y_or_without_enough_rows_is_refused(passengers):
+    X, y = passengers.iloc[:-1], passengers["passengers"].to_numpy()[1:]
+    with pytest.raises(ValueError, match=r"model fitted with y does not forecast"):
+        LSTMForecaster(max_epochs=1, target_transform="log").fit(X, y)
+    with pytest.raises(ValueError, match=r"nothing is left to train on"):
+        LSTMForecaster(max_epochs=1, target_transform="seasonal_difference").fit(
+            passengers.iloc[:10]
+        )
+
+
+def test_a_forecast_is_undone_from_the_values_given_where_missing_ones_are_filled():
+    passengers = load_air_passengers()
+    mask = np.ones(passengers.values.shape, bool)
+    mask[-1] = False  # the last month unobserved, its value filled (as an adapter would)
+    filled = SequenceData(passengers.values, time=passengers.time, mask=mask)
+    unfilled = SequenceData(
+        np.where(mask, passengers.values, np.nan), time=passengers.time, mask=mask
+    )
+    transform = TargetTransform("difference", 1, (0,))
+    cut = np.array([0]), np.array([143]), np.zeros((1, 2, 1))
+    np.testing.assert_allclose(transform.undo_paths(filled, *cut)[0].ravel(), 432.0)
+    # a NaN has no value: the last one observed stands in
+    np.testing.assert_allclose(transform.undo_paths(unfilled, *cut)[0].ravel(), 390.0)
+
+
+@pytest.mark.parametrize(
+    ("freq", "season"),
+    [("MS", 12), ("QE", 4), ("W", 52), ("D", 7), ("h", 24), ("28D", None), ("YS", None)],
+)
+def test_seasonal_period_of_calendar_stamps_alone_and_in_a_panel(freq, season):
+    from tsforecast._time import seasonal_period
+
+    stamps = pd.date_range("2020-01-01", periods=40, freq=freq)
+    assert seasonal_period(stamps) == season
+    assert seasonal_period(stamps.append(stamps)) == season  # two series of a panel

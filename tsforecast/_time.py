@@ -352,8 +352,15 @@ def seasonal_period(times: pd.DatetimeIndex | None) -> int | None:
         rows_per_day = pd.Timedelta("1D") / step
         return int(rows_per_day) if rows_per_day == round(rows_per_day) else None
     days = step / pd.Timedelta("1D")
-    for low, high, season in ((1, 1, 7), (7, 7, 52), (28, 31, 12), (89, 92, 4)):
-        if low <= days <= high:
+    if days in (1, 7):
+        return 7 if days == 1 else 52
+    # months and quarters are not fixed steps: read the calendar of the first series (the
+    # stamps up to the first that does not increase: a panel's next series starts there)
+    backwards = np.flatnonzero(np.diff(times.as_unit("ns").asi8) <= 0)
+    first = times[: backwards[0] + 1] if len(backwards) else times
+    kind = type(_calendar_offset(first)).__name__
+    for low, high, season, name in ((28, 31, 12, "Month"), (89, 92, 4, "Quarter")):
+        if low <= days <= high and name in kind and "Semi" not in kind:
             return season
     return None
 

@@ -243,14 +243,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         relative to the level at its origin, so trends continue past the training range),
         "seasonal_difference" (the change from one season before), "log_difference" and
         "log_seasonal_difference" (relative changes: series of any size share one model).
-        "auto": on short series (none over 1,000 rows, 100,000 rows in all) a model is fitted
-        with each transform that suits the targets and the one whose forecasts from the last 40%
-        of each series (the validation data and the training rows before it) err least, in the
-        data's units, is kept (``target_transform_scores_``): with a seasonal period three
-        seasons of which fit in every series, "seasonal_difference" and (positive targets)
-        "log_seasonal_difference"; without, "none" and "difference". On longer series, with
-        ``y``, known-future covariates or time gaps: "none". Quantiles beyond the seasonal lag
-        add up the spread of each step.
+        "auto": on short series (none over 1,000 rows, 100,000 rows in all) with validation
+        data, a model is fitted with each transform that suits the targets and the one whose
+        forecasts from the last 40% of each series (the validation data and the training rows
+        before it) err least, in the data's units, is kept (``target_transform_scores_``; each
+        fit has the whole ``max_time``, ``fit_seconds_`` is the kept one's): with a seasonal
+        period more than three seasons of which fit in every series' training rows,
+        "seasonal_difference" and (positive targets) "log_seasonal_difference"; otherwise "none"
+        and "difference". On longer series, with ``y``, known-future covariates or time gaps:
+        "none" (a transform with ``y`` is refused: transform ``y`` yourself). Quantiles beyond
+        the seasonal lag add up the spread of each step.
     seasonal_period : int, "auto" or None, default="auto"
         Rows in one season, for the seasonal naive forecaster the model is checked against
         (``baseline_scores_``) and the seasonal transforms. "auto": a day for data recorded
@@ -333,10 +335,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         standardised units: each target's error divided by its training standard deviation
         (``target_scaler_.scale``; 1 with ``scale=False``, so the data's units then),
         averaged over the targets. None for a model fitted with ``y`` or without validation
-        data; a baseline is None where it cannot be scored.
+        data; a baseline is None where it cannot be scored. With a target transform
+        (``target_transform_``), all of it is of the transformed target: "persistence" of a
+        seasonal change is seasonal naive with last season's change.
     conformal_margins_ : ndarray of shape (101, horizon_, n_pairs, n_targets) or None
         Conformal calibration of each symmetric pair of quantile levels (widest pair first),
-        per step and target, in the targets' units, at each miscoverage level 0, 0.01, ... 1
+        per step and target, in the targets' units (the transformed target's, with a target
+        transform), at each miscoverage level 0, 0.01, ... 1
         (the first axis): the margin by which the pair's interval is widened (narrowed where
         negative) for that coverage, from the validation forecasts. At the pair's nominal
         level it is the margin of conformalised quantile regression. None for a point model,
@@ -580,8 +585,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )  # fmt: skip
 
     def _fit_transformed(self, data: SequenceData, y: np.ndarray | None, name: str) -> None:
-        self.target_transform_ = from_name(name, self.seasonal_period_, self.target_indices_ or [])
+        self.target_transform_ = from_name(
+            name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
+        )
         original, data = data, self.target_transform_.apply(data, "LSTMForecaster.fit")
+        if data.mask is not None and not data.mask[:, self.target_indices_ or []].any():
+            raise ValueError(
+                f"LSTMForecaster.fit: with target_transform={name!r} every value's change is "
+                f"taken from {self.target_transform_.lag} rows before, and no series is longer "
+                "than that: nothing is left to train on. Choose target_transform='difference' "
+                "or 'none', or a shorter seasonal_period."
+            )
         targets = None if y is None else y.reshape(len(y), -1)
         if targets is None:
             fitted_targets = (original.values, original.mask, self.target_indices_)

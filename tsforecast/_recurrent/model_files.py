@@ -251,6 +251,10 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     # Models saved before weight averaging existed were trained without it: a refit of the
     # loaded model trains as the saved one was trained.
     params.setdefault("weight_averaging", 0.0)
+    # Likewise, models saved before target transforms (format 4 and older) read the targets
+    # as they are, and held out a tenth of each series.
+    params.setdefault("target_transform", "none")
+    params.setdefault("validation_fraction", 0.1)
     try:
         model = cls(**params)
         model._check_params()

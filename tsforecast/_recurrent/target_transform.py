@@ -97,7 +97,8 @@ class TargetTransform:
         """Return the targets (log taken), NaN entries carried forward within their series.
 
         An entry marked missing but given a value (interpolated by an adapter) is read as
-        given, as the forecaster reads its inputs.
+        given, as the forecaster reads its inputs, also as the base a forecast is undone
+        from: a fill is the adapter's best estimate (a fill of 0 is read as 0).
         """
         values = data.values[:, list(self.columns)].astype(np.float64)
         seen = np.isfinite(values)
@@ -262,8 +263,21 @@ def _carried_forward(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.where(latest >= 0, filled, np.nan)
 
 
-def from_name(name: str, season: int | None, columns: list[int]) -> TargetTransform:
-    """Return the transform ``name`` of the target ``columns`` (``season``: the seasonal period)."""
+def from_name(
+    name: str, season: int | None, columns: list[int] | None, owner: str = "LSTMForecaster"
+) -> TargetTransform:
+    """Return the transform ``name`` of the target ``columns`` (``season``: the seasonal period).
+
+    ``columns`` None: a model fitted with ``y``, which forecasts ``y`` as it is.
+    """
+    if columns is None:
+        if name not in ("none", "auto"):
+            raise ValueError(
+                f"{owner}: target_transform={name!r} transforms the target columns of X, "
+                "which a model fitted with y does not forecast; transform y yourself (e.g. "
+                "np.log(y), then np.exp of the forecasts), or fit without y."
+            )
+        return TargetTransform("none", 0, ())
     lag_kind = TRANSFORMS[name][1]
     if lag_kind == "season" and not season:
         raise ValueError(

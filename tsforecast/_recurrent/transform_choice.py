@@ -86,7 +86,7 @@ def best_fit(
             fits[name] = fit(name)
         said[name] = caught
     scores = {name: error(fitted) for name, fitted in fits.items()}
-    best = min(scores, key=scores.get)
+    best = min(scores, key=lambda name: np.nan_to_num(scores[name], nan=np.inf))
     for warning in said[best]:
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return fits[best], scores
