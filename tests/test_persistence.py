@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 
 from tsforecast import LSTMForecaster
 from tsforecast._recurrent.model_files import FILES, FORMAT_VERSION, SIMPLE_STATE
@@ -331,3 +332,5 @@ def test_a_pickle_of_the_version_before_the_move_into_recurrent_loads():
         model.forecast(X, 4, quantiles=True), saved["forecast"], rtol=1e-5, atol=1e-6
     )
     assert sys.modules["tsforecast._network"] is sys.modules[MOVED["tsforecast._network"]]
+    # pickled before target transforms: read its targets as they are, and refits do too
+    assert clone(model).get_params()["target_transform"] == "none"

@@ -291,3 +291,11 @@ def test_seasonal_period_of_calendar_stamps_alone_and_in_a_panel(freq, season):
     stamps = pd.date_range("2020-01-01", periods=40, freq=freq)
     assert seasonal_period(stamps) == season
     assert seasonal_period(stamps.append(stamps)) == season  # two series of a panel
+
+
+def test_steps_the_validation_cannot_score_are_warned_about(passengers):
+    with pytest.warns(RuntimeWarning, match=r"18 of the 24 horizon steps \(steps 7 to 24\)"):
+        model = LSTMForecaster(
+            max_epochs=2, random_state=0, validation_fraction=0.1, target_transform="none"
+        ).fit(passengers.iloc[:60])
+    assert model.baseline_scores_["model"][6:] == [None] * 18

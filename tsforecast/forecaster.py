@@ -978,6 +978,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickle, moving the network to the ``device`` parameter's device."""
+        state.setdefault("target_transform", "none")  # pickled before target transforms
         self.__dict__.update(state)
         if "module_" in state:
             try:

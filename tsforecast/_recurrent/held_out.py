@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from tsforecast._recurrent.intervals import conformal_margins
-from tsforecast._recurrent.naive_scores import baseline_scores, score_table, warn_if_losing
+from tsforecast._recurrent.naive_scores import (
+    baseline_scores,
+    score_table,
+    warn_if_losing,
+    warn_if_unscored,
+)
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.training import FittedNetwork
 
@@ -73,4 +78,5 @@ def check_held_out(
     if verbose:
         print(score_table(scores))
     warn_if_losing(scores, len(scores["model"]))
+    warn_if_unscored(scores)
     return HeldOutCheck(margins, scores)

@@ -16,7 +16,14 @@ from tsforecast._recurrent.naive_start import Start, apply_linear, masked_mae
 from tsforecast._recurrent.network import RecurrentNet
 from tsforecast._recurrent.problem import TrainingProblem
 
-__all__ = ["BASELINES", "baseline_scores", "losing_steps", "score_table", "warn_if_losing"]
+__all__ = [
+    "BASELINES",
+    "baseline_scores",
+    "losing_steps",
+    "score_table",
+    "warn_if_losing",
+    "warn_if_unscored",
+]
 
 BASELINES = ("persistence", "seasonal_naive", "linear")
 
@@ -129,6 +136,25 @@ def score_table(scores: dict[str, list[float | None]]) -> str:
             + " ".join(f"{'-' if v is None else f'{v:.4f}':>14}" for v in [*cells, ratio])
         )
     return "\n".join(lines)
+
+
+def warn_if_unscored(scores: dict[str, list[float | None]]) -> None:
+    """Warn when some steps of the horizon have no validation truth (never checked).
+
+    Forecasts that far ahead were not compared with the naive forecasters, and their
+    intervals were calibrated on no outcome: say so, rather than trust them silently.
+    """
+    unscored = [step for step, value in enumerate(scores["model"], start=1) if value is None]
+    if unscored:
+        warnings.warn(
+            f"LSTMForecaster: {len(unscored)} of the {len(scores['model'])} horizon steps "
+            f"(steps {unscored[0]} to {unscored[-1]}) have no validation row that far ahead, "
+            "so their forecasts were not checked against the naive forecasters and their "
+            "intervals were not calibrated on any outcome. Hold out more of each series "
+            "(validation_fraction) or fit a shorter horizon.",
+            RuntimeWarning,
+            stacklevel=5,
+        )
 
 
 def warn_if_losing(scores: dict[str, list[float | None]], horizon: int) -> None:
