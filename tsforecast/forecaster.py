@@ -589,13 +589,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
         )
         original, data = data, self.target_transform_.apply(data, "LSTMForecaster.fit")
-        if data.mask is not None and not data.mask[:, self.target_indices_ or []].any():
-            raise ValueError(
-                f"LSTMForecaster.fit: with target_transform={name!r} every value's change is "
-                f"taken from {self.target_transform_.lag} rows before, and no series is longer "
-                "than that: nothing is left to train on. Choose target_transform='difference' "
-                "or 'none', or a shorter seasonal_period."
-            )
+        self.target_transform_.check_trainable(data, "LSTMForecaster.fit")
         targets = None if y is None else y.reshape(len(y), -1)
         if targets is None:
             fitted_targets = (original.values, original.mask, self.target_indices_)

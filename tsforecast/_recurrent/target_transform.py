@@ -147,6 +147,16 @@ class TargetTransform:
             metadata=data.metadata, row_order=data._row_order,
         )  # fmt: skip
 
+    def check_trainable(self, changes: SequenceData, owner: str) -> None:
+        """Refuse transformed data without one observed target (every series within the lag)."""
+        if changes.mask is not None and not changes.mask[:, list(self.columns)].any():
+            raise ValueError(
+                f"{owner}: with target_transform={self.name!r} every value's change is taken "
+                f"from {self.lag} rows before, and no series is longer than that: nothing is "
+                "left to train on. Choose target_transform='difference' or 'none', or a "
+                "shorter seasonal_period."
+            )
+
     # ------------------------------------------------------------------ inverse
     def _inverse(self, values: np.ndarray) -> np.ndarray:
         if not self.log:
