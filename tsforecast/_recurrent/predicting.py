@@ -7,6 +7,8 @@ besides the answer, memory holds one chunk's work, whatever the number of series
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from tsforecast._recurrent.adaptation import Adaptation
@@ -49,10 +51,7 @@ def one_step_points(
         values[unknown_next(part, reader)] = np.nan
         return values
 
-    if transform is None:
-        return by_series(data, points, PREDICT_ROWS_PER_PASS)
-    changes = transform.apply(data, "LSTMForecaster.predict")
-    return transform.undo_next(data, by_series(changes, points, PREDICT_ROWS_PER_PASS))
+    return _undone_by_series(data, points, transform, "LSTMForecaster.predict")
 
 
 def one_step_levels(
@@ -80,7 +79,17 @@ def one_step_levels(
         values[unknown_next(part, reader)] = np.nan
         return values
 
+    return _undone_by_series(data, levels, transform, "LSTMForecaster.predict_quantiles")
+
+
+def _undone_by_series(
+    data: SequenceData,
+    per_part: Callable[[SequenceData], np.ndarray],
+    transform: TargetTransform | None,
+    owner: str,
+) -> np.ndarray:
+    """Return ``per_part`` of the (transformed) data series by series, undone into units."""
     if transform is None:
-        return by_series(data, levels, PREDICT_ROWS_PER_PASS)
-    changes = transform.apply(data, "LSTMForecaster.predict_quantiles")
-    return transform.undo_next(data, by_series(changes, levels, PREDICT_ROWS_PER_PASS))
+        return by_series(data, per_part, PREDICT_ROWS_PER_PASS)
+    changes = transform.apply(data, owner)
+    return transform.undo_next(data, by_series(changes, per_part, PREDICT_ROWS_PER_PASS))
