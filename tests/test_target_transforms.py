@@ -19,7 +19,18 @@ from hypothesis import strategies as st
 
 from tsforecast import LSTMForecaster, backtest
 from tsforecast._recurrent.target_transform import TRANSFORMS, TargetTransform, from_name
-from tsforecast.datasets import load_air_passengers, load_visnights
+from tsforecast._recurrent.transform_choice import (
+    COMPARED_VALUES,
+    QUICK_EPOCHS,
+    best_fit,
+    transform_candidates,
+)
+from tsforecast.datasets import (
+    load_air_passengers,
+    load_seattle_weather,
+    load_visnights,
+    load_weather,
+)
 from tsforecast.sequences import SequenceData
 
 
@@ -191,7 +202,7 @@ def test_a_log_model_refuses_a_history_with_values_at_or_below_zero(log_model, p
         log_model.predict(passengers.iloc[:120] * 0.0)
 
 
-def test_auto_is_none_with_y_or_on_long_series(passengers):
+def test_auto_is_none_with_y_or_on_many_target_values(passengers):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         supervised = LSTMForecaster(max_epochs=1, random_state=0).fit(
@@ -199,6 +210,41 @@ def test_auto_is_none_with_y_or_on_long_series(passengers):
         )
     assert supervised.target_transform_.name == "none"
     assert supervised.target_transform_scores_ is None
+    weather = load_weather()  # 8,760 hours of 21 targets: one fit is the budget
+    assert weather.n_timesteps * weather.n_features > COMPARED_VALUES
+    assert transform_candidates("auto", weather, list(range(21)), 24, 0.1, True) == ["none"]
+    one_column = SequenceData(weather.values[:, :1], time=weather.time)
+    assert transform_candidates("auto", one_column, [0], 24, 0.1, True) == [
+        "none", "seasonal_difference"  # long: the targets as they are compete too
+    ]  # fmt: skip
+
+
+def test_best_fit_compares_quick_fits_and_fits_only_the_best_in_full():
+    calls = []
+
+    def fit(name, epochs):
+        calls.append((name, epochs))
+        return {"a": 2.0, "b": 1.0, "c": 3.0}[name] + (0 if epochs is None else 10)
+
+    kept, scores = best_fit(["a", "b", "c"], fit, lambda score: score, quick=True)
+    assert calls == [("a", QUICK_EPOCHS), ("b", QUICK_EPOCHS), ("c", QUICK_EPOCHS), ("b", None)]
+    assert kept == 1.0 and scores == {"a": 12.0, "b": 11.0, "c": 13.0}
+    calls.clear()
+    kept, _ = best_fit(["a", "b"], fit, lambda score: score)
+    assert calls == [("a", None), ("b", None)] and kept == 1.0
+
+
+def test_a_long_series_keeps_the_transform_its_quick_fit_chose():
+    daily = load_seattle_weather()  # 1,461 days: long, weekly season
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        auto = LSTMForecaster(random_state=0, max_epochs=3).fit(daily)
+        scores = auto.target_transform_scores_
+        assert set(scores) == {"none", "seasonal_difference"}  # temperatures below 0: no log
+        chosen = min(scores, key=scores.get)
+        alone = LSTMForecaster(random_state=0, max_epochs=3, target_transform=chosen).fit(daily)
+    assert auto.target_transform_.name == chosen and auto.n_epochs_ == alone.n_epochs_
+    np.testing.assert_array_equal(auto.predict(daily), alone.predict(daily))
 
 
 def test_backtest_equals_forecast_with_a_transform(passengers, passengers_model):

@@ -56,6 +56,7 @@ from tsforecast._recurrent.target_transform import TargetTransform, from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
     best_fit,
+    is_short,
     transform_candidates,
     validation_error,
 )
@@ -243,15 +244,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         relative to the level at its origin, so trends continue past the training range),
         "seasonal_difference" (the change from one season before), "log_difference" and
         "log_seasonal_difference" (relative changes: series of any size share one model).
-        "auto": on short series (none over 1,000 rows, 100,000 rows in all) with validation
+        "auto": on data of at most 100,000 target values (rows times targets) with validation
         data, a model is fitted with each transform that suits the targets and the one whose
         forecasts from the last 40% of each series (the validation data and the training rows
         before it) err least, in the data's units, is kept (``target_transform_scores_``; each
         fit has the whole ``max_time``, ``fit_seconds_`` is the kept one's): with a seasonal
         period more than three seasons of which fit in every series' training rows,
-        "seasonal_difference" and (positive targets) "log_seasonal_difference"; otherwise "none"
-        and "difference". On longer series, with ``y``, known-future covariates or time gaps:
-        "none" (a transform with ``y`` is refused: transform ``y`` yourself). Quantiles beyond
+        "seasonal_difference" and (positive targets) "log_seasonal_difference", and on series
+        over 1,000 rows "none" too; otherwise "none" and "difference". On series over 1,000
+        rows the transforms are compared after one epoch each, from the naive forecaster each
+        starts at, and the best is then trained in full. On more target values, with ``y``,
+        known-future covariates or time gaps: "none" (a transform with ``y`` is refused:
+        transform ``y`` yourself). Quantiles beyond
         the seasonal lag add up the spread of each step.
     seasonal_period : int, "auto" or None, default="auto"
         Rows in one season, for the seasonal naive forecaster the model is checked against
@@ -565,15 +569,21 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.target_transform, data, self.target_indices_, self.seasonal_period_,
             self.validation_fraction_, not (self.future_indices_ or self.time_gaps_),
         )  # fmt: skip
-        fitted, scores = best_fit(names, lambda name: self._fitted_copy(data, y, name),
-                                  lambda fit: fit._validation_error(data))  # fmt: skip
+        fitted, scores = best_fit(
+            names, lambda name, epochs: self._fitted_copy(data, y, name, epochs),
+            lambda fit: fit._validation_error(data), quick=not is_short(data),
+        )  # fmt: skip
         self.__dict__.update(fitted.__dict__)
         self.target_transform_scores_ = scores
 
-    def _fitted_copy(self, data: SequenceData, y: Any, name: str) -> LSTMForecaster:
-        """Return a copy of this model fitted with the transform ``name``."""
+    def _fitted_copy(
+        self, data: SequenceData, y: Any, name: str, epochs: int | None = None
+    ) -> LSTMForecaster:
+        """Return a copy of this model fitted with the transform ``name`` (for ``epochs``)."""
         fitted = type(self).__new__(type(self))
         fitted.__dict__.update(self.__dict__)
+        if epochs is not None:
+            fitted.max_epochs = min(self.max_epochs, epochs)
         fitted._fit_transformed(data, y, name)
         return fitted
 

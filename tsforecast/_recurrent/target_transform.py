@@ -300,21 +300,27 @@ def from_name(
 
 
 def candidates(
-    values: np.ndarray, observed: np.ndarray | None, lengths: np.ndarray, season: int | None
+    values: np.ndarray,
+    observed: np.ndarray | None,
+    lengths: np.ndarray,
+    season: int | None,
+    short: bool = True,
 ) -> list[str]:
     """Return the transforms ``target_transform="auto"`` tries on these targets.
 
     With a seasonal period three seasons of which fit in the shortest series, the seasonal
     difference and (for positive targets with no missing entry) the seasonal difference of
-    the log: on the short seasonal series of the development set (`bench_classic`) one of
-    them forecast better than the targets as they are on every series, and a validation tail
-    of a few rows told them apart less reliably than that. Otherwise ``"none"`` and the
+    the log, and on long series (``short`` False) the targets as they are: on the short
+    seasonal series of the development set (`bench_classic`) one of the seasonal transforms
+    forecast better than the targets as they are on every series, and a validation tail of a
+    few rows told them apart less reliably than that. Otherwise ``"none"`` and the
     difference (a trend that leaves the training range).
     """
     complete = observed is None or bool(observed.all())
     positive = complete and bool(np.all(np.isfinite(values))) and bool((values > 0).all())
     if season and season > 1 and int(lengths.min()) > 3 * season:
-        return ["seasonal_difference"] + (["log_seasonal_difference"] if positive else [])
+        seasonal = ["seasonal_difference"] + (["log_seasonal_difference"] if positive else [])
+        return seasonal if short else ["none", *seasonal]
     return ["none", "difference"]
 
 
