@@ -325,7 +325,7 @@ def test_failed_fit_keeps_the_previous_model_and_inputs_are_untouched(waves):
         ({"loss": "pinball", "quantiles": None}, ValueError, r"loss='pinball' trains quantile"),
         ({"horizon": 0}, ValueError, r"horizon must be .*'auto' is accepted too"),
         ({"seasonal_period": 1}, ValueError, r"seasonal_period must be .*'auto' is accepted"),
-        ({"scale": "yes"}, TypeError, "scale must be True or False"),
+        ({"scale": "yes"}, ValueError, "scale must be 'auto', 'series', 'global'"),
         ({"device": "tpu:x"}, ValueError, "device must be 'auto', 'cpu'"),
     ],
 )

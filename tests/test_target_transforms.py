@@ -58,7 +58,8 @@ def log_model(passengers: pd.DataFrame) -> LSTMForecaster:
 
 def _panel(lengths: list[int], seed: int) -> SequenceData:
     rng = np.random.default_rng(seed)
-    values = np.exp(rng.normal(0.0, 0.3, size=(sum(lengths), 2))) * 10
+    sizes = np.repeat(10.0 ** np.arange(len(lengths)), lengths)[:, None]  # 10, 100, 1000...
+    values = np.exp(rng.normal(0.0, 0.3, size=(sum(lengths), 2))) * sizes
     groups = np.repeat(np.arange(len(lengths)), lengths)
     return SequenceData(values.astype(np.float32), groups=groups)
 
@@ -70,10 +71,16 @@ def _panel(lengths: list[int], seed: int) -> SequenceData:
     lengths=st.lists(st.integers(8, 30), min_size=1, max_size=3),
     steps=st.integers(1, 12),
     seed=st.integers(0, 1000),
+    scaled=st.sampled_from([None, "seen", "unseen"]),
 )
-def test_undo_of_the_true_changes_gives_back_the_truth(name, lag, lengths, steps, seed):
+def test_undo_of_the_true_changes_gives_back_the_truth(name, lag, lengths, steps, seed, scaled):
     data = _panel(lengths, seed)
     transform = from_name(name, lag if "seasonal" in name else None, [1, 0])
+    if scaled is not None:  # each series divided by its scale: from the data, or from other ids
+        other = _panel([9, 9], seed + 1)  # other series, other ids: scaled by their own rows
+        fitted_on = data if scaled == "seen" else SequenceData(other.values, groups=[7] * 18)
+        transform = transform.scaled_by_series(fitted_on, "test")
+        assert transform.series_scales.knows(data.series_ids) == (scaled == "seen")
     changes = transform.apply(data, "test")
     starts = data.offsets[:-1]
     first_defined = max(transform.lag - 1, 0)  # the first row whose next change is known

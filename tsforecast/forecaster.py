@@ -52,6 +52,7 @@ from tsforecast._recurrent.outputs import OutputDecoder, interval_levels, level_
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
+from tsforecast._recurrent.series_scales import scales_by_series
 from tsforecast._recurrent.target_transform import TargetTransform, from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
@@ -196,9 +197,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         hence the generous default; ``max_time`` bounds the run as well.
     max_time : float or None, default=None
         Training time budget in seconds.
-    scale : bool, default=True
-        Standardise inputs and targets inside the model (training statistics); predictions
-        come back in the original units.
+    scale : {"auto", "series", "global"} or bool, default="auto"
+        How inputs and targets are scaled inside the model; predictions come back in the
+        data's units. "global" (or True): every column standardised with the training rows'
+        mean and standard deviation. "series" (autoregressive mode): each series' targets, as
+        the ``target_transform`` gives them, are first divided by their own mean absolute
+        value over the rows given to `fit` (a series `fit` did not see: over the history it
+        is forecast from), then standardised as "global": series whose sizes differ a
+        thousandfold share one model, each weighs alike in the loss, and intervals are
+        calibrated in each series' scale. "auto": "series" on panels forecast by
+        "difference" or "seasonal_difference" (a 20-region panel with half the regions
+        1,000 times larger: MASE 1.51 against 1.52-2.52 global), "global" otherwise (a log
+        transform already puts series in relative units; on the PBC visits, forecast as they
+        are, per-series scales from a patient's few visits gave MAE 0.510 against 0.445).
+        False: no scaling.
     target : int, str, list of them, or None, default=None
         Autoregressive mode: the columns of ``X`` to forecast (all those without another role
         by default).
@@ -419,7 +431,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         validation_fraction: Any = "auto",
         patience: int | None = 50,
         max_time: float | None = None,
-        scale: bool = True,
+        scale: Any = "auto",
         target: Any = None,
         future_covariates: Any = None,
         static_covariates: Any = None,
@@ -598,6 +610,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.target_transform_ = from_name(
             name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
         )
+        if scales_by_series(self.scale, y is None, data.n_series, name, "LSTMForecaster.fit"):
+            transform = self.target_transform_.scaled_by_series(data, "LSTMForecaster.fit")
+            self.target_transform_ = transform
         original, data = data, self.target_transform_.apply(data, "LSTMForecaster.fit")
         self.target_transform_.check_trainable(data, "LSTMForecaster.fit")
         targets = None if y is None else y.reshape(len(y), -1)
@@ -617,7 +632,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = split_series(data.offsets, self.validation_fraction_)
         self.input_scaler_, self.target_scaler_ = fit_scalers(
-            values, targets, observed, train_part, self.target_indices_, self.scale
+            values, targets, observed, train_part, self.target_indices_, self.scale is not False
         )
         problem = TrainingProblem(
             readable=self.input_scaler_.fill_missing(values, observed),  # no copy if complete

@@ -17,6 +17,7 @@ from tsforecast._recurrent.features import stamps_of
 from tsforecast._recurrent.intervals import QuantilesRule, with_median
 from tsforecast._recurrent.losses import LOSSES
 from tsforecast._recurrent.network import CELLS
+from tsforecast._recurrent.series_scales import ScaleRule
 from tsforecast._recurrent.target_transform import TransformRule
 from tsforecast._recurrent.transform_choice import is_short
 from tsforecast._time import TimeFeaturesRule
@@ -50,7 +51,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "weight_averaging": Real(0.0, 1.0, upper_open=True),
     "validation_fraction": AutoOr(Real(0.0, 1.0, upper_open=True)),
     "patience": Integer(optional=True), "max_time": Real(0.0, lower_open=True, optional=True),
-    "scale": Flag(), "time_features": TimeFeaturesRule(),
+    "scale": ScaleRule(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
     "adaptation_rate": Real(0.0), "bounds": BoundsRule(), "time_gaps": AutoOr(Flag()),
     "distributed": AutoOr(Flag()), "target_transform": TransformRule(),

@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.intervals import ALPHAS, level_pairs
 from tsforecast._recurrent.naive_scores import BASELINES
 from tsforecast._recurrent.scaling import Standardizer
+from tsforecast._recurrent.series_scales import SeriesScales
 from tsforecast._recurrent.target_transform import TRANSFORMS, TargetTransform
 from tsforecast._time import TIME_FEATURES
 
@@ -40,8 +42,11 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # step, point forecasts) load as horizon 1 without quantiles.
 # 4: known-future and static covariates, time gaps (the network's ahead columns), bounds,
 # the training range and the number of series. Earlier versions had none of these.
-FORMAT_VERSION = 5
-READABLE_VERSIONS = (1, 2, 3, 4, 5)
+# 5: the target transform and its scores, the validation fraction.
+# 6: the series' own scales of a model fitted with scale="series" (an older reader would
+# forecast such a model unscaled, so it refuses the format instead).
+FORMAT_VERSION = 6
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 FILES = ("params.json", "state.json", "weights.pt")
 CHECKSUMS = "checksums.json"
 # Fitted attributes saved as they are (JSON values).
@@ -135,6 +140,8 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
     if transform is not None:
         state["target_transform_"] = {"name": transform.name, "lag": transform.lag,
                                "columns": list(transform.columns)}  # fmt: skip
+        if transform.series_scales is not None:
+            state["target_transform_"]["series_scales"] = transform.series_scales.to_state()
     for attribute, prefix in SCALER_STATE.items():
         scaler = getattr(model, attribute)
         state[f"{prefix}_mean_"] = scaler.mean.tolist()
@@ -474,8 +481,15 @@ def _transform(saved: Any, targets: list[int] | None, bad: Any) -> TargetTransfo
         and _count(saved.get("lag"), 0)
         and saved.get("columns") == (targets or [])
     ):
-        raise bad(f"target_transform_ is {saved!r}")
-    return TargetTransform(saved["name"], int(saved["lag"]), tuple(saved["columns"]))
+        raise bad(f"target_transform_ is {str(saved)[:200]}")
+    scales = None
+    if saved.get("series_scales") is not None:
+        try:
+            scales = SeriesScales.from_state(saved["series_scales"], len(saved["columns"]))
+        except ValueError as error:
+            raise bad(str(error)) from None
+    transform = TargetTransform(saved["name"], int(saved["lag"]), tuple(saved["columns"]))
+    return replace(transform, series_scales=scales)
 
 
 def _check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> None:

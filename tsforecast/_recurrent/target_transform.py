@@ -22,12 +22,14 @@ taken as independent).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from tsforecast._checks import Rule
+from tsforecast._recurrent.series_scales import SeriesScales
 from tsforecast.sequences import SequenceData
 
 __all__ = ["TRANSFORMS", "TargetTransform", "TransformRule", "candidates", "from_name"]
@@ -57,6 +59,9 @@ class TargetTransform:
         The target columns among the data's columns, in the order of the forecasts.
     bounds : ndarray of shape (n_targets, 2), optional
         The targets' bounds, kept by the forecasts once undone (not part of equality).
+    series_scales : SeriesScales, optional
+        Each series' transformed targets are divided by its own scale (``scale="series"``),
+        and its forecasts multiplied by it (not part of equality).
 
     Examples
     --------
@@ -73,6 +78,7 @@ class TargetTransform:
     lag: int
     columns: tuple[int, ...]
     bounds: np.ndarray | None = field(default=None, compare=False, repr=False)
+    series_scales: SeriesScales | None = field(default=None, compare=False, repr=False)
 
     @property
     def log(self) -> bool:
@@ -81,16 +87,23 @@ class TargetTransform:
 
     @property
     def identity(self) -> bool:
-        """Whether nothing is transformed."""
-        return self.name == "none"
+        """Whether nothing is transformed (nor scaled per series)."""
+        return self.name == "none" and self.series_scales is None
 
     @property
     def network_bounds(self) -> np.ndarray | None:
         """The bounds the network keeps: the ``bounds`` of untransformed targets, else none.
 
-        A transformed target's bounds are kept once its forecasts are undone.
+        A transformed (or per-series scaled) target's bounds are kept once its forecasts are
+        undone.
         """
         return self.bounds if self.identity else None
+
+    def scaled_by_series(self, data: SequenceData, owner: str) -> TargetTransform:
+        """Return this transform, each series of ``data`` then divided by its own scale."""
+        changed, seen = self._changes(data, owner)
+        scales = SeriesScales.fit(np.where(seen, changed, np.nan), data.offsets, data.series_ids)
+        return dataclasses.replace(self, series_scales=scales)
 
     # ------------------------------------------------------------------ forward
     def _logged(self, data: SequenceData, owner: str) -> np.ndarray:
@@ -123,6 +136,22 @@ class TargetTransform:
         """
         if self.identity:
             return data
+        changed, seen = self._changes(data, owner)
+        if self.series_scales is not None:
+            changed = changed / self._row_scales(data, changed, seen)
+        values = data.values.astype(np.float32, copy=True)
+        values[:, list(self.columns)] = changed
+        mask = np.ones(values.shape, bool) if data.mask is None else data.mask.copy()
+        mask[:, list(self.columns)] = seen
+        return SequenceData._trusted(
+            values, data.offsets, data.series_ids, groups=data.groups, mask=mask,
+            local_time=data._local_time, features=data.features,
+            time=None if data._local_time is not None else data.time,
+            metadata=data.metadata, row_order=data._row_order,
+        )  # fmt: skip
+
+    def _changes(self, data: SequenceData, owner: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return the transformed targets (before any series scale) and where they are seen."""
         logged = self._logged(data, owner)
         seen = np.isfinite(data.values[:, list(self.columns)])
         if data.mask is not None:
@@ -136,16 +165,26 @@ class TargetTransform:
             changed[rows - starts < self.lag] = np.nan  # its base lies in another series
             seen[self.lag :] &= seen[: -self.lag].copy()
         seen &= np.isfinite(changed)
-        values = data.values.astype(np.float32, copy=True)
-        values[:, list(self.columns)] = changed
-        mask = np.ones(values.shape, bool) if data.mask is None else data.mask.copy()
-        mask[:, list(self.columns)] = seen
-        return SequenceData._trusted(
-            values, data.offsets, data.series_ids, groups=data.groups, mask=mask,
-            local_time=data._local_time, features=data.features,
-            time=None if data._local_time is not None else data.time,
-            metadata=data.metadata, row_order=data._row_order,
-        )  # fmt: skip
+        return changed, seen
+
+    def _series_scales_of(
+        self, data: SequenceData, changed: np.ndarray | None = None, seen: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return each series' scale: ``(n_series, n_targets)`` (1 without series scales).
+
+        Series seen in fit keep theirs; the others are scaled by their own changes.
+        """
+        if self.series_scales is None:
+            return np.ones((data.n_series, len(self.columns)))
+        if changed is None and not self.series_scales.knows(data.series_ids):
+            changed, seen = self._changes(data, "LSTMForecaster")
+        targets = None if changed is None else np.where(seen, changed, np.nan)
+        return self.series_scales.of_series(data.series_ids, data.offsets, targets)
+
+    def _row_scales(self, data: SequenceData, changed: Any = None, seen: Any = None) -> np.ndarray:
+        """Return the scale of each row's series: ``(n_rows, n_targets)``."""
+        per_series = self._series_scales_of(data, changed, seen)
+        return np.repeat(per_series, data.series_lengths, axis=0)
 
     def check_trainable(self, changes: SequenceData, owner: str) -> None:
         """Refuse transformed data without one observed target (every series within the lag)."""
@@ -174,6 +213,9 @@ class TargetTransform:
         """
         if self.identity:
             return values
+        if self.series_scales is not None:
+            scales = self._row_scales(data)
+            values = values * scales.reshape(scales.shape + (1,) * (values.ndim - 2))
         base = self._bases(data, np.arange(data.n_timesteps), 1)[:, 0]
         base = base.reshape(base.shape + (1,) * (values.ndim - 2))
         return _within(self._inverse(values + base), self.bounds, axis=1)
@@ -195,6 +237,11 @@ class TargetTransform:
         """
         if self.identity:
             return points, levels
+        if self.series_scales is not None:
+            series = np.searchsorted(data.offsets, firsts, side="right") - 1
+            scales = self._series_scales_of(data)[series][:, None, :]  # (n, 1, targets)
+            points = points * scales
+            levels = None if levels is None else levels * scales[..., None]
         if not self.lag:
             path, spread = points.astype(np.float64), None
             if levels is not None:

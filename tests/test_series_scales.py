@@ -1,0 +1,117 @@
+"""Per-series scales: each series of a panel divided by its own size inside the model.
+
+Two real quarterly regions, one made 1,000 times larger, forecast by seasonal differences:
+the scales follow the sizes, forecasts and intervals come back in each series' units, a
+series the model never saw is scaled by its own history, the scales survive save and load,
+and the parameter's refusals say what to do.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import LSTMForecaster
+from tsforecast._recurrent.series_scales import SeriesScales, id_key
+from tsforecast.datasets import load_visnights
+
+SETTINGS = {"random_state": 0, "max_epochs": 20, "target_transform": "seasonal_difference"}
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    """NSW's metro region as it is and Victoria's 1,000 times larger, first 64 quarters."""
+    nights = load_visnights().to_frame()["nights"]
+    small = nights.xs("NSWMetro", level="region").iloc[:64]
+    large = nights.xs("VICMetro", level="region").iloc[:64] * 1000
+    return pd.concat({"small": small, "large": large}, names=["region", "quarter"]).to_frame()
+
+
+def _fit(frame: pd.DataFrame, **params) -> LSTMForecaster:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return LSTMForecaster(**{**SETTINGS, **params}).fit(frame)
+
+
+@pytest.fixture(scope="module")
+def model(panel: pd.DataFrame) -> LSTMForecaster:
+    return _fit(panel.groupby(level="region").head(56))
+
+
+def _seasonal_mae(values: np.ndarray) -> float:
+    return float(np.mean(np.abs(values[4:] - values[:-4])))
+
+
+def test_auto_scales_a_differenced_panel_by_series_and_the_scales_follow_the_sizes(panel, model):
+    scales = model.target_transform_.series_scales
+    assert scales is not None
+    for region in ("small", "large"):  # the mean absolute seasonal change of the fitted rows
+        values = panel.xs(region, level="region")["nights"].to_numpy()[:56]
+        np.testing.assert_allclose(scales.scales[id_key(region)], _seasonal_mae(values), rtol=1e-4)
+
+
+def test_forecasts_and_intervals_come_back_in_each_series_units(panel, model):
+    history = panel.groupby(level="region").head(56)
+    forecast = model.forecast(history, steps=8, quantiles=True)
+    widths = {}
+    for region in ("small", "large"):
+        values = panel.xs(region, level="region")["nights"].to_numpy()
+        rows = forecast.xs(region, level="region")
+        mase = np.mean(np.abs(rows["nights_q0.5"].to_numpy() - values[56:])) / _seasonal_mae(
+            values[:56]
+        )
+        assert mase < 2.0, (region, mase)
+        widths[region] = float(np.mean(rows["nights_q0.9"] - rows["nights_q0.1"]))
+    assert 100 < widths["large"] / widths["small"] < 10_000  # each in its own scale
+
+
+def test_a_series_never_seen_is_scaled_by_its_own_history(panel, model):
+    history = panel.groupby(level="region").head(56)
+    large = history.xs("large", level="region", drop_level=False)
+    tripled = large.rename(index={"large": "new"}) * 3.0  # another id: not in the scales
+    assert not model.target_transform_.series_scales.knows(np.array(["new"]))
+    known = model.forecast(large, steps=8)["nights"].to_numpy()
+    unseen = model.forecast(tripled, steps=8)["nights"].to_numpy()
+    np.testing.assert_allclose(unseen, 3.0 * known, rtol=1e-4)
+
+
+def test_save_and_load_keep_the_series_scales(tmp_path, panel, model):
+    loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
+    history = panel.groupby(level="region").head(56)
+    assert loaded.target_transform_.series_scales.scales.keys() == (
+        model.target_transform_.series_scales.scales.keys()
+    )
+    np.testing.assert_array_equal(loaded.forecast(history, 8), model.forecast(history, 8))
+
+
+def test_global_is_the_earlier_scaling_and_a_single_series_is_never_scaled_by_series(panel):
+    history = panel.groupby(level="region").head(56)
+    for scale in ("global", True):
+        assert _fit(history, scale=scale, max_epochs=1).target_transform_.series_scales is None
+    single = history.xs("small", level="region")
+    assert _fit(single, max_epochs=1).target_transform_.series_scales is None
+    assert _fit(single, scale="series", max_epochs=1).target_transform_.series_scales is not None
+
+
+def test_series_ids_of_different_types_keep_their_own_scales():
+    scales = SeriesScales.fit(
+        np.array([[1.0], [1.0], [5.0], [5.0]]), np.array([0, 2, 4]), np.array([1, "1"], object)
+    )
+    assert id_key(1) != id_key("1") and id_key(np.int64(1)) == id_key(1)
+    found = scales.of_series(np.array([1, "1"], object), np.array([0, 2, 4]))
+    assert found.ravel().tolist() == [1.0, 5.0]
+    with pytest.raises(ValueError, match="unseen in fit"):
+        scales.of_series(np.array([2]), np.array([0, 2]))
+
+
+def test_refusals_say_what_to_do(panel):
+    history = panel.groupby(level="region").head(56)
+    with pytest.raises(ValueError, match=r"scale must be 'auto', 'series', 'global'"):
+        LSTMForecaster(scale="per-series").fit(history)
+    X = history.iloc[:-1]
+    y = history["nights"].to_numpy()[1:]
+    with pytest.raises(ValueError, match=r"scale='series'.*use scale='global'"):
+        LSTMForecaster(scale="series", max_epochs=1).fit(X, y)
