@@ -352,3 +352,39 @@ def test_steps_the_validation_cannot_score_are_warned_about(passengers):
             max_epochs=2, random_state=0, validation_fraction=0.1, target_transform="none"
         ).fit(passengers.iloc[:60])
     assert model.baseline_scores_["model"][6:] == [None] * 18
+
+
+@pytest.mark.parametrize(
+    ("data", "context", "fraction"),
+    [
+        ("visnights", 16, 0.2),  # quarterly, short: four seasons
+        ("passengers", 48, 0.2),  # monthly, short
+        ("yearly", 16, 0.2),  # short, no season
+        ("daily", 64, 0.1),  # 1,461 days: long
+    ],
+)
+def test_the_short_series_regime_reads_four_seasons_and_holds_out_a_fifth(data, context, fraction):
+    from tsforecast._boundary import check_X
+    from tsforecast._recurrent.hyperparameters import resolve
+
+    frames = {
+        "visnights": lambda: load_visnights().to_frame(),
+        "passengers": lambda: load_air_passengers().to_frame(),
+        "yearly": lambda: pd.DataFrame(
+            {"v": np.arange(100.0)}, index=pd.date_range("1900", periods=100, freq="YS")
+        ),
+        "daily": lambda: load_seattle_weather().to_frame(),
+    }
+    model = LSTMForecaster()
+    X = check_X(model, frames[data](), None, reset=True)
+    resolved = resolve(model.get_params(), X, autoregressive=True)
+    assert (resolved.context_length, resolved.validation_fraction) == (context, fraction)
+    given = resolve({**model.get_params(), "context_length": 30}, X, autoregressive=True)
+    assert given.context_length == 30
+
+
+def test_the_resolved_context_is_read_and_kept_by_save_and_load(tmp_path, passengers_model):
+    assert passengers_model.context_length == "auto" and passengers_model.context_length_ == 48
+    assert passengers_model._reader().context_length == 48
+    loaded = LSTMForecaster.load(passengers_model.save(tmp_path / "model"))
+    assert loaded.context_length_ == 48

@@ -28,6 +28,16 @@ from tsforecast._cli.fit_predict import run_fit, run_predict
 __all__ = ["main"]
 
 
+def _int_or_auto(text: str) -> int | str:
+    """Read a command-line value that is "auto" or an integer."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or an integer, got {text!r}") from None
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tsforecast",
@@ -70,7 +80,8 @@ def _build_parser() -> argparse.ArgumentParser:
     table.add_argument("--variable-col", help="ehr long tables: column naming the measurement")
     table.add_argument("--value-col", help="ehr long tables: column holding the value")
     model = fit.add_argument_group("the model")
-    model.add_argument("--context-length", type=int, default=64, help="default: 64")
+    model.add_argument("--context-length", type=_int_or_auto, default="auto",
+                       help="rows of history read (default: auto, as in Python)")  # fmt: skip
     model.add_argument("--hidden-size", type=int, default=64, help="default: 64")
     model.add_argument("--max-epochs", type=int, default=1000, help="default: 1000")
     model.add_argument("--max-time", type=float, default=None, help="seconds (default: none)")
@@ -111,7 +122,8 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="season of the seasonal naive forecast (default: from the stamps)",
     )
-    bt.add_argument("--context-length", type=int, default=64, help="default: 64")
+    bt.add_argument("--context-length", type=_int_or_auto, default="auto",
+                    help="rows of history read (default: auto, as in Python)")  # fmt: skip
     bt.add_argument("--hidden-size", type=int, default=32, help="default: 32")
     bt.add_argument("--max-epochs", type=int, default=1000, help="default: 1000")
     bt.add_argument("--max-time", type=float, default=5.0,

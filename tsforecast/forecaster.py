@@ -110,8 +110,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    context_length : int, default=64
-        Longest history the model reads.
+    context_length : int or "auto", default="auto"
+        Longest history the model reads (``context_length_``). "auto": 64 rows; on short
+        series (none over 1,000 rows, 100,000 in all) four seasons, at most 64 (16 for
+        quarterly data, 48 for monthly, 28 for daily), or 16 rows without a season: read 64
+        rows at a time, a short series gives few distinct training blocks (the 20-region
+        quarterly panel of the development set: MASE 1.30 with 16 rows, 1.51 with 64).
     horizon : int or "auto", default="auto"
         Steps forecast at once from every position. "auto": 24 in autoregressive mode (on the
         shipped hourly weather, seeds 0-2, 24-hour forecasts read directly had an 11% lower
@@ -321,6 +325,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         features'), from the training rows; mean 0 and scale 1 with ``scale=False``.
     target_scaler_ : Standardizer
         Means and scales of the forecast values; forecasts are turned back with them.
+    context_length_ : int
+        The longest history read (``context_length`` with "auto" resolved).
     horizon_ : int
         Steps forecast at once.
     time_gaps_ : bool
@@ -414,7 +420,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        context_length: int = 64,
+        context_length: Any = "auto",
         horizon: Any = "auto",
         hidden_size: int = 64,
         num_layers: int = 1,
@@ -517,7 +523,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _reader(self) -> NetworkReader:
         return NetworkReader(
             self.module_, self._input_rows(), self.input_scaler_, self.device_,
-            self.context_length,
+            self.context_length_,
         )  # fmt: skip
 
     def _transform(self) -> TargetTransform:
@@ -641,6 +647,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             first_step=inputs.layout().first_steps(),
         )  # fmt: skip
         resolved = {"horizon": self.horizon_, "levels": self.quantiles_,
+                    "context_length": self.context_length_,
                     "loss": loss_kind(self.quantiles, self.loss)}  # fmt: skip
         names = [n for n in TrainingSettings.__dataclass_fields__ if n not in resolved]
         settings = TrainingSettings(**{n: getattr(self, n) for n in names}, **resolved)
@@ -668,6 +675,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.horizon_, self.quantiles_ = resolved.horizon, resolved.quantiles
         self.seasonal_period_ = resolved.seasonal_period
         self.validation_fraction_ = resolved.validation_fraction
+        self.context_length_ = resolved.context_length
         self.target_indices_, self.y_ndim_ = None, 2 if y is None else y.ndim
         self.future_indices_, self.static_indices_ = [], []
         if y is not None:
@@ -998,6 +1006,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickle, moving the network to the ``device`` parameter's device."""
         state.setdefault("target_transform", "none")  # pickled before target transforms
+        if "module_" in state:  # fitted before context_length="auto": the parameter was read
+            state.setdefault("context_length_", state.get("context_length"))
         self.__dict__.update(state)
         if "module_" in state:
             try:

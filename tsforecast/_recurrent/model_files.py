@@ -44,7 +44,7 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # the training range and the number of series. Earlier versions had none of these.
 # 5: the target transform and its scores, the validation fraction.
 # 6: the series' own scales of a model fitted with scale="series" (an older reader would
-# forecast such a model unscaled, so it refuses the format instead).
+# forecast such a model unscaled, so it refuses the format instead), context_length_.
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 FILES = ("params.json", "state.json", "weights.pt")
@@ -55,6 +55,7 @@ SIMPLE_STATE = (
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
     "n_series_in_", "time_gaps_", "target_transform_scores_", "validation_fraction_",
+    "context_length_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -381,6 +382,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         return ValueError(f"{owner}: state.json is inconsistent: {what}. Save the model again.")
 
     state.setdefault("time_features_", [])  # saved before calendar features
+    if state.get("format_version") in (1, 2, 3, 4, 5):  # before context_length="auto"
+        state.setdefault("context_length_", model.context_length)
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
         state.setdefault("validation_fraction_", None)  # not recorded
@@ -438,6 +441,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     ):  # fmt: skip
         raise bad(f"future_indices_ {roles[0]!r} and static_indices_ {roles[1]!r} are not "
                   f"distinct non-target columns of {n_features}")  # fmt: skip
+    if not _count(state["context_length_"]):
+        raise bad(f"context_length_ is {state['context_length_']!r}")
     if not _count(state["n_series_in_"]):
         raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
     model.target_transform_ = _transform(state.get("target_transform_"), targets, bad)
