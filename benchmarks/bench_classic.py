@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
 import statistics
 import sys
 import time
 import warnings
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +232,9 @@ def markdown(rows: list[dict[str, Any]], totals: dict[str, Any], seeds: list[int
     """Return the results as a Markdown table."""
     models = list(rows[0]["mase"])
     lines = [f"# Classic short series (MASE, tsforecast: median of seeds {seeds})", "",
+             f"{date.today().isoformat()}, {platform.machine()}, torch {torch.__version__}, "
+             f"{torch.get_num_threads()} threads. Command: `python benchmarks/bench_classic.py "
+             "--out benchmarks/results/classic`", "",
              "| series | " + " | ".join(models) + " | fit s |",
              "|---" * (len(models) + 2) + "|"]  # fmt: skip
     for row in rows:

@@ -307,6 +307,7 @@ def test_only_the_kept_fit_warns(passengers):
             random_state=0, max_epochs=2, target_transform=model.target_transform_.name
         ).fit(passengers.iloc[:120])
     assert [str(w.message) for w in caught] == [str(w.message) for w in alone]
+    assert caught and {w.filename for w in [*caught, *alone]} == {__file__}  # the fit line
 
 
 def test_a_transform_with_y_or_without_enough_rows_is_refused(passengers):

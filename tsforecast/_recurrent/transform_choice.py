@@ -100,24 +100,39 @@ def best_fit(
 
     ``fit(name, epochs)`` fits with the transform ``name`` (``epochs`` None: in full). A single
     name is fitted and returned as it is (no errors: None). Of several, each is fitted in
-    full, or with ``quick`` for `QUICK_EPOCHS` (and the best fitted again in full); only the
-    kept fit's warnings reach the caller (the others' concern models thrown away).
+    full, or with ``quick`` for `QUICK_EPOCHS` (and the best fitted again in full). Only the
+    kept fit's warnings reach the caller (the others' concern models thrown away), raised
+    at the line that called the estimator's ``fit`` (`best_fit` is called by its ``_fit``).
     """
     if len(names) == 1:
-        return fit(names[0], None), None
+        kept, said = _recorded(fit, names[0], None)
+        return _said(kept, said), None
     fits, said = {}, {}
     for name in names:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fits[name] = fit(name, QUICK_EPOCHS if quick else None)
-        said[name] = caught
+        fits[name], said[name] = _recorded(fit, name, QUICK_EPOCHS if quick else None)
     scores = {name: error(fitted) for name, fitted in fits.items()}
     best = min(scores, key=lambda name: np.nan_to_num(scores[name], nan=np.inf))
     if quick:
-        return fit(best, None), scores
-    for warning in said[best]:
-        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    return fits[best], scores
+        fits[best], said[best] = _recorded(fit, best, None)
+    return _said(fits[best], said[best]), scores
+
+
+def _recorded(
+    fit: Callable[[str, int | None], Fitted], name: str, epochs: int | None
+) -> tuple[Fitted, list[warnings.WarningMessage]]:
+    """Fit, keeping the warnings raised rather than showing them."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = fit(name, epochs)
+    return fitted, caught
+
+
+def _said(fitted: Fitted, caught: list[warnings.WarningMessage]) -> Fitted:
+    """Raise the recorded warnings at the user's call of ``fit``, and return ``fitted``."""
+    for warning in caught:
+        # _said <- best_fit <- LSTMForecaster._fit <- LSTMForecaster.fit <- the caller
+        warnings.warn(warning.message, warning.category, stacklevel=5)
+    return fitted
 
 
 def validation_error(
