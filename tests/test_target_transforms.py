@@ -389,3 +389,16 @@ def test_the_resolved_context_is_read_and_kept_by_save_and_load(tmp_path, passen
     assert passengers_model._reader().context_length == 48
     loaded = LSTMForecaster.load(passengers_model.save(tmp_path / "model"))
     assert loaded.context_length_ == 48
+
+
+def test_month_features_are_read_for_the_forecast_months(passengers):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model = LSTMForecaster(random_state=0, max_epochs=5, time_features=["month"]).fit(
+            passengers.iloc[:120]
+        )
+    assert model.time_features_ == ["month"]
+    forecast = model.forecast(passengers.iloc[:120], steps=12)
+    assert list(forecast.index.month) == list(range(1, 13)) and np.isfinite(forecast).all(None)
+    with pytest.raises(ValueError, match="time stamps"):
+        model.predict(passengers.iloc[:120].reset_index(drop=True))

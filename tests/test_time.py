@@ -51,6 +51,8 @@ def test_encoding_follows_the_wall_clock_calendar(stamps, zone, unit):
         "hour": hours / 24,
         "weekday": (times.day_of_week + hours / 24) / 7,
         "yearday": (times.day_of_year - 1 + hours / 24) / (365 + times.is_leap_year),
+        "month": (times.month - 1) / 12,
+        "quarter": (times.quarter - 1) / 4,
     }
     encoded = encode_time(times, list(expected)).astype(np.float64)
     for i, fraction in enumerate(expected.values()):
@@ -72,6 +74,12 @@ def test_usual_step_is_the_most_common_difference():
 def test_auto_takes_the_hour_for_sub_daily_data_only():
     assert choose_time_features("auto", load_weather().local_time) == ["hour"]
     assert choose_time_features("auto", pd.date_range("2024", periods=30, freq="D")) == []
+    assert choose_time_features("auto", pd.date_range("2024", periods=30, freq="MS")) == []
+    months = pd.date_range("2024-01-01", periods=13, freq="MS")
+    encoded = encode_time(months, ["month", "quarter"])
+    np.testing.assert_allclose(encoded[0], encoded[12], atol=1e-6)  # January again
+    np.testing.assert_allclose(encoded[3, 2:], [1.0, 0.0], atol=1e-6)  # April: 2nd quarter
+    np.testing.assert_allclose(encoded[3, 2:], encoded[5, 2:], atol=1e-6)  # ... as June
     assert choose_time_features("auto", None) == []
     assert choose_time_features(["weekday"], pd.date_range("2024", periods=3, freq="h")) == [
         "weekday"

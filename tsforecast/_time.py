@@ -31,7 +31,7 @@ __all__ = [
     "usual_step",
 ]
 
-TIME_FEATURES = ("hour", "weekday", "yearday")
+TIME_FEATURES = ("hour", "weekday", "yearday", "month", "quarter")
 _DAY = 86_400 * 10**9  # nanoseconds
 # Rows read at a time (or at all, for the usual step and season) on large data.
 SAMPLE_ROWS = 1 << 20
@@ -182,9 +182,13 @@ def choose_time_features(
     """Return the calendar features a model reads, from its ``time_features`` parameter.
 
     ``"auto"``: the hour of the day for series recorded more often than daily (the daily cycle
-    drives weather, traffic, demand...), nothing otherwise or without time stamps. Weekday and
-    yearday are left to an explicit choice: on data that does not follow them they are noise
-    the model can overfit (one year of hourly weather forecasts worse with the weekday).
+    drives weather, traffic, demand...), nothing otherwise or without time stamps. Weekday,
+    yearday, month and quarter are left to an explicit choice: on data that does not follow
+    them they are noise the model can overfit (one year of hourly weather forecasts worse with
+    the weekday). Month and quarter on the monthly and quarterly series of the development
+    set (`bench_classic`, seeds 0-2): mean MASE 1.240 against 1.270 without, but the seeds
+    spread far more (AirPassengers 0.69 to 1.22, against 0.85 to 0.85) and the 80% intervals
+    of the 20-region panel held 60-95% of the test values in 50% of the regions, against 75%.
     """
     auto = isinstance(spec, str) and spec == "auto"
     if spec is None or (times is None and auto):
@@ -413,6 +417,10 @@ def encode_time(times: pd.DatetimeIndex, features: list[str]) -> np.ndarray:
         leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
         yearday = (dates - year_starts.astype("datetime64[D]")).astype(np.int64)
         fractions["yearday"] = (yearday + hours / 24) / (365 + leap)
+    if "month" in features or "quarter" in features:
+        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+        fractions["month"] = months / 12  # January 0, December 11/12: one place per month
+        fractions["quarter"] = (months // 3) / 4
     columns = []
     for name in features:
         angle = 2 * np.pi * np.asarray(fractions[name], dtype=np.float64)
