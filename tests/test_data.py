@@ -66,6 +66,16 @@ def test_series_offsets_match_lengths(lengths):
         ({"values": np.zeros(3), "groups": [1, 1]}, ValueError, "groups has 2 entries"),
         ({"values": np.zeros(4), "groups": [1, 2, 2, 1]}, ValueError, "series 1 is split"),
         ({"values": np.zeros(2), "groups": [1, None]}, ValueError, "missing series id at row 1"),
+        (
+            {"values": np.zeros(4), "groups": [1, 1, "1", "1"]},
+            ValueError,
+            r"differ only in type \(1 \(int\) and '1' \(str\)\).*astype\(str\)",
+        ),
+        (
+            {"values": np.zeros(4), "groups": np.array([2, 2, "2", "2"], object)},
+            ValueError,
+            "differ only in type",
+        ),
         ({"values": np.zeros(3), "time": [1.0, 3.0, 2.0]}, ValueError, "time goes back at row 2"),
         ({"values": np.zeros(3), "time": [1.0, 1.0, 2.0]}, ValueError, "time repeats at row 1"),
         ({"values": np.zeros(2), "time": [1.0, np.nan]}, ValueError, "time is missing at row 1"),

@@ -226,6 +226,8 @@ def test_target_selects_columns_to_forecast(waves):
     np.testing.assert_allclose(long, np.vstack([first, again]), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="names a column twice"):
         LSTMForecaster(target=["wind", 1], **FAST).fit(frame)
+    with pytest.raises(ValueError, match=r"target=\[\] names no column.*target=None"):
+        LSTMForecaster(target=[], **FAST).fit(frame)
 
 
 def test_forecast_shapes_and_time_stamps(waves):

@@ -96,6 +96,23 @@ def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     (path / "weights.pt").write_bytes(weights[:-1] + bytes([weights[-1] ^ 1]))
     with pytest.raises(ValueError, match=r"weights\.pt does not match its checksum"):
         LSTMForecaster.load(path)
+    del state["weights_sha256"]  # a format-1 directory without the weights' hash
+    (path / "state.json").write_text(json.dumps(state))
+    with pytest.raises(ValueError, match=r"format 1 has no weights_sha256.*Save the model again"):
+        LSTMForecaster.load(path)
+
+
+def test_saving_where_the_process_may_not_write_names_the_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".model.bk9xgzg3"))
+
+    fitted = LSTMForecaster(**FAST).fit(X)
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    with pytest.raises(PermissionError, match=r"may not write in .*Save to a folder you can"):
+        fitted.save(tmp_path / "model")
+    assert not (tmp_path / "model").exists()
 
 
 def test_tampered_or_broken_model_files(fitted, tmp_path):

@@ -149,8 +149,11 @@ def test_dataframe_forecasts_match_the_sequence_data_path():
     # The same forecasts; the index keeps each input's name (none, then the "index" column).
     by_data = model.forecast(data, 5).rename_axis("time")
     pd.testing.assert_frame_equal(model.forecast(frame, 5), by_data)
+    # The training columns in another order are read by name; other names are refused.
+    reordered = model.forecast(frame[["other", "load"]], 5)
+    pd.testing.assert_frame_equal(reordered, model.forecast(frame, 5))
     with pytest.raises(ValueError, match="feature names should match"):
-        model.forecast(frame[["other", "load"]], 5)
+        model.forecast(frame.rename(columns={"other": "another"}), 5)
     with pytest.raises(ValueError, match="NaN"):
         model.forecast(frame.assign(other=np.nan), 5)
 

@@ -68,6 +68,8 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
 
 def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData:
     """Validate ``X`` (and ``groups``) into a `SequenceData`; see `check_X`."""
+    if not reset:
+        X = _in_fitted_column_order(estimator, X)
     if not reset and groups is None:
         plain = _plain(estimator, X)
         if plain is not None:
@@ -421,3 +423,22 @@ def forecaster_tags(tags: Any) -> Any:
     tags.target_tags.required = False
     tags.target_tags.multi_output = True
     return tags
+
+
+def _in_fitted_column_order(estimator: Any, X: Any) -> Any:
+    """``X`` with its columns in fit's order, when it is a DataFrame of the same columns.
+
+    The names say which column is which, so a DataFrame whose columns are those seen in fit
+    in another order is read by name (a copy of the columns' order, not of the data's
+    meaning); anything else is returned as it is (and checked as usual).
+    """
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None or not isinstance(X, pd.DataFrame):
+        return X
+    fitted = [str(name) for name in names]
+    given = list(X.columns)
+    if given == fitted or len(given) != len(fitted) or sorted(map(str, given)) != sorted(fitted):
+        return X
+    if not all(isinstance(name, str) for name in given):
+        return X
+    return X[fitted]

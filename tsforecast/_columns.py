@@ -111,6 +111,12 @@ def target_columns(
     if target is None:
         return list(range(n_features))
     wanted = target if isinstance(target, (list, tuple)) else [target]
+    if role == "target" and not wanted:
+        raise ValueError(
+            f"{owner}: target={target!r} names no column to forecast; name at least one "
+            "(target='sales' or target=['sales', 'visits']), or leave target=None to forecast "
+            "every column without another role."
+        )
     indices = []
     for item in wanted:
         if isinstance(item, numbers.Integral) and not isinstance(item, bool):

@@ -50,7 +50,7 @@ def series_offsets(groups: Any, n_timesteps: int | None = None) -> tuple[np.ndar
         if n_timesteps is None:
             raise ValueError("series_offsets needs n_timesteps when groups is None.")
         return np.array([0, n_timesteps], dtype=np.int64), np.array([0])
-    groups = np.asarray(groups)
+    groups = _ids_as_given(groups)
     if groups.ndim != 1:
         raise ValueError(f"groups must be 1-D (one series id per row); got shape {groups.shape}.")
     if n_timesteps is not None and len(groups) != n_timesteps:
@@ -80,7 +80,48 @@ def series_offsets(groups: Any, n_timesteps: int | None = None) -> tuple[np.ndar
                     "rows by (series id, time) first."
                 )
             seen[code] = run
-    return offsets, groups[offsets[:-1]]
+    ids = groups[offsets[:-1]]
+    if ids.dtype == object:
+        _refuse_ids_alike(ids)
+    return offsets, ids
+
+
+def _ids_as_given(groups: Any) -> np.ndarray:
+    """Return per-row series ids as an array, without turning numbers into text.
+
+    NumPy reads ``[1, 1, "1", "1"]`` as four strings "1", one series; a sequence that mixes
+    text and other ids is kept as objects (then `_refuse_ids_alike` names the clash).
+    """
+    array = np.asarray(groups)
+    if array.dtype.kind == "U" and not isinstance(groups, np.ndarray):
+        if any(not isinstance(value, str) for value in groups):
+            return np.asarray(list(groups), dtype=object)
+    return array
+
+
+def _refuse_ids_alike(ids: np.ndarray) -> None:
+    """Refuse distinct series ids that print alike (1 and "1": one series, or two?)."""
+    kinds: dict[str, Any] = {}
+    for value in ids:
+        text = str(value).strip()
+        if text in kinds and kinds[text] is not value and not _same_kind(kinds[text], value):
+            first = kinds[text]
+            raise ValueError(
+                f"groups holds series ids that differ only in type ({first!r} "
+                f"({type(first).__name__}) and {value!r} ({type(value).__name__})); are they "
+                "one series or two? Make the ids one type first, e.g. "
+                "groups=numpy.asarray(groups).astype(str)."
+            )
+        kinds.setdefault(text, value)
+
+
+def _same_kind(a: Any, b: Any) -> bool:
+    """Whether two ids are both text, or both numbers (1 and 1.0 are one id), or one type."""
+    text = (str, np.str_)
+    if isinstance(a, text) or isinstance(b, text):
+        return isinstance(a, text) and isinstance(b, text)
+    number = (int, float, np.number, np.bool_, bool)
+    return (isinstance(a, number) and isinstance(b, number)) or type(a) is type(b)
 
 
 def as_values(values: Any) -> np.ndarray:

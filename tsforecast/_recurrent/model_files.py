@@ -161,8 +161,14 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
     }
     contents[CHECKSUMS] = json.dumps(sums, indent=2).encode()
     parent = path.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{path.resolve().name}.", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{path.resolve().name}.", dir=parent))
+    except PermissionError:
+        raise PermissionError(
+            f"{owner}: this process may not write in {str(parent)!r}, so the model cannot be "
+            "saved there. Save to a folder you can write to, or change its permissions."
+        ) from None
     try:
         for name, data in contents.items():
             (scratch / name).write_bytes(data)
@@ -350,6 +356,12 @@ def _read_files(path: Path, owner: str) -> tuple[dict[str, bytes], dict[str, Any
             f"of tsforecast reads {list(READABLE_VERSIONS)})."
         )
     if version == 1:  # the weights' checksum was in state.json
+        if not isinstance(state.get("weights_sha256"), str):
+            raise ValueError(
+                f"{owner}: state.json of format 1 has no weights_sha256, so weights.pt cannot "
+                "be checked; the directory is incomplete. Save the model again (a format-1 "
+                "directory keeps the weights' SHA-256 in state.json)."
+            )
         _compare(contents, {"weights.pt": state.get("weights_sha256")}, owner)
     elif not has_checksums:
         raise FileNotFoundError(f"{owner} has no {CHECKSUMS}; the files cannot be checked.")
