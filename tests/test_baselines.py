@@ -103,3 +103,14 @@ def test_missing_values_are_never_forecast_the_last_observed_one_is():
     assert frame["forecast"].tolist() == [11, 12, 13, 12, 14]  # row 2 stands for row 1
     seasonal = SeasonalNaive(period=2).fit(data).forecast(data.take(np.arange(4)), 2)
     assert seasonal.ravel().tolist() == [11, 12]  # rows 2 and 3: 2 missing, read as row 1
+
+
+def test_future_stamps_label_the_next_steps_or_are_refused():
+    daily = load_seattle_weather().to_frame()[["temp_max"]]
+    model = SeasonalNaive(period=7).fit(daily)
+    after = daily.index[-1] + pd.Timedelta("1D")
+    right = pd.DataFrame(index=pd.date_range(after, periods=3, freq="D"))
+    assert list(model.forecast(daily, 3, future=right).index) == list(right.index)
+    every_other_day = pd.DataFrame(index=pd.date_range(after, periods=3, freq="2D"))
+    with pytest.raises(ValueError, match=r"are not the next 3 steps.*last row\.$"):
+        model.forecast(daily, 3, future=every_other_day)

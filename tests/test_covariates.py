@@ -124,16 +124,23 @@ def test_future_as_a_frame_gives_stamps_and_the_same_values(dosing_model, panel)
     X, groups = panel
     values = np.zeros((8, 4, 1))
     values[:, 2, 0] = 2.0
-    hours = 2000.0 + 2.0 * np.arange(4)  # after every history (stamps: the RangeIndex)
+    # the stamps are X's RangeIndex: each patient's next four rows follow its last one
+    lasts = [X.index[groups == patient][-1] for patient in range(8)]
+    stamps = [(patient, last + 1 + k) for patient, last in enumerate(lasts) for k in range(4)]
     frame = pd.DataFrame(
         {"dose": values.ravel(), "other": 1.0},  # other columns are ignored
-        index=pd.MultiIndex.from_product([range(8), hours], names=["patient", "hour"]),
+        index=pd.MultiIndex.from_tuples(stamps, names=["patient", "hour"]),
     ).iloc[::-1]  # any row order
     out = dosing_model.forecast(X, 4, groups=groups, future=frame)
     assert isinstance(out, pd.DataFrame) and list(out.columns) == ["conc"]
-    assert out.index.get_level_values(-1).tolist()[:4] == hours.tolist()
+    assert out.index.get_level_values(-1).tolist()[:4] == [lasts[0] + 1 + k for k in range(4)]
     array = forecast_array(dosing_model, X, 4, groups, values)
     np.testing.assert_allclose(out["conc"].to_numpy().reshape(8, 4), array[..., 0])
+    # stamps that skip the first step (or step by two) would label other times: refused
+    later = [(patient, hour + 1) for patient, hour in frame.index]
+    skipping = frame.set_axis(pd.MultiIndex.from_tuples(later, names=frame.index.names))
+    with pytest.raises(ValueError, match=r"are not the next 4 steps.*time_gaps=True"):
+        dosing_model.forecast(X, 4, groups=groups, future=skipping)
 
 
 def test_future_errors_say_what_to_pass(dosing_model, panel):

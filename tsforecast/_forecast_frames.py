@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._boundary import series_ids
+from tsforecast._time import future_times
 from tsforecast.sequences import SequenceData
 
 __all__ = ["forecast_frame", "future_frame", "index_names"]
@@ -46,13 +47,19 @@ def index_names(data: SequenceData) -> tuple[Any, Any]:
 
 
 def future_frame(
-    frame: pd.DataFrame, data: SequenceData, steps: int, columns: list[str], owner: str
+    frame: pd.DataFrame,
+    data: SequenceData,
+    steps: int,
+    columns: list[str],
+    owner: str,
+    regular: bool = False,
 ) -> tuple[np.ndarray, list[pd.Index]]:
     """Read the known-future covariates of each series of ``data`` from a DataFrame.
 
     ``frame`` is indexed by time (one series) or by (series id, time); ``columns`` are the
     covariates' names. Returns their values, shape ``(n_series, steps, len(columns))``, and
-    each series' future stamps, in time order.
+    each series' future stamps, in time order. ``regular``: the model forecasts the rows that
+    follow each series at its usual step (no time gaps read), so the stamps must be those.
     """
     have = [str(c) for c in frame.columns]
     missing = [c for c in columns if c not in have]
@@ -136,6 +143,9 @@ def future_frame(
                     f"{owner}: future's first stamp of series {series!r}, {own[0]}, is not after "
                     f"the end of its history in X, {last}; give the forecast period's rows only."
                 )
+        if regular and last is not None:
+            _check_next_steps(own, (local if local is not None else numeric)[
+                data.offsets[i] : data.offsets[i + 1]], series, owner)  # fmt: skip
         part = table[rows][order]
         if not np.isfinite(part).all():
             raise ValueError(
@@ -145,3 +155,28 @@ def future_frame(
         values.append(part)
         times.append(own)
     return np.stack(values).astype(np.float32), times
+
+
+def _check_next_steps(given: Any, history: Any, series: Any, owner: str) -> None:
+    """Refuse future stamps that are not the next steps of a regular series' history."""
+    try:
+        expected = future_times(history, len(given))
+    except ValueError:  # a single stamp: no step to compare with
+        return
+    as_numbers = [
+        stamps.as_unit("ns").asi8 if isinstance(stamps, pd.DatetimeIndex) else np.asarray(stamps)
+        for stamps in (given, expected)
+    ]
+    if np.array_equal(*as_numbers):
+        return
+    shown = ", ".join(str(t) for t in given[:3])
+    wanted = ", ".join(str(t) for t in expected[:3])
+    raise ValueError(
+        f"{owner}: future's stamps of series {series!r} ({shown}, ...) are not the next "
+        f"{len(given)} steps after its history in X ({wanted}, ...). The model forecasts the "
+        "rows that follow X at its usual step, so these stamps would label forecasts of other "
+        "times. Give future one row per step at the series' spacing, starting right after its "
+        "last row"
+        + (" (a model fitted with time_gaps=True reads irregular steps)." if owner.startswith(
+            "LSTMForecaster") else ".")
+    )  # fmt: skip

@@ -180,7 +180,7 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
         data = _boundary.check_X(self, X, groups, reset=False)
         times = None
         if future is not None:
-            times = future_frame(future, data, steps, [], owner)[1]
+            times = future_frame(future, data, steps, [], owner, regular=True)[1]
         elif data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
         values = self._forecast_after(data, data.offsets[:-1], data.offsets[1:] - 1, steps)

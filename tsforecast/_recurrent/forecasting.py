@@ -209,7 +209,7 @@ def future_values(
             f"with those columns, or an array of shape {shape}."
         )
     if isinstance(future, pd.DataFrame):
-        return future_frame(future, data, steps, wanted, owner)
+        return future_frame(future, data, steps, wanted, owner, regular=not inputs.time_gaps)
     if data.metadata.get("panel_index"):
         raise ValueError(
             f"{owner}: X is a panel indexed by (series id, time), whose series are read in "
