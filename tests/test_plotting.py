@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 from tsforecast import (
@@ -137,6 +138,15 @@ def test_backtest_and_forecast_frames_draw_on_dataframes_and_panels():
     ax = plot_forecast(frame, feature="Dry-bulb (C)", forecasts=ahead, last=24)
     (path,) = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     np.testing.assert_allclose(path.get_ydata()[1:], ahead["Dry-bulb (C)_q0.5"].to_numpy())
+    plt.close(ax.figure)
+    # Against what happened: data runs past the origin, and the path starts at the origin
+    # (the row before its first stamp), not at the last row of data.
+    early = model.forecast(frame.iloc[:-24], 6)
+    ax = plot_forecast(frame, feature="Dry-bulb (C)", forecasts=early, last=48)
+    (path,) = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    origin = frame.index[-25]
+    assert pd.Timestamp(path.get_xdata()[0]) == origin.tz_localize(None)  # local time
+    assert path.get_ydata()[0] == frame["Dry-bulb (C)"].iloc[-25]
     plt.close(ax.figure)
     visits = load_pbc().to_frame().iloc[:300]
     tested = backtest(Persistence(target="bili"), visits, start=1, steps=1)

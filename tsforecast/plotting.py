@@ -269,8 +269,11 @@ def _frame_paths(
         point = part[f"{prefix}0.5"].to_numpy()
     else:
         raise ValueError(f"plot_forecast: the forecasts have no column for {name!r}.")
-    last = (axis[-1], data.values[stop - 1, column])
-    return [(last, when, point, _bands([(level, part[c].to_numpy()) for level, c in levels]))]
+    # The forecast starts from the last row before its first stamp (its origin): data may run
+    # on past it (forecasts drawn against what happened).
+    before = int(np.searchsorted(axis, when[0])) - 1 if len(when) else len(axis) - 1
+    origin = None if before < 0 else (axis[before], data.values[start + before, column])
+    return [(origin, when, point, _bands([(level, part[c].to_numpy()) for level, c in levels]))]
 
 
 def _bands(levels: list[tuple[float, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
