@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -247,3 +249,21 @@ def test_to_frame_keeps_the_index_names_it_came_with():
     frame = pd.DataFrame({"site": [1, 1, 2], "hour": [0.0, 1.0, 0.0], "v": [1.0, 2.0, 3.0]})
     data = SequenceData.from_frame(frame, time="hour", group="site")
     assert data.to_frame().index.names == ["site", "hour"]
+
+
+def test_whole_numbers_float32_cannot_hold_are_warned_about_once_per_column():
+    seconds = 1704067217.0 + 86400.0 * np.arange(100)  # Unix seconds as a feature column
+    values = np.c_[seconds, np.sin(np.arange(100)), 16777217.0 + np.arange(100)]
+    with pytest.warns(UserWarning, match=r"column 0 holds whole numbers.*Subtract an offset") as w:
+        SequenceData(values)
+    said = [str(item.message) for item in w if "whole numbers" in str(item.message)]
+    assert len(said) == 2 and "column 2" in said[1]  # not the measured column 1
+    assert all(item.filename == __file__ for item in w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SequenceData(values[:, 1:2])  # measured values: their rounding is not a concern
+        SequenceData(np.arange(100.0))  # small whole numbers are exact
+    from tsforecast._boundary import as_float32  # what estimators read X and y through
+
+    with pytest.warns(UserWarning, match=r"Input X: column 'stamp' holds whole numbers"):
+        as_float32(values[:, :2], ["stamp", "wave"], "X")

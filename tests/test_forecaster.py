@@ -22,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tsforecast import LSTMForecaster, SequenceData, make_supervised
+from tsforecast.datasets import load_seattle_weather
 
 from .conftest import FAST
 
@@ -471,3 +472,25 @@ def test_odd_arguments_get_clear_errors(fitted, waves, tmp_path):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match=r"device='cuda' but torch sees no CUDA device"):
             LSTMForecaster.load(path, device="cuda")
+
+
+def test_nan_in_a_dataframe_is_missing_as_a_mask_says():
+    """NaN in a DataFrame's targets and covariates is unobserved, as a SequenceData mask says."""
+    frame = load_seattle_weather().to_frame().iloc[:300]
+    holes = frame.mask(np.random.default_rng(0).random(frame.shape) < 0.1)
+    masked = SequenceData(
+        holes.to_numpy(), time=holes.index, mask=holes.notna().to_numpy(),
+        features=list(holes.columns),
+    )  # fmt: skip
+    settings = {**FAST, "target_transform": "none", "time_features": None}
+    by_frame = LSTMForecaster(**settings).fit(holes)
+    by_mask = LSTMForecaster(**settings).fit(masked)
+    np.testing.assert_array_equal(by_frame.predict(holes), by_mask.predict(masked))
+    np.testing.assert_array_equal(
+        by_frame.forecast(holes, 3).to_numpy(), by_mask.forecast(masked, 3).to_numpy()
+    )
+    assert holes.isna().to_numpy().sum() > 0 and np.isfinite(by_frame.predict(holes)).all()
+    with pytest.raises(ValueError, match=r"NaN or inf.*the first is inf"):
+        by_frame.predict(holes.fillna(np.inf))  # infinity is no missing value
+    with pytest.raises(ValueError, match="NaN"):  # arrays have no NaN-as-missing reading
+        by_frame.predict(holes.to_numpy())

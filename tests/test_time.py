@@ -154,8 +154,8 @@ def test_dataframe_forecasts_match_the_sequence_data_path():
     pd.testing.assert_frame_equal(reordered, model.forecast(frame, 5))
     with pytest.raises(ValueError, match="feature names should match"):
         model.forecast(frame.rename(columns={"other": "another"}), 5)
-    with pytest.raises(ValueError, match="NaN"):
-        model.forecast(frame.assign(other=np.nan), 5)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        model.forecast(frame.assign(other=np.inf), 5)
 
 
 def test_future_times_continue_the_usual_step_for_every_kind_of_stamp():

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from tsforecast._checks import check_finite, first_entry
+from tsforecast._sequence_checks import warn_if_whole_numbers_rounded
 from tsforecast.sequences import SequenceData, check_time_order, series_offsets
 
 __all__ = [
@@ -111,7 +112,7 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
         ensure_all_finite=False,
         ensure_min_samples=1,
     )
-    values = as_float32(values, _names(X), "X")
+    values = as_float32(values, _names(X), "X", nan_is_missing=isinstance(X, pd.DataFrame))
     offsets, ids = series_offsets(groups, values.shape[0])
     _check_stamps(time, offsets, ids, groups is not None, name)
     groups = None if groups is None else np.asarray(groups)
@@ -119,7 +120,7 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     return SequenceData._trusted(
         values, offsets, ids, groups=groups, local_time=time, time=numeric,
         metadata={"index_names": index_names, "panel_index": panel},
-        row_order=order,
+        row_order=order, mask=_missing_as_mask(values),
     )  # fmt: skip
 
 
@@ -181,8 +182,13 @@ def _names(X: Any) -> list[str] | None:
     return [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
 
 
-def as_float32(values: np.ndarray, names: list[str] | None, what: str) -> np.ndarray:
-    """``values`` as float32, refusing NaN/inf and numbers too large for float32 by name."""
+def as_float32(
+    values: np.ndarray, names: list[str] | None, what: str, nan_is_missing: bool = False
+) -> np.ndarray:
+    """``values`` as float32, refusing NaN/inf and numbers too large for float32 by name.
+
+    ``nan_is_missing``: NaN marks a missing value (a DataFrame's), only inf is refused.
+    """
     converted = values.astype(np.float32, copy=False)
     if converted is not values:
         overflow = np.isfinite(values) & ~np.isfinite(converted)
@@ -193,9 +199,12 @@ def as_float32(values: np.ndarray, names: list[str] | None, what: str) -> np.nda
                 f"most {np.finfo(np.float32).max:.3g}); the first is {values[row, column]:g}, "
                 f"in {named} at row {row}. Rescale the column (e.g. divide it by a power of 10)."
             )
-    check_finite(converted, None, what, names=names)
+    observed = ~np.isnan(converted) if nan_is_missing else None
+    check_finite(converted, observed, what, names=names)
     if converted is not values and len(values) > 1:
         _check_precision(values, converted, names, what)
+    if converted is not values and values.dtype.itemsize > 4:
+        warn_if_whole_numbers_rounded(values, converted, names, f"Input {what}")
     return converted
 
 
@@ -311,13 +320,19 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         values = X.to_numpy()
     else:
         return None
-    values = as_float32(values, _names(X), "X")
+    values = as_float32(values, _names(X), "X", nan_is_missing=isinstance(X, pd.DataFrame))
     offsets, ids, time = np.array([0, len(values)]), np.array([0]), _stamps(X)
     _check_stamps(time, offsets, ids, False, type(estimator).__name__)
     numeric = None if time is not None else _numeric_stamps(X, offsets)
     names = (None, X.index.name) if isinstance(X, pd.DataFrame) else (None, None)
     return SequenceData._trusted(
-        values, offsets, ids, local_time=time, time=numeric, metadata={"index_names": names}
+        values,
+        offsets,
+        ids,
+        local_time=time,
+        time=numeric,
+        metadata={"index_names": names},
+        mask=_missing_as_mask(values),
     )
 
 
@@ -442,3 +457,9 @@ def _in_fitted_column_order(estimator: Any, X: Any) -> Any:
     if not all(isinstance(name, str) for name in given):
         return X
     return X[fitted]
+
+
+def _missing_as_mask(values: np.ndarray) -> np.ndarray | None:
+    """Return the observed mask of a DataFrame's values: False at NaN (None without NaN)."""
+    missing = np.isnan(values)
+    return ~missing if missing.any() else None

@@ -6,6 +6,7 @@ The errors say what is wrong and how to fix it.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,14 @@ import pandas as pd
 
 from tsforecast._checks import show
 
-__all__ = ["as_time", "as_values", "check_time_order", "in_nanoseconds", "series_offsets"]
+__all__ = [
+    "as_time",
+    "as_values",
+    "check_time_order",
+    "in_nanoseconds",
+    "series_offsets",
+    "warn_if_whole_numbers_rounded",
+]
 
 
 def series_offsets(groups: Any, n_timesteps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +159,43 @@ def as_values(values: Any) -> np.ndarray:
         raise ValueError("values is empty: a sequence needs at least one time step.")
     if array.shape[1] == 0:
         raise ValueError("values has no features: it needs at least one column.")
-    return array.astype(np.float32, copy=False)
+    converted = array.astype(np.float32, copy=False)
+    if converted is not array and array.dtype.kind in "iuf" and array.itemsize > 4:
+        # warn <- as_values <- __post_init__ <- __init__ <- the caller
+        warn_if_whole_numbers_rounded(array, converted, None, "SequenceData values", 5)
+    return converted
+
+
+def warn_if_whole_numbers_rounded(
+    values: np.ndarray,
+    converted: np.ndarray,
+    names: list[str] | None,
+    what: str,
+    stacklevel: int = 4,
+) -> None:
+    """Warn once per column of whole numbers that float32 does not hold exactly.
+
+    Whole numbers past 16,777,216 (ids, counts, Unix seconds such as 1704067217) are stored
+    rounded to the nearest float32, up to a minute off for time stamps; say so, with the
+    largest error and the fix. Measured quantities are not concerned: their rounding is far
+    below their precision.
+    """
+    finite = np.isfinite(values)
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.where(finite, np.abs(converted.astype(np.float64) - values), 0.0)
+        whole = np.where(finite, values == np.round(values), True).all(axis=0)
+    for column in np.flatnonzero(whole & (error.max(axis=0) > 0)):
+        row = int(np.argmax(error[:, column]))
+        named = f"column {column}" if names is None else f"column {names[column]!r}"
+        warnings.warn(
+            f"{what}: {named} holds whole numbers that float32, which tsforecast stores values "
+            f"in, cannot hold exactly: {values[row, column]:.0f} becomes "
+            f"{float(converted[row, column]):.0f} (the largest error, {error[row, column]:g}). "
+            "Subtract an offset first (e.g. column - column.min()), or pass time stamps as "
+            "the time axis (a DatetimeIndex or time=) rather than as a column.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def in_nanoseconds(array: np.ndarray) -> np.ndarray:

@@ -557,11 +557,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
-            Rows in time order, series after series. NaN/inf are refused, except where a
-            `SequenceData` mask marks them missing (they are then read as the mean and never
-            used as targets). A DataFrame indexed by (series id, time) (a ``MultiIndex``) is
-            a panel: its series are read from the index, in any row order (sorted by id,
-            then time; predictions come back in the caller's order).
+            Rows in time order, series after series. NaN in a DataFrame is a missing value,
+            as where a `SequenceData` mask marks one (read as the mean, never used as a
+            target); NaN in an array, and inf anywhere, are refused. A DataFrame indexed by
+            (series id, time) (a ``MultiIndex``) is a panel: its series are read from the
+            index, in any row order (sorted by id, then time; predictions come back in the
+            caller's order).
         y : array-like of shape (n_timesteps,) or (n_timesteps, n_targets), optional
             ``y[t]`` is what to predict having seen ``X[0..t]``. None: forecast the next row
             of ``X``.
