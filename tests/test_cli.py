@@ -98,6 +98,8 @@ def test_fit_and_predict_patient_files(tmp_path):
         "--out", str(model_dir), "--quiet",
     ])  # fmt: skip
     assert code == 0
+    saved = LSTMForecaster.load(model_dir)  # --context-length left out: "auto", as in Python
+    assert saved.context_length == "auto" and saved.context_length_ == 16  # short, no season
     out_csv = tmp_path / "next.csv"
     code = main([
         "predict", str(model_dir), str(data_path("pbcseq.csv")), "--steps", "2",
@@ -152,6 +154,13 @@ def test_every_command_shows_its_help(sub, capsys):
         main([sub, "--help"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.startswith(f"usage: tsforecast {sub}")
+
+
+def test_context_length_is_auto_or_a_number(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["fit", "x.csv", "--kind", "weather", "--out", "m", "--context-length", "long"])
+    assert exit_.value.code == 2
+    assert "--context-length: expected 'auto' or an integer, got 'long'" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -85,6 +85,8 @@ def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     rewrite_checksums(path)
     loaded = LSTMForecaster.load(path)
     assert loaded.horizon == loaded.horizon_ == 1 and loaded.quantiles_ is None
+    assert loaded.context_length_ == fitted.context_length_ == 8  # from the parameter
+    assert loaded.scale_ == "global"
     assert loaded.weight_averaging == 0.0  # they were trained without it: a refit is alike
     np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
     # Format 1: no checksums.json, the weights' hash in state.json.

@@ -115,3 +115,47 @@ def test_refusals_say_what_to_do(panel):
     y = history["nights"].to_numpy()[1:]
     with pytest.raises(ValueError, match=r"scale='series'.*use scale='global'"):
         LSTMForecaster(scale="series", max_epochs=1).fit(X, y)
+
+
+def test_backtest_equals_forecast_with_series_scales(panel, model):
+    from tsforecast import backtest
+
+    table = backtest(model, panel, start=56, steps=4, stride=4)
+    for origin in (56, 60):
+        cut = panel.groupby(level="region").head(origin)
+        ahead = model.forecast(cut, steps=4)["nights"]
+        rows = table[table["origin"] == cut.xs("small", level="region").index[-1]]
+        for region in ("small", "large"):
+            got = rows[rows["region"] == region].sort_values("step")["forecast"].to_numpy()
+            np.testing.assert_allclose(got, ahead.xs(region, level="region").to_numpy(), rtol=1e-5)
+
+
+def test_the_scaling_fitted_is_reported(panel, model):
+    history = panel.groupby(level="region").head(56)
+    assert model.scale_ == "series"
+    assert _fit(history, scale=np.False_, max_epochs=1).scale_ == "none"  # as False
+    unscaled = _fit(history, scale=np.False_, max_epochs=1).target_scaler_
+    assert unscaled.mean.tolist() == [0.0] and unscaled.scale.tolist() == [1.0]
+    assert _fit(history.xs("small", level="region"), max_epochs=1).scale_ == "global"
+
+
+def test_an_id_reused_for_another_series_is_named(panel, model):
+    history = panel.groupby(level="region").head(56)
+    swapped = history.rename(index={"small": "large", "large": "small"}, level="region")
+    with pytest.warns(RuntimeWarning, match=r"series '(small|large)' changes .* an id of its own"):
+        model.forecast(swapped, steps=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the series fit saw, under their own ids: no warning
+        model.forecast(history, steps=4)
+
+
+def test_bounds_hold_in_each_series_own_units(panel):
+    history = panel.groupby(level="region").head(56)
+    bounded = _fit(history, bounds=(0, None))
+    assert bounded.scale_ == "series" and bounded.target_transform_.network_bounds is None
+    forecast = bounded.forecast(history, steps=8, quantiles=True)
+    for region in ("small", "large"):
+        values = history.xs(region, level="region")["nights"].to_numpy()
+        rows = forecast.xs(region, level="region").to_numpy()
+        assert rows.min() >= 0  # kept, once undone
+        assert rows.min() >= values.min() - _seasonal_mae(values) * 4  # not pulled to the pool

@@ -402,3 +402,17 @@ def test_month_features_are_read_for_the_forecast_months(passengers):
     assert list(forecast.index.month) == list(range(1, 13)) and np.isfinite(forecast).all(None)
     with pytest.raises(ValueError, match="time stamps"):
         model.predict(passengers.iloc[:120].reset_index(drop=True))
+
+
+def test_warnings_of_other_libraries_keep_the_place_they_were_raised_at():
+    import sys
+
+    def fit(name, epochs):  # not tsforecast's code: as a torch warning would be
+        fit.line = sys._getframe().f_lineno + 1
+        warnings.warn("from another library", DeprecationWarning, stacklevel=1)
+        return 1.0
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        best_fit(["a", "b"], fit, lambda score: score)
+    assert [(w.filename, w.lineno) for w in caught] == [(__file__, fit.line)]

@@ -53,7 +53,7 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="which embedded dataset (default: weather)")  # fmt: skip
     demo.add_argument("--budget", type=float, default=60.0,
                       help="training time budget in seconds (default: 60)")  # fmt: skip
-    demo.add_argument("--context-length", type=int, default=64,
+    demo.add_argument("--context-length", type=_int_or_auto, default=64,
                       help="longest history the model reads (default: 64)")  # fmt: skip
     demo.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     demo.add_argument("--out", default=".", help="folder for the plots (default: here)")

@@ -206,15 +206,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         data's units. "global" (or True): every column standardised with the training rows'
         mean and standard deviation. "series" (autoregressive mode): each series' targets, as
         the ``target_transform`` gives them, are first divided by their own mean absolute
-        value over the rows given to `fit` (a series `fit` did not see: over the history it
-        is forecast from), then standardised as "global": series whose sizes differ a
-        thousandfold share one model, each weighs alike in the loss, and intervals are
-        calibrated in each series' scale. "auto": "series" on panels forecast by
+        value over the rows given to `fit`, then standardised as "global": series whose
+        sizes differ a thousandfold share one model, each weighs alike in the loss, and
+        intervals are calibrated in each series' scale. "auto": "series" on panels forecast by
         "difference" or "seasonal_difference" (a 20-region panel with half the regions
         1,000 times larger: MASE 1.51 against 1.52-2.52 global), "global" otherwise (a log
         transform already puts series in relative units; on the PBC visits, forecast as they
         are, per-series scales from a patient's few visits gave MAE 0.510 against 0.445).
-        False: no scaling.
+        False: no scaling. A series is known by its id: one `fit` saw keeps its scale (a
+        warning names an id whose data now changes over 10 times more or less: another
+        series under a reused id); a series `fit` did not see is scaled by all the history
+        given, so `predict` and `backtest` of such a series read its scale from rows after
+        each origin too (a series seen in fit: `backtest` equals `forecast`).
     target : int, str, list of them, or None, default=None
         Autoregressive mode: the columns of ``X`` to forecast (all those without another role
         by default).
@@ -346,12 +349,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     seasonal_period_ : int or None
         Rows per season of the seasonal naive baseline (None: not scored).
     target_transform_ : TargetTransform
-        The transform the network forecasts (its ``name`` and ``lag``, in rows).
+        The transform the network forecasts (its ``name`` and ``lag``, in rows; with
+        ``scale_ == "series"``, each series' scale in ``series_scales``).
+    scale_ : str
+        The scaling fitted: "series", "global" or "none" (``scale`` with "auto" resolved).
     target_transform_scores_ : dict or None
         With ``target_transform="auto"`` comparing several: each transform's error (MAE of
         forecasts from every row of the last 40% of each series, in the data's units, over
-        the series' seasonal-naive MAE before them, averaged over series and targets); None
-        otherwise.
+        the series' seasonal-naive MAE before them, averaged over series and targets; on
+        series over 1,000 rows, of the fits after one epoch); None otherwise.
     baseline_scores_ : dict or None
         Validation MAE per horizon step (a list of ``horizon_`` values each) of the network
         (``"model"``, its point forecast) and of ``"persistence"``, ``"seasonal_naive"`` and
@@ -362,11 +368,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         averaged over the targets. None for a model fitted with ``y`` or without validation
         data; a baseline is None where it cannot be scored. With a target transform
         (``target_transform_``), all of it is of the transformed target: "persistence" of a
-        seasonal change is seasonal naive with last season's change.
+        seasonal change is seasonal naive with last season's change; with ``scale_ ==
+        "series"``, of the target divided by each series' scale.
     conformal_margins_ : ndarray of shape (101, horizon_, n_pairs, n_targets) or None
         Conformal calibration of each symmetric pair of quantile levels (widest pair first),
         per step and target, in the targets' units (the transformed target's, with a target
-        transform), at each miscoverage level 0, 0.01, ... 1
+        transform; divided by each series' scale with ``scale_ == "series"``), at each
+        miscoverage level 0, 0.01, ... 1
         (the first axis): the margin by which the pair's interval is widened (narrowed where
         negative) for that coverage, from the validation forecasts. At the pair's nominal
         level it is the margin of conformalised quantile regression. None for a point model,
@@ -620,9 +628,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.target_transform_ = from_name(
             name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
         )
+        self.scale_ = "global" if _scales_at_all(self.scale) else "none"
         if scales_by_series(self.scale, y is None, data.n_series, name, "LSTMForecaster.fit"):
             transform = self.target_transform_.scaled_by_series(data, "LSTMForecaster.fit")
-            self.target_transform_ = transform
+            self.target_transform_, self.scale_ = transform, "series"
         original, data = data, self.target_transform_.apply(data, "LSTMForecaster.fit")
         self.target_transform_.check_trainable(data, "LSTMForecaster.fit")
         targets = None if y is None else y.reshape(len(y), -1)
@@ -642,7 +651,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # Row ranges, not row lists: no per-row index array or copy of the data (memory).
         train_part, valid_part = split_series(data.offsets, self.validation_fraction_)
         self.input_scaler_, self.target_scaler_ = fit_scalers(
-            values, targets, observed, train_part, self.target_indices_, self.scale is not False
+            values,
+            targets,
+            observed,
+            train_part,
+            self.target_indices_,
+            self.scale_ != "none",
         )
         problem = TrainingProblem(
             readable=self.input_scaler_.fill_missing(values, observed),  # no copy if complete
@@ -1010,6 +1024,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickle, moving the network to the ``device`` parameter's device."""
         state.setdefault("target_transform", "none")  # pickled before target transforms
+        if "module_" in state:  # fitted before scale="series": the parameter said it all
+            scale = state.get("scale", True)
+            state.setdefault("scale_", "global" if _scales_at_all(scale) else "none")
         if "module_" in state:  # fitted before context_length="auto": the parameter was read
             state.setdefault("context_length_", state.get("context_length"))
         self.__dict__.update(state)
@@ -1031,3 +1048,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""
         return forecaster_tags(super().__sklearn_tags__())
+
+
+def _scales_at_all(scale: Any) -> bool:
+    """Whether a ``scale`` parameter scales (anything but False, np.False_ included)."""
+    return bool(scale) if isinstance(scale, (bool, np.bool_)) else True

@@ -44,7 +44,7 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # the training range and the number of series. Earlier versions had none of these.
 # 5: the target transform and its scores, the validation fraction.
 # 6: the series' own scales of a model fitted with scale="series" (an older reader would
-# forecast such a model unscaled, so it refuses the format instead), context_length_.
+# forecast such a model unscaled, so it refuses the format instead), context_length_, scale_.
 FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 FILES = ("params.json", "state.json", "weights.pt")
@@ -55,7 +55,7 @@ SIMPLE_STATE = (
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
     "n_series_in_", "time_gaps_", "target_transform_scores_", "validation_fraction_",
-    "context_length_",
+    "context_length_", "scale_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -396,6 +396,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     state.setdefault("time_features_", [])  # saved before calendar features
     if state.get("format_version") in (1, 2, 3, 4, 5):  # before context_length="auto"
         state.setdefault("context_length_", model.context_length)
+        state.setdefault("scale_", "global" if model.scale is not False else "none")
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
         state.setdefault("validation_fraction_", None)  # not recorded
@@ -453,11 +454,17 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     ):  # fmt: skip
         raise bad(f"future_indices_ {roles[0]!r} and static_indices_ {roles[1]!r} are not "
                   f"distinct non-target columns of {n_features}")  # fmt: skip
+    if state["scale_"] not in ("series", "global", "none"):
+        raise bad(f"scale_ is {state['scale_']!r}")
     if not _count(state["context_length_"]):
         raise bad(f"context_length_ is {state['context_length_']!r}")
     if not _count(state["n_series_in_"]):
         raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
     model.target_transform_ = _transform(state.get("target_transform_"), targets, bad)
+    scaled = model.target_transform_ is not None and model.target_transform_.series_scales
+    if (state["scale_"] == "series") != bool(scaled):
+        saved = "saved" if scaled else "not saved"
+        raise bad(f"scale_ is {state['scale_']!r} but the series' scales are {saved}")
     model.target_range_ = _pairs(state, "target_range_", n_outputs, bad)
     model.bounds_ = _pairs(state, "bounds_", n_outputs, bad)
     gap = state["time_gaps_"]

@@ -15,6 +15,7 @@ the pooled scale of all series (1 if that is zero too).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,9 @@ from tsforecast._checks import Rule
 __all__ = ["ScaleRule", "SeriesScales", "id_key", "scales_by_series"]
 
 SCALES = ("auto", "series", "global")
+# A series id seen in fit whose data changes this many times more (or less) than the series
+# fit saw under that id is taken for another series, and named (`warn_if_other_series`).
+MISMATCH = 10.0
 
 
 class ScaleRule(Rule):
@@ -156,6 +160,34 @@ class SeriesScales:
             own = mean_abs_by_series(targets, offsets)[unseen]
             out[unseen] = np.where(np.isfinite(own) & (own > 0), own, self.pooled)
         return out
+
+    def warn_if_other_series(
+        self, ids: np.ndarray, offsets: np.ndarray, targets: np.ndarray, owner: str
+    ) -> None:
+        """Warn when a series id seen in fit now names a series of another size.
+
+        A series is known by its id: one reused for another series (a new panel numbered
+        0, 1, ... again) would be scaled as the series fit saw. ``targets``: the transformed
+        targets of the data given (NaN where none); a series whose own scale differs from
+        the stored one by more than `MISMATCH` times either way is named.
+        """
+        own = mean_abs_by_series(targets, offsets)
+        for k, series_id in enumerate(ids):
+            stored = self.scales.get(id_key(series_id))
+            if stored is None or not np.isfinite(own[k]).all():
+                continue
+            ratio = np.max(np.maximum(own[k] / stored, stored / np.maximum(own[k], 1e-300)))
+            if ratio > MISMATCH:
+                warnings.warn(
+                    f"{owner}: series {series_id!r} changes {ratio:.3g} times more (or less) "
+                    "than the series of that id the model was fitted on, whose scale it is "
+                    "given (scale='series': each series is known by its id). If it is "
+                    "another series, give it an id of its own; its scale then comes from its "
+                    "own history.",
+                    RuntimeWarning,
+                    stacklevel=5,
+                )
+                return
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-safe dict of the scales (`from_state` reads it back)."""

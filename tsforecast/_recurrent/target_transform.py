@@ -138,6 +138,8 @@ class TargetTransform:
             return data
         changed, seen = self._changes(data, owner)
         if self.series_scales is not None:
+            known = np.where(seen, changed, np.nan)
+            self.series_scales.warn_if_other_series(data.series_ids, data.offsets, known, owner)
             changed = changed / self._row_scales(data, changed, seen)
         values = data.values.astype(np.float32, copy=True)
         values[:, list(self.columns)] = changed
@@ -181,7 +183,9 @@ class TargetTransform:
         targets = None if changed is None else np.where(seen, changed, np.nan)
         return self.series_scales.of_series(data.series_ids, data.offsets, targets)
 
-    def _row_scales(self, data: SequenceData, changed: Any = None, seen: Any = None) -> np.ndarray:
+    def _row_scales(
+        self, data: SequenceData, changed: np.ndarray | None = None, seen: np.ndarray | None = None
+    ) -> np.ndarray:
         """Return the scale of each row's series: ``(n_rows, n_targets)``."""
         per_series = self._series_scales_of(data, changed, seen)
         return np.repeat(per_series, data.series_lengths, axis=0)

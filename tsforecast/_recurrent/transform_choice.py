@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -31,6 +32,8 @@ __all__ = [
     "validation_error",
 ]
 
+# The package's folder: warnings raised from files inside it are tsforecast's own.
+PACKAGE = Path(__file__).resolve().parents[1]
 # Short series: none has more rows than this, nor all together more than `SMALL_ROWS`.
 SHORT_ROWS = 1_000
 SMALL_ROWS = 100_000
@@ -128,10 +131,19 @@ def _recorded(
 
 
 def _said(fitted: Fitted, caught: list[warnings.WarningMessage]) -> Fitted:
-    """Raise the recorded warnings at the user's call of ``fit``, and return ``fitted``."""
+    """Raise the recorded warnings again, and return ``fitted``.
+
+    tsforecast's own are raised at the user's call of ``fit`` (the line to look at); those
+    of other libraries (torch...) where they were raised, so that filters by module match.
+    """
     for warning in caught:
-        # _said <- best_fit <- LSTMForecaster._fit <- LSTMForecaster.fit <- the caller
-        warnings.warn(warning.message, warning.category, stacklevel=5)
+        if Path(warning.filename).resolve().is_relative_to(PACKAGE):
+            # _said <- best_fit <- LSTMForecaster._fit <- LSTMForecaster.fit <- the caller
+            warnings.warn(warning.message, warning.category, stacklevel=5)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     return fitted
 
 
