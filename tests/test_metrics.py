@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn import metrics as sk
 
+from tsforecast import Persistence, SequenceData, backtest
 from tsforecast import metrics as m
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)
@@ -94,3 +95,31 @@ def test_frames_by_step_and_by_any_column():
         m.interval_coverage(frame, coverage=0.5)
     with pytest.raises(ValueError, match="unknown metric"):
         m.evaluate(frame, ["r2"])
+
+
+def test_sparsely_observed_targets_are_scaled_by_their_consecutive_observed_values():
+    """A concentration measured every third record: no two adjacent values, still a scale."""
+    conc = np.full(60, np.nan)
+    conc[::3] = np.random.default_rng(0).normal(10.0, 2.0, size=20)
+    seen = conc[np.isfinite(conc)]
+    expected = np.mean(np.abs(np.diff(seen[:10])))  # the observed values before row 30
+    assert m.seasonal_naive_scale(conc[:30]) == pytest.approx(expected)
+    data = SequenceData(
+        np.c_[np.nan_to_num(conc), np.arange(60.0)], mask=np.c_[np.isfinite(conc), [True] * 60],
+        features=["conc", "hour"],
+    )  # fmt: skip
+    table = backtest(Persistence(target="conc"), data, start=30, steps=3, stride=3)
+    assert table["scale"].iloc[0] == pytest.approx(expected)
+    scores = m.evaluate(table, by=None)
+    assert np.isfinite(scores.loc["all", "mase"]) and np.isfinite(scores.loc["all", "mae"])
+
+
+def test_a_metric_that_cannot_be_computed_is_nan_with_a_note_not_a_failure():
+    table = backtest(Persistence(), (np.arange(40.0) % 7)[:, None], start=30, steps=2, stride=2)
+    unscaled = table.assign(scale=np.nan)  # no series with a known scale
+    with pytest.warns(RuntimeWarning, match="no forecast of the frame has a known scale"):
+        scores = m.evaluate(unscaled)
+    assert scores["mase"].isna().all() and scores["mae"].notna().all()
+    with pytest.warns(RuntimeWarning, match=r"evaluate: pinball_loss cannot be computed"):
+        scores = m.evaluate(table, ["mae", "pinball_loss"], by=None)
+    assert np.isnan(scores.loc["all", "pinball_loss"]) and scores.loc["all", "mae"] >= 0

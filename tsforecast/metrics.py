@@ -225,10 +225,22 @@ def seasonal_naive_scale(history: Any, period: int = 1) -> np.ndarray:
 
 
 def _naive_mae(history: np.ndarray, period: int) -> np.ndarray:
-    """Return ``mean(|x[t] - x[t - period]|)`` per column over the known pairs (NaN: none)."""
+    """Return ``mean(|x[t] - x[t - period]|)`` per column over the known pairs (NaN: none).
+
+    A column observed too sparsely to hold one pair of rows ``period`` apart (a value measured
+    every few records) is scaled, for ``period`` 1, by the changes between its consecutive
+    observed values: persistence forecasts the last value seen.
+    """
+    columns = history.reshape(len(history), -1)
     with warnings.catch_warnings():  # a column without a known pair: NaN, not a warning
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(np.abs(history[period:] - history[:-period]), axis=0)
+        scale = np.nanmean(np.abs(columns[period:] - columns[:-period]), axis=0)
+    if period == 1:
+        for column in np.flatnonzero(np.isnan(scale)):
+            seen = columns[:, column][np.isfinite(columns[:, column])]
+            if len(seen) > 1:
+                scale[column] = np.mean(np.abs(np.diff(seen)))
+    return scale.reshape(history.shape[1:])
 
 
 def naive_scales(
@@ -298,13 +310,21 @@ def mase(
 
         def scaled(part: pd.DataFrame) -> float:
             y, f = part["truth"].to_numpy(float), part["forecast"].to_numpy(float)
-            return _mae(
-                *_pairs(
-                    y / part["scale"].to_numpy(float), f / part["scale"].to_numpy(float), "mase"
-                )
-            )
+            scale = part["scale"].to_numpy(float)
+            if not (np.isfinite(scale) & np.isfinite(y) & ~np.isnan(f)).any():
+                return np.nan  # no series with a known scale: MASE unknown, MAE may not be
+            return _mae(*_pairs(y / scale, f / scale, "mase"))
 
-        return _per_group(truth, by, scaled, "mase")
+        found = _per_group(truth, by, scaled, "mase")
+        if np.isnan(found).all():
+            warnings.warn(
+                "mase: no forecast of the frame has a known scale (its series have fewer than "
+                "period + 1 observed values before their first origin, or do not change "
+                "there), so MASE is NaN; MAE and the other metrics do not need one.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return found
     if history is None:
         raise ValueError("mase: pass history= (the series the forecasts were made from).")
     scale = seasonal_naive_scale(history, period)
@@ -517,7 +537,9 @@ def evaluate(
     Returns
     -------
     DataFrame
-        One column per metric; the last row, ``"all"``, over every row of the frame.
+        One column per metric; the last row, ``"all"``, over every row of the frame. A
+        metric that cannot be computed (MASE of series too sparse to have a scale) is NaN,
+        with a warning saying why; the others are computed all the same.
     """
     if metrics is None:
         metrics = ["mae", "rmse", "smape", "mase"]
@@ -528,12 +550,25 @@ def evaluate(
     unknown = [name for name in metrics if name not in METRICS]
     if unknown:
         raise ValueError(f"evaluate: unknown metric {unknown}; choose among {list(METRICS)}.")
-    overall = pd.DataFrame({name: [METRICS[name](frame)] for name in metrics}, index=["all"])
+    overall = pd.DataFrame({name: [_or_nan(name, frame)] for name in metrics}, index=["all"])
     if by is None:
         return overall
-    table = pd.DataFrame({name: METRICS[name](frame, by=by) for name in metrics})
+    table = pd.DataFrame({name: _or_nan(name, frame, by=by) for name in metrics})
     overall.index = ["all"] if table.index.nlevels == 1 else [tuple(["all"] * table.index.nlevels)]
     return pd.concat([table, overall])
+
+
+def _or_nan(name: str, frame: pd.DataFrame, **kwargs: Any) -> Any:
+    """Return the metric ``name`` of the frame, or NaN with a warning if it cannot be computed."""
+    try:
+        return METRICS[name](frame, **kwargs)
+    except ValueError as error:
+        warnings.warn(
+            f"evaluate: {name} cannot be computed, so it is NaN ({error})",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return np.nan
 
 
 def r2_of_next_rows(
