@@ -299,3 +299,12 @@ def test_compressed_files_and_a_comma_inside_a_semicolon_header(tmp_path):
     assert read_weather(tmp_path / "daily.csv.gz").n_timesteps == 30
     (tmp_path / "semi.csv").write_text("date;temp, max\n2024-01-01;1\n2024-01-02;2\n")
     assert read_weather(tmp_path / "semi.csv").features == ("temp, max",)
+
+
+def test_a_numeric_time_column_is_refused_with_the_way_to_numeric_time():
+    hours = pd.DataFrame({"hour": np.arange(48), "temp": np.sin(np.arange(48) / 4)})
+    with pytest.raises(ValueError, match=r"'hour' holds numbers \(0, 1, 2, \.\.\.\).*DataFrame"):
+        read_weather(hours, time_col="hour")
+    digits = pd.DataFrame({"date": [20240130, 20240131, 20240201], "temp": [1.0, 2.0, 3.0]})
+    read = read_weather(digits, time_col="date")  # dates written as digits are dates
+    assert str(read.local_time[-1].date()) == "2024-02-01"

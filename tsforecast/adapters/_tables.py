@@ -167,6 +167,15 @@ def find_column(frame: pd.DataFrame, candidates: Sequence[str]) -> Hashable | No
     return None
 
 
+def _numbers_not_dates(values: pd.Series) -> bool:
+    """Whether a time column holds numbers that are not dates written as digits (20240131)."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values):
+        return False
+    numbers = values.dropna().astype(float)
+    digits = (numbers % 1 == 0) & numbers.between(1_000_01_01, 9_999_12_31)
+    return not bool(digits.all())
+
+
 def parse_datetimes(
     values: pd.Series,
     owner: str,
@@ -184,6 +193,15 @@ def parse_datetimes(
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         times = pd.DatetimeIndex(values)
+    elif _numbers_not_dates(values):
+        shown = ", ".join(f"{v:g}" for v in values.iloc[:3].astype(float))
+        raise ValueError(
+            f"{owner}: time column {column!r} holds numbers ({shown}, ...), not dates and times; "
+            "this reader needs calendar time such as '2024-01-31 13:00'. For numeric time "
+            "(hours since a dose, row numbers), read the table with pandas and pass a "
+            "DataFrame indexed by that column to the forecaster (or SequenceData(values, "
+            "time=...)); or name the column of dates with time_col= (--time-col)."
+        )
     else:
         text = values.astype("string").str.strip()
         if text.isna().any():
