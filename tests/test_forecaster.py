@@ -307,6 +307,38 @@ def test_failed_fit_keeps_the_previous_model_and_inputs_are_untouched(waves):
     np.testing.assert_array_equal(model.predict(X, groups=groups), before)
     np.testing.assert_array_equal(X, waves)
     np.testing.assert_array_equal(groups, np.repeat([0, 1], 300))
+    model.set_params(context_length=0)  # a refit refused by its parameters: the same
+    with pytest.raises(ValueError, match="context_length must be"):
+        model.fit(X, groups=groups)
+    np.testing.assert_array_equal(model.predict(X, groups=groups), before)
+
+
+def test_two_threads_fitting_one_estimator_leave_one_whole_fit():
+    import threading
+
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    model, failures = LSTMForecaster(**FAST), []
+
+    def fit():
+        try:
+            model.fit(X)
+        except Exception as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=fit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures  # each fit works on its own scratch copy; the last to finish is kept
+    assert len(model.history_) == model.n_epochs_ and np.isfinite(model.predict(X)).all()
+
+
+def test_a_boolean_frame_is_read_as_zeros_and_ones():
+    flags = pd.DataFrame(np.random.default_rng(0).random((120, 2)) > 0.5, columns=["a", "b"])
+    model = LSTMForecaster(**FAST).fit(flags)
+    as_numbers = LSTMForecaster(**FAST).fit(flags.astype(float))
+    np.testing.assert_array_equal(model.predict(flags), as_numbers.predict(flags.astype(float)))
 
 
 @pytest.mark.parametrize(
