@@ -362,6 +362,7 @@ def test_a_boolean_frame_is_read_as_zeros_and_ones():
         ({"seasonal_period": 1}, ValueError, r"seasonal_period must be .*'auto' is accepted"),
         ({"scale": "yes"}, ValueError, "scale must be 'auto', 'series', 'global'"),
         ({"device": "tpu:x"}, ValueError, "device must be 'auto', 'cpu'"),
+        ({"device": "xpu"}, ValueError, r"'xpu' is a kind of device.*this machine has: cpu"),
     ],
 )
 def test_invalid_hyperparameters_fail_at_fit_with_a_clear_message(params, error, words, waves):
@@ -504,6 +505,9 @@ def test_odd_arguments_get_clear_errors(fitted, waves, tmp_path):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match=r"device='cuda' but torch sees no CUDA device"):
             LSTMForecaster.load(path, device="cuda")
+        if not torch.backends.mps.is_available():
+            with pytest.raises(ValueError, match=r"no MPS device.*This machine has: cpu"):
+                LSTMForecaster.load(path, device="mps")
 
 
 def test_nan_in_a_dataframe_is_missing_as_a_mask_says():

@@ -287,7 +287,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         stamps. None: not checked
         against seasonal naive.
     device : str, default="auto"
-        Torch device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1"...
+        Torch device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1"... or "mps"
+        (Apple GPUs). A device this machine lacks is refused with the list of those it has.
     distributed : "auto" or bool, default="auto"
         "auto" (or True): inside an initialised ``torch.distributed`` process group of
         several processes (``torchrun``), train data-parallel: every rank must call `fit`

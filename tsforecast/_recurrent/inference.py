@@ -72,14 +72,38 @@ def resolve_device(device: str, owner: str) -> torch.device:
         resolved = torch.device(device)
     except (RuntimeError, TypeError):
         raise ValueError(
-            f"{owner}: device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}."
+            f"{owner}: device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}."
         ) from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"{owner}: device={device!r} but torch sees no CUDA device (torch "
             f"{torch.__version__}). Use device='auto' or 'cpu'."
         )
+    mps = getattr(torch.backends, "mps", None)
+    if resolved.type == "mps" and not (mps is not None and mps.is_available()):
+        raise ValueError(
+            f"{owner}: device={device!r} but torch sees no MPS device (Apple GPUs; torch "
+            f"{torch.__version__}). This machine has: {', '.join(_devices_seen())}. Use "
+            "device='auto' (it picks CUDA when there is one) or 'cpu'."
+        )
+    if resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(
+            f"{owner}: device={device!r} is a kind of device tsforecast does not run on; use "
+            f"'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' (this machine has: "
+            f"{', '.join(_devices_seen())})."
+        )
     return resolved
+
+
+def _devices_seen() -> list[str]:
+    """Return the devices torch sees on this machine, by the names ``device=`` takes."""
+    seen = ["cpu"]
+    if torch.cuda.is_available():
+        seen += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        seen.append("mps")
+    return seen
 
 
 # ---------------------------------------------------------------------------- forecasts
