@@ -9,6 +9,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -426,3 +427,91 @@ def test_backtest_of_a_table_and_a_saved_model(tmp_path, capsys):
     assert "10 origins from start=-30 every 3 rows" in out
     assert main(["backtest", "nowhere.csv"]) == 2
     assert "not a shipped dataset" in capsys.readouterr().err
+
+
+def test_a_fit_with_roles_forecasts_as_the_python_call_does(tmp_path, capsys):
+    """Roles, horizon, quantiles and bounds from the command line: the Python model, exactly."""
+    from tsforecast.datasets import load_quinidine, load_weather
+
+    roles = [
+        "--target",
+        "conc",
+        "--future-covariates",
+        "dose",
+        "--static-covariates",
+        "Height,Race=Black,Race=Caucasian,Race=Latin,Ethanol=current,Ethanol=former,Ethanol=none",
+        "--horizon",
+        "6",
+        "--quantiles",
+        "0.1,0.5,0.9",
+        "--bounds",
+        "0,",
+        "--max-epochs",
+        "3",
+        "--hidden-size",
+        "8",
+        "--random-state",
+        "0",
+        "--quiet",
+    ]
+    code = main(["fit", str(data_path("quinidine.csv")), "--kind", "ehr", "--id-col", "Subject",
+                 "--time-col", "time", "--columns", "conc,dose,glyco", "--static-cols",
+                 "Height,Race,Ethanol", "--event-cols", "dose", "--out", str(tmp_path / "q"),
+                 *roles])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    by_cli = LSTMForecaster.load(tmp_path / "q")
+    data = load_quinidine()
+    static = [name for name in data.features if name.startswith(("Height", "Race", "Ethanol"))]
+    by_python = LSTMForecaster(
+        target="conc", future_covariates=["dose"], static_covariates=static, horizon=6,
+        quantiles=(0.1, 0.5, 0.9), bounds=(0, None), max_epochs=3, hidden_size=8,
+        random_state=0,
+    ).fit(data)  # fmt: skip
+    saved_as_json = {**by_python.get_params(), "verbose": 0, "quantiles": [0.1, 0.5, 0.9],
+                     "bounds": [0.0, None]}  # fmt: skip
+    assert by_cli.get_params() == saved_as_json
+    doses = np.zeros((data.n_series, 4, 1))
+    np.testing.assert_allclose(
+        by_cli.forecast(data, 4, future=doses, quantiles=True),
+        by_python.forecast(data, 4, future=doses, quantiles=True), rtol=1e-5, atol=1e-6,
+    )  # fmt: skip
+    # The hourly weather, the temperature forecast from the other columns, to a CSV.
+    code = main(["fit", str(data_path("tmy3_723170_greensboro.csv")), "--kind", "weather",
+                 "--target", "Dry-bulb (C)", "--max-epochs", "3", "--hidden-size", "8",
+                 "--random-state", "0", "--quiet", "--out", str(tmp_path / "w")])  # fmt: skip
+    assert code == 0
+    code = main(["predict", str(tmp_path / "w"), str(data_path("tmy3_723170_greensboro.csv")),
+                 "--steps", "6", "--quantiles", "--out", str(tmp_path / "w.csv")])  # fmt: skip
+    assert code == 0
+    written = pd.read_csv(tmp_path / "w.csv")
+    assert list(written.columns) == [
+        "time", "Dry-bulb (C)_q0.1", "Dry-bulb (C)_q0.5", "Dry-bulb (C)_q0.9"
+    ]  # fmt: skip
+    weather = load_weather()
+    expected = (
+        LSTMForecaster(target="Dry-bulb (C)", max_epochs=3, hidden_size=8, random_state=0)
+        .fit(weather)
+        .forecast(weather, 6, quantiles=True)
+    )
+    np.testing.assert_allclose(written.iloc[:, 1:].to_numpy(), expected.to_numpy(), rtol=1e-5)
+
+
+def test_a_refusal_advises_only_parameters_the_command_has_flags_for(tmp_path, capsys):
+    argv = ["backtest", "weather", "--target", "Dry-bulb (C)", "--steps", "48", "--max-epochs",
+            "1", "--hidden-size", "4"]  # fmt: skip
+    assert main(argv) == 2
+    message = capsys.readouterr().err
+    advised = set(re.findall(r"\b([a-z_]+)=", message.split("error:", 1)[1]))
+    assert {"horizon", "target"} <= advised, message
+    with pytest.raises(SystemExit):
+        main(["backtest", "--help"])
+    flags = capsys.readouterr().out
+    for name in advised - {"steps", "horizon_"}:  # what was given, and a fitted attribute
+        assert f"--{name.replace('_', '-')}" in flags, name
+    out = tmp_path / "frame.parquet"
+    assert main(["backtest", "seattle-weather", "--target", "temp_max", "--steps", "2",
+                 "--max-epochs", "1", "--hidden-size", "4", "--out", str(out)]) == 0  # fmt: skip
+    frame = pd.read_parquet(out)
+    assert {"origin", "step", "truth", "forecast", "q0.1", "q0.9"} <= set(frame.columns)
+    assert main(["backtest", "seattle-weather", "--out", str(tmp_path / "frame.txt")]) == 2
+    assert "name a .csv or .parquet file" in capsys.readouterr().err

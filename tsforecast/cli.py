@@ -24,21 +24,15 @@ from typing import Any
 from tsforecast._cli.backtest import SHIPPED, run_backtest
 from tsforecast._cli.demo import run_demo
 from tsforecast._cli.fit_predict import run_fit, run_predict
+from tsforecast._cli.model_options import add_model_options, int_or_auto
 
 __all__ = ["main"]
 
 
-def _int_or_auto(text: str) -> int | str:
-    """Read a command-line value that is "auto" or an integer."""
-    if text == "auto":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or an integer, got {text!r}") from None
-
-
 def _build_parser() -> argparse.ArgumentParser:
+    from tsforecast import LSTMForecaster
+
+    defaults = LSTMForecaster().get_params()
     parser = argparse.ArgumentParser(
         prog="tsforecast",
         description="Time-series forecasting with recurrent networks as scikit-learn estimators.",
@@ -53,7 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="which embedded dataset (default: weather)")  # fmt: skip
     demo.add_argument("--budget", type=float, default=60.0,
                       help="training time budget in seconds (default: 60)")  # fmt: skip
-    demo.add_argument("--context-length", type=_int_or_auto, default=64,
+    demo.add_argument("--context-length", type=int_or_auto, default=64,
                       help="longest history the model reads (default: 64)")  # fmt: skip
     demo.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     demo.add_argument("--out", default=".", help="folder for the plots (default: here)")
@@ -79,13 +73,10 @@ def _build_parser() -> argparse.ArgumentParser:
     table.add_argument("--static-cols", help="ehr: comma-separated per-patient columns")
     table.add_argument("--variable-col", help="ehr long tables: column naming the measurement")
     table.add_argument("--value-col", help="ehr long tables: column holding the value")
-    model = fit.add_argument_group("the model")
-    model.add_argument("--context-length", type=_int_or_auto, default="auto",
-                       help="rows of history read (default: auto, as in Python)")  # fmt: skip
-    model.add_argument("--hidden-size", type=int, default=64, help="default: 64")
-    model.add_argument("--max-epochs", type=int, default=1000, help="default: 1000")
-    model.add_argument("--max-time", type=float, default=None, help="seconds (default: none)")
-    model.add_argument("--random-state", type=int, default=None, help="seed")
+    table.add_argument("--event-cols", help="ehr: comma-separated columns of events (doses): "
+                       "0 where not recorded, never carried forward")  # fmt: skip
+    model = fit.add_argument_group("the model (LSTMForecaster's parameters, same names)")
+    add_model_options(model, defaults)
     model.add_argument("--quiet", action="store_true", help="no progress bar")
     fit.set_defaults(run=run_fit)
 
@@ -97,6 +88,9 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("data", help="CSV file, read as at fit time")
     predict.add_argument("--steps", type=int, required=True, help="how many steps ahead")
     predict.add_argument("--out", required=True, help="CSV file to write")
+    predict.add_argument("--quantiles", action="store_true",
+                         help="write the quantile columns (NAME_q0.1 ...) of a model that "
+                         "has them, not the medians alone")  # fmt: skip
     predict.set_defaults(run=run_predict)
     bt = commands.add_parser(
         "backtest", help="score forecasts from many origins beside naive forecasts",
@@ -111,7 +105,6 @@ def _build_parser() -> argparse.ArgumentParser:
                     "fraction, or a time stamp such as 2001-11-01 (default: 0.8)")  # fmt: skip
     bt.add_argument("--stride", type=int, default=None,
                     help="rows between origins (default: --steps)")  # fmt: skip
-    bt.add_argument("--target", help="comma-separated columns to forecast (default: all)")
     bt.add_argument("--model", help="a model directory written by tsforecast fit (else one "
                     "is fitted on the rows before each series' first origin)")  # fmt: skip
     bt.add_argument("--refit", type=int, default=0,
@@ -122,15 +115,14 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="season of the seasonal naive forecast (default: from the stamps)",
     )
-    bt.add_argument("--context-length", type=_int_or_auto, default="auto",
-                    help="rows of history read (default: auto, as in Python)")  # fmt: skip
-    bt.add_argument("--hidden-size", type=int, default=32, help="default: 32")
-    bt.add_argument("--max-epochs", type=int, default=1000, help="default: 1000")
-    bt.add_argument("--max-time", type=float, default=5.0,
-                    help="training seconds per fit (default: 5)")  # fmt: skip
-    bt.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    bt.add_argument("--out", help="write the backtest frame to this file (.csv or .parquet)")
+    add_model_options(
+        bt.add_argument_group("the model fitted when --model is not given (LSTMForecaster's "
+                              "parameters, same names)"),
+        defaults, overrides={"hidden_size": 32, "max_time": 5.0, "random_state": 0},
+    )  # fmt: skip
     for flag in ("--time-col", "--columns", "--freq", "--na-values", "--id-col",
-                 "--static-cols", "--variable-col", "--value-col"):  # fmt: skip
+                 "--static-cols", "--variable-col", "--value-col", "--event-cols"):  # fmt: skip
         bt.add_argument(flag, help="as for tsforecast fit")
     bt.add_argument("--decimal", choices=[".", ","], default=".", help="as for tsforecast fit")
     bt.set_defaults(run=run_backtest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import warnings
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pandas as pd
 
 from tsforecast._cli.inputs import adapter_options, read_data
+from tsforecast._cli.model_options import model_params
+from tsforecast._cli.outputs import writable_folder
 
 SHIPPED = {
     "weather": "load_weather",
@@ -34,22 +37,30 @@ def run_backtest(args: argparse.Namespace) -> None:
         )
     else:
         data = read_data(args.kind, args.data, adapter_options(args))
-    target = None if args.target is None else [t.strip() for t in args.target.split(",")]
     start = _start(args.start)
     stride = args.stride or args.steps
     if args.model:
         model = LSTMForecaster.load(args.model)
     else:
-        model = LSTMForecaster(
-            context_length=args.context_length, hidden_size=args.hidden_size,
-            max_epochs=args.max_epochs, max_time=args.max_time, random_state=args.random_state,
-            target=target,
-        )  # fmt: skip
+        model = LSTMForecaster(**model_params(args))
     options = {"start": start, "steps": args.steps, "stride": stride}
+    levels = getattr(model, "quantiles_", None) if args.model else args.quantiles
+    out = None if args.out is None else Path(args.out)
+    if out is not None:
+        if out.suffix.lower() not in (".csv", ".parquet"):
+            raise ValueError(f"--out '{out}': name a .csv or .parquet file to write the frame to.")
+        writable_folder(out.parent, "the backtest frame")
+        if out.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+            raise ValueError(
+                f"--out '{out}': writing Parquet needs pyarrow (pip install "
+                "'tsforecast[large]'); or name a .csv file."
+            )
     print(f"Backtest of {args.data}: {data}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "does not beat": the table says it
-        frame = backtest(model, data, refit=args.refit or False, quantiles=True, **options)
+        frame = backtest(
+            model, data, refit=args.refit or False, quantiles=True if levels else None, **options
+        )
     frames = {"LSTMForecaster": frame}
     names = list(frame["target"].unique())
     frames["persistence"] = backtest(Persistence(target=names), data, **options)
@@ -63,6 +74,12 @@ def run_backtest(args: argparse.Namespace) -> None:
         f"each; target(s) {names}."
     )
     print(_metric_table(frames, args.steps))
+    if out is not None:
+        if out.suffix.lower() == ".parquet":
+            frame.to_parquet(out, index=False)
+        else:
+            frame.to_csv(out, index=False)
+        print(f"Backtest frame ({len(frame)} rows) written to {out}")
     if {"q0.1", "q0.9"} <= set(frame.columns):
         print(
             f"80% intervals: {m.interval_coverage(frame):.1%} of the truths inside "

@@ -12,6 +12,7 @@ import pandas as pd
 
 from tsforecast._cli.inputs import ADAPTER_FILE, adapter_options, read_adapter
 from tsforecast._cli.inputs import read_data as _read  # under the name tests replace
+from tsforecast._cli.model_options import model_params
 from tsforecast._cli.outputs import check_model_out, writable_folder
 
 
@@ -23,14 +24,7 @@ def run_fit(args: argparse.Namespace) -> None:
     check_model_out(Path(args.out), args.overwrite)
     data = _read(args.kind, args.data, options)
     print(f"Read {args.data}: {data}")
-    model = LSTMForecaster(
-        context_length=args.context_length,
-        hidden_size=args.hidden_size,
-        max_epochs=args.max_epochs,
-        max_time=args.max_time,
-        random_state=args.random_state,
-        verbose=0 if args.quiet else 1,
-    ).fit(data)
+    model = LSTMForecaster(**model_params(args), verbose=0 if args.quiet else 1).fit(data)
     out = model.save(args.out, overwrite=args.overwrite)
     (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
     valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None
@@ -81,7 +75,12 @@ def run_predict(args: argparse.Namespace) -> None:
     adapter = read_adapter(model_dir)
     model = LSTMForecaster.load(model_dir)
     data = _read(adapter["kind"], args.data, adapter["options"])
-    result = model.forecast(data, steps=args.steps)
+    if args.quantiles and not model.quantiles_:
+        raise ValueError(
+            f"--quantiles: the model in '{model_dir}' forecasts points only (fitted with "
+            "--quantiles none); refit it with quantile levels (the default) to write them."
+        )
+    result = model.forecast(data, steps=args.steps, quantiles=True if args.quantiles else None)
     if isinstance(result, pd.DataFrame):
         table = result.reset_index()
     else:

@@ -47,11 +47,13 @@ def adapter_options(args: argparse.Namespace) -> dict[str, Any]:
             options["value_cols"] = names(args.columns)
         if args.static_cols:
             options["static_cols"] = names(args.static_cols)
+        if getattr(args, "event_cols", None):
+            options["event_cols"] = names(args.event_cols)
         if args.variable_col or args.value_col:
             options["variable_col"], options["value_col"] = args.variable_col, args.value_col
     else:
-        for flag in ("id_col", "static_cols", "variable_col", "value_col"):
-            if getattr(args, flag):
+        for flag in ("id_col", "static_cols", "variable_col", "value_col", "event_cols"):
+            if getattr(args, flag, None):
                 raise ValueError(f"--{flag.replace('_', '-')} is for --kind ehr only.")
         if args.columns:
             options["columns"] = names(args.columns)

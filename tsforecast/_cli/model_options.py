@@ -1,0 +1,121 @@
+"""The forecaster's hyperparameters as command-line flags, with Python's names and defaults.
+
+`add_model_options` adds one flag per `LSTMForecaster` parameter that changes what is
+forecast (``--target``, ``--future-covariates``, ``--horizon``, ``--quantiles``, ``--bounds``...),
+named as in Python with dashes for underscores and defaulting to Python's default;
+`model_params` turns the parsed flags back into the estimator's keyword arguments. Values are
+read as text and handed over unchanged in meaning, so the estimator's own checks (and its
+messages, which name the parameters the flags are named after) apply.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["MODEL_FLAGS", "add_model_options", "int_or_auto", "model_params"]
+
+
+def _names(text: str) -> list[str] | None:
+    """Read ``a,b`` as ["a", "b"] and ``none`` as None."""
+    if text.strip().lower() == "none":
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _one_or_names(text: str) -> Any:
+    """Read one column name as a name, ``a,b`` as a list, ``none`` as None."""
+    names = _names(text)
+    return names[0] if names is not None and len(names) == 1 and "," not in text else names
+
+
+def int_or_auto(text: str) -> int | str:
+    """Read a value that is "auto" or an integer."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or an integer, got {text!r}") from None
+
+
+def _int_auto_or_none(text: str) -> int | str | None:
+    return None if text.lower() == "none" else int_or_auto(text)
+
+
+def _levels(text: str) -> Any:
+    """``auto``, ``none`` or levels such as ``0.1,0.5,0.9``."""
+    if text in ("auto", "none"):
+        return None if text == "none" else text
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto', 'none' or levels such as 0.1,0.5,0.9; got {text!r}"
+        ) from None
+
+
+def _bounds(text: str) -> Any:
+    """``none``, ``LOW,HIGH`` (either side may be empty: ``0,``) for every target."""
+    if text.lower() == "none":
+        return None
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(
+            f"expected LOW,HIGH with either side empty for none (0, for a floor at 0); got {text!r}"
+        )
+    try:
+        return tuple(None if not part.strip() else float(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers in LOW,HIGH; got {text!r}") from None
+
+
+def _flag_bool(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    return text
+
+
+# parameter -> (how the flag's text is read, help)
+MODEL_FLAGS: dict[str, tuple[Any, str]] = {
+    "target": (_one_or_names, "comma-separated columns to forecast, every column without another "
+               "role when none"),
+    "future_covariates": (_names, "comma-separated columns known in advance (schedules, "
+                          "doses); forecasts then need their future values"),
+    "static_covariates": (_names, "comma-separated columns constant within each series"),
+    "horizon": (int_or_auto, "steps forecast at once"),
+    "quantiles": (_levels, "quantile levels such as 0.1,0.5,0.9, or none for point forecasts"),
+    "bounds": (_bounds, "range of the targets, LOW,HIGH, e.g. 0, for a floor at 0"),
+    "seasonal_period": (_int_auto_or_none, "rows per season, or none"),
+    "target_transform": (str, "none, log, difference, seasonal_difference, ..."),
+    "scale": (_flag_bool, "auto, series, global or false"),
+    "context_length": (int_or_auto, "rows of history read"),
+    "hidden_size": (int, "size of the recurrent state"),
+    "max_epochs": (int, "most epochs of training"),
+    "max_time": (float, "training time budget in seconds, per fit"),
+    "random_state": (int, "seed"),
+}  # fmt: skip
+
+
+def add_model_options(
+    group: Any, defaults: dict[str, Any], overrides: dict[str, Any] | None = None
+) -> None:
+    """Add a flag per `MODEL_FLAGS` parameter to an argparse group.
+
+    ``defaults``: the estimator's parameters (``LSTMForecaster().get_params()``);
+    ``overrides``: defaults that differ for this command (said in its help).
+    """
+    overrides = overrides or {}
+    for name, (reader, text) in MODEL_FLAGS.items():
+        default = overrides.get(name, defaults[name])
+        differs = f"; Python's default {defaults[name]!r}" if name in overrides else ""
+        group.add_argument(
+            f"--{name.replace('_', '-')}", dest=name, type=reader, default=default,
+            help=f"{text} (default: %(default)s{differs})",
+        )  # fmt: skip
+
+
+def model_params(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the estimator's keyword arguments from the parsed `MODEL_FLAGS` flags."""
+    return {name: getattr(args, name) for name in MODEL_FLAGS}
