@@ -95,6 +95,8 @@ MODEL_FLAGS: dict[str, tuple[Any, str]] = {
     "max_epochs": (int, "most epochs of training"),
     "max_time": (float, "training time budget in seconds, per fit"),
     "random_state": (int, "seed"),
+    "n_threads": (_int_auto_or_none, "CPU threads for training; auto: the cores other "
+                  "processes leave idle; none: torch's setting"),
 }  # fmt: skip
 
 

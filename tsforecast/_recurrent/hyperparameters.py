@@ -63,6 +63,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
     "adaptation_rate": Real(0.0), "bounds": BoundsRule(), "time_gaps": AutoOr(Flag()),
     "distributed": AutoOr(Flag()), "target_transform": TransformRule(),
+    "n_threads": AutoOr(Integer(optional=True)),
 }  # fmt: skip
 
 

@@ -55,7 +55,7 @@ SIMPLE_STATE = (
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
     "n_series_in_", "time_gaps_", "target_transform_scores_", "validation_fraction_",
-    "context_length_", "scale_",
+    "context_length_", "scale_", "n_threads_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -397,6 +397,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     if state.get("format_version") in (1, 2, 3, 4, 5):  # before context_length="auto"
         state.setdefault("context_length_", model.context_length)
         state.setdefault("scale_", "global" if model.scale is not False else "none")
+        state.setdefault("n_threads_", None)
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
         state.setdefault("validation_fraction_", None)  # not recorded
