@@ -15,7 +15,7 @@ import pytest
 
 from tsforecast import LSTMForecaster
 from tsforecast.cli import main
-from tsforecast.datasets import data_path
+from tsforecast.datasets import data_path, load_weather
 
 from .short_training import EPOCHS, short
 
@@ -515,3 +515,24 @@ def test_a_refusal_advises_only_parameters_the_command_has_flags_for(tmp_path, c
     assert {"origin", "step", "truth", "forecast", "q0.1", "q0.9"} <= set(frame.columns)
     assert main(["backtest", "seattle-weather", "--out", str(tmp_path / "frame.txt")]) == 2
     assert "name a .csv or .parquet file" in capsys.readouterr().err
+
+
+def test_a_printed_config_repeats_the_run(tmp_path, capsys):
+    weather = str(data_path("tmy3_723170_greensboro.csv"))
+    flags = ["--kind", "weather", "--target", "Dry-bulb (C)", "--bounds=-40,", "--quantiles",
+             "0.1,0.9", "--max-epochs", "2", "--hidden-size", "4", "--random-state", "0",
+             "--quiet", "--out", str(tmp_path / "first")]  # fmt: skip
+    assert main(["fit", weather, *flags, "--print-config"]) == 0
+    config = tmp_path / "run.json"
+    config.write_text(capsys.readouterr().out)
+    assert not (tmp_path / "first").exists()  # printed, nothing fitted
+    assert main(["fit", weather, *flags]) == 0
+    again = ["fit", weather, "--config", str(config), "--out", str(tmp_path / "again")]
+    assert main(again) == 0  # --kind and the rest from the file; --out from the command line
+    first, repeated = (LSTMForecaster.load(tmp_path / name) for name in ("first", "again"))
+    assert repeated.get_params() == first.get_params()
+    np.testing.assert_array_equal(repeated.forecast(load_weather(), 3), first.forecast(
+        load_weather(), 3))  # fmt: skip
+    config.write_text('{"targett": "x"}')
+    assert main(["fit", weather, "--kind", "weather", "--out", "m", "--config", str(config)]) == 2
+    assert "['targett'] are not settings of tsforecast fit" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tsforecast._cli.backtest import SHIPPED, run_backtest
+from tsforecast._cli.config import NOT_SETTINGS, config_path, printable, read_config
 from tsforecast._cli.demo import run_demo
 from tsforecast._cli.fit_predict import run_fit, run_predict
 from tsforecast._cli.model_options import add_model_options, int_or_auto
@@ -29,7 +30,7 @@ from tsforecast._cli.model_options import add_model_options, int_or_auto
 __all__ = ["main"]
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(fit_defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     from tsforecast import LSTMForecaster
 
     defaults = LSTMForecaster().get_params()
@@ -57,9 +58,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     fit = commands.add_parser("fit", help="fit a model on a CSV table", description=run_fit.__doc__)
     fit.add_argument("data", help="CSV file (--kind audio: also a WAV, FLAC or OGG file)")
-    fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required=True,
+    given = fit_defaults or {}  # a --config may give them
+    fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required="kind" not in given,
                      help="which adapter reads the table")  # fmt: skip
-    fit.add_argument("--out", required=True, help="model directory to write")
+    fit.add_argument("--out", required="out" not in given, help="model directory to write")
     fit.add_argument("--overwrite", action="store_true",
                      help="replace a model already saved in --out")  # fmt: skip
     table = fit.add_argument_group("reading the table (saved with the model)")
@@ -78,7 +80,15 @@ def _build_parser() -> argparse.ArgumentParser:
     model = fit.add_argument_group("the model (LSTMForecaster's parameters, same names)")
     add_model_options(model, defaults)
     model.add_argument("--quiet", action="store_true", help="no progress bar")
-    fit.set_defaults(run=run_fit)
+    runs = fit.add_argument_group("repeating a run")
+    runs.add_argument("--config", help="JSON (or TOML) file of settings, as --print-config "
+                      "writes them: the defaults of these flags")  # fmt: skip
+    runs.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the settings as JSON and stop (nothing is read or fitted)",
+    )
+    fit.set_defaults(run=run_fit, **(fit_defaults or {}))
 
     predict = commands.add_parser(
         "predict", help="forecast after the end of a table with a saved model",
@@ -131,7 +141,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = _build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        fit_defaults = _config_defaults(argv)
+    except ValueError as error:
+        print(f"tsforecast fit: error: {error}", file=sys.stderr)
+        return 2
+    args = _build_parser(fit_defaults).parse_args(argv)
+    if getattr(args, "print_config", False):
+        print(printable(args))
+        return 0
 
     def one_line(message: Any, category: Any, *rest: Any, **options: Any) -> None:
         text = " ".join(str(message).split())
@@ -159,6 +178,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tsforecast {args.command}: error: {message}", file=sys.stderr)
         return 2
     return 0
+
+
+def _config_defaults(argv: list[str]) -> dict[str, Any] | None:
+    """Return the defaults a ``fit --config FILE`` sets (None without one)."""
+    path = config_path(argv)
+    if path is None:
+        return None
+    fit = _build_parser()._subparsers._group_actions[0].choices["fit"]
+    known = {action.dest for action in fit._actions} - {"help", *NOT_SETTINGS}
+    return read_config(path, known)
 
 
 if __name__ == "__main__":  # pragma: no cover

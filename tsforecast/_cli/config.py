@@ -1,0 +1,79 @@
+"""``tsforecast fit --config FILE`` and ``--print-config``: a run written down, and repeated.
+
+`--print-config` prints the fit's settings (every flag's value, after the defaults) as JSON
+and stops before reading any data; saved to a file, ``--config FILE`` reads them back as the
+defaults of the flags, which the command line still overrides. TOML files are read too
+(Python 3.11+).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["NOT_SETTINGS", "config_path", "printable", "read_config"]
+
+# Namespace entries that are not settings of a run (the data file is given each time).
+NOT_SETTINGS = ("run", "command", "config", "print_config", "data")
+
+
+def config_path(argv: list[str]) -> str | None:
+    """Return the value of ``--config`` in a ``fit`` command line, or None."""
+    if not argv or argv[0] != "fit":
+        return None
+    for i, part in enumerate(argv):
+        if part == "--config" and i + 1 < len(argv):
+            return argv[i + 1]
+        if part.startswith("--config="):
+            return part.split("=", 1)[1]
+    return None
+
+
+def read_config(path: str, known: set[str]) -> dict[str, Any]:
+    """Read a JSON or TOML file of settings into flag defaults (dashes or underscores).
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read, or names a setting ``fit`` has no flag for.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text()
+    except OSError as error:
+        reason = error.strerror or error
+        raise ValueError(f"--config '{path}': cannot read it ({reason}).") from None
+    try:
+        if file.suffix.lower() == ".toml":
+            try:
+                import tomllib
+            except ImportError:  # Python 3.10
+                raise ValueError(
+                    f"--config '{path}': TOML needs Python 3.11 or later; write the settings "
+                    "as JSON (tsforecast fit ... --print-config > run.json)."
+                ) from None
+            settings = tomllib.loads(text)
+        else:
+            settings = json.loads(text)
+    except (json.JSONDecodeError, ValueError) as error:
+        if "--config" in str(error):
+            raise
+        raise ValueError(f"--config '{path}': not valid JSON or TOML ({error}).") from None
+    if not isinstance(settings, dict):
+        raise ValueError(f"--config '{path}': expected a table of settings, got {type(settings)}.")
+    found = {str(key).replace("-", "_"): value for key, value in settings.items()}
+    unknown = sorted(set(found) - known)
+    if unknown:
+        raise ValueError(
+            f"--config '{path}': {unknown} are not settings of tsforecast fit; its settings "
+            f"are the flags of tsforecast fit --help (e.g. {sorted(known)[:6]})."
+        )
+    return found
+
+
+def printable(args: argparse.Namespace) -> str:
+    """Return the settings of a parsed ``fit`` command line as JSON."""
+    settings = {k: v for k, v in vars(args).items() if k not in NOT_SETTINGS}
+    return json.dumps(settings, indent=2, default=list)
