@@ -129,7 +129,7 @@ def _build_parser(fit_defaults: dict[str, Any] | None = None) -> argparse.Argume
     add_model_options(
         bt.add_argument_group("the model fitted when --model is not given (LSTMForecaster's "
                               "parameters, same names)"),
-        defaults, overrides={"hidden_size": 32, "max_time": 5.0, "random_state": 0},
+        defaults,
     )  # fmt: skip
     for flag in ("--time-col", "--columns", "--freq", "--na-values", "--id-col",
                  "--static-cols", "--variable-col", "--value-col", "--event-cols"):  # fmt: skip
