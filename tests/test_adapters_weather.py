@@ -308,3 +308,10 @@ def test_a_numeric_time_column_is_refused_with_the_way_to_numeric_time():
     digits = pd.DataFrame({"date": [20240130, 20240131, 20240201], "temp": [1.0, 2.0, 3.0]})
     read = read_weather(digits, time_col="date")  # dates written as digits are dates
     assert str(read.local_time[-1].date()) == "2024-02-01"
+
+
+def test_twelve_digit_stamps_are_dates_with_their_time():
+    table = pd.DataFrame({"MESS_DATUM": [202401311300, 202401311310, 202401311320],
+                          "temp": [1.0, 2.0, 3.0]})  # fmt: skip
+    read = read_weather(table, time_col="MESS_DATUM")
+    assert str(read.local_time[1]) == "2024-01-31 13:10:00"

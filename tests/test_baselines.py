@@ -114,3 +114,14 @@ def test_future_stamps_label_the_next_steps_or_are_refused():
     every_other_day = pd.DataFrame(index=pd.date_range(after, periods=3, freq="2D"))
     with pytest.raises(ValueError, match=r"are not the next 3 steps.*last row\.$"):
         model.forecast(daily, 3, future=every_other_day)
+
+
+def test_numeric_future_stamps_are_compared_up_to_rounding():
+    from tsforecast import SequenceData
+
+    data = SequenceData(np.sin(np.arange(60.0)), time=np.arange(60) * 0.1)
+    model = Persistence().fit(data)
+    next_ones = pd.DataFrame(index=pd.Index(np.arange(60, 63) * 0.1))  # 6.2 is 6.200000000000001
+    assert model.forecast(data, 3, future=next_ones).shape == (3, 1)
+    with pytest.raises(ValueError, match="are not the next 3 steps"):
+        model.forecast(data, 3, future=pd.DataFrame(index=pd.Index(np.arange(61, 64) * 0.1)))

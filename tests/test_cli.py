@@ -536,3 +536,33 @@ def test_a_printed_config_repeats_the_run(tmp_path, capsys):
     config.write_text('{"targett": "x"}')
     assert main(["fit", weather, "--kind", "weather", "--out", "m", "--config", str(config)]) == 2
     assert "['targett'] are not settings of tsforecast fit" in capsys.readouterr().err
+
+
+def test_config_values_are_read_as_their_flags_read_them(tmp_path, capsys):
+    weather = str(data_path("tmy3_723170_greensboro.csv"))
+    assert main(["fit", "--kind", "weather", "--out", "m", "--quantiles", "None",
+                 "--print-config"]) == 0  # no data needed to print; None as none  # fmt: skip
+    assert '"quantiles": null' in capsys.readouterr().out
+    for settings, said in (
+        ('{"overwrite": "false"}', "--overwrite takes true or false"),
+        ('{"kind": "weathr"}', "--kind must be one of"),
+        ('{"horizon": "soon"}', "--horizon: expected 'auto' or an integer"),
+    ):
+        config = tmp_path / "run.json"
+        config.write_text(settings)
+        argv = ["fit", weather, "--kind", "weather", "--out", "m", "--config", str(config)]
+        assert main(argv) == 2
+        assert said in capsys.readouterr().err
+    assert main(["fit", "--kind", "weather", "--out", str(tmp_path / "m")]) == 2
+    assert "fit needs the file to read" in capsys.readouterr().err
+
+
+def test_a_saved_model_is_not_given_model_flags(tmp_path, capsys):
+    assert main(["fit", str(data_path("tmy3_723170_greensboro.csv")), "--kind", "weather",
+                 "--target", "Dry-bulb (C)", "--max-epochs", "1", "--hidden-size", "4",
+                 "--quiet", "--out", str(tmp_path / "m")]) == 0  # fmt: skip
+    argv = ["backtest", "weather", "--model", str(tmp_path / "m"), "--horizon", "48"]
+    assert main(argv) == 2
+    assert "--model forecasts with the saved model as it was fitted; ['--horizon']" in (
+        capsys.readouterr().err
+    )

@@ -530,3 +530,19 @@ def test_nan_in_a_dataframe_is_missing_as_a_mask_says():
         by_frame.predict(holes.fillna(np.inf))  # infinity is no missing value
     with pytest.raises(ValueError, match="NaN"):  # arrays have no NaN-as-missing reading
         by_frame.predict(holes.to_numpy())
+
+
+def test_missing_values_in_a_frame_keep_the_other_checks():
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2024-01-01", periods=48, freq="h")
+    frame = pd.DataFrame({"a": rng.normal(size=48), "big": 1e9 + rng.normal(size=48)}, index)
+    frame.iloc[3, 1] = np.nan  # one missing value does not hide the lost float32 precision
+    with pytest.raises(ValueError, match=r"'big' varies by about 1\.02 around values as large"):
+        LSTMForecaster(**FAST).fit(frame)
+    empty = frame.assign(big=np.nan)  # a target never observed: nothing to learn or forecast
+    with pytest.raises(ValueError, match=r"target column 'big' has no observed value.*target="):
+        LSTMForecaster(**FAST).fit(empty)
+    assert LSTMForecaster(**FAST, target="a").fit(empty).predict(empty).shape == (48, 1)
+    X = frame[["a"]].assign(b=rng.normal(size=48))
+    X.iloc[5, 1] = np.nan  # with y: a missing input, the targets are y's
+    assert LSTMForecaster(**FAST).fit(X, rng.normal(size=48)).predict(X).shape == (48,)

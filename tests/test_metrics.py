@@ -123,3 +123,21 @@ def test_a_metric_that_cannot_be_computed_is_nan_with_a_note_not_a_failure():
     with pytest.warns(RuntimeWarning, match=r"evaluate: pinball_loss cannot be computed"):
         scores = m.evaluate(table, ["mae", "pinball_loss"], by=None)
     assert np.isnan(scores.loc["all", "pinball_loss"]) and scores.loc["all", "mae"] >= 0
+
+
+def test_one_adjacent_pair_among_gaps_does_not_set_the_scale_alone():
+    x = np.full(23, np.nan)
+    x[0:21:2] = np.arange(11.0)  # every other row: changes of 1 between observed values
+    with_one_pair = x.copy()
+    with_one_pair[21] = 10.01  # and a single adjacent pair, changing by 0.01
+    assert m.seasonal_naive_scale(x) == pytest.approx(1.0)
+    assert m.seasonal_naive_scale(with_one_pair) == pytest.approx(0.91)  # not 0.01
+
+
+def test_evaluate_says_what_the_caller_got_wrong_and_fills_what_it_cannot_compute():
+    table = backtest(Persistence(), (np.arange(40.0) % 7)[:, None], start=30, steps=2, stride=2)
+    with pytest.raises(ValueError, match=r"by='typo', but the frame has no column \['typo'\]"):
+        m.evaluate(table, by="typo")
+    with pytest.warns(RuntimeWarning, match="evaluate: mase cannot be computed"):
+        scores = m.evaluate(table.drop(columns="scale"), ["mae", "mase"], by="step")
+    assert list(scores.index) == [1, 2, "all"] and scores["mase"].isna().all()

@@ -353,3 +353,12 @@ def test_a_pickle_of_the_version_before_the_move_into_recurrent_loads():
     assert sys.modules["tsforecast._network"] is sys.modules[MOVED["tsforecast._network"]]
     # pickled before target transforms: read its targets as they are, and refits do too
     assert clone(model).get_params()["target_transform"] == "none"
+
+
+def test_a_model_saved_before_n_threads_was_recorded_loads(tmp_path):
+    path = LSTMForecaster(**FAST).fit(X).save(tmp_path / "model")
+    state = json.loads((path / "state.json").read_text())
+    del state["n_threads_"]  # as 73e86a9 wrote format 6
+    (path / "state.json").write_text(json.dumps(state))
+    rewrite_checksums(path)
+    assert LSTMForecaster.load(path).n_threads_ is None

@@ -8,6 +8,7 @@ observed mask, series offsets and ids, and time stamps.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -216,13 +217,15 @@ def _check_precision(
     float32 keeps about 7 significant digits: when rounding moves the values by more than a
     hundredth of their spread, the model would not see what varies.
     """
-    rounding = np.abs(converted - values).max(axis=0)
-    spread = values.std(axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: no spread
+        rounding = np.nanmax(np.abs(converted - values), axis=0)
+        spread = np.nanstd(values, axis=0)
     lost = (spread > 0) & (rounding > 0.01 * spread)
     if lost.any():
         column = int(np.flatnonzero(lost)[0])
         named = f"column {column}" if names is None else f"column {names[column]!r}"
-        level = float(np.abs(values[:, column]).max())
+        level = float(np.nanmax(np.abs(values[:, column])))
         raise ValueError(
             f"Input {what}: {named} varies by about {spread[column]:.3g} around values as large "
             f"as {level:.3g}; float32, which the model computes in, keeps about 7 significant "

@@ -57,7 +57,8 @@ def _build_parser(fit_defaults: dict[str, Any] | None = None) -> argparse.Argume
     demo.set_defaults(run=run_demo)
 
     fit = commands.add_parser("fit", help="fit a model on a CSV table", description=run_fit.__doc__)
-    fit.add_argument("data", help="CSV file (--kind audio: also a WAV, FLAC or OGG file)")
+    fit.add_argument("data", nargs="?",
+                     help="CSV file (--kind audio: also a WAV, FLAC or OGG file)")  # fmt: skip
     given = fit_defaults or {}  # a --config may give them
     fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required="kind" not in given,
                      help="which adapter reads the table")  # fmt: skip
@@ -186,7 +187,7 @@ def _config_defaults(argv: list[str]) -> dict[str, Any] | None:
     if path is None:
         return None
     fit = _build_parser()._subparsers._group_actions[0].choices["fit"]
-    known = {action.dest for action in fit._actions} - {"help", *NOT_SETTINGS}
+    known = {a.dest: a for a in fit._actions if a.dest not in ("help", *NOT_SETTINGS)}
     return read_config(path, known)
 
 

@@ -726,6 +726,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.target_indices_, self.future_indices_ = roles.targets, roles.future
         self.static_indices_ = roles.static
         self.target_names_ = [names[i] for i in self.target_indices_]
+        if data.mask is not None:  # a target never observed cannot be learnt, nor forecast
+            never = [names[i] for i in self.target_indices_ if not data.mask[:, i].any()]
+            if never:
+                raise ValueError(
+                    f"LSTMForecaster.fit: target column {never[0]!r} has no observed value "
+                    "(all NaN, or masked); drop it from X, or name the columns to forecast "
+                    "with target=."
+                )
 
     # ------------------------------------------------------------------ predict
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:
@@ -1040,6 +1048,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Unpickle, moving the network to the ``device`` parameter's device."""
         state.setdefault("target_transform", "none")  # pickled before target transforms
         state.setdefault("n_threads", "auto")  # pickled before n_threads
+        if "module_" in state:  # pickled before n_threads_ was recorded
+            state.setdefault("n_threads_", None)
         if "module_" in state:  # fitted before scale="series": the parameter said it all
             scale = state.get("scale", True)
             state.setdefault("scale_", "global" if _scales_at_all(scale) else "none")

@@ -227,18 +227,22 @@ def seasonal_naive_scale(history: Any, period: int = 1) -> np.ndarray:
 def _naive_mae(history: np.ndarray, period: int) -> np.ndarray:
     """Return ``mean(|x[t] - x[t - period]|)`` per column over the known pairs (NaN: none).
 
-    A column observed too sparsely to hold one pair of rows ``period`` apart (a value measured
-    every few records) is scaled, for ``period`` 1, by the changes between its consecutive
-    observed values: persistence forecasts the last value seen.
+    A column observed sparsely (a value measured every few records), where fewer than half
+    of the changes between consecutive observed values are between adjacent rows, is scaled,
+    for ``period`` 1, by the changes between its consecutive observed values: persistence
+    forecasts the last value seen (so one adjacent pair among many gaps does not set the
+    scale alone).
     """
     columns = history.reshape(len(history), -1)
+    differences = np.abs(columns[period:] - columns[:-period])
     with warnings.catch_warnings():  # a column without a known pair: NaN, not a warning
         warnings.simplefilter("ignore", RuntimeWarning)
-        scale = np.nanmean(np.abs(columns[period:] - columns[:-period]), axis=0)
+        scale = np.nanmean(differences, axis=0)
     if period == 1:
-        for column in np.flatnonzero(np.isnan(scale)):
+        adjacent = np.isfinite(differences).sum(axis=0)
+        for column in range(columns.shape[1]):
             seen = columns[:, column][np.isfinite(columns[:, column])]
-            if len(seen) > 1:
+            if len(seen) > 1 and adjacent[column] < (len(seen) - 1) / 2:
                 scale[column] = np.mean(np.abs(np.diff(seen)))
     return scale.reshape(history.shape[1:])
 
@@ -550,10 +554,18 @@ def evaluate(
     unknown = [name for name in metrics if name not in METRICS]
     if unknown:
         raise ValueError(f"evaluate: unknown metric {unknown}; choose among {list(METRICS)}.")
+    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    missing = [key for key in keys if key not in frame.columns]
+    if missing:  # the caller's mistake: said, not turned into NaN
+        raise ValueError(
+            f"evaluate: by={by!r}, but the frame has no column {missing}; its columns are "
+            f"{list(frame.columns)}."
+        )
     overall = pd.DataFrame({name: [_or_nan(name, frame)] for name in metrics}, index=["all"])
     if by is None:
         return overall
-    table = pd.DataFrame({name: _or_nan(name, frame, by=by) for name in metrics})
+    groups = frame.groupby(keys, sort=True).size().index
+    table = pd.DataFrame({name: _or_nan(name, frame, by=by) for name in metrics}, index=groups)
     overall.index = ["all"] if table.index.nlevels == 1 else [tuple(["all"] * table.index.nlevels)]
     return pd.concat([table, overall])
 

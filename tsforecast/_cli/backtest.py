@@ -40,6 +40,14 @@ def run_backtest(args: argparse.Namespace) -> None:
     start = _start(args.start)
     stride = args.stride or args.steps
     if args.model:
+        defaults = LSTMForecaster().get_params()
+        given = [f"--{name.replace('_', '-')}" for name, value in model_params(args).items()
+                 if value != defaults[name]]  # fmt: skip
+        if given:
+            raise ValueError(
+                f"--model forecasts with the saved model as it was fitted; {given} set the "
+                "parameters of a model fitted here. Leave them out, or leave out --model."
+            )
         model = LSTMForecaster.load(args.model)
     else:
         model = LSTMForecaster(**model_params(args))
@@ -64,7 +72,8 @@ def run_backtest(args: argparse.Namespace) -> None:
     frames = {"LSTMForecaster": frame}
     names = list(frame["target"].unique())
     frames["persistence"] = backtest(Persistence(target=names), data, **options)
-    season = args.season or _season(model, data)
+    chosen = args.seasonal_period if isinstance(args.seasonal_period, int) else None
+    season = args.season or chosen or _season(model, data)
     if season:
         naive = SeasonalNaive(period=season, target=names)
         frames[f"seasonal naive ({season})"] = backtest(naive, data, **options)

@@ -31,8 +31,11 @@ def config_path(argv: list[str]) -> str | None:
     return None
 
 
-def read_config(path: str, known: set[str]) -> dict[str, Any]:
+def read_config(path: str, known: dict[str, argparse.Action]) -> dict[str, Any]:
     """Read a JSON or TOML file of settings into flag defaults (dashes or underscores).
+
+    ``known``: the command's flags by destination. A text value is read as the flag reads
+    its text; an on/off flag takes true or false, a flag of a few choices one of them.
 
     Raises
     ------
@@ -64,13 +67,32 @@ def read_config(path: str, known: set[str]) -> dict[str, Any]:
     if not isinstance(settings, dict):
         raise ValueError(f"--config '{path}': expected a table of settings, got {type(settings)}.")
     found = {str(key).replace("-", "_"): value for key, value in settings.items()}
-    unknown = sorted(set(found) - known)
+    unknown = sorted(set(found) - set(known))
     if unknown:
         raise ValueError(
             f"--config '{path}': {unknown} are not settings of tsforecast fit; its settings "
             f"are the flags of tsforecast fit --help (e.g. {sorted(known)[:6]})."
         )
-    return found
+    return {name: _as_flag_reads(known[name], value, path) for name, value in found.items()}
+
+
+def _as_flag_reads(action: argparse.Action, value: Any, path: str) -> Any:
+    """Return a setting's value as its flag would give it, or refuse it with the fix."""
+    flag = action.option_strings[0] if action.option_strings else action.dest
+    if action.nargs == 0:  # an on/off flag (--overwrite, --quiet)
+        if not isinstance(value, bool):
+            raise ValueError(f"--config '{path}': {flag} takes true or false; got {value!r}.")
+        return value
+    if isinstance(value, str) and action.type is not None:
+        try:
+            value = action.type(value)
+        except (argparse.ArgumentTypeError, ValueError) as error:
+            raise ValueError(f"--config '{path}': {flag}: {error}") from None
+    if action.choices is not None and value not in action.choices:
+        raise ValueError(
+            f"--config '{path}': {flag} must be one of {list(action.choices)}; got {value!r}."
+        )
+    return value
 
 
 def printable(args: argparse.Namespace) -> str:

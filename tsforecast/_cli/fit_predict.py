@@ -20,6 +20,8 @@ def run_fit(args: argparse.Namespace) -> None:
     """Read a table with an adapter, fit the forecaster, save it to a model directory."""
     from tsforecast import LSTMForecaster
 
+    if args.data is None:
+        raise ValueError("fit needs the file to read: tsforecast fit DATA --kind ... --out ...")
     options = adapter_options(args)
     check_model_out(Path(args.out), args.overwrite)
     data = _read(args.kind, args.data, options)

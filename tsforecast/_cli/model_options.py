@@ -45,8 +45,8 @@ def _int_auto_or_none(text: str) -> int | str | None:
 
 def _levels(text: str) -> Any:
     """``auto``, ``none`` or levels such as ``0.1,0.5,0.9``."""
-    if text in ("auto", "none"):
-        return None if text == "none" else text
+    if text.lower() in ("auto", "none"):
+        return None if text.lower() == "none" else "auto"
     try:
         return tuple(float(part) for part in text.split(","))
     except ValueError:

@@ -397,7 +397,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     if state.get("format_version") in (1, 2, 3, 4, 5):  # before context_length="auto"
         state.setdefault("context_length_", model.context_length)
         state.setdefault("scale_", "global" if model.scale is not False else "none")
-        state.setdefault("n_threads_", None)
+    state.setdefault("n_threads_", None)  # saved before it was recorded (formats 1-6)
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
         state.setdefault("validation_fraction_", None)  # not recorded

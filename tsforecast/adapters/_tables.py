@@ -172,7 +172,11 @@ def _numbers_not_dates(values: pd.Series) -> bool:
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values):
         return False
     numbers = values.dropna().astype(float)
-    digits = (numbers % 1 == 0) & numbers.between(1_000_01_01, 9_999_12_31)
+    # dates written as digits: YYYYMMDD, with hours, minutes and seconds (DWD's 12 digits)
+    whole = numbers % 1 == 0
+    digits = whole & (
+        numbers.between(1_000_01_01, 9_999_12_31) | numbers.between(1e9, 9.999_12_31_2359_59e13)
+    )
     return not bool(digits.all())
 
 
@@ -194,7 +198,8 @@ def parse_datetimes(
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         times = pd.DatetimeIndex(values)
     elif _numbers_not_dates(values):
-        shown = ", ".join(f"{v:g}" for v in values.iloc[:3].astype(float))
+        first = values.iloc[:3].astype(float)
+        shown = ", ".join(str(int(v)) if v.is_integer() else f"{v:g}" for v in first)
         raise ValueError(
             f"{owner}: time column {column!r} holds numbers ({shown}, ...), not dates and times; "
             "this reader needs calendar time such as '2024-01-31 13:00'. For numeric time "
