@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from tsforecast._checks import check_finite, first_entry
@@ -27,6 +28,7 @@ __all__ = [
     "in_caller_order",
     "in_data_order",
     "next_row_truth",
+    "r2_of_next_rows",
     "series_ids",
 ]
 
@@ -466,3 +468,25 @@ def _missing_as_mask(values: np.ndarray) -> np.ndarray | None:
     """Return the observed mask of a DataFrame's values: False at NaN (None without NaN)."""
     missing = np.isnan(values)
     return ~missing if missing.any() else None
+
+
+def r2_of_next_rows(
+    data: SequenceData, predictions: np.ndarray, columns: list[int], owner: str
+) -> float:
+    """R² of one-step forecasts against each row's next row, averaged over the targets.
+
+    Only observed values are truth (filled-in ones are an adapter's guesses), and rows without
+    a forecast (NaN: too little history for a naive forecast) are left out; so is a target
+    with fewer than 2 pairs.
+    """
+    rows, truth, seen = next_row_truth(data, columns)
+    predicted = predictions[rows]
+    seen &= np.isfinite(predicted)
+    scores = [
+        r2_score(truth[seen[:, j], j], predicted[seen[:, j], j])
+        for j in range(truth.shape[1])
+        if seen[:, j].sum() >= 2
+    ]
+    if not scores:
+        raise ValueError(f"{owner}: fewer than 2 observed values to score.")
+    return float(np.mean(scores))

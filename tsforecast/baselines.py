@@ -18,11 +18,10 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from tsforecast import _boundary, _time
-from tsforecast._boundary import forecaster_tags
+from tsforecast._boundary import forecaster_tags, r2_of_next_rows
 from tsforecast._checks import check_int
 from tsforecast._columns import column_names, target_columns
 from tsforecast._forecast_frames import forecast_frame, future_frame
-from tsforecast.metrics import r2_of_next_rows
 from tsforecast.sequences import SequenceData
 
 __all__ = ["Persistence", "SeasonalNaive"]

@@ -28,6 +28,7 @@ from tsforecast._boundary import (
     check_y,
     forecaster_tags,
     in_caller_order,
+    r2_of_next_rows,
     series_ids,
 )
 from tsforecast._checks import check_int, check_params, check_real
@@ -63,7 +64,6 @@ from tsforecast._recurrent.transform_choice import (
     validation_error,
 )
 from tsforecast._segments import split_series
-from tsforecast.metrics import r2_of_next_rows
 from tsforecast.sequences import SequenceData
 
 __all__ = ["LSTMForecaster"]

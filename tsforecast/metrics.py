@@ -36,9 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import r2_score
 
-from tsforecast._boundary import next_row_truth
 from tsforecast._checks import check_int
 from tsforecast.sequences import SequenceData
 
@@ -581,25 +579,3 @@ def _or_nan(name: str, frame: pd.DataFrame, **kwargs: Any) -> Any:
             stacklevel=3,
         )
         return np.nan
-
-
-def r2_of_next_rows(
-    data: SequenceData, predictions: np.ndarray, columns: list[int], owner: str
-) -> float:
-    """R² of one-step forecasts against each row's next row, averaged over the targets.
-
-    Only observed values are truth (filled-in ones are an adapter's guesses), and rows without
-    a forecast (NaN: too little history for a naive forecast) are left out; so is a target
-    with fewer than 2 pairs.
-    """
-    rows, truth, seen = next_row_truth(data, columns)
-    predicted = predictions[rows]
-    seen &= np.isfinite(predicted)
-    scores = [
-        r2_score(truth[seen[:, j], j], predicted[seen[:, j], j])
-        for j in range(truth.shape[1])
-        if seen[:, j].sum() >= 2
-    ]
-    if not scores:
-        raise ValueError(f"{owner}: fewer than 2 observed values to score.")
-    return float(np.mean(scores))
