@@ -53,7 +53,7 @@ from tsforecast._recurrent.outputs import OutputDecoder, interval_levels, level_
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
-from tsforecast._recurrent.series_scales import scales_by_series
+from tsforecast._recurrent.series_scales import fitted_scale
 from tsforecast._recurrent.target_transform import TargetTransform, from_name
 from tsforecast._recurrent.threads import threads_for_fit
 from tsforecast._recurrent.training import TrainingSettings, fit_network
@@ -643,10 +643,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.target_transform_ = from_name(
             name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
         )
-        self.scale_ = "global" if _scales_at_all(self.scale) else "none"
-        if scales_by_series(self.scale, y is None, data.n_series, name, "LSTMForecaster.fit"):
+        self.scale_ = fitted_scale(self.scale, y is None, data.n_series, name, "LSTMForecaster.fit")
+        if self.scale_ == "series":
             transform = self.target_transform_.scaled_by_series(data, "LSTMForecaster.fit")
-            self.target_transform_, self.scale_ = transform, "series"
+            self.target_transform_ = transform
         original, data = data, self.target_transform_.apply(data, "LSTMForecaster.fit")
         self.target_transform_.check_trainable(data, "LSTMForecaster.fit")
         targets = None if y is None else y.reshape(len(y), -1)
@@ -1048,12 +1048,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Unpickle, moving the network to the ``device`` parameter's device."""
         state.setdefault("target_transform", "none")  # pickled before target transforms
         state.setdefault("n_threads", "auto")  # pickled before n_threads
-        if "module_" in state:  # pickled before n_threads_ was recorded
+        if "module_" in state:  # fitted before these were recorded: the parameters said it
             state.setdefault("n_threads_", None)
-        if "module_" in state:  # fitted before scale="series": the parameter said it all
-            scale = state.get("scale", True)
-            state.setdefault("scale_", "global" if _scales_at_all(scale) else "none")
-        if "module_" in state:  # fitted before context_length="auto": the parameter was read
+            state.setdefault("scale_", fitted_scale(state.get("scale", True)))
             state.setdefault("context_length_", state.get("context_length"))
         self.__dict__.update(state)
         if "module_" in state:
@@ -1074,8 +1071,3 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""
         return forecaster_tags(super().__sklearn_tags__())
-
-
-def _scales_at_all(scale: Any) -> bool:
-    """Whether a ``scale`` parameter scales (anything but False, np.False_ included)."""
-    return bool(scale) if isinstance(scale, (bool, np.bool_)) else True

@@ -100,21 +100,16 @@ MODEL_FLAGS: dict[str, tuple[Any, str]] = {
 }  # fmt: skip
 
 
-def add_model_options(
-    group: Any, defaults: dict[str, Any], overrides: dict[str, Any] | None = None
-) -> None:
+def add_model_options(group: Any, defaults: dict[str, Any]) -> None:
     """Add a flag per `MODEL_FLAGS` parameter to an argparse group.
 
-    ``defaults``: the estimator's parameters (``LSTMForecaster().get_params()``);
-    ``overrides``: defaults that differ for this command (said in its help).
+    ``defaults``: the estimator's parameters (``LSTMForecaster().get_params()``), the flags'
+    defaults.
     """
-    overrides = overrides or {}
     for name, (reader, text) in MODEL_FLAGS.items():
-        default = overrides.get(name, defaults[name])
-        differs = f"; Python's default {defaults[name]!r}" if name in overrides else ""
         group.add_argument(
-            f"--{name.replace('_', '-')}", dest=name, type=reader, default=default,
-            help=f"{text} (default: %(default)s{differs})",
+            f"--{name.replace('_', '-')}", dest=name, type=reader, default=defaults[name],
+            help=f"{text} (default: %(default)s)",
         )  # fmt: skip
 
 

@@ -30,7 +30,7 @@ from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.intervals import ALPHAS, level_pairs
 from tsforecast._recurrent.naive_scores import BASELINES
 from tsforecast._recurrent.scaling import Standardizer
-from tsforecast._recurrent.series_scales import SeriesScales
+from tsforecast._recurrent.series_scales import SeriesScales, fitted_scale
 from tsforecast._recurrent.target_transform import TRANSFORMS, TargetTransform
 from tsforecast._time import TIME_FEATURES
 
@@ -396,7 +396,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     state.setdefault("time_features_", [])  # saved before calendar features
     if state.get("format_version") in (1, 2, 3, 4, 5):  # before context_length="auto"
         state.setdefault("context_length_", model.context_length)
-        state.setdefault("scale_", "global" if model.scale is not False else "none")
+        state.setdefault("scale_", fitted_scale(model.scale))
     state.setdefault("n_threads_", None)  # saved before it was recorded (formats 1-6)
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)

@@ -24,7 +24,7 @@ import numpy as np
 
 from tsforecast._checks import Rule
 
-__all__ = ["ScaleRule", "SeriesScales", "id_key", "scales_by_series"]
+__all__ = ["ScaleRule", "SeriesScales", "fitted_scale", "id_key"]
 
 SCALES = ("auto", "series", "global")
 # A series id seen in fit whose data changes this many times more (or less) than the series
@@ -45,33 +45,40 @@ class ScaleRule(Rule):
         )
 
 
-def scales_by_series(
-    scale: Any, autoregressive: bool, n_series: int, transform: str, owner: str
-) -> bool:
-    """Whether a fit with the ``scale`` parameter divides each series by its own scale.
+def fitted_scale(
+    scale: Any,
+    autoregressive: bool = True,
+    n_series: int = 1,
+    transform: str = "none",
+    owner: str = "LSTMForecaster",
+) -> str:
+    """Return the scaling a fit with the ``scale`` parameter uses: "series", "global" or "none".
 
-    "series": yes (autoregressive models only: ``y`` is refused). "auto": on autoregressive
-    panels (more than one series) whose target ``transform`` takes changes without a log
-    ("difference", "seasonal_difference"), where the sizes of the series' changes differ as
-    their levels do; a log already puts every series in relative units. Measured
-    (`bench_classic`, seeds 0-2): the 20-region quarterly panel with every other region
-    1,000 times larger, forecast by seasonal differences, MASE 1.51 per series against 1.52
-    to 2.52 with global standardisation (the small regions 1.46 against 1.59 to 3.67); the
-    PBC visits forecast as they are (`bench_accuracy`), 0.510 per series against 0.445
-    global (a patient's few visits give a poor scale of its own). Otherwise no.
+    True and False (models of before "series") are "global" and "none". "series": each series
+    divided by its own scale (autoregressive models only: ``y`` is refused). "auto": "series"
+    on autoregressive panels (more than one series) whose target ``transform`` takes changes
+    without a log ("difference", "seasonal_difference"), where the sizes of the series'
+    changes differ as their levels do; a log already puts every series in relative units.
+    Measured (`bench_classic`, seeds 0-2): the 20-region quarterly panel with every other
+    region 1,000 times larger, forecast by seasonal differences, MASE 1.51 per series against
+    1.52 to 2.52 with global standardisation (the small regions 1.46 against 1.59 to 3.67);
+    the PBC visits forecast as they are (`bench_accuracy`), 0.510 per series against 0.445
+    global (a patient's few visits give a poor scale of its own). Otherwise "global".
     """
-    if isinstance(scale, str) and scale == "series":
+    if isinstance(scale, (bool, np.bool_)):
+        return "global" if scale else "none"
+    if scale == "series":
         if not autoregressive:
             raise ValueError(
                 f"{owner}: scale='series' divides the target columns of each series of X by "
                 "the series' own scale, and a model fitted with y forecasts y; scale y per "
                 "series yourself, or use scale='global'."
             )
-        return True
-    if isinstance(scale, str) and scale == "auto":
-        differenced = transform in ("difference", "seasonal_difference")
-        return autoregressive and n_series > 1 and differenced
-    return False
+        return "series"
+    differenced = transform in ("difference", "seasonal_difference")
+    if scale == "auto" and autoregressive and n_series > 1 and differenced:
+        return "series"
+    return "global"
 
 
 def id_key(series_id: Any) -> tuple[str, str]:
@@ -128,10 +135,8 @@ class SeriesScales:
     def fit(cls, targets: np.ndarray, offsets: np.ndarray, ids: np.ndarray) -> SeriesScales:
         """Scales of the series of ``targets`` (transformed; NaN where none): one per id."""
         own = mean_abs_by_series(targets, offsets)
-        finite = np.isfinite(targets)
-        count = finite.sum(axis=0)
-        pooled = np.where(finite, np.abs(targets), 0.0).sum(axis=0) / np.maximum(count, 1)
-        pooled = np.where(pooled > 0, pooled, 1.0)
+        pooled = mean_abs_by_series(targets, np.array([0, len(targets)]))[0]  # all rows
+        pooled = np.where(np.isfinite(pooled) & (pooled > 0), pooled, 1.0)
         own = np.where(np.isfinite(own) & (own > 0), own, pooled)
         return cls({id_key(i): own[k] for k, i in enumerate(ids)}, pooled)
 

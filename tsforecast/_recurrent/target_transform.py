@@ -158,7 +158,7 @@ class TargetTransform:
         seen = np.isfinite(data.values[:, list(self.columns)])
         if data.mask is not None:
             seen &= data.mask[:, list(self.columns)]
-        changed = logged.copy()
+        changed = logged  # a new array: _logged carries values forward into a copy
         if self.lag:
             changed = np.full_like(logged, np.nan)
             changed[self.lag :] = logged[self.lag :] - logged[: -self.lag]
