@@ -37,6 +37,7 @@ from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent import model_files
 from tsforecast._recurrent.adaptation import Adaptation
 from tsforecast._recurrent.distributed import Ranks
+from tsforecast._recurrent.ensemble import fit_members
 from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.forecasting import (
     backtest_ahead,
@@ -201,7 +202,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         The best weights are restored either way. On small data an epoch is a batch or two,
         hence the generous default; ``max_time`` bounds the run as well.
     max_time : float or None, default=None
-        Training time budget in seconds.
+        Training time budget in seconds (of each member, with ``n_members``).
+    n_members : int, default=1
+        Networks trained, each with its own seed (the first with ``random_state`` itself,
+        the others with seeds drawn from it), that forecast as one: every output is the
+        members' median, as the M4 competition's winning LSTM hybrid averaged an ensemble.
+        Intervals are calibrated, and baselines scored, on the ensemble's forecasts. Each
+        member is one more training (with ``target_transform="auto"``, transforms are
+        compared with one member, and the chosen one is trained with all). MEASURED
     scale : {"auto", "series", "global"} or bool, default="auto"
         How inputs and targets are scaled inside the model; predictions come back in the
         data's units. "global" (or True): every column standardised with the training rows'
@@ -459,6 +467,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         validation_fraction: Any = "auto",
         patience: int | None = 50,
         max_time: float | None = None,
+        n_members: int = 1,
         scale: Any = "auto",
         target: Any = None,
         future_covariates: Any = None,
@@ -492,6 +501,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.max_time = max_time
+        self.n_members = n_members
         self.scale = scale
         self.target = target
         self.future_covariates = future_covariates
@@ -614,22 +624,32 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.target_transform, data, self.target_indices_, self.seasonal_period_,
             self.validation_fraction_, not (self.future_indices_ or self.time_gaps_),
         )  # fmt: skip
+        members = self.n_members
         fitted, scores = best_fit(
-            names, lambda name, epochs: self._fitted_copy(data, y, name, epochs),
+            names, lambda name, epochs: self._fitted_copy(data, y, name, epochs, 1),
             lambda fit: fit._validation_error(data), quick=not is_short(data),
+            final=None if members == 1 else lambda name: self._fitted_copy(data, y, name),
         )  # fmt: skip
         self.__dict__.update(fitted.__dict__)
         self.target_transform_scores_ = scores
 
     def _fitted_copy(
-        self, data: SequenceData, y: Any, name: str, epochs: int | None = None
+        self,
+        data: SequenceData,
+        y: Any,
+        name: str,
+        epochs: int | None = None,
+        members: int | None = None,
     ) -> LSTMForecaster:
-        """Return a copy of this model fitted with the transform ``name`` (for ``epochs``)."""
+        """Return a copy of this model fitted with the transform ``name``.
+
+        For ``epochs`` (None: ``max_epochs``), with ``members`` networks (None: ``n_members``).
+        """
         fitted = type(self).__new__(type(self))
         fitted.__dict__.update(self.__dict__)
         if epochs is not None:
             fitted.max_epochs = min(self.max_epochs, epochs)
-        fitted._fit_transformed(data, y, name)
+        fitted._fit_transformed(data, y, name, self.n_members if members is None else members)
         return fitted
 
     def _validation_error(self, data: SequenceData) -> float:
@@ -639,7 +659,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.seasonal_period_, lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
         )  # fmt: skip
 
-    def _fit_transformed(self, data: SequenceData, y: np.ndarray | None, name: str) -> None:
+    def _fit_transformed(
+        self, data: SequenceData, y: np.ndarray | None, name: str, members: int
+    ) -> None:
         self.target_transform_ = from_name(
             name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
         )
@@ -684,9 +706,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                     "loss": loss_kind(self.quantiles, self.loss)}  # fmt: skip
         names = [n for n in TrainingSettings.__dataclass_fields__ if n not in resolved]
         settings = TrainingSettings(**{n: getattr(self, n) for n in names}, **resolved)
-        fitted = fit_network(
-            self._network_spec().build, problem, data.offsets, (train_part, valid_part),
-            settings, self.random_state, device,
+        fitted = fit_members(
+            lambda seed: fit_network(
+                self._network_spec().build, problem, data.offsets, (train_part, valid_part),
+                settings, seed, device,
+            ),
+            members, self.random_state,
         )  # fmt: skip
         self.module_, self.fit_seconds_ = fitted.module, fitted.seconds
         self.history_, self.n_epochs_ = fitted.history, len(fitted.history)
@@ -1048,6 +1073,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Unpickle, moving the network to the ``device`` parameter's device."""
         state.setdefault("target_transform", "none")  # pickled before target transforms
         state.setdefault("n_threads", "auto")  # pickled before n_threads
+        state.setdefault("n_members", 1)  # pickled before ensembles
         if "module_" in state:  # fitted before these were recorded: the parameters said it
             state.setdefault("n_threads_", None)
             state.setdefault("scale_", fitted_scale(state.get("scale", True)))

@@ -59,6 +59,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "weight_averaging": Real(0.0, 1.0, upper_open=True),
     "validation_fraction": AutoOr(Real(0.0, 1.0, upper_open=True)),
     "patience": Integer(optional=True), "max_time": Real(0.0, lower_open=True, optional=True),
+    "n_members": Integer(),
     "scale": ScaleRule(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
     "adaptation_rate": Real(0.0), "bounds": BoundsRule(), "time_gaps": AutoOr(Flag()),

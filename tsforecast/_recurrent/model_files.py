@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from tsforecast._recurrent.ensemble import member_builder
 from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.intervals import ALPHAS, level_pairs
 from tsforecast._recurrent.naive_scores import BASELINES
@@ -285,7 +286,7 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     except Exception as error:  # whatever a damaged file raises, report it as such
         raise ValueError(f"{owner}: weights.pt is unreadable ({error}).") from None
 
-    build = model._network_spec().build
+    build = member_builder(model._network_spec().build, model.n_members)
 
     # Sizes are compared with the file before anything is built, and the shapes on the meta
     # device: an edited size allocates nothing.
@@ -293,8 +294,10 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
         isinstance(v, torch.Tensor) for v in tensors.values()
     ):
         raise ValueError(f"{owner}: weights.pt does not hold a dictionary of tensors.")
-    layers = sum(1 for key in tensors if re.fullmatch(r"recurrent\.weight_ih_l\d+", key))
-    hidden = tensors.get("recurrent.weight_hh_l0", torch.empty(0, 0)).shape[-1]
+    # An ensemble's members are alike (`MedianOfNetworks`): the first one tells the sizes.
+    first = "members.0." if model.n_members > 1 else ""
+    layers = sum(1 for key in tensors if re.fullmatch(rf"{first}recurrent\.weight_ih_l\d+", key))
+    hidden = tensors.get(f"{first}recurrent.weight_hh_l0", torch.empty(0, 0)).shape[-1]
     if (layers, hidden) != (model.num_layers, model.hidden_size):
         raise ValueError(
             f"{owner}: weights.pt holds {layers} layer(s) of size {hidden} where params.json "

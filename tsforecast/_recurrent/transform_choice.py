@@ -98,26 +98,32 @@ def best_fit(
     fit: Callable[[str, int | None], Fitted],
     error: Callable[[Fitted], float],
     quick: bool = False,
+    final: Callable[[str], Fitted] | None = None,
 ) -> tuple[Fitted, dict[str, float] | None]:
     """Fit with each transform of ``names``; return the fit of least ``error`` and the errors.
 
     ``fit(name, epochs)`` fits with the transform ``name`` (``epochs`` None: in full). A single
     name is fitted and returned as it is (no errors: None). Of several, each is fitted in
-    full, or with ``quick`` for `QUICK_EPOCHS` (and the best fitted again in full). Only the
-    kept fit's warnings reach the caller (the others' concern models thrown away), raised
-    at the line that called the estimator's ``fit`` (`best_fit` is called by its ``_fit``).
+    full, or with ``quick`` for `QUICK_EPOCHS` (and the best fitted again in full). With
+    ``final`` (an ensemble: the comparison fits one member), the kept fit is ``final(best)``
+    instead. Only the kept fit's warnings reach the caller (the others' concern models
+    thrown away), raised at the line that called the estimator's ``fit`` (`best_fit` is
+    called by its ``_fit``).
     """
+    scores = None
     if len(names) == 1:
-        kept, said = _recorded(fit, names[0], None)
-        return _said(kept, said), None
-    fits, said = {}, {}
-    for name in names:
-        fits[name], said[name] = _recorded(fit, name, QUICK_EPOCHS if quick else None)
-    scores = {name: error(fitted) for name, fitted in fits.items()}
-    best = min(scores, key=lambda name: np.nan_to_num(scores[name], nan=np.inf))
-    if quick:
-        fits[best], said[best] = _recorded(fit, best, None)
-    return _said(fits[best], said[best]), scores
+        best = names[0]
+    else:
+        fits, said = {}, {}
+        for name in names:
+            fits[name], said[name] = _recorded(fit, name, QUICK_EPOCHS if quick else None)
+        scores = {name: error(fitted) for name, fitted in fits.items()}
+        best = min(scores, key=lambda name: np.nan_to_num(scores[name], nan=np.inf))
+        if not quick and final is None:
+            return _said(fits[best], said[best]), scores
+    refit = final if final is not None else (lambda name: fit(name, None))
+    kept, said_kept = _recorded(lambda name, _epochs: refit(name), best, None)
+    return _said(kept, said_kept), scores
 
 
 def _recorded(

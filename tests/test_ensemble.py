@@ -1,0 +1,135 @@
+"""Ensembles (``n_members``): members trained with their own seeds, forecasting as the median."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from .conftest import FAST
+from .test_persistence import rewrite_checksums
+from tsforecast import LSTMForecaster
+from tsforecast._recurrent.ensemble import MedianOfNetworks, member_seeds
+
+MEMBERS = {**FAST, "n_members": 3}
+
+
+@pytest.fixture(scope="module")
+def ensemble(waves) -> LSTMForecaster:
+    """Three members of `FAST` with quantiles, on the waves."""
+    return LSTMForecaster(**MEMBERS, quantiles=(0.1, 0.5, 0.9)).fit(waves)
+
+
+def test_member_seeds():
+    assert member_seeds(None, 3) == [None, None, None]
+    assert member_seeds(7, 1) == [7]
+    seeds = member_seeds(7, 4)
+    assert seeds[0] == 7 and len(set(seeds)) == 4
+    assert member_seeds(7, 4) == seeds  # reproducible
+    assert member_seeds(np.int64(7), 4) == seeds
+
+
+def test_the_ensemble_forecasts_the_median_of_its_members(ensemble, waves):
+    module = ensemble.module_
+    assert isinstance(module, MedianOfNetworks) and len(module.members) == 3
+    inputs = torch.from_numpy(waves[None, :40].astype(np.float32))
+    with torch.no_grad():
+        each = torch.stack([member(inputs) for member in module.members])
+        together = module(inputs)
+        last = module.forward_last(inputs, None)
+    assert torch.allclose(together, each.median(dim=0).values)
+    assert torch.allclose(last, together[:, -1])
+    # the members differ (their own seeds), and the quantile levels stay sorted
+    assert not torch.allclose(each[0], each[1])
+    assert (together.diff(dim=-2) >= 0).all()
+
+
+def test_the_first_member_is_the_single_model_of_the_same_seed(waves):
+    single = LSTMForecaster(**FAST).fit(waves)
+    members = LSTMForecaster(**{**FAST, "n_members": 2}).fit(waves)
+    first = members.module_.members[0]
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(single.module_.state_dict().values(), first.state_dict().values())
+    )
+    # a fit of one member is the model fitted without the parameter
+    again = LSTMForecaster(**{**FAST, "n_members": 1}).fit(waves)
+    np.testing.assert_array_equal(again.predict(waves), single.predict(waves))
+
+
+def test_intervals_are_calibrated_on_the_ensemble(ensemble, waves):
+    single = LSTMForecaster(**FAST, quantiles=(0.1, 0.5, 0.9)).fit(waves)
+    # the margins come from the ensemble's validation forecasts, not from its first member's
+    assert ensemble.conformal_margins_.shape == single.conformal_margins_.shape
+    assert not np.allclose(ensemble.conformal_margins_, single.conformal_margins_)
+    assert ensemble.baseline_scores_["model"] != single.baseline_scores_["model"]
+    lower, upper = ensemble.predict_interval(waves)
+    assert lower.shape == waves.shape and (lower <= upper).all()
+    forecast = ensemble.forecast(waves, 12)
+    assert forecast.shape == (12, 2)
+
+
+def test_transforms_are_compared_with_one_member_and_the_chosen_one_trained_with_all(
+    monkeypatch,
+):
+    from tsforecast._recurrent import ensemble as ensemble_module
+
+    counts = []
+    fit_members = ensemble_module.fit_members
+
+    def counted(fit_one, n_members, random_state):
+        counts.append(n_members)
+        return fit_members(fit_one, n_members, random_state)
+
+    monkeypatch.setattr("tsforecast.forecaster.fit_members", counted)
+    t = np.arange(96.0)
+    monthly = (10 + t / 12 + np.sin(2 * np.pi * t / 12))[:, None]
+    model = LSTMForecaster(
+        **{**FAST, "n_members": 3}, target_transform="auto", seasonal_period=12
+    ).fit(monthly)
+    assert model.target_transform_scores_ is not None and len(counts) > 1
+    assert counts[:-1] == [1] * (len(counts) - 1) and counts[-1] == 3
+    assert isinstance(model.module_, MedianOfNetworks)
+
+
+def test_an_ensemble_saves_and_loads(ensemble, waves, tmp_path):
+    path = ensemble.save(tmp_path / "ensemble")
+    loaded = LSTMForecaster.load(path)
+    assert isinstance(loaded.module_, MedianOfNetworks)
+    np.testing.assert_allclose(loaded.predict(waves), ensemble.predict(waves))
+    # params.json saying another count is refused, not read as another model
+    params = json.loads((path / "params.json").read_text())
+    (path / "params.json").write_text(json.dumps({**params, "n_members": 2}))
+    rewrite_checksums(path)
+    with pytest.raises(ValueError, match="come from different models"):
+        LSTMForecaster.load(path)
+    (path / "params.json").write_text(json.dumps({**params, "n_members": 1}))
+    rewrite_checksums(path)
+    with pytest.raises(ValueError, match="different models"):
+        LSTMForecaster.load(path)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "3"])
+def test_a_wrong_member_count_is_refused(bad, waves):
+    with pytest.raises((ValueError, TypeError), match="n_members"):
+        LSTMForecaster(**{**FAST, "n_members": bad}).fit(waves)
+
+
+def test_the_command_line_fits_an_ensemble(tmp_path):
+    import pandas as pd
+
+    from tsforecast.cli import main
+    from tsforecast.datasets import data_path
+
+    table = pd.read_csv(data_path("seattle-weather.csv"))[["date", "temp_max", "wind"]][:200]
+    table.to_csv(tmp_path / "daily.csv", index=False)
+    code = main([
+        "fit", str(tmp_path / "daily.csv"), "--kind", "weather", "--max-epochs", "1",
+        "--context-length", "8", "--hidden-size", "4", "--random-state", "0",
+        "--n-members", "2", "--out", str(tmp_path / "model"), "--quiet",
+    ])  # fmt: skip
+    assert code == 0
+    loaded = LSTMForecaster.load(tmp_path / "model")
+    assert loaded.n_members == 2 and len(loaded.module_.members) == 2

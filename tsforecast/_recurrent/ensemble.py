@@ -1,0 +1,123 @@
+"""Ensembles: several networks trained with different seeds, forecasting as their median.
+
+The M4 competition's winner (Smyl's ES-RNN) averaged an ensemble of networks; the median of
+members is robust to one member that trained badly. `MedianOfNetworks` is a drop-in for a
+`RecurrentNet` at forecast time (the same outputs' shape, `point`, `next_step`,
+`forward_last`), so calibration, baselines, forecasts and model files read it as they read
+one network; `fit_members` trains the members one after another and calibrates nothing
+itself (`held_out.check_held_out` does, on the ensemble's outputs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from tsforecast._checks import make_rng
+from tsforecast._recurrent.network import RecurrentNet
+from tsforecast._recurrent.training import FittedNetwork
+
+__all__ = ["MedianOfNetworks", "fit_members", "member_builder", "member_seeds"]
+
+
+class MedianOfNetworks(nn.Module):
+    """Networks of one shape read as one: every output is the members' median.
+
+    The median of each output entry over the members (the mean of the middle two for an
+    even count). Quantile levels stay sorted: each member's are, and the median is monotone.
+    Bounds hold: each member's outputs lie within them.
+
+    Parameters
+    ----------
+    members : sequence of RecurrentNet
+        At least two networks with the same layout and output shape.
+    """
+
+    def __init__(self, members: Sequence[RecurrentNet]) -> None:
+        super().__init__()
+        if len(members) < 2:
+            raise ValueError(f"MedianOfNetworks needs at least 2 members; got {len(members)}.")
+        first = members[0]
+        if any((m.layout, m.output) != (first.layout, first.output) for m in members):
+            raise ValueError("MedianOfNetworks: the members' layouts or outputs differ.")
+        self.members = nn.ModuleList(members)
+        self.layout, self.output = first.layout, first.output
+
+    @property
+    def recurrent(self) -> nn.Module:
+        """The first member's recurrent layer (its size sets the threads of a forecast)."""
+        return self.members[0].recurrent
+
+    @staticmethod
+    def _median(outputs: list[torch.Tensor]) -> torch.Tensor:
+        return torch.quantile(torch.stack(outputs), 0.5, dim=0)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Return the members' median output at every step (`RecurrentNet.forward`)."""
+        return self._median([member(inputs) for member in self.members])
+
+    def forward_last(self, inputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """Return the members' median output after each sequence's last real step."""
+        return self._median([member.forward_last(inputs, lengths) for member in self.members])
+
+    def point(self, output: torch.Tensor) -> torch.Tensor:
+        """Return the point forecasts in an output (`RecurrentNet.point`)."""
+        return self.members[0].point(output)
+
+    def next_step(self, output: torch.Tensor) -> torch.Tensor:
+        """Return the next step's point forecast in an output (`RecurrentNet.next_step`)."""
+        return self.members[0].next_step(output)
+
+
+def member_builder(build: Callable[[], RecurrentNet], n_members: int) -> Callable[[], nn.Module]:
+    """Return a factory of ``n_members`` new networks as one (one: ``build`` itself)."""
+    if n_members == 1:
+        return build
+    return lambda: MedianOfNetworks([build() for _ in range(n_members)])
+
+
+def member_seeds(random_state: Any, n_members: int) -> list[Any]:
+    """Return the seed of each member: ``random_state`` itself first, then seeds drawn from it.
+
+    The first member is the model a single-member fit gives; None stays None for every
+    member (fresh entropy each).
+    """
+    if random_state is None:
+        return [None] * n_members
+    if n_members == 1:
+        return [random_state]
+    rng = make_rng(random_state)
+    # An int seed is used as it is by the first member; a Generator/RandomState advances.
+    first = random_state if isinstance(random_state, (int, np.integer)) else rng
+    drawn = rng.integers(2**31 - 1, size=n_members - 1)
+    return [first, *(int(seed) for seed in drawn)]
+
+
+def fit_members(
+    fit_one: Callable[[Any], FittedNetwork], n_members: int, random_state: Any
+) -> FittedNetwork:
+    """Train ``n_members`` networks with ``fit_one(seed)``; return them as one.
+
+    With one member that member's fit is returned as it is. With several, the returned fit
+    holds a `MedianOfNetworks`; its history, stop and start are the first member's, its
+    seconds those of all members, and its validator reads the ensemble.
+    """
+    fits = [fit_one(seed) for seed in member_seeds(random_state, n_members)]
+    if n_members == 1:
+        return fits[0]
+    first = fits[0]
+    ensemble = MedianOfNetworks([fit.module for fit in fits]).eval()
+    validator = None
+    if first.validator is not None:
+        validator = dataclasses.replace(first.validator, module=ensemble)
+    return dataclasses.replace(
+        first,
+        module=ensemble,
+        seconds=sum(fit.seconds for fit in fits),
+        validator=validator,
+    )
