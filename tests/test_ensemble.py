@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from .conftest import FAST
-from .test_persistence import rewrite_checksums
 from tsforecast import LSTMForecaster
 from tsforecast._recurrent.ensemble import MedianOfNetworks, member_seeds
+
+from .conftest import FAST
+from .test_persistence import rewrite_checksums
 
 MEMBERS = {**FAST, "n_members": 3}
 
@@ -52,7 +53,9 @@ def test_the_first_member_is_the_single_model_of_the_same_seed(waves):
     first = members.module_.members[0]
     assert all(
         torch.equal(a, b)
-        for a, b in zip(single.module_.state_dict().values(), first.state_dict().values())
+        for a, b in zip(
+            single.module_.state_dict().values(), first.state_dict().values(), strict=True
+        )
     )
     # a fit of one member is the model fitted without the parameter
     again = LSTMForecaster(**{**FAST, "n_members": 1}).fit(waves)
