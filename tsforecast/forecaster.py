@@ -209,7 +209,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         members' median, as the M4 competition's winning LSTM hybrid averaged an ensemble.
         Intervals are calibrated, and baselines scored, on the ensemble's forecasts. Each
         member is one more training (with ``target_transform="auto"``, transforms are
-        compared with one member, and the chosen one is trained with all). MEASURED
+        compared with one member, and the chosen one is trained with all). One by default:
+        on the short series of ``benchmarks/bench_classic.py`` (seeds 0-2), 3 members gave a
+        mean MASE of 1.031 against 1.037 with one, within the seeds' spread, and beat
+        seasonal naive on 9 of 11 series against 10, for 2-4 times the fit time.
     scale : {"auto", "series", "global"} or bool, default="auto"
         How inputs and targets are scaled inside the model; predictions come back in the
         data's units. "global" (or True): every column standardised with the training rows'
