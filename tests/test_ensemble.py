@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -24,12 +25,21 @@ def ensemble(waves) -> LSTMForecaster:
 
 
 def test_member_seeds():
-    assert member_seeds(None, 3) == [None, None, None]
-    assert member_seeds(7, 1) == [7]
-    seeds = member_seeds(7, 4)
+    def first(random_state, n):
+        return list(itertools.islice(member_seeds(random_state), n))
+
+    assert first(None, 3) == [None, None, None]
+    seeds = first(7, 4)
     assert seeds[0] == 7 and len(set(seeds)) == 4
-    assert member_seeds(7, 4) == seeds  # reproducible
-    assert member_seeds(np.int64(7), 4) == seeds
+    assert first(7, 4) == seeds  # reproducible
+    assert first(np.int64(7), 4)[1:] == seeds[1:]
+    # a generator is the first member's own, and drawn from only after it
+    generator = np.random.default_rng(5)
+    stream = member_seeds(generator)
+    assert next(stream) is generator
+    state = generator.bit_generator.state
+    drawn = next(stream)
+    assert isinstance(drawn, int) and generator.bit_generator.state != state
 
 
 def test_the_ensemble_forecasts_the_median_of_its_members(ensemble, waves):
@@ -70,8 +80,52 @@ def test_intervals_are_calibrated_on_the_ensemble(ensemble, waves):
     assert ensemble.baseline_scores_["model"] != single.baseline_scores_["model"]
     lower, upper = ensemble.predict_interval(waves)
     assert lower.shape == waves.shape and (lower <= upper).all()
-    forecast = ensemble.forecast(waves, 12)
-    assert forecast.shape == (12, 2)
+
+
+def test_forecasts_past_the_horizon_feed_the_median_back(waves):
+    model = LSTMForecaster(**{**FAST, "n_members": 3}, horizon=4).fit(waves)
+    forecast = model.forecast(waves, 10)
+    assert forecast.shape == (10, 2) and np.isfinite(forecast).all()
+    # the first four steps are one forward pass of the ensemble
+    np.testing.assert_allclose(forecast[:4], model.forecast(waves, 4), rtol=1e-6)
+    # and the next ones are forecast from the history extended with them
+    extended = np.vstack([waves, forecast[:4]])
+    np.testing.assert_allclose(forecast[4:8], model.forecast(extended, 4), rtol=1e-5, atol=1e-6)
+
+
+def test_a_generator_seed_gives_the_single_model_as_first_member(waves):
+    # one transform: the generator is used by one fit only (each compared transform draws)
+    one = {**FAST, "target_transform": "none"}
+    single = LSTMForecaster(**{**one, "random_state": np.random.default_rng(5)}).fit(waves)
+    members = LSTMForecaster(
+        **{**one, "random_state": np.random.default_rng(5), "n_members": 2}
+    ).fit(waves)
+    weights = single.module_.state_dict().values(), members.module_.members[0].state_dict().values()
+    assert all(torch.equal(a, b) for a, b in zip(*weights, strict=True))
+
+
+def test_ctrl_c_stops_after_the_member_being_trained(waves, monkeypatch):
+    from tsforecast._recurrent import training
+
+    calls = []
+    train = training.train
+
+    def interrupted_second(module, sampler, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # Ctrl-C at the second member's first batch
+
+            def interrupt(*args):
+                raise KeyboardInterrupt
+
+            kwargs["split"] = interrupt
+        return train(module, sampler, **kwargs)
+
+    monkeypatch.setattr(training, "train", interrupted_second)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        model = LSTMForecaster(**FAST, n_members=4, target_transform="none").fit(waves)
+    assert len(calls) == 2 and model.n_members_ == 2 and model.stopped_ == "interrupted"
+    assert len(model.module_.members) == 2
+    assert np.isfinite(model.predict(waves)).all()
 
 
 def test_transforms_are_compared_with_one_member_and_the_chosen_one_trained_with_all(
@@ -100,18 +154,28 @@ def test_transforms_are_compared_with_one_member_and_the_chosen_one_trained_with
 def test_an_ensemble_saves_and_loads(ensemble, waves, tmp_path):
     path = ensemble.save(tmp_path / "ensemble")
     loaded = LSTMForecaster.load(path)
-    assert isinstance(loaded.module_, MedianOfNetworks)
+    assert isinstance(loaded.module_, MedianOfNetworks) and loaded.n_members_ == 3
     np.testing.assert_allclose(loaded.predict(waves), ensemble.predict(waves))
-    # params.json saying another count is refused, not read as another model
-    params = json.loads((path / "params.json").read_text())
-    (path / "params.json").write_text(json.dumps({**params, "n_members": 2}))
+    # a count edited into the files is refused before any network is built
+    state = json.loads((path / "state.json").read_text())
+    for edited in (2, 1, 10**9):
+        (path / "state.json").write_text(json.dumps({**state, "n_members_": edited}))
+        rewrite_checksums(path)
+        with pytest.raises(ValueError, match=f"holds 3 network.* n_members_={edited}"):
+            LSTMForecaster.load(path)
+    (path / "state.json").write_text(json.dumps({**state, "n_members_": 0}))
     rewrite_checksums(path)
-    with pytest.raises(ValueError, match="come from different models"):
+    with pytest.raises(ValueError, match="n_members_ is 0"):
         LSTMForecaster.load(path)
-    (path / "params.json").write_text(json.dumps({**params, "n_members": 1}))
-    rewrite_checksums(path)
-    with pytest.raises(ValueError, match="different models"):
-        LSTMForecaster.load(path)
+
+
+def test_the_fitted_count_is_saved_not_the_parameter(ensemble, waves, tmp_path):
+    from sklearn.base import clone
+
+    changed = clone(ensemble).fit(waves).set_params(n_members=5)
+    loaded = LSTMForecaster.load(changed.save(tmp_path / "m"))
+    assert loaded.n_members == 5 and loaded.n_members_ == 3
+    np.testing.assert_allclose(loaded.predict(waves), changed.predict(waves))
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "3"])

@@ -68,17 +68,18 @@ def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     fitted = LSTMForecaster(**{**FAST, "horizon": 1, "quantiles": None}).fit(X)
     path = fitted.save(tmp_path / "model")
     state = json.loads((path / "state.json").read_text())
-    assert state["format_version"] == FORMAT_VERSION == 6
+    assert state["format_version"] == FORMAT_VERSION == 7
     for key in ("input_mean_", "input_scale_", "target_mean_", "target_scale_", "n_outputs"):
         assert key in state
     assert state["input_mean_"] == fitted.input_scaler_.mean.tolist()
     # What those formats wrote: no horizon or quantiles, and discrete_targets_.
     params = json.loads((path / "params.json").read_text())
-    for key in ("horizon", "quantiles", "seasonal_period", "adaptation_rate", "weight_averaging"):
+    for key in ("horizon", "quantiles", "seasonal_period", "adaptation_rate", "weight_averaging",
+                "n_members"):  # fmt: skip
         del params[key]
     (path / "params.json").write_text(json.dumps(params))
     for key in ("horizon_", "quantiles_", "seasonal_period_", "baseline_scores_",
-                "conformal_margins_"):  # fmt: skip
+                "conformal_margins_", "n_members_"):  # fmt: skip
         del state[key]
     state.update(format_version=2, discrete_targets_=[False, False])
     (path / "state.json").write_text(json.dumps(state))

@@ -204,8 +204,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     max_time : float or None, default=None
         Training time budget in seconds (of each member, with ``n_members``).
     n_members : int, default=1
-        Networks trained, each with its own seed (the first with ``random_state`` itself,
-        the others with seeds drawn from it), that forecast as one: every output is the
+        Networks trained, each with its own seed (the first with ``random_state`` itself:
+        with an int seed it is the model ``n_members=1`` gives; the others with seeds drawn
+        from it), that forecast as one: every output is the
         members' median, as the M4 competition's winning LSTM hybrid averaged an ensemble.
         Intervals are calibrated, and baselines scored, on the ensemble's forecasts. Each
         member is one more training (with ``target_transform="auto"``, transforms are
@@ -322,8 +323,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    module_ : RecurrentNet
-        The trained torch network (on ``device_``).
+    module_ : RecurrentNet or MedianOfNetworks
+        The trained torch network (on ``device_``); with ``n_members`` over 1, the members
+        as one (``module_.members``), forecasting as their median.
+    n_members_ : int
+        Networks trained: ``n_members``, or fewer when training was interrupted (Ctrl-C
+        stops after the member being trained).
     device_ : str
         The torch device the network is on ("cpu", "cuda:0"...).
     n_features_in_ : int
@@ -417,8 +422,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         epoch completed.
     stopped_ : str
         Why training ended: "max_epochs", "early_stopping", "max_time", "nan", "interrupted".
+        Of an ensemble: "interrupted" or "nan" when any member stopped so, otherwise the
+        first member's (``history_``, ``n_epochs_`` and ``best_epoch_`` are the first
+        member's too).
     fit_seconds_ : float
-        Wall-clock seconds of the training loop (validation included, data preparation not).
+        Wall-clock seconds of the training loop (validation included, data preparation not;
+        of all members together).
 
     Notes
     -----
@@ -717,6 +726,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             members, self.random_state,
         )  # fmt: skip
         self.module_, self.fit_seconds_ = fitted.module, fitted.seconds
+        self.n_members_ = len(getattr(fitted.module, "members", [fitted.module]))
         self.history_, self.n_epochs_ = fitted.history, len(fitted.history)
         self.best_epoch_, self.stopped_ = fitted.best_epoch, fitted.stopped
         check = check_held_out(
@@ -1079,6 +1089,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         state.setdefault("n_members", 1)  # pickled before ensembles
         if "module_" in state:  # fitted before these were recorded: the parameters said it
             state.setdefault("n_threads_", None)
+            state.setdefault("n_members_", 1)
             state.setdefault("scale_", fitted_scale(state.get("scale", True)))
             state.setdefault("context_length_", state.get("context_length"))
         self.__dict__.update(state)

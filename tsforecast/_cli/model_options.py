@@ -93,7 +93,7 @@ MODEL_FLAGS: dict[str, tuple[Any, str]] = {
     "context_length": (int_or_auto, "rows of history read"),
     "hidden_size": (int, "size of the recurrent state"),
     "max_epochs": (int, "most epochs of training"),
-    "max_time": (float, "training time budget in seconds, per fit"),
+    "max_time": (float, "training time budget in seconds, per network trained"),
     "n_members": (int, "networks trained with their own seeds, forecasting as their median"),
     "random_state": (int, "seed"),
     "n_threads": (_int_auto_or_none, "CPU threads for training; auto: the cores other "

@@ -11,10 +11,9 @@ itself (`held_out.check_held_out` does, on the ensemble's outputs).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -81,21 +80,21 @@ def member_builder(build: Callable[[], RecurrentNet], n_members: int) -> Callabl
     return lambda: MedianOfNetworks([build() for _ in range(n_members)])
 
 
-def member_seeds(random_state: Any, n_members: int) -> list[Any]:
-    """Return the seed of each member: ``random_state`` itself first, then seeds drawn from it.
+def member_seeds(random_state: Any) -> Iterator[Any]:
+    """Yield the seed of each member: ``random_state`` itself first, then seeds drawn from it.
 
-    The first member is the model a single-member fit gives; None stays None for every
-    member (fresh entropy each).
+    The first member is the model a single-member fit gives (a Generator or RandomState is
+    drawn from only after the first member has used it: draw the next seed once that
+    member is trained); None stays None for every member (fresh entropy each).
     """
+    yield random_state
     if random_state is None:
-        return [None] * n_members
-    if n_members == 1:
-        return [random_state]
+        while True:
+            yield None
+    # An int seed: a stream of its own; a Generator/RandomState: drawn from as it stands.
     rng = make_rng(random_state)
-    # An int seed is used as it is by the first member; a Generator/RandomState advances.
-    first = random_state if isinstance(random_state, (int, np.integer)) else rng
-    drawn = rng.integers(2**31 - 1, size=n_members - 1)
-    return [first, *(int(seed) for seed in drawn)]
+    while True:
+        yield int(rng.integers(2**31 - 1))
 
 
 def fit_members(
@@ -103,21 +102,31 @@ def fit_members(
 ) -> FittedNetwork:
     """Train ``n_members`` networks with ``fit_one(seed)``; return them as one.
 
-    With one member that member's fit is returned as it is. With several, the returned fit
-    holds a `MedianOfNetworks`; its history, stop and start are the first member's, its
-    seconds those of all members, and its validator reads the ensemble.
+    With one member (or when the first is interrupted) that member's fit is returned as it
+    is. With several, the returned fit holds a `MedianOfNetworks`: its history and kept
+    epoch are the first member's, its stop the first member's unless a member stopped on
+    a NaN loss or was interrupted (Ctrl-C: no further member is trained; the ensemble is
+    those trained so far), its seconds those of all members, and its validator reads the
+    ensemble.
     """
-    fits = [fit_one(seed) for seed in member_seeds(random_state, n_members)]
-    if n_members == 1:
-        return fits[0]
+    fits: list[FittedNetwork] = []
+    for seed in member_seeds(random_state):
+        fits.append(fit_one(seed))
+        if len(fits) == n_members or fits[-1].stopped == "interrupted":
+            break
     first = fits[0]
+    if len(fits) == 1:
+        return first
     ensemble = MedianOfNetworks([fit.module for fit in fits]).eval()
     validator = None
     if first.validator is not None:
         validator = dataclasses.replace(first.validator, module=ensemble)
+    stops = [fit.stopped for fit in fits]
+    stopped = next((stop for stop in ("interrupted", "nan") if stop in stops), first.stopped)
     return dataclasses.replace(
         first,
         module=ensemble,
         seconds=sum(fit.seconds for fit in fits),
         validator=validator,
+        stopped=stopped,
     )

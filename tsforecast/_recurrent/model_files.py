@@ -46,8 +46,10 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # 5: the target transform and its scores, the validation fraction.
 # 6: the series' own scales of a model fitted with scale="series" (an older reader would
 # forecast such a model unscaled, so it refuses the format instead), context_length_, scale_.
-FORMAT_VERSION = 6
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
+# 7: ensembles (n_members_ networks, the weights of member k under "members.k."); an older
+# reader refuses the format rather than the n_members parameter it does not know.
+FORMAT_VERSION = 7
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7)
 FILES = ("params.json", "state.json", "weights.pt")
 CHECKSUMS = "checksums.json"
 # Fitted attributes saved as they are (JSON values).
@@ -56,7 +58,7 @@ SIMPLE_STATE = (
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
     "n_series_in_", "time_gaps_", "target_transform_scores_", "validation_fraction_",
-    "context_length_", "scale_", "n_threads_",
+    "context_length_", "scale_", "n_threads_", "n_members_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -286,7 +288,7 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     except Exception as error:  # whatever a damaged file raises, report it as such
         raise ValueError(f"{owner}: weights.pt is unreadable ({error}).") from None
 
-    build = member_builder(model._network_spec().build, model.n_members)
+    build = member_builder(model._network_spec().build, model.n_members_)
 
     # Sizes are compared with the file before anything is built, and the shapes on the meta
     # device: an edited size allocates nothing.
@@ -294,8 +296,15 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
         isinstance(v, torch.Tensor) for v in tensors.values()
     ):
         raise ValueError(f"{owner}: weights.pt does not hold a dictionary of tensors.")
+    members = _members_in(tensors)
+    if members != model.n_members_:
+        raise ValueError(
+            f"{owner}: weights.pt holds {members} network(s) where state.json says "
+            f"n_members_={model.n_members_}; the files come from different models. Save the "
+            "model again."
+        )
     # An ensemble's members are alike (`MedianOfNetworks`): the first one tells the sizes.
-    first = "members.0." if model.n_members > 1 else ""
+    first = "members.0." if model.n_members_ > 1 else ""
     layers = sum(1 for key in tensors if re.fullmatch(rf"{first}recurrent\.weight_ih_l\d+", key))
     hidden = tensors.get(f"{first}recurrent.weight_hh_l0", torch.empty(0, 0)).shape[-1]
     if (layers, hidden) != (model.num_layers, model.hidden_size):
@@ -390,6 +399,15 @@ def _json(contents: dict[str, bytes], name: str, owner: str) -> dict[str, Any]:
     return value
 
 
+def _members_in(tensors: dict[str, torch.Tensor]) -> int:
+    """Return the networks a weights dictionary holds (0: a mix of members and a network)."""
+    found = {re.match(r"members\.(\d+)\.", key) for key in tensors}
+    if None in found:
+        return 1 if found == {None} else 0
+    numbers = {int(match.group(1)) for match in found}  # type: ignore[union-attr]
+    return len(numbers) if numbers == set(range(len(numbers))) else 0
+
+
 def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     """Set the fitted attributes from ``state``, checking each against the others."""
 
@@ -401,6 +419,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         state.setdefault("context_length_", model.context_length)
         state.setdefault("scale_", fitted_scale(model.scale))
     state.setdefault("n_threads_", None)  # saved before it was recorded (formats 1-6)
+    state.setdefault("n_members_", 1)  # saved before ensembles (formats 1-6)
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
         state.setdefault("validation_fraction_", None)  # not recorded
@@ -440,6 +459,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     calendar = state["time_features_"]
     if not isinstance(calendar, list) or not set(calendar) <= set(TIME_FEATURES):
         raise bad(f"time_features_ is {calendar!r}")
+    if not _count(state["n_members_"]):
+        raise bad(f"n_members_ is {state['n_members_']!r}")
     n_outputs = state["n_outputs"]
     if not _count(n_outputs) or (autoregressive and n_outputs != len(targets)):
         raise bad(f"n_outputs is {n_outputs!r} for targets {targets!r}")
