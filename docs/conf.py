@@ -32,6 +32,8 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build", "conftest.py", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 templates_path = ["_templates"]
+# `name` in a docstring is a cross-reference (to the API pages, or code when nothing matches).
+default_role = "py:obj"
 # The gallery's configuration holds a function (reset_modules), which Sphinx cannot cache.
 suppress_warnings = ["config.cache"]
 
@@ -42,7 +44,6 @@ myst_heading_anchors = 3
 # API reference: autosummary writes one page per public name into api/generated/.
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": False}
 autodoc_typehints = "none"  # numpydoc's Parameters sections say the types
 numpydoc_show_class_members = False  # the class template lists the methods
 numpydoc_class_members_toctree = False
@@ -113,3 +114,21 @@ html_theme_options = {
 }
 html_context = {"default_mode": "light"}
 html_show_sourcelink = True
+
+
+def _skip_foreign_members(app, what, name, obj, skip, options):
+    """Leave out the methods a class inherits from scikit-learn (documented by scikit-learn).
+
+    The class pages list inherited members (the naive forecasters' methods come from a private
+    base class), but not ``get_params``, ``set_output`` or the generated ``set_*_request``:
+    their docstrings point into scikit-learn's own glossary, which this site does not have.
+    """
+    module = getattr(obj, "__module__", None) or ""
+    if module.split(".")[0] == "sklearn":
+        return True
+    return None
+
+
+def setup(app):
+    """Connect the hooks above."""
+    app.connect("autodoc-skip-member", _skip_foreign_members)

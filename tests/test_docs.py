@@ -86,6 +86,15 @@ def test_every_public_name_has_a_built_page():
             empty.append(imported)
     assert not missing, f"no page for {missing} in {generated}"
     assert not empty, f"pages without the object's documentation: {empty}"
+    for imported, page in sorted(public_pages().items()):  # a class's own methods too
+        obj = getattr(importlib.import_module(page.rsplit(".", 1)[0]), page.rsplit(".", 1)[1])
+        if isinstance(obj, type):
+            text = (generated / f"{page}.html").read_text()
+            for name in dir(obj):
+                method = getattr(obj, name)
+                ours = (getattr(method, "__module__", None) or "").startswith("tsforecast")
+                if not name.startswith("_") and callable(method) and ours:
+                    assert f'id="{page}.{name}"' in text, f"{imported}.{name} is not documented"
     reference = (Path(html) / "api" / "index.html").read_text()
     unlinked = [p for p in set(public_pages().values()) if f"generated/{p}.html" not in reference]
     assert not unlinked, f"not linked from the API reference: {unlinked}"
