@@ -1,4 +1,5 @@
-"""Doses known in advance: quinidine concentrations forecast from a planned dosing schedule.
+"""Doses known in advance: quinidine concentrations forecast from a planned dosing schedule
+========================================================================================
 
 136 hospitalised patients, a row per dose or blood sample at irregular hours. Roles:
 ``conc`` is forecast; ``dose`` is a known-future covariate (the schedule is planned); height,

@@ -1,4 +1,5 @@
-"""EHR: many patients of different lengths, fit with groups, forecast each next visit.
+"""EHR: many patients of different lengths, fit with groups, forecast each next visit
+==================================================================================
 
 Run: python examples/forecast_patients.py
 """

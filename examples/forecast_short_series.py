@@ -1,4 +1,5 @@
-"""Short monthly series: the defaults against seasonal naive on AirPassengers, in a backtest.
+"""Short monthly series: the defaults against seasonal naive on AirPassengers, in a backtest
+=========================================================================================
 
 144 months of airline passengers with a trend and a seasonal swing that grows with the level.
 On short series the defaults forecast each series' seasonal change (or that of its log,

@@ -1,4 +1,5 @@
-"""Audio: MFCC frames from the speech WAV (or the shipped table), forecast the next frames.
+"""Audio: MFCC frames from the speech WAV (or the shipped table), forecast the next frames
+=======================================================================================
 
 Run: python examples/forecast_speech.py   (the WAV needs pip install "tsforecast[audio]")
 """

@@ -1,4 +1,5 @@
-"""Weather: read a weather table, fit, forecast the next 24 hours with 80% intervals, plot.
+"""Weather: read a weather table, fit, forecast the next 24 hours with 80% intervals, plot
+=======================================================================================
 
 Run: python examples/forecast_weather.py   (writes forecast_weather.png here)
 """
@@ -36,6 +37,9 @@ ax = plot_forecast(
     last=24 * 7,
     title=f"{weather.metadata['name']}: last week and the next 24 hours",
 )
+
+# %%
+# The figure is also written to a file beside the script.
 ax.figure.savefig("forecast_weather.png", dpi=110)
 plt.close(ax.figure)
 print("plot written to forecast_weather.png")

@@ -1,4 +1,5 @@
-"""Covariates by role on hourly weather: forecast the temperature alone, 24 hours ahead.
+"""Covariates by role on hourly weather: forecast the temperature alone, 24 hours ahead
+====================================================================================
 
 The other weather columns are past covariates: the model reads them up to the forecast
 origin and never forecasts them. The hour of the day is a known-future input (computed from

@@ -1,4 +1,5 @@
-"""Persistence: save a model, load it in a fresh process, predict the same numbers.
+"""Persistence: save a model, load it in a fresh process, predict the same numbers
+===============================================================================
 
 Run: python examples/save_and_load.py
 """

@@ -1,4 +1,5 @@
-"""scikit-learn: a Pipeline, GridSearchCV with TimeSeriesSplit, and a classical baseline.
+"""scikit-learn: a Pipeline, GridSearchCV with TimeSeriesSplit, and a classical baseline
+=====================================================================================
 
 Run: python examples/sklearn_integration.py
 """

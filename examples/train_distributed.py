@@ -1,4 +1,5 @@
-"""Data-parallel training with torchrun: every process trains on its own share of the series.
+"""Data-parallel training with torchrun: every process trains on its own share of the series
+=========================================================================================
 
 One machine, two processes (gloo on the CPU; nccl on GPUs):
 

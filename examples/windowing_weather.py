@@ -1,4 +1,5 @@
-"""Windowing real data: blocks, random batches and a classical baseline on Seattle weather.
+"""Windowing real data: blocks, random batches and a classical baseline on Seattle weather
+=======================================================================================
 
 Run: python examples/windowing_weather.py
 """

@@ -397,7 +397,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         (``target_transform_``), all of it is of the transformed target: "persistence" of a
         seasonal change is seasonal naive with last season's change; with ``scale_ ==
         "series"``, of the target divided by each series' scale.
-    conformal_margins_ : ndarray of shape (101, horizon_, n_pairs, n_targets) or None
+    conformal_margins_ : ndarray of shape (101, ``horizon_``, n_pairs, n_targets) or None
         Conformal calibration of each symmetric pair of quantile levels (widest pair first),
         per step and target, in the targets' units (the transformed target's, with a target
         transform; divided by each series' scale with ``scale_ == "series"``), at each
