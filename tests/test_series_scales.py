@@ -149,6 +149,27 @@ def test_an_id_reused_for_another_series_is_named(panel, model):
         model.forecast(history, steps=4)
 
 
+def test_a_series_whose_scale_cannot_be_judged_is_not_named(panel, model):
+    history = panel.groupby(level="region").head(56)
+    # "large" as a flat line: no change at all, so no scale of its own (was "1e+299 times")
+    flat = history.copy()
+    flat.loc["large", "nights"] = 5000.0
+    # "small" with its last 10 quarters only: 6 seasonal changes, too few to judge a size by
+    short = pd.concat([history.loc[["large"]], history.loc[["small"]].iloc[-10:] * 50])
+    for frame in (flat, short):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            model.forecast(frame, steps=4)
+    # and the direction is said
+    swapped = history.rename(index={"small": "large", "large": "small"}, level="region")
+    with pytest.warns(RuntimeWarning) as caught:
+        model.forecast(swapped, steps=4)
+    said = str(caught[0].message)
+    assert ("'small' changes" in said and "times more" in said) or (
+        "'large' changes" in said and "times less" in said
+    )
+
+
 def test_bounds_hold_in_each_series_own_units(panel):
     history = panel.groupby(level="region").head(56)
     bounded = _fit(history, bounds=(0, None))

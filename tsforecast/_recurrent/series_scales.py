@@ -30,6 +30,8 @@ SCALES = ("auto", "series", "global")
 # A series id seen in fit whose data changes this many times more (or less) than the series
 # fit saw under that id is taken for another series, and named (`warn_if_other_series`).
 MISMATCH = 10.0
+# Values a series needs for its own scale to be compared with the stored one.
+MIN_JUDGED = 8
 
 
 class ScaleRule(Rule):
@@ -174,17 +176,23 @@ class SeriesScales:
         A series is known by its id: one reused for another series (a new panel numbered
         0, 1, ... again) would be scaled as the series fit saw. ``targets``: the transformed
         targets of the data given (NaN where none); a series whose own scale differs from
-        the stored one by more than `MISMATCH` times either way is named.
+        the stored one by more than `MISMATCH` times either way is named. A series with
+        fewer than `MIN_JUDGED` values, or only zeros, has no size to compare: not judged.
         """
         own = mean_abs_by_series(targets, offsets)
+        counts = np.add.reduceat(np.isfinite(targets).astype(np.int64), offsets[:-1], axis=0)
+        counts[np.diff(offsets) == 0] = 0
         for k, series_id in enumerate(ids):
             stored = self.scales.get(id_key(series_id))
-            if stored is None or not np.isfinite(own[k]).all():
+            # A scale of its own is judged only from enough values, none of them all zero.
+            usable = np.isfinite(own[k]) & (own[k] > 0) & (counts[k] >= MIN_JUDGED)
+            if stored is None or not usable.all():
                 continue
-            ratio = np.max(np.maximum(own[k] / stored, stored / np.maximum(own[k], 1e-300)))
-            if ratio > MISMATCH:
+            more, less = np.max(own[k] / stored), np.max(stored / own[k])
+            if max(more, less) > MISMATCH:
+                how = f"{more:.3g} times more" if more >= less else f"{less:.3g} times less"
                 warnings.warn(
-                    f"{owner}: series {series_id!r} changes {ratio:.3g} times more (or less) "
+                    f"{owner}: series {series_id!r} changes {how} "
                     "than the series of that id the model was fitted on, whose scale it is "
                     "given (scale='series': each series is known by its id). If it is "
                     "another series, give it an id of its own; its scale then comes from its "
