@@ -313,7 +313,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "auto" (or True): inside an initialised ``torch.distributed`` process group of
         several processes (``torchrun``), train data-parallel: every rank must call `fit`
         with the same data; each draws from its own share of the series, and all end with
-        the same weights (see the README, "Large data and several machines"). False: train
+        the same weights (see the user guide, "Large data and several machines"). False: train
         in this process alone even inside a group (e.g. a fit on rank 0 only, which would
         otherwise wait for the other ranks).
     random_state : int, RandomState, Generator or None, default=None
