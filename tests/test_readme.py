@@ -53,3 +53,9 @@ def test_readme_is_a_front_page():
         assert marker in lines
     for link in re.findall(r"\]\(((?:docs|examples)/[^)#]*)", "\n".join(lines)):
         assert (README.parent / link).exists(), f"the README links to {link}, which is not there"
+
+
+def test_readme_lists_every_example():
+    listed = set(re.findall(r"^\| `(\w+\.py)` \|", README.read_text(), flags=re.MULTILINE))
+    scripts = {path.name for path in (README.parent / "examples").glob("*.py")}
+    assert listed == scripts
