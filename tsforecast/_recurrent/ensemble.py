@@ -11,6 +11,7 @@ itself (`held_out.check_held_out` does, on the ensemble's outputs).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ from tsforecast._checks import make_rng
 from tsforecast._recurrent.network import RecurrentNet
 from tsforecast._recurrent.training import FittedNetwork
 
-__all__ = ["MedianOfNetworks", "fit_members", "member_builder", "member_seeds"]
+__all__ = ["MedianOfNetworks", "check_members", "fit_members", "member_builder", "member_seeds"]
 
 
 class MedianOfNetworks(nn.Module):
@@ -130,3 +131,23 @@ def fit_members(
         validator=validator,
         stopped=stopped,
     )
+
+
+def check_members(weights: dict[str, torch.Tensor], n_members: int, owner: str) -> None:
+    """Refuse saved weights that do not hold ``n_members`` networks, before any is built.
+
+    One network's weights are named as a `RecurrentNet`'s; member ``k``'s of an ensemble
+    under ``members.k.`` (`MedianOfNetworks`), for ``k`` from 0 on.
+    """
+    found = {re.match(r"members\.(\d+)\.", key) for key in weights}
+    if None in found:
+        held = 1 if found == {None} else 0  # a mix of a network and members: none
+    else:
+        numbers = {int(match.group(1)) for match in found}  # type: ignore[union-attr]
+        held = len(numbers) if numbers == set(range(len(numbers))) else 0
+    if held != n_members:
+        raise ValueError(
+            f"{owner}: weights.pt holds {held} network(s) where state.json says "
+            f"n_members_={n_members}; the files come from different models. Save the model "
+            "again."
+        )

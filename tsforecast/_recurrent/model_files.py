@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsforecast._recurrent.ensemble import member_builder
+from tsforecast._recurrent.ensemble import check_members, member_builder
 from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.intervals import ALPHAS, level_pairs
 from tsforecast._recurrent.naive_scores import BASELINES
@@ -296,13 +296,7 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
         isinstance(v, torch.Tensor) for v in tensors.values()
     ):
         raise ValueError(f"{owner}: weights.pt does not hold a dictionary of tensors.")
-    members = _members_in(tensors)
-    if members != model.n_members_:
-        raise ValueError(
-            f"{owner}: weights.pt holds {members} network(s) where state.json says "
-            f"n_members_={model.n_members_}; the files come from different models. Save the "
-            "model again."
-        )
+    check_members(tensors, model.n_members_, owner)
     # An ensemble's members are alike (`MedianOfNetworks`): the first one tells the sizes.
     first = "members.0." if model.n_members_ > 1 else ""
     layers = sum(1 for key in tensors if re.fullmatch(rf"{first}recurrent\.weight_ih_l\d+", key))
@@ -397,15 +391,6 @@ def _json(contents: dict[str, bytes], name: str, owner: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"{owner}: {name} does not hold a JSON object.")
     return value
-
-
-def _members_in(tensors: dict[str, torch.Tensor]) -> int:
-    """Return the networks a weights dictionary holds (0: a mix of members and a network)."""
-    found = {re.match(r"members\.(\d+)\.", key) for key in tensors}
-    if None in found:
-        return 1 if found == {None} else 0
-    numbers = {int(match.group(1)) for match in found}  # type: ignore[union-attr]
-    return len(numbers) if numbers == set(range(len(numbers))) else 0
 
 
 def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
