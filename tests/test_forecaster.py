@@ -325,11 +325,21 @@ def test_two_threads_fitting_one_estimator_leave_one_whole_fit():
         except Exception as error:
             failures.append(error)
 
+    with warnings.catch_warnings(record=True) as alone:
+        warnings.simplefilter("always")
+        fit()
     threads = [threading.Thread(target=fit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with warnings.catch_warnings(record=True) as together:
+        warnings.simplefilter("always")
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)  # recording each other's warnings once fed back forever
+    assert not any(thread.is_alive() for thread in threads)
+    # each fit's warnings said once (fits take turns recording them), none lost or repeated
+    assert sorted(map(str, (w.message for w in together))) == sorted(
+        2 * [str(w.message) for w in alone]
+    )
     assert not failures  # each fit works on its own scratch copy; the last to finish is kept
     assert len(model.history_) == model.n_epochs_ and np.isfinite(model.predict(X)).all()
 

@@ -12,6 +12,7 @@ are read as they are.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,11 @@ __all__ = [
 
 # The package's folder: warnings raised from files inside it are tsforecast's own.
 PACKAGE = Path(__file__).resolve().parents[1]
+# warnings.catch_warnings swaps process-wide state: fits in several threads at once recorded,
+# and raised again, each other's warnings, which fed back and grew without end (a test of two
+# threads fitting one estimator hung in 3 of 12 runs on a busy machine). One fit records and
+# raises again at a time; fits in several threads take turns.
+RECORDING = threading.RLock()
 # Short series: none has more rows than this, nor all together more than `SMALL_ROWS`.
 SHORT_ROWS = 1_000
 SMALL_ROWS = 100_000
@@ -108,8 +114,19 @@ def best_fit(
     ``final`` (an ensemble: the comparison fits one member), the kept fit is ``final(best)``
     instead. Only the kept fit's warnings reach the caller (the others' concern models
     thrown away), raised at the line that called the estimator's ``fit`` (`best_fit` is
-    called by its ``_fit``).
+    called by its ``_fit``). Fits in several threads take turns here (`RECORDING`).
     """
+    with RECORDING:
+        return _best_fit(names, fit, error, quick, final)
+
+
+def _best_fit(
+    names: list[str],
+    fit: Callable[[str, int | None], Fitted],
+    error: Callable[[Fitted], float],
+    quick: bool,
+    final: Callable[[str], Fitted] | None,
+) -> tuple[Fitted, dict[str, float] | None]:
     scores = None
     if len(names) == 1:
         best = names[0]
@@ -144,8 +161,9 @@ def _said(fitted: Fitted, caught: list[warnings.WarningMessage]) -> Fitted:
     """
     for warning in caught:
         if Path(warning.filename).resolve().is_relative_to(PACKAGE):
-            # _said <- best_fit <- LSTMForecaster._fit <- LSTMForecaster.fit <- the caller
-            warnings.warn(warning.message, warning.category, stacklevel=5)
+            # _said <- _best_fit <- best_fit <- LSTMForecaster._fit <- LSTMForecaster.fit <- the
+            # caller
+            warnings.warn(warning.message, warning.category, stacklevel=6)
         else:
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
