@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shlex
 import statistics
 import sys
 import time
@@ -229,12 +230,12 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def markdown(rows: list[dict[str, Any]], totals: dict[str, Any], seeds: list[int]) -> str:
-    """Return the results as a Markdown table."""
+    """Return the results as a Markdown table, with the command that ran them."""
     models = list(rows[0]["mase"])
+    command = shlex.join(["python", "benchmarks/bench_classic.py", *sys.argv[1:]])
     lines = [f"# Classic short series (MASE, tsforecast: median of seeds {seeds})", "",
              f"{date.today().isoformat()}, {platform.machine()}, torch {torch.__version__}, "
-             f"{torch.get_num_threads()} threads. Command: `python benchmarks/bench_classic.py "
-             "--out benchmarks/results/classic`", "",
+             f"{torch.get_num_threads()} threads. Command: `{command}`", "",
              "| series | " + " | ".join(models) + " | fit s |",
              "|---" * (len(models) + 2) + "|"]  # fmt: skip
     for row in rows:
