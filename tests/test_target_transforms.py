@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tsforecast import LSTMForecaster, backtest
+from tsforecast import LSTMForecaster, SeasonalNaive, backtest
 from tsforecast._recurrent.target_transform import TRANSFORMS, TargetTransform, from_name
 from tsforecast._recurrent.transform_choice import (
     COMPARED_VALUES,
@@ -345,6 +345,30 @@ def test_seasonal_period_of_calendar_stamps_alone_and_in_a_panel(freq, season):
     stamps = pd.date_range("2020-01-01", periods=40, freq=freq)
     assert seasonal_period(stamps) == season
     assert seasonal_period(stamps.append(stamps)) == season  # two series of a panel
+    # two series one after the other in time, with a gap: the stamps increase throughout
+    later = pd.date_range(stamps[-1] + 10 * (stamps[1] - stamps[0]), periods=3, freq=freq)
+    following = stamps.append(later)
+    assert seasonal_period(following, np.array([0, 40, 43])) == season
+    # the first series too short to read a calendar from: the next one is read
+    assert seasonal_period(later.append(stamps), np.array([0, 3, 43])) == season
+
+
+def test_a_panel_of_series_following_each_other_in_time_is_seasonal():
+    """Monthly series that end before the next starts: the season is still a year.
+
+    Their stamps increase across the series' boundary, where the calendar has a gap: the
+    season was None there, so the seasonal transforms and the seasonal-naive check were
+    silently skipped.
+    """
+    first = pd.Series(np.arange(48.0) % 12 + 10, pd.date_range("1990-01-01", periods=48, freq="MS"))
+    second = pd.Series(
+        np.arange(60.0) % 12 + 50, pd.date_range("2001-07-01", periods=60, freq="MS")
+    )
+    panel = pd.concat({"a": first, "b": second}, names=["series", "time"]).to_frame("sales")
+    model = LSTMForecaster(context_length=8, hidden_size=8, max_epochs=1, random_state=0)
+    model.fit(panel)
+    assert model.seasonal_period_ == 12
+    assert SeasonalNaive().fit(panel).period_ == 12
 
 
 def test_steps_the_validation_cannot_score_are_warned_about(passengers):

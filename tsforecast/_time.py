@@ -11,6 +11,7 @@ sine and a cosine, so that 23:00 and 00:00 are neighbours.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any
 
@@ -330,13 +331,17 @@ def usual_gaps(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return usual
 
 
-def seasonal_period(times: pd.DatetimeIndex | None) -> int | None:
+def seasonal_period(
+    times: pd.DatetimeIndex | None, offsets: np.ndarray | None = None
+) -> int | None:
     """Return the rows in one season of time stamps (a day, a week or a year).
 
     A day for sub-daily data, a week for daily data, a year for weekly, monthly and
     quarterly data.
     None without datetime stamps, for yearly or irregular data, or when a day is not a whole
-    number of the usual steps.
+    number of the usual steps. ``offsets``: where the series of a panel start (a
+    `SequenceData`'s), so that months and quarters are read from one series' calendar; without
+    them a series ends where the stamps stop increasing.
 
     Examples
     --------
@@ -358,15 +363,30 @@ def seasonal_period(times: pd.DatetimeIndex | None) -> int | None:
     days = step / pd.Timedelta("1D")
     if days in (1, 7):
         return 7 if days == 1 else 52
-    # months and quarters are not fixed steps: read the calendar of the first series (the
-    # stamps up to the first that does not increase: a panel's next series starts there)
-    backwards = np.flatnonzero(np.diff(times.as_unit("ns").asi8) <= 0)
-    first = times[: backwards[0] + 1] if len(backwards) else times
-    kind = type(_calendar_offset(first)).__name__
+    # months and quarters are not fixed steps: read the calendar of one series
+    kind = type(_calendar_offset(_one_series(times, offsets))).__name__
     for low, high, season, name in ((28, 31, 12, "Month"), (89, 92, 4, "Quarter")):
         if low <= days <= high and name in kind and "Semi" not in kind:
             return season
     return None
+
+
+def _one_series(times: pd.DatetimeIndex, offsets: np.ndarray | None) -> pd.DatetimeIndex:
+    """Return the stamps of the first series of at least 3 rows among ``times``.
+
+    Without ``offsets``, those up to the first stamp that does not increase (a panel's next
+    series starts there, unless it starts later than the one before ends).
+    """
+    if offsets is None:
+        backwards = np.flatnonzero(np.diff(times.as_unit("ns").asi8) <= 0)
+        return times[: backwards[0] + 1] if len(backwards) else times
+    for begin, stop in itertools.pairwise(offsets):
+        end = min(int(stop), len(times))
+        if end - begin >= 3:
+            return times[int(begin) : end]
+        if end == len(times):
+            break
+    return times[: int(offsets[1])]
 
 
 def _listed(spec: Any) -> Any:

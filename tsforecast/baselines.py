@@ -276,7 +276,7 @@ class SeasonalNaive(_NaiveForecaster):
         owner = "SeasonalNaive.fit"
         if self.period != "auto":
             return check_int("period", self.period, owner=owner)
-        period = _time.seasonal_period(data.local_time)
+        period = _time.seasonal_period(data.local_time, data.offsets)
         if period is None:
             raise ValueError(
                 f"{owner}: period='auto' reads the season from datetime stamps (a day for data "

@@ -110,7 +110,7 @@ def _season(model: Any, data: Any) -> int | None:
     from tsforecast import _time
 
     period = getattr(model, "seasonal_period_", None)
-    return period or _time.seasonal_period(data.local_time)
+    return period or _time.seasonal_period(data.local_time, data.offsets)
 
 
 def _metric_table(frames: dict[str, pd.DataFrame], steps: int) -> str:

@@ -122,7 +122,7 @@ def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) ->
     levels = quantile_levels(params["quantiles"], params["loss"])
     season = params["seasonal_period"]
     if season == "auto":
-        season = _time.seasonal_period(sample)
+        season = _time.seasonal_period(sample, data.offsets)
     short = is_short(data)
     fraction = params["validation_fraction"]
     if fraction == "auto":
