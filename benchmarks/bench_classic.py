@@ -10,7 +10,9 @@ regions too. tsforecast is run as a user would: ``LSTMForecaster(random_state=se
 DataFrame indexed by the periods' time stamps (the panel by (region, time)), forecasting
 through `tsforecast.backtest`. Seasonal naive and, when statsforecast is installed (the
 ``bench`` extra), ``AutoETS``, ``AutoTheta`` and ``AutoARIMA`` are scored in the same run
-(fitted once, run ``forward`` from each origin).
+(fitted once, run ``forward`` from each origin). With the whole set, its five monthly
+series of different lengths and dates are also fitted as one ``(series, time)`` panel
+(`UNLIKE_PANEL`), each series scored as alone, and reported apart.
 
 Run: ``python benchmarks/bench_classic.py`` (seeds 0-2, about ten minutes on 2 cores);
 ``--seeds 0``, ``--series AirPassengers lynx``, ``--params '{"target_transform": "none"}'`` (a JSON
@@ -67,6 +69,11 @@ SET = [
     Series("lynx", "1821-01-01", "YS", 1, 8),
     Series("visnights", "1998-01-01", "QS", 4, 8),
 ]
+
+
+# Five monthly series of the set (144 to 476 months, each with its own dates) as one
+# (series, time) panel: unlike series in one model, reported apart from the 11 rows.
+UNLIKE_PANEL = ("AirPassengers", "UKDriverDeaths", "h02", "gas", "wineind")
 
 
 def load(series: Series, folder: Path = CLASSIC) -> pd.DataFrame:
@@ -213,6 +220,58 @@ def score_series(series: Series, seeds: list[int], params: dict[str, Any]) -> di
                             for k in coverages[0]}}  # fmt: skip
 
 
+def score_unlike_panel(seeds: list[int], params: dict[str, Any]) -> dict[str, list[float]]:
+    """MASE per seed of one model fitted on the `UNLIKE_PANEL` series as a panel, by series.
+
+    Each series is scored as it is alone: the model is fitted on the rows of every series
+    before that series' first origin, and forecasts ``h`` steps from each of its origins
+    with its true history.
+    """
+    kept = [series for series in SET if series.name in UNLIKE_PANEL]
+    h, m = kept[0].h, kept[0].m
+    values = {series.name: load(series)["value"] for series in kept}
+
+    def panel(parts: dict[str, pd.Series]) -> pd.DataFrame:
+        return pd.concat(parts, names=["series", "time"]).to_frame("value")
+
+    train = panel({name: y.iloc[: origins(len(y), h)[0]] for name, y in values.items()})
+    scores: dict[str, list[float]] = {name: [] for name in values}
+    for seed in seeds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = LSTMForecaster(random_state=seed, **params).fit(train)
+            for name, y in values.items():
+                forecasts = {
+                    o: model.forecast(panel({name: y.iloc[:o]}), h)["value"].to_numpy()
+                    for o in origins(len(y), h)
+                }
+                scores[name].append(mase_of(y.to_numpy(float), forecasts, m, h))
+    return scores
+
+
+def unlike_panel_markdown(scores: dict[str, list[float]], rows: list[dict[str, Any]]) -> str:
+    """Return the unlike panel's table: each series in the panel, alone, seasonal naive."""
+    alone = {row["series"]: row["mase"] for row in rows}
+    lines = ["", "One model for five unlike monthly series (`UNLIKE_PANEL`, each series scored as "
+             "alone; MASE, median of seeds, the seeds in brackets):", "",
+             "| series | seasonal naive | tsforecast alone | tsforecast in the panel |",
+             "|---|---|---|---|"]  # fmt: skip
+    for name, found in scores.items():
+        mase = alone.get(name, {})
+        cells = [f"{mase[k]:.3f}" if k in mase else "-" for k in ("seasonal naive", "tsforecast")]
+        seeds = ", ".join(f"{v:.3f}" for v in found)
+        lines.append(f"| {name} | {' | '.join(cells)} | {statistics.median(found):.3f} ({seeds}) |")
+    means = [
+        f"{np.mean([alone[name][key] for name in scores]):.3f}"
+        if all(key in alone.get(name, {}) for name in scores)
+        else "-"
+        for key in ("seasonal naive", "tsforecast")
+    ]
+    panel = np.mean([statistics.median(found) for found in scores.values()])
+    lines.append(f"| **mean** | {' | '.join(means)} | {panel:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Mean and median MASE per model; wins of tsforecast against each reference."""
     models = list(rows[0]["mase"])
@@ -297,12 +356,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{series.name:15s} {figures}  fit {row['fit_seconds']:.1f}s", flush=True)
     totals = summary(rows)
     report = markdown(rows, totals, args.seeds)
+    unlike = None
+    if args.series is None:  # the whole set: its five monthly series as one panel too
+        unlike = score_unlike_panel(args.seeds, params)
+        report += unlike_panel_markdown(unlike, rows)
     print(report)
     if args.out:
         stem = Path(args.out)
         stem.parent.mkdir(parents=True, exist_ok=True)
         stem.with_suffix(".json").write_text(json.dumps(
-            {"seeds": args.seeds, "params": params, "rows": rows, "summary": totals}, indent=1
+            {"seeds": args.seeds, "params": params, "rows": rows, "summary": totals,
+             "unlike_panel": unlike}, indent=1
         ) + "\n")  # fmt: skip
         stem.with_suffix(".md").write_text(report)
     return 0
