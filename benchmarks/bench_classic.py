@@ -229,6 +229,7 @@ def score_unlike_panel(seeds: list[int], params: dict[str, Any]) -> dict[str, li
     """
     kept = [series for series in SET if series.name in UNLIKE_PANEL]
     h, m = kept[0].h, kept[0].m
+    assert all((series.h, series.m) == (h, m) for series in kept), "one horizon and season"
     values = {series.name: load(series)["value"] for series in kept}
 
     def panel(parts: dict[str, pd.Series]) -> pd.DataFrame:
@@ -288,10 +289,16 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def markdown(rows: list[dict[str, Any]], totals: dict[str, Any], seeds: list[int]) -> str:
-    """Return the results as a Markdown table, with the command that ran them."""
+def markdown(
+    rows: list[dict[str, Any]],
+    totals: dict[str, Any],
+    seeds: list[int],
+    argv: list[str] | None = None,
+) -> str:
+    """Return the results as a Markdown table, with the command that ran them (``argv``)."""
     models = list(rows[0]["mase"])
-    command = shlex.join(["python", "benchmarks/bench_classic.py", *sys.argv[1:]])
+    given = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "benchmarks/bench_classic.py", *given])
     lines = [f"# Classic short series (MASE, tsforecast: median of seeds {seeds})", "",
              f"{date.today().isoformat()}, {platform.machine()}, torch {torch.__version__}, "
              f"{torch.get_num_threads()} threads. Command: `{command}`", "",
@@ -355,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = "  ".join(f"{m} {v:.3f}" for m, v in row["mase"].items())
         print(f"{series.name:15s} {figures}  fit {row['fit_seconds']:.1f}s", flush=True)
     totals = summary(rows)
-    report = markdown(rows, totals, args.seeds)
+    report = markdown(rows, totals, args.seeds, argv)
     unlike = None
     if args.series is None:  # the whole set: its five monthly series as one panel too
         unlike = score_unlike_panel(args.seeds, params)

@@ -328,7 +328,7 @@ def test_two_threads_fitting_one_estimator_leave_one_whole_fit():
     with warnings.catch_warnings(record=True) as alone:
         warnings.simplefilter("always")
         fit()
-    threads = [threading.Thread(target=fit) for _ in range(2)]
+    threads = [threading.Thread(target=fit, daemon=True) for _ in range(2)]
     with warnings.catch_warnings(record=True) as together:
         warnings.simplefilter("always")
         for thread in threads:
@@ -556,3 +556,33 @@ def test_missing_values_in_a_frame_keep_the_other_checks():
     X = frame[["a"]].assign(b=rng.normal(size=48))
     X.iloc[5, 1] = np.nan  # with y: a missing input, the targets are y's
     assert LSTMForecaster(**FAST).fit(X, rng.normal(size=48)).predict(X).shape == (48,)
+
+
+def test_tsforecast_in_another_thread_during_a_fit_leaves_the_warning_filters_as_they_were():
+    """Every warnings block of tsforecast's takes one lock: none puts back another's state.
+
+    ``catch_warnings`` is not thread-safe: a fit recording its warnings while another thread
+    filtered some (a MASE scale, float64 input) left a silencing filter, or a recorder that
+    swallowed every later warning, in place for the rest of the process.
+    """
+    import threading
+
+    from tsforecast.metrics import seasonal_naive_scale
+
+    filters, show = list(warnings.filters), warnings.showwarning
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    done = threading.Event()
+
+    def scales():
+        while not done.is_set():
+            seasonal_naive_scale(X, period=7)
+
+    worker = threading.Thread(target=scales, daemon=True)
+    worker.start()
+    try:
+        for _ in range(3):
+            LSTMForecaster(**FAST).fit(X)
+    finally:
+        done.set()
+        worker.join(timeout=60)
+    assert warnings.filters == filters and warnings.showwarning is show

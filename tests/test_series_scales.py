@@ -170,6 +170,25 @@ def test_a_series_whose_scale_cannot_be_judged_is_not_named(panel, model):
     )
 
 
+def test_a_flat_target_does_not_hide_another_target_of_another_size():
+    t = np.arange(64.0)
+    season = np.sin(2 * np.pi * t / 4) + 0.1 * np.random.default_rng(0).standard_normal(64)
+    stamps = pd.date_range("2000-01-01", periods=64, freq="QS")
+
+    def series(scale: float, second: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame({"x": scale * (10 + season), "v": second}, index=stamps)
+
+    fitted = pd.concat(
+        {"a": series(1.0, 5 + season), "b": series(1000.0, 5000 + 1000 * season)},
+        names=["id", "time"],
+    )
+    model = _fit(fitted, scale="series", target_transform="seasonal_difference")
+    # "b" again, its x a thousand times smaller and its v flat: x is judged, v is not
+    other = pd.concat({"b": series(1.0, np.full(64, 7.0))}, names=["id", "time"])
+    with pytest.warns(RuntimeWarning, match=r"series 'b' changes .* times less"):
+        model.forecast(other, steps=4)
+
+
 def test_bounds_hold_in_each_series_own_units(panel):
     history = panel.groupby(level="region").head(56)
     bounded = _fit(history, bounds=(0, None))

@@ -351,6 +351,8 @@ def test_seasonal_period_of_calendar_stamps_alone_and_in_a_panel(freq, season):
     assert seasonal_period(following, np.array([0, 40, 43])) == season
     # the first series too short to read a calendar from: the next one is read
     assert seasonal_period(later.append(stamps), np.array([0, 3, 43])) == season
+    # every series of 2 rows, one after the other: the stamps while they increase
+    assert seasonal_period(stamps[:20], np.arange(0, 21, 2)) == season
 
 
 def test_a_panel_of_series_following_each_other_in_time_is_seasonal():

@@ -8,7 +8,6 @@ observed mask, series offsets and ids, and time stamps.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, valid
 
 from tsforecast._checks import check_finite, first_entry
 from tsforecast._sequence_checks import warn_if_whole_numbers_rounded
+from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData, check_time_order, series_offsets
 
 __all__ = [
@@ -219,8 +219,7 @@ def _check_precision(
     float32 keeps about 7 significant digits: when rounding moves the values by more than a
     hundredth of their spread, the model would not see what varies.
     """
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: no spread
+    with np.errstate(invalid="ignore"), ignoring(RuntimeWarning):  # all-NaN: no spread
         rounding = np.nanmax(np.abs(converted - values), axis=0)
         spread = np.nanstd(values, axis=0)
     lost = (spread > 0) & (rounding > 0.01 * spread)

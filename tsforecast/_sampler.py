@@ -7,7 +7,6 @@ that the windowing module stays a reading of the training scheme.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ import numpy as np
 import torch
 
 from tsforecast._checks import check_int, make_rng
+from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData, series_offsets
 
 __all__ = ["Batch", "BlockSampler", "as_2d", "shared_tensor", "take_windows", "window_view"]
@@ -326,8 +326,7 @@ def shared_tensor(values: Any, device: Any) -> torch.Tensor:
     A CPU float32 array is shared, a read-only one too, without torch's warning: what reads
     it through here never writes to it.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+    with ignoring(Warning, "The given NumPy array is not writable"):
         return torch.as_tensor(values, device=device)
 
 

@@ -12,7 +12,6 @@ sine and a cosine, so that 23:00 and 00:00 are neighbours.
 from __future__ import annotations
 
 import itertools
-import warnings
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 
 from tsforecast._checks import Rule
 from tsforecast._segments import horizon_rows, series_chunks
+from tsforecast._warnings import ignoring
 
 __all__ = [
     "TIME_FEATURES",
@@ -139,8 +139,8 @@ def _calendar_offset(times: Any) -> Any:
     freq = times.freq
     if freq is None:
         try:
-            with warnings.catch_warnings():  # pandas 3 announces an offset instead of a str
-                warnings.filterwarnings("ignore", "A future version of pandas will return")
+            # pandas 3 announces an offset instead of a str
+            with ignoring(Warning, "A future version of pandas will return"):
                 freq = pd.infer_freq(times)
         except (TypeError, ValueError):
             return None
@@ -374,8 +374,9 @@ def seasonal_period(
 def _one_series(times: pd.DatetimeIndex, offsets: np.ndarray | None) -> pd.DatetimeIndex:
     """Return the stamps of the first series of at least 3 rows among ``times``.
 
-    Without ``offsets``, those up to the first stamp that does not increase (a panel's next
-    series starts there, unless it starts later than the one before ends).
+    Without ``offsets`` (or when no series has 3 rows), those up to the first stamp that does
+    not increase (a panel's next series starts there, unless it starts later than the one
+    before ends).
     """
     if offsets is None:
         backwards = np.flatnonzero(np.diff(times.as_unit("ns").asi8) <= 0)
@@ -386,7 +387,7 @@ def _one_series(times: pd.DatetimeIndex, offsets: np.ndarray | None) -> pd.Datet
             return times[int(begin) : end]
         if end == len(times):
             break
-    return times[: int(offsets[1])]
+    return _one_series(times, None)  # series of 1 or 2 rows: the stamps while they increase
 
 
 def _listed(spec: Any) -> Any:

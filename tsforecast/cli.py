@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from tsforecast import _warnings
 from tsforecast._cli.backtest import SHIPPED, run_backtest
 from tsforecast._cli.config import NOT_SETTINGS, config_path, printable, read_config
 from tsforecast._cli.demo import run_demo
@@ -158,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tsforecast {args.command}: warning: {text}", file=sys.stderr)
 
     try:
-        with warnings.catch_warnings():
+        with _warnings.LOCK, warnings.catch_warnings():  # see tsforecast._warnings
             warnings.showwarning = one_line  # warnings too: one line, not a source listing
             args.run(args)
     except KeyboardInterrupt:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._checks import check_int
+from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData
 
 __all__ = [
@@ -233,8 +234,7 @@ def _naive_mae(history: np.ndarray, period: int) -> np.ndarray:
     """
     columns = history.reshape(len(history), -1)
     differences = np.abs(columns[period:] - columns[:-period])
-    with warnings.catch_warnings():  # a column without a known pair: NaN, not a warning
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with ignoring(RuntimeWarning):  # a column without a known pair: NaN, not a warning
         scale = np.nanmean(differences, axis=0)
     if period == 1:
         adjacent = np.isfinite(differences).sum(axis=0)

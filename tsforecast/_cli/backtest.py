@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pandas as pd
 from tsforecast._cli.inputs import adapter_options, read_data
 from tsforecast._cli.model_options import model_params
 from tsforecast._cli.outputs import writable_folder
+from tsforecast._warnings import ignoring
 
 SHIPPED = {
     "weather": "load_weather",
@@ -64,8 +64,7 @@ def run_backtest(args: argparse.Namespace) -> None:
                 "'tsforecast[large]'); or name a .csv file."
             )
     print(f"Backtest of {args.data}: {data}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # "does not beat": the table says it
+    with ignoring(RuntimeWarning):  # "does not beat": the table says it
         frame = backtest(
             model, data, refit=args.refit or False, quantiles=True if levels else None, **options
         )

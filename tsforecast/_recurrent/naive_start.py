@@ -10,7 +10,6 @@ fit are scored in `naive_scores`.)
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ import torch
 from tsforecast._recurrent.network import RecurrentNet, least_squares
 from tsforecast._recurrent.problem import TrainingProblem, rows_and_futures, skip_pairs
 from tsforecast._segments import Segments, stops_of
+from tsforecast._warnings import ignoring
 
 __all__ = ["Start", "apply_linear", "masked_mae", "start_network"]
 
@@ -129,8 +129,7 @@ def start_network(
     offsets = None
     if levels is not None:
         residuals = np.where(weight, targets - apply_linear(chosen, inputs), np.nan)
-        with warnings.catch_warnings():  # a step no sampled row reaches: offset 0
-            warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        with ignoring(RuntimeWarning, "All-NaN slice"):  # a step no sampled row reaches: 0
             spread = np.nanquantile(residuals, levels, axis=0)  # (n_levels, horizon, targets)
         spread[list(levels).index(0.5) if 0.5 in levels else []] = 0.0
         offsets = torch.from_numpy(np.nan_to_num(spread).transpose(1, 0, 2).copy())

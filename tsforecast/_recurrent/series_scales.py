@@ -176,19 +176,21 @@ class SeriesScales:
         A series is known by its id: one reused for another series (a new panel numbered
         0, 1, ... again) would be scaled as the series fit saw. ``targets``: the transformed
         targets of the data given (NaN where none); a series whose own scale differs from
-        the stored one by more than `MISMATCH` times either way is named. A series with
-        fewer than `MIN_JUDGED` values, or only zeros, has no size to compare: not judged.
+        the stored one by more than `MISMATCH` times either way is named. A target with
+        fewer than `MIN_JUDGED` values in a series, or only zeros, has no size to compare
+        there: the series is judged by its other targets.
         """
         own = mean_abs_by_series(targets, offsets)
         counts = np.add.reduceat(np.isfinite(targets).astype(np.int64), offsets[:-1], axis=0)
         counts[np.diff(offsets) == 0] = 0
         for k, series_id in enumerate(ids):
             stored = self.scales.get(id_key(series_id))
-            # A scale of its own is judged only from enough values, none of them all zero.
+            # A target's scale of its own is judged only from enough values, not all zero.
             usable = np.isfinite(own[k]) & (own[k] > 0) & (counts[k] >= MIN_JUDGED)
-            if stored is None or not usable.all():
+            if stored is None or not usable.any():
                 continue
-            more, less = np.max(own[k] / stored), np.max(stored / own[k])
+            ratio = own[k][usable] / stored[usable]
+            more, less = np.max(ratio), np.max(1.0 / ratio)
             if max(more, less) > MISMATCH:
                 how = f"{more:.3g} times more" if more >= less else f"{less:.3g} times less"
                 warnings.warn(

@@ -12,7 +12,6 @@ are read as they are.
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from tsforecast import _warnings
 from tsforecast._recurrent.target_transform import candidates
 from tsforecast._segments import split_series
 from tsforecast.sequences import SequenceData
@@ -35,11 +35,6 @@ __all__ = [
 
 # The package's folder: warnings raised from files inside it are tsforecast's own.
 PACKAGE = Path(__file__).resolve().parents[1]
-# warnings.catch_warnings swaps process-wide state: fits in several threads at once recorded,
-# and raised again, each other's warnings, which fed back and grew without end (a test of two
-# threads fitting one estimator hung in 3 of 12 runs on a busy machine). One fit records and
-# raises again at a time; fits in several threads take turns.
-RECORDING = threading.RLock()
 # Short series: none has more rows than this, nor all together more than `SMALL_ROWS`.
 SHORT_ROWS = 1_000
 SMALL_ROWS = 100_000
@@ -114,9 +109,13 @@ def best_fit(
     ``final`` (an ensemble: the comparison fits one member), the kept fit is ``final(best)``
     instead. Only the kept fit's warnings reach the caller (the others' concern models
     thrown away), raised at the line that called the estimator's ``fit`` (`best_fit` is
-    called by its ``_fit``). Fits in several threads take turns here (`RECORDING`).
+    called by its ``_fit``). Fits in several threads take turns here (`tsforecast._warnings.LOCK`).
     """
-    with RECORDING:
+    # Recording warnings swaps process-wide state: fits in several threads at once recorded,
+    # and raised again, each other's warnings, which fed back without end (a test of two
+    # threads fitting one estimator hung in 3 of 12 runs on a busy machine). One fit at a
+    # time records (`tsforecast._warnings`); fits in several threads take turns.
+    with _warnings.LOCK:
         return _best_fit(names, fit, error, quick, final)
 
 
@@ -147,8 +146,7 @@ def _recorded(
     fit: Callable[[str, int | None], Fitted], name: str, epochs: int | None
 ) -> tuple[Fitted, list[warnings.WarningMessage]]:
     """Fit, keeping the warnings raised rather than showing them."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _warnings.recording() as caught:
         fitted = fit(name, epochs)
     return fitted, caught
 

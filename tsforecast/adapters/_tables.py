@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import warnings
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._checks import check_choice, show
+from tsforecast._warnings import ignoring
 
 try:
     from pandas.tseries.api import guess_datetime_format
@@ -361,8 +361,7 @@ def _one_format(
     None when ``dayfirst`` is set and the column mixes ISO stamps with ones such as
     01/02/2024: those are read kind by kind (`_each_alone`).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format" notes
+    with ignoring(UserWarning):  # pandas' "could not infer format" notes
         if stamp_format is not None:
             return pd.DatetimeIndex(pd.to_datetime(text, utc=utc, format=stamp_format))
         slashed = bool(_SLASHED.match(str(text.iloc[0]))) if len(text) else False
@@ -537,8 +536,7 @@ def stamp_format_of(first: str, dayfirst: bool) -> str | None:
     ``dayfirst`` orders dates such as 01/02/2024 only: ISO dates stay year-month-day.
     """
     first = _HOUR_24.sub("00:00", first.strip())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+    with ignoring(UserWarning):
         return guess_datetime_format(first, dayfirst and bool(_SLASHED.match(first)))
 
 
@@ -553,8 +551,7 @@ def reads_whole(stamps: pd.Series, dayfirst: bool, first: str) -> str | None:
         return None
     if _end_of_day(stamps).any():
         stamps = stamps.str.replace(_HOUR_24, "00:00", regex=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+    with ignoring(UserWarning):
         try:
             pd.to_datetime(stamps, utc="%z" in stamp_format, format=stamp_format)
         except (ValueError, TypeError):
