@@ -102,13 +102,18 @@ def mean_abs_by_series(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
     NaN where a series has no finite value in a column.
     """
+    return _mean_abs_and_counts(values, offsets)[0]
+
+
+def _mean_abs_and_counts(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`mean_abs_by_series`, and the finite values it was taken over (same shape)."""
     finite = np.isfinite(values)
     sums = np.add.reduceat(np.where(finite, np.abs(values), 0.0), offsets[:-1], axis=0)
     counts = np.add.reduceat(finite.astype(np.int64), offsets[:-1], axis=0)
     empty = np.diff(offsets) == 0  # reduceat reads one row for an empty series
     sums[empty], counts[empty] = 0.0, 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan), counts
 
 
 @dataclass(frozen=True)
@@ -180,9 +185,7 @@ class SeriesScales:
         fewer than `MIN_JUDGED` values in a series, or only zeros, has no size to compare
         there: the series is judged by its other targets.
         """
-        own = mean_abs_by_series(targets, offsets)
-        counts = np.add.reduceat(np.isfinite(targets).astype(np.int64), offsets[:-1], axis=0)
-        counts[np.diff(offsets) == 0] = 0
+        own, counts = _mean_abs_and_counts(targets, offsets)
         for k, series_id in enumerate(ids):
             stored = self.scales.get(id_key(series_id))
             # A target's scale of its own is judged only from enough values, not all zero.

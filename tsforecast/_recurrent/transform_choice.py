@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -132,22 +133,19 @@ def _best_fit(
     else:
         fits, said = {}, {}
         for name in names:
-            fits[name], said[name] = _recorded(fit, name, QUICK_EPOCHS if quick else None)
+            fits[name], said[name] = _recorded(partial(fit, name, QUICK_EPOCHS if quick else None))
         scores = {name: error(fitted) for name, fitted in fits.items()}
         best = min(scores, key=lambda name: np.nan_to_num(scores[name], nan=np.inf))
         if not quick and final is None:
             return _said(fits[best], said[best]), scores
-    refit = final if final is not None else (lambda name: fit(name, None))
-    kept, said_kept = _recorded(lambda name, _epochs: refit(name), best, None)
+    kept, said_kept = _recorded(lambda: fit(best, None) if final is None else final(best))
     return _said(kept, said_kept), scores
 
 
-def _recorded(
-    fit: Callable[[str, int | None], Fitted], name: str, epochs: int | None
-) -> tuple[Fitted, list[warnings.WarningMessage]]:
-    """Fit, keeping the warnings raised rather than showing them."""
+def _recorded(fit: Callable[[], Fitted]) -> tuple[Fitted, list[warnings.WarningMessage]]:
+    """Return ``fit()`` and the warnings it raised, recorded rather than shown."""
     with _warnings.recording() as caught:
-        fitted = fit(name, epochs)
+        fitted = fit()
     return fitted, caught
 
 
