@@ -1,12 +1,14 @@
 """The import rules of the package, checked on its source (see docs/architecture.md).
 
 - The data layer (adapters, `SequenceData` and its files, windowing) never imports the
-  estimator's machinery (``tsforecast._recurrent``) or the estimator, directly or through
-  another module: it serves any model.
+  estimator's machinery (``tsforecast._recurrent``) or the estimator (``forecaster`` and its
+  parts in ``tsforecast._estimator``), directly or through another module: it serves any
+  model.
 - The machinery never imports the estimator or the package's front (``tsforecast``): it takes
   records and arrays.
 - No module imports itself back through others (no cycles), counting imports inside
   functions too.
+- No module of the package is over 600 lines.
 
 Run as a script (``python tests/test_architecture.py``) it prints what breaks a rule.
 """
@@ -26,6 +28,9 @@ DATA_LAYER = (
 )
 MACHINERY = "tsforecast._recurrent"
 ESTIMATOR = "tsforecast.forecaster"
+ESTIMATOR_PARTS = "tsforecast._estimator"
+# No module of the package is longer than this (lines, docstrings included).
+MOST_LINES = 600
 
 
 def module_name(path: Path) -> str:
@@ -71,9 +76,9 @@ def broken_layers(graph: dict[str, set[str]]) -> list[str]:
     problems = []
     for name in sorted(graph):
         if any(within(name, layer) for layer in DATA_LAYER):
-            forbidden = (MACHINERY, ESTIMATOR)
+            forbidden = (MACHINERY, ESTIMATOR, ESTIMATOR_PARTS)
         elif within(name, MACHINERY):
-            forbidden = (ESTIMATOR, "tsforecast")
+            forbidden = (ESTIMATOR, ESTIMATOR_PARTS, "tsforecast")
         else:
             continue
         nearest_first = sorted(reachable(graph, name).items(), key=lambda i: (len(i[1]), i[0]))
@@ -113,6 +118,17 @@ def test_no_module_imports_itself_back():
     assert cycles(import_graph()) == []
 
 
+def too_long(package: Path = PACKAGE) -> list[str]:
+    """Return a line per module of the package over `MOST_LINES` lines."""
+    lengths = {path: len(path.read_text().splitlines()) for path in package.rglob("*.py")}
+    return [f"{path.relative_to(package.parent)}: {n} lines" for path, n in sorted(lengths.items())
+            if n > MOST_LINES]  # fmt: skip
+
+
+def test_no_module_is_over_600_lines():
+    assert too_long() == []
+
+
 def test_the_check_finds_a_wrong_import(tmp_path):
     (tmp_path / "tsforecast" / "adapters").mkdir(parents=True)
     (tmp_path / "tsforecast" / "_recurrent").mkdir()
@@ -141,5 +157,6 @@ def test_the_check_finds_a_wrong_import(tmp_path):
 if __name__ == "__main__":
     graph = import_graph()
     problems = broken_layers(graph) + [" -> ".join(cycle) for cycle in cycles(graph)]
+    problems += too_long()
     print("\n".join(problems) or f"import rules hold ({len(graph)} modules)")
     sys.exit(1 if problems else 0)

@@ -140,7 +140,7 @@ def test_transforms_are_compared_with_one_member_and_the_chosen_one_trained_with
         counts.append(n_members)
         return fit_members(fit_one, n_members, random_state)
 
-    monkeypatch.setattr("tsforecast.forecaster.fit_members", counted)
+    monkeypatch.setattr("tsforecast._estimator.fitting.fit_members", counted)
     t = np.arange(96.0)
     monthly = (10 + t / 12 + np.sin(2 * np.pi * t / 12))[:, None]
     model = LSTMForecaster(

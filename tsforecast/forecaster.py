@@ -2,75 +2,49 @@
 
 The estimator keeps the hyperparameters, the fitted state and the public methods; each method
 is a short sequence of calls into `tsforecast._recurrent`, whose modules take small frozen
-records built here from the fitted state (`_input_rows`: what the inputs are, `_decoder`: how
-outputs are decoded, `_adaptation`: how intervals adapt, `_reader`: the network with what it
-reads), never the estimator itself.
+records built from the fitted state (`tsforecast._estimator.records`: `_input_rows`, what
+the inputs are; `_decoder`, how outputs are decoded; `_adaptation`, how intervals adapt;
+`_reader`, the network with what it reads), never the estimator itself. This file holds the
+parameters and `fit`; the other methods are in `tsforecast._estimator`, a file per
+capability (fitting steps, forecasting, persistence).
 """
 
 from __future__ import annotations
 
-import copy
-import warnings
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.metrics import r2_score
-from sklearn.utils.validation import check_is_fitted
 
-from tsforecast import _time
 from tsforecast._boundary import (
-    check_trainable,
     check_X,
     check_y,
     forecaster_tags,
-    in_caller_order,
-    r2_of_next_rows,
-    series_ids,
 )
-from tsforecast._checks import check_int, check_params, check_real
-from tsforecast._columns import column_names, learn_roles, refuse_roles_with_y
-from tsforecast._recurrent import bounds as _bounds
-from tsforecast._recurrent import model_files
-from tsforecast._recurrent.adaptation import Adaptation
-from tsforecast._recurrent.distributed import Ranks
-from tsforecast._recurrent.ensemble import fit_members
-from tsforecast._recurrent.features import InputRows
-from tsforecast._recurrent.forecasting import (
-    backtest_ahead,
-    check_forecast,
-    forecast_after,
-    forecast_result,
-    future_values,
-)
-from tsforecast._recurrent.held_out import check_held_out
-from tsforecast._recurrent.hyperparameters import HYPERPARAMETERS, loss_kind, resolve
-from tsforecast._recurrent.inference import NetworkReader, resolve_device
-from tsforecast._recurrent.network import NetworkSpec, OutputShape
-from tsforecast._recurrent.outputs import OutputDecoder, interval_levels, level_positions
-from tsforecast._recurrent.predicting import one_step_levels, one_step_points
-from tsforecast._recurrent.problem import TrainingProblem
-from tsforecast._recurrent.scaling import fit_scalers
-from tsforecast._recurrent.series_scales import fitted_scale
-from tsforecast._recurrent.target_transform import TargetTransform, from_name
+from tsforecast._checks import check_params
+from tsforecast._estimator.fitting import FittingSteps
+from tsforecast._estimator.forecasting import ForecastingMethods
+from tsforecast._estimator.persistence import PersistenceMethods
+from tsforecast._estimator.records import FittedRecords
+from tsforecast._recurrent.hyperparameters import HYPERPARAMETERS, loss_kind
 from tsforecast._recurrent.threads import threads_for_fit
-from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
     best_fit,
     is_short,
     transform_candidates,
-    validation_error,
 )
-from tsforecast._segments import split_series
-from tsforecast.sequences import SequenceData
 
 __all__ = ["LSTMForecaster"]
 
 
-class LSTMForecaster(RegressorMixin, BaseEstimator):
+class LSTMForecaster(
+    FittedRecords,
+    FittingSteps,
+    ForecastingMethods,
+    PersistenceMethods,
+    RegressorMixin,
+    BaseEstimator,
+):
     """Recurrent forecaster (LSTM, GRU or RNN) trained on context blocks, many steps at once.
 
     Rows of ``X`` are time steps in order. Training draws random blocks of up to
@@ -535,64 +509,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         loss_kind(self.quantiles, self.loss)
         self._resolve_device()
 
-    def _ranks(self) -> Ranks | None:
-        """Return the process group a fit trains in (None: this process alone)."""
-        return None if self.distributed is False else Ranks.current()
-
-    def _resolve_device(self) -> torch.device:
-        return resolve_device(self.device, "LSTMForecaster")
-
-    # ------------------------------------------------------------------ records of the state
-    def _column_names(self) -> list[str]:
-        return column_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
-
-    def _input_rows(self) -> InputRows:
-        """Return what the network reads: the fitted columns by role and what is added."""
-        return InputRows(
-            self.n_features_in_, self._column_names(), self.target_indices_, self.future_indices_,
-            self.static_indices_, self.time_features_, self.time_gaps_, self.horizon_,
-        )  # fmt: skip
-
-    def _network_spec(self) -> NetworkSpec:
-        """Return the shape of the network: one factory for fit and load."""
-        levels, scaler = self.quantiles_, self.target_scaler_
-        output = OutputShape(
-            len(self.target_names_), self.horizon_, 1 if levels is None else len(levels),
-            None if levels is None else levels.index(0.5),
-        )  # fmt: skip
-        bounds = _bounds.standardised(self._transform().network_bounds, scaler.mean, scaler.scale)
-        return NetworkSpec(
-            self._input_rows().layout(), output, self.hidden_size, self.num_layers, self.cell,
-            self.dropout, bounds,
-        )  # fmt: skip
-
-    def _reader(self) -> NetworkReader:
-        return NetworkReader(
-            self.module_, self._input_rows(), self.input_scaler_, self.device_,
-            self.context_length_,
-        )  # fmt: skip
-
-    def _transform(self) -> TargetTransform:
-        """Return the targets' transform (none for models fitted before transforms)."""
-        fitted = getattr(self, "target_transform_", None)
-        fitted = fitted or TargetTransform("none", 0, tuple(self.target_indices_ or ()))
-        return replace(fitted, bounds=getattr(self, "bounds_", None))
-
-    def _decoder(self) -> OutputDecoder:
-        return OutputDecoder(
-            self.target_scaler_, self._transform().network_bounds, self.quantiles_,
-            self.conformal_margins_, self.module_.output.point_index,
-        )  # fmt: skip
-
-    def _adaptation(self) -> Adaptation | None:
-        """Return how the intervals adapt (None: a point model or no calibration)."""
-        if self.conformal_margins_ is None:
-            return None
-        return Adaptation(
-            self.conformal_margins_, self.quantiles_, self.adaptation_rate,
-            self.target_indices_, self.target_scaler_,
-        )  # fmt: skip
-
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None, groups: Any = None) -> LSTMForecaster:
         """Train on the rows of ``X`` (and ``y``).
@@ -644,469 +560,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )  # fmt: skip
         self.__dict__.update(fitted.__dict__)
         self.target_transform_scores_ = scores
-
-    def _fitted_copy(
-        self,
-        data: SequenceData,
-        y: Any,
-        name: str,
-        epochs: int | None = None,
-        members: int | None = None,
-    ) -> LSTMForecaster:
-        """Return a copy of this model fitted with the transform ``name``.
-
-        For ``epochs`` (None: ``max_epochs``), with ``members`` networks (None: ``n_members``).
-        """
-        fitted = type(self).__new__(type(self))
-        fitted.__dict__.update(self.__dict__)
-        if epochs is not None:
-            fitted.max_epochs = min(self.max_epochs, epochs)
-        fitted._fit_transformed(data, y, name, self.n_members if members is None else members)
-        return fitted
-
-    def _validation_error(self, data: SequenceData) -> float:
-        """Return the scaled MAE of forecasts from the final rows of ``data``'s series."""
-        return validation_error(
-            data, self.target_indices_, self.validation_fraction_, self.horizon_,
-            self.seasonal_period_, lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
-        )  # fmt: skip
-
-    def _fit_transformed(
-        self, data: SequenceData, y: np.ndarray | None, name: str, members: int
-    ) -> None:
-        self.target_transform_ = from_name(
-            name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
-        )
-        self.scale_ = fitted_scale(self.scale, y is None, data.n_series, name, "LSTMForecaster.fit")
-        if self.scale_ == "series":
-            transform = self.target_transform_.scaled_by_series(data, "LSTMForecaster.fit")
-            self.target_transform_ = transform
-        original, data = data, self.target_transform_.apply(data, "LSTMForecaster.fit")
-        self.target_transform_.check_trainable(data, "LSTMForecaster.fit")
-        targets = None if y is None else y.reshape(len(y), -1)
-        if targets is None:
-            fitted_targets = (original.values, original.mask, self.target_indices_)
-        else:
-            fitted_targets = (targets, None, list(range(targets.shape[1])))
-        self.target_range_, self.bounds_ = _bounds.learn_range(
-            *fitted_targets, self.bounds, self.target_names_
-        )
-        device, ranks = self._resolve_device(), self._ranks()
-        if ranks is not None:  # "cuda" in a torchrun group: each rank on its own GPU
-            device = ranks.own_device(device)
-        self.device_ = str(device)
-        inputs = self._input_rows()
-        values, observed = inputs.for_training(data, "LSTMForecaster.fit")
-        # Row ranges, not row lists: no per-row index array or copy of the data (memory).
-        train_part, valid_part = split_series(data.offsets, self.validation_fraction_)
-        self.input_scaler_, self.target_scaler_ = fit_scalers(
-            values,
-            targets,
-            observed,
-            train_part,
-            self.target_indices_,
-            self.scale_ != "none",
-        )
-        problem = TrainingProblem(
-            readable=self.input_scaler_.fill_missing(values, observed),  # no copy if complete
-            observed=observed, inputs=self.input_scaler_, target_columns=self.target_indices_,
-            targets=None if y is None else self.target_scaler_.transform(targets),
-            first_step=inputs.layout().first_steps(),
-        )  # fmt: skip
-        resolved = {"horizon": self.horizon_, "levels": self.quantiles_,
-                    "context_length": self.context_length_,
-                    "loss": loss_kind(self.quantiles, self.loss)}  # fmt: skip
-        names = [n for n in TrainingSettings.__dataclass_fields__ if n not in resolved]
-        settings = TrainingSettings(**{n: getattr(self, n) for n in names}, **resolved)
-        fitted = fit_members(
-            lambda seed: fit_network(
-                self._network_spec().build, problem, data.offsets, (train_part, valid_part),
-                settings, seed, device,
-            ),
-            members, self.random_state,
-        )  # fmt: skip
-        self.module_, self.fit_seconds_ = fitted.module, fitted.seconds
-        self.n_members_ = len(getattr(fitted.module, "members", [fitted.module]))
-        self.history_, self.n_epochs_ = fitted.history, len(fitted.history)
-        self.best_epoch_, self.stopped_ = fitted.best_epoch, fitted.stopped
-        check = check_held_out(
-            fitted, problem, data.offsets, self.quantiles_, self.target_scaler_.scale,
-            self.seasonal_period_, autoregressive=self.autoregressive_,
-            verbose=bool(self.verbose) and (ranks is None or ranks.rank == 0),
-        )  # fmt: skip
-        self.conformal_margins_ = check.conformal_margins
-        self.baseline_scores_ = check.baseline_scores
-
-    def _learn_columns(self, data: SequenceData, y: np.ndarray | None) -> None:
-        """Mode, target columns and names, calendar features: what the columns mean."""
-        check_trainable(data, "LSTMForecaster.fit")
-        self.autoregressive_ = y is None
-        resolved = resolve(self.get_params(deep=False), data, y is None)
-        self.time_features_, self.time_gaps_ = resolved.time_features, resolved.time_gaps
-        self.horizon_, self.quantiles_ = resolved.horizon, resolved.quantiles
-        self.seasonal_period_ = resolved.seasonal_period
-        self.validation_fraction_ = resolved.validation_fraction
-        self.context_length_ = resolved.context_length
-        self.target_indices_, self.y_ndim_ = None, 2 if y is None else y.ndim
-        self.future_indices_, self.static_indices_ = [], []
-        if y is not None:
-            refuse_roles_with_y(
-                target=self.target, future_covariates=self.future_covariates,
-                static_covariates=self.static_covariates,
-            )  # fmt: skip
-            self.target_names_ = [f"y{i}" for i in range(1 if y.ndim == 1 else y.shape[1])]
-            return
-        names = self._column_names()
-        roles = learn_roles(
-            self.target, self.future_covariates, self.static_covariates, names,
-            getattr(self, "feature_names_in_", None),
-        )  # fmt: skip
-        self.target_indices_, self.future_indices_ = roles.targets, roles.future
-        self.static_indices_ = roles.static
-        self.target_names_ = [names[i] for i in self.target_indices_]
-        if data.mask is not None:  # a target never observed cannot be learnt, nor forecast
-            never = [names[i] for i in self.target_indices_ if not data.mask[:, i].any()]
-            if never:
-                raise ValueError(
-                    f"LSTMForecaster.fit: target column {never[0]!r} has no observed value "
-                    "(all NaN, or masked); drop it from X, or name the columns to forecast "
-                    "with target=."
-                )
-
-    # ------------------------------------------------------------------ predict
-    def predict(self, X: Any, groups: Any = None) -> np.ndarray:
-        """One-step forecasts: for every row ``t``, the forecast made from the rows up to ``t``.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
-            Rows in time order; the same columns as in `fit`.
-        groups : array-like of shape (n_timesteps,), optional
-            Series id of each row; each row reads only its own series.
-
-        Returns
-        -------
-        ndarray of shape (n_timesteps,) or (n_timesteps, n_targets)
-            Autoregressive: row ``t`` forecasts row ``t + 1`` of the target columns (2-D).
-            Supervised: forecasts of ``y[t]``, 1-D when ``y`` was 1-D.
-        """
-        check_is_fitted(self, "module_")
-        data = check_X(self, X, groups, reset=False)
-        return in_caller_order(data, self._predict(data))
-
-    def _predict(self, data: SequenceData) -> np.ndarray:
-        predictions = one_step_points(self._reader(), self._decoder(), data, self._transform())
-        return predictions[:, 0] if self.y_ndim_ == 1 else predictions
-
-    def predict_quantiles(self, X: Any, groups: Any = None, quantiles: Any = True) -> np.ndarray:
-        """One-step quantile forecasts for every row, calibrated.
-
-        Calibrated on the validation data (``conformal_margins_``) and, for a model fitted
-        without ``y``, adapted along each series of ``X`` to the outcomes seen so far
-        (``adaptation_rate``): row ``t`` uses only the outcomes up to row ``t``.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
-            Rows in time order; the same columns as in `fit`.
-        groups : array-like of shape (n_timesteps,), optional
-            Series id of each row.
-        quantiles : True, float or list of float, default=True
-            The levels to return, among ``quantiles_``; True: all.
-
-        Returns
-        -------
-        ndarray of shape (n_timesteps, n_targets, n_levels)
-            Row ``t``: the forecast made from the rows up to ``t``, as for `predict`; the
-            levels in increasing order along the last axis (they never cross).
-            ``(n_timesteps, n_levels)`` when ``y`` was 1-D.
-        """
-        check_is_fitted(self, "module_")
-        positions = level_positions(self.quantiles_, quantiles, "LSTMForecaster.predict_quantiles")
-        data = check_X(self, X, groups, reset=False)
-        values = one_step_levels(
-            self._reader(), self._decoder(), self._adaptation(), data, positions,
-            self._transform(),
-        )  # fmt: skip
-        values = in_caller_order(data, values)
-        return values[:, 0] if self.y_ndim_ == 1 else values
-
-    def predict_interval(
-        self, X: Any, groups: Any = None, coverage: float = 0.8
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """One-step prediction intervals: the calibrated pair of quantiles around the median.
-
-        The interval of coverage ``c`` lies between the levels ``(1 - c) / 2`` and
-        ``(1 + c) / 2``, which the model must forecast (``quantiles=(0.1, 0.9)`` gives 0.8).
-        Calibrated on the validation data by conformalised quantile regression: over new data
-        like the validation data, a fraction ``c`` of the values fall inside.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
-            Rows in time order.
-        groups : array-like of shape (n_timesteps,), optional
-            Series id of each row.
-        coverage : float, default=0.8
-            The probability the interval should hold the next value.
-
-        Returns
-        -------
-        lower, upper : ndarrays shaped like `predict`'s output
-        """
-        check_is_fitted(self, "module_")
-        owner = "LSTMForecaster.predict_interval"
-        coverage = check_real("coverage", coverage, 0, 1, lower_open=True, upper_open=True,
-                              owner=owner)  # fmt: skip
-        levels = interval_levels(self.quantiles_, coverage, owner)
-        quantiles = self.predict_quantiles(X, groups)
-        return quantiles[..., levels[0]], quantiles[..., levels[1]]
-
-    def forecast(
-        self, X: Any, steps: int, groups: Any = None, quantiles: Any = None, future: Any = None
-    ) -> Any:
-        """Forecast the target columns ``steps`` rows after the end of each series.
-
-        Up to ``horizon_`` steps are read directly from one pass over the history (the last
-        ``context_length`` rows); further steps repeat this from the point forecasts fed back
-        as history, ``horizon_`` at a time. Calendar features are computed for the future time
-        stamps. Covariates by role:
-
-        - **known-future** (``future_covariates``): their values over the forecast period come
-          from ``future``; the forecast of step ``k`` reads them up to step ``k``;
-        - **static** (``static_covariates``): each series' value, unchanged;
-        - **past** (every other column that is not a target): read up to the end of ``X``
-          only. The direct outputs need nothing after it, so forecasts go up to ``horizon_``
-          steps; further ahead they would need past covariates that nobody knows yet, so
-          ``steps > horizon_`` is refused (rather than forecasting the covariates, which the
-          model was not trained to do): fit with a longer ``horizon``.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
-            The history, rows in time order.
-        steps : int
-            How far to forecast.
-        groups : array-like of shape (n_timesteps,), optional
-            Series id of each row; every series is forecast.
-        quantiles : None, True, float or list of float, default=None
-            Quantile levels to forecast too (among ``quantiles_``; True: all), calibrated as
-            in `predict_interval`. Only up to ``horizon_`` steps: further ahead, forecasts fed
-            back would understate the uncertainty.
-        future : DataFrame or array-like, optional
-            The known-future covariates over the forecast period, needed when the model has
-            ``future_covariates``. A DataFrame with those columns (others are ignored) and
-            ``steps`` rows per series, in time order: indexed by time for one series, or by
-            (series id, time) (a ``MultiIndex``) for several; its stamps become the
-            forecast's. Or an array of shape ``(n_series, steps, n_future)`` (``(steps,
-            n_future)`` for one series), the series in the order of ``X``.
-
-        Returns
-        -------
-        DataFrame or ndarray
-            With time stamps (a DataFrame with any time index: datetimes, numbers such as
-            hours since a dose, or a RangeIndex; a SequenceData with time; or a ``future``
-            DataFrame): a DataFrame indexed by the future time stamps (and the series id),
-            the index levels named as the input's, one column per target, or with
-            ``quantiles`` one per target and level named ``"{target}_q{level}"``. Otherwise
-            (arrays) an array of shape (steps, n_targets), or (n_series, steps, n_targets)
-            with groups; with ``quantiles`` a last axis of levels is added.
-
-        Notes
-        -----
-        The future time stamps are those of ``future`` when it is a DataFrame; otherwise each
-        series continues by its usual step (the most common time between its rows). For
-        irregular series (visits, samples) that is an assumption: pass the planned times as
-        ``future`` (a DataFrame indexed by them, with no columns if the model has no
-        known-future covariates), and a model with ``time_gaps_`` forecasts for those times.
-        """
-        check_is_fitted(self, "module_")
-        owner = "LSTMForecaster.forecast"
-        steps = check_int("steps", steps, owner=owner)
-        reader, adaptation = self._reader(), self._adaptation()
-        positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
-        data = check_X(self, X, groups, reset=False)
-        ahead, times = future_values(future, data, steps, reader.inputs, owner)
-        if times is None and data.time is not None:
-            times = _time.series_future_times(data, steps, owner=owner)
-        transform = self._transform()
-        changes = transform.apply(data, owner)
-        margins = None
-        if positions is not None and adaptation is not None:
-            margins = adaptation.at_ends(reader, changes, steps)
-        ends = data.offsets[:-1], data.offsets[1:] - 1
-        points, levels = forecast_after(
-            reader, self._decoder(), data, *ends, steps, ahead, times, positions, margins,
-            owner, None, transform, changes,
-        )  # fmt: skip
-        _bounds.warn_divergence(
-            points, getattr(self, "target_range_", None), self.target_names_,
-            lambda i: "" if data.groups is None else f" of series {series_ids(data)[i]!r}", owner,
-        )  # fmt: skip
-        return forecast_result(
-            points, levels, self.target_names_, self.quantiles_, positions, times, data
-        )
-
-    def _backtest_forecasts(
-        self,
-        data: SequenceData,
-        firsts: np.ndarray,
-        lasts: np.ndarray,
-        steps: int,
-        quantiles: Any,
-        owner: str = "backtest",
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Return what `forecast` would give after each row ``lasts[i]``, all in one pass.
-
-        The data cut after ``lasts[i]``, with the rows after it as ``future`` (their
-        known-future covariates and time stamps): points ``(n, steps, n_targets)`` and, with
-        ``quantiles``, the levels ``(n, steps, n_targets, n_levels)``.
-        """
-        reader, adaptation = self._reader(), self._adaptation()
-        positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
-        ahead, times, gaps = backtest_ahead(reader, data, lasts, steps, owner)
-        transform = self._transform()
-        changes = transform.apply(data, owner)
-        margins = None
-        if positions is not None and adaptation is not None:
-            margins = adaptation.at_origins(reader, changes, firsts, lasts, steps)
-        return forecast_after(
-            reader, self._decoder(), data, firsts, lasts, steps, ahead, times, positions,
-            margins, owner, gaps, transform, changes,
-        )  # fmt: skip
-
-    def score(self, X: Any, y: Any = None, groups: Any = None) -> float:
-        """R² of the one-step forecasts (so cross_val_score and GridSearchCV need no scorer).
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or SequenceData
-            Rows in time order.
-        y : array-like, optional
-            Supervised mode: the truth for every row. Autoregressive mode: leave None; the
-            truth is the next row of ``X`` in the same series (its observed values only, when
-            ``X`` is a `SequenceData` with a mask).
-        groups : array-like, optional
-            Series id of each row.
-
-        Returns
-        -------
-        float
-            R² averaged over the targets.
-        """
-        check_is_fitted(self, "module_")
-        if not self.autoregressive_ and y is None:
-            raise ValueError("LSTMForecaster.score: this model was fitted with y; pass y.")
-        if self.autoregressive_ and y is not None:
-            raise ValueError(
-                "LSTMForecaster.score: this model was fitted without y, so its truth is the next "
-                "row of X in the same series; call score(X) without y (or fit with y to learn y)."
-            )
-        data = check_X(self, X, groups, reset=False)
-        predictions = self._predict(data)
-        if not self.autoregressive_:
-            return float(r2_score(check_y(y, data), predictions))
-        return r2_of_next_rows(data, predictions, self.target_indices_, "LSTMForecaster.score")
-
-    # ------------------------------------------------------------------ persistence
-    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Save a fitted model to the directory ``path`` (created with its parents).
-
-        Four files: ``params.json`` (hyperparameters), ``state.json`` (scaler, columns,
-        history), ``weights.pt`` (a plain tensor dictionary) and ``checksums.json`` (a SHA-256
-        of each). Loading never executes code from the files (`torch.load` with
-        ``weights_only=True``) and refuses any file that was altered.
-
-        Parameters
-        ----------
-        path : path
-            The directory. It must not exist yet, or be empty.
-        overwrite : bool, default=False
-            Replace a model saved at ``path`` before (a directory holding anything else is
-            never replaced).
-
-        Returns
-        -------
-        Path
-            The directory.
-
-        Raises
-        ------
-        FileExistsError
-            If ``path`` exists and may not be replaced.
-
-        Notes
-        -----
-        In a distributed fit (``torchrun``) every rank holds the same model, and only rank 0
-        writes: on the other ranks `save` writes nothing and returns the path at once (no
-        collective call, so ``if rank == 0: model.save(path)`` is fine too). Before reading
-        the files from another rank, wait for rank 0 (``torch.distributed.barrier()``).
-        """
-        check_is_fitted(self, "module_")
-        ranks = self._ranks()
-        if ranks is not None and ranks.rank != 0:
-            return Path(path)
-        return model_files.save_model(self, path, overwrite=overwrite)
-
-    @classmethod
-    def load(cls, path: str | Path, *, device: str | None = None) -> LSTMForecaster:
-        """Load a model saved with `save`.
-
-        Parameters
-        ----------
-        path : path
-            The model directory.
-        device : str, optional
-            Where to put the weights; the saved ``device`` parameter by default.
-
-        Returns
-        -------
-        LSTMForecaster
-
-        Raises
-        ------
-        FileNotFoundError
-            If the directory or one of its files is missing.
-        ValueError
-            If a file is unreadable, altered or does not match the others.
-        """
-        return model_files.load_model(cls, path, device)
-
-    # ------------------------------------------------------------------ pickling and tags
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle with the network on the CPU, so pickles do not depend on a device."""
-        state = self.__dict__.copy()
-        module = state.get("module_")
-        if module is not None and any(p.device.type != "cpu" for p in module.parameters()):
-            # Module.cpu() moves in place: pickle a CPU copy and leave the live model be.
-            state["module_"] = copy.deepcopy(module).cpu()
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickle, moving the network to the ``device`` parameter's device."""
-        state.setdefault("target_transform", "none")  # pickled before target transforms
-        state.setdefault("n_threads", "auto")  # pickled before n_threads
-        state.setdefault("n_members", 1)  # pickled before ensembles
-        if "module_" in state:  # fitted before these were recorded: the parameters said it
-            state.setdefault("n_threads_", None)
-            state.setdefault("n_members_", 1)
-            state.setdefault("scale_", fitted_scale(state.get("scale", True)))
-            state.setdefault("context_length_", state.get("context_length"))
-        self.__dict__.update(state)
-        if "module_" in state:
-            try:
-                device = self._resolve_device()
-            except ValueError:  # fitted on a GPU, unpickled where torch sees none
-                device = torch.device("cpu")
-                warnings.warn(
-                    f"{type(self).__name__}: pickled with device={self.device!r}, which this "
-                    "machine does not have; the model runs on the CPU (set_params(device="
-                    "'cpu') silences this).",
-                    UserWarning,
-                    stacklevel=2,
-                )
-            self.device_ = str(device)
-            self.module_ = self.module_.to(device)
 
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""

@@ -1,0 +1,160 @@
+"""The steps of `LSTMForecaster.fit`: what the columns mean, one fit with one transform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tsforecast._boundary import (
+    check_trainable,
+)
+from tsforecast._columns import learn_roles, refuse_roles_with_y
+from tsforecast._recurrent import bounds as _bounds
+from tsforecast._recurrent.ensemble import fit_members
+from tsforecast._recurrent.held_out import check_held_out
+from tsforecast._recurrent.hyperparameters import loss_kind, resolve
+from tsforecast._recurrent.problem import TrainingProblem
+from tsforecast._recurrent.scaling import fit_scalers
+from tsforecast._recurrent.series_scales import fitted_scale
+from tsforecast._recurrent.target_transform import from_name
+from tsforecast._recurrent.training import TrainingSettings, fit_network
+from tsforecast._recurrent.transform_choice import (
+    validation_error,
+)
+from tsforecast._segments import split_series
+from tsforecast.sequences import SequenceData
+
+__all__ = ["FittingSteps"]
+
+
+class FittingSteps:
+    """`LSTMForecaster.fit`'s steps (the coordinator, `fit`, stays with the estimator)."""
+
+    def _fitted_copy(
+        self,
+        data: SequenceData,
+        y: Any,
+        name: str,
+        epochs: int | None = None,
+        members: int | None = None,
+    ) -> FittingSteps:
+        """Return a copy of this model fitted with the transform ``name``.
+
+        For ``epochs`` (None: ``max_epochs``), with ``members`` networks (None: ``n_members``).
+        """
+        fitted = type(self).__new__(type(self))
+        fitted.__dict__.update(self.__dict__)
+        if epochs is not None:
+            fitted.max_epochs = min(self.max_epochs, epochs)
+        fitted._fit_transformed(data, y, name, self.n_members if members is None else members)
+        return fitted
+
+    def _validation_error(self, data: SequenceData) -> float:
+        """Return the scaled MAE of forecasts from the final rows of ``data``'s series."""
+        return validation_error(
+            data, self.target_indices_, self.validation_fraction_, self.horizon_,
+            self.seasonal_period_, lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
+        )  # fmt: skip
+
+    def _fit_transformed(
+        self, data: SequenceData, y: np.ndarray | None, name: str, members: int
+    ) -> None:
+        self.target_transform_ = from_name(
+            name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
+        )
+        self.scale_ = fitted_scale(self.scale, y is None, data.n_series, name, "LSTMForecaster.fit")
+        if self.scale_ == "series":
+            transform = self.target_transform_.scaled_by_series(data, "LSTMForecaster.fit")
+            self.target_transform_ = transform
+        original, data = data, self.target_transform_.apply(data, "LSTMForecaster.fit")
+        self.target_transform_.check_trainable(data, "LSTMForecaster.fit")
+        targets = None if y is None else y.reshape(len(y), -1)
+        if targets is None:
+            fitted_targets = (original.values, original.mask, self.target_indices_)
+        else:
+            fitted_targets = (targets, None, list(range(targets.shape[1])))
+        self.target_range_, self.bounds_ = _bounds.learn_range(
+            *fitted_targets, self.bounds, self.target_names_
+        )
+        device, ranks = self._resolve_device(), self._ranks()
+        if ranks is not None:  # "cuda" in a torchrun group: each rank on its own GPU
+            device = ranks.own_device(device)
+        self.device_ = str(device)
+        inputs = self._input_rows()
+        values, observed = inputs.for_training(data, "LSTMForecaster.fit")
+        # Row ranges, not row lists: no per-row index array or copy of the data (memory).
+        train_part, valid_part = split_series(data.offsets, self.validation_fraction_)
+        self.input_scaler_, self.target_scaler_ = fit_scalers(
+            values,
+            targets,
+            observed,
+            train_part,
+            self.target_indices_,
+            self.scale_ != "none",
+        )
+        problem = TrainingProblem(
+            readable=self.input_scaler_.fill_missing(values, observed),  # no copy if complete
+            observed=observed, inputs=self.input_scaler_, target_columns=self.target_indices_,
+            targets=None if y is None else self.target_scaler_.transform(targets),
+            first_step=inputs.layout().first_steps(),
+        )  # fmt: skip
+        resolved = {"horizon": self.horizon_, "levels": self.quantiles_,
+                    "context_length": self.context_length_,
+                    "loss": loss_kind(self.quantiles, self.loss)}  # fmt: skip
+        names = [n for n in TrainingSettings.__dataclass_fields__ if n not in resolved]
+        settings = TrainingSettings(**{n: getattr(self, n) for n in names}, **resolved)
+        fitted = fit_members(
+            lambda seed: fit_network(
+                self._network_spec().build, problem, data.offsets, (train_part, valid_part),
+                settings, seed, device,
+            ),
+            members, self.random_state,
+        )  # fmt: skip
+        self.module_, self.fit_seconds_ = fitted.module, fitted.seconds
+        self.n_members_ = len(getattr(fitted.module, "members", [fitted.module]))
+        self.history_, self.n_epochs_ = fitted.history, len(fitted.history)
+        self.best_epoch_, self.stopped_ = fitted.best_epoch, fitted.stopped
+        check = check_held_out(
+            fitted, problem, data.offsets, self.quantiles_, self.target_scaler_.scale,
+            self.seasonal_period_, autoregressive=self.autoregressive_,
+            verbose=bool(self.verbose) and (ranks is None or ranks.rank == 0),
+        )  # fmt: skip
+        self.conformal_margins_ = check.conformal_margins
+        self.baseline_scores_ = check.baseline_scores
+
+    def _learn_columns(self, data: SequenceData, y: np.ndarray | None) -> None:
+        """Mode, target columns and names, calendar features: what the columns mean."""
+        check_trainable(data, "LSTMForecaster.fit")
+        self.autoregressive_ = y is None
+        resolved = resolve(self.get_params(deep=False), data, y is None)
+        self.time_features_, self.time_gaps_ = resolved.time_features, resolved.time_gaps
+        self.horizon_, self.quantiles_ = resolved.horizon, resolved.quantiles
+        self.seasonal_period_ = resolved.seasonal_period
+        self.validation_fraction_ = resolved.validation_fraction
+        self.context_length_ = resolved.context_length
+        self.target_indices_, self.y_ndim_ = None, 2 if y is None else y.ndim
+        self.future_indices_, self.static_indices_ = [], []
+        if y is not None:
+            refuse_roles_with_y(
+                target=self.target, future_covariates=self.future_covariates,
+                static_covariates=self.static_covariates,
+            )  # fmt: skip
+            self.target_names_ = [f"y{i}" for i in range(1 if y.ndim == 1 else y.shape[1])]
+            return
+        names = self._column_names()
+        roles = learn_roles(
+            self.target, self.future_covariates, self.static_covariates, names,
+            getattr(self, "feature_names_in_", None),
+        )  # fmt: skip
+        self.target_indices_, self.future_indices_ = roles.targets, roles.future
+        self.static_indices_ = roles.static
+        self.target_names_ = [names[i] for i in self.target_indices_]
+        if data.mask is not None:  # a target never observed cannot be learnt, nor forecast
+            never = [names[i] for i in self.target_indices_ if not data.mask[:, i].any()]
+            if never:
+                raise ValueError(
+                    f"LSTMForecaster.fit: target column {never[0]!r} has no observed value "
+                    "(all NaN, or masked); drop it from X, or name the columns to forecast "
+                    "with target=."
+                )

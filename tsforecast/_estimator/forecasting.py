@@ -1,0 +1,270 @@
+"""`LSTMForecaster`'s forecasting methods: predict, quantiles, intervals, forecast, score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_is_fitted
+
+from tsforecast import _time
+from tsforecast._boundary import (
+    check_X,
+    check_y,
+    in_caller_order,
+    r2_of_next_rows,
+    series_ids,
+)
+from tsforecast._checks import check_int, check_real
+from tsforecast._recurrent import bounds as _bounds
+from tsforecast._recurrent.forecasting import (
+    backtest_ahead,
+    check_forecast,
+    forecast_after,
+    forecast_result,
+    future_values,
+)
+from tsforecast._recurrent.outputs import interval_levels, level_positions
+from tsforecast._recurrent.predicting import one_step_levels, one_step_points
+from tsforecast.sequences import SequenceData
+
+__all__ = ["ForecastingMethods"]
+
+
+class ForecastingMethods:
+    """The public methods of a fitted `LSTMForecaster` that forecast and score."""
+
+    def predict(self, X: Any, groups: Any = None) -> np.ndarray:
+        """One-step forecasts: for every row ``t``, the forecast made from the rows up to ``t``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
+            Rows in time order; the same columns as in `fit`.
+        groups : array-like of shape (n_timesteps,), optional
+            Series id of each row; each row reads only its own series.
+
+        Returns
+        -------
+        ndarray of shape (n_timesteps,) or (n_timesteps, n_targets)
+            Autoregressive: row ``t`` forecasts row ``t + 1`` of the target columns (2-D).
+            Supervised: forecasts of ``y[t]``, 1-D when ``y`` was 1-D.
+        """
+        check_is_fitted(self, "module_")
+        data = check_X(self, X, groups, reset=False)
+        return in_caller_order(data, self._predict(data))
+
+    def _predict(self, data: SequenceData) -> np.ndarray:
+        predictions = one_step_points(self._reader(), self._decoder(), data, self._transform())
+        return predictions[:, 0] if self.y_ndim_ == 1 else predictions
+
+    def predict_quantiles(self, X: Any, groups: Any = None, quantiles: Any = True) -> np.ndarray:
+        """One-step quantile forecasts for every row, calibrated.
+
+        Calibrated on the validation data (``conformal_margins_``) and, for a model fitted
+        without ``y``, adapted along each series of ``X`` to the outcomes seen so far
+        (``adaptation_rate``): row ``t`` uses only the outcomes up to row ``t``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
+            Rows in time order; the same columns as in `fit`.
+        groups : array-like of shape (n_timesteps,), optional
+            Series id of each row.
+        quantiles : True, float or list of float, default=True
+            The levels to return, among ``quantiles_``; True: all.
+
+        Returns
+        -------
+        ndarray of shape (n_timesteps, n_targets, n_levels)
+            Row ``t``: the forecast made from the rows up to ``t``, as for `predict`; the
+            levels in increasing order along the last axis (they never cross).
+            ``(n_timesteps, n_levels)`` when ``y`` was 1-D.
+        """
+        check_is_fitted(self, "module_")
+        positions = level_positions(self.quantiles_, quantiles, "LSTMForecaster.predict_quantiles")
+        data = check_X(self, X, groups, reset=False)
+        values = one_step_levels(
+            self._reader(), self._decoder(), self._adaptation(), data, positions,
+            self._transform(),
+        )  # fmt: skip
+        values = in_caller_order(data, values)
+        return values[:, 0] if self.y_ndim_ == 1 else values
+
+    def predict_interval(
+        self, X: Any, groups: Any = None, coverage: float = 0.8
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One-step prediction intervals: the calibrated pair of quantiles around the median.
+
+        The interval of coverage ``c`` lies between the levels ``(1 - c) / 2`` and
+        ``(1 + c) / 2``, which the model must forecast (``quantiles=(0.1, 0.9)`` gives 0.8).
+        Calibrated on the validation data by conformalised quantile regression: over new data
+        like the validation data, a fraction ``c`` of the values fall inside.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
+            Rows in time order.
+        groups : array-like of shape (n_timesteps,), optional
+            Series id of each row.
+        coverage : float, default=0.8
+            The probability the interval should hold the next value.
+
+        Returns
+        -------
+        lower, upper : ndarrays shaped like `predict`'s output
+        """
+        check_is_fitted(self, "module_")
+        owner = "LSTMForecaster.predict_interval"
+        coverage = check_real("coverage", coverage, 0, 1, lower_open=True, upper_open=True,
+                              owner=owner)  # fmt: skip
+        levels = interval_levels(self.quantiles_, coverage, owner)
+        quantiles = self.predict_quantiles(X, groups)
+        return quantiles[..., levels[0]], quantiles[..., levels[1]]
+
+    def forecast(
+        self, X: Any, steps: int, groups: Any = None, quantiles: Any = None, future: Any = None
+    ) -> Any:
+        """Forecast the target columns ``steps`` rows after the end of each series.
+
+        Up to ``horizon_`` steps are read directly from one pass over the history (the last
+        ``context_length`` rows); further steps repeat this from the point forecasts fed back
+        as history, ``horizon_`` at a time. Calendar features are computed for the future time
+        stamps. Covariates by role:
+
+        - **known-future** (``future_covariates``): their values over the forecast period come
+          from ``future``; the forecast of step ``k`` reads them up to step ``k``;
+        - **static** (``static_covariates``): each series' value, unchanged;
+        - **past** (every other column that is not a target): read up to the end of ``X``
+          only. The direct outputs need nothing after it, so forecasts go up to ``horizon_``
+          steps; further ahead they would need past covariates that nobody knows yet, so
+          ``steps > horizon_`` is refused (rather than forecasting the covariates, which the
+          model was not trained to do): fit with a longer ``horizon``.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
+            The history, rows in time order.
+        steps : int
+            How far to forecast.
+        groups : array-like of shape (n_timesteps,), optional
+            Series id of each row; every series is forecast.
+        quantiles : None, True, float or list of float, default=None
+            Quantile levels to forecast too (among ``quantiles_``; True: all), calibrated as
+            in `predict_interval`. Only up to ``horizon_`` steps: further ahead, forecasts fed
+            back would understate the uncertainty.
+        future : DataFrame or array-like, optional
+            The known-future covariates over the forecast period, needed when the model has
+            ``future_covariates``. A DataFrame with those columns (others are ignored) and
+            ``steps`` rows per series, in time order: indexed by time for one series, or by
+            (series id, time) (a ``MultiIndex``) for several; its stamps become the
+            forecast's. Or an array of shape ``(n_series, steps, n_future)`` (``(steps,
+            n_future)`` for one series), the series in the order of ``X``.
+
+        Returns
+        -------
+        DataFrame or ndarray
+            With time stamps (a DataFrame with any time index: datetimes, numbers such as
+            hours since a dose, or a RangeIndex; a SequenceData with time; or a ``future``
+            DataFrame): a DataFrame indexed by the future time stamps (and the series id),
+            the index levels named as the input's, one column per target, or with
+            ``quantiles`` one per target and level named ``"{target}_q{level}"``. Otherwise
+            (arrays) an array of shape (steps, n_targets), or (n_series, steps, n_targets)
+            with groups; with ``quantiles`` a last axis of levels is added.
+
+        Notes
+        -----
+        The future time stamps are those of ``future`` when it is a DataFrame; otherwise each
+        series continues by its usual step (the most common time between its rows). For
+        irregular series (visits, samples) that is an assumption: pass the planned times as
+        ``future`` (a DataFrame indexed by them, with no columns if the model has no
+        known-future covariates), and a model with ``time_gaps_`` forecasts for those times.
+        """
+        check_is_fitted(self, "module_")
+        owner = "LSTMForecaster.forecast"
+        steps = check_int("steps", steps, owner=owner)
+        reader, adaptation = self._reader(), self._adaptation()
+        positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
+        data = check_X(self, X, groups, reset=False)
+        ahead, times = future_values(future, data, steps, reader.inputs, owner)
+        if times is None and data.time is not None:
+            times = _time.series_future_times(data, steps, owner=owner)
+        transform = self._transform()
+        changes = transform.apply(data, owner)
+        margins = None
+        if positions is not None and adaptation is not None:
+            margins = adaptation.at_ends(reader, changes, steps)
+        ends = data.offsets[:-1], data.offsets[1:] - 1
+        points, levels = forecast_after(
+            reader, self._decoder(), data, *ends, steps, ahead, times, positions, margins,
+            owner, None, transform, changes,
+        )  # fmt: skip
+        _bounds.warn_divergence(
+            points, getattr(self, "target_range_", None), self.target_names_,
+            lambda i: "" if data.groups is None else f" of series {series_ids(data)[i]!r}", owner,
+        )  # fmt: skip
+        return forecast_result(
+            points, levels, self.target_names_, self.quantiles_, positions, times, data
+        )
+
+    def _backtest_forecasts(
+        self,
+        data: SequenceData,
+        firsts: np.ndarray,
+        lasts: np.ndarray,
+        steps: int,
+        quantiles: Any,
+        owner: str = "backtest",
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return what `forecast` would give after each row ``lasts[i]``, all in one pass.
+
+        The data cut after ``lasts[i]``, with the rows after it as ``future`` (their
+        known-future covariates and time stamps): points ``(n, steps, n_targets)`` and, with
+        ``quantiles``, the levels ``(n, steps, n_targets, n_levels)``.
+        """
+        reader, adaptation = self._reader(), self._adaptation()
+        positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
+        ahead, times, gaps = backtest_ahead(reader, data, lasts, steps, owner)
+        transform = self._transform()
+        changes = transform.apply(data, owner)
+        margins = None
+        if positions is not None and adaptation is not None:
+            margins = adaptation.at_origins(reader, changes, firsts, lasts, steps)
+        return forecast_after(
+            reader, self._decoder(), data, firsts, lasts, steps, ahead, times, positions,
+            margins, owner, gaps, transform, changes,
+        )  # fmt: skip
+
+    def score(self, X: Any, y: Any = None, groups: Any = None) -> float:
+        """R² of the one-step forecasts (so cross_val_score and GridSearchCV need no scorer).
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or SequenceData
+            Rows in time order.
+        y : array-like, optional
+            Supervised mode: the truth for every row. Autoregressive mode: leave None; the
+            truth is the next row of ``X`` in the same series (its observed values only, when
+            ``X`` is a `SequenceData` with a mask).
+        groups : array-like, optional
+            Series id of each row.
+
+        Returns
+        -------
+        float
+            R² averaged over the targets.
+        """
+        check_is_fitted(self, "module_")
+        if not self.autoregressive_ and y is None:
+            raise ValueError("LSTMForecaster.score: this model was fitted with y; pass y.")
+        if self.autoregressive_ and y is not None:
+            raise ValueError(
+                "LSTMForecaster.score: this model was fitted without y, so its truth is the next "
+                "row of X in the same series; call score(X) without y (or fit with y to learn y)."
+            )
+        data = check_X(self, X, groups, reset=False)
+        predictions = self._predict(data)
+        if not self.autoregressive_:
+            return float(r2_score(check_y(y, data), predictions))
+        return r2_of_next_rows(data, predictions, self.target_indices_, "LSTMForecaster.score")
