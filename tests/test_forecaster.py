@@ -151,8 +151,9 @@ def test_same_random_state_gives_identical_predictions_in_fresh_processes():
 
 
 # ---------------------------------------------------------------------------- what it computes
-def test_one_step_forecast_reads_exactly_the_last_context_rows(fitted, waves):
+def test_one_step_forecast_reads_exactly_the_last_context_rows(waves):
     """predict(X)[t] == the network applied to X[max(0, t-L+1)..t], for early and late rows."""
+    fitted = LSTMForecaster(**FAST, target_transform="none").fit(waves)  # one network
     L = fitted.context_length
     predictions = fitted.predict(waves)
     inputs, targets = fitted.input_scaler_, fitted.target_scaler_
@@ -217,7 +218,7 @@ def test_target_selects_columns_to_forecast(waves):
         LSTMForecaster(target="rain", **FAST).fit(frame)
     # Every column a target but out of order: fed back, each forecast lands in its own column
     # (the same as forecasting 24 steps, appending them to X and forecasting again).
-    swapped = LSTMForecaster(target=["wind", "temp"], **FAST).fit(frame)
+    swapped = LSTMForecaster(target=["wind", "temp"], target_transform="none", **FAST).fit(frame)
     assert swapped.target_names_ == ["wind", "temp"]
     assert swapped.module_.layout.targets == (1, 0)
     long = swapped.forecast(frame, 30).to_numpy()

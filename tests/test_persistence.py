@@ -31,13 +31,24 @@ def rewrite_checksums(path):
 
 def test_save_and_load_round_trip(fitted, waves, tmp_path):
     path = fitted.save(tmp_path / "model")
+    # target_transform="auto" on a short series: a model per transform, the other one's files
+    # in a folder of their own
+    assert [m.target_transform_.name for m in fitted.transform_members_] == ["difference"]
     assert sorted(p.name for p in path.iterdir()) == [
+        "checksums.json",
+        "params.json",
+        "state.json",
+        "transform_members",
+        "weights.pt",
+    ]
+    assert sorted(p.name for p in (path / "transform_members" / "0").iterdir()) == [
         "checksums.json",
         "params.json",
         "state.json",
         "weights.pt",
     ]
     loaded = LSTMForecaster.load(path)
+    assert [m.target_transform_.name for m in loaded.transform_members_] == ["difference"]
     np.testing.assert_array_equal(loaded.predict(waves), fitted.predict(waves))
     np.testing.assert_array_equal(loaded.forecast(waves, 4), fitted.forecast(waves, 4))
     assert loaded.history_ == fitted.history_ and loaded.get_params() == fitted.get_params()
@@ -68,7 +79,7 @@ def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     fitted = LSTMForecaster(**{**FAST, "horizon": 1, "quantiles": None}).fit(X)
     path = fitted.save(tmp_path / "model")
     state = json.loads((path / "state.json").read_text())
-    assert state["format_version"] == FORMAT_VERSION == 7
+    assert state["format_version"] == FORMAT_VERSION == 8
     for key in ("input_mean_", "input_scale_", "target_mean_", "target_scale_", "n_outputs"):
         assert key in state
     assert state["input_mean_"] == fitted.input_scaler_.mean.tolist()
@@ -274,14 +285,18 @@ def test_overwrite_replaces_the_files_in_place_and_restores_them_on_failure(
     fitted, tmp_path, monkeypatch
 ):
     path = fitted.save(tmp_path / "model")
-    before = {p.name: p.read_bytes() for p in path.iterdir()}
+
+    def files():
+        return {str(p.relative_to(path)): p.read_bytes() for p in path.rglob("*") if p.is_file()}
+
+    before = files()
     other = LSTMForecaster(**{**FAST, "hidden_size": 6}).fit(X)
     real = type(path).rename
     calls = {"n": 0}
 
     def fail_midway(self, target):
         calls["n"] += 1
-        if calls["n"] == 6:  # after the old files moved out and one new file moved in
+        if calls["n"] == 7:  # after the 5 old entries moved out and one new one moved in
             raise OSError(5, "I/O error")
         return real(self, target)
 
@@ -289,7 +304,7 @@ def test_overwrite_replaces_the_files_in_place_and_restores_them_on_failure(
     with pytest.raises(OSError, match="I/O error"):
         other.save(path, overwrite=True)
     monkeypatch.undo()
-    assert {p.name: p.read_bytes() for p in path.iterdir()} == before
+    assert files() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no scratch left
     other.save(path, overwrite=True)
     assert LSTMForecaster.load(path).hidden_size == 6

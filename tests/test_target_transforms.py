@@ -194,7 +194,7 @@ def test_untrained_model_is_seasonal_naive_with_drift_where_that_starts_best():
 
 
 def test_refusals_say_what_to_do(passengers):
-    with pytest.raises(ValueError, match="target_transform must be 'auto' or one of"):
+    with pytest.raises(ValueError, match="target_transform must be 'auto', one of"):
         LSTMForecaster(target_transform="boxcox").fit(passengers)
     negative = passengers - 200.0
     with pytest.raises(ValueError, match=r"must be positive.*target_transform='none'"):
@@ -233,11 +233,11 @@ def test_best_fit_compares_quick_fits_and_fits_only_the_best_in_full():
         calls.append((name, epochs))
         return {"a": 2.0, "b": 1.0, "c": 3.0}[name] + (0 if epochs is None else 10)
 
-    kept, scores = best_fit(["a", "b", "c"], fit, lambda score: score, quick=True)
+    kept, scores, _ = best_fit(["a", "b", "c"], fit, lambda score: score, quick=True)
     assert calls == [("a", QUICK_EPOCHS), ("b", QUICK_EPOCHS), ("c", QUICK_EPOCHS), ("b", None)]
     assert kept == 1.0 and scores == {"a": 12.0, "b": 11.0, "c": 13.0}
     calls.clear()
-    kept, _ = best_fit(["a", "b"], fit, lambda score: score)
+    kept, _, _ = best_fit(["a", "b"], fit, lambda score: score)
     assert calls == [("a", None), ("b", None)] and kept == 1.0
 
 

@@ -18,7 +18,7 @@ def writable_folder(folder: Path, what: str) -> None:
 
 def check_model_out(out: Path, overwrite: bool) -> None:
     """Refuse a model directory that save would refuse, and an unwritable place, before fit."""
-    from tsforecast._recurrent.model_files import check_target
+    from tsforecast._recurrent.model_directory import check_target
 
     try:
         check_target(out, f"--out '{out}'", overwrite)

@@ -63,6 +63,10 @@ class FittingSteps:
         self.target_transform_ = from_name(
             name, self.seasonal_period_, self.target_indices_, "LSTMForecaster.fit"
         )
+        # Set by LSTMForecaster._fit for the model it keeps (a model of a transform it combines
+        # has neither scores nor members of its own).
+        self.transform_members_: list[Any] = []
+        self.target_transform_scores_ = None
         self.scale_ = fitted_scale(self.scale, y is None, data.n_series, name, "LSTMForecaster.fit")
         if self.scale_ == "series":
             transform = self.target_transform_.scaled_by_series(data, "LSTMForecaster.fit")

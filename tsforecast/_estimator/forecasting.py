@@ -18,6 +18,7 @@ from tsforecast._boundary import (
 )
 from tsforecast._checks import check_int, check_real
 from tsforecast._recurrent import bounds as _bounds
+from tsforecast._recurrent.combination import median_forecast
 from tsforecast._recurrent.forecasting import (
     backtest_ahead,
     check_forecast,
@@ -55,8 +56,18 @@ class ForecastingMethods:
         data = check_X(self, X, groups, reset=False)
         return in_caller_order(data, self._predict(data))
 
+    def _models(self) -> list[Any]:
+        """Return this model and those fitted with the other transforms it combines.
+
+        Their forecasts are combined: the median (`combination.median_forecast`).
+        """
+        return [self, *getattr(self, "transform_members_", [])]
+
     def _predict(self, data: SequenceData) -> np.ndarray:
-        predictions = one_step_points(self._reader(), self._decoder(), data, self._transform())
+        predictions = median_forecast([
+            one_step_points(model._reader(), model._decoder(), data, model._transform())
+            for model in self._models()
+        ])  # fmt: skip
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
     def predict_quantiles(self, X: Any, groups: Any = None, quantiles: Any = True) -> np.ndarray:
@@ -85,10 +96,13 @@ class ForecastingMethods:
         check_is_fitted(self, "module_")
         positions = level_positions(self.quantiles_, quantiles, "LSTMForecaster.predict_quantiles")
         data = check_X(self, X, groups, reset=False)
-        values = one_step_levels(
-            self._reader(), self._decoder(), self._adaptation(), data, positions,
-            self._transform(),
-        )  # fmt: skip
+        values = median_forecast([
+            one_step_levels(
+                model._reader(), model._decoder(), model._adaptation(), data, positions,
+                model._transform(),
+            )
+            for model in self._models()
+        ])  # fmt: skip
         values = in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
 
@@ -130,8 +144,10 @@ class ForecastingMethods:
 
         Up to ``horizon_`` steps are read directly from one pass over the history (the last
         ``context_length`` rows); further steps repeat this from the point forecasts fed back
-        as history, ``horizon_`` at a time. Calendar features are computed for the future time
-        stamps. Covariates by role:
+        as history, ``horizon_`` at a time (a model combining several target transforms,
+        ``transform_members_``: each model feeds back its own, and the forecast is the median
+        of their paths). Calendar features are computed for the future time stamps.
+        Covariates by role:
 
         - **known-future** (``future_covariates``): their values over the forecast period come
           from ``future``; the forecast of step ``k`` reads them up to step ``k``;
@@ -184,22 +200,18 @@ class ForecastingMethods:
         check_is_fitted(self, "module_")
         owner = "LSTMForecaster.forecast"
         steps = check_int("steps", steps, owner=owner)
-        reader, adaptation = self._reader(), self._adaptation()
+        reader = self._reader()
         positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
         data = check_X(self, X, groups, reset=False)
         ahead, times = future_values(future, data, steps, reader.inputs, owner)
         if times is None and data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
-        transform = self._transform()
-        changes = transform.apply(data, owner)
-        margins = None
-        if positions is not None and adaptation is not None:
-            margins = adaptation.at_ends(reader, changes, steps)
         ends = data.offsets[:-1], data.offsets[1:] - 1
-        points, levels = forecast_after(
-            reader, self._decoder(), data, *ends, steps, ahead, times, positions, margins,
-            owner, None, transform, changes,
-        )  # fmt: skip
+        forecasts = [
+            model._forecasts_after(data, *ends, steps, ahead, times, positions, owner, None, True)
+            for model in self._models()
+        ]
+        points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
         _bounds.warn_divergence(
             points, getattr(self, "target_range_", None), self.target_names_,
             lambda i: "" if data.groups is None else f" of series {series_ids(data)[i]!r}", owner,
@@ -223,14 +235,45 @@ class ForecastingMethods:
         known-future covariates and time stamps): points ``(n, steps, n_targets)`` and, with
         ``quantiles``, the levels ``(n, steps, n_targets, n_levels)``.
         """
-        reader, adaptation = self._reader(), self._adaptation()
+        reader = self._reader()
         positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
         ahead, times, gaps = backtest_ahead(reader, data, lasts, steps, owner)
-        transform = self._transform()
+        forecasts = [
+            model._forecasts_after(
+                data, firsts, lasts, steps, ahead, times, positions, owner, gaps, False
+            )
+            for model in self._models()
+        ]
+        points, levels = zip(*forecasts, strict=True)
+        return median_forecast(points), median_forecast(levels)
+
+    def _forecasts_after(
+        self,
+        data: SequenceData,
+        firsts: np.ndarray,
+        lasts: np.ndarray,
+        steps: int,
+        ahead: Any,
+        times: Any,
+        positions: Any,
+        owner: str,
+        gaps: Any,
+        at_ends: bool,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return this model's forecasts after the rows ``lasts`` (its transform alone).
+
+        ``ahead``, ``times``, ``positions`` and ``gaps`` as `forecasting.forecast_after`
+        takes them; the intervals adapted along each series from ``firsts`` up to ``lasts``,
+        or (``at_ends``: ``lasts`` are the series' ends) along the whole series.
+        """
+        reader, adaptation, transform = self._reader(), self._adaptation(), self._transform()
         changes = transform.apply(data, owner)
         margins = None
         if positions is not None and adaptation is not None:
-            margins = adaptation.at_origins(reader, changes, firsts, lasts, steps)
+            if at_ends:
+                margins = adaptation.at_ends(reader, changes, steps)
+            else:
+                margins = adaptation.at_origins(reader, changes, firsts, lasts, steps)
         return forecast_after(
             reader, self._decoder(), data, firsts, lasts, steps, ahead, times, positions,
             margins, owner, gaps, transform, changes,

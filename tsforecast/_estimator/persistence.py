@@ -102,6 +102,7 @@ class PersistenceMethods:
         if "module_" in state:  # fitted before these were recorded: the parameters said it
             state.setdefault("n_threads_", None)
             state.setdefault("n_members_", 1)
+            state.setdefault("transform_members_", [])  # pickled before combinations
             state.setdefault("scale_", fitted_scale(state.get("scale", True)))
             state.setdefault("context_length_", state.get("context_length"))
         self.__dict__.update(state)

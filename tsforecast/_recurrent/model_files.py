@@ -29,6 +29,13 @@ import torch
 from tsforecast._recurrent.ensemble import check_members, member_builder
 from tsforecast._recurrent.features import InputRows
 from tsforecast._recurrent.intervals import ALPHAS, level_pairs
+from tsforecast._recurrent.model_directory import (
+    CHECKSUMS,
+    FILES,
+    MEMBERS,
+    check_target,
+    swap_files,
+)
 from tsforecast._recurrent.naive_scores import BASELINES
 from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._recurrent.series_scales import SeriesScales, fitted_scale
@@ -48,10 +55,11 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # forecast such a model unscaled, so it refuses the format instead), context_length_, scale_.
 # 7: ensembles (n_members_ networks, the weights of member k under "members.k."); an older
 # reader refuses the format rather than the n_members parameter it does not know.
-FORMAT_VERSION = 7
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7)
-FILES = ("params.json", "state.json", "weights.pt")
-CHECKSUMS = "checksums.json"
+# 8: the models of the other target transforms a forecaster combines, each a model directory
+# of its own under transform_members/k (their names in state.json's transform_members_); an
+# older reader would forecast with the first model alone, so it refuses the format instead.
+FORMAT_VERSION = 8
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8)
 # Fitted attributes saved as they are (JSON values).
 SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
@@ -111,11 +119,7 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
     path = Path(path)
     owner = f"{type(model).__name__}.save: '{path}'"
     replace = check_target(path, owner, overwrite)
-    buffer = io.BytesIO()
-    torch.save({k: v.detach().cpu() for k, v in model.module_.state_dict().items()}, buffer)
-    params = model.get_params(deep=False)
-    params["random_state"] = _json_random_state(params["random_state"])
-    if params["random_state"] is None and model.random_state is not None:
+    if _json_random_state(model.random_state) is None and model.random_state is not None:
         warnings.warn(
             f"{owner}: random_state is a {type(model.random_state).__name__}, which has no "
             "file form; it is saved as None (the fitted weights are saved; only a refit of the "
@@ -123,6 +127,38 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
             UserWarning,
             stacklevel=3,
         )
+    contents = _contents(model, owner)
+    for k, member in enumerate(getattr(model, "transform_members_", [])):
+        files = _contents(member, owner).items()
+        contents.update({f"{MEMBERS}/{k}/{name}": data for name, data in files})
+    parent = path.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{path.resolve().name}.", dir=parent))
+    except PermissionError:
+        raise PermissionError(
+            f"{owner}: this process may not write in {str(parent)!r}, so the model cannot be "
+            "saved there. Save to a folder you can write to, or change its permissions."
+        ) from None
+    try:
+        for name, data in contents.items():
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+            (scratch / name).write_bytes(data)
+        if replace:
+            swap_files(scratch, path)
+        else:
+            scratch.rename(path)  # the whole directory appears at once
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return path
+
+
+def _contents(model: Any, owner: str) -> dict[str, bytes]:
+    """Return the files of one fitted model (its transform members apart): name -> bytes."""
+    buffer = io.BytesIO()
+    torch.save({k: v.detach().cpu() for k, v in model.module_.state_dict().items()}, buffer)
+    params = model.get_params(deep=False)
+    params["random_state"] = _json_random_state(params["random_state"])
     names = getattr(model, "feature_names_in_", None)
     state = {
         "format_version": FORMAT_VERSION,
@@ -130,6 +166,7 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
         "feature_names_in_": None if names is None else [str(n) for n in names],
         "n_outputs": model.module_.output.n_targets,
         **{name: getattr(model, name) for name in SIMPLE_STATE},
+        "transform_members_": [m.target_transform_.name for m in model.transform_members_],
         "conformal_margins_": model.conformal_margins_,
         "target_range_": None
         if model.target_range_ is None
@@ -163,80 +200,7 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
         "sha256": {n: _sha256(b) for n, b in contents.items()},
     }
     contents[CHECKSUMS] = json.dumps(sums, indent=2).encode()
-    parent = path.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=f".{path.resolve().name}.", dir=parent))
-    except PermissionError:
-        raise PermissionError(
-            f"{owner}: this process may not write in {str(parent)!r}, so the model cannot be "
-            "saved there. Save to a folder you can write to, or change its permissions."
-        ) from None
-    try:
-        for name, data in contents.items():
-            (scratch / name).write_bytes(data)
-        if replace:
-            _swap_files(scratch, path)
-        else:
-            scratch.rename(path)  # the whole directory appears at once
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return path
-
-
-# What a saved model directory may hold (adapter.json: the command line's reading options).
-MODEL_ENTRIES = frozenset({*FILES, CHECKSUMS, "adapter.json"})
-
-
-def check_target(path: Path, owner: str, overwrite: bool) -> bool:
-    """Return whether ``path`` exists and is to be replaced; raise if it may not be written.
-
-    A path that does not exist is fine; an existing directory must be empty, or hold a saved
-    model and nothing else (with ``overwrite``).
-    """
-    if path.is_symlink():
-        raise FileExistsError(f"{owner} is a symbolic link; give the path of a real directory.")
-    if not path.exists():
-        return False
-    if not path.is_dir():
-        raise FileExistsError(f"{owner} is a file; give the path of a directory to create.")
-    entries = {entry.name for entry in path.iterdir()}
-    if not entries:
-        return True
-    if not overwrite:
-        raise FileExistsError(
-            f"{owner} already exists; pass overwrite=True to replace the model there, or "
-            "choose another path."
-        )
-    if not (set(FILES) <= entries <= MODEL_ENTRIES):
-        others = sorted(entries - MODEL_ENTRIES) or sorted(set(FILES) - entries)
-        raise FileExistsError(
-            f"{owner} holds other files than a saved model ({others[:5]}); it is never "
-            "replaced. Choose another path."
-        )
-    return True
-
-
-def _swap_files(new: Path, path: Path) -> None:
-    """Replace the files of ``path`` by those of ``new``; on failure put the old ones back."""
-    backup = Path(tempfile.mkdtemp(prefix=f".{path.resolve().name}.old.", dir=new.parent))
-    moved: list[Path] = []
-    try:
-        for entry in list(path.iterdir()):
-            entry.rename(backup / entry.name)
-            moved.append(entry)
-        for entry in list(new.iterdir()):
-            entry.rename(path / entry.name)
-    except BaseException:
-        old_names = {entry.name for entry in moved}
-        for entry in path.iterdir():
-            if entry.name not in old_names:
-                entry.unlink()
-        for entry in moved:
-            (backup / entry.name).rename(entry)
-        raise
-    finally:
-        shutil.rmtree(backup, ignore_errors=True)
+    return contents
 
 
 def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
@@ -326,7 +290,31 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     device_ = model._resolve_device()
     model.device_ = str(device_)
     model.module_ = module.to(device_).eval()
+    model.transform_members_ = _load_members(cls, path, state["transform_members_"], device, owner)
     return model
+
+
+def _load_members(
+    cls: type, path: Path, names: list[str], device: str | None, owner: str
+) -> list[Any]:
+    """Load the models of the other transforms, ``names``, from ``path / MEMBERS / k``."""
+    folder = path / MEMBERS
+    found = sorted(e.name for e in folder.iterdir()) if folder.is_dir() else []
+    if found != sorted(str(k) for k in range(len(names))):
+        raise ValueError(
+            f"{owner}: state.json names {len(names)} model(s) of other target transforms "
+            f"({names}), and {MEMBERS}/ holds {found}; the directory is incomplete or mixed up. "
+            "Save the model again."
+        )
+    members = [load_model(cls, folder / str(k), device) for k in range(len(names))]
+    for name, member in zip(names, members, strict=True):
+        if member.target_transform_.name != name or member.transform_members_:
+            raise ValueError(
+                f"{owner}: {MEMBERS}/ holds a model of target_transform "
+                f"{member.target_transform_.name!r} where state.json says {name!r}; the "
+                "directory is mixed up. Save the model again."
+            )
+    return members
 
 
 def _read_files(path: Path, owner: str) -> tuple[dict[str, bytes], dict[str, Any]]:
@@ -405,6 +393,12 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         state.setdefault("scale_", fitted_scale(model.scale))
     state.setdefault("n_threads_", None)  # saved before it was recorded (formats 1-6)
     state.setdefault("n_members_", 1)  # saved before ensembles (formats 1-6)
+    state.setdefault("transform_members_", [])  # saved with one transform (formats 1-7)
+    if not (
+        isinstance(state["transform_members_"], list)
+        and all(isinstance(n, str) and n in TRANSFORMS for n in state["transform_members_"])
+    ):
+        raise bad(f"transform_members_ is {state['transform_members_']!r}")
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
         state.setdefault("validation_fraction_", None)  # not recorded

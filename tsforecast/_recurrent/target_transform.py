@@ -378,12 +378,27 @@ def candidates(
 
 
 class TransformRule(Rule):
-    """A ``target_transform`` parameter: "auto" or a name of `TRANSFORMS`."""
+    """A ``target_transform`` parameter: "auto", a name of `TRANSFORMS`, or a list of names.
+
+    A list (or tuple) of distinct names is a model per transform, whose forecasts are
+    combined (their median).
+    """
 
     def check(self, name: str, value: Any, owner: str) -> None:
         """Raise a clear error if ``value`` is not accepted."""
         if isinstance(value, str) and (value == "auto" or value in TRANSFORMS):
             return
+        if isinstance(value, (list, tuple)):
+            names = list(value)
+            if names and all(isinstance(n, str) and n in TRANSFORMS for n in names):
+                if len(set(names)) == len(names):
+                    return
+                raise ValueError(
+                    f"{owner}: {name} names a transform twice ({names}); each transform of "
+                    "a list trains one model, so name each once."
+                )
         raise ValueError(
-            f"{owner}: {name} must be 'auto' or one of {list(TRANSFORMS)}; got {value!r}."
+            f"{owner}: {name} must be 'auto', one of {list(TRANSFORMS)}, or a list of "
+            f"distinct names among them (one model each, their forecasts combined); got "
+            f"{value!r}."
         )

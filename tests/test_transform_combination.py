@@ -1,0 +1,162 @@
+"""A model per target transform, their forecasts combined: the median of the models'.
+
+``target_transform`` a list, or ``"auto"`` on short series; saved and loaded whole.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from tsforecast import LSTMForecaster, backtest
+from tsforecast._recurrent.combination import median_forecast
+from tsforecast._recurrent.transform_choice import combines
+from tsforecast.datasets import load_air_passengers, load_weather
+
+FAST = {"context_length": 12, "hidden_size": 8, "max_epochs": 3, "random_state": 0}
+PAIR = ["seasonal_difference", "log_seasonal_difference"]
+
+
+@pytest.fixture(scope="module")
+def passengers() -> pd.DataFrame:
+    return load_air_passengers().to_frame()
+
+
+@pytest.fixture(scope="module")
+def models(passengers):
+    """Return the combination of `PAIR`, and a model fitted with each transform alone."""
+    combined = LSTMForecaster(**FAST, target_transform=PAIR).fit(passengers)
+    alone = {n: LSTMForecaster(**FAST, target_transform=n).fit(passengers) for n in PAIR}
+    return combined, alone
+
+
+def test_the_forecasts_are_the_median_of_the_models_fitted_with_each_transform(models, passengers):
+    combined, alone = models
+    names = [combined.target_transform_.name] + [
+        m.target_transform_.name for m in combined.transform_members_
+    ]
+    assert sorted(names) == sorted(PAIR)  # the best on validation first
+    best = min(combined.target_transform_scores_, key=combined.target_transform_scores_.get)
+    assert names[0] == best
+
+    def mean(call):
+        return (call(alone[PAIR[0]]) + call(alone[PAIR[1]])) / 2  # two models: their mean
+
+    for call in [
+        lambda m: m.predict(passengers),
+        lambda m: m.predict_quantiles(passengers),
+        lambda m: m.forecast(passengers, 18, quantiles=True).to_numpy(),
+        # beyond the horizon each model feeds its own forecasts back: the median of paths
+        lambda m: m.forecast(passengers, 40).to_numpy(),
+    ]:
+        np.testing.assert_allclose(call(combined), mean(call), rtol=1e-6, atol=1e-6)
+    table = backtest(combined, passengers, start=100, steps=12, stride=6, quantiles=True)
+    parts = [backtest(m, passengers, start=100, steps=12, stride=6, quantiles=True) for m in
+             alone.values()]  # fmt: skip
+    for column in ["forecast", "q0.1", "q0.9"]:
+        expected = (parts[0][column].to_numpy() + parts[1][column].to_numpy()) / 2
+        np.testing.assert_allclose(table[column].to_numpy(), expected, rtol=1e-6)
+    lower, upper = combined.predict_interval(passengers)
+    assert (lower <= upper).all()
+
+
+def test_median_of_three_keeps_the_levels_in_order():
+    rng = np.random.default_rng(0)
+    levels = [np.sort(rng.normal(size=(5, 3)), axis=-1) for _ in range(3)]
+    combined = median_forecast(levels)
+    np.testing.assert_array_equal(combined, np.median(np.stack(levels), axis=0))
+    assert (np.diff(combined, axis=-1) >= 0).all()
+    with pytest.raises(ValueError, match="no forecast"):
+        median_forecast([])
+
+
+def test_auto_combines_its_candidates_on_short_series_only(passengers):
+    model = LSTMForecaster(**FAST).fit(passengers)  # target_transform="auto"
+    assert set(model.target_transform_scores_) == set(PAIR)
+    assert [m.target_transform_.name for m in model.transform_members_] == [
+        n for n in PAIR if n != model.target_transform_.name
+    ]
+    assert all(m.transform_members_ == [] for m in model.transform_members_)
+    short, long = load_air_passengers(), load_weather()
+    assert combines("auto", PAIR, short) and combines(PAIR, PAIR, long)
+    assert not combines("auto", PAIR, long)  # compared after an epoch: only the best trained
+    assert not combines("auto", ["none"], short) and not combines(["log"], ["log"], short)
+
+
+def test_a_single_transform_has_no_members(passengers):
+    model = LSTMForecaster(**FAST, target_transform="log_seasonal_difference").fit(passengers)
+    assert model.transform_members_ == [] and model.target_transform_scores_ is None
+    listed = LSTMForecaster(**FAST, target_transform=["log"]).fit(passengers)
+    assert listed.target_transform_.name == "log" and listed.transform_members_ == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (["log", "log"], "names a transform twice"),
+        ([], "or a list of distinct names"),
+        (["log", "boxcox"], "or a list of distinct names"),
+        ("log, difference", "or a list of distinct names"),
+    ],
+)
+def test_bad_lists_are_refused_with_what_to_do(passengers, value, message):
+    with pytest.raises(ValueError, match=message):
+        LSTMForecaster(**FAST, target_transform=value).fit(passengers)
+
+
+def test_a_list_is_a_parameter_like_any_other(models, passengers):
+    combined, _ = models
+    again = clone(combined)
+    assert again.get_params()["target_transform"] == PAIR
+    assert again.get_params()["target_transform"] is not combined.target_transform
+    copy = pickle.loads(pickle.dumps(combined))
+    np.testing.assert_array_equal(copy.forecast(passengers, 18), combined.forecast(passengers, 18))
+
+
+def test_saved_and_loaded_whole_and_checked(models, passengers, tmp_path):
+    combined, _ = models
+    path = combined.save(tmp_path / "model")
+    loaded = LSTMForecaster.load(path)
+    expected = combined.forecast(passengers, 30, quantiles=None).to_numpy()
+    np.testing.assert_array_equal(loaded.forecast(passengers, 30).to_numpy(), expected)
+    assert [m.target_transform_.name for m in loaded.transform_members_] == [
+        m.target_transform_.name for m in combined.transform_members_
+    ]
+    # a member's files altered: its own checksums refuse it
+    weights = path / "transform_members" / "0" / "weights.pt"
+    weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)
+    with pytest.raises(ValueError, match=r"weights\.pt does not match its checksum"):
+        LSTMForecaster.load(path)
+    # a member missing: refused, not forecast with the first model alone
+    path = combined.save(tmp_path / "model", overwrite=True)
+    shutil.rmtree(path / "transform_members" / "0")
+    with pytest.raises(ValueError, match=r"names 1 model\(s\) of other target transforms"):
+        LSTMForecaster.load(path)
+    # a member of another transform put in its place
+    path = combined.save(tmp_path / "model", overwrite=True)
+    other = LSTMForecaster(**FAST, target_transform="log").fit(passengers)
+    shutil.rmtree(path / "transform_members" / "0")
+    other.save(path / "transform_members" / "0")
+    with pytest.raises(ValueError, match="holds a model of target_transform 'log'"):
+        LSTMForecaster.load(path)
+
+
+def test_a_tampered_list_of_members_is_refused(models, tmp_path):
+    import hashlib
+
+    combined, _ = models
+    path = combined.save(tmp_path / "model")
+    state = json.loads((path / "state.json").read_text())
+    state["transform_members_"] = ["boxcox"]
+    (path / "state.json").write_text(json.dumps(state))
+    sums = json.loads((path / "checksums.json").read_text())
+    sums["sha256"]["state.json"] = hashlib.sha256((path / "state.json").read_bytes()).hexdigest()
+    (path / "checksums.json").write_text(json.dumps(sums))
+    with pytest.raises(ValueError, match="transform_members_ is"):
+        LSTMForecaster.load(path)
