@@ -566,3 +566,11 @@ def test_a_saved_model_is_not_given_model_flags(tmp_path, capsys):
     assert "--model forecasts with the saved model as it was fitted; ['--horizon']" in (
         capsys.readouterr().err
     )
+
+
+def test_target_transform_flag_takes_one_name_or_a_list(capsys):
+    argv = ["fit", "--kind", "weather", "--out", "m", "--print-config"]
+    assert main([*argv, "--target-transform", "seasonal_difference,log"]) == 0
+    assert '"seasonal_difference",\n    "log"' in capsys.readouterr().out
+    assert main([*argv, "--target-transform", "none"]) == 0
+    assert '"target_transform": "none"' in capsys.readouterr().out

@@ -29,6 +29,12 @@ def _one_or_names(text: str) -> Any:
     return names[0] if names is not None and len(names) == 1 and "," not in text else names
 
 
+def _transforms(text: str) -> str | list[str]:
+    """Read one target transform as its name, ``a,b`` as a list (a model each, combined)."""
+    names = [part.strip() for part in text.split(",")]
+    return names[0] if len(names) == 1 else names
+
+
 def int_or_auto(text: str) -> int | str:
     """Read a value that is "auto" or an integer."""
     if text == "auto":
@@ -88,7 +94,8 @@ MODEL_FLAGS: dict[str, tuple[Any, str]] = {
     "quantiles": (_levels, "quantile levels such as 0.1,0.5,0.9, or none for point forecasts"),
     "bounds": (_bounds, "range of the targets, LOW,HIGH, e.g. 0, for a floor at 0"),
     "seasonal_period": (_int_auto_or_none, "rows per season, or none"),
-    "target_transform": (str, "none, log, difference, seasonal_difference, ..."),
+    "target_transform": (_transforms, "auto, none, log, difference, seasonal_difference, ...; "
+                         "a,b: a model per transform, forecasting their median"),
     "scale": (_flag_bool, "auto, series, global or false"),
     "context_length": (int_or_auto, "rows of history read"),
     "hidden_size": (int, "size of the recurrent state"),
