@@ -2,8 +2,8 @@
 =========================================================================================
 
 144 months of airline passengers with a trend and a seasonal swing that grows with the level.
-On short series the defaults forecast each series' seasonal change (or that of its log,
-whichever forecasts the last 40% of the series better), so trends continue past the training
+On short series the defaults forecast each series' seasonal change with one model and that of
+its log with another, and combine them (their median), so trends continue past the training
 range and forecasts come back in passengers.
 
 Run: python examples/forecast_short_series.py   (writes forecast_short_series.png here)

@@ -146,11 +146,11 @@ def test_transforms_are_compared_with_one_member_and_the_kept_ones_trained_with_
     t = np.arange(96.0)
     monthly = (10 + t / 12 + np.sin(2 * np.pi * t / 12))[:, None]
     model = LSTMForecaster(
-        **{**FAST, "n_members": 3}, target_transform="auto", seasonal_period=12
-    ).fit(monthly)
+        **{**FAST, "n_members": 3}, seasonal_period=12,
+        target_transform=["seasonal_difference", "log_seasonal_difference"],
+    ).fit(monthly)  # fmt: skip
     assert model.target_transform_scores_ is not None and len(counts) > 1
-    # on a short series the compared transforms are all kept (combined): each trained again
-    # with every member
+    # the transforms of a list are all kept (combined): each trained again with every member
     assert counts == [1, 1, 3, 3]
     assert model.transform_members_ and isinstance(
         model.transform_members_[0].module_, MedianOfNetworks

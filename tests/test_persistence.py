@@ -284,7 +284,7 @@ def test_models_fitted_with_y_round_trip(tmp_path):
 def test_overwrite_replaces_the_files_in_place_and_restores_them_on_failure(
     fitted, tmp_path, monkeypatch
 ):
-    path = fitted.save(tmp_path / "model")
+    path = fitted.save(tmp_path / "model")  # a combination: files and a folder of members
 
     def files():
         return {str(p.relative_to(path)): p.read_bytes() for p in path.rglob("*") if p.is_file()}
@@ -292,20 +292,23 @@ def test_overwrite_replaces_the_files_in_place_and_restores_them_on_failure(
     before = files()
     other = LSTMForecaster(**{**FAST, "hidden_size": 6}).fit(X)
     real = type(path).rename
-    calls = {"n": 0}
+    # 5 old entries move out, then the 5 new ones in: fail at each move in turn (the scratch
+    # folder's own rename never comes: the target exists)
+    for failing in range(1, 11):
+        calls = {"n": 0}
 
-    def fail_midway(self, target):
-        calls["n"] += 1
-        if calls["n"] == 7:  # after the 5 old entries moved out and one new one moved in
-            raise OSError(5, "I/O error")
-        return real(self, target)
+        def fail_midway(self, target, failing=failing, calls=calls):
+            calls["n"] += 1
+            if calls["n"] == failing:
+                raise OSError(5, "I/O error")
+            return real(self, target)
 
-    monkeypatch.setattr(type(path), "rename", fail_midway)
-    with pytest.raises(OSError, match="I/O error"):
-        other.save(path, overwrite=True)
-    monkeypatch.undo()
-    assert files() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no scratch left
+        monkeypatch.setattr(type(path), "rename", fail_midway)
+        with pytest.raises(OSError, match="I/O error"):
+            other.save(path, overwrite=True)
+        monkeypatch.undo()
+        assert files() == before, failing
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no scratch left
     other.save(path, overwrite=True)
     assert LSTMForecaster.load(path).hidden_size == 6
 

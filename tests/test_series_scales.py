@@ -199,3 +199,39 @@ def test_bounds_hold_in_each_series_own_units(panel):
         rows = forecast.xs(region, level="region").to_numpy()
         assert rows.min() >= 0  # kept, once undone
         assert rows.min() >= values.min() - _seasonal_mae(values) * 4  # not pulled to the pool
+
+
+def test_targets_as_they_are_are_scaled_per_series_when_the_pool_dwarfs_one(panel):
+    # "none" on this panel: the small region's values (about 5,000) lie far below the pooled
+    # standard deviation (millions); a global scale would forecast it from a hundredth of a
+    # standard deviation
+    history = panel.groupby(level="region").head(56)
+    model = _fit(history, target_transform="none")
+    assert model.scale_ == "series" and model.target_transform_.series_scales is not None
+    forecast = model.forecast(history, steps=8)["nights"]
+    for region in ("small", "large"):
+        values = panel.xs(region, level="region")["nights"].to_numpy()
+        mase = np.mean(np.abs(forecast.xs(region, level="region").to_numpy() - values[56:]))
+        assert mase / _seasonal_mae(values[:56]) < 3.0, region
+    # the same regions at comparable sizes: no series is dwarfed, the global scale is kept
+    alike = history.copy()
+    alike.loc["large", "nights"] = alike.loc["large", "nights"].to_numpy() / 1000
+    assert _fit(alike, target_transform="none").scale_ == "global"
+    # an explicit scale is obeyed
+    assert _fit(history, target_transform="none", scale="global").scale_ == "global"
+
+
+def test_on_large_panels_a_dwarfed_series_is_warned_about_not_scaled():
+    # over 100,000 rows: a scale per series would hold a scaled copy of the targets
+    rng = np.random.default_rng(0)
+    small = 5 + rng.standard_normal(60_000)
+    large = 1e6 * rng.standard_normal(60_000)
+    values = np.r_[small, large].astype(np.float32)[:, None]
+    groups = np.repeat([0, 1], 60_000)
+    model = LSTMForecaster(
+        target_transform="none", hidden_size=4, context_length=8, max_epochs=1,
+        batches_per_epoch=2, random_state=0, time_features=None,
+    )  # fmt: skip
+    with pytest.warns(RuntimeWarning, match=r"1 of 2 series have values below a hundredth"):
+        model.fit(values, groups=groups)
+    assert model.scale_ == "global"

@@ -442,3 +442,15 @@ def test_warnings_of_other_libraries_keep_the_place_they_were_raised_at():
         warnings.simplefilter("always")
         best_fit(["a", "b"], fit, lambda score: score)
     assert [(w.filename, w.lineno) for w in caught] == [(__file__, fit.line)]
+
+
+def test_auto_leaves_a_failed_transform_out_of_the_combination():
+    fitted = {"a": 1.0, "b": 2.5, "c": 3.5, "d": float("nan")}  # validation errors
+    kept, scores, others = best_fit(
+        list(fitted), lambda name, epochs: name, lambda name: fitted[name], combine=True,
+        keep_within=3.0,
+    )  # fmt: skip
+    assert kept == "a" and others == ["b"]  # c errs 3.5 times as much; d has no score
+    assert scores["c"] == 3.5  # every error is reported, kept or not
+    _, _, everything = best_fit(list(fitted), lambda n, e: n, fitted.get, combine=True)
+    assert everything == ["b", "c", "d"]  # a list given by the user: all kept

@@ -160,3 +160,53 @@ def test_a_tampered_list_of_members_is_refused(models, tmp_path):
     (path / "checksums.json").write_text(json.dumps(sums))
     with pytest.raises(ValueError, match="transform_members_ is"):
         LSTMForecaster.load(path)
+
+
+def test_set_params_after_fit_reaches_every_model(models, passengers):
+    combined, alone = models
+    combined.set_params(adaptation_rate=0.0)
+    try:
+        for model in alone.values():
+            model.set_params(adaptation_rate=0.0)
+        expected = sum(m.predict_quantiles(passengers) for m in alone.values()) / 2
+        np.testing.assert_allclose(combined.predict_quantiles(passengers), expected, rtol=1e-6)
+        assert all(m.adaptation_rate == 0.0 for m in combined.transform_members_)
+    finally:
+        for model in [combined, *alone.values()]:
+            model.set_params(adaptation_rate=0.005)
+
+
+def test_a_member_fitted_apart_is_refused_on_load(models, passengers, tmp_path):
+    combined, _ = models
+    path = combined.save(tmp_path / "model")
+    member = combined.transform_members_[0]
+    stranger = LSTMForecaster(
+        **{**FAST, "horizon": 6}, target_transform=member.target_transform_.name
+    ).fit(passengers)
+    shutil.rmtree(path / "transform_members" / "0")
+    stranger.save(path / "transform_members" / "0")
+    with pytest.raises(ValueError, match="has another horizon_ than the first"):
+        LSTMForecaster.load(path)
+
+
+def test_a_list_is_refused_for_models_reading_the_future(passengers):
+    frame = passengers.assign(month=passengers.index.month.astype(float))
+    with pytest.raises(ValueError, match="Give one transform"):
+        LSTMForecaster(**FAST, target_transform=PAIR, future_covariates=["month"]).fit(frame)
+
+
+def test_a_model_saved_for_a_gpu_loads_on_the_cpu_when_asked(models, passengers, tmp_path):
+    import hashlib
+
+    combined, _ = models
+    path = combined.save(tmp_path / "model")
+    for folder in [path, path / "transform_members" / "0"]:  # as if saved on a GPU machine
+        params = json.loads((folder / "params.json").read_text())
+        (folder / "params.json").write_text(json.dumps({**params, "device": "cuda:7"}))
+        sums = json.loads((folder / "checksums.json").read_text())
+        digest = hashlib.sha256((folder / "params.json").read_bytes()).hexdigest()
+        sums["sha256"]["params.json"] = digest
+        (folder / "checksums.json").write_text(json.dumps(sums))
+    loaded = LSTMForecaster.load(path, device="cpu")
+    assert loaded.device == "cpu" and loaded.transform_members_[0].device == "cpu"
+    np.testing.assert_array_equal(loaded.forecast(passengers, 6), combined.forecast(passengers, 6))

@@ -29,6 +29,7 @@ from tsforecast._estimator.records import FittedRecords
 from tsforecast._recurrent.hyperparameters import HYPERPARAMETERS, loss_kind
 from tsforecast._recurrent.threads import threads_for_fit
 from tsforecast._recurrent.transform_choice import (
+    KEEP_WITHIN,
     best_fit,
     combines,
     is_short,
@@ -198,9 +199,11 @@ class LSTMForecaster(
         sizes differ a thousandfold share one model, each weighs alike in the loss, and
         intervals are calibrated in each series' scale. "auto": "series" on panels forecast by
         "difference" or "seasonal_difference" (a 20-region panel with half the regions
-        1,000 times larger: MASE 1.51 against 1.52-2.52 global), "global" otherwise (a log
-        transform already puts series in relative units; on the PBC visits, forecast as they
-        are, per-series scales from a patient's few visits gave MAE 0.510 against 0.445).
+        1,000 times larger: MASE 1.51 against 1.52-2.52 global), and on panels forecast as
+        they are ("none") where some series' mean absolute value is below a hundredth of the
+        pooled standard deviation; "global" otherwise (a log transform already puts series in
+        relative units; on the PBC visits, forecast as they are, per-series scales from a
+        patient's few visits gave MAE 0.510 against 0.445).
         False: no scaling. A series is known by its id: one `fit` saw keeps its scale (a
         warning names an id whose data now changes over 10 times more or less: another
         series under a reused id); a series `fit` did not see is scaled by all the history
@@ -363,8 +366,8 @@ class LSTMForecaster(
     target_transform_scores_ : dict or None
         With several transforms (``"auto"`` comparing several, or a list): each one's error
         (MAE of forecasts from every row of the last 40% of each series, in the data's units,
-        over the series' seasonal-naive MAE before them, averaged over series and targets; on
-        series over 1,000 rows, of the fits after one epoch); None otherwise.
+        over the series' seasonal-naive MAE before them, averaged over series and targets;
+        with "auto" on series over 1,000 rows, of the fits after one epoch); None otherwise.
     transform_members_ : list of LSTMForecaster
         With several transforms combined: the fitted models of the others, whose forecasts are
         combined with this one's (their median); empty otherwise. The other fitted attributes
@@ -569,7 +572,7 @@ class LSTMForecaster(
             names, lambda name, epochs: self._fitted_copy(data, y, name, epochs, 1),
             lambda fit: fit._validation_error(data), quick=not (is_short(data) or combine),
             final=None if members == 1 else lambda name: self._fitted_copy(data, y, name),
-            combine=combine,
+            combine=combine, keep_within=KEEP_WITHIN if self.target_transform == "auto" else None,
         )  # fmt: skip
         self.__dict__.update(fitted.__dict__)
         self.target_transform_scores_ = scores

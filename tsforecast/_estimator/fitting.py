@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -16,10 +17,11 @@ from tsforecast._recurrent.held_out import check_held_out
 from tsforecast._recurrent.hyperparameters import loss_kind, resolve
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
-from tsforecast._recurrent.series_scales import fitted_scale
+from tsforecast._recurrent.series_scales import dwarfed, fitted_scale
 from tsforecast._recurrent.target_transform import from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
+    is_short,
     validation_error,
 )
 from tsforecast._segments import split_series
@@ -67,7 +69,22 @@ class FittingSteps:
         # has neither scores nor members of its own).
         self.transform_members_: list[Any] = []
         self.target_transform_scores_ = None
-        self.scale_ = fitted_scale(self.scale, y is None, data.n_series, name, "LSTMForecaster.fit")
+        small = y is None and data.n_series > 1 and name == "none" and self.scale == "auto"
+        if small:  # is a series lost in the pooled scale?
+            small = dwarfed(data.values, self.target_indices_, data.mask, data.offsets)
+            if small and not is_short(data):  # series scales copy the rows: ask first
+                warnings.warn(
+                    f"LSTMForecaster.fit: {small} of {data.n_series} series have values below "
+                    "a hundredth of the panel's pooled standard deviation, which the pooled "
+                    "scale leaves the model unable to tell apart; pass scale='series' to scale "
+                    "each series by its own size (it holds a scaled copy of the targets).",
+                    RuntimeWarning,
+                    stacklevel=5,
+                )
+                small = 0
+        self.scale_ = fitted_scale(
+            self.scale, y is None, data.n_series, name, "LSTMForecaster.fit", dwarfed=bool(small)
+        )
         if self.scale_ == "series":
             transform = self.target_transform_.scaled_by_series(data, "LSTMForecaster.fit")
             self.target_transform_ = transform

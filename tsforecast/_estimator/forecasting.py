@@ -61,7 +61,7 @@ class ForecastingMethods:
 
         Their forecasts are combined: the median (`combination.median_forecast`).
         """
-        return [self, *getattr(self, "transform_members_", [])]
+        return [self, *self._members_in_step()]
 
     def _predict(self, data: SequenceData) -> np.ndarray:
         predictions = median_forecast([

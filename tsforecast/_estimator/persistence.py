@@ -26,8 +26,10 @@ class PersistenceMethods:
 
         Four files: ``params.json`` (hyperparameters), ``state.json`` (scaler, columns,
         history), ``weights.pt`` (a plain tensor dictionary) and ``checksums.json`` (a SHA-256
-        of each). Loading never executes code from the files (`torch.load` with
-        ``weights_only=True``) and refuses any file that was altered.
+        of each); a model combining several target transforms keeps each other model's four
+        files in ``transform_members/0``, ``transform_members/1``... Loading never executes
+        code from the files (`torch.load` with ``weights_only=True``) and refuses any file
+        that was altered.
 
         Parameters
         ----------
@@ -58,6 +60,7 @@ class PersistenceMethods:
         ranks = self._ranks()
         if ranks is not None and ranks.rank != 0:
             return Path(path)
+        self._members_in_step()  # their params.json: this model's parameters
         return model_files.save_model(self, path, overwrite=overwrite)
 
     @classmethod
@@ -87,6 +90,8 @@ class PersistenceMethods:
     # ------------------------------------------------------------------ pickling and tags
     def __getstate__(self) -> dict[str, Any]:
         """Pickle with the network on the CPU, so pickles do not depend on a device."""
+        if "module_" in self.__dict__:
+            self._members_in_step()  # pickled with this model's parameters
         state = self.__dict__.copy()
         module = state.get("module_")
         if module is not None and any(p.device.type != "cpu" for p in module.parameters()):

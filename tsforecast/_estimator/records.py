@@ -8,6 +8,7 @@ of the estimator.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import torch
 
@@ -84,3 +85,16 @@ class FittedRecords:
             self.conformal_margins_, self.quantiles_, self.adaptation_rate,
             self.target_indices_, self.target_scaler_,
         )  # fmt: skip
+
+    def _members_in_step(self) -> list[Any]:
+        """Return the models of the other transforms, given this model's parameters first.
+
+        They share its parameters (those read when forecasting, such as ``adaptation_rate``
+        and ``device``, included): a `set_params` after `fit` reaches them too.
+        """
+        members = getattr(self, "transform_members_", [])
+        if members:
+            params = self.get_params(deep=False)
+            for member in members:
+                member.__dict__.update(params)
+        return members

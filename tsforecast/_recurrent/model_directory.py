@@ -50,19 +50,25 @@ def check_target(path: Path, owner: str, overwrite: bool) -> bool:
 
 
 def swap_files(new: Path, path: Path) -> None:
-    """Replace the files of ``path`` by those of ``new``; on failure put the old ones back."""
+    """Replace the entries of ``path`` by those of ``new``; on failure put the old ones back.
+
+    Entries are files or folders (a combination's ``transform_members``).
+    """
     backup = Path(tempfile.mkdtemp(prefix=f".{path.resolve().name}.old.", dir=new.parent))
-    moved: list[Path] = []
+    moved: list[Path] = []  # old entries, now in the backup
+    placed: list[Path] = []  # new entries, now in path
     try:
         for entry in list(path.iterdir()):
             entry.rename(backup / entry.name)
             moved.append(entry)
         for entry in list(new.iterdir()):
             entry.rename(path / entry.name)
+            placed.append(path / entry.name)
     except BaseException:
-        old_names = {entry.name for entry in moved}
-        for entry in path.iterdir():
-            if entry.name not in old_names:
+        for entry in placed:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
                 entry.unlink()
         for entry in moved:
             (backup / entry.name).rename(entry)

@@ -19,7 +19,6 @@ import re
 import shutil
 import tempfile
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ import torch
 
 from tsforecast._recurrent.ensemble import check_members, member_builder
 from tsforecast._recurrent.features import InputRows
-from tsforecast._recurrent.intervals import ALPHAS, level_pairs
+from tsforecast._recurrent.inference import resolve_device
 from tsforecast._recurrent.model_directory import (
     CHECKSUMS,
     FILES,
@@ -36,10 +35,15 @@ from tsforecast._recurrent.model_directory import (
     check_target,
     swap_files,
 )
-from tsforecast._recurrent.naive_scores import BASELINES
+from tsforecast._recurrent.saved_state_checks import (
+    check_forecast_state,
+    count,
+    low_high_pairs,
+    saved_transform,
+)
 from tsforecast._recurrent.scaling import Standardizer
-from tsforecast._recurrent.series_scales import SeriesScales, fitted_scale
-from tsforecast._recurrent.target_transform import TRANSFORMS, TargetTransform
+from tsforecast._recurrent.series_scales import fitted_scale
+from tsforecast._recurrent.target_transform import TRANSFORMS
 from tsforecast._time import TIME_FEATURES
 
 __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
@@ -73,6 +77,12 @@ BEFORE_VERSION_3 = {
     "horizon_": 1, "quantiles_": None, "seasonal_period_": None, "baseline_scores_": None,
     "conformal_margins_": None,
 }  # fmt: skip
+# What the models of a combination's transforms share with the first (`_load_members`).
+MEMBERS_AGREE = (
+    "n_features_in_", "autoregressive_", "target_indices_", "target_names_", "horizon_",
+    "quantiles_", "seasonal_period_", "context_length_", "future_indices_", "static_indices_",
+    "time_features_", "time_gaps_", "n_series_in_",
+)  # fmt: skip
 # Standardizers, saved as the mean and scale lists of format version 1.
 SCALER_STATE = {"input_scaler_": "input", "target_scaler_": "target"}
 
@@ -236,14 +246,14 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     # as they are, and held out a tenth of each series.
     params.setdefault("target_transform", "none")
     params.setdefault("validation_fraction", 0.1)
+    if device is not None:  # in place of the saved one, which this machine may not have
+        resolve_device(device, cls.__name__)  # a clear error for a device it does not have
+        params["device"] = device
     try:
         model = cls(**params)
         model._check_params()
     except (TypeError, ValueError) as error:
         raise ValueError(f"{owner}: params.json holds invalid parameters ({error}).") from None
-    if device is not None:
-        model.device = device
-        model._resolve_device()  # a clear error for a device this machine does not have
     _restore_state(model, state, owner)
     try:
         tensors = torch.load(
@@ -290,12 +300,13 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     device_ = model._resolve_device()
     model.device_ = str(device_)
     model.module_ = module.to(device_).eval()
-    model.transform_members_ = _load_members(cls, path, state["transform_members_"], device, owner)
+    names = state["transform_members_"]
+    model.transform_members_ = _load_members(cls, model, path, names, device, owner)
     return model
 
 
 def _load_members(
-    cls: type, path: Path, names: list[str], device: str | None, owner: str
+    cls: type, model: Any, path: Path, names: list[str], device: str | None, owner: str
 ) -> list[Any]:
     """Load the models of the other transforms, ``names``, from ``path / MEMBERS / k``."""
     folder = path / MEMBERS
@@ -314,6 +325,13 @@ def _load_members(
                 f"{member.target_transform_.name!r} where state.json says {name!r}; the "
                 "directory is mixed up. Save the model again."
             )
+        for attribute in MEMBERS_AGREE:
+            if getattr(member, attribute, None) != getattr(model, attribute, None):
+                raise ValueError(
+                    f"{owner}: the model of {name!r} in {MEMBERS}/ has another "
+                    f"{attribute} than the first; the directory is mixed up (its models were "
+                    "not fitted together). Save the model again."
+                )
     return members
 
 
@@ -417,7 +435,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     if missing:
         raise bad(f"no {missing}")
     n_features = state["n_features_in_"]
-    if not _count(n_features):
+    if not count(n_features):
         raise bad(f"n_features_in_ is {n_features!r}")
     names = state.get("feature_names_in_")
     if names is not None and (
@@ -429,7 +447,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         raise bad(f"autoregressive_ is {autoregressive!r}")
     if autoregressive and (
         not isinstance(targets, list)
-        or not all(_count(i, 0) and i < n_features for i in targets)
+        or not all(count(i, 0) and i < n_features for i in targets)
         or len(set(targets)) != len(targets)
     ):
         raise bad(f"target_indices_ {targets!r} are not distinct columns of {n_features}")
@@ -438,10 +456,10 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     calendar = state["time_features_"]
     if not isinstance(calendar, list) or not set(calendar) <= set(TIME_FEATURES):
         raise bad(f"time_features_ is {calendar!r}")
-    if not _count(state["n_members_"]):
+    if not count(state["n_members_"]):
         raise bad(f"n_members_ is {state['n_members_']!r}")
     n_outputs = state["n_outputs"]
-    if not _count(n_outputs) or (autoregressive and n_outputs != len(targets)):
+    if not count(n_outputs) or (autoregressive and n_outputs != len(targets)):
         raise bad(f"n_outputs is {n_outputs!r} for targets {targets!r}")
     listed = state["target_names_"]
     if not (
@@ -450,9 +468,9 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         and all(isinstance(item, str) for item in listed)
     ):
         raise bad(f"target_names_ is not a list of {n_outputs} str values")
-    _check_forecast_state(state, n_outputs, bad)
+    check_forecast_state(state, n_outputs, bad)
     roles = [state["future_indices_"], state["static_indices_"]]
-    if not all(isinstance(r, list) and all(_count(i, 0) and i < n_features for i in r)
+    if not all(isinstance(r, list) and all(count(i, 0) and i < n_features for i in r)
                for r in roles) or len({*roles[0], *roles[1], *(targets or [])}) != sum(
         map(len, [*roles, targets or []])
     ):  # fmt: skip
@@ -460,17 +478,17 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
                   f"distinct non-target columns of {n_features}")  # fmt: skip
     if state["scale_"] not in ("series", "global", "none"):
         raise bad(f"scale_ is {state['scale_']!r}")
-    if not _count(state["context_length_"]):
+    if not count(state["context_length_"]):
         raise bad(f"context_length_ is {state['context_length_']!r}")
-    if not _count(state["n_series_in_"]):
+    if not count(state["n_series_in_"]):
         raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
-    model.target_transform_ = _transform(state.get("target_transform_"), targets, bad)
+    model.target_transform_ = saved_transform(state.get("target_transform_"), targets, bad)
     scaled = model.target_transform_ is not None and model.target_transform_.series_scales
     if (state["scale_"] == "series") != bool(scaled):
         saved = "saved" if scaled else "not saved"
         raise bad(f"scale_ is {state['scale_']!r} but the series' scales are {saved}")
-    model.target_range_ = _pairs(state, "target_range_", n_outputs, bad)
-    model.bounds_ = _pairs(state, "bounds_", n_outputs, bad)
+    model.target_range_ = low_high_pairs(state, "target_range_", n_outputs, bad)
+    model.bounds_ = low_high_pairs(state, "bounds_", n_outputs, bad)
     gap = state["time_gaps_"]
     if not isinstance(gap, bool):
         raise bad(f"time_gaps_ is {gap!r}")
@@ -497,92 +515,6 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     model.n_features_in_ = int(n_features)
     if names is not None:
         model.feature_names_in_ = np.asarray(names, dtype=object)
-
-
-def _transform(saved: Any, targets: list[int] | None, bad: Any) -> TargetTransform | None:
-    """Return the target transform of ``state.json`` (None: a model saved without one)."""
-    if saved is None:
-        return None
-    if not (
-        isinstance(saved, dict)
-        and saved.get("name") in TRANSFORMS
-        and _count(saved.get("lag"), 0)
-        and saved.get("columns") == (targets or [])
-    ):
-        raise bad(f"target_transform_ is {str(saved)[:200]}")
-    scales = None
-    if saved.get("series_scales") is not None:
-        try:
-            scales = SeriesScales.from_state(saved["series_scales"], len(saved["columns"]))
-        except ValueError as error:
-            raise bad(str(error)) from None
-    transform = TargetTransform(saved["name"], int(saved["lag"]), tuple(saved["columns"]))
-    return replace(transform, series_scales=scales)
-
-
-def _check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> None:
-    """Check the horizon, quantile levels, calibration and baseline scores against each other."""
-    horizon, levels = state["horizon_"], state["quantiles_"]
-    if not _count(horizon):
-        raise bad(f"horizon_ is {horizon!r}")
-    if levels is not None and not (
-        isinstance(levels, list)
-        and all(isinstance(v, float) and 0 < v < 1 for v in levels)
-        and levels == sorted(set(levels))
-        and 0.5 in levels
-    ):
-        raise bad(f"quantiles_ {levels!r} are not sorted distinct levels in (0, 1) with 0.5")
-    season = state["seasonal_period_"]
-    if season is not None and not _count(season, 2):
-        raise bad(f"seasonal_period_ is {season!r}")
-    margins = state.get("conformal_margins_")
-    if margins is not None:
-        pairs = len(level_pairs(tuple(levels or ())))
-        try:
-            array = np.asarray(margins, np.float64)
-        except (TypeError, ValueError):
-            raise bad("conformal_margins_ is not an array of numbers") from None
-        expected = (len(ALPHAS), horizon, pairs, n_outputs)
-        if array.shape != expected or not np.isfinite(array).all():
-            raise bad(
-                f"conformal_margins_ must hold {' x '.join(map(str, expected))} finite numbers"
-            )
-    scores = state["baseline_scores_"]
-    if scores is not None and not (
-        isinstance(scores, dict)
-        and set(scores) == {"model", *BASELINES}
-        and all(
-            isinstance(v, list)
-            and len(v) == horizon
-            and all(x is None or isinstance(x, (int, float)) for x in v)
-            for v in scores.values()
-        )
-    ):
-        raise bad(f"baseline_scores_ does not hold {horizon} scores per forecaster")
-
-
-def _pairs(state: dict[str, Any], name: str, n_outputs: int, bad: Any) -> Any:
-    """Read a (n_outputs, 2) table of numbers, or None (in ``bounds_``, None: no bound)."""
-    value = state.get(name)
-    if value is None:
-        return None
-    try:
-        table = np.array(value, dtype=np.float64)  # None becomes NaN
-    except (TypeError, ValueError):
-        raise bad(f"{name} is not a table of numbers") from None
-    if table.shape != (n_outputs, 2):
-        raise bad(f"{name} must hold a (low, high) pair per target")
-    if name == "bounds_":
-        table[:, 0] = np.where(np.isnan(table[:, 0]), -np.inf, table[:, 0])
-        table[:, 1] = np.where(np.isnan(table[:, 1]), np.inf, table[:, 1])
-    elif np.isinf(table).any():  # NaN: a target never observed in fit
-        raise bad(f"{name} holds infinite values")
-    return table
-
-
-def _count(value: Any, minimum: int = 1) -> bool:
-    """Whether ``value`` is a JSON integer >= ``minimum`` (booleans are not)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
 def _json_random_state(value: Any) -> Any:
