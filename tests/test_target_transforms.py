@@ -23,6 +23,7 @@ from tsforecast._recurrent.transform_choice import (
     COMPARED_VALUES,
     QUICK_EPOCHS,
     best_fit,
+    combined_by_auto,
     transform_candidates,
 )
 from tsforecast.datasets import (
@@ -444,13 +445,22 @@ def test_warnings_of_other_libraries_keep_the_place_they_were_raised_at():
     assert [(w.filename, w.lineno) for w in caught] == [(__file__, fit.line)]
 
 
-def test_auto_leaves_a_failed_transform_out_of_the_combination():
-    fitted = {"a": 1.0, "b": 2.5, "c": 3.5, "d": float("nan")}  # validation errors
+def test_auto_combines_transforms_of_changes_leaving_a_failed_one_out():
+    fitted = {  # validation errors
+        "seasonal_difference": 1.0, "log_seasonal_difference": 2.5, "difference": 3.5,
+        "log_difference": float("nan"), "none": 1.2,
+    }  # fmt: skip
     kept, scores, others = best_fit(
         list(fitted), lambda name, epochs: name, lambda name: fitted[name], combine=True,
-        keep_within=3.0,
+        keep=combined_by_auto,
     )  # fmt: skip
-    assert kept == "a" and others == ["b"]  # c errs 3.5 times as much; d has no score
-    assert scores["c"] == 3.5  # every error is reported, kept or not
+    # the difference errs 3.5 times as much, the log's has no score, the level is no change
+    assert kept == "seasonal_difference" and others == ["log_seasonal_difference"]
+    fitted["none"] = 0.5  # the best is a model of the level: combined with nothing
+    best, _, others = best_fit(
+        list(fitted), lambda n, e: n, fitted.get, combine=True, keep=combined_by_auto
+    )
+    assert best == "none" and others == []
+    assert scores["difference"] == 3.5  # every error is reported, kept or not
     _, _, everything = best_fit(list(fitted), lambda n, e: n, fitted.get, combine=True)
-    assert everything == ["b", "c", "d"]  # a list given by the user: all kept
+    assert len(everything) == 4  # a list given by the user: all kept

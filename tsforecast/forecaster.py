@@ -29,8 +29,8 @@ from tsforecast._estimator.records import FittedRecords
 from tsforecast._recurrent.hyperparameters import HYPERPARAMETERS, loss_kind
 from tsforecast._recurrent.threads import threads_for_fit
 from tsforecast._recurrent.transform_choice import (
-    KEEP_WITHIN,
     best_fit,
+    combined_by_auto,
     combines,
     is_short,
     transform_candidates,
@@ -267,10 +267,12 @@ class LSTMForecaster(
         period more than three seasons of which fit in every series' training rows,
         "seasonal_difference" and (positive targets) "log_seasonal_difference", and on series
         over 1,000 rows "none" too; otherwise "none" and "difference". On short series (none
-        over 1,000 rows) all are kept and combined, the best first (at no cost in training:
-        each was trained in full to be compared; on the short series of
-        ``benchmarks/bench_classic.py`` the combination took the mean MASE from 1.037 to 1.024,
-        and from 1.428 to 1.344 on a panel of unlike series); on longer ones they are compared
+        over 1,000 rows) the best is kept with the other transforms of changes whose error is
+        at most 3 times its own, and they are combined (at no cost in training: each was
+        trained in full to be compared; a model of the level is never combined; on the
+        short series of ``benchmarks/bench_classic.py`` the combination took the mean MASE
+        from 1.037 to 1.028, and from 1.428 to 1.344 on a panel of unlike series); on longer
+        ones they are compared
         after one epoch each, from the naive forecaster each starts at, and the best is then
         trained in full. On more target values, with ``y``, known-future covariates or time
         gaps: "none" (a transform with ``y`` is refused: transform ``y`` yourself). Quantiles
@@ -572,7 +574,7 @@ class LSTMForecaster(
             names, lambda name, epochs: self._fitted_copy(data, y, name, epochs, 1),
             lambda fit: fit._validation_error(data), quick=not (is_short(data) or combine),
             final=None if members == 1 else lambda name: self._fitted_copy(data, y, name),
-            combine=combine, keep_within=KEEP_WITHIN if self.target_transform == "auto" else None,
+            combine=combine, keep=combined_by_auto if self.target_transform == "auto" else None,
         )  # fmt: skip
         self.__dict__.update(fitted.__dict__)
         self.target_transform_scores_ = scores
