@@ -12,7 +12,9 @@ through `tsforecast.backtest`. Seasonal naive and, when statsforecast is install
 ``bench`` extra), ``AutoETS``, ``AutoTheta`` and ``AutoARIMA`` are scored in the same run
 (fitted once, run ``forward`` from each origin). With the whole set, its five monthly
 series of different lengths and dates are also fitted as one ``(series, time)`` panel
-(`UNLIKE_PANEL`), each series scored as alone, and reported apart.
+(`UNLIKE_PANEL`), each series scored as alone, and reported apart, and shorter cuts of the
+monthly and quarterly series (halves, monthly series summed by quarter; `classic_cuts`) are
+scored as series of the set.
 
 Run: ``python benchmarks/bench_classic.py`` (seeds 0-2, about ten minutes on 2 cores);
 ``--seeds 0``, ``--series AirPassengers lynx``, ``--params '{"target_transform": "none"}'`` (a JSON
@@ -40,6 +42,9 @@ import torch
 
 from tsforecast import LSTMForecaster, backtest
 from tsforecast.metrics import interval_coverage
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from classic_cuts import cuts, cuts_markdown, score_cuts
 
 CLASSIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "classic"
 REFERENCES = Path(__file__).resolve().parent / "results" / "classic_references.json"
@@ -363,17 +368,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{series.name:15s} {figures}  fit {row['fit_seconds']:.1f}s", flush=True)
     totals = summary(rows)
     report = markdown(rows, totals, args.seeds, argv)
-    unlike = None
+    unlike = shorter = None
     if args.series is None:  # the whole set: its five monthly series as one panel too
         unlike = score_unlike_panel(args.seeds, params)
         report += unlike_panel_markdown(unlike, rows)
+        shorter = score_cuts(cuts(SET, load), args.seeds, params, origins, mase_of,
+                             seasonal_naive)  # fmt: skip
+        report += cuts_markdown(shorter)
     print(report)
     if args.out:
         stem = Path(args.out)
         stem.parent.mkdir(parents=True, exist_ok=True)
         stem.with_suffix(".json").write_text(json.dumps(
             {"seeds": args.seeds, "params": params, "rows": rows, "summary": totals,
-             "unlike_panel": unlike}, indent=1
+             "unlike_panel": unlike, "shorter_cuts": shorter}, indent=1
         ) + "\n")  # fmt: skip
         stem.with_suffix(".md").write_text(report)
     return 0

@@ -69,8 +69,10 @@ class LSTMForecaster(
 
     Starting point and check against naive forecasters: the network's output is a recurrent
     correction added to a linear function of the current row. That linear part starts, per
-    horizon step and target, as the better of persistence ("no change") and the least-squares
-    line (by MAE on the validation data, or the training rows without it), so the untrained
+    horizon step and target, as the best of persistence ("no change") and the least-squares
+    line, and for targets forecast as changes (``target_transform``) of seasonal naive and
+    seasonal naive with drift (by MAE on the validation data, or the training rows without
+    it), so the untrained
     network is already the best of them (up to the recurrent part's small random start);
     the starting weights are validated like every epoch, so the kept model is never worse than
     them on the validation data (with ``validation_fraction > 0``). At the end of `fit` the

@@ -118,7 +118,7 @@ class FittingSteps:
             readable=self.input_scaler_.fill_missing(values, observed),  # no copy if complete
             observed=observed, inputs=self.input_scaler_, target_columns=self.target_indices_,
             targets=None if y is None else self.target_scaler_.transform(targets),
-            first_step=inputs.layout().first_steps(),
+            first_step=inputs.layout().first_steps(), changes=self.target_transform_.lag > 0,
         )  # fmt: skip
         resolved = {"horizon": self.horizon_, "levels": self.quantiles_,
                     "context_length": self.context_length_,

@@ -45,6 +45,10 @@ class TrainingProblem:
         For each column of ``readable``, the first horizon step whose forecast may read it:
         0 for the row's own values, ``k`` for a known-future value of row ``t + k``
         (`tsforecast._recurrent.network.InputLayout.ahead`). None: every column, every step.
+    changes : bool, default=False
+        Autoregressive: the target columns are changes (a target transform's difference,
+        seasonal or not), so that zero and their mean are the naive forecasters "seasonal
+        naive" and "with drift" in the data's units (`naive_start`).
     """
 
     readable: np.ndarray
@@ -53,6 +57,7 @@ class TrainingProblem:
     target_columns: list[int] | None = None
     targets: np.ndarray | None = None
     first_step: np.ndarray | None = None
+    changes: bool = False
 
 
 def rows_and_futures(
