@@ -71,7 +71,7 @@ def swap_files(new: Path, path: Path) -> None:
             else:
                 entry.unlink()
         for entry in moved:
-            (backup / entry.name).rename(entry)
-        raise
-    finally:
+            (backup / entry.name).rename(entry)  # if this fails, the backup is kept
         shutil.rmtree(backup, ignore_errors=True)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)

@@ -160,7 +160,9 @@ def _constants(
     """Return the constant forecasters: each step's mean target on the training rows, and zero.
 
     For targets forecast as their changes (a transform's difference): the mean is the drift
-    (seasonal drift) and zero is persistence (seasonal naive) in the data's units. (For
+    (seasonal drift; on a panel, the pooled mean change in the units the network reads: of
+    each series' own scale with ``scale="series"``, relative with a log) and zero is
+    persistence (seasonal naive) in the data's units. (For
     targets forecast as they are, a constant is no naive forecaster the model is held to:
     on the hourly weather these starts made the 24-hour MAE of seeds 0-2 2.66-2.87 °C
     instead of 2.70-2.72.)

@@ -133,11 +133,12 @@ def dwarfed(
     sums, counts = np.zeros((n_series, k)), np.zeros((n_series, k))
     total, squares = np.zeros(k), np.zeros(k)
     for start in range(0, len(values), CHUNK_ROWS):
-        rows = np.arange(start, min(start + CHUNK_ROWS, len(values)))
-        part = values[rows][:, columns].astype(np.float64)
+        stop = min(start + CHUNK_ROWS, len(values))
+        rows = np.arange(start, stop)
+        part = values[start:stop, columns].astype(np.float64)  # the target columns only
         seen = np.isfinite(part)
         if observed is not None:
-            seen &= observed[rows][:, columns]
+            seen &= observed[start:stop, columns]
         part = np.where(seen, part, 0.0)
         series = np.searchsorted(offsets, rows, side="right") - 1
         for j in range(k):

@@ -372,7 +372,8 @@ def train(
     if result.best_epoch == 0 and result.history:
         warnings.warn(
             f"No epoch of {len(result.history)} improved on the starting forecaster (per "
-            "step, the better of persistence and least squares on the current row) on the "
+            "step, the best of persistence, least squares on the current row and, for "
+            "targets forecast as changes, seasonal naive with or without drift) on the "
             "validation data, so the model keeps it: the training made it worse. Try a "
             "smaller learning_rate or more epochs.",
             RuntimeWarning,
