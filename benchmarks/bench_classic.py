@@ -13,7 +13,7 @@ through `tsforecast.backtest`. Seasonal naive and, when statsforecast is install
 (fitted once, run ``forward`` from each origin). With the whole set, its five monthly
 series of different lengths and dates are also fitted as one ``(series, time)`` panel
 (`UNLIKE_PANEL`), each series scored as alone, and reported apart, and shorter cuts of the
-monthly and quarterly series (halves, monthly series summed by quarter; `classic_cuts`) are
+monthly and quarterly series (halves, monthly series summed by quarter; `_classic_cuts`) are
 scored as series of the set.
 
 Run: ``python benchmarks/bench_classic.py`` (seeds 0-2, about ten minutes on 2 cores);
@@ -44,7 +44,7 @@ from tsforecast import LSTMForecaster, backtest
 from tsforecast.metrics import interval_coverage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from classic_cuts import cuts, cuts_markdown, score_cuts
+from _classic_cuts import cuts, cuts_markdown, score_cuts
 
 CLASSIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "classic"
 REFERENCES = Path(__file__).resolve().parent / "results" / "classic_references.json"
