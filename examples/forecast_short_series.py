@@ -18,7 +18,8 @@ passengers = load_air_passengers().to_frame()  # a DataFrame indexed by month
 train = passengers.iloc[:108]  # 1949-1957; the three years after it are forecast
 
 model = LSTMForecaster(random_state=0).fit(train)
-print(f"seasonal period {model.seasonal_period_}, transform {model.target_transform_.name}")
+combined = [m.target_transform_.name for m in [model, *model.transform_members_]]
+print(f"seasonal period {model.seasonal_period_}, transforms combined {combined}")
 print({name: round(error, 3) for name, error in model.target_transform_scores_.items()})
 
 # 18 months ahead from three origins, no refit, as the acceptance checks score short series.
