@@ -8,7 +8,7 @@
   records and arrays.
 - No module imports itself back through others (no cycles), counting imports inside
   functions too.
-- No module of the package is over 600 lines.
+- No module of the package, nor of its tests, benchmarks and examples, is over 600 lines.
 
 Run as a script (``python tests/test_architecture.py``) it prints what breaks a rule.
 """
@@ -119,9 +119,15 @@ def test_no_module_imports_itself_back():
 
 
 def too_long(package: Path = PACKAGE) -> list[str]:
-    """Return a line per module of the package over `MOST_LINES` lines."""
-    lengths = {path: len(path.read_text().splitlines()) for path in package.rglob("*.py")}
-    return [f"{path.relative_to(package.parent)}: {n} lines" for path, n in sorted(lengths.items())
+    """Return a line per Python file over `MOST_LINES` lines.
+
+    The package's files, and those of the tests, benchmarks and examples beside it.
+    """
+    root = package.parent
+    files = [*package.rglob("*.py"), *[path for folder in ("tests", "benchmarks", "examples")
+                                       for path in (root / folder).rglob("*.py")]]  # fmt: skip
+    lengths = {path: len(path.read_text().splitlines()) for path in files}
+    return [f"{path.relative_to(root)}: {n} lines" for path, n in sorted(lengths.items())
             if n > MOST_LINES]  # fmt: skip
 
 
