@@ -574,3 +574,20 @@ def test_target_transform_flag_takes_one_name_or_a_list(capsys):
     assert '"seasonal_difference",\n    "log"' in capsys.readouterr().out
     assert main([*argv, "--target-transform", "none"]) == 0
     assert '"target_transform": "none"' in capsys.readouterr().out
+
+
+def test_a_combination_of_transforms_is_fitted_saved_and_said(tmp_path, capsys):
+    model_dir, weather = tmp_path / "model", str(data_path("tmy3_723170_greensboro.csv"))
+    assert main([
+        "fit", weather, "--kind", "weather", "--columns", "RHum (%)", "--max-epochs", "2",
+        "--context-length", "24", "--target-transform", "seasonal_difference,difference",
+        "--random-state", "0", "--out", str(model_dir), "--quiet",
+    ]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert re.search(r"Forecasts are the median of 2 models, one per target transform "
+                     r"\((seasonal_difference, difference|difference, seasonal_difference)\)",
+                     out), out  # fmt: skip
+    assert (model_dir / "transform_members" / "0" / "weights.pt").is_file()
+    out_csv = tmp_path / "forecast.csv"
+    assert main(["predict", str(model_dir), weather, "--steps", "6", "--out", str(out_csv)]) == 0
+    assert len(pd.read_csv(out_csv)) == 6

@@ -31,13 +31,20 @@ def run_fit(args: argparse.Namespace) -> None:
     (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
     valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None
     if model.best_epoch_ == 0:
-        print("No epoch beat the starting linear forecaster on the validation data; kept it.")
+        print("No epoch beat the starting naive forecaster on the validation data; kept it.")
     print(
         f"Trained {model.n_epochs_} epochs in {model.fit_seconds_:.1f} s"
         + (f" (validation loss {valid:.4f})" if valid is not None else "")
         + f". Model saved to {out}/"
     )
     print(_verdict(model))
+    members = getattr(model, "transform_members_", [])
+    if members:
+        names = [m.target_transform_.name for m in [model, *members]]
+        print(
+            f"Forecasts are the median of {len(names)} models, one per target transform "
+            f"({', '.join(names)}); the figures above are the first one's."
+        )
 
 
 def _verdict(model: Any) -> str:
