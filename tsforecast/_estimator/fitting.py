@@ -69,22 +69,10 @@ class FittingSteps:
         # has neither scores nor members of its own).
         self.transform_members_: list[Any] = []
         self.target_transform_scores_ = None
-        small = y is None and data.n_series > 1 and name == "none" and self.scale == "auto"
-        if small:  # is a series lost in the pooled scale?
-            small = dwarfed(data.values, self.target_indices_, data.mask, data.offsets)
-            if small and not is_short(data):  # series scales copy the rows: ask first
-                warnings.warn(
-                    f"LSTMForecaster.fit: {small} of {data.n_series} series have values below "
-                    "a hundredth of the panel's pooled standard deviation, which the pooled "
-                    "scale leaves the model unable to tell apart; pass scale='series' to scale "
-                    "each series by its own size (it holds a scaled copy of the targets).",
-                    RuntimeWarning,
-                    stacklevel=5,
-                )
-                small = 0
         self.scale_ = fitted_scale(
-            self.scale, y is None, data.n_series, name, "LSTMForecaster.fit", dwarfed=bool(small)
-        )
+            self.scale, y is None, data.n_series, name, "LSTMForecaster.fit",
+            dwarfs_a_series=lambda: self._scales_series_it_dwarfs(data),
+        )  # fmt: skip
         if self.scale_ == "series":
             transform = self.target_transform_.scaled_by_series(data, "LSTMForecaster.fit")
             self.target_transform_ = transform
@@ -143,6 +131,25 @@ class FittingSteps:
         )  # fmt: skip
         self.conformal_margins_ = check.conformal_margins
         self.baseline_scores_ = check.baseline_scores
+
+    def _scales_series_it_dwarfs(self, data: SequenceData) -> bool:
+        """Whether a fit scales each series when the pooled scale dwarfs some (`dwarfed`).
+
+        On short data it does; on larger data, where a scale per series holds a scaled copy
+        of the targets, it warns instead.
+        """
+        count = dwarfed(data.values, self.target_indices_, data.mask, data.offsets)
+        if count and not is_short(data):
+            warnings.warn(
+                f"LSTMForecaster.fit: {count} of {data.n_series} series have values below "
+                "a hundredth of the panel's pooled standard deviation, which the pooled "
+                "scale leaves the model unable to tell apart; pass scale='series' to scale "
+                "each series by its own size (it holds a scaled copy of the targets).",
+                RuntimeWarning,
+                stacklevel=5,
+            )
+            return False
+        return count > 0
 
     def _learn_columns(self, data: SequenceData, y: np.ndarray | None) -> None:
         """Mode, target columns and names, calendar features: what the columns mean."""

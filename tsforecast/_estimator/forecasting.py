@@ -244,8 +244,8 @@ class ForecastingMethods:
             )
             for model in self._models()
         ]
-        points, levels = zip(*forecasts, strict=True)
-        return median_forecast(points), median_forecast(levels)
+        points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
+        return points, levels
 
     def _forecasts_after(
         self,

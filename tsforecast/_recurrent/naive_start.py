@@ -66,8 +66,13 @@ def apply_linear(solution: torch.Tensor, inputs: np.ndarray) -> np.ndarray:
 
 def masked_mae(errors: np.ndarray, weight: np.ndarray, axis: Any) -> np.ndarray:
     """Mean absolute error over ``axis`` where ``weight`` is True (NaN where nothing counts)."""
+    return masked_mean(np.abs(errors), weight, axis)
+
+
+def masked_mean(values: np.ndarray, weight: np.ndarray, axis: Any = 0) -> np.ndarray:
+    """Mean over ``axis`` where ``weight`` is True (NaN where nothing counts)."""
     count = weight.sum(axis=axis)
-    total = np.where(weight, np.abs(errors), 0.0).sum(axis=axis)
+    total = np.where(weight, values, 0.0).sum(axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
@@ -178,14 +183,6 @@ def _constants(
         solution[-1] = torch.from_numpy(np.asarray(bias, np.float64))
         solutions.append(solution)
     return solutions
-
-
-def masked_mean(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Mean over the first axis where ``weight`` is True (NaN where nothing counts)."""
-    count = weight.sum(axis=0)
-    total = np.where(weight, values, 0.0).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _ahead_on_changes(

@@ -177,8 +177,8 @@ def best_fit(
     full, or with ``quick`` for `QUICK_EPOCHS` (and the best fitted again in full). With
     ``final`` (an ensemble: the comparison fits one member), the kept fit is ``final(best)``
     instead. With ``combine`` (not ``quick``) the other fits are kept too, in the order of
-    ``names`` (each ``final(name)`` with ``final``), those whose error is at most
-    ``keep(name, best, errors)`` says so when given; otherwise the rest is empty. Only the best
+    ``names`` (each ``final(name)`` with ``final``): all, or with ``keep`` those that
+    ``keep(name, best, errors)`` accepts; otherwise the rest is empty. Only the best
     fit's warnings reach the caller (those of the others repeat them, or concern models
     thrown away), raised at the line that called the estimator's ``fit`` (`best_fit` is
     called by its ``_fit``). Fits in several threads take turns here (`tsforecast._warnings.LOCK`).
