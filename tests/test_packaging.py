@@ -50,11 +50,15 @@ def test_wheel_installs_with_its_datasets(tmp_path):
 
     site = tmp_path / "site"
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True)
+    # Every module of the package must come from the wheel: an editable install of the
+    # checkout in this interpreter would otherwise fill in a subpackage the wheel lacks.
     script = (
-        "import tsforecast, tsforecast.datasets as d; print(tsforecast.__file__); "
+        "import sys, tsforecast, tsforecast.datasets as d; print(tsforecast.__file__); "
         "print(d.load_weather().n_timesteps + d.load_seattle_weather().n_timesteps "
         "+ d.load_pbc().n_timesteps + d.load_speech_mfcc().n_timesteps, "
-        "d.speech_wav_path().is_file())"
+        "d.speech_wav_path().is_file(), sorted(n for n, m in sys.modules.items() "
+        "if n.startswith('tsforecast') and getattr(m, '__file__', None) "
+        f"and not m.__file__.startswith({str(site)!r})) or 'none-elsewhere')"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script],
@@ -64,7 +68,19 @@ def test_wheel_installs_with_its_datasets(tmp_path):
         text=True,
         check=True,
     )
-    module_file, n_timesteps, wav_found = completed.stdout.split()
+    module_file, n_timesteps, wav_found, elsewhere = completed.stdout.split()
     assert module_file.startswith(str(site))
+    assert elsewhere == "none-elsewhere", elsewhere
     assert n_timesteps == str(8760 + 1461 + 1945 + 3859)
     assert wav_found == "True"
+
+
+def test_every_package_folder_is_listed_for_the_wheel():
+    """A subpackage missing from pyproject's list is left out of the wheel and of pip install."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])  # fmt: skip
+    found = {".".join(init.parent.relative_to(ROOT).parts)
+             for init in (ROOT / "tsforecast").rglob("__init__.py")}  # fmt: skip
+    assert found <= listed, sorted(found - listed)
