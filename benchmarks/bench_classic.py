@@ -180,19 +180,22 @@ def references(series: Series, values: dict[str, np.ndarray]) -> dict[str, float
     They do not depend on the seed: computed once and kept in `REFERENCES` (AutoARIMA takes
     minutes on the half-hourly series); delete the file to recompute.
     """
+    return references_of(series.name, values, series.m, series.h)
+
+
+def references_of(name: str, values: dict[str, np.ndarray], m: int, h: int) -> dict[str, float]:
+    """Return `references` of the series (or panel) ``values``, kept under ``name``."""
     cache = json.loads(REFERENCES.read_text()) if REFERENCES.exists() else {}
-    if series.name in cache:
-        return cache[series.name]
+    if name in cache:
+        return cache[name]
     reference: dict[str, list[float]] = {}
     for y in values.values():
-        reference.setdefault("seasonal naive", []).append(
-            mase_of(y, seasonal_naive(y, series.m, series.h), series.m, series.h)
-        )
-        for model, forecasts in statistical(y, series.m, series.h).items():
-            reference.setdefault(model, []).append(mase_of(y, forecasts, series.m, series.h))
+        reference.setdefault("seasonal naive", []).append(mase_of(y, seasonal_naive(y, m, h), m, h))
+        for model, forecasts in statistical(y, m, h).items():
+            reference.setdefault(model, []).append(mase_of(y, forecasts, m, h))
     found = {model: float(np.mean(scores)) for model, scores in reference.items()}
     if len(found) > 1:  # statsforecast was there: keep them
-        cache[series.name] = found
+        cache[name] = found
         REFERENCES.write_text(json.dumps(cache, indent=1) + "\n")
     return found
 
@@ -373,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         unlike = score_unlike_panel(args.seeds, params)
         report += unlike_panel_markdown(unlike, rows)
         shorter = score_cuts(cuts(SET, load), args.seeds, params, origins, mase_of,
-                             seasonal_naive)  # fmt: skip
+                             references_of)  # fmt: skip
         report += cuts_markdown(shorter)
     print(report)
     if args.out:

@@ -266,7 +266,7 @@ class LSTMForecaster(
         transform that suits the targets and scored on its forecasts from the last 40% of each
         series (the validation data and the training rows before it), in the data's units
         (``target_transform_scores_``; each fit has the whole ``max_time``): with a seasonal
-        period more than three seasons of which fit in every series' training rows,
+        period two seasons of which fit in every series (validation rows included),
         "seasonal_difference" and (positive targets) "log_seasonal_difference", and on series
         over 1,000 rows "none" too; otherwise "none" and "difference". On short series (none
         over 1,000 rows) the best is kept with the other transforms of changes whose error is

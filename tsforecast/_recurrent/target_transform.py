@@ -361,17 +361,21 @@ def candidates(
 ) -> list[str]:
     """Return the transforms ``target_transform="auto"`` tries on these targets.
 
-    With a seasonal period three seasons of which fit in the shortest series, the seasonal
-    difference and (for positive targets with no missing entry) the seasonal difference of
-    the log, and on long series (``short`` False) the targets as they are: on the short
-    seasonal series of the development set (`bench_classic`) one of the seasonal transforms
-    forecast better than the targets as they are on every series, and a validation tail of a
-    few rows told them apart less reliably than that. Otherwise ``"none"`` and the
-    difference (a trend that leaves the training range).
+    With a seasonal period two seasons of which fit in the shortest series (``lengths``:
+    rows per series, validation rows included), the seasonal difference and (for positive
+    targets with no missing entry) the seasonal difference of the log, and on long series
+    (``short`` False) the targets as they are: on the short seasonal series of the
+    development set (`bench_classic`) one of the seasonal transforms forecast better than the
+    targets as they are on every series, and a validation tail of a few rows told them apart
+    less reliably than that. Two seasons are enough: on 60-month cuts of the development
+    set's monthly series (24 rows fitted, `bench_classic`'s protocol, medians of seeds 0-2)
+    the seasonal difference scored a mean MASE of 1.30 (seasonal naive 1.36), the targets as
+    they are 3.24, and 3 years of AirPassengers 0.67 against 1.14. Otherwise ``"none"`` and
+    the difference (a trend that leaves the training range).
     """
     complete = observed is None or bool(observed.all())
     positive = complete and bool(np.all(np.isfinite(values))) and bool((values > 0).all())
-    if season and season > 1 and int(lengths.min()) > 3 * season:
+    if season and season > 1 and int(lengths.min()) >= 2 * season:
         seasonal = ["seasonal_difference"] + (["log_seasonal_difference"] if positive else [])
         return seasonal if short else ["none", *seasonal]
     return ["none", "difference"]

@@ -116,12 +116,12 @@ def transform_candidates(
         return ["none"]
     if data.n_timesteps * len(target_columns) > COMPARED_VALUES:
         return ["none"]
-    train, valid = split_series(data.offsets, fraction)
+    _, valid = split_series(data.offsets, fraction)
     if valid is None:
         return ["none"]
     observed = None if data.mask is None else data.mask[:, target_columns]
     return candidates(
-        data.values[:, target_columns], observed, train.stops - train.starts, season,
+        data.values[:, target_columns], observed, data.series_lengths, season,
         short=is_short(data),
     )  # fmt: skip
 
