@@ -5,7 +5,9 @@ split into modules (issue 11), again when the defaults changed on purpose (issue
 quantile models, the start from persistence or least squares; then the averaged weights), and
 again, unchanged in behaviour, on one pinned torch thread (issue 26) before the forecaster's
 machinery moved into ``tsforecast/_recurrent``; and for two cases whose targets are forecast
-as changes when their start gained seasonal naive and drift (issue 27). A
+as changes when their start gained seasonal naive and drift (issue 27), and for the two
+whose validation values are too few to choose a start per step, which now average the naive
+forecasters near the best (`naive_start.start_weights`, issue 27). A
 behaviour-preserving change must reproduce them bit for bit, whatever the caller's thread
 setting: each case runs on one torch thread (`cases.run`), so a recording does not depend on
 the machine that made it.

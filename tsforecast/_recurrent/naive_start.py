@@ -4,10 +4,12 @@
 persistence ("no change") and the least-squares line on the current row, and for targets
 forecast as their changes (a target transform's difference) of zero and their mean change
 too (seasonal naive and seasonal naive with drift, in the data's units), with each quantile
-level offset by that forecaster's residual quantile. The untrained network is then the best
-of these, and training (which keeps the starting weights unless an epoch beats them on the
-validation data) can only improve on it. (The naive forecasters it must beat at the end of
-fit are scored in `naive_scores`.)
+level offset by that forecaster's residual quantile. Judged on few validation values (a short
+series), the start is instead the average of the forecasters whose error over all steps is
+near the best one's (`start_weights`). The untrained network is then the best of these (or
+their combination), and training (which keeps the starting weights unless an epoch beats
+them on the validation data) can only improve on it. (The naive forecasters it must beat at
+the end of fit are scored in `naive_scores`.)
 """
 
 from __future__ import annotations
@@ -23,10 +25,22 @@ from tsforecast._recurrent.problem import TrainingProblem, rows_and_futures, ski
 from tsforecast._segments import Segments, stops_of
 from tsforecast._warnings import ignoring
 
-__all__ = ["Start", "apply_linear", "masked_mae", "start_network"]
+__all__ = ["Start", "apply_linear", "masked_mae", "start_network", "start_weights"]
 
 # Rows x steps x targets read to choose the start and its quantile offsets (a random sample).
 START_SAMPLE_VALUES = 1 << 16
+# Values judged per step and target (validation values) from which the start is chosen step
+# by step; with fewer, the forecasters within `COMBINED_WITHIN` times the best summed MAE are
+# averaged (`start_weights`). The MAE of n absolute errors has a relative standard error of
+# about 0.76 / sqrt(n): two of them 10% apart are told apart (2 standard errors) from about
+# 230 values. The hourly weather's 876 validation rows choose step by step (with the
+# combination its 24-hour MAE was 2.748 against 2.717, seed 0); on the short series of
+# `bench_classic` (seeds 0-2) the combination took the development set's mean MASE from
+# 1.030 to 0.996, the shorter cuts' from 1.443 to 1.269 (choosing one forecaster for all
+# steps: 1.031 and 1.364), and the geometric mean of the 40 series' ratios to seasonal naive
+# from 0.899 to 0.811.
+SELECTION_VALUES = 250
+COMBINED_WITHIN = 1.5
 # The least-squares start reads every training row up to this many, a random sample of them
 # beyond (on data larger than memory, a pass over all rows would cost more than the training).
 LEAST_SQUARES_ROWS = 1 << 20
@@ -94,7 +108,8 @@ def start_network(
     "no change" beats a line pulled toward the mean), or for targets forecast as their
     changes (``problem.changes``) zero or the mean change where theirs is lower (seasonal
     naive, or with drift: a short series' noisy changes make their persistence and a line
-    fitted to them worse than either). The MAE is
+    fitted to them worse than either); judged on few values, an average of those near the
+    best over all steps (`start_weights`). The MAE is
     measured on ``held_out`` (the validation forecasts: rows, standardised truth and weight,
     as `validation_targets` gives them) when given, else on a random sample of the rows. With
     quantile ``levels``, every level but the median starts at that forecaster plus the level's
@@ -138,12 +153,10 @@ def start_network(
             masked_mae(apply_linear(candidate, judged[0]) - judged[1], judged[2], axis=0)
             for candidate in candidates
         ])  # fmt: skip
-        errors = np.nan_to_num(errors, nan=np.inf)
-        best = errors.argmin(axis=0)  # (horizon, n_targets): the line where all tie
-        persistence = best == 1
-        chosen = linear.clone()
-        for k, candidate in enumerate(candidates[1:], start=1):
-            chosen = torch.where(torch.from_numpy(best == k), candidate, chosen)
+        weights = start_weights(errors, judged[2].sum(axis=0))
+        persistence = weights[1] > 0
+        pairs = zip(weights, candidates, strict=True)
+        chosen = sum(torch.from_numpy(w)[None] * candidate for w, candidate in pairs)
     offsets = None
     if levels is not None:
         residuals = np.where(weight, targets - apply_linear(chosen, inputs), np.nan)
@@ -153,6 +166,33 @@ def start_network(
         offsets = torch.from_numpy(np.nan_to_num(spread).transpose(1, 0, 2).copy())
     module.set_skip(chosen.float().to(device), None if offsets is None else offsets.float())
     return Start(linear=linear, persistence=persistence)
+
+
+def start_weights(errors: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Return each naive forecaster's weight in the start, per step and target.
+
+    ``errors``: the forecasters' MAE, shape ``(n_forecasters, horizon, n_targets)`` (NaN
+    where a step has no judged value); ``counts``: the values judged per step and target.
+    Where every step has at least `SELECTION_VALUES` values, each step and target takes the
+    forecaster of lowest MAE (the first where they tie). With fewer (a short series'
+    validation rows), the choice of a step would follow the noise: each target then weighs
+    alike the forecasters whose MAE summed over the steps that judge them all is within
+    `COMBINED_WITHIN` times the best one's, at every step (a combination, not a choice).
+    """
+    n, horizon, n_targets = errors.shape
+    weights = np.zeros((n, horizon, n_targets))
+    if counts.min() >= SELECTION_VALUES:
+        best = np.nan_to_num(errors, nan=np.inf).argmin(axis=0)
+        np.put_along_axis(weights, best[None], 1.0, axis=0)
+        return weights
+    judged = np.isfinite(errors).all(axis=0)  # (horizon, n_targets)
+    total = np.where(judged, errors, 0.0).sum(axis=1)  # (n, n_targets)
+    if not judged.any():
+        total = np.zeros((n, n_targets))
+    total[:, ~judged.any(axis=0)] = 0.0  # a target no step judges: all alike
+    kept = total <= COMBINED_WITHIN * total.min(axis=0) + 1e-12
+    weights[:] = (kept / kept.sum(axis=0))[:, None, :]
+    return weights
 
 
 def _constants(
