@@ -176,8 +176,10 @@ def test_from_frame_type_errors():
 @pytest.mark.parametrize(
     "time",
     [
-        pd.to_datetime(["2020-01-01", "2300-01-01"]).as_unit("us"),
-        pd.Series(pd.to_datetime(["2020-01-01", "9999-12-31"], format="%Y-%m-%d")),
+        pd.DatetimeIndex(np.array(["2020-01-01", "2300-01-01"], dtype="datetime64[us]")),
+        # a sentinel read as seconds (pandas 3 infers the unit; pandas 2 refuses to parse it
+        # into nanoseconds, but holds it in a Series of datetime64[s])
+        pd.Series(np.array(["2020-01-01", "9999-12-31"], dtype="datetime64[s]")),
         np.array(["2020-01-01", "1500-01-01"], dtype="datetime64[D]"),
     ],
     ids=["after 2262", "9999-12-31 sentinel", "before 1677"],

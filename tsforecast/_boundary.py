@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
-from tsforecast._checks import check_finite, first_entry
+from tsforecast._checks import check_finite, first_entry, show
 from tsforecast._sequence_checks import warn_if_whole_numbers_rounded
 from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData, check_time_order, series_offsets
@@ -271,8 +271,8 @@ def _split_frame(X: pd.DataFrame, groups: Any, owner: str) -> tuple[pd.DataFrame
         bad = text[text.map(lambda value: isinstance(value, (str, bytes)))]
         if len(bad):  # numbers written as text too ("0001": an id, or a number?)
             raise TypeError(
-                f"{owner}: column {column!r} of X holds text (e.g. {bad.iloc[0]!r} at row "
-                f"{bad.index[0]!r}), not numbers. If it names the series (a patient or station "
+                f"{owner}: column {column!r} of X holds text (e.g. {show(bad.iloc[0])} at row "
+                f"{show(bad.index[0])}), not numbers. If it names the series (a patient or station "
                 f"id), pass groups={column!r}; if it holds numbers, convert it with "
                 f"pandas.to_numeric(X[{column!r}]); otherwise drop or encode it."
             )

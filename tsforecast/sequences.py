@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._checks import check_finite
+from tsforecast._checks import check_finite, show
 from tsforecast._npy_folder import FolderArrays, read_folder, write_folder
 from tsforecast._row_ids import RowIds
 from tsforecast._sequence_checks import as_time, as_values, check_time_order, series_offsets
@@ -512,7 +512,9 @@ class SequenceData:
             if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
                 column = frame[name]
                 bad = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
-                example = f" (e.g. {bad.iloc[0]!r} at row {bad.index[0]!r})" if len(bad) else ""
+                example = ""
+                if len(bad):
+                    example = f" (e.g. {show(bad.iloc[0])} at row {show(bad.index[0])})"
                 raise TypeError(
                     f"from_frame: column {name!r} has non-numeric values{example}; expected "
                     "numbers. Leave it out with columns=[...] or convert it first."

@@ -34,6 +34,8 @@ _OFFSET = re.compile(
 # 01/02/2024, 1.2.24, 01-02-2024: day or month first (ISO dates start with the year).
 _SLASHED_PARTS = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
 _SLASHED = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")  # the same, to match
+# Seconds with a decimal comma (pandas 3 reads it; pandas 2 dropped the fraction).
+_COMMA_SECONDS = re.compile(r"(?<=\d)(:\d{2}:\d{2}),(?=\d)")
 _HOUR_24 = re.compile(r"(?<![\d:])24:00(?::00)?(?![\d:])")  # not 10:24:00, not 24:00:30
 
 
@@ -211,7 +213,7 @@ def parse_datetimes(
         text = values.astype("string").str.strip()
         if text.isna().any():
             row = text.index[text.isna()][0]
-            raise ValueError(f"{owner}: time column {column!r} is empty at row {row!r}.")
+            raise ValueError(f"{owner}: time column {column!r} is empty at row {show(row)}.")
         has_offset = stamp_offsets(text)
         if has_offset.any() and not has_offset.all():
             with_offset = text.index[has_offset][0]
@@ -225,6 +227,8 @@ def parse_datetimes(
                 "column first, e.g. frame['when'] = frame['date'] + ' ' + frame['time'], and "
                 "read that."
             )
+        if text.str.contains(",", regex=False).any():  # ISO 8601's decimal comma: 10:00:00,5
+            text = text.str.replace(_COMMA_SECONDS, r"\1.", regex=True)
         end_of_day = _end_of_day(text)
         if end_of_day.any():
             text = text.str.replace(_HOUR_24, "00:00", regex=True)
@@ -246,7 +250,7 @@ def parse_datetimes(
                 row = parsed.index[parsed.isna()][0]
                 raise ValueError(
                     f"{owner}: cannot read the time stamp {values[row]!r} in column {column!r} "
-                    f"at row {row!r}; expected a date and time such as '2024-01-31 13:00'. Fix "
+                    f"at row {show(row)}; expected a date and time such as '2024-01-31 13:00'. Fix "
                     "the value, or name the right column with time_col= (--time-col)."
                 ) from None
             times = pd.DatetimeIndex(parsed)
@@ -254,15 +258,15 @@ def parse_datetimes(
             times = times + pd.to_timedelta(end_of_day.to_numpy().astype(int), unit="D")
     if times.isna().any():
         row = values.index[np.flatnonzero(times.isna())[0]]
-        raise ValueError(f"{owner}: time column {column!r} is empty at row {row!r}.")
+        raise ValueError(f"{owner}: time column {column!r} is empty at row {show(row)}.")
     naive = times.tz_convert(None) if times.tz is not None else times
     outside = (naive < pd.Timestamp.min) | (naive > pd.Timestamp.max)
     if outside.any():
         row = values.index[np.flatnonzero(outside)[0]]
         raise ValueError(
-            f"{owner}: time column {column!r} holds {values[row]!r} at row {row!r}, outside "
-            "the dates time stamps can hold (1677-09-21 to 2262-04-11). Replace placeholder "
-            "dates such as 9999-12-31 by empty cells and drop those rows first."
+            f"{owner}: time column {column!r} holds {show(values[row])} at row {show(row)}, "
+            "outside the dates time stamps can hold (1677-09-21 to 2262-04-11). Replace "
+            "placeholder dates such as 9999-12-31 by empty cells and drop those rows first."
         )
     return times.as_unit("ns")
 
@@ -280,18 +284,29 @@ def check_offsets(with_offset: Any, without: Any, owner: str, column: Hashable) 
 
 def stamp_offsets(text: pd.Series) -> pd.Series:
     """Whether each stamp ends with a UTC offset (a quick test first, the exact one on those)."""
-    found = text.str.contains(_OFFSET_END).fillna(False).astype(bool)
-    if found.any():
-        found[found] = text[found].str.contains(_OFFSET).fillna(False).astype(bool)
-    return found
+    return _two_step_match(text, _OFFSET_END, _OFFSET)
 
 
 def _end_of_day(text: pd.Series) -> pd.Series:
     """Whether each stamp holds the time 24:00 (a quick test first, the exact one on those)."""
-    found = text.str.contains("24:00", regex=False).fillna(False).astype(bool)
+    return _two_step_match(text, "24:00", _HOUR_24)
+
+
+def _two_step_match(text: pd.Series, quick: str | re.Pattern, exact: re.Pattern) -> pd.Series:
+    """Bool Series: the stamps holding ``quick`` (a plain string or a pattern) and ``exact``.
+
+    Plain numpy flags, whatever the text's dtype ("string" columns give nullable booleans,
+    which pandas 2 will not set into a bool Series nor index an Index with).
+    """
+    found = _flags(text.str.contains(quick, regex=isinstance(quick, re.Pattern)))
     if found.any():
-        found[found] = text[found].str.contains(_HOUR_24).fillna(False).astype(bool)
-    return found
+        found[found] = _flags(text[found].str.contains(exact))
+    return pd.Series(found, index=text.index)
+
+
+def _flags(matches: pd.Series) -> np.ndarray:
+    """Return the flags of ``str.contains`` results as bools, False where text was missing."""
+    return matches.fillna(False).to_numpy(dtype=bool, copy=True)  # writable under pandas 3
 
 
 def _no_format(text: pd.Series) -> bool:
@@ -448,7 +463,7 @@ def numeric_columns(
             row = bad.index[bad][0]
             raise ValueError(
                 f"{owner}: column {name!r} has non-numeric values (e.g. {column[row]!r} at row "
-                f"{row!r}, {int(bad.sum())} in all); expected numbers. Clean the values, or "
+                f"{show(row)}, {int(bad.sum())} in all); expected numbers. Clean the values, or "
                 f"list such markers in na_values=[{column[row]!r}] to read them as missing."
                 + _decimal_hint(column[bad])
             )

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._checks import check_int, check_real
+from tsforecast._checks import check_int, check_real, show
 from tsforecast._time import usual_step
 from tsforecast.adapters._tables import (
     Source,
@@ -114,7 +114,7 @@ def read_audio_features(
         time_values = numeric_columns(frame, [time_col], owner, can_encode=False)[time_col]
         if time_values.isna().any():
             row = time_values.index[time_values.isna()][0]
-            raise ValueError(f"{owner}: time column {time_col!r} is empty at row {row!r}.")
+            raise ValueError(f"{owner}: time column {time_col!r} is empty at row {show(row)}.")
         table = pd.concat([time_values.rename("__time__"), values], axis=1)
         table = table.sort_values("__time__", kind="stable")
         table = resolve_duplicates(table, ["__time__"], owner, keep, "frame time")

@@ -174,7 +174,7 @@ def _read_patients(
         )
     if frame[id_col].isna().any():
         row = frame.index[frame[id_col].isna()][0]
-        raise ValueError(f"{OWNER}: patient id column {id_col!r} is empty at row {row!r}.")
+        raise ValueError(f"{OWNER}: patient id column {id_col!r} is empty at row {show(row)}.")
 
     if not isinstance(source, pd.DataFrame):  # read here: spaces around an id are not part of it
         frame[id_col] = frame[id_col].str.strip()
@@ -289,19 +289,19 @@ def _parse_time(column: pd.Series, name: Hashable) -> tuple[Any, str | None]:
     if pd.api.types.is_timedelta64_dtype(column.dtype):
         if column.isna().any():
             row = column.index[column.isna()][0]
-            raise ValueError(f"{OWNER}: time column {name!r} is empty at row {row!r}.")
+            raise ValueError(f"{OWNER}: time column {name!r} is empty at row {show(row)}.")
         return (column / pd.Timedelta(days=1)).to_numpy(np.float64), "days"
     if pd.api.types.is_bool_dtype(column.dtype):
         raise TypeError(f"{OWNER}: time column {name!r} holds booleans; expected times.")
     if pd.api.types.is_numeric_dtype(column.dtype):
         if column.isna().any():
             row = column.index[column.isna()][0]
-            raise ValueError(f"{OWNER}: time column {name!r} is empty at row {row!r}.")
+            raise ValueError(f"{OWNER}: time column {name!r} is empty at row {show(row)}.")
         numbers = column.to_numpy(np.float64)
         if not np.isfinite(numbers).all():
             row = column.index[~np.isfinite(numbers)][0]
             raise ValueError(
-                f"{OWNER}: time column {name!r} holds {show(column[row])} at row {row!r}; "
+                f"{OWNER}: time column {name!r} holds {show(column[row])} at row {show(row)}; "
                 "expected finite times."
             )
         return numbers, None
@@ -360,7 +360,7 @@ def _long(
     )
     if rows["__variable__"].isna().any():
         row = frame.index[rows["__variable__"].isna().to_numpy()][0]
-        raise ValueError(f"{OWNER}: variable column {variable_col!r} is empty at row {row!r}.")
+        raise ValueError(f"{OWNER}: variable column {variable_col!r} is empty at row {show(row)}.")
     if value_cols is not None:
         wanted = list(value_cols)
         known = set(rows["__variable__"])
