@@ -219,6 +219,14 @@ def test_dates_keep_the_columns_one_day_month_order_in_memory_and_in_chunks(
             ["2024-01-01 24:00:30", "2024-01-02"],
             r"cannot read the time stamp '2024-01-01 24:00:30'",
         ),
+        # not read as 00:00:30 of the next day (24:00 is only the day's end)
+        (["2024-01-01 24:00:00,5", "2024-01-02"], r"cannot read the time stamp '.*24:00:00,5'"),
+        (["2024-01-01 24:00:00.5", "2024-01-02"], r"cannot read the time stamp '.*24:00:00.5'"),
+        # times of day, with a decimal comma too, are not dated today
+        (
+            ["10:00:00,5", "10:00:01,5"],
+            r"time column 't' holds times of day without dates \(e.g. '10:00:00,5'",
+        ),
         (
             ["2024-01-01 10:00+01:00", "2024-01-02 10:00"],
             r"time column 't' mixes stamps with a UTC offset \(row 0: '2024-01-01 10:00\+01:00'\) "

@@ -242,6 +242,13 @@ def test_two_seasons_are_enough_for_the_seasonal_transforms(passengers):
                            (23, ["none", "difference"])):  # fmt: skip
         data = SequenceData(values[:rows])
         assert transform_candidates("auto", data, [0], 12, 0.2, True) == expected
+    # but only where the training rows hold a change from one season before, to learn from:
+    # none when half of 24 rows are held out, or when the first 7 months are missing
+    level = ["none", "difference"]
+    assert transform_candidates("auto", SequenceData(values[:24]), [0], 12, 0.5, True) == level
+    first_months_missing = np.arange(24)[:, None] >= 7
+    gappy = SequenceData(values[:24], mask=first_months_missing)
+    assert transform_candidates("auto", gappy, [0], 12, 0.2, True) == level
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         model = LSTMForecaster(random_state=0, max_epochs=5).fit(passengers.iloc[:30])

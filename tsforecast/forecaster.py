@@ -73,10 +73,11 @@ class LSTMForecaster(
     line, and for targets forecast as changes (``target_transform``) of seasonal naive and
     seasonal naive with drift (by MAE on the validation data, or the training rows without
     it), so the untrained network is already the best of them (up to the recurrent part's
-    small random start). Judged on fewer than 250 values per step and target (a short
-    series), the start is the average of those whose MAE summed over the steps is within 1.5
-    times the best one's, at every step: a choice per step on so few values follows the noise;
-    the starting weights are validated like every epoch, so the kept model is never worse than
+    small random start). A target whose validation holds fewer than 250 values at some step
+    (a short series) starts instead from the average of those whose MAE summed over the steps
+    is within 1.5 times the best one's, at every step (a choice per step on so few values
+    follows the noise; the average can err more than the best on the validation data). The
+    starting weights are validated like every epoch, so the kept model is never worse than
     them on the validation data (with ``validation_fraction > 0``). At the end of `fit` the
     network is scored on the validation data, per step, beside persistence, seasonal naive and
     the least-squares line (``baseline_scores_``); fit warns when it does not beat the best of

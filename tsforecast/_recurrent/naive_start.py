@@ -56,8 +56,8 @@ class Start:
         The least-squares line on the current (standardised) row, per step; None when no
         training row had a target.
     persistence : bool ndarray of shape (horizon, n_targets), or None
-        Where persistence was the start (it had the lower MAE on the training rows); None in
-        supervised mode, where the targets are not among the inputs.
+        Where persistence has a weight in the start (`start_weights`); None in supervised
+        mode, where the targets are not among the inputs.
     """
 
     linear: torch.Tensor | None
@@ -138,10 +138,11 @@ def start_network(
     )
     chosen, persistence = linear, None
     if problem.targets is None:  # autoregressive: persistence is a candidate
-        judged = (inputs, targets, weight)
+        judged, held_counts = (inputs, targets, weight), None
         if held_out is not None and held_out[2].any():
             held_rows, truth, counts = held_out
             judged = (problem.inputs.transform(problem.readable[held_rows]), truth, counts)
+            held_counts = counts.sum(axis=0)  # (horizon, n_targets)
         columns = list(problem.target_columns)
         repeat = _persistence_solution(inputs.shape[1], columns, horizon)
         if problem.first_step is not None:  # and the effect of the known-future inputs
@@ -153,7 +154,7 @@ def start_network(
             masked_mae(apply_linear(candidate, judged[0]) - judged[1], judged[2], axis=0)
             for candidate in candidates
         ])  # fmt: skip
-        weights = start_weights(errors, judged[2].sum(axis=0))
+        weights = start_weights(errors, held_counts)
         persistence = weights[1] > 0
         pairs = zip(weights, candidates, strict=True)
         chosen = sum(torch.from_numpy(w)[None] * candidate for w, candidate in pairs)
@@ -168,30 +169,33 @@ def start_network(
     return Start(linear=linear, persistence=persistence)
 
 
-def start_weights(errors: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def start_weights(errors: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
     """Return each naive forecaster's weight in the start, per step and target.
 
     ``errors``: the forecasters' MAE, shape ``(n_forecasters, horizon, n_targets)`` (NaN
-    where a step has no judged value); ``counts``: the values judged per step and target.
-    Where every step has at least `SELECTION_VALUES` values, each step and target takes the
-    forecaster of lowest MAE (the first where they tie). With fewer (a short series'
-    validation rows), the choice of a step would follow the noise: each target then weighs
-    alike the forecasters whose MAE summed over the steps that judge them all is within
-    `COMBINED_WITHIN` times the best one's, at every step (a combination, not a choice).
+    where a forecaster was not scored at a step); ``counts``: the held-out values judged per
+    step and target, or None when the errors come from training rows. A target whose every
+    step has at least `SELECTION_VALUES` held-out values (or judged on training rows) takes at
+    each step the forecaster of lowest MAE (the first where they tie; the first where none
+    was scored). With fewer (a short series' validation rows), a step's choice would follow
+    the noise: the target then weighs alike, at every step, the scored forecasters whose MAE
+    summed over the steps that score them all is within `COMBINED_WITHIN` times the best
+    one's (a combination, not a choice). Each target decides for itself.
     """
     n, horizon, n_targets = errors.shape
     weights = np.zeros((n, horizon, n_targets))
-    if counts.min() >= SELECTION_VALUES:
-        best = np.nan_to_num(errors, nan=np.inf).argmin(axis=0)
-        np.put_along_axis(weights, best[None], 1.0, axis=0)
+    best = np.nan_to_num(errors, nan=np.inf).argmin(axis=0)  # (horizon, n_targets)
+    np.put_along_axis(weights, best[None], 1.0, axis=0)
+    if counts is None:
         return weights
-    judged = np.isfinite(errors).all(axis=0)  # (horizon, n_targets)
-    total = np.where(judged, errors, 0.0).sum(axis=1)  # (n, n_targets)
-    if not judged.any():
-        total = np.zeros((n, n_targets))
-    total[:, ~judged.any(axis=0)] = 0.0  # a target no step judges: all alike
-    kept = total <= COMBINED_WITHIN * total.min(axis=0) + 1e-12
-    weights[:] = (kept / kept.sum(axis=0))[:, None, :]
+    for t in np.flatnonzero(counts.min(axis=0) < SELECTION_VALUES):
+        scored = np.isfinite(errors[:, :, t]).any(axis=1)  # (n,)
+        if not scored.any():
+            continue  # nothing scored: the first forecaster, as above
+        steps = np.isfinite(errors[scored, :, t]).all(axis=0)  # scored by every scored one
+        total = np.where(steps, errors[:, :, t], 0.0).sum(axis=1)
+        kept = scored & (total <= COMBINED_WITHIN * total[scored].min() + 1e-12)
+        weights[:, :, t] = (kept / kept.sum())[:, None]
     return weights
 
 

@@ -358,6 +358,7 @@ def candidates(
     lengths: np.ndarray,
     season: int | None,
     short: bool = True,
+    seasonal_changes: bool = True,
 ) -> list[str]:
     """Return the transforms ``target_transform="auto"`` tries on these targets.
 
@@ -370,12 +371,13 @@ def candidates(
     less reliably than that. Two seasons are enough: on 60-month cuts of the development
     set's monthly series (24 rows fitted, `bench_classic`'s protocol, medians of seeds 0-2)
     the seasonal difference scored a mean MASE of 1.30 (seasonal naive 1.36), the targets as
-    they are 3.24, and 3 years of AirPassengers 0.67 against 1.14. Otherwise ``"none"`` and
-    the difference (a trend that leaves the training range).
+    they are 3.24, and 3 years of AirPassengers 0.67 against 1.14. Otherwise, or when the
+    training rows hold no change from one season before (``seasonal_changes`` False),
+    ``"none"`` and the difference (a trend that leaves the training range).
     """
     complete = observed is None or bool(observed.all())
     positive = complete and bool(np.all(np.isfinite(values))) and bool((values > 0).all())
-    if season and season > 1 and int(lengths.min()) >= 2 * season:
+    if season and season > 1 and seasonal_changes and int(lengths.min()) >= 2 * season:
         seasonal = ["seasonal_difference"] + (["log_seasonal_difference"] if positive else [])
         return seasonal if short else ["none", *seasonal]
     return ["none", "difference"]

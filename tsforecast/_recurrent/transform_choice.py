@@ -35,7 +35,7 @@ import numpy as np
 
 from tsforecast import _warnings
 from tsforecast._recurrent.target_transform import TRANSFORMS, candidates
-from tsforecast._segments import split_series
+from tsforecast._segments import Segments, split_series
 from tsforecast.sequences import SequenceData
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "combined_by_auto",
     "combines",
     "is_short",
+    "seasonal_changes_in",
     "transform_candidates",
     "validation_error",
 ]
@@ -116,14 +117,37 @@ def transform_candidates(
         return ["none"]
     if data.n_timesteps * len(target_columns) > COMPARED_VALUES:
         return ["none"]
-    _, valid = split_series(data.offsets, fraction)
+    train, valid = split_series(data.offsets, fraction)
     if valid is None:
         return ["none"]
     observed = None if data.mask is None else data.mask[:, target_columns]
+    learnable = bool(season) and seasonal_changes_in(data, target_columns, train, int(season))
     return candidates(
         data.values[:, target_columns], observed, data.series_lengths, season,
-        short=is_short(data),
+        short=is_short(data), seasonal_changes=learnable,
     )  # fmt: skip
+
+
+def seasonal_changes_in(
+    data: SequenceData, columns: list[int], train: Segments, season: int
+) -> bool:
+    """Whether the training rows ``train`` hold a target's change from one season before.
+
+    Both values observed, in the same series' training rows: a seasonal transform fitted on
+    training rows without one would leave the network untrained (a series of two seasons
+    with its first months missing, or a large validation fraction).
+    """
+    counts = np.maximum(train.stops - train.starts - season, 0)
+    if not counts.any():
+        return False
+    firsts = np.repeat(train.starts + season, counts)
+    rows = firsts + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    present = np.isfinite(data.values[rows][:, columns]) & np.isfinite(
+        data.values[rows - season][:, columns]
+    )
+    if data.mask is not None:
+        present &= data.mask[rows][:, columns] & data.mask[rows - season][:, columns]
+    return bool(present.any())
 
 
 def combines(

@@ -36,7 +36,8 @@ _SLASHED_PARTS = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
 _SLASHED = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")  # the same, to match
 # Seconds with a decimal comma (pandas 3 reads it; pandas 2 dropped the fraction).
 _COMMA_SECONDS = re.compile(r"(?<=\d)(:\d{2}:\d{2}),(?=\d)")
-_HOUR_24 = re.compile(r"(?<![\d:])24:00(?::00)?(?![\d:])")  # not 10:24:00, not 24:00:30
+# not 10:24:00, not 24:00:30, not 24:00:00.5 (refused: the day has no such time)
+_HOUR_24 = re.compile(r"(?<![\d:])24:00(?::00)?(?![\d:.,])")
 
 
 KEEP_CHOICES = ("error", "first", "last", "mean")
@@ -214,6 +215,8 @@ def parse_datetimes(
         if text.isna().any():
             row = text.index[text.isna()][0]
             raise ValueError(f"{owner}: time column {column!r} is empty at row {show(row)}.")
+        if text.str.contains(",", regex=False).any():  # ISO 8601's decimal comma: 10:00:00,5
+            text = text.str.replace(_COMMA_SECONDS, r"\1.", regex=True)
         has_offset = stamp_offsets(text)
         if has_offset.any() and not has_offset.all():
             with_offset = text.index[has_offset][0]
@@ -223,12 +226,10 @@ def parse_datetimes(
         if clock.all():
             raise ValueError(
                 f"{owner}: time column {column!r} holds times of day without dates (e.g. "
-                f"{text.iloc[0]!r}); pandas would date them all today. Join them with the date "
-                "column first, e.g. frame['when'] = frame['date'] + ' ' + frame['time'], and "
-                "read that."
+                f"{str(values.iloc[0]).strip()!r}); pandas would date them all today. Join them "
+                "with the date column first, e.g. frame['when'] = frame['date'] + ' ' + "
+                "frame['time'], and read that."
             )
-        if text.str.contains(",", regex=False).any():  # ISO 8601's decimal comma: 10:00:00,5
-            text = text.str.replace(_COMMA_SECONDS, r"\1.", regex=True)
         end_of_day = _end_of_day(text)
         if end_of_day.any():
             text = text.str.replace(_HOUR_24, "00:00", regex=True)
