@@ -371,11 +371,11 @@ def train(
         )
     if result.best_epoch == 0 and result.history:
         warnings.warn(
-            f"No epoch of {len(result.history)} improved on the starting forecaster (per "
-            "step, the best of persistence, least squares on the current row and, for "
-            "targets forecast as changes, seasonal naive with or without drift) on the "
-            "validation data, so the model keeps it: the training made it worse. Try a "
-            "smaller learning_rate or more epochs.",
+            f"No epoch of {len(result.history)} improved on the starting forecaster (the "
+            "best of persistence, least squares on the current row and, for targets forecast "
+            "as changes, seasonal naive with or without drift, per step; on few validation "
+            "values, an average of those near the best) on the validation data, so the model "
+            "keeps it: the training made it worse. Try a smaller learning_rate or more epochs.",
             RuntimeWarning,
             stacklevel=5,
         )
