@@ -7,7 +7,8 @@ again, unchanged in behaviour, on one pinned torch thread (issue 26) before the 
 machinery moved into ``tsforecast/_recurrent``; and for two cases whose targets are forecast
 as changes when their start gained seasonal naive and drift (issue 27), and for the two
 whose validation values are too few to choose a start per step, which now average the naive
-forecasters near the best (`naive_start.start_weights`, issue 27). A
+forecasters near the best (`naive_start.start_weights`, issue 27); and for `masked_sequence`
+(short, seasonal: its "auto" now tries the change from the previous row too). A
 behaviour-preserving change must reproduce them bit for bit, whatever the caller's thread
 setting: each case runs on one torch thread (`cases.run`), so a recording does not depend on
 the machine that made it.
