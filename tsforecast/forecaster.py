@@ -269,9 +269,11 @@ class LSTMForecaster(
         transform that suits the targets and scored on its forecasts from the last 40% of each
         series (the validation data and the training rows before it), in the data's units
         (``target_transform_scores_``; each fit has the whole ``max_time``): with a seasonal
-        period two seasons of which fit in every series (validation rows included),
-        "seasonal_difference" and (positive targets) "log_seasonal_difference", and on series
-        over 1,000 rows "none" too; otherwise "none" and "difference". On short series (none
+        period two seasons of which fit in every series (validation rows included) and a
+        change from one season before in the training rows, "seasonal_difference" and
+        (positive targets) "log_seasonal_difference", with "difference" on short series
+        (a season read from the stamps may be weak) and "none" on series over 1,000 rows;
+        otherwise "none" and "difference". On short series (none
         over 1,000 rows) the best is kept with the other transforms of changes whose error is
         at most 3 times its own, and they are combined (at no cost in training: each was
         trained in full to be compared; a model of the level is never combined; on the
