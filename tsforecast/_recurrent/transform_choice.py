@@ -135,19 +135,17 @@ def seasonal_changes_in(
 
     Both values observed, in the same series' training rows: a seasonal transform fitted on
     training rows without one would leave the network untrained (a series of two seasons
-    with its first months missing, or a large validation fraction).
+    with its first months missing, or a large validation fraction). (Observed values are
+    finite: `SequenceData` refuses others.)
     """
-    counts = np.maximum(train.stops - train.starts - season, 0)
-    if not counts.any():
+    long_enough = train.stops - train.starts > season
+    if not long_enough.any():
         return False
-    firsts = np.repeat(train.starts + season, counts)
-    rows = firsts + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    present = np.isfinite(data.values[rows][:, columns]) & np.isfinite(
-        data.values[rows - season][:, columns]
-    )
-    if data.mask is not None:
-        present &= data.mask[rows][:, columns] & data.mask[rows - season][:, columns]
-    return bool(present.any())
+    if data.mask is None:
+        return True
+    later = Segments(train.starts[long_enough] + season, train.stops[long_enough])
+    rows = later.rows(np.arange(later.n_rows))
+    return bool((data.mask[rows][:, columns] & data.mask[rows - season][:, columns]).any())
 
 
 def combines(
