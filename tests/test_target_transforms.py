@@ -181,6 +181,19 @@ def test_a_panel_of_sizes_1000_fold_apart_is_forecast_in_each_series_units(passe
         assert np.mean(np.abs(values - truth * factor)) < 0.2 * factor * truth.mean()
 
 
+def _untrained_forecast(values: np.ndarray, steps: int, **params) -> np.ndarray:
+    """Forecast quarterly ``values`` with a seasonal-difference model that keeps its start."""
+    stamps = pd.date_range("1998", periods=len(values), freq="QS")
+    frame = pd.DataFrame({"v": values}, index=stamps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model = LSTMForecaster(
+            random_state=0, max_epochs=1, learning_rate=1e-12,
+            target_transform="seasonal_difference", quantiles=None, patience=None, **params,
+        ).fit(frame)  # fmt: skip
+    return model.forecast(frame, steps=steps)["v"].to_numpy()
+
+
 def test_untrained_model_is_seasonal_naive_with_drift_where_that_starts_best():
     # a year of real quarterly values repeated with a trend, and a level shift in training:
     # on the validation rows seasonal naive with drift is exact (the mean change and a line
@@ -188,14 +201,7 @@ def test_untrained_model_is_seasonal_naive_with_drift_where_that_starts_best():
     first_year = load_visnights().to_frame().xs("NSWMetro", level="region")["nights"][:4]
     values = np.tile(first_year.to_numpy(), 19) + 0.05 * np.arange(76)
     values[30:] += 3.0
-    frame = pd.DataFrame({"v": values}, index=pd.date_range("1998", periods=76, freq="QS"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        model = LSTMForecaster(
-            random_state=0, max_epochs=1, learning_rate=1e-12,
-            target_transform="seasonal_difference", quantiles=None, patience=None,
-        ).fit(frame)  # fmt: skip
-    forecast = model.forecast(frame, steps=8)["v"].to_numpy()
+    forecast = _untrained_forecast(values, steps=8)
     expected = np.tile(first_year.to_numpy(), 2) + 0.05 * np.arange(76, 84) + 3.0
     np.testing.assert_allclose(forecast, expected, atol=0.01)  # the untrained LSTM adds ~1e-3
 
@@ -509,12 +515,5 @@ def test_untrained_model_is_seasonal_naive_where_that_starts_best():
     rng = np.random.default_rng(0)
     values = np.tile(first_year.to_numpy(), 19) + 0.1 * rng.standard_normal(76)
     values[30:] += 30.0
-    frame = pd.DataFrame({"v": values}, index=pd.date_range("1998", periods=76, freq="QS"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        model = LSTMForecaster(
-            random_state=0, max_epochs=1, learning_rate=1e-12, horizon=3,
-            target_transform="seasonal_difference", quantiles=None, patience=None,
-        ).fit(frame)  # fmt: skip
-    forecast = model.forecast(frame, steps=3)["v"].to_numpy()
+    forecast = _untrained_forecast(values, steps=3, horizon=3)
     np.testing.assert_allclose(forecast, values[-4:-1], atol=0.03)  # last year's values
