@@ -18,6 +18,7 @@ from tsforecast._recurrent.intervals import (
     level_pairs,
     margins_at,
 )
+from tsforecast.datasets import load_air_passengers
 
 LEVELS = (0.1, 0.5, 0.9)
 SMALL = {"context_length": 16, "hidden_size": 16, "horizon": 4, "random_state": 0}
@@ -61,6 +62,37 @@ def test_conformal_margins_are_the_cqr_rank_of_the_scores():
     calibrated = apply_margins(quantiles, margin, LEVELS, point=1)
     inside = (truth[:, 0, 0] >= calibrated[:, 0, 0, 0]) & (truth[:, 0, 0] <= calibrated[:, 0, 2, 0])
     assert inside.sum() == math.ceil(0.8 * (n + 1))
+
+
+@pytest.fixture(scope="module")
+def passengers_30() -> pd.DataFrame:
+    return load_air_passengers().to_frame().iloc[:30]
+
+
+def test_too_few_held_out_values_never_narrow_an_interval():
+    # Two held-out values at step 1, none at step 2: CQR's 80% margin needs at least 4, and
+    # the largest of two scores that fell near the median (-0.9) would shrink the interval
+    # to the median. Too few to narrow on: the raw interval stays, at that step and beyond.
+    quantiles = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (2, 2, 3, 1))
+    truth = np.array([[[0.1], [0.0]], [[-0.05], [0.0]]])
+    weight = np.array([[[True], [False]], [[True], [False]]])
+    table = conformal_margins(quantiles, truth, weight, LEVELS)
+    assert table[20, 0, 0, 0] == 0.0 and table[20, 1, 0, 0] == 0.0
+    assert table[-1, 0, 0, 0] == -0.95  # where CQR's rank is finite (alpha 1), it may narrow
+    # With enough values (9 >= 1 / 0.2 - 1), the CQR margin narrows as it should.
+    many = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (9, 1, 3, 1))
+    near = np.linspace(-0.2, 0.2, 9)[:, None, None]
+    assert conformal_margins(many, near, np.ones_like(near, bool), LEVELS)[20, 0, 0, 0] < 0
+
+
+def test_a_short_series_intervals_never_collapse_to_the_point_forecast(passengers_30):
+    # 30 months: the validation rows score the first 6 steps with a few values each
+    # and the later steps with none; the intervals kept a width at every step (they
+    # collapsed to the median at step 8 of a 24-quarter GDP series, and beyond).
+    model = quiet_fit(LSTMForecaster(random_state=0), passengers_30)
+    forecast = model.forecast(passengers_30, 12, quantiles=True)
+    width = forecast["passengers_q0.9"] - forecast["passengers_q0.1"]
+    assert (width > 0.05 * forecast["passengers_q0.5"]).all()
 
 
 def test_margins_interpolate_between_grid_levels_and_saturate_outside():

@@ -126,10 +126,12 @@ def conformal_margins(
     -------
     ndarray of shape (len(ALPHAS), horizon, n_pairs, n_targets)
         ``[a, h, p, t]``: the margin that gives pair ``p`` coverage ``1 - ALPHAS[a]`` (the
-        ``ceil((n + 1)(1 - alpha))``-th smallest score, at least the first and at most the
-        last: with fewer than ``1 / alpha - 1`` held-out values, where CQR would give an
-        infinite margin, the largest score); negative when the raw interval is wider than
-        needed. A step that no held-out value reaches takes the nearest step's margins (0
+        ``ceil((n + 1)(1 - alpha))``-th smallest score, at least the first); negative when
+        the raw interval is wider than needed. With fewer than ``1 / alpha - 1`` held-out
+        values, where CQR's margin is infinite, it is the largest score but never below 0:
+        too few values to narrow the raw interval on (a single held-out value that fell
+        near the median would otherwise shrink the interval to the median). A step that no
+        held-out value reaches takes the nearest step's margins, never below 0 either (0
         when no step has any). At the pair's nominal miscoverage it is the CQR margin.
     """
     pairs = level_pairs(levels)
@@ -137,17 +139,20 @@ def conformal_margins(
     margins = np.zeros((len(ALPHAS), horizon, len(pairs), n_targets))
     counts = weight.sum(axis=0)  # (horizon, n_targets)
     ranks = np.ceil((counts + 1) * (1 - ALPHAS[:, None, None]) - 1e-9).astype(np.int64)
-    ranks = np.clip(ranks, 1, np.maximum(counts, 1))  # (alphas, horizon, n_targets), 1-based
+    infinite = ranks > counts  # (alphas, horizon, n_targets): CQR's margin is infinite
+    ranks = np.clip(ranks, 1, np.maximum(counts, 1))  # 1-based
     for p, (low, high) in enumerate(pairs):
         scores = np.maximum(quantiles[:, :, low] - truth, truth - quantiles[:, :, high])
         scores = np.sort(np.where(weight, scores, np.inf), axis=0)  # uncounted ones last
-        margins[:, :, p] = np.take_along_axis(scores, ranks - 1, axis=0)
+        found = np.take_along_axis(scores, ranks - 1, axis=0)
+        margins[:, :, p] = np.where(infinite, np.maximum(found, 0.0), found)
     for t in range(n_targets):  # a step no held-out value reaches: the nearest step's margins
         have = np.flatnonzero(counts[:, t] > 0)
         for h in np.flatnonzero(counts[:, t] == 0):
             margins[:, h, :, t] = (
-                margins[:, have[np.argmin(np.abs(have - h))], :, t] if len(have) else 0.0
-            )
+                np.maximum(margins[:, have[np.argmin(np.abs(have - h))], :, t], 0.0)
+                if len(have) else 0.0
+            )  # fmt: skip
     return margins
 
 
