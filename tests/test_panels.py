@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsforecast import LSTMForecaster
-from tsforecast.datasets import load_pbc, load_weather
+from tsforecast import LSTMForecaster, backtest
+from tsforecast.datasets import load_air_passengers, load_pbc, load_weather
 
 from .conftest import FAST
 
@@ -101,3 +101,28 @@ def test_forecasts_are_frames_for_any_index_and_arrays_for_arrays():
     # A numeric index that is not in order is row labels, not time: the output is positional.
     labels = numbered.set_axis(np.arange(400)[::-1], axis=0)
     assert isinstance(hourly.forecast(labels, 3), np.ndarray)
+
+
+def test_periods_are_read_as_their_first_instants_and_forecasts_come_back_as_periods():
+    # statsmodels and to_period() index monthly data by periods: the model reads the season
+    # and the calendar from them as from time stamps, and answers in periods. (A PeriodIndex
+    # was once read as row labels: no season, no stamps, a bare array; in a panel, refused.)
+    stamps = load_air_passengers().to_frame().iloc[:48]
+    periods = stamps.to_period("M")
+    kept = periods.copy()
+    by_stamps = LSTMForecaster(**FAST).fit(stamps)
+    by_periods = LSTMForecaster(**FAST).fit(periods)
+    pd.testing.assert_frame_equal(periods, kept)  # the caller's frame is not modified
+    assert by_periods.seasonal_period_ == by_stamps.seasonal_period_ == 12
+    forecast = by_periods.forecast(periods, 3, quantiles=True)
+    assert forecast.index.equals(pd.period_range("1953-01", periods=3, freq="M", name="month"))
+    expected = by_stamps.forecast(stamps, 3, quantiles=True)
+    np.testing.assert_array_equal(forecast.to_numpy(), expected.to_numpy())
+    table = backtest(by_periods, periods, start=40, steps=2)
+    assert table["origin"].iloc[0] == pd.Period("1952-04", "M")
+    assert table["time"].iloc[0] == pd.Period("1952-05", "M")
+    panel = pd.concat({"small": periods, "large": periods * 1000}, names=["id", "month"])
+    both = LSTMForecaster(**FAST).fit(panel).forecast(panel, 2)
+    assert both.index.get_level_values("month").equals(
+        pd.PeriodIndex(["1953-01", "1953-02"] * 2, freq="M", name="month")
+    )

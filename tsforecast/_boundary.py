@@ -21,6 +21,7 @@ from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData, check_time_order, series_offsets
 
 __all__ = [
+    "as_periods",
     "check_X",
     "check_trainable",
     "check_y",
@@ -28,6 +29,7 @@ __all__ = [
     "in_caller_order",
     "in_data_order",
     "next_row_truth",
+    "periods_as_stamps",
     "r2_of_next_rows",
     "series_ids",
 ]
@@ -94,8 +96,9 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
             local_time=local, features=X.features, time=X.time if local is None else None,
             metadata=X.metadata,
         )  # fmt: skip
-    order, index_names, panel = None, (None, None), False
+    order, index_names, panel, periods = None, (None, None), False, None
     if isinstance(X, pd.DataFrame):
+        X, periods = periods_as_stamps(X)
         panel = isinstance(X.index, pd.MultiIndex)
         group_name = groups if isinstance(groups, str) else None
         X, groups, order, level_name = _panel(X, groups, name)
@@ -122,9 +125,40 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     numeric = None if time is not None else _numeric_stamps(X, offsets)
     return SequenceData._trusted(
         values, offsets, ids, groups=groups, local_time=time, time=numeric,
-        metadata={"index_names": index_names, "panel_index": panel},
+        metadata={"index_names": index_names, "panel_index": panel, "periods": periods},
         row_order=order, mask=_missing_as_mask(values),
     )  # fmt: skip
+
+
+def periods_as_stamps(X: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+    """Return ``X`` with periods (a PeriodIndex, or a panel's period time level) as stamps.
+
+    Monthly or quarterly data often comes indexed by periods (statsmodels' datasets,
+    ``to_period``); the model reads the periods' first instants, so that seasons and calendar
+    features come from them as from a DatetimeIndex, and `as_periods` turns the forecasts'
+    stamps back. Returns the frame (a new one when converted; ``X`` is not modified) and the
+    periods' frequency (None for a frame without periods).
+    """
+    index = X.index
+    level = index.levels[-1] if isinstance(index, pd.MultiIndex) else index
+    if not isinstance(level, pd.PeriodIndex):
+        return X, None
+    if isinstance(index, pd.MultiIndex):
+        stamps = index.get_level_values(-1).to_timestamp(how="start")
+        converted = pd.MultiIndex.from_arrays(
+            [index.get_level_values(0), stamps], names=index.names
+        )
+    else:
+        converted = index.to_timestamp(how="start")
+    return X.set_axis(converted, axis=0), level.freq
+
+
+def as_periods(stamps: Any, data: SequenceData) -> Any:
+    """Return ``stamps`` as periods when ``data`` was indexed by periods, else as they are."""
+    freq = data.metadata.get("periods")
+    if freq is None or not isinstance(stamps, pd.DatetimeIndex):
+        return stamps
+    return stamps.to_period(freq)
 
 
 def _panel(
@@ -315,7 +349,7 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         values = X
     elif (
         isinstance(X, pd.DataFrame)
-        and not isinstance(X.index, pd.MultiIndex)
+        and not isinstance(X.index, (pd.MultiIndex, pd.PeriodIndex))
         and 0 < len(X)
         and names is not None
         and X.columns.tolist() == names.tolist()

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._boundary import series_ids
+from tsforecast._boundary import as_periods, periods_as_stamps, series_ids
 from tsforecast._time import future_times
 from tsforecast.sequences import SequenceData
 
@@ -31,7 +31,7 @@ def forecast_frame(
     group_name, time_name = index_names(data)
     time = pd.Index(np.concatenate([np.asarray(t) for t in times]), name=time_name)
     if isinstance(times[0], pd.DatetimeIndex):
-        time = pd.DatetimeIndex(time, tz=times[0].tz, name=time_name)
+        time = as_periods(pd.DatetimeIndex(time, tz=times[0].tz, name=time_name), data)
     index = time
     if data.groups is not None:
         ids = pd.Index(np.repeat(np.asarray(data.series_ids, dtype=object), len(times[0])))
@@ -68,6 +68,7 @@ def future_frame(
             f"{owner}: future has no column {missing[0]!r}; it needs the known-future "
             f"covariates {columns} (its columns: {have[:10]})."
         )
+    frame = periods_as_stamps(frame)[0]
     index = frame.index
     if isinstance(index, pd.MultiIndex):
         if index.nlevels != 2:

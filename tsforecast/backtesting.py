@@ -278,7 +278,7 @@ def _frame(
     if data.mask is not None:
         truth = np.where(data.mask[rows][..., columns], truth, np.nan)
     if data.local_time is not None:
-        stamps = data.local_time
+        stamps = _boundary.as_periods(data.local_time, data)
     elif data.time is not None:
         stamps = data.time
     else:
