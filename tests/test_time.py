@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -12,13 +13,14 @@ from hypothesis import strategies as st
 
 from tsforecast import LSTMForecaster, SequenceData
 from tsforecast._time import (
+    calendar_grid,
     choose_time_features,
     encode_time,
     future_times,
     series_future_times,
     usual_step,
 )
-from tsforecast.datasets import load_pbc, load_weather
+from tsforecast.datasets import load_air_passengers, load_pbc, load_weather
 
 from .conftest import FAST
 
@@ -205,6 +207,29 @@ def test_calendar_frequencies_step_by_the_calendar(freq, expected):
     frame = pd.DataFrame({"v": np.arange(6.0)}, index=index)
     model = LSTMForecaster(**{**FAST, "context_length": 4}).fit(frame)
     assert list(model.forecast(frame, 2).index.strftime("%Y-%m-%d")) == expected
+
+
+def test_missing_calendar_periods_are_named_and_forecasts_stay_on_the_calendar():
+    # Quarter starts with two quarters missing: irregular series to the model (time gaps,
+    # no season), which says so and how to give them as missing values; the forecasts stay
+    # on quarter starts (they drifted by 91 days a step: 1997-04-03, 1997-07-04...).
+    quarters = load_air_passengers().to_frame().resample("QS").sum().iloc[:40]
+    gappy = quarters.drop(quarters.index[[20, 21]])
+    assert str(calendar_grid(gappy.index).freqstr) == "QS-JAN"
+    with pytest.warns(UserWarning, match=r"'QS-JAN' with 2 period\(s\) missing.*asfreq") as seen:
+        model = LSTMForecaster(**FAST).fit(gappy)
+    assert sum("period(s) missing" in str(w.message) for w in seen) == 1
+    assert model.time_gaps_ and model.seasonal_period_ is None
+    expected = pd.date_range("1959-01-01", periods=3, freq="QS")
+    assert model.forecast(gappy, 3).index.equals(expected.rename("month"))
+    filled = gappy.asfreq("QS")  # the fix the warning gives: the season is read
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # and no warning about periods
+        refit = LSTMForecaster(**FAST).fit(filled)
+    assert not refit.time_gaps_ and refit.seasonal_period_ == 4
+    # Stamps off any calendar (visits) are no calendar with gaps: no such warning.
+    visits = pd.DatetimeIndex(["2020-01-01", "2020-02-01", "2020-03-01", "2020-03-15"])
+    assert calendar_grid(visits) is None
 
 
 def test_stamps_past_2262_are_refused():

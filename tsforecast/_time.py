@@ -24,9 +24,11 @@ from tsforecast._warnings import ignoring
 __all__ = [
     "TIME_FEATURES",
     "TimeFeaturesRule",
+    "calendar_grid",
     "choose_time_features",
     "encode_time",
     "future_times",
+    "missing_periods",
     "seasonal_period",
     "series_future_times",
     "usual_step",
@@ -36,6 +38,10 @@ TIME_FEATURES = ("hour", "weekday", "yearday", "month", "quarter")
 _DAY = 86_400 * 10**9  # nanoseconds
 # Rows read at a time (or at all, for the usual step and season) on large data.
 SAMPLE_ROWS = 1 << 20
+# `calendar_grid` reads the frequency from the first windows of three stamps, at most this
+# many, and refuses a grid of over GRID_SPAN times as many dates as stamps (sparse events).
+GRID_WINDOWS = 50
+GRID_SPAN = 2
 
 
 def usual_step(times: Any, *, decimals: int | None = None) -> Any:
@@ -107,6 +113,8 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
     """
     last = times[-1] if after is None else after
     calendar = _calendar_offset(times)
+    if calendar is None:  # months with some missing: still months, not 91-day steps
+        calendar = calendar_grid(times)
     if calendar is not None:  # months, business days...: not a fixed duration
         return pd.date_range(last, periods=steps + 1, freq=calendar)[1:]
     step = usual_step(times)
@@ -148,6 +156,59 @@ def _calendar_offset(times: Any) -> Any:
         return None
     offset = pd.tseries.frequencies.to_offset(freq)
     return None if isinstance(offset, pd.offsets.Tick) else offset
+
+
+def calendar_grid(times: Any) -> Any:
+    """Return the calendar frequency whose dates hold all of ``times``, missing ones allowed.
+
+    Month or quarter starts with a few months missing are still a monthly or quarterly
+    series, with missing periods, which `pandas.infer_freq` does not see; None when no
+    calendar frequency (months, quarters, years, weeks anchored on a day...) holds every stamp.
+    The frequency is read from the first three consecutive stamps that have one (of the
+    first `GRID_WINDOWS`).
+
+    Examples
+    --------
+    >>> quarters = pd.date_range("2020-01-01", periods=8, freq="QS").delete([4, 5])
+    >>> calendar_grid(quarters)
+    <QuarterBegin: startingMonth=1>
+    >>> calendar_grid(pd.DatetimeIndex(["2020-01-01", "2020-02-01", "2020-03-01", "2020-03-15"]))
+    """
+    if not isinstance(times, pd.DatetimeIndex) or len(times) < 3:
+        return None
+    offset = None
+    for start in range(min(len(times) - 2, GRID_WINDOWS)):
+        offset = _calendar_offset(times[start : start + 3])
+        if offset is not None:
+            break
+    if offset is None or not offset.is_on_offset(times[0]):
+        return None
+    grid = pd.date_range(times[0], times[-1], freq=offset)
+    if len(grid) > GRID_SPAN * len(times) or not times.isin(grid).all():
+        return None
+    return offset
+
+
+def missing_periods(data: Any) -> tuple[Any, int] | None:
+    """Return a calendar frequency and how many of its periods a series misses, or None.
+
+    For series whose stamps all lie on one calendar frequency (`calendar_grid`) with periods
+    missing between them: the frequency of the first such series and the count over all.
+    """
+    local = data.local_time
+    if local is None or data.n_series > SAMPLE_ROWS // 8:
+        return None
+    found, missing = None, 0
+    for start, stop in data.series_bounds:
+        own = local[start:stop]
+        grid = calendar_grid(own)
+        if grid is None:
+            continue
+        gaps = len(pd.date_range(own[0], own[-1], freq=grid)) - len(own)
+        if gaps:
+            found = grid if found is None else found
+            missing += gaps
+    return None if found is None else (found, missing)
 
 
 def series_future_times(data: Any, steps: int, *, owner: str) -> list[Any]:

@@ -7,6 +7,7 @@ choices (calendar features, time gaps, horizon, season) into `Resolved`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +113,8 @@ def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) ->
     time_features = _time.choose_time_features(params["time_features"], sample)
     if params["time_gaps"] == "auto":
         time_gaps = _time.is_irregular(data)
+        if time_gaps:
+            warn_if_missing_periods(data)
     else:
         time_gaps = bool(params["time_gaps"])
         if time_gaps:
@@ -141,4 +144,27 @@ def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) ->
         seasonal_period=None if season is None else int(season),
         validation_fraction=float(fraction),
         context_length=int(context),
+    )
+
+
+def warn_if_missing_periods(data: SequenceData) -> None:
+    """Warn where calendar periods are missing from series that ``time_gaps`` reads as irregular.
+
+    Quarter starts with two quarters missing read as an irregular series: the model reads
+    the time between rows, and no season (its seasonal transforms count rows). Where those
+    periods are missing values, the fix is to give them as rows of NaN.
+    """
+    found = _time.missing_periods(data)
+    if found is None:
+        return
+    grid, missing = found
+    warnings.warn(
+        f"LSTMForecaster: X's time stamps lie on the calendar frequency {grid.freqstr!r} with "
+        f"{missing} period(s) missing between them, so the model reads irregular series "
+        "(time_gaps_=True) and no season from them. If those periods are missing values, "
+        f"give them as rows of NaN: X.asfreq({grid.freqstr!r}) (a panel: each series "
+        "reindexed so); the model then reads the season, and the missing values count in no "
+        "loss. Pass time_gaps=True to read irregular series without this warning.",
+        UserWarning,
+        stacklevel=5,
     )
