@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -117,6 +118,23 @@ def test_divergence_finds_the_earliest_far_step():
     forecasts[1, 3, 1] = 29.0  # within one width: not far
     assert divergence(forecasts, training)[:3] == (0, 5, 0)
     assert divergence(forecasts, None) is None
+
+
+def test_a_constant_series_forecast_at_its_value_does_not_diverge():
+    # A range of no width (5 to 5) is as wide as a thousandth of its values: the float32
+    # forecast 5.0000005 was once reported as diverging, "far outside 5 to 5".
+    training = np.array([[5.0, 5.0], [0.0, 0.0]])
+    assert divergence(np.array([[[5.0000005, 0.0]]]), training) is None
+    assert divergence(np.array([[[5.1, 0.0]]]), training) == (0, 1, 0, 5.1)
+    assert divergence(np.array([[[5.0, 1e-9]]]), training) == (0, 1, 1, 1e-9)  # all zeros
+    constant = pd.DataFrame(
+        {"level": np.full(40, 5.0)}, index=pd.date_range("2000-01-01", periods=40, freq="QS")
+    )
+    model = LSTMForecaster(**FAST).fit(constant)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        forecast = model.forecast(constant, 8)
+    np.testing.assert_allclose(forecast["level"], 5.0, rtol=1e-2)
 
 
 # Not on the defaults: tests/test_accuracy.py checks that no forecast of the defaults, from

@@ -36,8 +36,11 @@ __all__ = [
 # about 0.05 standard deviations of a bound the output bends; further away it is unchanged.
 SHARPNESS = 20.0
 # A forecast diverges when it lies further outside the training range than this many times
-# the range's own width.
+# the range's own width; a range narrower than FLAT_WIDTH of its values' size (a constant
+# series: 5 to 5) counts as that wide, so that a float32 forecast of 5.0000005 is not taken
+# for a diverging one.
 DIVERGENCE_WIDTHS = 1.0
+FLAT_WIDTH = 1e-3
 
 
 def _is_number(value: Any) -> bool:
@@ -179,12 +182,16 @@ def divergence(
     -------
     (series, step, target, value) or None
         Positions (the step 1-based) of the earliest step at which some forecast lies more
-        than the range's width outside it (or is not finite).
+        than the range's width outside it (at least `FLAT_WIDTH` of the range's size: a
+        constant series), or is not finite.
     """
     if training_range is None:
         return None
     low, high = training_range[:, 0], training_range[:, 1]
-    margin = DIVERGENCE_WIDTHS * np.maximum(high - low, 1e-12)
+    size = np.maximum(np.abs(low), np.abs(high))
+    with np.errstate(invalid="ignore"):
+        width = np.maximum(high - low, np.maximum(FLAT_WIDTH * size, 1e-12))
+    margin = DIVERGENCE_WIDTHS * width
     known = np.isfinite(low) & np.isfinite(high)  # a target never observed: no range
     with np.errstate(invalid="ignore"):
         outside = (forecasts < low - margin) | (forecasts > high + margin)
