@@ -140,6 +140,16 @@ def test_text_and_time_columns_get_the_fix_by_name():
         check_X(Reader(), pd.concat([TABLE, TABLE[["a"]]], axis=1), None, reset=True)
 
 
+def test_a_series_and_data_without_rows_get_what_to_pass_instead():
+    # scikit-learn's own messages advised "a single row" for a Series, and "a minimum of 1"
+    # sample where fitting needs 2 per series.
+    with pytest.raises(TypeError, match=r"X is a pandas Series; .*X.to_frame\(\)"):
+        check_X(Reader(), TABLE["a"], None, reset=True)
+    for empty in (TABLE.iloc[:0], np.zeros((0, 2))):
+        with pytest.raises(ValueError, match=r"X has no rows\. .*at least 2 per series to fit"):
+            check_X(Reader(), empty, None, reset=True)
+
+
 def test_variation_float32_cannot_hold_is_refused():
     shifted = TABLE.assign(a=TABLE["a"] + 1e9)
     with pytest.raises(ValueError, match=r"column 'a' varies by about 0\.69 .* Subtract an offset"):

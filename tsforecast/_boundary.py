@@ -81,6 +81,7 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
         if plain is not None:
             return plain
     name = type(estimator).__name__
+    _refuse_series_and_empty(X, name)
     if isinstance(X, SequenceData):
         if groups is not None and X.groups is not None:
             raise ValueError(
@@ -128,6 +129,24 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
         metadata={"index_names": index_names, "panel_index": panel, "periods": periods},
         row_order=order, mask=_missing_as_mask(values),
     )  # fmt: skip
+
+
+def _refuse_series_and_empty(X: Any, owner: str) -> None:
+    """Refuse a pandas Series and data without rows, saying what to pass instead.
+
+    (scikit-learn's own messages would advise "a single row" for a Series, and "a minimum of
+    1" sample where a series needs two to be fitted.)
+    """
+    if isinstance(X, pd.Series):
+        raise TypeError(
+            f"{owner}: X is a pandas Series; pass a DataFrame with one column per variable: "
+            "X.to_frame() (its index, the time stamps or (series id, time), stays)."
+        )
+    if isinstance(X, (pd.DataFrame, np.ndarray)) and X.ndim == 2 and len(X) == 0:
+        raise ValueError(
+            f"{owner}: X has no rows. Pass the series' rows in time order: at least 2 per "
+            "series to fit, the history to forecast from to predict."
+        )
 
 
 def periods_as_stamps(X: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
