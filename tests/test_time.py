@@ -220,6 +220,7 @@ def test_missing_calendar_periods_are_named_and_forecasts_stay_on_the_calendar()
         model = LSTMForecaster(**FAST).fit(gappy)
     assert sum("period(s) missing" in str(w.message) for w in seen) == 1
     assert model.time_gaps_ and model.seasonal_period_ is None
+    assert model.time_step_ is None  # irregular: the time between rows is read, not checked
     expected = pd.date_range("1959-01-01", periods=3, freq="QS")
     assert model.forecast(gappy, 3).index.equals(expected.rename("month"))
     filled = gappy.asfreq("QS")  # the fix the warning gives: the season is read
@@ -230,6 +231,29 @@ def test_missing_calendar_periods_are_named_and_forecasts_stay_on_the_calendar()
     # Stamps off any calendar (visits) are no calendar with gaps: no such warning.
     visits = pd.DatetimeIndex(["2020-01-01", "2020-02-01", "2020-03-01", "2020-03-15"])
     assert calendar_grid(visits) is None
+
+
+def test_history_at_another_spacing_than_fit_is_refused(tmp_path):
+    # A model fitted on months reads rows as months: quarterly history was forecast as its
+    # next "months", stamped as quarters, without a word.
+    months = load_air_passengers().to_frame().iloc[:60]
+    model = LSTMForecaster(**FAST).fit(months)
+    assert model.time_step_ == 31 * 24  # the median month, in hours
+    quarters = months.resample("QS").sum()
+    with pytest.raises(ValueError, match=r"rows of X are about 91 days apart, but the model "
+                       r"was fitted on rows about 31 days apart.*resample"):  # fmt: skip
+        model.forecast(quarters, 2)
+    with pytest.raises(ValueError, match=r"rows of X are 1 day apart"):
+        model.predict(months.resample("D").interpolate())
+    loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
+    assert loaded.time_step_ == model.time_step_
+    with pytest.raises(ValueError, match=r"about 91 days apart"):
+        loaded.forecast(quarters, 2)
+    model.forecast(months.iloc[-30:], 2)  # the same spacing, any length: read
+    # Visits stamped in days since entry (numbers) and arrays have no datetime step to keep.
+    visits = LSTMForecaster(**FAST).fit(load_pbc().to_frame().iloc[:300])
+    assert visits.time_step_ is None
+    assert LSTMForecaster(**FAST).fit(months.to_numpy()).time_step_ is None
 
 
 def test_stamps_past_2262_are_refused():

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
+from tsforecast import _time
 from tsforecast._checks import check_finite, first_entry, show
 from tsforecast._sequence_checks import warn_if_whole_numbers_rounded
 from tsforecast._warnings import ignoring
@@ -58,6 +59,8 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     """
     data = _read_X(estimator, X, groups, reset=reset)
     name = type(estimator).__name__
+    if not reset:
+        _time.check_same_step(getattr(estimator, "time_step_", None), data, name)
     fitted_series = getattr(estimator, "n_series_in_", 1)
     if not reset and fitted_series > 1 and data.groups is None:
         raise ValueError(

@@ -25,12 +25,14 @@ __all__ = [
     "TIME_FEATURES",
     "TimeFeaturesRule",
     "calendar_grid",
+    "check_same_step",
     "choose_time_features",
     "encode_time",
     "future_times",
     "missing_periods",
     "seasonal_period",
     "series_future_times",
+    "typical_step",
     "usual_step",
 ]
 
@@ -42,6 +44,10 @@ SAMPLE_ROWS = 1 << 20
 # many, and refuses a grid of over GRID_SPAN times as many dates as stamps (sparse events).
 GRID_WINDOWS = 50
 GRID_SPAN = 2
+# Median steps this far apart (relative) are the same step (months: 28 to 31 days).
+STEP_TOLERANCE = 0.15
+# `typical_step` reads the steps of this many series at most.
+STEP_SERIES = 1000
 
 
 def usual_step(times: Any, *, decimals: int | None = None) -> Any:
@@ -209,6 +215,59 @@ def missing_periods(data: Any) -> tuple[Any, int] | None:
             found = grid if found is None else found
             missing += gaps
     return None if found is None else (found, missing)
+
+
+def typical_step(data: Any) -> float | None:
+    """Return the median time between rows, in hours, of a panel whose series share it.
+
+    Read from the first rows (`sample_times`) of the first `STEP_SERIES` series, series by
+    series. None without datetime
+    stamps, with fewer than 2 steps, or when the series' own median steps differ by more
+    than `STEP_TOLERANCE` (a panel mixing frequencies). A month is about 730 hours.
+    """
+    local = sample_times(data)
+    if local is None:
+        return None
+    numbers = local.as_unit("ns").asi8
+    medians = []
+    for start, stop in itertools.pairwise(data.offsets[: STEP_SERIES + 1]):
+        own = numbers[min(int(start), len(numbers)) : min(int(stop), len(numbers))]
+        if len(own) >= 3:
+            medians.append(float(np.median(np.diff(own))) / 3.6e12)
+    if not medians or max(medians) > (1 + STEP_TOLERANCE) * min(medians):
+        return None
+    return float(np.median(medians))
+
+
+def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
+    """Refuse history whose rows are another time apart than those the model was fitted on.
+
+    A model fitted on months reads rows as months: given quarters, it would forecast the
+    next months of a quarterly series, stamped as quarters. ``fitted``: the fit's
+    `typical_step` (None: not known, nothing checked).
+    """
+    step = None if fitted is None else typical_step(data)
+    if step is None or abs(step / fitted - 1) <= STEP_TOLERANCE:
+        return
+    raise ValueError(
+        f"{owner}: the rows of X are {_duration(step)} apart, but the model was fitted on rows "
+        f"{_duration(fitted)} apart; it reads each row as one step of the series it learnt, "
+        "so its forecasts would be of other times. Give the history at the fitted spacing "
+        "(resample it), or fit a model on data at this one."
+    )
+
+
+def _duration(hours: float) -> str:
+    """Say ``hours`` in the unit that reads best ("about 30.5 days", "1 hour")."""
+
+    def counted(value: float, unit: str) -> str:
+        return f"{value:.4g} {unit}" + ("" if f"{value:.4g}" == "1" else "s")
+
+    if hours >= 24 * 28:
+        return "about " + counted(hours / 24, "day")
+    if hours >= 24:
+        return counted(hours / 24, "day")
+    return counted(hours, "hour") if hours >= 1 else counted(hours * 60, "minute")
 
 
 def series_future_times(data: Any, steps: int, *, owner: str) -> list[Any]:

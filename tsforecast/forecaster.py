@@ -354,6 +354,9 @@ class LSTMForecaster(
         Steps forecast at once.
     time_gaps_ : bool
         Whether the model reads the time between rows.
+    time_step_ : float or None
+        The median time between rows in fit, in hours (None: no datetime stamps, time gaps,
+        or series at several spacings); history at another spacing is refused.
     validation_fraction_ : float
         The fraction of each series held out (``validation_fraction`` resolved).
     bounds_ : ndarray of shape (n_targets, 2) or None

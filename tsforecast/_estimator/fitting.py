@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tsforecast import _time
 from tsforecast._boundary import (
     check_trainable,
 )
@@ -157,6 +158,7 @@ class FittingSteps:
         self.autoregressive_ = y is None
         resolved = resolve(self.get_params(deep=False), data, y is None)
         self.time_features_, self.time_gaps_ = resolved.time_features, resolved.time_gaps
+        self.time_step_ = None if self.time_gaps_ else _time.typical_step(data)
         self.horizon_, self.quantiles_ = resolved.horizon, resolved.quantiles
         self.seasonal_period_ = resolved.seasonal_period
         self.validation_fraction_ = resolved.validation_fraction

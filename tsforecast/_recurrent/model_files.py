@@ -70,7 +70,7 @@ SIMPLE_STATE = (
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
     "n_series_in_", "time_gaps_", "target_transform_scores_", "validation_fraction_",
-    "context_length_", "scale_", "n_threads_", "n_members_",
+    "context_length_", "scale_", "n_threads_", "n_members_", "time_step_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -417,6 +417,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         and all(isinstance(n, str) and n in TRANSFORMS for n in state["transform_members_"])
     ):
         raise bad(f"transform_members_ is {state['transform_members_']!r}")
+    state.setdefault("time_step_", None)  # saved before it was recorded: not checked
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
         state.setdefault("validation_fraction_", None)  # not recorded
