@@ -105,6 +105,30 @@ def test_seattle_daily_file():
     assert read_weather(SEATTLE, categorical="drop").n_features == 4
 
 
+def seattle_monthly() -> pd.DataFrame:
+    """Seattle's daily weather as monthly means, stamped at each month's start."""
+    daily = pd.read_csv(SEATTLE, parse_dates=["date"]).set_index("date")
+    monthly = daily[["temp_max", "wind"]].resample("MS").mean()
+    return monthly.rename_axis("time").reset_index()
+
+
+def test_monthly_tables_step_by_the_calendar():
+    # Months are 28 to 31 days apart: read as months (the missing ones as gaps), not refused
+    # with the advice freq='31D', which averaged them onto a 31-day grid and stamped the
+    # forecasts 2014-06-04, 2014-07-05...
+    table = seattle_monthly()
+    data = read_weather(table)
+    assert data.n_timesteps == 48 and data.metadata["freq"] == "MS"
+    assert data.local_time.equals(pd.date_range("2012-01-01", periods=48, freq="MS"))
+    gappy = read_weather(table.drop(index=[10, 11]))
+    assert gappy.n_timesteps == 48 and gappy.metadata["n_filled"] == {"temp_max": 2, "wind": 2}
+    assert not gappy.mask[10:12].any() and gappy.mask[[9, 12]].all()
+    quarters = read_weather(table, freq="QS")  # averaged within each quarter
+    assert quarters.n_timesteps == 16 and quarters.metadata["freq"].startswith("QS")
+    first = table["temp_max"].iloc[:3].mean()
+    assert quarters.values[0, 0] == pytest.approx(first, rel=1e-6)
+
+
 def frame(times, **columns):
     return pd.DataFrame({"time": times, **columns})
 
@@ -137,7 +161,8 @@ HOURS = ["2024-05-01 00:00", "2024-05-01 01:00", "2024-05-01 02:00"]
         (frame(["2024-05-01 00:00", "2024-05-01 00:50", "2024-05-01 02:10", "2024-05-01 03:00",
                 "2024-05-01 04:20"], temp=[1.0, 2, 3, 4, 5]), {}, ValueError,
          r"not on a regular grid: .* Pass freq="),
-        (frame(HOURS, temp=[1.0, 2, 3]), {"freq": "1 month"}, ValueError, "not a fixed time step"),
+        (frame(HOURS, temp=[1.0, 2, 3]), {"freq": "1 month"}, ValueError,
+         r"freq '1 month' is not a time step; .*'MS' \(months\)"),
         (frame(HOURS, temp=[1.0, 2, 3]), {"keep": "any"}, ValueError, "keep must be one of"),
         (frame(HOURS, temp=[1.0, 2, 3]), {"max_gap": -1}, ValueError, "max_gap must be"),
         (frame(HOURS, temp=[1.0, 2, 3]), {"columns": "temp"}, TypeError, "must be given as a list"),

@@ -69,7 +69,7 @@ def _build_parser(fit_defaults: dict[str, Any] | None = None) -> argparse.Argume
     table = fit.add_argument_group("reading the table (saved with the model)")
     table.add_argument("--time-col", help="time column (found by name if omitted; ehr: needed)")
     table.add_argument("--columns", help="comma-separated feature columns (ehr: measurements)")
-    table.add_argument("--freq", help="weather: grid spacing such as 1h (inferred if omitted)")
+    table.add_argument("--freq", help="weather: grid step such as 1h or MS (inferred if omitted)")
     table.add_argument("--decimal", choices=[".", ","], default=".",
                        help="decimal mark of the numbers (default: .)")  # fmt: skip
     table.add_argument("--na-values", help="comma-separated extra markers of missing values")

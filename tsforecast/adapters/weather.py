@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._checks import check_choice
-from tsforecast._time import usual_step
+from tsforecast._time import calendar_grid, usual_step
 from tsforecast.adapters._tables import (
     KEEP_CHOICES,
     Source,
@@ -75,8 +75,10 @@ def read_weather(
     2. rows are sorted by time (unsorted input is sorted, not refused);
     3. exact duplicate rows are dropped; rows with the same time and different values follow
        ``keep``;
-    4. the rows are put on a regular grid: the most common spacing, or ``freq`` if given (then
-       the values are averaged within each step, so finer or irregular data is resampled);
+    4. the rows are put on a regular grid: the most common spacing (months, quarters or years
+       where every stamp lies on one such calendar), or ``freq`` if given (then the values
+       are averaged within each step, so finer or irregular data is resampled; ``"MS"`` or
+       ``"QS"`` average within each month or quarter);
     5. missing values (absent rows, empty cells, TMY3 values flagged missing) are filled by
        time interpolation where the gap is at most ``max_gap`` steps and marked False in
        ``mask``; longer gaps follow ``long_gaps``.
@@ -95,7 +97,7 @@ def read_weather(
         23 measured quantities minus those with values flagged missing (``?``) in this file
         (AOD and albedo, typically); name them to get them anyway, gaps and all.
     freq : str or Timedelta, optional
-        Grid spacing such as ``"1h"`` or ``"1D"``; inferred by default.
+        Grid spacing such as ``"1h"``, ``"1D"`` or ``"MS"`` (month starts); inferred by default.
     keep : {"error", "first", "last", "mean"}, default="error"
         What to do with rows sharing a time stamp but not their values.
     max_gap : int, default=3
@@ -297,19 +299,34 @@ def _merge_duplicates(values: pd.DataFrame, keep: str) -> pd.DataFrame:
     return table.set_index("__time__").rename_axis(None)
 
 
-def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, pd.Timedelta]:
+def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, Any]:
+    """Return the values on a regular grid and its step (a Timedelta, or a calendar offset).
+
+    Months, quarters and years are calendar steps, not fixed ones: given as ``freq`` ("MS",
+    "QS"...) the values are averaged within each period, labelled by its start; read off
+    stamps that all lie on one such calendar (missing periods allowed), they are kept, with
+    the missing periods as gaps.
+    """
     times = values.index.as_unit("ns")  # pandas may infer seconds; asi8 below is in ns
     values = values.set_axis(times)
     if freq is not None:
         try:
-            step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+            offset = pd.tseries.frequencies.to_offset(freq)
         except ValueError:
             raise ValueError(
-                f"{OWNER}: freq {freq!r} is not a fixed time step; use e.g. '1h', '30min', '1D'."
+                f"{OWNER}: freq {freq!r} is not a time step; use e.g. '1h', '30min', '1D', "
+                "or 'MS' (months), 'QS' (quarters)."
             ) from None
+        if not isinstance(offset, pd.offsets.Tick):  # months, quarters...: by the calendar
+            grid = values.resample(offset).mean()
+            return grid.set_axis(grid.index.as_unit("ns")), offset
+        step = pd.Timedelta(offset)
         _check_grid_size(times, step, len(values))
         grid = values.resample(step, origin="start").mean()
         return grid, step
+    calendar = calendar_grid(times) if usual_step(times) >= pd.Timedelta(days=28) else None
+    if calendar is not None:  # month starts (or ends...), some missing: those are the gaps
+        return values.reindex(pd.date_range(times[0], times[-1], freq=calendar)), calendar
     steps = np.diff(times.asi8)
     # Missing rows leave steps that are multiples of the true one: the grid steps by their
     # common divisor. Unless a few stamps lie off the usual spacing (one stray 12:00 row in
@@ -371,8 +388,10 @@ def _fill_gaps(
     return values.interpolate(method="time", limit_direction="both")
 
 
-def _freq_string(step: pd.Timedelta) -> str:
-    """'D', '7D', 'h', '30min'...: whole days as days, not '24h'."""
+def _freq_string(step: Any) -> str:
+    """'D', '7D', 'h', '30min'...: whole days as days, not '24h'; 'MS', 'QS-JAN'... as such."""
+    if not isinstance(step, pd.Timedelta):
+        return step.freqstr
     days, rest = divmod(step, pd.Timedelta(days=1))
     if not rest:
         return "D" if days == 1 else f"{days}D"
