@@ -48,6 +48,10 @@ from _classic_cuts import cuts, cuts_markdown, score_cuts
 
 CLASSIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "classic"
 REFERENCES = Path(__file__).resolve().parent / "results" / "classic_references.json"
+REFERENCE_COVERAGE = Path(__file__).resolve().parent / "results" / "classic_reference_coverage.json"
+# The defaults forecast quantiles up to their horizon (24 steps): the coverage of intervals,
+# and so the references', is compared on series forecast that far at most (not `taylor`'s 48).
+COVERED_STEPS = 24
 
 
 @dataclass(frozen=True)
@@ -121,23 +125,71 @@ def seasonal_naive(values: np.ndarray, m: int, h: int) -> dict[int, np.ndarray]:
     return out
 
 
-def statistical(values: np.ndarray, m: int, h: int) -> dict[str, dict[int, np.ndarray]]:
-    """AutoETS, AutoTheta and AutoARIMA fitted on the training rows, run forward."""
+def statistical(
+    values: np.ndarray, m: int, h: int, level: int | None = None
+) -> dict[str, dict[int, dict[str, np.ndarray]]]:
+    """AutoETS, AutoTheta and AutoARIMA fitted on the training rows, run forward.
+
+    Returns ``model -> origin -> {"mean": ...}``; with ``level`` (a percentage), the model's
+    ``level``% interval too (``"lo"``, ``"hi"``), and statsforecast's ``SeasonalNaive``
+    (fitted and run the same way) among the models: its interval is the reference for
+    seasonal naive's.
+    """
     try:
-        from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+        from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
     except ImportError:
         return {}
     cuts = origins(len(values), h)
     y = values.astype(np.float64)
-    results: dict[str, dict[int, np.ndarray]] = {}
-    for name, make in (("AutoETS", lambda: AutoETS(season_length=m)),
-                       ("AutoTheta", lambda: AutoTheta(season_length=m)),
-                       ("AutoARIMA", lambda: AutoARIMA(season_length=m))):  # fmt: skip
+    makers = {"AutoETS": lambda: AutoETS(season_length=m),
+              "AutoTheta": lambda: AutoTheta(season_length=m),
+              "AutoARIMA": lambda: AutoARIMA(season_length=m)}  # fmt: skip
+    if level is not None:
+        makers["seasonal naive"] = lambda: SeasonalNaive(season_length=m)
+    asked = {} if level is None else {"level": [level]}
+    results: dict[str, dict[int, dict[str, np.ndarray]]] = {}
+    for name, make in makers.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = make().fit(y[: cuts[0]])
-            results[name] = {o: np.asarray(model.forward(y=y[:o], h=h)["mean"]) for o in cuts}
+            results[name] = {}
+            for o in cuts:
+                found = model.forward(y=y[:o], h=h, **asked)
+                results[name][o] = {"mean": np.asarray(found["mean"])}
+                if level is not None:
+                    results[name][o]["lo"] = np.asarray(found[f"lo-{level}"])
+                    results[name][o]["hi"] = np.asarray(found[f"hi-{level}"])
     return results
+
+
+def reference_coverage(name: str, values: dict[str, np.ndarray], m: int, h: int) -> dict:
+    """Return the reference models' 80% interval coverage of each series (kept: ``name``).
+
+    Returns ``model -> series -> share of the test values inside`` (the test values of
+    the three origins, as for tsforecast's coverage), or ``{}`` without statsforecast. Kept
+    in `REFERENCE_COVERAGE`, as the scores are in `REFERENCES`.
+    """
+    cache = json.loads(REFERENCE_COVERAGE.read_text()) if REFERENCE_COVERAGE.exists() else {}
+    if name in cache:
+        return cache[name]
+    found: dict[str, dict[str, float]] = {}
+    for key, y in values.items():
+        for model, runs in statistical(y, m, h, level=80).items():
+            inside = [(y[o : o + h] >= run["lo"]) & (y[o : o + h] <= run["hi"])
+                      for o, run in runs.items()]  # fmt: skip
+            found.setdefault(model, {})[key] = float(np.mean(inside))
+    if found:
+        cache[name] = found
+        REFERENCE_COVERAGE.write_text(json.dumps(cache, indent=1) + "\n")
+    return found
+
+
+def coverage_summary(coverage: list[float]) -> str:
+    """Median, range and share within 0.6-0.95 of a panel's per-series coverage."""
+    found = sorted(coverage)
+    within = np.mean([0.6 <= c <= 0.95 for c in found])
+    return (f"median {np.median(found):.2f}, range {found[0]:.2f}-{found[-1]:.2f}, "
+            f"{within:.0%} of them within 0.60-0.95")  # fmt: skip
 
 
 def tsforecast_forecasts(
@@ -191,7 +243,8 @@ def references_of(name: str, values: dict[str, np.ndarray], m: int, h: int) -> d
     reference: dict[str, list[float]] = {}
     for y in values.values():
         reference.setdefault("seasonal naive", []).append(mase_of(y, seasonal_naive(y, m, h), m, h))
-        for model, forecasts in statistical(y, m, h).items():
+        for model, runs in statistical(y, m, h).items():
+            forecasts = {o: run["mean"] for o, run in runs.items()}
             reference.setdefault(model, []).append(mase_of(y, forecasts, m, h))
     found = {model: float(np.mean(scores)) for model, scores in reference.items()}
     if len(found) > 1:  # statsforecast was there: keep them
@@ -225,7 +278,9 @@ def score_series(series: Series, seeds: list[int], params: dict[str, Any]) -> di
     return {"series": series.name, "mase": columns, "tsforecast_seeds": per_seed,
             "fit_seconds": statistics.median(seconds),
             "coverage_80": {k: statistics.median(c[k] for c in coverages)
-                            for k in coverages[0]}}  # fmt: skip
+                            for k in coverages[0]},
+            "reference_coverage_80": reference_coverage(series.name, values, series.m, series.h)
+                                     if coverages[0] else {}}  # fmt: skip
 
 
 def score_unlike_panel(seeds: list[int], params: dict[str, Any]) -> dict[str, list[float]]:
@@ -324,18 +379,21 @@ def markdown(
     lines.append(
         f"Worst tsforecast / seasonal naive: {totals['worst_ratio_to_seasonal_naive']:.3f}"
     )
-    lines += ["", "80% intervals, share of the test values inside (median of seeds; per region "
-              "for a panel):"]  # fmt: skip
+    lines += ["", "80% intervals, share of the test values inside (tsforecast: median of seeds; "
+              "per region for a panel; in brackets the references' 80% intervals, fitted "
+              "and run forward the same way, seasonal naive's from statsforecast's "
+              "`SeasonalNaive`):"]  # fmt: skip
     for row in rows:
-        found = sorted(row["coverage_80"].values())
+        found = list(row["coverage_80"].values())
+        references = row.get("reference_coverage_80", {})
         if len(found) == 1:
-            lines.append(f"- {row['series']}: {found[0]:.2f}")
+            others = ", ".join(f"{model} {np.mean(list(c.values())):.2f}"
+                               for model, c in references.items())  # fmt: skip
+            lines.append(f"- {row['series']}: {found[0]:.2f}" + (f" ({others})" if others else ""))
         elif found:
-            within = np.mean([0.6 <= c <= 0.95 for c in found])
-            lines.append(
-                f"- {row['series']}: {len(found)} series, median {np.median(found):.2f}, range "
-                f"{found[0]:.2f}-{found[-1]:.2f}, {within:.0%} of them within 0.60-0.95"
-            )
+            lines.append(f"- {row['series']}: {len(found)} series, {coverage_summary(found)}")
+            lines += [f"  - {model}: {coverage_summary(list(c.values()))}"
+                      for model, c in references.items()]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -362,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             values = {n: (frame.xs(n, level="region") if frame.index.nlevels == 2 else frame)
                       ["value"].to_numpy(float) for n in names}  # fmt: skip
             print(series.name, references(series, values), flush=True)
+            if series.h <= COVERED_STEPS:
+                reference_coverage(series.name, values, series.m, series.h)
         return 0
     rows = []
     for series in chosen:
