@@ -10,7 +10,8 @@ regions too. tsforecast is run as a user would: ``LSTMForecaster(random_state=se
 DataFrame indexed by the periods' time stamps (the panel by (region, time)), forecasting
 through `tsforecast.backtest`. Seasonal naive and, when statsforecast is installed (the
 ``bench`` extra), ``AutoETS``, ``AutoTheta`` and ``AutoARIMA`` are scored in the same run
-(fitted once, run ``forward`` from each origin). With the whole set, its five monthly
+(fitted once, run ``forward`` from each origin), with their 80% intervals' coverage beside
+tsforecast's (`reference_coverage`). With the whole set, its five monthly
 series of different lengths and dates are also fitted as one ``(series, time)`` panel
 (`UNLIKE_PANEL`), each series scored as alone, and reported apart, and shorter cuts of the
 monthly and quarterly series (halves, monthly series summed by quarter; `_classic_cuts`) are
