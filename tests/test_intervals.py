@@ -83,6 +83,14 @@ def test_too_few_held_out_values_never_narrow_an_interval():
     many = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (9, 1, 3, 1))
     near = np.linspace(-0.2, 0.2, 9)[:, None, None]
     assert conformal_margins(many, near, np.ones_like(near, bool), LEVELS)[20, 0, 0, 0] < 0
+    # A step with too few values takes the margin of the nearest step with enough: where the
+    # raw interval was found too narrow there (truths 1.5 to 2.3 outside), it stays widened.
+    raw = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (9, 2, 3, 1))
+    wide = np.stack([np.linspace(1.5, 2.3, 9), np.zeros(9)], axis=1)[:, :, None]
+    two_steps = np.ones((9, 2, 1), bool)
+    two_steps[2:, 1] = False  # step 2: two values only
+    carried = conformal_margins(raw, wide, two_steps, LEVELS)[20, :, 0, 0]
+    assert carried[0] == pytest.approx(1.2) and carried[1] == carried[0]
 
 
 def test_a_short_series_intervals_never_collapse_to_the_point_forecast(passengers_30):

@@ -127,12 +127,13 @@ def conformal_margins(
     ndarray of shape (len(ALPHAS), horizon, n_pairs, n_targets)
         ``[a, h, p, t]``: the margin that gives pair ``p`` coverage ``1 - ALPHAS[a]`` (the
         ``ceil((n + 1)(1 - alpha))``-th smallest score, at least the first); negative when
-        the raw interval is wider than needed. With fewer than ``1 / alpha - 1`` held-out
-        values, where CQR's margin is infinite, it is the largest score but never below 0:
-        too few values to narrow the raw interval on (a single held-out value that fell
-        near the median would otherwise shrink the interval to the median). A step that no
-        held-out value reaches takes the nearest step's margins, never below 0 either (0
-        when no step has any). At the pair's nominal miscoverage it is the CQR margin.
+        the raw interval is wider than needed. A step with fewer than ``1 / alpha - 1``
+        held-out values (none included), where CQR's margin is infinite, takes the margin
+        of the nearest step that has enough, or else its own largest score, never below 0:
+        too few values to narrow the raw interval on (a single held-out value that fell near
+        the median would otherwise shrink the interval to the median), while a raw interval
+        found too narrow at the steps before stays widened beyond them. At the pair's
+        nominal miscoverage it is the CQR margin.
     """
     pairs = level_pairs(levels)
     _, horizon, _, n_targets = quantiles.shape
@@ -145,14 +146,13 @@ def conformal_margins(
         scores = np.maximum(quantiles[:, :, low] - truth, truth - quantiles[:, :, high])
         scores = np.sort(np.where(weight, scores, np.inf), axis=0)  # uncounted ones last
         found = np.take_along_axis(scores, ranks - 1, axis=0)
-        margins[:, :, p] = np.where(infinite, np.maximum(found, 0.0), found)
-    for t in range(n_targets):  # a step no held-out value reaches: the nearest step's margins
-        have = np.flatnonzero(counts[:, t] > 0)
-        for h in np.flatnonzero(counts[:, t] == 0):
-            margins[:, h, :, t] = (
-                np.maximum(margins[:, have[np.argmin(np.abs(have - h))], :, t], 0.0)
-                if len(have) else 0.0
-            )  # fmt: skip
+        margins[:, :, p] = np.where(counts[None] > 0, found, 0.0)
+    for a, t in zip(*np.nonzero(infinite.any(axis=1)), strict=True):  # too few values
+        enough = np.flatnonzero(~infinite[a, :, t])
+        for h in np.flatnonzero(infinite[a, :, t]):
+            if len(enough):  # the nearest step with enough values (the earlier on a tie)
+                margins[a, h, :, t] = margins[a, enough[np.argmin(np.abs(enough - h))], :, t]
+        margins[a, infinite[a, :, t], :, t] = np.maximum(margins[a, infinite[a, :, t], :, t], 0)
     return margins
 
 
