@@ -228,9 +228,14 @@ def test_missing_calendar_periods_are_named_and_forecasts_stay_on_the_calendar()
         warnings.simplefilter("error", UserWarning)  # and no warning about periods
         refit = LSTMForecaster(**FAST).fit(filled)
     assert not refit.time_gaps_ and refit.seasonal_period_ == 4
-    # Stamps off any calendar (visits) are no calendar with gaps: no such warning.
+    # Stamps off any calendar (visits) are no calendar with gaps: no such warning; daily
+    # data steps by days (business days with holidays too), not by a calendar.
     visits = pd.DatetimeIndex(["2020-01-01", "2020-02-01", "2020-03-01", "2020-03-15"])
     assert calendar_grid(visits) is None
+    assert calendar_grid(pd.bdate_range("2024-01-01", "2024-12-27").delete([10, 50])) is None
+    # Periods are filled by reindexing on their range (asfreq converts them instead).
+    with pytest.warns(UserWarning, match=r"X.reindex\(pandas.period_range"):
+        LSTMForecaster(**FAST).fit(gappy.to_period("Q"))
 
 
 def test_history_at_another_spacing_than_fit_is_refused(tmp_path):
@@ -250,6 +255,15 @@ def test_history_at_another_spacing_than_fit_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"about 91 days apart"):
         loaded.forecast(quarters, 2)
     model.forecast(months.iloc[-30:], 2)  # the same spacing, any length: read
+    # A panel of months and quarters keeps no one step: each series may be forecast alone.
+    panel = pd.concat({"months": months, "quarters": quarters}, names=["id", "month"])
+    mixed = LSTMForecaster(**FAST).fit(panel)
+    assert mixed.time_step_ is None
+    mixed.forecast(pd.concat({"quarters": quarters}, names=["id", "month"]), 2)
+    # A few rows are not judged: Friday, Monday, Tuesday of a business-day model.
+    days = pd.bdate_range("2024-01-01", periods=82)  # ends on a Tuesday
+    weekdays = pd.DataFrame({"v": np.sin(np.arange(82) / 5)}, index=days)
+    LSTMForecaster(**FAST).fit(weekdays).forecast(weekdays.iloc[-3:], 2)
     # Visits stamped in days since entry (numbers) and arrays have no datetime step to keep.
     visits = LSTMForecaster(**FAST).fit(load_pbc().to_frame().iloc[:300])
     assert visits.time_step_ is None

@@ -162,10 +162,13 @@ def periods_as_stamps(X: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
     periods' frequency (None for a frame without periods).
     """
     index = X.index
-    level = index.levels[-1] if isinstance(index, pd.MultiIndex) else index
+    panel = isinstance(index, pd.MultiIndex)
+    if panel and index.nlevels != 2:
+        return X, None  # not a (series id, time) panel: refused as such by `_panel`
+    level = index.levels[-1] if panel else index
     if not isinstance(level, pd.PeriodIndex):
         return X, None
-    if isinstance(index, pd.MultiIndex):
+    if panel:
         stamps = index.get_level_values(-1).to_timestamp(how="start")
         converted = pd.MultiIndex.from_arrays(
             [index.get_level_values(0), stamps], names=index.names

@@ -40,14 +40,13 @@ TIME_FEATURES = ("hour", "weekday", "yearday", "month", "quarter")
 _DAY = 86_400 * 10**9  # nanoseconds
 # Rows read at a time (or at all, for the usual step and season) on large data.
 SAMPLE_ROWS = 1 << 20
-# `calendar_grid` reads the frequency from the first windows of three stamps, at most this
-# many, and refuses a grid of over GRID_SPAN times as many dates as stamps (sparse events).
-GRID_WINDOWS = 50
+# `calendar_grid` refuses a grid of over this many times as many dates as stamps (events).
 GRID_SPAN = 2
 # Median steps this far apart (relative) are the same step (months: 28 to 31 days).
 STEP_TOLERANCE = 0.15
-# `typical_step` reads the steps of this many series at most.
-STEP_SERIES = 1000
+# History is checked against the fit's step where a series has this many steps (a few
+# business days, Friday to Monday to Tuesday, would give a median of 2 days).
+CHECKED_STEPS = 5
 
 
 def usual_step(times: Any, *, decimals: int | None = None) -> Any:
@@ -168,10 +167,10 @@ def calendar_grid(times: Any) -> Any:
     """Return the calendar frequency whose dates hold all of ``times``, missing ones allowed.
 
     Month or quarter starts with a few months missing are still a monthly or quarterly
-    series, with missing periods, which `pandas.infer_freq` does not see; None when no
-    calendar frequency (months, quarters, years, weeks anchored on a day...) holds every stamp.
-    The frequency is read from the first three consecutive stamps that have one (of the
-    first `GRID_WINDOWS`).
+    series, with missing periods, which `pandas.infer_freq` does not see. The candidates
+    follow the usual step: months (28-31 days: month starts or ends), quarters (89-92 days),
+    years (365-366 days), weeks (7 days, on the first stamp's weekday); None for other steps
+    (daily and finer data steps by fixed durations), or when no candidate holds every stamp.
 
     Examples
     --------
@@ -182,17 +181,31 @@ def calendar_grid(times: Any) -> Any:
     """
     if not isinstance(times, pd.DatetimeIndex) or len(times) < 3:
         return None
-    offset = None
-    for start in range(min(len(times) - 2, GRID_WINDOWS)):
-        offset = _calendar_offset(times[start : start + 3])
-        if offset is not None:
-            break
-    if offset is None or not offset.is_on_offset(times[0]):
-        return None
-    grid = pd.date_range(times[0], times[-1], freq=offset)
-    if len(grid) > GRID_SPAN * len(times) or not times.isin(grid).all():
-        return None
-    return offset
+    if times[1] - times[0] < pd.Timedelta(days=7):
+        return None  # daily or finer: fixed steps (and nothing to pay for)
+    days = usual_step(times) / pd.Timedelta(days=1)
+    first = times[0]
+    anchor = (first.month - 1) % 3 + 1
+    candidates: list[Any] = []
+    if 28 <= days <= 31:
+        candidates = [pd.offsets.MonthBegin(), pd.offsets.MonthEnd()]
+    elif 89 <= days <= 92:
+        candidates = [pd.offsets.QuarterBegin(startingMonth=anchor),
+                      pd.offsets.QuarterEnd(startingMonth=anchor)]  # fmt: skip
+    elif 365 <= days <= 366:
+        candidates = [
+            pd.offsets.YearBegin(month=first.month),
+            pd.offsets.YearEnd(month=first.month),
+        ]
+    elif days == 7:
+        candidates = [pd.offsets.Week(weekday=first.weekday())]
+    for offset in candidates:
+        if not offset.is_on_offset(first):
+            continue
+        grid = pd.date_range(first, times[-1], freq=offset)
+        if len(grid) <= GRID_SPAN * len(times) and times.isin(grid).all():
+            return offset
+    return None
 
 
 def missing_periods(data: Any) -> tuple[Any, int] | None:
@@ -217,24 +230,29 @@ def missing_periods(data: Any) -> tuple[Any, int] | None:
     return None if found is None else (found, missing)
 
 
-def typical_step(data: Any) -> float | None:
+def typical_step(data: Any, min_steps: int = 2) -> float | None:
     """Return the median time between rows, in hours, of a panel whose series share it.
 
-    Read from the first rows (`sample_times`) of the first `STEP_SERIES` series, series by
-    series. None without datetime
-    stamps, with fewer than 2 steps, or when the series' own median steps differ by more
-    than `STEP_TOLERANCE` (a panel mixing frequencies). A month is about 730 hours.
+    Read from the first rows (`sample_times`), each series with at least ``min_steps`` steps
+    judged by its own median step. None without datetime stamps, without such a series, or
+    when the series' median steps differ by more than `STEP_TOLERANCE` (a panel mixing
+    frequencies). A month is about 730 hours.
     """
     local = sample_times(data)
     if local is None:
         return None
     numbers = local.as_unit("ns").asi8
-    medians = []
-    for start, stop in itertools.pairwise(data.offsets[: STEP_SERIES + 1]):
-        own = numbers[min(int(start), len(numbers)) : min(int(stop), len(numbers))]
-        if len(own) >= 3:
-            medians.append(float(np.median(np.diff(own))) / 3.6e12)
-    if not medians or max(medians) > (1 + STEP_TOLERANCE) * min(medians):
+    offsets = np.minimum(np.asarray(data.offsets), len(numbers))
+    series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    within = series[1:] == series[:-1]
+    owner = series[1:][within]
+    counts = np.bincount(owner, minlength=len(offsets) - 1)
+    judged = counts[owner] >= min_steps
+    if not judged.any():
+        return None
+    hours = np.diff(numbers)[within][judged] / 3.6e12
+    medians = pd.Series(hours).groupby(owner[judged]).median().to_numpy()
+    if medians.max() > (1 + STEP_TOLERANCE) * medians.min():
         return None
     return float(np.median(medians))
 
@@ -246,7 +264,7 @@ def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
     next months of a quarterly series, stamped as quarters. ``fitted``: the fit's
     `typical_step` (None: not known, nothing checked).
     """
-    step = None if fitted is None else typical_step(data)
+    step = None if fitted is None else typical_step(data, min_steps=CHECKED_STEPS)
     if step is None or abs(step / fitted - 1) <= STEP_TOLERANCE:
         return
     raise ValueError(

@@ -158,13 +158,16 @@ def warn_if_missing_periods(data: SequenceData) -> None:
     if found is None:
         return
     grid, missing = found
+    fix = f"X.asfreq({grid.freqstr!r})"
+    if data.metadata.get("periods") is not None:  # periods: asfreq converts, not fills
+        fix = "X.reindex(pandas.period_range(X.index[0], X.index[-1], freq=X.index.freq))"
     warnings.warn(
         f"LSTMForecaster: X's time stamps lie on the calendar frequency {grid.freqstr!r} with "
         f"{missing} period(s) missing between them, so the model reads irregular series "
         "(time_gaps_=True) and no season from them. If those periods are missing values, "
-        f"give them as rows of NaN: X.asfreq({grid.freqstr!r}) (a panel: each series "
-        "reindexed so); the model then reads the season, and the missing values count in no "
-        "loss. Pass time_gaps=True to read irregular series without this warning.",
+        f"give them as rows of NaN: {fix} (a panel: each series reindexed so); the model "
+        "then reads the season, and the missing values count in no loss. Pass "
+        "time_gaps=True to read irregular series without this warning.",
         UserWarning,
         stacklevel=5,
     )
