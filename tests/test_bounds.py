@@ -121,16 +121,18 @@ def test_divergence_finds_the_earliest_far_step():
 
 
 def test_a_constant_series_forecast_at_its_value_does_not_diverge():
-    # A range of no width (5 to 5) is as wide as a thousandth of its values: the float32
-    # forecast 5.0000005 was once reported as diverging, "far outside 5 to 5".
-    training = np.array([[5.0, 5.0], [0.0, 0.0]])
-    assert divergence(np.array([[[5.0000005, 0.0]]]), training) is None
-    assert divergence(np.array([[[5.1, 0.0]]]), training) == (0, 1, 0, 5.1)
-    assert divergence(np.array([[[5.0, 1e-9]]]), training) == (0, 1, 1, 1e-9)  # all zeros
+    # A range of no width (5 to 5) is as wide as a ten-thousandth of its values: the
+    # defaults' forecast of a constant 5 was once reported as diverging, "far outside 5 to 5".
+    training = np.array([[5.0, 5.0], [0.0, 0.0], [1e6, 1e6 + 100]])
+    assert divergence(np.array([[[5.0002, 0.0, 1e6]]]), training) is None
+    assert divergence(np.array([[[5.1, 0.0, 1e6]]]), training) == (0, 1, 0, 5.1)
+    assert divergence(np.array([[[5.0, 1e-7, 1e6]]]), training) is None  # all zeros
+    assert divergence(np.array([[[5.0, 1e-5, 1e6]]]), training) == (0, 1, 1, 1e-5)
+    assert divergence(np.array([[[5.0, 0.0, 1e6 + 1000]]]), training)[:3] == (0, 1, 2)
     constant = pd.DataFrame(
         {"level": np.full(40, 5.0)}, index=pd.date_range("2000-01-01", periods=40, freq="QS")
     )
-    model = LSTMForecaster(**FAST).fit(constant)
+    model = LSTMForecaster(random_state=0).fit(constant)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         forecast = model.forecast(constant, 8)

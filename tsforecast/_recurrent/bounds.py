@@ -37,10 +37,12 @@ __all__ = [
 SHARPNESS = 20.0
 # A forecast diverges when it lies further outside the training range than this many times
 # the range's own width; a range narrower than FLAT_WIDTH of its values' size (a constant
-# series: 5 to 5) counts as that wide, so that a float32 forecast of 5.0000005 is not taken
-# for a diverging one.
+# series: 5 to 5), or than FLAT_FLOOR (all zeros), counts as that wide, so that a forecast of
+# 5.0001 (the defaults' on a constant 5: float32 and a network's last digits) is not taken for
+# a diverging one, while one of 1e6 + 1000 after 1e6 to 1e6 + 100 still is.
 DIVERGENCE_WIDTHS = 1.0
-FLAT_WIDTH = 1e-3
+FLAT_WIDTH = 1e-4
+FLAT_FLOOR = 1e-6
 
 
 def _is_number(value: Any) -> bool:
@@ -182,15 +184,15 @@ def divergence(
     -------
     (series, step, target, value) or None
         Positions (the step 1-based) of the earliest step at which some forecast lies more
-        than the range's width outside it (at least `FLAT_WIDTH` of the range's size: a
-        constant series), or is not finite.
+        than the range's width outside it (at least `FLAT_WIDTH` of the range's size, and
+        `FLAT_FLOOR`: a constant series), or is not finite.
     """
     if training_range is None:
         return None
     low, high = training_range[:, 0], training_range[:, 1]
     size = np.maximum(np.abs(low), np.abs(high))
     with np.errstate(invalid="ignore"):
-        width = np.maximum(high - low, np.maximum(FLAT_WIDTH * size, 1e-12))
+        width = np.maximum(high - low, np.maximum(FLAT_WIDTH * size, FLAT_FLOOR))
     margin = DIVERGENCE_WIDTHS * width
     known = np.isfinite(low) & np.isfinite(high)  # a target never observed: no range
     with np.errstate(invalid="ignore"):

@@ -303,7 +303,8 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, Any
     """Return the values on a regular grid and its step (a Timedelta, or a calendar offset).
 
     Months, quarters and years are calendar steps, not fixed ones: given as ``freq`` ("MS",
-    "QS"...) the values are averaged within each period, labelled by its start; read off
+    "QS"...) the values are averaged within each period, labelled as pandas' ``resample``
+    labels them (by the start for "MS" and "QS", by the end for "ME" and weeks); read off
     stamps that all lie on one such calendar (missing periods allowed), they are kept, with
     the missing periods as gaps.
     """
@@ -342,7 +343,8 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, Any
             f"{OWNER}: time stamps are not on a regular grid: most are {usual} apart, "
             f"but {times[row]} comes {pd.Timedelta(int(steps[row - 1]))} after {times[row - 1]} "
             f"({int(off_grid.sum())} stamp(s) off the {usual} grid). Pass freq= (e.g. "
-            f"freq='{usual}') to average the values onto a regular grid, or drop those rows."
+            f"freq='{'MS' if most >= pd.Timedelta(days=28) else usual}') to average the values "
+            "onto a regular grid, or drop those rows."
         )
     step = pd.Timedelta(step_ns, unit="ns")
     _check_grid_size(times, step, len(values))  # rows missing for long: the gaps say so next
