@@ -15,7 +15,7 @@ from tsforecast import (
     plot_forecast,
     plot_history,
 )
-from tsforecast.datasets import load_pbc, load_weather
+from tsforecast.datasets import load_air_passengers, load_pbc, load_weather
 from tsforecast.plotting import plot_panel
 
 from .conftest import FAST
@@ -155,3 +155,20 @@ def test_backtest_and_forecast_frames_draw_on_dataframes_and_panels():
     assert titles == [f"id {i}" for i in sorted(set(visits.index.get_level_values(0)))[:3]]
     assert figure.axes[0].get_xlabel() == "day"  # the time level's name: its unit
     plt.close(figure)
+
+
+def test_periods_and_their_forecasts_are_drawn_at_the_periods_first_instants():
+    # A frame indexed by periods (and its forecasts and backtests, in periods) drew nothing:
+    # "time must hold datetimes or numbers; got ... Period('1949-01', 'M')".
+    periods = load_air_passengers().to_frame().iloc[:48].to_period("M")
+    model = LSTMForecaster(**FAST).fit(periods.iloc[:40])
+    forecast = model.forecast(periods.iloc[:40], 4, quantiles=True)
+    ax = plot_forecast(periods, forecasts=forecast)
+    dashed = next(line for line in ax.get_lines() if line.get_linestyle() == "--")
+    months = pd.date_range("1952-04-01", periods=5, freq="MS").to_numpy()  # origin, 4 steps
+    assert (dashed.get_xdata() == months).all()
+    np.testing.assert_allclose(dashed.get_ydata()[1:], forecast["passengers_q0.5"])
+    tested = backtest(model, periods, start=40, steps=4, stride=4)
+    dashed = [line for line in plot_forecast(periods, forecasts=tested).get_lines()
+              if line.get_linestyle() == "--"]  # fmt: skip
+    assert len(dashed) == 2 and (dashed[0].get_xdata() == months).all()

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._boundary import periods_as_stamps
 from tsforecast._recurrent.intervals import level_pairs
 from tsforecast._time import future_times
 from tsforecast.sequences import SequenceData
@@ -207,6 +208,7 @@ def as_sequence_data(data: Any) -> SequenceData:
             f"plot_forecast: data must be a SequenceData or a DataFrame indexed by time or by "
             f"(series id, time); got {type(data).__name__}."
         )
+    data = periods_as_stamps(data)[0]  # periods: drawn at their first instants
     if isinstance(data.index, pd.MultiIndex):
         group_name, time_name = (
             name if name is not None else default
@@ -288,6 +290,8 @@ def _bands(levels: list[tuple[float, np.ndarray]]) -> list[tuple[np.ndarray, np.
 
 def _on_axis(times: pd.Series, data: SequenceData, start: int) -> np.ndarray:
     """Return stamps of a frame as positions on the plot's time axis."""
+    if isinstance(times.dtype, pd.PeriodDtype):  # forecasts of periods: their first instants
+        times = times.dt.to_timestamp(how="start")
     if data.time is None:  # positions within the series: rows of data
         return start + np.asarray(times, dtype=np.int64)
     if data.local_time is not None:
