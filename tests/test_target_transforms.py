@@ -338,14 +338,15 @@ def test_bounds_hold_once_a_transformed_forecast_is_undone():
 
 
 def test_only_the_kept_fit_warns(passengers):
+    # 36 steps: more than the validation rows reach, so that each fit has a warning to give.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = LSTMForecaster(random_state=0, max_epochs=2).fit(passengers.iloc[:120])
+        model = LSTMForecaster(random_state=0, max_epochs=2, horizon=36).fit(passengers[:120])
     assert len(model.target_transform_scores_) == 3
     with warnings.catch_warnings(record=True) as alone:
         warnings.simplefilter("always")
         LSTMForecaster(
-            random_state=0, max_epochs=2, target_transform=model.target_transform_.name
+            random_state=0, max_epochs=2, horizon=36, target_transform=model.target_transform_.name
         ).fit(passengers.iloc[:120])
     assert [str(w.message) for w in caught] == [str(w.message) for w in alone]
     assert caught and {w.filename for w in [*caught, *alone]} == {__file__}  # the fit line

@@ -81,7 +81,7 @@ class LSTMForecaster(
     them on the validation data (with ``validation_fraction > 0``). At the end of `fit` the
     network is scored on the validation data, per step, beside persistence, seasonal naive and
     the least-squares line (``baseline_scores_``); fit warns when it does not beat the best of
-    them at some step.
+    them at some step (with under 250 values at a step, over all steps).
 
     Uncertainty: with ``quantiles``, every step is forecast at each quantile level (pinball
     loss; levels never cross); the point forecast is the median. The intervals between

@@ -77,6 +77,6 @@ def check_held_out(
     )
     if verbose:
         print(score_table(scores))
-    warn_if_losing(scores, len(scores["model"]))
+    warn_if_losing(scores, len(scores["model"]), weight.sum(axis=0).min(axis=-1))
     warn_if_unscored(scores)
     return HeldOutCheck(margins, scores)

@@ -12,13 +12,14 @@ import warnings
 import numpy as np
 import torch
 
-from tsforecast._recurrent.naive_start import Start, apply_linear, masked_mae
+from tsforecast._recurrent.naive_start import SELECTION_VALUES, Start, apply_linear, masked_mae
 from tsforecast._recurrent.network import RecurrentNet
 from tsforecast._recurrent.problem import TrainingProblem
 
 __all__ = [
     "BASELINES",
     "baseline_scores",
+    "losing_overall",
     "losing_steps",
     "score_table",
     "warn_if_losing",
@@ -157,8 +158,54 @@ def warn_if_unscored(scores: dict[str, list[float | None]]) -> None:
         )
 
 
-def warn_if_losing(scores: dict[str, list[float | None]], horizon: int) -> None:
-    """Warn when the network does not beat the best naive forecaster at some step."""
+def losing_overall(scores: dict[str, list[float | None]]) -> tuple[str, float, float, int] | None:
+    """Find the naive forecaster the network errs most against over all steps, if any.
+
+    Each baseline is compared on the steps that score it and the network, by the MAE summed
+    over them. Returns (baseline, model sum, baseline sum, steps) of the largest ratio above
+    1, or None where the network errs less than every baseline.
+    """
+    found, worst = None, 1.0
+    for name in BASELINES:
+        steps = [h for h, value in enumerate(scores[name])
+                 if value is not None and scores["model"][h] is not None]  # fmt: skip
+        if not steps:
+            continue
+        model = sum(scores["model"][h] for h in steps)
+        baseline = sum(scores[name][h] for h in steps)
+        ratio = model / baseline if baseline > 0 else (np.inf if model > 0 else 1.0)
+        if ratio > worst:
+            found, worst = (name, model, baseline, len(steps)), ratio
+    return found
+
+
+def warn_if_losing(
+    scores: dict[str, list[float | None]], horizon: int, counts: np.ndarray | None = None
+) -> None:
+    """Warn when the network does not beat the best naive forecaster at some step.
+
+    ``counts``: the held-out values per step (the fewest of any target). Where some scored
+    step has fewer than `SELECTION_VALUES` (a short series' validation), the best naive
+    forecaster of a step is picked from noise, and the network would be found losing at some
+    step almost always: it is then judged over all steps, against each baseline's MAE summed
+    over the steps that score both (as the start is chosen, `naive_start.start_weights`).
+    """
+    scored = [h for h, value in enumerate(scores["model"]) if value is not None]
+    if counts is not None and scored and (np.asarray(counts)[scored] < SELECTION_VALUES).any():
+        found = losing_overall(scores)
+        if found:
+            name, model, best, steps = found
+            warnings.warn(
+                f"LSTMForecaster: on the validation data the network does not beat the best "
+                f"naive forecaster over the {steps} steps that score both: its MAE summed "
+                f"over them is {model:.4g} against {best:.4g} for {name} (in standard "
+                f"deviations; as few as {int(np.min(np.asarray(counts)[scored]))} held-out "
+                "value(s) at a step, too few to judge step by step). See baseline_scores_; "
+                "more data or epochs may help, or forecast with the baseline.",
+                RuntimeWarning,
+                stacklevel=5,
+            )
+        return
     losing = losing_steps(scores)
     if losing:
         step, name, model, best = max(losing, key=lambda item: item[2] - item[3])
