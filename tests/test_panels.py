@@ -121,6 +121,9 @@ def test_periods_are_read_as_their_first_instants_and_forecasts_come_back_as_per
     table = backtest(by_periods, periods, start=40, steps=2)
     assert table["origin"].iloc[0] == pd.Period("1952-04", "M")
     assert table["time"].iloc[0] == pd.Period("1952-05", "M")
+    gap = periods.set_axis(periods.index.insert(5, pd.NaT)[:-1], axis=0)
+    with pytest.raises(ValueError, match=r"the PeriodIndex of X has missing periods \(NaT\)"):
+        LSTMForecaster(**FAST).fit(gap)
     panel = pd.concat({"small": periods, "large": periods * 1000}, names=["id", "month"])
     both = LSTMForecaster(**FAST).fit(panel).forecast(panel, 2)
     assert both.index.get_level_values("month").equals(

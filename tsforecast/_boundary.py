@@ -102,7 +102,7 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
         )  # fmt: skip
     order, index_names, panel, periods = None, (None, None), False, None
     if isinstance(X, pd.DataFrame):
-        X, periods = periods_as_stamps(X)
+        X, periods = periods_as_stamps(X, name)
         panel = isinstance(X.index, pd.MultiIndex)
         group_name = groups if isinstance(groups, str) else None
         X, groups, order, level_name = _panel(X, groups, name)
@@ -152,7 +152,7 @@ def _refuse_series_and_empty(X: Any, owner: str) -> None:
         )
 
 
-def periods_as_stamps(X: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+def periods_as_stamps(X: pd.DataFrame, owner: str = "LSTMForecaster") -> tuple[pd.DataFrame, Any]:
     """Return ``X`` with periods (a PeriodIndex, or a panel's period time level) as stamps.
 
     Monthly or quarterly data often comes indexed by periods (statsmodels' datasets,
@@ -168,6 +168,11 @@ def periods_as_stamps(X: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
     level = index.levels[-1] if panel else index
     if not isinstance(level, pd.PeriodIndex):
         return X, None
+    if (index.get_level_values(-1) if panel else index).isna().any():
+        raise ValueError(
+            f"{owner}: the PeriodIndex of X has missing periods (NaT); fill them in, or drop "
+            "those rows."
+        )
     if panel:
         stamps = index.get_level_values(-1).to_timestamp(how="start")
         converted = pd.MultiIndex.from_arrays(

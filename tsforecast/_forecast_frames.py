@@ -68,7 +68,7 @@ def future_frame(
             f"{owner}: future has no column {missing[0]!r}; it needs the known-future "
             f"covariates {columns} (its columns: {have[:10]})."
         )
-    frame = periods_as_stamps(frame)[0]
+    frame = periods_as_stamps(frame, owner)[0]
     index = frame.index
     if isinstance(index, pd.MultiIndex):
         if index.nlevels != 2:

@@ -208,7 +208,7 @@ def as_sequence_data(data: Any) -> SequenceData:
             f"plot_forecast: data must be a SequenceData or a DataFrame indexed by time or by "
             f"(series id, time); got {type(data).__name__}."
         )
-    data = periods_as_stamps(data)[0]  # periods: drawn at their first instants
+    data = periods_as_stamps(data, "plot_forecast")[0]  # periods: at their first instants
     if isinstance(data.index, pd.MultiIndex):
         group_name, time_name = (
             name if name is not None else default
