@@ -127,6 +127,12 @@ def test_monthly_tables_step_by_the_calendar():
     assert quarters.n_timesteps == 16 and quarters.metadata["freq"].startswith("QS")
     first = table["temp_max"].iloc[:3].mean()
     assert quarters.values[0, 0] == pytest.approx(first, rel=1e-6)
+    # Daily rows from 10 March: the first quarter holds 22 days of its 91, no quarter's mean.
+    daily = pd.read_csv(SEATTLE, parse_dates=["date"])[["date", "temp_max"]].iloc[69:]
+    from_march = read_weather(daily, freq="QS")
+    assert from_march.local_time[0] == pd.Timestamp("2012-01-01")
+    assert not from_march.mask[0, 0] and from_march.mask[1:, 0].all()
+    assert from_march.metadata["n_filled"] == {"temp_max": 1}
 
 
 def frame(times, **columns):

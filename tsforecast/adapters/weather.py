@@ -304,7 +304,8 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, Any
 
     Months, quarters and years are calendar steps, not fixed ones: given as ``freq`` ("MS",
     "QS"...) the values are averaged within each period, labelled as pandas' ``resample``
-    labels them (by the start for "MS" and "QS", by the end for "ME" and weeks); read off
+    labels them (by the start for "MS" and "QS", by the end for "ME" and weeks), a first or
+    last period that the rows cover only in part missing (`PARTIAL_PERIOD`); read off
     stamps that all lie on one such calendar (missing periods allowed), they are kept, with
     the missing periods as gaps.
     """
@@ -319,7 +320,13 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, Any
                 "or 'MS' (months), 'QS' (quarters)."
             ) from None
         if not isinstance(offset, pd.offsets.Tick):  # months, quarters...: by the calendar
-            grid = values.resample(offset).mean()
+            periods = values.resample(offset)
+            grid = periods.mean()
+            # A first or last period the rows cover only in part (data from 10 March, by
+            # quarter) is no quarter's average: missing, as a gap (False in mask).
+            rows = periods.size().to_numpy()
+            partial = rows < PARTIAL_PERIOD * np.median(rows)
+            grid.iloc[[i for i in (0, len(grid) - 1) if partial[i]]] = np.nan
             return grid.set_axis(grid.index.as_unit("ns")), offset
         step = pd.Timedelta(offset)
         _check_grid_size(times, step, len(values))
@@ -352,6 +359,9 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, Any
     return values.reindex(grid), step
 
 
+# With freq a calendar step, a first or last period holding fewer rows than this share of
+# the median period's is partial, and missing (February holds 28 days of 31: 0.9).
+PARTIAL_PERIOD = 0.8
 # A regular grid larger than this, and than 100 rows per row read, is refused.
 MAX_GRID_ROWS = 10_000_000
 
