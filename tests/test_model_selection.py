@@ -105,6 +105,9 @@ def test_every_metric_scores_and_the_search_picks_by_it(visits):
     for metric in ["mae", "rmse", "smape", "mase", "pinball_loss", "width"]:
         assert cv.scorer(metric)(model, fold) < 0, metric
     assert 0 <= cv.scorer("coverage")(model, fold) <= 1
+    # the metrics module's names of the interval metrics are read as well
+    assert cv.scorer("interval_coverage")(model, fold) == cv.scorer("coverage")(model, fold)
+    assert cv.scorer("interval_width")(model, fold) == cv.scorer("width")(model, fold)
     assert forecast_scorer("neg_mean_absolute_error", last=1)(model, fold) == cv.scorer("mae")(
         model, fold
     )

@@ -119,6 +119,8 @@ def test_periods_are_read_as_their_first_instants_and_forecasts_come_back_as_per
     expected = by_stamps.forecast(stamps, 3, quantiles=True)
     np.testing.assert_array_equal(forecast.to_numpy(), expected.to_numpy())
     table = backtest(by_periods, periods, start=40, steps=2)
+    by_period = backtest(by_periods, periods, start=pd.Period("1952-05", "M"), steps=2)
+    pd.testing.assert_frame_equal(by_period, table)  # a period as the first forecast time
     assert table["origin"].iloc[0] == pd.Period("1952-04", "M")
     assert table["time"].iloc[0] == pd.Period("1952-05", "M")
     gap = periods.set_axis(periods.index.insert(5, pd.NaT)[:-1], axis=0)

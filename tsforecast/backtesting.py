@@ -63,8 +63,9 @@ def backtest(
     start : int, float or time stamp
         The first origin of each series: an int ``k`` is row ``k`` (``k`` rows of history; a
         negative ``k`` counts from the end: ``-100`` forecasts the last 100 rows); a float in
-        (0, 1) that fraction of each series' rows; a time stamp (a datetime, a string such as
-        ``"2023-11-01"``, or a number for numeric time) the first row at or after it.
+        (0, 1) that fraction of each series' rows; a time stamp (a datetime, a period of X's
+        periods, a string such as ``"2023-11-01"``, or a number for numeric time) the first row
+        at or after it.
     steps : int
         Rows forecast from each origin.
     stride : int, default=1
@@ -206,6 +207,8 @@ def _first_origins(data: SequenceData, start: Any) -> np.ndarray:
             f"backtest: start={start!r} is neither a row count nor a fraction in (0, 1), and "
             "X has no time stamps to read it as one; pass an int or a fraction."
         )
+    if isinstance(start, pd.Period) and data.metadata.get("periods") is not None:
+        start = start.to_timestamp(how="start")  # X's periods are read as their first instants
     try:
         stamp = data._stamp(start)
     except (TypeError, ValueError):

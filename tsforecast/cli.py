@@ -31,7 +31,9 @@ from tsforecast._cli.model_options import add_model_options, int_or_auto
 __all__ = ["main"]
 
 
-def _build_parser(fit_defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
+def _build_parser(
+    fit_defaults: dict[str, Any] | None = None, printing: bool = False
+) -> argparse.ArgumentParser:
     from tsforecast import LSTMForecaster
 
     defaults = LSTMForecaster().get_params()
@@ -60,10 +62,12 @@ def _build_parser(fit_defaults: dict[str, Any] | None = None) -> argparse.Argume
     fit = commands.add_parser("fit", help="fit a model on a CSV table", description=run_fit.__doc__)
     fit.add_argument("data", nargs="?",
                      help="CSV file (--kind audio: also a WAV, FLAC or OGG file)")  # fmt: skip
-    given = fit_defaults or {}  # a --config may give them
+    # a --config may give them (a printed run's "out": null gives none)
+    given = {name for name, value in (fit_defaults or {}).items() if value is not None}
     fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required="kind" not in given,
                      help="which adapter reads the table")  # fmt: skip
-    fit.add_argument("--out", required="out" not in given, help="model directory to write")
+    fit.add_argument("--out", required="out" not in given and not printing,
+                     help="model directory to write")  # fmt: skip
     fit.add_argument("--overwrite", action="store_true",
                      help="replace a model already saved in --out")  # fmt: skip
     table = fit.add_argument_group("reading the table (saved with the model)")
@@ -149,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"tsforecast fit: error: {error}", file=sys.stderr)
         return 2
-    args = _build_parser(fit_defaults).parse_args(argv)
+    # --print-config writes nothing: a run printed before it is decided where it saves to.
+    args = _build_parser(fit_defaults, printing="--print-config" in argv).parse_args(argv)
     if getattr(args, "print_config", False):
         print(printable(args))
         return 0

@@ -321,6 +321,9 @@ SKLEARN_NAMES = {
     "neg_root_mean_squared_error": "rmse",
     "neg_mean_absolute_percentage_error": "mape",
     "neg_mean_pinball_loss": "pinball_loss",
+    # and `tsforecast.metrics`' names of the interval metrics
+    "interval_coverage": "coverage",
+    "interval_width": "width",
 }
 
 

@@ -1,0 +1,40 @@
+"""The command line: tables of months (read by the calendar), configs printed without --out."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from tsforecast.cli import main
+from tsforecast.datasets import data_path
+
+
+def test_fit_and_predict_a_monthly_table(tmp_path):
+    # Seattle's weather as monthly means: read as months, forecast at the next month starts.
+    daily = pd.read_csv(data_path("seattle-weather.csv"), parse_dates=["date"])
+    monthly = daily.set_index("date")[["temp_max"]].resample("MS").mean()
+    table = tmp_path / "monthly.csv"
+    monthly.rename_axis("time").to_csv(table)
+    model_dir, out_csv = tmp_path / "model", tmp_path / "forecast.csv"
+    fitted = ["fit", str(table), "--kind", "weather", "--max-epochs", "2", "--random-state",
+              "0", "--out", str(model_dir), "--quiet"]  # fmt: skip
+    assert main(fitted) == 0
+    assert main(["predict", str(model_dir), str(table), "--steps", "3", "--out", str(out_csv)]) == 0
+    forecast = pd.read_csv(out_csv)
+    assert forecast["time"].tolist() == ["2016-01-01", "2016-02-01", "2016-03-01"]
+
+
+def test_a_config_is_printed_without_out_and_repeated_with_it(tmp_path, capsys):
+    # The guide's `fit ... --print-config > run.json` stopped at "the following arguments
+    # are required: --out", leaving run.json empty.
+    seattle = str(data_path("seattle-weather.csv"))
+    flags = ["--kind", "weather", "--columns", "temp_max", "--max-epochs", "2", "--quiet"]
+    assert main(["fit", seattle, *flags, "--print-config"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["out"] is None and printed["max_epochs"] == 2
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps(printed))
+    assert main(["fit", seattle, "--config", str(config), "--out", str(tmp_path / "m")]) == 0
+    with pytest.raises(SystemExit):  # fitting needs --out: argparse says so, before fitting
+        main(["fit", seattle, "--config", str(config)])
+    assert "the following arguments are required: --out" in capsys.readouterr().err
