@@ -191,7 +191,8 @@ def warn_if_losing(
     over the steps that score both (as the start is chosen, `naive_start.start_weights`).
     """
     scored = [h for h, value in enumerate(scores["model"]) if value is not None]
-    if counts is not None and scored and (np.asarray(counts)[scored] < SELECTION_VALUES).any():
+    fewest = None if counts is None or not scored else int(np.min(np.asarray(counts)[scored]))
+    if fewest is not None and fewest < SELECTION_VALUES:
         found = losing_overall(scores)
         if found:
             name, model, best, steps = found
@@ -199,7 +200,7 @@ def warn_if_losing(
                 f"LSTMForecaster: on the validation data the network does not beat the best "
                 f"naive forecaster over the {steps} steps that score both: its MAE summed "
                 f"over them is {model:.4g} against {best:.4g} for {name} (in standard "
-                f"deviations; as few as {int(np.min(np.asarray(counts)[scored]))} held-out "
+                f"deviations; as few as {fewest} held-out "
                 "value(s) at a step, too few to judge step by step). See baseline_scores_; "
                 "more data or epochs may help, or forecast with the baseline.",
                 RuntimeWarning,

@@ -332,14 +332,14 @@ def _on_regular_grid(values: pd.DataFrame, freq: Any) -> tuple[pd.DataFrame, Any
         _check_grid_size(times, step, len(values))
         grid = values.resample(step, origin="start").mean()
         return grid, step
-    calendar = calendar_grid(times) if usual_step(times) >= pd.Timedelta(days=28) else None
+    most = usual_step(times)
+    calendar = calendar_grid(times) if most >= pd.Timedelta(days=28) else None
     if calendar is not None:  # month starts (or ends...), some missing: those are the gaps
         return values.reindex(pd.date_range(times[0], times[-1], freq=calendar)), calendar
     steps = np.diff(times.asi8)
     # Missing rows leave steps that are multiples of the true one: the grid steps by their
     # common divisor. Unless a few stamps lie off the usual spacing (one stray 12:00 row in
     # daily data): they would halve the step and make the grid mostly interpolated.
-    most = usual_step(times)
     step_ns = int(np.gcd.reduce(steps))
     off_grid = (times.asi8 - times.asi8[0]) % most.value != 0
     invented = (times.asi8[-1] - times.asi8[0]) // step_ns + 1 > 2 * len(times) + 10
