@@ -1,6 +1,7 @@
-"""The command line: tables of months (read by the calendar), configs printed without --out."""
+"""The command line: monthly tables, configs printed without --out, targets in other units."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -38,3 +39,18 @@ def test_a_config_is_printed_without_out_and_repeated_with_it(tmp_path, capsys):
     with pytest.raises(SystemExit):  # fitting needs --out: argparse says so, before fitting
         main(["fit", seattle, "--config", str(config)])
     assert "the following arguments are required: --out" in capsys.readouterr().err
+
+
+def test_backtest_scores_each_target_in_its_own_units(capsys):
+    # Bilirubin (mg/dl), albumin (g/dl) and days between visits were pooled in one MAE, which
+    # the days then made: a model that barely beat persistence on the labs read 0.25 of it.
+    argv = ["backtest", str(data_path("pbcseq.csv")), "--kind", "ehr", "--id-col", "id",
+            "--time-col", "day", "--columns", "bili,albumin", "--steps", "2", "--start", "0.7",
+            "--max-epochs", "1", "--hidden-size", "4", "--context-length", "4"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    heads = re.findall(r"^  MAE of '([^']+)'", out, flags=re.M)
+    assert heads == ["bili", "albumin", "time_since_previous"]
+    assert out.count("ratio to persistence") == 3
+    assert re.search(r"by target: 'bili' [\d.]+% \(mean width [\d.]+\), 'albumin'", out)
+    assert "time=0.0..5152.0" in out  # the header spans every patient's visits

@@ -46,6 +46,17 @@ def test_series_access_with_groups():
         data.series(2)
 
 
+def test_repr_spans_the_earliest_to_the_latest_stamp_of_all_series():
+    # It showed the first row's and the last row's stamps: "time=0.0..9.0" here, and for
+    # the PBC visits "time=0.0..1075.0" where the visits run to day 5152.
+    time = np.array([0, 20, 30, 0, 5, 9.0])
+    data = SequenceData(np.arange(6.0), time=time, groups=list("aaabbb"))
+    assert "time=0.0..30.0" in repr(data)
+    days = pd.to_datetime(["2001-03-01", "2001-03-05", "2000-01-01", "2000-01-02"])
+    dated = SequenceData(np.arange(4.0), time=days, groups=list("aabb"))
+    assert "time=2000-01-01..2001-03-05" in repr(dated)
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.integers(1, 6), min_size=1, max_size=6))
 def test_series_offsets_match_lengths(lengths):

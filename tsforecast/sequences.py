@@ -584,11 +584,11 @@ class SequenceData:
             parts.append(f"n_series={self.n_series}")
         shown = list(self.features[:6]) + (["..."] if self.n_features > 6 else [])
         parts.append(f"features={shown}")
-        if self.time is not None:
-            first, last = self.time[[0, -1]]
+        if self.time is not None:  # the span of all series: the earliest to the latest stamp
+            first, last = self.time.min(), self.time.max()
             local = self.local_time
             if local is not None:
-                first, last = (str(t).removesuffix(" 00:00:00") for t in local[[0, -1]])
+                first, last = (str(t).removesuffix(" 00:00:00") for t in (local.min(), local.max()))
             parts.append(f"time={first}..{last}")
         if self.mask is not None:
             parts.append(f"missing={int((~self.mask).sum())}")

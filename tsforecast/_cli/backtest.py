@@ -26,7 +26,6 @@ SHIPPED = {
 def run_backtest(args: argparse.Namespace) -> None:
     """Backtest a model on a table or shipped dataset, beside persistence and seasonal naive."""
     from tsforecast import LSTMForecaster, Persistence, SeasonalNaive, backtest, datasets
-    from tsforecast import metrics as m
 
     if args.data in SHIPPED and not Path(args.data).exists():
         data = getattr(datasets, SHIPPED[args.data])()
@@ -81,7 +80,7 @@ def run_backtest(args: argparse.Namespace) -> None:
         f"{origins} origins from start={args.start} every {stride} rows, {args.steps} step(s) "
         f"each; target(s) {names}."
     )
-    print(_metric_table(frames, args.steps))
+    print(_metric_tables(frames, args.steps, names))
     if out is not None:
         if out.suffix.lower() == ".parquet":
             frame.to_parquet(out, index=False)
@@ -89,10 +88,7 @@ def run_backtest(args: argparse.Namespace) -> None:
             frame.to_csv(out, index=False)
         print(f"Backtest frame ({len(frame)} rows) written to {out}")
     if {"q0.1", "q0.9"} <= set(frame.columns):
-        print(
-            f"80% intervals: {m.interval_coverage(frame):.1%} of the truths inside "
-            f"(mean width {m.interval_width(frame):.4g})."
-        )
+        print(_interval_line(frame, names))
 
 
 def _start(text: str) -> Any:
@@ -112,7 +108,18 @@ def _season(model: Any, data: Any) -> int | None:
     return period or _time.seasonal_period(data.local_time, data.offsets)
 
 
-def _metric_table(frames: dict[str, pd.DataFrame], steps: int) -> str:
+def _metric_tables(frames: dict[str, pd.DataFrame], steps: int, names: list[Any]) -> str:
+    """One table of `_metric_table` per target: errors of targets in other units never pool."""
+    if len(names) == 1:
+        return _metric_table(frames, steps)
+    blocks = []
+    for name in names:
+        picked = {model: frame[frame["target"] == name] for model, frame in frames.items()}
+        blocks.append(_metric_table(picked, steps, title=f"MAE of {name!r}"))
+    return "\n".join(blocks)
+
+
+def _metric_table(frames: dict[str, pd.DataFrame], steps: int, title: str = "MAE") -> str:
     """MAE per step of each model, its ratio to persistence, and the overall MAE and MASE."""
     from tsforecast import metrics as m
 
@@ -121,15 +128,36 @@ def _metric_table(frames: dict[str, pd.DataFrame], steps: int) -> str:
         shown = sorted({1, 2, 3, max(1, steps // 4), steps // 2, steps})
     per_step = {name: m.mae(frame, by="step") for name, frame in frames.items()}
     overall = {name: (m.mae(frame), m.mase(frame)) for name, frame in frames.items()}
-    width = max(len(name) for name in frames) + 2
-    head = f"  {'MAE':<{width}}" + "".join(f"{f'step {k}':>10}" for k in shown)
+    width = max(len(name) for name in [*frames, title, "ratio to persistence"]) + 2
+    head = f"  {title:<{width}}" + "".join(f"{f'step {k}':>10}" for k in shown)
     lines = [head + f"{'all':>10}{'MASE':>8}"]
     for name in frames:
         row = "".join(f"{per_step[name][k]:>10.4g}" for k in shown)
         lines.append(f"  {name:<{width}}{row}{overall[name][0]:>10.4g}{overall[name][1]:>8.3f}")
     ratio = "".join(
-        f"{per_step['LSTMForecaster'][k] / per_step['persistence'][k]:>10.3f}" for k in shown
+        f"{_ratio(per_step['LSTMForecaster'][k], per_step['persistence'][k]):>10}" for k in shown
     )
-    total = overall["LSTMForecaster"][0] / overall["persistence"][0]
-    lines.append(f"  {'ratio to persistence':<{width}}{ratio}{total:>10.3f}")
+    total = _ratio(overall["LSTMForecaster"][0], overall["persistence"][0])
+    lines.append(f"  {'ratio to persistence':<{width}}{ratio}{total:>10}")
     return "\n".join(lines)
+
+
+def _ratio(error: float, naive: float) -> str:
+    """Format ``error / naive``; a dash where persistence made no error (a constant target)."""
+    return "-" if naive == 0 else f"{error / naive:.3f}"
+
+
+def _interval_line(frame: pd.DataFrame, names: list[Any]) -> str:
+    """Return the 80% intervals' coverage, and their width in each target's own units."""
+    from tsforecast import metrics as m
+
+    line = f"80% intervals: {m.interval_coverage(frame):.1%} of the truths inside"
+    if len(names) == 1:
+        return f"{line} (mean width {m.interval_width(frame):.4g})."
+    parts = []
+    for name in names:
+        own = frame[frame["target"] == name]
+        parts.append(
+            f"{name!r} {m.interval_coverage(own):.1%} (mean width {m.interval_width(own):.4g})"
+        )
+    return f"{line}; by target: {', '.join(parts)}."
