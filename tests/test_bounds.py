@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import torch
 
-from tsforecast import LSTMForecaster
-from tsforecast._recurrent.bounds import bounded, divergence
+from tsforecast import LSTMForecaster, backtest
+from tsforecast._recurrent.bounds import bounded, divergence, series_ranges
 from tsforecast.datasets import load_pbc, load_speech_mfcc
 
 from .conftest import FAST
@@ -137,6 +137,47 @@ def test_a_constant_series_forecast_at_its_value_does_not_diverge():
         warnings.simplefilter("error", RuntimeWarning)
         forecast = model.forecast(constant, 8)
     np.testing.assert_allclose(forecast["level"], 5.0, rtol=1e-2)
+
+
+def test_series_ranges_are_each_series_own_and_pooled_for_a_short_one():
+    values = np.r_[np.arange(10.0), 100 + np.arange(10.0), [7.0, 9.0], np.full(9, 50.0)]
+    observed = np.ones((len(values), 1), bool)
+    observed[0] = False  # the first series' 0 is not observed
+    pooled = np.array([[-1.0, 200.0]])
+    offsets = np.array([0, 10, 20, 22, 31])
+    table = series_ranges(values[:, None], observed, [0], offsets, pooled)
+    # short (2 values) and constant (9 times 50): the pooled range
+    np.testing.assert_array_equal(table[:, 0], [[1, 9], [100, 109], [-1, 200], [-1, 200]])
+    # Judged by its own range, the first series at 20 diverges; by the pooled one it did not.
+    forecasts = np.array([[[5.0]], [[105.0]], [[150.0]], [[49.0]]])
+    assert divergence(forecasts, table) is None
+    forecasts[0, 0, 0] = 20.0
+    assert divergence(forecasts, table) == (0, 1, 0, 20.0)
+    assert divergence(forecasts, pooled) is None
+
+
+def test_a_small_series_of_a_panel_is_judged_by_its_own_range():
+    # Values near 0.1 beside a sine of 1,000 in one model that scales each series by its own
+    # size: an undertrained model fed its own forecasts took the small one to 0.55 (its
+    # history: -0.14 to 0.21) without a word, well inside the pooled range of -1,000 to 1,000.
+    small = load_speech_mfcc().values[:1500, 1] / 1000
+    big = 1000 * np.sin(np.arange(1500) / 5)
+    index = pd.MultiIndex.from_arrays(
+        [np.repeat(["big", "small"], 1500), np.tile(np.arange(1500), 2)], names=["id", "t"]
+    )
+    X = pd.DataFrame({"v": np.r_[big, small]}, index=index)
+    tiny = LSTMForecaster(
+        hidden_size=2, horizon=1, context_length=16, max_epochs=2, learning_rate=0.05,
+        quantiles=None, validation_fraction=0.0, weight_averaging=0.0, random_state=1,
+        scale="series", target_transform="none",
+    ).fit(X)  # fmt: skip
+    with pytest.warns(RuntimeWarning, match="of series 'small' of 'v' is .* far outside the "
+                      r"range of its series \(-0.1419 to 0.2052\)"):  # fmt: skip
+        points = tiny.forecast(X, 200)
+    small_forecast = points.loc["small"].to_numpy()[None]  # (1 series, 200 steps, 1 target)
+    assert divergence(small_forecast, tiny.target_range_) is None  # by the pooled range
+    with pytest.warns(RuntimeWarning, match=r"origin \d \(series 'small'\) .* range of its"):
+        backtest(tiny, X, start=-200, steps=100, stride=100)
 
 
 # Not on the defaults: tests/test_accuracy.py checks that no forecast of the defaults, from

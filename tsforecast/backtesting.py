@@ -154,8 +154,14 @@ def backtest(
         level = np.empty((*point.shape, levels[0].shape[3]))
         level[order] = np.concatenate(levels)
     names = list(getattr(forecaster, "target_names_", []))
+    judged = _bounds.judging_range(
+        getattr(forecaster, "scale_", None), getattr(forecaster, "target_range_", None),
+        data.values, data.mask, getattr(forecaster, "target_indices_", None), data.offsets,
+    )  # fmt: skip
+    if judged is not None and judged.ndim == 3:
+        judged = judged[series]  # each origin's series
     _bounds.warn_divergence(
-        point, getattr(forecaster, "target_range_", None), names,
+        point, judged, names,
         lambda i: f" from origin {i} (series {data.series_ids[series[i]]!r})", "backtest",
     )  # fmt: skip
     if np.isnan(point).any():

@@ -212,8 +212,12 @@ class ForecastingMethods:
             for model in self._models()
         ]
         points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
+        judged = _bounds.judging_range(
+            getattr(self, "scale_", None), getattr(self, "target_range_", None), data.values,
+            data.mask, self.target_indices_, data.offsets,
+        )  # fmt: skip
         _bounds.warn_divergence(
-            points, getattr(self, "target_range_", None), self.target_names_,
+            points, judged, self.target_names_,
             lambda i: "" if data.groups is None else f" of series {series_ids(data)[i]!r}", owner,
         )  # fmt: skip
         return forecast_result(

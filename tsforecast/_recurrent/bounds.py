@@ -4,7 +4,10 @@
 - `check_targets`: training targets must lie within their bounds;
 - `bounded`: the network's transform keeping every output inside its bounds (a smooth
   softplus floor and ceiling, so the loss still has a gradient near a bound);
-- `divergence`: where a forecast leaves the training range by a wide margin.
+- `divergence`: where a forecast leaves the training range by a wide margin;
+- `series_ranges`: each series' own range, the one to judge it by when the model scales every
+  series by its own size (``scale_ == "series"``): within a panel's pooled range a series of
+  values near 0.1 could be forecast at 50 without a word.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ __all__ = [
     "bounded",
     "check_targets",
     "divergence",
+    "judging_range",
     "learn_range",
     "resolve",
+    "series_ranges",
     "standardised",
     "value_range",
     "warn_divergence",
@@ -43,6 +48,9 @@ SHARPNESS = 20.0
 DIVERGENCE_WIDTHS = 1.0
 FLAT_WIDTH = 1e-4
 FLAT_FLOOR = 1e-6
+# Observed values a series needs for its own range to judge its forecasts (fewer: the
+# pooled training range does).
+MIN_OWN_VALUES = 8
 
 
 def _is_number(value: Any) -> bool:
@@ -177,8 +185,9 @@ def divergence(
     Parameters
     ----------
     forecasts : ndarray of shape (n_series, steps, n_targets)
-    training_range : ndarray of shape (n_targets, 2), or None
-        The lowest and highest training value of each target (None: not known, no check).
+    training_range : ndarray of shape (n_targets, 2) or (n_series, n_targets, 2), or None
+        The lowest and highest training value of each target (None: not known, no check),
+        or of each series' target (`series_ranges`).
 
     Returns
     -------
@@ -189,7 +198,9 @@ def divergence(
     """
     if training_range is None:
         return None
-    low, high = training_range[:, 0], training_range[:, 1]
+    low, high = training_range[..., 0], training_range[..., 1]
+    if training_range.ndim == 3:  # per series: (n_series, 1, n_targets) against the steps
+        low, high = low[:, None, :], high[:, None, :]
     size = np.maximum(np.abs(low), np.abs(high))
     with np.errstate(invalid="ignore"):
         width = np.maximum(high - low, np.maximum(FLAT_WIDTH * size, FLAT_FLOOR))
@@ -223,15 +234,63 @@ def warn_divergence(
     if found is None:
         return
     row, step, target, value = found
-    low, high = training_range[target]
+    own = training_range.ndim == 3
+    low, high = training_range[row, target] if own else training_range[target]
     warnings.warn(
         f"{owner}: the forecast{where(row)} of {target_names[target]!r} is {value:.4g} at step "
-        f"{step}, far outside its training range ({low:.4g} to {high:.4g}): the model diverges "
-        "when fed its own forecasts. Forecast fewer steps, fit with a longer horizon (direct "
-        "forecasts), more data or epochs, or set bounds.",
+        f"{step}, far outside {'the range of its series' if own else 'its training range'} "
+        f"({low:.4g} to {high:.4g}): the model diverges when fed its own forecasts. Forecast "
+        "fewer steps, fit with a longer horizon (direct forecasts), more data or epochs, or "
+        "set bounds.",
         RuntimeWarning,
         stacklevel=3,
     )
+
+
+def series_ranges(
+    values: np.ndarray,
+    observed: np.ndarray | None,
+    columns: list[int],
+    offsets: np.ndarray,
+    pooled: np.ndarray,
+) -> np.ndarray:
+    """Return each series' lowest and highest observed target: (n_series, n_targets, 2).
+
+    ``offsets``: the series' first rows and the end; ``pooled``: the training range
+    (n_targets, 2), taken by a series with fewer than `MIN_OWN_VALUES` observed values of a
+    target (too few to say what its range is), or with one value only (a constant history, as
+    flat as a model fitted on other data need not forecast it).
+    """
+    targets = values[:, columns].astype(np.float64)
+    seen = np.isfinite(targets)
+    if observed is not None:
+        seen &= observed[:, columns]
+    starts = offsets[:-1]
+    low = np.fmin.reduceat(np.where(seen, targets, np.nan), starts, axis=0)
+    high = np.fmax.reduceat(np.where(seen, targets, np.nan), starts, axis=0)
+    count = np.add.reduceat(seen.astype(np.int64), starts, axis=0)
+    few = (count < MIN_OWN_VALUES) | ~(high > low)  # or a constant: no size to judge by
+    table = np.stack([low, high], axis=-1)
+    table[few] = np.broadcast_to(pooled, table.shape)[few]
+    return table
+
+
+def judging_range(
+    scale: str | None,
+    training_range: np.ndarray | None,
+    values: np.ndarray,
+    observed: np.ndarray | None,
+    columns: list[int] | None,
+    offsets: np.ndarray,
+) -> np.ndarray | None:
+    """Return the range `divergence` judges forecasts by (None: no check).
+
+    Each series' own (`series_ranges`) for a model that scales each series by its own size
+    (``scale`` "series"), else the training range.
+    """
+    if training_range is None or scale != "series" or columns is None:
+        return training_range
+    return series_ranges(values, observed, columns, offsets, training_range)
 
 
 def standardised(
