@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from tsforecast import LSTMForecaster, SequenceData
 from tsforecast._time import (
     calendar_grid,
-    choose_time_features,
-    encode_time,
     future_times,
+    seasonal_period,
     series_future_times,
     usual_step,
 )
+from tsforecast._time_features import choose_time_features, encode_time
 from tsforecast.datasets import load_air_passengers, load_pbc, load_weather
 
 from .conftest import FAST
@@ -236,6 +236,33 @@ def test_missing_calendar_periods_are_named_and_forecasts_stay_on_the_calendar()
     # Periods are filled by reindexing on their range (asfreq converts them instead).
     with pytest.warns(UserWarning, match=r"X.reindex\(pandas.period_range"):
         LSTMForecaster(**FAST).fit(gappy.to_period("Q"))
+
+
+def test_periods_stamped_mid_period_are_read_as_their_calendar():
+    # Months stamped on the 15th were read as irregular steps of 31 days: no season, and
+    # forecasts stamped 2009-03-18, 2009-04-18... They are months, as month starts are.
+    starts = load_air_passengers().to_frame().iloc[:72]
+    mid = starts.set_axis(starts.index + pd.Timedelta(days=14))
+    assert seasonal_period(mid.index) == 12
+    quarters = pd.date_range("2001-02-10", periods=12, freq=pd.DateOffset(months=3))
+    assert seasonal_period(quarters) == 4
+    assert list(future_times(mid.index, 2).day) == [15, 15]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model = LSTMForecaster(**FAST).fit(mid)
+    assert not model.time_gaps_ and model.seasonal_period_ == 12
+    forecast = model.forecast(mid, 3)
+    assert [str(t.date()) for t in forecast.index] == ["1955-01-15", "1955-02-15", "1955-03-15"]
+    same = LSTMForecaster(**FAST).fit(starts).forecast(starts, 3)
+    np.testing.assert_array_equal(forecast.to_numpy(), same.to_numpy())
+    # with two months missing: the calendar, its gaps named, and the fix that works
+    gappy = mid.drop(mid.index[[30, 31]])
+    assert calendar_grid(gappy.index) == pd.DateOffset(months=1)
+    with pytest.warns(UserWarning, match=r"every 1 month\(s\) on day 15 with 2 period"):
+        LSTMForecaster(**FAST).fit(gappy)
+    assert LSTMForecaster(**FAST).fit(gappy.asfreq(pd.DateOffset(months=1))).seasonal_period_ == 12
+    # stamps on changing days of the month are no such calendar
+    assert calendar_grid(pd.DatetimeIndex(["2020-01-15", "2020-02-15", "2020-03-16"])) is None
 
 
 def test_history_at_another_spacing_than_fit_is_refused(tmp_path):

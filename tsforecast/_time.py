@@ -1,12 +1,9 @@
-"""Time stamps: the usual step of a series, its future stamps, and calendar features.
+"""Time stamps: the usual step of a series, its calendar, its season and its future stamps.
 
 The one place that reads time for the rest of the package: the forecaster (future stamps,
-calendar inputs), the plots (where forecasts are drawn) and the adapters (the grid of a
-weather table, the hop of audio frames) all use these functions.
-
-Calendar features are known in advance, so a forecaster can read them for future steps too.
-Each is a position in a cycle (hour of the day, day of the week, day of the year) given as a
-sine and a cosine, so that 23:00 and 00:00 are neighbours.
+season), the plots (where forecasts are drawn) and the adapters (the grid of a weather table,
+the hop of audio frames) all use these functions; the calendar inputs a model reads are in
+`tsforecast._time_features`.
 """
 
 from __future__ import annotations
@@ -17,17 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._checks import Rule
 from tsforecast._segments import horizon_rows, series_chunks
 from tsforecast._warnings import ignoring
 
 __all__ = [
-    "TIME_FEATURES",
-    "TimeFeaturesRule",
     "calendar_grid",
     "check_same_step",
-    "choose_time_features",
-    "encode_time",
     "future_times",
     "missing_periods",
     "seasonal_period",
@@ -36,8 +28,6 @@ __all__ = [
     "usual_step",
 ]
 
-TIME_FEATURES = ("hour", "weekday", "yearday", "month", "quarter")
-_DAY = 86_400 * 10**9  # nanoseconds
 # Rows read at a time (or at all, for the usual step and season) on large data.
 SAMPLE_ROWS = 1 << 20
 # `calendar_grid` refuses a grid of over this many times as many dates as stamps (events).
@@ -158,9 +148,29 @@ def _calendar_offset(times: Any) -> Any:
         except (TypeError, ValueError):
             return None
     if freq is None:
-        return None
+        return _same_day_months(times)
     offset = pd.tseries.frequencies.to_offset(freq)
     return None if isinstance(offset, pd.offsets.Tick) else offset
+
+
+def _same_day_months(times: pd.DatetimeIndex, missing: bool = False) -> Any:
+    """Return ``DateOffset(months=k)`` for stamps on one day of every k-th month, or None.
+
+    Monthly, quarterly or yearly data stamped mid-period (the 15th), which `pandas.infer_freq`
+    does not name: extended by days they drifted (2009-03-18 after 2009-02-15) and lost their
+    season. Days after the 28th are month ends (`MonthEnd`); ``missing``: periods may be
+    missing (every step a multiple of k).
+    """
+    if not (times.day == times[0].day).all() or times[0].day > 28:
+        return None
+    if len(set(zip(times.hour, times.minute, times.second, strict=True))) > 1:
+        return None
+    months = np.diff(np.asarray(times.year) * 12 + np.asarray(times.month))
+    for k in (1, 3, 12):
+        if (months == k).all() or (missing and (months > 0).all() and (months % k == 0).all()
+                                   and (months == k).mean() >= 0.5):  # fmt: skip
+            return pd.DateOffset(months=k)
+    return None
 
 
 def calendar_grid(times: Any) -> Any:
@@ -199,6 +209,9 @@ def calendar_grid(times: Any) -> Any:
         ]
     elif days == 7:
         candidates = [pd.offsets.Week(weekday=first.weekday())]
+    same_day = _same_day_months(times, missing=True)
+    if same_day is not None:
+        candidates.append(same_day)
     for offset in candidates:
         if not offset.is_on_offset(first):
             continue
@@ -313,35 +326,6 @@ def series_future_times(data: Any, steps: int, *, owner: str) -> list[Any]:
         ]
     except ValueError as error:
         raise ValueError(f"{owner}: {error}") from None
-
-
-def choose_time_features(
-    spec: Any, times: pd.DatetimeIndex | None, owner: str = "LSTMForecaster"
-) -> list[str]:
-    """Return the calendar features a model reads, from its ``time_features`` parameter.
-
-    ``"auto"``: the hour of the day for series recorded more often than daily (the daily cycle
-    drives weather, traffic, demand...), nothing otherwise or without time stamps. Weekday,
-    yearday, month and quarter are left to an explicit choice: on data that does not follow
-    them they are noise the model can overfit (one year of hourly weather forecasts worse with
-    the weekday). Month and quarter on the monthly and quarterly series of the development
-    set (`bench_classic`, seeds 0-2): mean MASE 1.240 against 1.270 without, but the seeds
-    spread far more (AirPassengers 0.69 to 1.22, against 0.85 to 0.85) and the 80% intervals
-    of the 20-region panel held 60-95% of the test values in 50% of the regions, against 75%.
-    """
-    auto = isinstance(spec, str) and spec == "auto"
-    if spec is None or (times is None and auto):
-        return []
-    if times is None:
-        raise ValueError(
-            f"{owner}: time_features={spec!r} computes calendar features from time stamps, "
-            "but X has none. Pass a DataFrame with a DatetimeIndex (or a SequenceData with "
-            "time), or time_features=None."
-        )
-    if auto:
-        step = usual_step(times)
-        return ["hour"] if step is not None and pd.Timedelta(0) < step < pd.Timedelta("1D") else []
-    return list(_listed(spec))
 
 
 def as_numbers(stamps: Any) -> np.ndarray:
@@ -502,7 +486,10 @@ def seasonal_period(
     if days in (1, 7):
         return 7 if days == 1 else 52
     # months and quarters are not fixed steps: read the calendar of one series
-    kind = type(_calendar_offset(_one_series(times, offsets))).__name__
+    offset = _calendar_offset(_one_series(times, offsets))
+    kind = type(offset).__name__
+    if type(offset) is pd.DateOffset:  # one day of every month or quarter (the 15th)
+        kind = {1: "Month", 3: "Quarter"}.get(offset.kwds.get("months"), kind)
     for low, high, season, name in ((28, 31, 12, "Month"), (89, 92, 4, "Quarter")):
         if low <= days <= high and name in kind and "Semi" not in kind:
             return season
@@ -526,62 +513,3 @@ def _one_series(times: pd.DatetimeIndex, offsets: np.ndarray | None) -> pd.Datet
         if end == len(times):
             break
     return _one_series(times, None)  # series of 1 or 2 rows: the stamps while they increase
-
-
-def _listed(spec: Any) -> Any:
-    return [spec] if isinstance(spec, str) else spec
-
-
-class TimeFeaturesRule(Rule):
-    """A ``time_features`` parameter: "auto", None, or distinct names from `TIME_FEATURES`."""
-
-    def check(self, name: str, value: Any, owner: str) -> None:
-        """Raise a clear error if ``value`` is not accepted."""
-        if value is None or (isinstance(value, str) and value == "auto"):
-            return
-        names = _listed(value)
-        if (
-            not isinstance(names, (list, tuple))
-            or any(item not in TIME_FEATURES for item in names)
-            or len(set(names)) != len(names)
-        ):
-            raise ValueError(
-                f"{owner}: {name} must be 'auto', None or a list of distinct names from "
-                f"{list(TIME_FEATURES)}; got {value!r}."
-            )
-
-
-def encode_time(times: pd.DatetimeIndex, features: list[str]) -> np.ndarray:
-    """Sine and cosine of each feature's place in its cycle: shape (len(times), 2 * n)."""
-    if not features:
-        return np.empty((len(times), 0), np.float32)
-    if times.hasnans:
-        raise ValueError(
-            "The time stamps contain NaT, so calendar features cannot be computed; drop those "
-            "rows or pass time_features=None."
-        )
-    # Wall-clock fields from int64 nanoseconds (pandas' field accessors cost ~50x more on
-    # the few stamps of one forecast).
-    wall = times.tz_localize(None) if times.tz is not None else times
-    nanoseconds = wall.as_unit("ns").asi8
-    days = nanoseconds // _DAY  # since 1970-01-01, a Thursday
-    hours = (nanoseconds // 10**9 - days * 86_400) / 3600
-    fractions = {"hour": hours / 24}
-    if "weekday" in features:
-        fractions["weekday"] = ((days + 3) % 7 + hours / 24) / 7
-    if "yearday" in features:
-        dates = days.astype("datetime64[D]")
-        year_starts = dates.astype("datetime64[Y]")
-        year = year_starts.astype(np.int64) + 1970
-        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-        yearday = (dates - year_starts.astype("datetime64[D]")).astype(np.int64)
-        fractions["yearday"] = (yearday + hours / 24) / (365 + leap)
-    if "month" in features or "quarter" in features:
-        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
-        fractions["month"] = months / 12  # January 0, December 11/12: one place per month
-        fractions["quarter"] = (months // 3) / 4
-    columns = []
-    for name in features:
-        angle = 2 * np.pi * np.asarray(fractions[name], dtype=np.float64)
-        columns += [np.sin(angle), np.cos(angle)]
-    return np.stack(columns, axis=1).astype(np.float32)

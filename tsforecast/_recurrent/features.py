@@ -24,7 +24,7 @@ from tsforecast._columns import check_static
 from tsforecast._npy_folder import is_mapped
 from tsforecast._recurrent.network import InputLayout
 from tsforecast._segments import horizon_rows, stops_of
-from tsforecast._time import encode_time
+from tsforecast._time_features import encode_time
 from tsforecast.sequences import SequenceData
 
 __all__ = ["SPILL_ROWS", "InputRows", "lead_values", "model_inputs", "spilled", "stamps_of"]

@@ -11,6 +11,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from tsforecast import _time
 from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule
 from tsforecast._recurrent.bounds import BoundsRule
@@ -21,7 +23,7 @@ from tsforecast._recurrent.network import CELLS
 from tsforecast._recurrent.series_scales import ScaleRule
 from tsforecast._recurrent.target_transform import TransformRule
 from tsforecast._recurrent.transform_choice import is_short
-from tsforecast._time import TimeFeaturesRule
+from tsforecast._time_features import TimeFeaturesRule, choose_time_features
 from tsforecast.sequences import SequenceData
 
 __all__ = [
@@ -110,7 +112,7 @@ class Resolved:
 def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) -> Resolved:
     """Resolve "auto" in ``params`` (the estimator's parameters) for ``data``."""
     sample = _time.sample_times(data)  # the first rows: enough for the step and season
-    time_features = _time.choose_time_features(params["time_features"], sample)
+    time_features = choose_time_features(params["time_features"], sample)
     if params["time_gaps"] == "auto":
         time_gaps = _time.is_irregular(data)
         if time_gaps:
@@ -158,11 +160,14 @@ def warn_if_missing_periods(data: SequenceData) -> None:
     if found is None:
         return
     grid, missing = found
-    fix = f"X.asfreq({grid.freqstr!r})"
+    fix, name = f"X.asfreq({grid.freqstr!r})", repr(grid.freqstr)
+    if type(grid) is pd.DateOffset:  # one day of every k-th month (the 15th)
+        name = f"every {grid.kwds['months']} month(s) on day {data.local_time[0].day}"
+        fix = f"X.asfreq(pandas.DateOffset(months={grid.kwds['months']}))"
     if data.metadata.get("periods") is not None:  # periods: asfreq converts, not fills
         fix = "X.reindex(pandas.period_range(X.index[0], X.index[-1], freq=X.index.freq))"
     warnings.warn(
-        f"LSTMForecaster: X's time stamps lie on the calendar frequency {grid.freqstr!r} with "
+        f"LSTMForecaster: X's time stamps lie on the calendar frequency {name} with "
         f"{missing} period(s) missing between them, so the model reads irregular series "
         "(time_gaps_=True) and no season from them. If those periods are missing values, "
         f"give them as rows of NaN: {fix} (a panel: each series reindexed so); the model "

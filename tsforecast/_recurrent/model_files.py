@@ -44,7 +44,7 @@ from tsforecast._recurrent.saved_state_checks import (
 from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._recurrent.series_scales import fitted_scale
 from tsforecast._recurrent.target_transform import TRANSFORMS
-from tsforecast._time import TIME_FEATURES
+from tsforecast._time_features import TIME_FEATURES
 
 __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 
