@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tsforecast import LSTMForecaster, backtest
-from tsforecast._recurrent.bounds import bounded, divergence, series_ranges
+from tsforecast._recurrent.bounds import bounded, divergence, series_ranges, warn_divergence
 from tsforecast.datasets import load_pbc, load_speech_mfcc
 
 from .conftest import FAST
@@ -172,12 +172,48 @@ def test_a_small_series_of_a_panel_is_judged_by_its_own_range():
         scale="series", target_transform="none",
     ).fit(X)  # fmt: skip
     with pytest.warns(RuntimeWarning, match="of series 'small' of 'v' is .* far outside the "
-                      r"range of its series \(-0.1419 to 0.2052\)"):  # fmt: skip
+                      r"range of its series' history \(-0.1419 to 0.2052\)"):  # fmt: skip
         points = tiny.forecast(X, 200)
     small_forecast = points.loc["small"].to_numpy()[None]  # (1 series, 200 steps, 1 target)
     assert divergence(small_forecast, tiny.target_range_) is None  # by the pooled range
-    with pytest.warns(RuntimeWarning, match=r"origin \d \(series 'small'\) .* range of its"):
+    with pytest.warns(RuntimeWarning, match=r"origin 1\d\d\d \(series 'small'\) .* range of its"):
         backtest(tiny, X, start=-200, steps=100, stride=100)
+
+
+def test_a_trend_past_the_training_range_is_followed_not_taken_for_divergence():
+    # A trending series' history had left its training range (about 4 to 43) when forecast:
+    # step 1 at about 104 "diverged when fed its own forecasts" though it followed the history.
+    t = np.arange(100.0)
+    trend = pd.DataFrame(
+        {"level": 4 + t + np.sin(t)}, index=pd.date_range("2000-01-01", periods=100, freq="QS")
+    )
+    model = LSTMForecaster(**FAST).fit(trend.iloc[:40])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        forecast = model.forecast(trend, 2)
+        backtest(model, trend, start=90, steps=2)
+    assert forecast["level"].iloc[0] > 44 + 40  # past the range by its width: the old check warned
+    # judged by a range wider than the training range: both named, as is a direct step
+    pooled = np.array([[4.0, 43.0]])
+    widened = np.array([[[4.0, 58.0]]])
+    with pytest.warns(RuntimeWarning) as seen:
+        warn_divergence(np.array([[[200.0]]]), widened, ["level"], lambda i: "", "f", 4, pooled)
+        warn_divergence(np.array([[[5.0], [200.0]]]), pooled, ["level"], lambda i: "", "f", 1)
+    direct, fed = (str(w.message) for w in seen)
+    assert "far outside its training range and history (4 to 58): a direct forecast" in direct
+    assert "at step 2, far outside its training range (4 to 43): the model diverges" in fed
+
+
+def test_a_forecast_from_history_without_values_says_so():
+    # It was "nan ... far outside its training range: the model diverges".
+    history = pd.DataFrame(
+        {"x": load_speech_mfcc().values[:400, 1]},
+        index=pd.date_range("2000-01-01", periods=400, freq="h"),
+    )
+    model = LSTMForecaster(**FAST).fit(history)
+    with pytest.warns(RuntimeWarning, match=r"is nan at step 1: the history it was forecast "
+                      "from holds no observed value"):  # fmt: skip
+        model.forecast(history.iloc[:30] * np.nan, 2)
 
 
 # Not on the defaults: tests/test_accuracy.py checks that no forecast of the defaults, from

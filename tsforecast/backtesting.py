@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from tsforecast import _boundary, metrics
-from tsforecast._checks import check_int
+from tsforecast._checks import check_int, show
 from tsforecast._columns import column_names
 from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent.outputs import level_names, level_positions
@@ -162,7 +162,9 @@ def backtest(
         judged = judged[series]  # each origin's series
     _bounds.warn_divergence(
         point, judged, names,
-        lambda i: f" from origin {i} (series {data.series_ids[series[i]]!r})", "backtest",
+        lambda i: f" from origin {_origin_label(data, lasts[i])} (series "
+        f"{show(data.series_ids[series[i]])})", "backtest", getattr(forecaster, "horizon_", None),
+        getattr(forecaster, "target_range_", None),
     )  # fmt: skip
     if np.isnan(point).any():
         warnings.warn(
@@ -321,3 +323,13 @@ def _frame(
             frame[name] = level[..., j].ravel()
     frame["scale"] = np.repeat(scales[series], steps, axis=0).ravel()
     return frame
+
+
+def _origin_label(data: SequenceData, last: int) -> str:
+    """Name the origin after row ``last``: its time stamp, else its row in its series."""
+    if data.local_time is not None:
+        return str(_boundary.as_periods(data.local_time[[last]], data)[0])
+    if data.time is not None:
+        return f"{data.time[last]:g}"
+    series = int(np.searchsorted(data.offsets, last, side="right") - 1)
+    return f"row {last - int(data.offsets[series])}"

@@ -363,9 +363,8 @@ class LSTMForecaster(
         Each target's (low, high), -inf/inf where open; None without ``bounds``.
     target_range_ : ndarray of shape (n_targets, 2)
         Each target's lowest and highest (observed) value in fit: `forecast` warns when a
-        forecast leaves it by more than its width (a model diverging on its own forecasts).
-        With ``scale_ == "series"`` each series is judged by its own history's range instead
-        (by this one with fewer than 8 observed values).
+        forecast leaves it, widened by its series' history, by more than its width (with
+        ``scale_ == "series"``: its series' history's range, where 8 values give one).
     quantiles_ : tuple of float or None
         The quantile levels forecast, sorted, 0.5 among them; None for a point model.
     seasonal_period_ : int or None

@@ -16,7 +16,7 @@ from tsforecast._boundary import (
     r2_of_next_rows,
     series_ids,
 )
-from tsforecast._checks import check_int, check_real
+from tsforecast._checks import check_int, check_real, show
 from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent.combination import median_forecast
 from tsforecast._recurrent.forecasting import (
@@ -218,7 +218,8 @@ class ForecastingMethods:
         )  # fmt: skip
         _bounds.warn_divergence(
             points, judged, self.target_names_,
-            lambda i: "" if data.groups is None else f" of series {series_ids(data)[i]!r}", owner,
+            lambda i: "" if data.groups is None else f" of series {show(series_ids(data)[i])}",
+            owner, self.horizon_, getattr(self, "target_range_", None),
         )  # fmt: skip
         return forecast_result(
             points, levels, self.target_names_, self.quantiles_, positions, times, data

@@ -223,25 +223,53 @@ def warn_divergence(
     target_names: list[str],
     where: Callable[[int], str],
     owner: str,
+    horizon: int | None = None,
+    pooled: np.ndarray | None = None,
 ) -> None:
     """Warn when a forecast leaves the training range by more than the range's width.
 
-    ``forecasts``: ``(n, steps, n_targets)``; ``where(i)`` says which forecast ``i`` is (" of
-    series 'a'", " from origin 5 (series 'a')", or "" for one series). Call it from the
-    public function: the warning points at that function's caller.
+    ``forecasts``: ``(n, steps, n_targets)``; ``training_range``: as `divergence` takes it
+    (`judging_range`); ``where(i)`` says which forecast ``i`` is (" of series 'a'", " from
+    origin 2001-05-01 (series 'a')", or "" for one series); ``horizon``: the steps forecast
+    at once (a step beyond it reads the model's own forecasts); ``pooled``: the training
+    range, to say which range a series was judged by. Call it from the public function: the
+    warning points at that function's caller.
     """
     found = divergence(forecasts, training_range)
     if found is None:
         return
     row, step, target, value = found
-    own = training_range.ndim == 3
-    low, high = training_range[row, target] if own else training_range[target]
+    what = f"{owner}: the forecast{where(row)} of {target_names[target]!r}"
+    if not np.isfinite(value):
+        warnings.warn(
+            f"{what} is {value} at step {step}: the history it was forecast from holds no "
+            "observed value of it (all missing), or the model's outputs overflowed. Give "
+            "history with observed values, or fit with more data or epochs.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return
+    per_series = training_range.ndim == 3
+    low, high = training_range[row, target] if per_series else training_range[target]
+    named = "its training range"
+    if per_series and pooled is not None:
+        fitted_low, fitted_high = pooled[target]
+        if low <= fitted_low and high >= fitted_high and (low, high) != (fitted_low, fitted_high):
+            named = "its training range and history"
+        elif (low, high) != (fitted_low, fitted_high):
+            named = "the range of its series' history"
+    cause = (
+        "the model diverges when fed its own forecasts. Forecast fewer steps, fit with a longer "
+        "horizon (direct forecasts), more data or epochs, or set bounds."
+    )
+    if horizon is not None and step <= horizon:
+        cause = (
+            "a direct forecast far from every value the model was fitted on or read. Check the "
+            "history, fit with more data or epochs, or set bounds."
+        )
     warnings.warn(
-        f"{owner}: the forecast{where(row)} of {target_names[target]!r} is {value:.4g} at step "
-        f"{step}, far outside {'the range of its series' if own else 'its training range'} "
-        f"({low:.4g} to {high:.4g}): the model diverges when fed its own forecasts. Forecast "
-        "fewer steps, fit with a longer horizon (direct forecasts), more data or epochs, or "
-        "set bounds.",
+        f"{what} is {value:.4g} at step {step}, far outside {named} ({low:.4g} to {high:.4g}): "
+        f"{cause}",
         RuntimeWarning,
         stacklevel=3,
     )
@@ -283,14 +311,24 @@ def judging_range(
     columns: list[int] | None,
     offsets: np.ndarray,
 ) -> np.ndarray | None:
-    """Return the range `divergence` judges forecasts by (None: no check).
+    """Return the range `divergence` judges each series' forecasts by (None: no check).
 
-    Each series' own (`series_ranges`) for a model that scales each series by its own size
-    (``scale`` "series"), else the training range.
+    For a model that scales each series by its own size (``scale`` "series"), the series'
+    own range (`series_ranges`): beside a series of 1,000, one of values near 0.1 forecast at
+    50 diverges. Otherwise the training range, widened by the series' history: a trend that
+    has carried the history past the training range (quarterly log money from 11.6-11.8 to
+    12.0) is followed, not a divergence.
     """
-    if training_range is None or scale != "series" or columns is None:
+    if training_range is None or columns is None:
         return training_range
-    return series_ranges(values, observed, columns, offsets, training_range)
+    own = series_ranges(values, observed, columns, offsets, training_range)
+    if scale == "series":
+        return own
+    table = np.broadcast_to(training_range, own.shape).copy()
+    with np.errstate(invalid="ignore"):
+        table[..., 0] = np.fmin(table[..., 0], own[..., 0])
+        table[..., 1] = np.fmax(table[..., 1], own[..., 1])
+    return table
 
 
 def standardised(
