@@ -54,3 +54,29 @@ def test_backtest_scores_each_target_in_its_own_units(capsys):
     assert out.count("ratio to persistence") == 3
     assert re.search(r"by target: 'bili' [\d.]+% \(mean width [\d.]+\), 'albumin'", out)
     assert "time=0.0..5152.0" in out  # the header spans every patient's visits
+
+
+def test_long_gaps_of_a_table_are_read_with_the_flags_the_message_names(tmp_path, capsys):
+    # The refusal advised long_gaps='warn' or a larger max_gap, which the command line had no
+    # flags for: a weekly table with 18 weeks missing could not be read at all.
+    daily = pd.read_csv(data_path("seattle-weather.csv"), parse_dates=["date"])
+    weekly = daily.set_index("date")[["temp_max"]].resample("W").mean()
+    table = tmp_path / "weekly.csv"
+    weekly.drop(weekly.index[100:118]).rename_axis("time").to_csv(table)
+    flags = ["--kind", "weather", "--max-epochs", "1", "--hidden-size", "4", "--quiet"]
+    assert main(["fit", str(table), *flags, "--out", str(tmp_path / "a")]) == 2
+    said = capsys.readouterr().err
+    assert "Pass --long-gaps warn to interpolate them anyway" in said
+    assert "a larger --max-gap" in said and "with --columns" in said
+    assert main(["fit", str(table), *flags, "--max-gap", "20", "--out", str(tmp_path / "b")]) == 0
+    assert (
+        main(["fit", str(table), *flags, "--long-gaps", "warn", "--out", str(tmp_path / "c")]) == 0
+    )
+    out = tmp_path / "forecast.csv"
+    assert (
+        main(["predict", str(tmp_path / "c"), str(table), "--steps", "2", "--out", str(out)]) == 0
+    )
+    assert "interpolated 1 gap(s) longer than max_gap=3" in capsys.readouterr().err  # as fitted
+    assert len(pd.read_csv(out)) == 2
+    assert main(["fit", str(table), "--kind", "audio", "--max-gap", "5", "--out", "x"]) == 2
+    assert "--max-gap is for --kind weather only" in capsys.readouterr().err

@@ -284,7 +284,11 @@ def test_history_at_another_spacing_than_fit_is_refused(tmp_path):
     model.forecast(months.iloc[-30:], 2)  # the same spacing, any length: read
     # A panel of months and quarters keeps no one step: each series may be forecast alone.
     panel = pd.concat({"months": months, "quarters": quarters}, names=["id", "month"])
-    mixed = LSTMForecaster(**FAST).fit(panel)
+    # The season and transforms read from the first series (months: 12) apply to both, and
+    # which series sorted first decided them: said at fit.
+    said = r"series 'months' has rows about 31 days apart, series 'quarters' about 91.* apart"
+    with pytest.warns(UserWarning, match=said):
+        mixed = LSTMForecaster(**FAST).fit(panel)
     assert mixed.time_step_ is None
     mixed.forecast(pd.concat({"quarters": quarters}, names=["id", "month"]), 2)
     # A few rows are not judged: Friday, Monday, Tuesday of a business-day model.

@@ -20,8 +20,10 @@ from tsforecast._warnings import ignoring
 __all__ = [
     "calendar_grid",
     "check_same_step",
+    "duration",
     "future_times",
     "missing_periods",
+    "mixed_steps",
     "seasonal_period",
     "series_future_times",
     "typical_step",
@@ -251,6 +253,36 @@ def typical_step(data: Any, min_steps: int = 2) -> float | None:
     when the series' median steps differ by more than `STEP_TOLERANCE` (a panel mixing
     frequencies). A month is about 730 hours.
     """
+    found = _median_steps(data, min_steps)
+    if found is None:
+        return None
+    medians = found[1]
+    if medians.max() > (1 + STEP_TOLERANCE) * medians.min():
+        return None
+    return float(np.median(medians))
+
+
+def mixed_steps(data: Any, min_steps: int = CHECKED_STEPS) -> tuple[tuple[Any, float], ...] | None:
+    """Return (id, median hours) of the series of shortest and longest step, where they differ.
+
+    Among the series of the first rows (`sample_times`) with at least ``min_steps`` steps;
+    None when their median steps agree within `STEP_TOLERANCE` (or none is judged).
+    """
+    found = _median_steps(data, min_steps)
+    if found is None:
+        return None
+    series, medians = found
+    if medians.max() <= (1 + STEP_TOLERANCE) * medians.min():
+        return None
+    ids = data.series_ids
+    return tuple((ids[series[i]], float(medians[i])) for i in (medians.argmin(), medians.argmax()))
+
+
+def _median_steps(data: Any, min_steps: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the series with ``min_steps`` steps in the first rows, and their median steps.
+
+    In hours; None without datetime stamps, or without such a series.
+    """
     local = sample_times(data)
     if local is None:
         return None
@@ -264,10 +296,8 @@ def typical_step(data: Any, min_steps: int = 2) -> float | None:
     if not judged.any():
         return None
     hours = np.diff(numbers)[within][judged] / 3.6e12
-    medians = pd.Series(hours).groupby(owner[judged]).median().to_numpy()
-    if medians.max() > (1 + STEP_TOLERANCE) * medians.min():
-        return None
-    return float(np.median(medians))
+    medians = pd.Series(hours).groupby(owner[judged]).median()
+    return medians.index.to_numpy(), medians.to_numpy()
 
 
 def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
@@ -281,14 +311,14 @@ def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
     if step is None or abs(step / fitted - 1) <= STEP_TOLERANCE:
         return
     raise ValueError(
-        f"{owner}: the rows of X are {_duration(step)} apart, but the model was fitted on rows "
-        f"{_duration(fitted)} apart; it reads each row as one step of the series it learnt, "
+        f"{owner}: the rows of X are {duration(step)} apart, but the model was fitted on rows "
+        f"{duration(fitted)} apart; it reads each row as one step of the series it learnt, "
         "so its forecasts would be of other times. Give the history at the fitted spacing "
         "(resample it), or fit a model on data at this one."
     )
 
 
-def _duration(hours: float) -> str:
+def duration(hours: float) -> str:
     """Say ``hours`` in the unit that reads best ("about 30.5 days", "1 hour")."""
 
     def counted(value: float, unit: str) -> str:

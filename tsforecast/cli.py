@@ -74,6 +74,11 @@ def _build_parser(
     table.add_argument("--time-col", help="time column (found by name if omitted; ehr: needed)")
     table.add_argument("--columns", help="comma-separated feature columns (ehr: measurements)")
     table.add_argument("--freq", help="weather: grid step such as 1h or MS (inferred if omitted)")
+    table.add_argument("--max-gap", type=int,
+                       help="weather: longest run of missing steps filled (default 3)")  # fmt: skip
+    table.add_argument("--long-gaps", choices=["error", "warn"],
+                       help="weather: longer gaps stop the read (default), or are interpolated "
+                       "with a warning (missing to the model either way)")  # fmt: skip
     table.add_argument("--decimal", choices=[".", ","], default=".",
                        help="decimal mark of the numbers (default: .)")  # fmt: skip
     table.add_argument("--na-values", help="comma-separated extra markers of missing values")
@@ -141,6 +146,8 @@ def _build_parser(
                  "--static-cols", "--variable-col", "--value-col", "--event-cols"):  # fmt: skip
         bt.add_argument(flag, help="as for tsforecast fit")
     bt.add_argument("--decimal", choices=[".", ","], default=".", help="as for tsforecast fit")
+    bt.add_argument("--max-gap", type=int, help="as for tsforecast fit")
+    bt.add_argument("--long-gaps", choices=["error", "warn"], help="as for tsforecast fit")
     bt.set_defaults(run=run_backtest)
     return parser
 
@@ -177,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(error).split()) or type(error).__name__
         message = message.replace("decimal=','", "--decimal ,")  # the flags, on this command line
         message = message.replace("na_values=[", "--na-values [")
+        message = message.replace("long_gaps='warn'", "--long-gaps warn")
+        message = message.replace("a larger max_gap", "a larger --max-gap")
+        message = message.replace("with columns=[...]", "with --columns")
         if not expected:
             message = (
                 f"unexpected {type(error).__name__}: {message} (a bug: please report it, with "

@@ -79,6 +79,8 @@ def read_config(path: str, known: dict[str, argparse.Action]) -> dict[str, Any]:
 def _as_flag_reads(action: argparse.Action, value: Any, path: str) -> Any:
     """Return a setting's value as its flag would give it, or refuse it with the fix."""
     flag = action.option_strings[0] if action.option_strings else action.dest
+    if value is None and action.default is None:  # printed as null: the flag not given
+        return None
     if action.nargs == 0:  # an on/off flag (--overwrite, --quiet)
         if not isinstance(value, bool):
             raise ValueError(f"--config '{path}': {flag} takes true or false; got {value!r}.")

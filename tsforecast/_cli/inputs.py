@@ -57,10 +57,11 @@ def adapter_options(args: argparse.Namespace) -> dict[str, Any]:
                 raise ValueError(f"--{flag.replace('_', '-')} is for --kind ehr only.")
         if args.columns:
             options["columns"] = names(args.columns)
-    if args.freq:
-        if args.kind != "weather":
-            raise ValueError("--freq is for --kind weather only.")
-        options["freq"] = args.freq
+    for flag in ("freq", "max_gap", "long_gaps"):
+        if getattr(args, flag, None) is not None:
+            if args.kind != "weather":
+                raise ValueError(f"--{flag.replace('_', '-')} is for --kind weather only.")
+            options[flag] = getattr(args, flag)
     if args.decimal != ".":
         options["decimal"] = args.decimal
     if args.na_values:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from tsforecast import _time
-from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule
+from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule, show
 from tsforecast._recurrent.bounds import BoundsRule
 from tsforecast._recurrent.features import stamps_of
 from tsforecast._recurrent.intervals import QuantilesRule, with_median
@@ -121,6 +121,8 @@ def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) ->
         time_gaps = bool(params["time_gaps"])
         if time_gaps:
             stamps_of(data, "LSTMForecaster.fit")  # refuses data without time stamps
+    if not time_gaps and data.n_series > 1:
+        warn_if_mixed_steps(data)
     horizon = params["horizon"]
     if horizon == "auto":
         horizon = AUTO_HORIZON if autoregressive else 1
@@ -146,6 +148,28 @@ def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) ->
         seasonal_period=None if season is None else int(season),
         validation_fraction=float(fraction),
         context_length=int(context),
+    )
+
+
+def warn_if_mixed_steps(data: SequenceData) -> None:
+    """Warn where the series of a panel step at different spacings (months and quarters).
+
+    One model reads a row as one step of every series: the season, read from the first
+    series, and its seasonal transforms would apply to all (a lag of 12 rows is three years of
+    quarters), and which series sorts first would decide them.
+    """
+    found = _time.mixed_steps(data)
+    if found is None:
+        return
+    (short, short_hours), (long, long_hours) = found
+    warnings.warn(
+        f"LSTMForecaster: the series of X step at different spacings: series {show(short)} "
+        f"has rows {_time.duration(short_hours)} apart, series {show(long)} "
+        f"{_time.duration(long_hours)} apart. One model reads a row as one step of every "
+        "series, so the season and the seasonal transforms read from one series apply to "
+        "all. Fit one model per spacing, or resample the series to one spacing.",
+        UserWarning,
+        stacklevel=5,
     )
 
 
