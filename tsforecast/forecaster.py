@@ -394,10 +394,11 @@ class LSTMForecaster(
         standardised units: each target's error divided by its training standard deviation
         (``target_scaler_.scale``; 1 with ``scale=False``, so the data's units then),
         averaged over the targets. None for a model fitted with ``y`` or without validation
-        data; a baseline is None where it cannot be scored. With a target transform
-        (``target_transform_``), all of it is of the transformed target: "persistence" of a
-        seasonal change is seasonal naive with last season's change; with ``scale_ ==
-        "series"``, of the target divided by each series' scale.
+        data; a baseline is None where it cannot be scored. With a target transform of
+        changes (``target_transform_``), the naive forecasts are still the data's, and every
+        error is that of the level the changes add up to (of the log, with a log), in
+        standard deviations of the changes (divided by each series' scale with ``scale_ ==
+        "series"``).
     conformal_margins_ : ndarray of shape (101, ``horizon_``, n_pairs, n_targets) or None
         Conformal calibration of each symmetric pair of quantile levels (widest pair first),
         per step and target, in the targets' units (the transformed target's, with a target

@@ -129,9 +129,17 @@ class FittingSteps:
             fitted, problem, data.offsets, self.quantiles_, self.target_scaler_.scale,
             self.seasonal_period_, autoregressive=self.autoregressive_,
             verbose=bool(self.verbose) and (ranks is None or ranks.rank == 0),
+            changes_of=self._changes_of(original),
         )  # fmt: skip
         self.conformal_margins_ = check.conformal_margins
         self.baseline_scores_ = check.baseline_scores
+
+    def _changes_of(self, data: SequenceData) -> tuple[np.ndarray, int] | None:
+        """Return what the targets' changes are taken of, and the lag (None: none taken)."""
+        transform = self.target_transform_
+        if not self.autoregressive_ or not transform.lag:
+            return None
+        return transform.levels(data, "LSTMForecaster.fit"), transform.lag
 
     def _scales_series_it_dwarfs(self, data: SequenceData) -> bool:
         """Whether a fit scales each series when the pooled scale dwarfs some (`dwarfed`).

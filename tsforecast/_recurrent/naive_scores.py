@@ -39,6 +39,8 @@ def baseline_scores(
     offsets: np.ndarray,
     start: Start,
     season: int | None,
+    levels: np.ndarray | None = None,
+    lag: int = 0,
 ) -> dict[str, list[float | None]]:
     """Score the network and the naive forecasters on the validation data: MAE per step.
 
@@ -47,6 +49,14 @@ def baseline_scores(
     targets add up; for one target, multiply by its scale for the data's units. Every
     forecaster is scored on the same rows: with a season, only the rows with a full season of
     history in their series count (when at least one has).
+
+    For targets forecast as their changes (``lag`` > 0: a target transform's difference),
+    persistence and seasonal naive are those of the data, not of the changes (persistence of
+    a seasonal change is seasonal naive with last season's change), and every forecaster's
+    error is that of the level its changes add up to: the data's (its log for a log
+    transform; divided by each series' scale with per-series scales), in standard deviations
+    of the changes. Monthly El Nino temperatures forecast as seasonal changes: seasonal naive
+    scored 1.48 as "last year's change repeated", 1.01 as the data's.
 
     Parameters
     ----------
@@ -65,6 +75,10 @@ def baseline_scores(
         The least-squares line among the baselines.
     season : int or None
         Rows per season of the seasonal naive forecaster (None: not scored).
+    levels : ndarray of shape (n_rows, n_targets), optional
+        What the changes are taken of, at every row (`TargetTransform.levels`); with ``lag``.
+    lag : int
+        Rows between a value and the one its change is taken from (0: targets as they are).
 
     Returns
     -------
@@ -83,23 +97,66 @@ def baseline_scores(
         "linear": None if start.linear is None else apply_linear(start.linear, inputs),
     }
     counts = weight
+    series_start = offsets[np.searchsorted(offsets, rows, side="right") - 1]
     if season is not None:
         # Step h from origin o = row + 1 repeats row o - season + (h mod season).
         source = rows[:, None] + 1 - season + np.arange(horizon) % season
-        series_start = offsets[np.searchsorted(offsets, rows, side="right") - 1]
         has_season = source >= series_start[:, None]
         if has_season.any():
             picked = (np.maximum(source, 0)[..., None], np.asarray(columns)[None, None, :])
             forecasts["seasonal_naive"] = scaler.transform(problem.readable[picked])
+            if levels is not None and lag:
+                forecasts["seasonal_naive"] = scaler.transform(
+                    _naive_changes(levels, rows, np.maximum(source, 0), lag)
+                )
             counts = weight & has_season[..., None]
+    if levels is not None and lag:
+        repeated = np.broadcast_to(rows[:, None], (len(rows), horizon))
+        forecasts["persistence"] = scaler.transform(_naive_changes(levels, rows, repeated, lag))
     scores = {}
     for name, forecast in forecasts.items():
         if forecast is None:
             scores[name] = [None] * horizon
             continue
-        mae = masked_mae(forecast - truth, counts, (0, 2))
+        errors, counted = forecast - truth, counts
+        if levels is not None and lag:
+            errors, counted = _added_up(errors, counts, lag)
+        mae = masked_mae(errors, counted, (0, 2))
         scores[name] = [None if np.isnan(v) else float(v) for v in mae]
     return scores
+
+
+def _naive_changes(
+    levels: np.ndarray, rows: np.ndarray, source: np.ndarray, lag: int
+) -> np.ndarray:
+    """Return the changes ``(n, horizon, n_targets)`` of a naive forecast of the levels.
+
+    The forecast of step ``k`` (from 1) after row ``r`` is the level at row ``source[:, k -
+    1]`` (``r`` itself: persistence; a season back: seasonal naive); its change is taken from
+    the level ``lag`` steps before: known history up to step ``lag``, the forecast beyond.
+    """
+    horizon = source.shape[1]
+    forecast = levels[source]  # (n, horizon, targets)
+    changes = np.empty_like(forecast)
+    for k in range(horizon):
+        earlier = k - lag  # the step (from 0) the change is taken from; < 0: history
+        base = forecast[:, earlier] if earlier >= 0 else levels[rows + 1 + earlier]
+        changes[:, k] = forecast[:, k] - base
+    return changes
+
+
+def _added_up(errors: np.ndarray, counts: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the errors of the levels that forecast changes add up to, and where they count.
+
+    A level ``k`` steps ahead is its change plus the level ``lag`` steps before (known
+    history up to step ``lag``): its error is the change's plus that level's. It counts where
+    every change added up does.
+    """
+    errors, counts = errors.copy(), counts.copy()
+    for k in range(lag, errors.shape[1]):
+        errors[:, k] += errors[:, k - lag]
+        counts[:, k] &= counts[:, k - lag]
+    return errors, counts
 
 
 def losing_steps(scores: dict[str, list[float | None]]) -> list[tuple[int, str, float, float]]:

@@ -152,6 +152,15 @@ class TargetTransform:
             metadata=data.metadata, row_order=data._row_order,
         )  # fmt: skip
 
+    def levels(self, data: SequenceData, owner: str) -> np.ndarray:
+        """Return what the changes are taken of: ``(n_rows, n_targets)``.
+
+        The targets, log taken, carried forward, each divided by its series' scale: ``z[t] =
+        levels[t] - levels[t - lag]``, so that the naive forecasts of the data can be given as
+        forecasts of ``z`` (`naive_scores.baseline_scores`).
+        """
+        return self._logged(data, owner) / self._row_scales(data)
+
     def _changes(self, data: SequenceData, owner: str) -> tuple[np.ndarray, np.ndarray]:
         """Return the transformed targets (before any series scale) and where they are seen."""
         logged = self._logged(data, owner)
