@@ -187,3 +187,25 @@ def test_values_too_large_for_float32_are_named_as_such():
         check_X(reader, big, None, reset=False)
     with pytest.raises(ValueError, match=r"contains NaN or inf.*column 'a'"):
         check_X(reader, TABLE.assign(a=np.inf), None, reset=False)
+
+
+def test_dates_given_as_text_are_refused_with_the_fix():
+    # pandas.read_csv(..., index_col=0) without parse_dates: the dates were row labels, so the
+    # model read no season and forecast arrays without stamps, without a word.
+    from tsforecast import LSTMForecaster, SeasonalNaive
+    from tsforecast.datasets import load_air_passengers
+
+    months = load_air_passengers().to_frame()
+    text = months.set_axis(months.index.strftime("%Y-%m-%d"))
+    for model in (LSTMForecaster(), SeasonalNaive(12)):
+        with pytest.raises(ValueError, match=r"holds dates as text \('1949-01-01', ...\).*"
+                           r"X.index = pandas.to_datetime\(X.index\)"):  # fmt: skip
+            model.fit(text)
+    panel = pd.concat({"a": text, "b": text}, names=["id", "month"])
+    with pytest.raises(ValueError, match="the time level of X's index holds dates as text"):
+        check_X(Reader(), panel, None, reset=True)
+    # labels that are no dates, and ids as text, are read as before
+    labelled = months.set_axis([f"row {i}" for i in range(len(months))])
+    assert check_X(Reader(), labelled, None, reset=True).time is None
+    ids = pd.concat({"a": months, "b": months}, names=["id", "month"])
+    assert check_X(Reader(), ids, None, reset=True).n_series == 2
