@@ -9,7 +9,7 @@ from sklearn.base import clone
 
 from tsforecast import LSTMForecaster, Persistence, SeasonalNaive, backtest
 from tsforecast import metrics as m
-from tsforecast.datasets import load_pbc, load_quinidine, load_weather
+from tsforecast.datasets import load_air_passengers, load_pbc, load_quinidine, load_weather
 
 from .conftest import FAST
 
@@ -187,3 +187,18 @@ class _Other:
 
     def set_params(self, **params):
         return self
+
+
+def test_integer_years_come_back_as_integers():
+    # Yearly data indexed by integer years came back as 1971.0, 1972.0... in forecasts,
+    # baselines and backtests.
+    values = load_air_passengers().to_frame().resample("YS").sum().iloc[:, 0].to_numpy(float)
+    years = pd.DataFrame({"total": values}, index=pd.Index(np.arange(1949, 1961), name="year"))
+    model = LSTMForecaster(**FAST).fit(years)
+    for forecaster in (model, Persistence().fit(years)):
+        forecast = forecaster.forecast(years, 2)
+        assert forecast.index.dtype == np.int64 and forecast.index.tolist() == [1961, 1962]
+    frame = backtest(model, years, start=-3, steps=2)
+    assert frame["origin"].dtype == np.int64 and frame["time"].tolist()[:2] == [1958, 1959]
+    halves = years.set_axis(pd.Index(np.arange(1949, 1961) + 0.5, name="year"))
+    assert LSTMForecaster(**FAST).fit(halves).forecast(halves, 1).index.tolist() == [1961.5]

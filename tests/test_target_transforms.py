@@ -518,3 +518,19 @@ def test_untrained_model_is_seasonal_naive_where_that_starts_best():
     values[30:] += 30.0
     forecast = _untrained_forecast(values, steps=3, horizon=3)
     np.testing.assert_allclose(forecast, values[-4:-1], atol=0.03)  # last year's values
+
+
+def test_history_shorter_than_a_season_is_warned_about(passengers, log_model):
+    # From 3 to 11 months of history the value a season before each step is missing: the
+    # last one stands in, and a seasonal series was forecast flat without a word.
+    with pytest.warns(RuntimeWarning, match="the history holds 6 rows, fewer than the 12 that "
+                      "the model's seasonal changes are taken across"):  # fmt: skip
+        log_model.forecast(passengers.iloc[100:106], 3)
+    panel = pd.concat(
+        {"long": passengers.iloc[:40], "short": passengers.iloc[100:105]}, names=["id", "month"]
+    )
+    with pytest.warns(RuntimeWarning, match="the history of series 'short' holds 5 rows"):
+        log_model.forecast(panel, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        log_model.forecast(passengers.iloc[100:112], 3)  # a season: no warning

@@ -129,7 +129,8 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     numeric = None if time is not None else _numeric_stamps(X, offsets)
     return SequenceData._trusted(
         values, offsets, ids, groups=groups, local_time=time, time=numeric,
-        metadata={"index_names": index_names, "panel_index": panel, "periods": periods},
+        metadata={"index_names": index_names, "panel_index": panel, "periods": periods,
+                  "integer_time": _integer_stamps(X, numeric)},
         row_order=order, mask=_missing_as_mask(values),
     )  # fmt: skip
 
@@ -214,7 +215,16 @@ def periods_as_stamps(X: pd.DataFrame, owner: str = "LSTMForecaster") -> tuple[p
 
 
 def as_periods(stamps: Any, data: SequenceData) -> Any:
-    """Return ``stamps`` as periods when ``data`` was indexed by periods, else as they are."""
+    """Return ``stamps`` in the kind of ``data``'s index: periods, integers, or as they are.
+
+    Integers: whole-number stamps of data indexed by integers (years: 1971, not 1971.0).
+    """
+    if data.metadata.get("integer_time") and not isinstance(stamps, pd.DatetimeIndex):
+        numbers = np.asarray(stamps)
+        if np.issubdtype(numbers.dtype, np.floating) and (numbers == np.round(numbers)).all():
+            whole = numbers.astype(np.int64)
+            return pd.Index(whole, name=stamps.name) if isinstance(stamps, pd.Index) else whole
+        return stamps
     freq = data.metadata.get("periods")
     if freq is None or not isinstance(stamps, pd.DatetimeIndex):
         return stamps
@@ -273,6 +283,11 @@ def _numeric_stamps(X: Any, offsets: np.ndarray) -> np.ndarray | None:
     rising = np.diff(stamps) > 0
     rising[offsets[1:-1] - 1] = True  # a step into the next series is not a step
     return stamps if np.isfinite(stamps).all() and rising.all() else None
+
+
+def _integer_stamps(X: Any, numeric: np.ndarray | None) -> bool:
+    """Whether ``X``'s numeric time stamps are integers (years): forecasts keep them so."""
+    return numeric is not None and pd.api.types.is_integer_dtype(X.index.dtype)
 
 
 def _names(X: Any) -> list[str] | None:
@@ -429,7 +444,7 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         ids,
         local_time=time,
         time=numeric,
-        metadata={"index_names": names},
+        metadata={"index_names": names, "integer_time": _integer_stamps(X, numeric)},
         mask=_missing_as_mask(values),
     )
 

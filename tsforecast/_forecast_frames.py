@@ -32,6 +32,8 @@ def forecast_frame(
     time = pd.Index(np.concatenate([np.asarray(t) for t in times]), name=time_name)
     if isinstance(times[0], pd.DatetimeIndex):
         time = as_periods(pd.DatetimeIndex(time, tz=times[0].tz, name=time_name), data)
+    else:
+        time = as_periods(time, data)  # integer years stay integers
     index = time
     if data.groups is not None:
         ids = pd.Index(np.repeat(np.asarray(data.series_ids, dtype=object), len(times[0])))

@@ -291,7 +291,7 @@ def _frame(
     if data.local_time is not None:
         stamps = _boundary.as_periods(data.local_time, data)
     elif data.time is not None:
-        stamps = data.time
+        stamps = _boundary.as_periods(data.time, data)  # integer years stay integers
     else:
         stamps = np.arange(data.n_timesteps) - np.repeat(data.offsets[:-1], data.series_lengths)
     first_rows = data.offsets[:-1].copy()

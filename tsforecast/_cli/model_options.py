@@ -68,7 +68,8 @@ def _bounds(text: str) -> Any:
     parts = text.split(",")
     if len(parts) != 2:
         raise argparse.ArgumentTypeError(
-            f"expected LOW,HIGH with either side empty for none (0, for a floor at 0); got {text!r}"
+            f"expected LOW,HIGH with either side empty for none ('0,' for a floor at 0, "
+            f"',100' for a ceiling at 100); got {text!r}"
         )
     try:
         return tuple(None if not part.strip() else float(part) for part in parts)
@@ -92,7 +93,7 @@ MODEL_FLAGS: dict[str, tuple[Any, str]] = {
     "static_covariates": (_names, "comma-separated columns constant within each series"),
     "horizon": (int_or_auto, "steps forecast at once"),
     "quantiles": (_levels, "quantile levels such as 0.1,0.5,0.9, or none for point forecasts"),
-    "bounds": (_bounds, "range of the targets, LOW,HIGH, e.g. 0, for a floor at 0"),
+    "bounds": (_bounds, "range of the targets, LOW,HIGH: '0,' for a floor at 0"),
     "seasonal_period": (_int_auto_or_none, "rows per season, or none"),
     "target_transform": (_transforms, "auto, none, log, difference, seasonal_difference, ...; "
                          "a,b: a model per transform, forecasting their median"),

@@ -28,6 +28,7 @@ from tsforecast._recurrent.forecasting import (
 )
 from tsforecast._recurrent.outputs import interval_levels, level_positions
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
+from tsforecast._recurrent.target_transform import warn_if_history_short
 from tsforecast.sequences import SequenceData
 
 __all__ = ["ForecastingMethods"]
@@ -203,6 +204,8 @@ class ForecastingMethods:
         reader = self._reader()
         positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
         data = check_X(self, X, groups, reset=False)
+        transforms = [getattr(model, "target_transform_", None) for model in self._models()]
+        warn_if_history_short([t for t in transforms if t is not None], data, owner)
         ahead, times = future_values(future, data, steps, reader.inputs, owner)
         if times is None and data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)

@@ -23,16 +23,24 @@ taken as independent).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from tsforecast._checks import Rule
+from tsforecast._checks import Rule, show
 from tsforecast._recurrent.series_scales import SeriesScales
 from tsforecast.sequences import SequenceData
 
-__all__ = ["TRANSFORMS", "TargetTransform", "TransformRule", "candidates", "from_name"]
+__all__ = [
+    "TRANSFORMS",
+    "TargetTransform",
+    "TransformRule",
+    "candidates",
+    "from_name",
+    "warn_if_history_short",
+]
 
 # transform name -> (log, seasonal lag?) ; a lag of 1 for the plain difference.
 TRANSFORMS: dict[str, tuple[bool, str | None]] = {
@@ -311,6 +319,34 @@ class TargetTransform:
         rows = lasts[:, None] + ks[None, :] + 1 - self.lag
         rows = np.where(rows >= firsts[:, None], rows, lasts[:, None])
         return logged[rows]
+
+
+def warn_if_history_short(
+    transforms: list[TargetTransform], data: SequenceData, owner: str
+) -> None:
+    """Warn where a series' history is shorter than the lag its forecast adds changes to.
+
+    A forecast of seasonal changes adds each step's change to the value a season before; with
+    less than a season of history that value is missing and the last one stands in: the
+    forecast of a seasonal series comes out flat, without a word.
+    """
+    lags = [transform for transform in transforms if transform.lag > 1]
+    if not lags:
+        return
+    widest = max(lags, key=lambda transform: transform.lag)
+    short = np.flatnonzero(data.series_lengths < widest.lag)
+    if not len(short):
+        return
+    which = "" if data.groups is None else f" of series {show(data.series_ids[short[0]])}"
+    others = f" (and {len(short) - 1} other series)" if len(short) > 1 else ""
+    warnings.warn(
+        f"{owner}: the history{which}{others} holds {int(data.series_lengths[short[0]])} rows, "
+        f"fewer than the {widest.lag} that the model's seasonal changes are taken across "
+        f"({widest.name!r}): where the value a season before is missing, the last one stands "
+        "in, so the forecast misses the season. Give at least a season of history.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _within(values: np.ndarray, bounds: np.ndarray | None, axis: int) -> np.ndarray:
