@@ -80,3 +80,22 @@ def test_long_gaps_of_a_table_are_read_with_the_flags_the_message_names(tmp_path
     assert len(pd.read_csv(out)) == 2
     assert main(["fit", str(table), "--kind", "audio", "--max-gap", "5", "--out", "x"]) == 2
     assert "--max-gap is for --kind weather only" in capsys.readouterr().err
+
+
+def test_static_columns_of_an_ehr_table_are_static_covariates(tmp_path, capsys):
+    # --static-cols sex gave the columns sex=f and sex=m, then forecast visit by visit as
+    # targets beside the labs (the shipped quinidine's backtest forecast 'Race=Black'...).
+    from tsforecast import LSTMForecaster
+
+    argv = ["fit", str(data_path("pbcseq.csv")), "--kind", "ehr", "--id-col", "id",
+            "--time-col", "day", "--columns", "bili,albumin", "--static-cols", "sex",
+            "--max-epochs", "1", "--hidden-size", "4", "--quiet"]  # fmt: skip
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    assert "Static covariates (the table's static columns): ['sex=f', 'sex=m']" in (
+        capsys.readouterr().out
+    )
+    model = LSTMForecaster.load(tmp_path / "a")
+    assert model.target_names_ == ["bili", "albumin", "time_since_previous"]
+    given = [*argv, "--static-covariates", "sex=f", "--out", str(tmp_path / "b")]
+    assert main(given) == 0  # roles as given, and the others forecast (sex=m too)
+    assert LSTMForecaster.load(tmp_path / "b").target_names_[-1] == "sex=m"

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from tsforecast._cli.inputs import adapter_options, read_data
-from tsforecast._cli.model_options import model_params
+from tsforecast._cli.model_options import adapter_roles, model_params
 from tsforecast._cli.outputs import writable_folder
 from tsforecast._warnings import ignoring
 
@@ -49,7 +49,7 @@ def run_backtest(args: argparse.Namespace) -> None:
             )
         model = LSTMForecaster.load(args.model)
     else:
-        model = LSTMForecaster(**model_params(args))
+        model = LSTMForecaster(**adapter_roles(model_params(args), data))
     options = {"start": start, "steps": args.steps, "stride": stride}
     levels = getattr(model, "quantiles_", None) if args.model else args.quantiles
     out = None if args.out is None else Path(args.out)

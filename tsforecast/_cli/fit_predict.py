@@ -12,7 +12,7 @@ import pandas as pd
 
 from tsforecast._cli.inputs import ADAPTER_FILE, adapter_options, read_adapter
 from tsforecast._cli.inputs import read_data as _read  # under the name tests replace
-from tsforecast._cli.model_options import model_params
+from tsforecast._cli.model_options import adapter_roles, model_params
 from tsforecast._cli.outputs import check_model_out, writable_folder
 
 
@@ -26,7 +26,10 @@ def run_fit(args: argparse.Namespace) -> None:
     check_model_out(Path(args.out), args.overwrite)
     data = _read(args.kind, args.data, options)
     print(f"Read {args.data}: {data}")
-    model = LSTMForecaster(**model_params(args), verbose=0 if args.quiet else 1).fit(data)
+    params = adapter_roles(model_params(args), data)
+    if params.get("static_covariates") != args.static_covariates:
+        print(f"Static covariates (the table's static columns): {params['static_covariates']}")
+    model = LSTMForecaster(**params, verbose=0 if args.quiet else 1).fit(data)
     out = model.save(args.out, overwrite=args.overwrite)
     (out / ADAPTER_FILE).write_text(json.dumps({"kind": args.kind, "options": options}, indent=2))
     valid = model.history_[model.best_epoch_ - 1]["valid_loss"] if model.best_epoch_ else None

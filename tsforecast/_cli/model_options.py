@@ -125,3 +125,24 @@ def add_model_options(group: Any, defaults: dict[str, Any]) -> None:
 def model_params(args: argparse.Namespace) -> dict[str, Any]:
     """Return the estimator's keyword arguments from the parsed `MODEL_FLAGS` flags."""
     return {name: getattr(args, name) for name in MODEL_FLAGS}
+
+
+def adapter_roles(params: dict[str, Any], data: Any) -> dict[str, Any]:
+    """Give the columns an adapter read as static (``--static-cols``) their role.
+
+    ``read_ehr`` records its static columns (``data.metadata["static"]``); as plain columns
+    they were forecast visit by visit as targets ("Race=Black", "Height"). Without
+    ``--static-covariates``, their columns (one-hot ones too) become the static covariates,
+    but those ``--target`` names.
+    """
+    static = [str(name) for name in (getattr(data, "metadata", {}) or {}).get("static") or []]
+    if params.get("static_covariates") is not None or not static:
+        return params
+    target = params.get("target")
+    targets = {str(t) for t in ([target] if isinstance(target, str) else target or [])}
+    columns = [
+        feature for feature in data.features
+        if any(feature == name or feature.startswith(f"{name}=") for name in static)
+        and feature not in targets
+    ]  # fmt: skip
+    return {**params, "static_covariates": columns} if columns else params
