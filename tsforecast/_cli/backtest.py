@@ -81,6 +81,11 @@ def run_backtest(args: argparse.Namespace) -> None:
         f"each; target(s) {names}."
     )
     print(_metric_tables(frames, args.steps, names))
+    if data.n_series > 1:
+        print(
+            f"  (MAE pools the {data.n_series} series, each in its own units: large series "
+            "weigh most; MASE divides each series' errors by its own naive error.)"
+        )
     if out is not None:
         if out.suffix.lower() == ".parquet":
             frame.to_parquet(out, index=False)
