@@ -154,6 +154,9 @@ def test_series_ranges_are_each_series_own_and_pooled_for_a_short_one():
     forecasts[0, 0, 0] = 20.0
     assert divergence(forecasts, table) == (0, 1, 0, 20.0)
     assert divergence(forecasts, pooled) is None
+    # a backtest's origin reads its series up to its last row: not the truth after it
+    upto = series_ranges(values[:, None], observed, [0], offsets, pooled, np.array([8, 19]))
+    np.testing.assert_array_equal(upto[:, 0], [[1, 8], [100, 109]])
 
 
 def test_a_small_series_of_a_panel_is_judged_by_its_own_range():

@@ -99,3 +99,20 @@ def test_static_columns_of_an_ehr_table_are_static_covariates(tmp_path, capsys):
     given = [*argv, "--static-covariates", "sex=f", "--out", str(tmp_path / "b")]
     assert main(given) == 0  # roles as given, and the others forecast (sex=m too)
     assert LSTMForecaster.load(tmp_path / "b").target_names_[-1] == "sex=m"
+
+
+def test_static_columns_keep_the_roles_given_to_them():
+    from types import SimpleNamespace
+
+    from tsforecast._cli.model_options import adapter_roles
+
+    data = SimpleNamespace(
+        metadata={"static": ["age", "sex"]}, features=("bili", "age", "sex=f", "sex=m")
+    )
+    assert adapter_roles({"static_covariates": None}, data)["static_covariates"] == [
+        "age", "sex=f", "sex=m"
+    ]  # fmt: skip
+    # a column named a future covariate (or a target) is not also made static
+    roles = adapter_roles({"static_covariates": None, "future_covariates": ["age"]}, data)
+    assert roles["static_covariates"] == ["sex=f", "sex=m"]
+    assert adapter_roles({"static_covariates": ["age"]}, data)["static_covariates"] == ["age"]

@@ -86,7 +86,9 @@ def test_two_ranks_end_with_the_same_model_which_loads_in_one_process(tmp_path):
     # Different random_state per rank: rank 0's seed was used everywhere.
     assert len(ranks[0]["history"]) == 4
     # Only rank 0 printed the baseline table and wrote the model.
-    assert (run.stdout + run.stderr).count("validation MAE (standard deviations)") == 1
+    assert (run.stdout + run.stderr).count(
+        "validation MAE per step ahead (standard deviations"
+    ) == 1
     assert (tmp_path / "solo" / "weights.pt").exists()
     model = LSTMForecaster.load(tmp_path / "model")
     for name, value in model.module_.state_dict().items():

@@ -201,11 +201,21 @@ def test_dates_given_as_text_are_refused_with_the_fix():
         with pytest.raises(ValueError, match=r"holds dates as text \('1949-01-01', ...\).*"
                            r"X.index = pandas.to_datetime\(X.index\)"):  # fmt: skip
             model.fit(text)
+    model = LSTMForecaster(max_epochs=1, hidden_size=4).fit(months)
+    with pytest.raises(ValueError, match="holds dates as text"):  # at forecast time too
+        model.forecast(text, 2)
+    years = months.iloc[:40].set_axis([str(1900 + i) for i in range(40)])
+    with pytest.raises(ValueError, match=r"years as text \('1900', ...\).*X.index.astype\(int\)"):
+        LSTMForecaster().fit(years)
     panel = pd.concat({"a": text, "b": text}, names=["id", "month"])
     with pytest.raises(ValueError, match="the time level of X's index holds dates as text"):
         check_X(Reader(), panel, None, reset=True)
     # labels that are no dates, and ids as text, are read as before
-    labelled = months.set_axis([f"row {i}" for i in range(len(months))])
-    assert check_X(Reader(), labelled, None, reset=True).time is None
+    for labels in (
+        [f"row {i}" for i in range(len(months))],
+        [f"{i:03d}" for i in range(len(months))],
+    ):
+        labelled = months.set_axis(labels)
+        assert check_X(Reader(), labelled, None, reset=True).time is None
     ids = pd.concat({"a": months, "b": months}, names=["id", "month"])
     assert check_X(Reader(), ids, None, reset=True).n_series == 2

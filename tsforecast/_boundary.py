@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, valid
 
 from tsforecast import _time
 from tsforecast._checks import check_finite, first_entry, show
-from tsforecast._sequence_checks import warn_if_whole_numbers_rounded
+from tsforecast._sequence_checks import refuse_dates_as_text, warn_if_whole_numbers_rounded
 from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData, check_time_order, series_offsets
 
@@ -152,35 +152,7 @@ def _refuse_series_and_empty(X: Any, owner: str) -> None:
             "series to fit, the history to forecast from to predict."
         )
     if isinstance(X, pd.DataFrame):
-        _refuse_dates_as_text(X.index, owner)
-
-
-def _refuse_dates_as_text(index: pd.Index, owner: str) -> None:
-    """Refuse time stamps given as text (a CSV read without parse_dates).
-
-    Read as row labels, they gave no season, no calendar and forecasts without stamps.
-    """
-    time = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
-    if len(time) == 0 or not (pd.api.types.is_object_dtype(time.dtype)
-                              or pd.api.types.is_string_dtype(time.dtype)):  # fmt: skip
-        return
-    sample = time[: min(len(time), 20)]
-    if not all(isinstance(value, str) and any(c.isdigit() for c in value) for value in sample):
-        return
-    with ignoring(UserWarning):  # "Could not infer format": read each one
-        parsed = pd.to_datetime(pd.Index(sample), errors="coerce")
-    if parsed.isna().any():
-        return
-    where = "the time level of X's index" if isinstance(index, pd.MultiIndex) else "X's index"
-    fix = "X.index = X.index.set_levels(pandas.to_datetime(X.index.levels[-1]), level=-1)"
-    if not isinstance(index, pd.MultiIndex):
-        fix = "X.index = pandas.to_datetime(X.index)"
-    raise ValueError(
-        f"{owner}: {where} holds dates as text ({sample[0]!r}, ...), which would be read as row "
-        f"labels: no time stamps, no season, forecasts without dates. Parse them: {fix}, or "
-        "pandas.read_csv(..., parse_dates=True); or drop them (X.reset_index(drop=True)) to "
-        "forecast rows without time."
-    )
+        refuse_dates_as_text(X.index, owner)
 
 
 def periods_as_stamps(X: pd.DataFrame, owner: str = "LSTMForecaster") -> tuple[pd.DataFrame, Any]:
@@ -413,6 +385,8 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
     all that validation would check is checked here.
     """
     names = getattr(estimator, "feature_names_in_", None)
+    if isinstance(X, pd.DataFrame):
+        refuse_dates_as_text(X.index, type(estimator).__name__)
     if (
         type(X) is np.ndarray
         and X.ndim == 2

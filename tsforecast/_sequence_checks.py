@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._checks import show
+from tsforecast._warnings import ignoring
 
 __all__ = [
     "as_time",
     "as_values",
     "check_time_order",
     "in_nanoseconds",
+    "refuse_dates_as_text",
     "series_offsets",
     "warn_if_whole_numbers_rounded",
 ]
@@ -293,3 +295,36 @@ def check_time_order(
             "increase strictly inside each series; sort the rows by time (and series) and "
             "drop or merge duplicated time stamps first."
         )
+
+
+def refuse_dates_as_text(index: pd.Index, owner: str) -> None:
+    """Refuse time stamps given as text (a CSV read without parse_dates).
+
+    Read as row labels, they gave no season, no calendar and forecasts without stamps.
+    """
+    time = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
+    if len(time) == 0 or not (pd.api.types.is_object_dtype(time.dtype)
+                              or pd.api.types.is_string_dtype(time.dtype)):  # fmt: skip
+        return
+    sample = time[: min(len(time), 20)]
+    if not all(isinstance(value, str) and any(c.isdigit() for c in value) for value in sample):
+        return
+    years = all(value.strip().isdigit() and len(value.strip()) == 4 for value in sample)
+    if not years and not all(any(mark in value for mark in "-/:. ") for value in sample):
+        return  # labels such as '001' or 'row1': no dates
+    with ignoring(UserWarning):  # "Could not infer format": read each one
+        parsed = pd.to_datetime(pd.Index(sample), errors="coerce")
+    if parsed.isna().any() or not ((parsed.year >= 1600) & (parsed.year <= 2300)).all():
+        return
+    where = "the time level of X's index" if isinstance(index, pd.MultiIndex) else "X's index"
+    level = "X.index.levels[-1]" if isinstance(index, pd.MultiIndex) else "X.index"
+    parse = f"{level}.astype(int)" if years else f"pandas.to_datetime({level})"
+    fix = f"X.index = {parse}"
+    if isinstance(index, pd.MultiIndex):
+        fix = f"X.index = X.index.set_levels({parse}, level=-1)"
+    what, csv = ("years", "") if years else ("dates", ", or pandas.read_csv(..., parse_dates=True)")
+    raise ValueError(
+        f"{owner}: {where} holds {what} as text ({sample[0]!r}, ...), which would be read as "
+        f"row labels: no time stamps, no season, forecasts without dates. Parse them: {fix}"
+        f"{csv}; or drop them (X.reset_index(drop=True)) to forecast rows without time."
+    )

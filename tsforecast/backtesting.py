@@ -157,9 +157,8 @@ def backtest(
     judged = _bounds.judging_range(
         getattr(forecaster, "scale_", None), getattr(forecaster, "target_range_", None),
         data.values, data.mask, getattr(forecaster, "target_indices_", None), data.offsets,
+        lasts,
     )  # fmt: skip
-    if judged is not None and judged.ndim == 3:
-        judged = judged[series]  # each origin's series
     _bounds.warn_divergence(
         point, judged, names,
         lambda i: f" from origin {_origin_label(data, lasts[i])} (series "
@@ -330,6 +329,6 @@ def _origin_label(data: SequenceData, last: int) -> str:
     if data.local_time is not None:
         return str(_boundary.as_periods(data.local_time[[last]], data)[0])
     if data.time is not None:
-        return f"{data.time[last]:g}"
+        return str(_boundary.as_periods(data.time[[last]], data)[0])
     series = int(np.searchsorted(data.offsets, last, side="right") - 1)
     return f"row {last - int(data.offsets[series])}"

@@ -186,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = message.replace("na_values=[", "--na-values [")
         message = message.replace("long_gaps='warn'", "--long-gaps warn")
         message = message.replace("a larger max_gap", "a larger --max-gap")
+        message = message.replace("max_gap must be", "--max-gap must be")
         message = message.replace("with columns=[...]", "with --columns")
         if not expected:
             message = (

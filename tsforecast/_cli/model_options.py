@@ -133,16 +133,18 @@ def adapter_roles(params: dict[str, Any], data: Any) -> dict[str, Any]:
     ``read_ehr`` records its static columns (``data.metadata["static"]``); as plain columns
     they were forecast visit by visit as targets ("Race=Black", "Height"). Without
     ``--static-covariates``, their columns (one-hot ones too) become the static covariates,
-    but those ``--target`` names.
+    but those ``--target`` or ``--future-covariates`` names.
     """
     static = [str(name) for name in (getattr(data, "metadata", {}) or {}).get("static") or []]
     if params.get("static_covariates") is not None or not static:
         return params
-    target = params.get("target")
-    targets = {str(t) for t in ([target] if isinstance(target, str) else target or [])}
+    taken = set()  # columns given another role
+    for role in ("target", "future_covariates"):
+        given = params.get(role)
+        taken |= {str(t) for t in ([given] if isinstance(given, str) else given or [])}
     columns = [
         feature for feature in data.features
         if any(feature == name or feature.startswith(f"{name}=") for name in static)
-        and feature not in targets
+        and feature not in taken
     ]  # fmt: skip
     return {**params, "static_covariates": columns} if columns else params

@@ -134,12 +134,14 @@ class FittingSteps:
         self.conformal_margins_ = check.conformal_margins
         self.baseline_scores_ = check.baseline_scores
 
-    def _changes_of(self, data: SequenceData) -> tuple[np.ndarray, int] | None:
-        """Return what the targets' changes are taken of, and the lag (None: none taken)."""
+    def _changes_of(self, data: SequenceData) -> tuple[Any, ...] | None:
+        """Return what the targets' changes are taken of, where observed, and the lag."""
         transform = self.target_transform_
         if not self.autoregressive_ or not transform.lag:
-            return None
-        return transform.levels(data, "LSTMForecaster.fit"), transform.lag
+            return None  # none taken
+        columns = list(transform.columns)
+        observed = None if data.mask is None else data.mask[:, columns]
+        return transform.levels(data, "LSTMForecaster.fit"), observed, transform.lag
 
     def _scales_series_it_dwarfs(self, data: SequenceData) -> bool:
         """Whether a fit scales each series when the pooled scale dwarfs some (`dwarfed`).

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from tsforecast._checks import Rule
@@ -281,22 +282,33 @@ def series_ranges(
     columns: list[int],
     offsets: np.ndarray,
     pooled: np.ndarray,
+    lasts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return each series' lowest and highest observed target: (n_series, n_targets, 2).
 
     ``offsets``: the series' first rows and the end; ``pooled``: the training range
     (n_targets, 2), taken by a series with fewer than `MIN_OWN_VALUES` observed values of a
     target (too few to say what its range is), or with one value only (a constant history, as
-    flat as a model fitted on other data need not forecast it).
+    flat as a model fitted on other data need not forecast it). ``lasts``: the last row each
+    forecast reads (a backtest's origins): the range of its series' rows up to it, one per
+    origin (not the truth after it).
     """
     targets = values[:, columns].astype(np.float64)
     seen = np.isfinite(targets)
     if observed is not None:
         seen &= observed[:, columns]
     starts = offsets[:-1]
-    low = np.fmin.reduceat(np.where(seen, targets, np.nan), starts, axis=0)
-    high = np.fmax.reduceat(np.where(seen, targets, np.nan), starts, axis=0)
-    count = np.add.reduceat(seen.astype(np.int64), starts, axis=0)
+    known = np.where(seen, targets, np.nan)
+    if lasts is None:
+        low = np.fmin.reduceat(known, starts, axis=0)
+        high = np.fmax.reduceat(known, starts, axis=0)
+        count = np.add.reduceat(seen.astype(np.int64), starts, axis=0)
+    else:  # running extremes within each series, read at each origin's last row
+        keys = np.repeat(np.arange(len(starts)), np.diff(offsets))
+        frame = pd.DataFrame(known)
+        low = frame.groupby(keys).cummin().groupby(keys).ffill().to_numpy()[lasts]
+        high = frame.groupby(keys).cummax().groupby(keys).ffill().to_numpy()[lasts]
+        count = pd.DataFrame(seen).groupby(keys).cumsum().to_numpy()[lasts]
     few = (count < MIN_OWN_VALUES) | ~(high > low)  # or a constant: no size to judge by
     table = np.stack([low, high], axis=-1)
     table[few] = np.broadcast_to(pooled, table.shape)[few]
@@ -310,8 +322,12 @@ def judging_range(
     observed: np.ndarray | None,
     columns: list[int] | None,
     offsets: np.ndarray,
+    lasts: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Return the range `divergence` judges each series' forecasts by (None: no check).
+
+    ``lasts``: the last row each forecast reads (a backtest's origins): one range per origin,
+    of its series' history up to it (`series_ranges`).
 
     For a model that scales each series by its own size (``scale`` "series"), the series'
     own range (`series_ranges`): beside a series of 1,000, one of values near 0.1 forecast at
@@ -321,7 +337,7 @@ def judging_range(
     """
     if training_range is None or columns is None:
         return training_range
-    own = series_ranges(values, observed, columns, offsets, training_range)
+    own = series_ranges(values, observed, columns, offsets, training_range, lasts)
     if scale == "series":
         return own
     table = np.broadcast_to(training_range, own.shape).copy()

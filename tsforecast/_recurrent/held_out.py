@@ -47,15 +47,15 @@ def check_held_out(
     *,
     autoregressive: bool,
     verbose: bool,
-    changes_of: tuple[np.ndarray, int] | None = None,
+    changes_of: tuple[np.ndarray, np.ndarray | None, int] | None = None,
 ) -> HeldOutCheck:
     """Calibrate the intervals and score the naive baselines on the validation data.
 
     ``levels``: the quantile levels (None: a point model); ``target_scale``: the targets'
     training scales (the margins come back in their units); ``season``: the seasonal naive
     baseline's period; ``verbose``: print the score table; ``changes_of``: for targets
-    forecast as their changes, what the changes are taken of and the lag
-    (`baseline_scores`).
+    forecast as their changes, what the changes are taken of, where the data was observed,
+    and the lag (`baseline_scores`).
     """
     validator = fitted.validator
     if validator is None:
@@ -75,12 +75,12 @@ def check_held_out(
         margins = conformal_margins(outputs.cpu().numpy(), truth, weight, levels) * target_scale
     if not autoregressive:
         return HeldOutCheck(margins, None)
-    scores = baseline_scores(
+    scores, counts = baseline_scores(
         outputs, fitted.module, problem, rows, truth, weight, offsets, fitted.start, season,
-        *(changes_of or (None, 0)),
+        *(changes_of or (None, None, 0)),
     )  # fmt: skip
     if verbose:
         print(score_table(scores))
-    warn_if_losing(scores, len(scores["model"]), weight.sum(axis=0).min(axis=-1))
+    warn_if_losing(scores, len(scores["model"]), counts.min(axis=-1))
     warn_if_unscored(scores)
     return HeldOutCheck(margins, scores)

@@ -8,6 +8,7 @@ say where the network does not beat the best of them, `score_table` prints them.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,8 +41,9 @@ def baseline_scores(
     start: Start,
     season: int | None,
     levels: np.ndarray | None = None,
+    level_observed: np.ndarray | None = None,
     lag: int = 0,
-) -> dict[str, list[float | None]]:
+) -> tuple[dict[str, list[float | None]], np.ndarray]:
     """Score the network and the naive forecasters on the validation data: MAE per step.
 
     Autoregressive models only. Errors are in standardised units (each target's error divided
@@ -77,14 +79,18 @@ def baseline_scores(
         Rows per season of the seasonal naive forecaster (None: not scored).
     levels : ndarray of shape (n_rows, n_targets), optional
         What the changes are taken of, at every row (`TargetTransform.levels`); with ``lag``.
+    level_observed : bool ndarray of shape (n_rows, n_targets), optional
+        Where the data's targets were observed (a level error counts there).
     lag : int
         Rows between a value and the one its change is taken from (0: targets as they are).
 
     Returns
     -------
-    dict
+    scores : dict
         ``{"model": [...], "persistence": [...], "seasonal_naive": [...], "linear": [...]}``,
         one MAE per step (None where nothing was scored).
+    counts : ndarray of shape (horizon, n_targets)
+        The values scored at each step.
     """
     horizon = truth.shape[1]
     columns = list(problem.target_columns)
@@ -97,7 +103,9 @@ def baseline_scores(
         "linear": None if start.linear is None else apply_linear(start.linear, inputs),
     }
     counts = weight
-    series_start = offsets[np.searchsorted(offsets, rows, side="right") - 1]
+    at = np.searchsorted(offsets, rows, side="right") - 1
+    series_start, series_stop = offsets[at], offsets[at + 1]
+    source = None
     if season is not None:
         # Step h from origin o = row + 1 repeats row o - season + (h mod season).
         source = rows[:, None] + 1 - season + np.arange(horizon) % season
@@ -105,58 +113,88 @@ def baseline_scores(
         if has_season.any():
             picked = (np.maximum(source, 0)[..., None], np.asarray(columns)[None, None, :])
             forecasts["seasonal_naive"] = scaler.transform(problem.readable[picked])
-            if levels is not None and lag:
-                forecasts["seasonal_naive"] = scaler.transform(
-                    _naive_changes(levels, rows, np.maximum(source, 0), lag)
-                )
             counts = weight & has_season[..., None]
+        else:
+            source = None
     if levels is not None and lag:
-        repeated = np.broadcast_to(rows[:, None], (len(rows), horizon))
-        forecasts["persistence"] = scaler.transform(_naive_changes(levels, rows, repeated, lag))
+        return _level_scores(
+            forecasts, scaler, (levels, level_observed), rows, (series_start, series_stop),
+            source, lag,
+        )  # fmt: skip
     scores = {}
     for name, forecast in forecasts.items():
         if forecast is None:
             scores[name] = [None] * horizon
             continue
-        errors, counted = forecast - truth, counts
-        if levels is not None and lag:
-            errors, counted = _added_up(errors, counts, lag)
-        mae = masked_mae(errors, counted, (0, 2))
+        mae = masked_mae(forecast - truth, counts, (0, 2))
         scores[name] = [None if np.isnan(v) else float(v) for v in mae]
-    return scores
+    return scores, counts.sum(axis=0)
 
 
-def _naive_changes(
-    levels: np.ndarray, rows: np.ndarray, source: np.ndarray, lag: int
+def _level_scores(
+    forecasts: dict[str, np.ndarray | None],
+    scaler: Any,
+    data_levels: tuple[np.ndarray, np.ndarray | None],
+    rows: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    source: np.ndarray | None,
+    lag: int,
+) -> tuple[dict[str, list[float | None]], np.ndarray]:
+    """Score forecasts of changes on the levels they add up to, beside the data's naive ones.
+
+    ``forecasts``: the network's and the line's standardised changes; ``data_levels``: what
+    the changes are taken of and where the data was observed; ``bounds``: the first and stop
+    rows of each origin's series; ``source``: the rows seasonal naive repeats (None: not
+    scored). A level error counts where the data is observed at that step (its own series)
+    and, up to step ``lag``, the history value the change is added to lies in the series.
+    Errors are in standard deviations of the changes.
+    """
+    levels, observed = data_levels
+    horizon = next(f for f in forecasts.values() if f is not None).shape[1]
+    ahead = rows[:, None] + 1 + np.arange(horizon)  # (n, horizon)
+    base_rows = ahead - lag
+    counts = (ahead < bounds[1][:, None]) & (
+        (base_rows >= bounds[0][:, None]) | (base_rows > rows[:, None])
+    )
+    ahead = np.minimum(ahead, len(levels) - 1)
+    counts = counts[..., None] & np.isfinite(levels[ahead])
+    if observed is not None:
+        counts &= observed[ahead]
+    truth = levels[ahead]
+    predicted = {
+        "persistence": np.broadcast_to(levels[rows][:, None, :], truth.shape),
+        "seasonal_naive": None if source is None else levels[np.maximum(source, 0)],
+    }
+    for name in ("model", "linear"):
+        changes = forecasts[name]
+        predicted[name] = None if changes is None else _added_to_bases(
+            scaler.inverse(changes), levels, rows, lag
+        )  # fmt: skip
+    if source is not None:
+        counts &= (source >= bounds[0][:, None])[..., None]
+    scores = {}
+    for name in forecasts:
+        if predicted[name] is None:
+            scores[name] = [None] * horizon
+            continue
+        mae = masked_mae((predicted[name] - truth) / scaler.scale, counts, (0, 2))
+        scores[name] = [None if np.isnan(v) else float(v) for v in mae]
+    return scores, counts.sum(axis=0)
+
+
+def _added_to_bases(
+    changes: np.ndarray, levels: np.ndarray, rows: np.ndarray, lag: int
 ) -> np.ndarray:
-    """Return the changes ``(n, horizon, n_targets)`` of a naive forecast of the levels.
+    """Return the levels forecast changes add up to: ``(n, horizon, n_targets)``.
 
-    The forecast of step ``k`` (from 1) after row ``r`` is the level at row ``source[:, k -
-    1]`` (``r`` itself: persistence; a season back: seasonal naive); its change is taken from
-    the level ``lag`` steps before: known history up to step ``lag``, the forecast beyond.
+    Step ``k`` (from 0) after row ``r`` adds its change to the level ``lag`` steps before:
+    the history's (row ``r + 1 + k - lag``) up to step ``lag``, the forecast's beyond.
     """
-    horizon = source.shape[1]
-    forecast = levels[source]  # (n, horizon, targets)
-    changes = np.empty_like(forecast)
-    for k in range(horizon):
-        earlier = k - lag  # the step (from 0) the change is taken from; < 0: history
-        base = forecast[:, earlier] if earlier >= 0 else levels[rows + 1 + earlier]
-        changes[:, k] = forecast[:, k] - base
-    return changes
-
-
-def _added_up(errors: np.ndarray, counts: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the errors of the levels that forecast changes add up to, and where they count.
-
-    A level ``k`` steps ahead is its change plus the level ``lag`` steps before (known
-    history up to step ``lag``): its error is the change's plus that level's. It counts where
-    every change added up does.
-    """
-    errors, counts = errors.copy(), counts.copy()
-    for k in range(lag, errors.shape[1]):
-        errors[:, k] += errors[:, k - lag]
-        counts[:, k] &= counts[:, k - lag]
-    return errors, counts
+    path = np.empty(changes.shape, np.float64)
+    for k in range(changes.shape[1]):
+        base = path[:, k - lag] if k >= lag else levels[np.maximum(rows + 1 + k - lag, 0)]
+        path[:, k] = changes[:, k] + base
+    return path
 
 
 def losing_steps(scores: dict[str, list[float | None]]) -> list[tuple[int, str, float, float]]:
@@ -182,7 +220,7 @@ def score_table(scores: dict[str, list[float | None]]) -> str:
     """Format the scores as a table: one row per step, with the ratio to the best baseline."""
     names = ["model", *BASELINES]
     lines = [
-        "validation MAE (standard deviations) per step ahead",
+        "validation MAE per step ahead (standard deviations of the target, or of its changes)",
         "step " + " ".join(f"{name:>14}" for name in [*names, "model/best"]),
     ]
     for h in range(len(scores["model"])):
