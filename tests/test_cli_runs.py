@@ -116,3 +116,9 @@ def test_static_columns_keep_the_roles_given_to_them():
     roles = adapter_roles({"static_covariates": None, "future_covariates": ["age"]}, data)
     assert roles["static_covariates"] == ["sex=f", "sex=m"]
     assert adapter_roles({"static_covariates": ["age"]}, data)["static_covariates"] == ["age"]
+
+
+def test_ratio_to_a_persistence_without_error():
+    from tsforecast._cli.backtest import _ratio
+
+    assert (_ratio(0.0, 0.0), _ratio(0.5, 0.0), _ratio(1.0, 4.0)) == ("-", "inf", "0.250")

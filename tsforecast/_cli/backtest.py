@@ -148,8 +148,10 @@ def _metric_table(frames: dict[str, pd.DataFrame], steps: int, title: str = "MAE
 
 
 def _ratio(error: float, naive: float) -> str:
-    """Format ``error / naive``; a dash where persistence made no error (a constant target)."""
-    return "-" if naive == 0 else f"{error / naive:.3f}"
+    """Format ``error / naive``: a dash where neither erred, inf where only the model did."""
+    if naive == 0:
+        return "-" if error == 0 else "inf"
+    return f"{error / naive:.3f}"
 
 
 def _interval_line(frame: pd.DataFrame, names: list[Any]) -> str:
