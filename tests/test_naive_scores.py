@@ -53,3 +53,49 @@ def test_naive_scores_are_those_of_the_data_for_a_model_of_changes(transform, mi
     np.testing.assert_allclose(model.baseline_scores_["persistence"], persistence, rtol=1e-5)
     np.testing.assert_allclose(model.baseline_scores_["seasonal_naive"], seasonal, rtol=1e-5)
     assert None not in model.baseline_scores_["model"]  # every step scored
+
+
+def test_naive_scores_of_a_panel_in_each_series_own_scale():
+    # Two regions, one a thousand times the other, scaled per series: each series' levels are
+    # divided by its own scale (the mean size of its seasonal changes), then pooled.
+    from tsforecast.datasets import load_visnights
+
+    full = load_visnights().to_frame()
+    regions = list(full.index.get_level_values(0).unique()[:2])
+    panel = full.loc[regions].copy()
+    panel.loc[regions[1], "nights"] = (panel.loc[regions[1], "nights"] * 1000).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMForecaster(
+            hidden_size=4, max_epochs=2, random_state=0, scale="series",
+            target_transform="seasonal_difference",
+        ).fit(panel)  # fmt: skip
+    assert model.scale_ == "series"
+    lag, horizon = model.target_transform_.lag, model.horizon_
+    scaled, training = [], []
+    for region in regions:
+        x = panel.loc[region, "nights"].to_numpy(float)
+        size = np.abs(x[lag:] - x[:-lag]).mean()
+        first = len(x) - round(model.validation_fraction_ * len(x))
+        training.append((x[lag:first] - x[: first - lag]) / size)
+        scaled.append((x / size, first))
+    scale = np.concatenate(training).std()
+
+    def expected(error):
+        scores = []
+        for h in range(1, horizon + 1):
+            errors = [
+                error(x, np.arange(max(first - 1, lag - 1), len(x) - h), h)
+                for x, first in scaled
+            ]  # fmt: skip
+            pooled = np.concatenate(errors)
+            scores.append(np.abs(pooled).mean() / scale if len(pooled) else None)
+        return scores
+
+    persistence = expected(lambda x, r, h: x[r + h] - x[r])
+    seasonal = expected(lambda x, r, h: x[r + h] - x[r + h - lag * int(np.ceil(h / lag))])
+    for name, values in (("persistence", persistence), ("seasonal_naive", seasonal)):
+        scored = [v for v in values if v is not None]
+        assert [v is None for v in values] == [v is None for v in model.baseline_scores_[name]]
+        got = [v for v in model.baseline_scores_[name] if v is not None]
+        np.testing.assert_allclose(got, scored, rtol=1e-5)
