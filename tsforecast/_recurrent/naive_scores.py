@@ -16,6 +16,7 @@ import torch
 from tsforecast._recurrent.naive_start import SELECTION_VALUES, Start, apply_linear, masked_mae
 from tsforecast._recurrent.network import RecurrentNet
 from tsforecast._recurrent.problem import TrainingProblem
+from tsforecast._recurrent.target_transform import added_to_bases
 
 __all__ = [
     "BASELINES",
@@ -161,14 +162,16 @@ def _level_scores(
     if observed is not None:
         counts &= observed[ahead]
     truth = levels[ahead]
+    # the history each change up to step `lag` is added to (before the series: not counted)
+    known = levels[np.maximum(rows[:, None] + 1 + np.arange(min(horizon, lag)) - lag, 0)]
     predicted = {
         "persistence": np.broadcast_to(levels[rows][:, None, :], truth.shape),
         "seasonal_naive": None if source is None else levels[np.maximum(source, 0)],
     }
     for name in ("model", "linear"):
         changes = forecasts[name]
-        predicted[name] = None if changes is None else _added_to_bases(
-            scaler.inverse(changes), levels, rows, lag
+        predicted[name] = None if changes is None else added_to_bases(
+            scaler.inverse(changes), known, lag
         )  # fmt: skip
     if source is not None:
         counts &= (source >= bounds[0][:, None])[..., None]
@@ -180,21 +183,6 @@ def _level_scores(
         mae = masked_mae((predicted[name] - truth) / scaler.scale, counts, (0, 2))
         scores[name] = [None if np.isnan(v) else float(v) for v in mae]
     return scores, counts.sum(axis=0)
-
-
-def _added_to_bases(
-    changes: np.ndarray, levels: np.ndarray, rows: np.ndarray, lag: int
-) -> np.ndarray:
-    """Return the levels forecast changes add up to: ``(n, horizon, n_targets)``.
-
-    Step ``k`` (from 0) after row ``r`` adds its change to the level ``lag`` steps before:
-    the history's (row ``r + 1 + k - lag``) up to step ``lag``, the forecast's beyond.
-    """
-    path = np.empty(changes.shape, np.float64)
-    for k in range(changes.shape[1]):
-        base = path[:, k - lag] if k >= lag else levels[np.maximum(rows + 1 + k - lag, 0)]
-        path[:, k] = changes[:, k] + base
-    return path
 
 
 def losing_steps(scores: dict[str, list[float | None]]) -> list[tuple[int, str, float, float]]:

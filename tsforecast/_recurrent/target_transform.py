@@ -37,6 +37,7 @@ __all__ = [
     "TRANSFORMS",
     "TargetTransform",
     "TransformRule",
+    "added_to_bases",
     "candidates",
     "from_name",
     "warn_if_history_short",
@@ -164,8 +165,8 @@ class TargetTransform:
         """Return what the changes are taken of: ``(n_rows, n_targets)``.
 
         The targets, log taken, carried forward, each divided by its series' scale: ``z[t] =
-        levels[t] - levels[t - lag]``, so that the naive forecasts of the data can be given as
-        forecasts of ``z`` (`naive_scores.baseline_scores`).
+        levels[t] - levels[t - lag]``; the levels forecasts of ``z`` add up to, and the data's
+        naive forecasts, are scored on (`naive_scores.baseline_scores`).
         """
         return self._logged(data, owner) / self._row_scales(data)
 
@@ -287,10 +288,7 @@ class TargetTransform:
         """Return the forecast changes added to their bases (log units), and the levels' spreads."""
         steps = points.shape[1]
         known = self._bases(data, lasts, steps, firsts)  # (n, min(steps, lag), targets)
-        path = np.empty(points.shape, np.float64)
-        for k in range(steps):
-            base = known[:, k] if k < self.lag else path[:, k - self.lag]
-            path[:, k] = points[:, k] + base
+        path = added_to_bases(points, known, self.lag)
         if levels is None:
             return path, None
         spread = levels - points[..., None]
@@ -319,6 +317,19 @@ class TargetTransform:
         rows = lasts[:, None] + ks[None, :] + 1 - self.lag
         rows = np.where(rows >= firsts[:, None], rows, lasts[:, None])
         return logged[rows]
+
+
+def added_to_bases(changes: np.ndarray, known: np.ndarray, lag: int) -> np.ndarray:
+    """Return the levels forecast changes add up to: ``(n, steps, n_targets)``, float64.
+
+    Step ``k`` (from 0) adds its change to the level ``lag`` steps before: ``known[:, k]``
+    (the history's, ``(n, min(steps, lag), n_targets)``) up to step ``lag``, the path's own
+    beyond.
+    """
+    path = np.empty(changes.shape, np.float64)
+    for k in range(changes.shape[1]):
+        path[:, k] = changes[:, k] + (known[:, k] if k < lag else path[:, k - lag])
+    return path
 
 
 def warn_if_history_short(
