@@ -155,7 +155,7 @@ def backtest(
         level[order] = np.concatenate(levels)
     names = list(getattr(forecaster, "target_names_", []))
     judged = _bounds.judging_range(
-        getattr(forecaster, "scale_", None), getattr(forecaster, "target_range_", None),
+        point, getattr(forecaster, "scale_", None), getattr(forecaster, "target_range_", None),
         data.values, data.mask, getattr(forecaster, "target_indices_", None), data.offsets,
         lasts,
     )  # fmt: skip

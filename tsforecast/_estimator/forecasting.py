@@ -216,8 +216,8 @@ class ForecastingMethods:
         ]
         points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
         judged = _bounds.judging_range(
-            getattr(self, "scale_", None), getattr(self, "target_range_", None), data.values,
-            data.mask, self.target_indices_, data.offsets,
+            points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
+            data.values, data.mask, self.target_indices_, data.offsets,
         )  # fmt: skip
         _bounds.warn_divergence(
             points, judged, self.target_names_,

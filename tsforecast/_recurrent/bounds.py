@@ -316,6 +316,7 @@ def series_ranges(
 
 
 def judging_range(
+    forecasts: np.ndarray,
     scale: str | None,
     training_range: np.ndarray | None,
     values: np.ndarray,
@@ -324,7 +325,7 @@ def judging_range(
     offsets: np.ndarray,
     lasts: np.ndarray | None = None,
 ) -> np.ndarray | None:
-    """Return the range `divergence` judges each series' forecasts by (None: no check).
+    """Return the range `divergence` judges each series' ``forecasts`` by (None: no check).
 
     ``lasts``: the last row each forecast reads (a backtest's origins): one range per origin,
     of its series' history up to it (`series_ranges`).
@@ -337,6 +338,8 @@ def judging_range(
     """
     if training_range is None or columns is None:
         return training_range
+    if scale != "series" and divergence(forecasts, training_range) is None:
+        return training_range  # the history only widens it: no need to read it
     own = series_ranges(values, observed, columns, offsets, training_range, lasts)
     if scale == "series":
         return own
