@@ -77,14 +77,14 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
 
 def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData:
     """Validate ``X`` (and ``groups``) into a `SequenceData`; see `check_X`."""
+    name = type(estimator).__name__
     if not reset:
         X = _in_fitted_column_order(estimator, X)
+    _refuse_series_and_empty(X, name)
     if not reset and groups is None:
         plain = _plain(estimator, X)
         if plain is not None:
             return plain
-    name = type(estimator).__name__
-    _refuse_series_and_empty(X, name)
     if isinstance(X, SequenceData):
         if groups is not None and X.groups is not None:
             raise ValueError(
@@ -385,8 +385,6 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
     all that validation would check is checked here.
     """
     names = getattr(estimator, "feature_names_in_", None)
-    if isinstance(X, pd.DataFrame):
-        refuse_dates_as_text(X.index, type(estimator).__name__)
     if (
         type(X) is np.ndarray
         and X.ndim == 2
