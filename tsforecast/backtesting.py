@@ -287,12 +287,7 @@ def _frame(
     truth = data.values[rows][..., columns].astype(np.float64)
     if data.mask is not None:
         truth = np.where(data.mask[rows][..., columns], truth, np.nan)
-    if data.local_time is not None:
-        stamps = _boundary.as_periods(data.local_time, data)
-    elif data.time is not None:
-        stamps = _boundary.as_periods(data.time, data)  # integer years stay integers
-    else:
-        stamps = np.arange(data.n_timesteps) - np.repeat(data.offsets[:-1], data.series_lengths)
+    stamps = _row_stamps(data)
     first_rows = data.offsets[:-1].copy()
     seen = np.unique(series, return_index=True)
     first_rows[seen[0]] = lasts[seen[1]] + 1
@@ -324,11 +319,19 @@ def _frame(
     return frame
 
 
+def _row_stamps(data: SequenceData) -> Any:
+    """Return each row's stamp as the frame shows it, else its position in its series.
+
+    Stamps in the kind of X's index: periods and integer years as such.
+    """
+    if data.local_time is not None:
+        return _boundary.as_periods(data.local_time, data)
+    if data.time is not None:
+        return _boundary.as_periods(data.time, data)
+    return np.arange(data.n_timesteps) - np.repeat(data.offsets[:-1], data.series_lengths)
+
+
 def _origin_label(data: SequenceData, last: int) -> str:
     """Name the origin after row ``last``: its time stamp, else its row in its series."""
-    if data.local_time is not None:
-        return str(_boundary.as_periods(data.local_time[[last]], data)[0])
-    if data.time is not None:
-        return str(_boundary.as_periods(data.time[[last]], data)[0])
-    series = int(np.searchsorted(data.offsets, last, side="right") - 1)
-    return f"row {last - int(data.offsets[series])}"
+    stamp = _row_stamps(data)[last]
+    return str(stamp) if data.time is not None else f"row {stamp}"
