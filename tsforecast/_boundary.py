@@ -22,13 +22,13 @@ from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData, check_time_order, series_offsets
 
 __all__ = [
-    "as_periods",
     "check_X",
     "check_trainable",
     "check_y",
     "forecaster_tags",
     "in_caller_order",
     "in_data_order",
+    "in_index_kind",
     "next_row_truth",
     "periods_as_stamps",
     "r2_of_next_rows",
@@ -160,7 +160,7 @@ def periods_as_stamps(X: pd.DataFrame, owner: str = "LSTMForecaster") -> tuple[p
 
     Monthly or quarterly data often comes indexed by periods (statsmodels' datasets,
     ``to_period``); the model reads the periods' first instants, so that seasons and calendar
-    features come from them as from a DatetimeIndex, and `as_periods` turns the forecasts'
+    features come from them as from a DatetimeIndex, and `in_index_kind` turns the forecasts'
     stamps back. Returns the frame (a new one when converted; ``X`` is not modified) and the
     periods' frequency (None for a frame without periods).
     """
@@ -186,7 +186,7 @@ def periods_as_stamps(X: pd.DataFrame, owner: str = "LSTMForecaster") -> tuple[p
     return X.set_axis(converted, axis=0), level.freq
 
 
-def as_periods(stamps: Any, data: SequenceData) -> Any:
+def in_index_kind(stamps: Any, data: SequenceData) -> Any:
     """Return ``stamps`` in the kind of ``data``'s index: periods, integers, or as they are.
 
     Integers: whole-number stamps of data indexed by integers (years: 1971, not 1971.0).

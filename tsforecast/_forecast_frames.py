@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._boundary import as_periods, periods_as_stamps, series_ids
+from tsforecast._boundary import in_index_kind, periods_as_stamps, series_ids
 from tsforecast._time import future_times
 from tsforecast.sequences import SequenceData
 
@@ -31,9 +31,8 @@ def forecast_frame(
     group_name, time_name = index_names(data)
     time = pd.Index(np.concatenate([np.asarray(t) for t in times]), name=time_name)
     if isinstance(times[0], pd.DatetimeIndex):
-        time = as_periods(pd.DatetimeIndex(time, tz=times[0].tz, name=time_name), data)
-    else:
-        time = as_periods(time, data)  # integer years stay integers
+        time = pd.DatetimeIndex(time, tz=times[0].tz, name=time_name)
+    time = in_index_kind(time, data)  # periods and integer years as X gave them
     index = time
     if data.groups is not None:
         ids = pd.Index(np.repeat(np.asarray(data.series_ids, dtype=object), len(times[0])))

@@ -325,9 +325,9 @@ def _row_stamps(data: SequenceData) -> Any:
     Stamps in the kind of X's index: periods and integer years as such.
     """
     if data.local_time is not None:
-        return _boundary.as_periods(data.local_time, data)
+        return _boundary.in_index_kind(data.local_time, data)
     if data.time is not None:
-        return _boundary.as_periods(data.time, data)
+        return _boundary.in_index_kind(data.time, data)
     return np.arange(data.n_timesteps) - np.repeat(data.offsets[:-1], data.series_lengths)
 
 
