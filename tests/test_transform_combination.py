@@ -19,7 +19,11 @@ from tsforecast._recurrent.combination import median_forecast
 from tsforecast._recurrent.transform_choice import KEEP_WITHIN, combines
 from tsforecast.datasets import load_air_passengers, load_weather
 
-FAST = {"context_length": 12, "hidden_size": 8, "max_epochs": 3, "random_state": 0}
+# The networks' combination alone (with the seasonal average: tests/test_seasonal_average.py).
+FAST = {
+    "context_length": 12, "hidden_size": 8, "max_epochs": 3, "random_state": 0,
+    "seasonal_average": 0,
+}  # fmt: skip
 PAIR = ["seasonal_difference", "log_seasonal_difference"]
 
 

@@ -68,20 +68,17 @@ class LSTMForecaster(
       ``y[t + 1..t + horizon - 1]`` from the same history.
 
     Starting point and check against naive forecasters: the network's output is a recurrent
-    correction added to a linear function of the current row. That linear part starts, per
-    horizon step and target, as the best of persistence ("no change") and the least-squares
-    line, and for targets forecast as changes (``target_transform``) of seasonal naive and
-    seasonal naive with drift (by MAE on the validation data, or the training rows without
-    it), so the untrained network is already the best of them (up to the recurrent part's
-    small random start). A target whose validation holds fewer than 250 values at some step
-    (a short series) starts instead from the average of those whose MAE summed over the steps
-    is within 1.5 times the best one's, at every step (a choice per step on so few values
-    follows the noise; the average can err more than the best on the validation data). The
-    starting weights are validated like every epoch, so the kept model is never worse than
-    them on the validation data (with ``validation_fraction > 0``). At the end of `fit` the
-    network is scored on the validation data, per step, beside persistence, seasonal naive and
-    the least-squares line (``baseline_scores_``); fit warns when it does not beat the best of
-    them at some step (with under 250 values at a step, over all steps).
+    correction added to a linear function of the current row, which starts, per horizon step
+    and target, as the best on the validation data of persistence, the least-squares line and,
+    for targets forecast as changes (``target_transform``), seasonal naive with and without
+    drift; with under 250 validation values at a step (a short series), as the average of
+    those within 1.5 times the best one's MAE over all steps. The starting weights are
+    validated like every epoch, so the kept model is never worse than them on the validation
+    data. At the end of `fit` the network is scored on the validation data per step beside
+    persistence, seasonal naive and the least-squares line (``baseline_scores_``); fit warns
+    when it does not beat the best of them at some step (with under 250 values, over all
+    steps). On short seasonal series the forecasts may be combined with a seasonal average
+    (``seasonal_average``).
 
     Uncertainty: with ``quantiles``, every step is forecast at each quantile level (pinball
     loss; levels never cross); the point forecast is the median. The intervals between
@@ -187,14 +184,12 @@ class LSTMForecaster(
     n_members : int, default=1
         Networks trained, each with its own seed (the first with ``random_state`` itself:
         with an int seed it is the model ``n_members=1`` gives; the others with seeds drawn
-        from it), that forecast as one: every output is the
-        members' median, as the M4 competition's winning LSTM hybrid averaged an ensemble.
-        Intervals are calibrated, and baselines scored, on the ensemble's forecasts. Each
-        member is one more training (with ``target_transform="auto"``, transforms are
-        compared with one member, and those kept are trained with all). One by default:
-        on the short series of ``benchmarks/bench_classic.py`` (seeds 0-2), 3 members gave a
-        mean MASE of 1.031 against 1.037 with one, within the seeds' spread, and beat
-        seasonal naive on 9 of 11 series against 10, for 2-4 times the fit time.
+        from it), that forecast as one: every output is the members' median, as the M4
+        competition's winning LSTM hybrid averaged an ensemble. Intervals are calibrated, and
+        baselines scored, on the ensemble's forecasts. Each member is one more training
+        (with ``target_transform="auto"``, transforms are compared with one member, and
+        those kept are trained with all). One by default: on ``bench_classic`` 3 members
+        were within the seeds' spread of one, for 2-4 times the fit time.
     scale : {"auto", "series", "global"} or bool, default="auto"
         How inputs and targets are scaled inside the model; predictions come back in the
         data's units. "global" (or True): every column standardised with the training rows'
@@ -272,25 +267,26 @@ class LSTMForecaster(
         period two seasons of which fit in every series (validation rows included) and a
         change from one season before in the training rows, "seasonal_difference" and
         (positive targets) "log_seasonal_difference", with "difference" on short series
-        (a season read from the stamps may be weak) and "none" on series over 1,000 rows;
-        otherwise "none" and "difference". On short series (none
-        over 1,000 rows) the best is kept with the other transforms of changes whose error is
-        at most 3 times its own, and they are combined (at no cost in training: each was
-        trained in full to be compared; a model of the level is never combined; on the
-        short series of ``benchmarks/bench_classic.py`` the combination took the mean MASE
-        from 1.037 to 1.028, and from 1.428 to 1.344 on a panel of unlike series); on longer
-        ones they are compared
-        after one epoch each, from the naive forecaster each starts at, and the best is then
-        trained in full. On more target values, with ``y``, known-future covariates or time
-        gaps: "none" (a transform with ``y`` is refused: transform ``y`` yourself). Quantiles
-        beyond the seasonal lag add up the spread of each step.
+        and "none" on series over 1,000 rows; otherwise "none" and "difference". On short
+        series (none over 1,000 rows) the best is combined with the other transforms of
+        changes whose error is at most 3 times its own (each was trained in full to be
+        compared; a model of the level is never combined); on longer ones they are compared
+        after one epoch each, and the best is then trained in full. On more target values,
+        with ``y``, known-future covariates or time gaps: "none" (a transform with ``y`` is
+        refused: transform ``y`` yourself). Quantiles beyond the seasonal lag add up the
+        spread of each step.
     seasonal_period : int, "auto" or None, default="auto"
         Rows in one season, for the seasonal naive forecaster the model is checked against
         (``baseline_scores_``) and the seasonal transforms. "auto": a day for data recorded
         more often than daily, a week for daily data, a year for weekly (52), monthly (12)
         and quarterly (4) data (from the time stamps), none for yearly data or without time
-        stamps. None: not checked
-        against seasonal naive.
+        stamps. None: not checked against seasonal naive.
+    seasonal_average : "auto" or float, default="auto"
+        Weight in [0, 1] of the seasonal average (the last season's mean plus each position's
+        deviation from its season's mean, averaged over up to 5 seasons) in every forecast:
+        points move that far toward it, quantiles and intervals with them. "auto": 0.5 or 0,
+        whichever errs less on the validation data (as ``target_transform_scores_``), on short
+        series with a season forecast from history alone; 0 otherwise. Needs no ``y``.
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1"... or "mps"
         (Apple GPUs). A device this machine lacks is refused with the list of those it has.
@@ -381,6 +377,10 @@ class LSTMForecaster(
         (MAE of forecasts from every row of the last 40% of each series, in the data's units,
         over the series' seasonal-naive MAE before them, averaged over series and targets;
         with "auto" on series over 1,000 rows, of the fits after one epoch); None otherwise.
+    seasonal_average_weight_ : float
+        The seasonal average's weight in the forecasts (``seasonal_average`` resolved).
+    seasonal_average_scores_ : dict or None
+        Each weight's validation error when "auto" chose one (as ``target_transform_scores_``).
     transform_members_ : list of LSTMForecaster
         With several transforms combined: the fitted models of the others, whose forecasts are
         combined with this one's (their median); empty otherwise. The other fitted attributes
@@ -491,6 +491,7 @@ class LSTMForecaster(
         time_features: Any = "auto",
         time_gaps: Any = "auto",
         seasonal_period: Any = "auto",
+        seasonal_average: Any = "auto",
         adaptation_rate: float = 0.005,
         device: str = "auto",
         n_threads: Any = "auto",
@@ -525,6 +526,7 @@ class LSTMForecaster(
         self.time_features = time_features
         self.time_gaps = time_gaps
         self.seasonal_period = seasonal_period
+        self.seasonal_average = seasonal_average
         self.adaptation_rate = adaptation_rate
         self.device = device
         self.n_threads = n_threads
@@ -591,6 +593,7 @@ class LSTMForecaster(
         self.__dict__.update(fitted.__dict__)
         self.target_transform_scores_ = scores
         self.transform_members_ = others
+        self._choose_seasonal_average(data)
 
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""

@@ -18,6 +18,12 @@ from tsforecast._recurrent.held_out import check_held_out
 from tsforecast._recurrent.hyperparameters import loss_kind, resolve
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
+from tsforecast._recurrent.seasonal_average import (
+    blend,
+    chosen_weight,
+    observed_targets,
+    seasonal_average,
+)
 from tsforecast._recurrent.series_scales import dwarfed, fitted_scale
 from tsforecast._recurrent.target_transform import from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
@@ -59,6 +65,50 @@ class FittingSteps:
             data, self.target_indices_, self.validation_fraction_, self.horizon_,
             self.seasonal_period_, lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
         )  # fmt: skip
+
+    def _choose_seasonal_average(self, data: SequenceData) -> None:
+        """Set ``seasonal_average_weight_`` and ``seasonal_average_scores_`` for ``data``.
+
+        A weight given is kept (refused without a seasonal period, or with ``y``); "auto"
+        chooses on the validation data (`seasonal_average.chosen_weight`) on short series
+        (`is_short`) with a season, whose forecasts read nothing but the history; 0.0
+        otherwise.
+        """
+        self.seasonal_average_weight_, self.seasonal_average_scores_ = 0.0, None
+        season, weight = self.seasonal_period_, self.seasonal_average
+        if weight != "auto":
+            if weight and (not self.autoregressive_ or not season):
+                raise ValueError(
+                    f"LSTMForecaster.fit: seasonal_average={weight!r} combines the forecasts "
+                    "with the average of the last seasons of the targets, but "
+                    + ("the model learns y, not the next rows of X" if not self.autoregressive_
+                       else "the data has no seasonal period (seasonal_period_ is None)")
+                    + ": give seasonal_period, or seasonal_average=0."
+                )  # fmt: skip
+            self.seasonal_average_weight_ = float(weight)
+            return
+        plain = not (self.future_indices_ or self.time_gaps_)
+        if not (self.autoregressive_ and season and plain and is_short(data)):
+            return
+        if split_series(data.offsets, self.validation_fraction_)[1] is None:
+            return  # no validation data to choose on
+        values = observed_targets(data.values, data.mask, self.target_indices_)
+        log = self.target_transform_.name.startswith("log")  # a relative average
+        made: dict[str, np.ndarray] = {}
+
+        def error(weight: float) -> float:
+            def forecast(firsts: np.ndarray, lasts: np.ndarray, steps: int) -> np.ndarray:
+                if not made:  # the same origins for every weight
+                    made["net"] = self._backtest_forecasts(data, firsts, lasts, steps, None)[0]
+                    made["average"] = seasonal_average(values, firsts, lasts, steps, season, log)
+                return blend(made["net"], None, made["average"], weight, self.bounds_)[0]
+
+            return validation_error(
+                data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
+                forecast,
+            )  # fmt: skip
+
+        self.seasonal_average_weight_, self.seasonal_average_scores_ = chosen_weight(error)
 
     def _fit_transformed(
         self, data: SequenceData, y: np.ndarray | None, name: str, members: int

@@ -28,6 +28,7 @@ from tsforecast._recurrent.forecasting import (
 )
 from tsforecast._recurrent.outputs import interval_levels, level_positions
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
+from tsforecast._recurrent.seasonal_average import blend, observed_targets, seasonal_average
 from tsforecast._recurrent.target_transform import warn_if_history_short
 from tsforecast.sequences import SequenceData
 
@@ -64,12 +65,57 @@ class ForecastingMethods:
         """
         return [self, *self._members_in_step()]
 
-    def _predict(self, data: SequenceData) -> np.ndarray:
-        predictions = median_forecast([
+    def _network_points(self, data: SequenceData) -> np.ndarray:
+        """Return the networks' one-step point forecasts (their median), 2-D."""
+        return median_forecast([
             one_step_points(model._reader(), model._decoder(), data, model._transform())
             for model in self._models()
         ])  # fmt: skip
+
+    def _predict(self, data: SequenceData) -> np.ndarray:
+        predictions = self._network_points(data)
+        if self._average_weight():
+            predictions = self._one_step_blend(data, predictions, None)[0]
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
+
+    def _average_weight(self) -> float:
+        """Return the seasonal average's weight in the forecasts (0.0: none; older models)."""
+        return getattr(self, "seasonal_average_weight_", 0.0)
+
+    def _with_average(
+        self,
+        data: SequenceData,
+        firsts: np.ndarray,
+        lasts: np.ndarray,
+        points: np.ndarray,
+        levels: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Combine the forecasts after the rows ``lasts`` with the seasonal average's.
+
+        ``points`` ``(n, steps, n_targets)`` and ``levels`` (or None) as the networks gave
+        them; unchanged when ``seasonal_average_weight_`` is 0 (`seasonal_average.blend`).
+        """
+        weight = self._average_weight()
+        if not weight:
+            return points, levels
+        values = observed_targets(data.values, data.mask, self.target_indices_)
+        relative = self.target_transform_.name.startswith("log")
+        average = seasonal_average(
+            values, firsts, lasts, points.shape[1], self.seasonal_period_, relative
+        )
+        return blend(points, levels, average, weight, self.bounds_)
+
+    def _one_step_blend(
+        self, data: SequenceData, points: np.ndarray, levels: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """`_with_average` for the one-step forecasts of every row (``(n_rows, n_targets)``)."""
+        lengths = np.diff(data.offsets)
+        firsts = np.repeat(data.offsets[:-1], lengths)
+        lasts = np.arange(data.n_timesteps)
+        moved, shifted = self._with_average(
+            data, firsts, lasts, points[:, None], None if levels is None else levels[:, None]
+        )
+        return moved[:, 0], None if shifted is None else shifted[:, 0]
 
     def predict_quantiles(self, X: Any, groups: Any = None, quantiles: Any = True) -> np.ndarray:
         """One-step quantile forecasts for every row, calibrated.
@@ -104,6 +150,9 @@ class ForecastingMethods:
             )
             for model in self._models()
         ])  # fmt: skip
+        if self._average_weight():
+            points = self._network_points(data)  # the levels move with the points
+            values = self._one_step_blend(data, points, values)[1]  # type: ignore[assignment]
         values = in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
 
@@ -215,6 +264,7 @@ class ForecastingMethods:
             for model in self._models()
         ]
         points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
+        points, levels = self._with_average(data, *ends, points, levels)
         judged = _bounds.judging_range(
             points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
             data.values, data.mask, self.target_indices_, data.offsets,
@@ -253,7 +303,7 @@ class ForecastingMethods:
             for model in self._models()
         ]
         points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
-        return points, levels
+        return self._with_average(data, firsts, lasts, points, levels)
 
     def _forecasts_after(
         self,

@@ -104,6 +104,7 @@ class PersistenceMethods:
         state.setdefault("target_transform", "none")  # pickled before target transforms
         state.setdefault("n_threads", "auto")  # pickled before n_threads
         state.setdefault("n_members", 1)  # pickled before ensembles
+        state.setdefault("seasonal_average", 0.0)  # pickled before it: forecasts without
         if "module_" in state:  # fitted before these were recorded: the parameters said it
             state.setdefault("n_threads_", None)
             state.setdefault("n_members_", 1)

@@ -62,8 +62,10 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # 8: the models of the other target transforms a forecaster combines, each a model directory
 # of its own under transform_members/k (their names in state.json's transform_members_); an
 # older reader would forecast with the first model alone, so it refuses the format instead.
-FORMAT_VERSION = 8
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8)
+# 9: the seasonal average's weight in the forecasts and its validation scores (an older reader
+# would forecast without it, so it refuses the format instead; formats 1-8 load with weight 0).
+FORMAT_VERSION = 9
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 # Fitted attributes saved as they are (JSON values).
 SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
@@ -163,6 +165,27 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
     return path
 
 
+def _pairs(scores: dict[float, float] | None) -> list[list[float]] | None:
+    """Return ``seasonal_average_scores_`` as JSON can hold it: [weight, error] pairs."""
+    return None if scores is None else [[float(w), float(e)] for w, e in scores.items()]
+
+
+def _seasonal_average(state: dict[str, Any], bad: Any) -> tuple[float, dict | None]:
+    """Read the seasonal average's weight and scores (formats 1-8: weight 0, no scores)."""
+    weight = state.get("seasonal_average_weight_", 0.0)
+    pairs = state.get("seasonal_average_scores_")
+    if not (isinstance(weight, (int, float)) and 0.0 <= weight <= 1.0):
+        raise bad(f"seasonal_average_weight_ is {weight!r}, not a weight in [0, 1]")
+    if pairs is None:
+        return float(weight), None
+    if not (isinstance(pairs, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)
+        for p in pairs
+    )):  # fmt: skip
+        raise bad(f"seasonal_average_scores_ is {pairs!r}, not [weight, error] pairs")
+    return float(weight), {float(w): float(e) for w, e in pairs}
+
+
 def _contents(model: Any, owner: str) -> dict[str, bytes]:
     """Return the files of one fitted model (its transform members apart): name -> bytes."""
     buffer = io.BytesIO()
@@ -177,6 +200,8 @@ def _contents(model: Any, owner: str) -> dict[str, bytes]:
         "n_outputs": model.module_.output.n_targets,
         **{name: getattr(model, name) for name in SIMPLE_STATE},
         "transform_members_": [m.target_transform_.name for m in model.transform_members_],
+        "seasonal_average_weight_": float(getattr(model, "seasonal_average_weight_", 0.0)),
+        "seasonal_average_scores_": _pairs(getattr(model, "seasonal_average_scores_", None)),
         "conformal_margins_": model.conformal_margins_,
         "target_range_": None
         if model.target_range_ is None
@@ -498,6 +523,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     ).n_inputs
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
+    model.seasonal_average_weight_, model.seasonal_average_scores_ = _seasonal_average(state, bad)
     model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])
     margins = state.get("conformal_margins_")
     model.conformal_margins_ = None if margins is None else np.asarray(margins, np.float64)
