@@ -12,6 +12,7 @@ import pytest
 from sklearn.base import clone
 
 from tsforecast import LSTMForecaster, backtest
+from tsforecast._recurrent.naive_start import COMBINED_WITHIN, SELECTION_VALUES
 from tsforecast._recurrent.seasonal_average import (
     MAX_SEASONS,
     WEIGHTS,
@@ -81,13 +82,21 @@ def test_blend_moves_points_and_levels_together_within_bounds():
     assert blend(points, None, average, 0.0, None)[0].tolist() == points.tolist()
 
 
-def test_the_weight_of_least_validation_error_is_chosen():
+def test_the_weight_is_chosen_as_the_start_is_on_few_validation_values():
     assert WEIGHTS == (0.0, 0.5)
-    assert chosen_weight(lambda w: 1.0)[0] == 0.0  # ties: the network alone
-    assert chosen_weight(lambda w: 2.0 - w)[0] == 0.5
-    assert chosen_weight(lambda w: np.nan if w else 1.0)[0] == 0.0  # NaN never wins
-    weight, errors = chosen_weight(lambda w: np.nan if w == 0 else 1.0)
-    assert weight == 0.5 and np.isnan(errors[0.0])
+    many, few = SELECTION_VALUES, SELECTION_VALUES - 1
+    assert chosen_weight(lambda w: 1.0, many)[0] == 0.0  # ties: the network alone
+    assert chosen_weight(lambda w: 2.0 - w, many)[0] == 0.5
+    assert chosen_weight(lambda w: 1.0 + w, many)[0] == 0.0  # the least error, on many
+    # on few values: combined unless the network alone errs under 1 / 1.5 times as much
+    assert COMBINED_WITHIN == 1.5
+    assert chosen_weight(lambda w: 1.0 + w, few)[0] == 0.5  # 1.5 against 1.0
+    assert chosen_weight(lambda w: 1.0 + 1.01 * w, few)[0] == 0.0
+    for values in (few, many):
+        assert chosen_weight(lambda w: np.nan if w else 1.0, values)[0] == 0.0  # NaN never wins
+        weight, errors = chosen_weight(lambda w: np.nan if w == 0 else 3.0, values)
+        assert weight == 0.5 and np.isnan(errors[0.0])
+        assert chosen_weight(lambda w: np.nan, values)[0] == 0.0  # nothing scored
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +149,8 @@ def test_auto_chooses_on_the_validation_data_of_short_seasonal_series(passengers
         model = LSTMForecaster(**FAST).fit(passengers)
     scores = model.seasonal_average_scores_
     assert set(scores) == set(WEIGHTS) and all(np.isfinite(list(scores.values())))
-    assert model.seasonal_average_weight_ == min(scores, key=scores.get)
+    validation_rows = round(model.validation_fraction_ * len(passengers))  # under 250
+    assert model.seasonal_average_weight_ == chosen_weight(scores.get, validation_rows)[0]
     # a weight given is kept; 0 leaves the network alone
     assert LSTMForecaster(**FAST, seasonal_average=0).fit(passengers).seasonal_average_weight_ == 0
     # no season, or a long series: none

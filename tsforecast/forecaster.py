@@ -284,9 +284,10 @@ class LSTMForecaster(
     seasonal_average : "auto" or float, default="auto"
         Weight in [0, 1] of the seasonal average (the last season's mean plus each position's
         deviation from its season's mean, averaged over up to 5 seasons) in every forecast:
-        points move that far toward it, quantiles and intervals with them. "auto": 0.5 or 0,
-        whichever errs less on the validation data (as ``target_transform_scores_``), on short
-        series with a season forecast from history alone; 0 otherwise. Needs no ``y``.
+        points move that far toward it, quantiles and intervals with them. "auto": on short
+        series with a season, forecast from history alone, 0.5 unless the network alone errs
+        under 1 / 1.5 times as much on the validation data (on 250 values or more: the
+        weight of least error; scored as ``target_transform_scores_``); 0 otherwise.
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1"... or "mps"
         (Apple GPUs). A device this machine lacks is refused with the list of those it has.
@@ -294,9 +295,8 @@ class LSTMForecaster(
         CPU threads `fit` trains on (torch's setting is restored after). "auto": the cores
         other processes leave idle (sampled for 0.05 s before the fit, Linux; elsewhere
         torch's setting), at most torch's setting (``n_threads_``): beside one busy process
-        on 2 cores, ``tsforecast demo``'s fit of the hourly weather took 1.37 times its idle
-        time (24.3 s against 17.8 s), against 2.15 times on torch's 2 threads. None: torch's
-        setting as it is.
+        on 2 cores, ``tsforecast demo``'s fit took 1.37 times its idle time (24.3 s against
+        17.8 s), against 2.15 times on torch's 2 threads. None: torch's setting as it is.
     distributed : "auto" or bool, default="auto"
         "auto" (or True): inside an initialised ``torch.distributed`` process group of
         several processes (``torchrun``), train data-parallel: every rank must call `fit`
@@ -380,7 +380,7 @@ class LSTMForecaster(
     seasonal_average_weight_ : float
         The seasonal average's weight in the forecasts (``seasonal_average`` resolved).
     seasonal_average_scores_ : dict or None
-        Each weight's validation error when "auto" chose one (as ``target_transform_scores_``).
+        Each weight's validation error when "auto" chose one; None otherwise.
     transform_members_ : list of LSTMForecaster
         With several transforms combined: the fitted models of the others, whose forecasts are
         combined with this one's (their median); empty otherwise. The other fitted attributes

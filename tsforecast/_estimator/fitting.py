@@ -90,7 +90,8 @@ class FittingSteps:
         plain = not (self.future_indices_ or self.time_gaps_)
         if not (self.autoregressive_ and season and plain and is_short(data)):
             return
-        if split_series(data.offsets, self.validation_fraction_)[1] is None:
+        held_out = split_series(data.offsets, self.validation_fraction_)[1]
+        if held_out is None:
             return  # no validation data to choose on
         values = observed_targets(data.values, data.mask, self.target_indices_)
         log = self.target_transform_.name.startswith("log")  # a relative average
@@ -108,7 +109,8 @@ class FittingSteps:
                 forecast,
             )  # fmt: skip
 
-        self.seasonal_average_weight_, self.seasonal_average_scores_ = chosen_weight(error)
+        chosen = chosen_weight(error, held_out.n_rows)
+        self.seasonal_average_weight_, self.seasonal_average_scores_ = chosen
 
     def _fit_transformed(
         self, data: SequenceData, y: np.ndarray | None, name: str, members: int
