@@ -48,6 +48,12 @@ def run_fit(args: argparse.Namespace) -> None:
             f"Forecasts are the median of {len(names)} models, one per target transform "
             f"({', '.join(names)}); the figures above are the first one's."
         )
+    weight = getattr(model, "seasonal_average_weight_", 0.0)
+    if weight:
+        print(
+            f"Forecasts move {weight:g} of the way to the seasonal average (the last season's "
+            "mean plus the seasons' profile): see seasonal_average in the guide."
+        )
 
 
 def _verdict(model: Any) -> str:

@@ -49,6 +49,16 @@ def _int_auto_or_none(text: str) -> int | str | None:
     return None if text.lower() == "none" else int_or_auto(text)
 
 
+def _weight_or_auto(text: str) -> float | str:
+    """Read a value that is "auto" or a number (a weight in [0, 1], checked by fit)."""
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number, got {text!r}") from None
+
+
 def _levels(text: str) -> Any:
     """``auto``, ``none`` or levels such as ``0.1,0.5,0.9``."""
     if text.lower() in ("auto", "none"):
@@ -95,6 +105,8 @@ MODEL_FLAGS: dict[str, tuple[Any, str]] = {
     "quantiles": (_levels, "quantile levels such as 0.1,0.5,0.9, or none for point forecasts"),
     "bounds": (_bounds, "range of the targets, LOW,HIGH: '0,' for a floor at 0"),
     "seasonal_period": (_int_auto_or_none, "rows per season, or none"),
+    "seasonal_average": (_weight_or_auto, "weight in [0, 1] of the seasonal average in the "
+                         "forecasts; auto: 0.5 or 0, chosen on validation for short series"),
     "target_transform": (_transforms, "auto, none, log, difference, seasonal_difference, ...; "
                          "a,b: a model per transform, forecasting their median"),
     "scale": (_flag_bool, "auto, series, global or false"),
