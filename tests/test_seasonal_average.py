@@ -151,6 +151,12 @@ def test_auto_chooses_on_the_validation_data_of_short_seasonal_series(passengers
     assert set(scores) == set(WEIGHTS) and all(np.isfinite(list(scores.values())))
     validation_rows = round(model.validation_fraction_ * len(passengers))  # under 250
     assert model.seasonal_average_weight_ == chosen_weight(scores.get, validation_rows)[0]
+    # no full season before any validation origin: the errors tie, and the network stays alone
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        year = LSTMForecaster(**FAST).fit(passengers.iloc[:12])
+    assert year.seasonal_period_ == 12 and year.seasonal_average_weight_ == 0.0
+    assert len(set(year.seasonal_average_scores_.values())) == 1
     # a weight given is kept; 0 leaves the network alone
     assert LSTMForecaster(**FAST, seasonal_average=0).fit(passengers).seasonal_average_weight_ == 0
     # no season, or a long series: none

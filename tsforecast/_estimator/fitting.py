@@ -109,8 +109,10 @@ class FittingSteps:
                 forecast,
             )  # fmt: skip
 
-        chosen = chosen_weight(error, held_out.n_rows)
-        self.seasonal_average_weight_, self.seasonal_average_scores_ = chosen
+        weight, scores = chosen_weight(error, held_out.n_rows)
+        if not np.isfinite(made["average"]).any():  # no full season before any origin
+            weight = 0.0  # the weights' errors tie: no evidence for the average
+        self.seasonal_average_weight_, self.seasonal_average_scores_ = weight, scores
 
     def _fit_transformed(
         self, data: SequenceData, y: np.ndarray | None, name: str, members: int
