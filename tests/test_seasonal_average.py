@@ -41,7 +41,7 @@ def by_hand(y: np.ndarray, first: int, last: int, steps: int, m: int) -> np.ndar
     return np.array([np.nanmean(seasons[0]) + profile[k % m] for k in range(steps)])
 
 
-def test_the_seasonal_average_is_the_last_seasons_level_and_profile(passengers):
+def test_the_seasonal_average_is_the_last_seasons_level_and_profile(passengers, monkeypatch):
     y = passengers.iloc[:, 0].to_numpy().copy()
     y[[30, 31, 77]] = np.nan  # missing values count in no mean
     values = y[:, None]
@@ -57,29 +57,47 @@ def test_the_seasonal_average_is_the_last_seasons_level_and_profile(passengers):
     np.testing.assert_allclose(far[0], far[1])  # the last 5 of 12 seasons, or of 6
     np.testing.assert_allclose(far[2, :, 0], by_hand(y, 100, 143, 12, 12))
     assert not np.allclose(far[0], far[2])  # 3 whole seasons from row 100
+    # gathered a few origins at a time (the memory of a long predict): the same forecasts
+    monkeypatch.setattr("tsforecast._recurrent.seasonal_average.CHUNK_VALUES", 2 * 5 * 12)
+    np.testing.assert_array_equal(seasonal_average(values, firsts, lasts, 30, 12), found)
 
 
-def test_blend_moves_points_and_levels_together_within_bounds():
+def spanned(levels: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Levels (0.1, 0.5, 0.9) over the network's and the shifted ones: the lower, median, upper."""
+    moved = levels + shift[..., None]
+    low = np.minimum(levels[..., 0], moved[..., 0])
+    return np.stack([low, moved[..., 1], np.maximum(levels[..., 2], moved[..., 2])], axis=-1)
+
+
+def test_blend_moves_points_and_widens_intervals_over_the_move_within_bounds():
     rng = np.random.default_rng(0)
     points = rng.normal(size=(4, 6, 2)).astype(np.float32)
     levels = np.sort(rng.normal(size=(4, 6, 2, 3)), axis=-1).astype(np.float32)
+    levels[..., 1] = points  # the median level is the point
+    levels.sort(axis=-1)
+    points = levels[..., 1].copy()
     average = rng.normal(size=(4, 6, 2)) * 3
     average[0, 0, 0] = np.nan  # no seasonal average there: the forecast stays
     kept = points.copy(), levels.copy(), average.copy()
-    moved, shifted = blend(points, levels, average, 0.5, None)
+    moved, widened = blend(points, levels, (0.1, 0.5, 0.9), average, 0.5, None)
     for given, before in zip((points, levels, average), kept, strict=True):
         np.testing.assert_array_equal(given, before)  # nothing given is modified
-    assert moved.dtype == np.float32 and shifted.dtype == np.float32
+    assert moved.dtype == np.float32 and widened.dtype == np.float32
     expected = np.where(np.isnan(average), points, (points + average) / 2)
     np.testing.assert_allclose(moved, expected, rtol=1e-6)
-    shifts = np.broadcast_to((moved - points)[..., None], levels.shape)
-    np.testing.assert_allclose(shifted - levels, shifts, atol=1e-5)
-    assert (np.diff(shifted, axis=-1) >= 0).all()  # the levels keep their order
+    np.testing.assert_allclose(widened, spanned(levels, moved - points), atol=1e-5)
+    np.testing.assert_allclose(widened[..., 1], moved, atol=1e-5)  # the median is the point
+    assert (np.diff(widened, axis=-1) >= 0).all()  # the levels keep their order
+    # never narrower than the network's interval, nor than the one moved with the point
+    assert (widened[..., 0] <= levels[..., 0]).all() and (widened[..., 2] >= levels[..., 2]).all()
+    # only some levels asked for: each side by its own level
+    upper = blend(points, levels[..., 2:], (0.9,), average, 0.5, None)[1]
+    np.testing.assert_allclose(upper, widened[..., 2:], atol=1e-6)
     bounds = np.array([[0.0, np.inf], [-np.inf, 0.5]])
-    inside, inside_levels = blend(points, levels, average, 0.5, bounds)
+    inside, inside_levels = blend(points, levels, (0.1, 0.5, 0.9), average, 0.5, bounds)
     assert (inside[..., 0] >= 0).all() and (inside[..., 1] <= 0.5).all()
     assert inside_levels[..., 0, :].min() >= 0 and inside_levels[..., 1, :].max() <= 0.5
-    assert blend(points, None, average, 0.0, None)[0].tolist() == points.tolist()
+    assert blend(points, None, (), average, 0.0, None)[0].tolist() == points.tolist()
 
 
 def test_the_weight_is_chosen_as_the_start_is_on_few_validation_values():
@@ -119,9 +137,12 @@ def test_every_forecast_moves_half_way_to_the_seasonal_average(blended, passenge
     np.testing.assert_allclose(model.predict(passengers)[:, 0], expected, rtol=1e-5)
     shift = model.predict(passengers) - alone.predict(passengers)
     np.testing.assert_allclose(
-        model.predict_quantiles(passengers), alone.predict_quantiles(passengers) + shift[..., None],
+        model.predict_quantiles(passengers), spanned(alone.predict_quantiles(passengers), shift),
         rtol=1e-5,
     )  # fmt: skip
+    lower, upper = model.predict_interval(passengers)
+    network = alone.predict_interval(passengers)
+    assert (lower <= network[0] + 1e-4).all() and (upper >= network[1] - 1e-4).all()
     # forecast, within the horizon and beyond (the network feeds back its own forecasts)
     ahead = by_hand(y, 0, n - 1, 40, 12)
     network = alone.forecast(passengers, 40).to_numpy()[:, 0]
@@ -132,8 +153,8 @@ def test_every_forecast_moves_half_way_to_the_seasonal_average(blended, passenge
         alone.forecast(passengers, 18, quantiles=True),
     )
     np.testing.assert_allclose(
-        both[0].to_numpy() - both[1].to_numpy(),
-        np.repeat(((ahead[:18] - network[:18]) / 2)[:, None], 3, axis=1), rtol=1e-4, atol=1e-3,
+        both[0].to_numpy(), spanned(both[1].to_numpy(), (ahead[:18] - network[:18]) / 2),
+        rtol=1e-4, atol=1e-3,
     )  # fmt: skip
     # a backtest from an origin is the forecast from that origin
     table = backtest(model, passengers, start=100, steps=12, stride=12, quantiles=True)
@@ -171,13 +192,23 @@ def test_auto_chooses_on_the_validation_data_of_short_seasonal_series(passengers
     ("params", "fit_y", "error", "message"),
     [
         ({"seasonal_average": 0.5, "seasonal_period": None}, False, ValueError,
-         r"no seasonal period \(seasonal_period_ is None\): give seasonal_period"),
-        ({"seasonal_average": 0.5}, True, ValueError, r"learns y, not the next rows of X"),
+         r"no seasonal period \(seasonal_period_ is None\): give seasonal_period, or "
+         r"seasonal_average=0\."),
+        ({"seasonal_average": 0.5}, True, ValueError,
+         r"learns y, not the next rows of X: fit without y, or seasonal_average=0\."),
+        ({"seasonal_average": 0.5, "time_gaps": True}, False, ValueError,
+         r"irregular \(time_gaps_ is True\)"),
         ({"seasonal_average": 1.5}, False, ValueError, r"must be in \[0.0, 1.0\]; got 1.5"),
         ({"seasonal_average": "half"}, False, TypeError, r"a number in \[0.0, 1.0\]; got 'half'"),
     ],
 )  # fmt: skip
-def test_bad_weights_are_refused_with_what_to_do(passengers, params, fit_y, error, message):
+def test_bad_weights_are_refused_before_training(
+    passengers, params, fit_y, error, message, monkeypatch
+):
+    def trained(*args, **kwargs):
+        raise AssertionError("trained before the refusal")
+
+    monkeypatch.setattr("tsforecast._estimator.fitting.fit_network", trained)
     y = passengers.iloc[:, 0].to_numpy() if fit_y else None
     with pytest.raises(error, match=message):
         LSTMForecaster(**FAST, **params).fit(passengers, y)
@@ -207,3 +238,61 @@ def test_saved_loaded_pickled_and_cloned(blended, passengers, tmp_path):
         auto = LSTMForecaster(**FAST).fit(passengers)
     again = LSTMForecaster.load(auto.save(tmp_path / "auto"))
     assert again.seasonal_average_scores_ == pytest.approx(auto.seasonal_average_scores_)
+
+
+def rewritten(path, change_state, change_params=None):
+    """Edit a saved model's state.json (and params.json), with checksums that match."""
+    import hashlib
+
+    for name, change in (("state.json", change_state), ("params.json", change_params)):
+        if change is None:
+            continue
+        content = json.loads((path / name).read_text())
+        change(content)
+        (path / name).write_text(json.dumps(content))
+    sums = json.loads((path / "checksums.json").read_text())
+    for name in ("state.json", "params.json"):
+        sums["sha256"][name] = hashlib.sha256((path / name).read_bytes()).hexdigest()
+    (path / "checksums.json").write_text(json.dumps(sums))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.pop("seasonal_average_weight_"), "no seasonal_average_weight_"),
+        (lambda s: s.update(seasonal_average_weight_=True), "True, not a weight in"),
+        (lambda s: s.update(seasonal_average_weight_=1.5), "1.5, not a weight in"),
+        (lambda s: s.update(seasonal_average_scores_=[[7, 1.0]]), r"\[\[7, 1.0\]\], not"),
+    ],
+)
+def test_a_tampered_weight_is_refused(blended, tmp_path, change, message):
+    model, _ = blended
+    path = rewritten(model.save(tmp_path / "model"), change)
+    with pytest.raises(ValueError, match=message):
+        LSTMForecaster.load(path)
+
+
+def test_models_saved_before_forecast_without_it_and_refit_without_it(
+    blended, passengers, tmp_path
+):
+    model, alone = blended
+
+    def older(state):
+        state["format_version"] = 8
+        del state["seasonal_average_weight_"], state["seasonal_average_scores_"]
+
+    path = rewritten(model.save(tmp_path / "model"), older, lambda p: p.pop("seasonal_average"))
+    loaded = LSTMForecaster.load(path)
+    assert loaded.seasonal_average_weight_ == 0.0 and loaded.get_params()["seasonal_average"] == 0
+    np.testing.assert_allclose(
+        loaded.forecast(passengers, 12).to_numpy(), alone.forecast(passengers, 12).to_numpy()
+    )
+    pickled = copy.copy(model)  # a pickle from before: neither the parameter nor the weight
+    state = dict(pickled.__dict__)
+    for name in ("seasonal_average", "seasonal_average_weight_", "seasonal_average_scores_"):
+        state.pop(name)
+    restored = LSTMForecaster.__new__(LSTMForecaster)
+    restored.__setstate__(state)
+    assert restored.get_params()["seasonal_average"] == 0.0
+    assert restored.seasonal_average_weight_ == 0.0 and restored.seasonal_average_scores_ is None

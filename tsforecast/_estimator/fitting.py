@@ -69,23 +69,15 @@ class FittingSteps:
     def _choose_seasonal_average(self, data: SequenceData) -> None:
         """Set ``seasonal_average_weight_`` and ``seasonal_average_scores_`` for ``data``.
 
-        A weight given is kept (refused without a seasonal period, or with ``y``); "auto"
-        chooses on the validation data (`seasonal_average.chosen_weight`) on short series
-        (`is_short`) with a season, whose forecasts read nothing but the history; 0.0
-        otherwise.
+        A weight given is kept (`_refuse_average` has checked it); "auto" chooses on the
+        validation data (`seasonal_average.chosen_weight`) on short series (`is_short`) with
+        a season, whose forecasts read nothing but the history, and keeps 0.0 where no
+        validation origin has a full season before it; 0.0 otherwise.
         """
         self.seasonal_average_weight_, self.seasonal_average_scores_ = 0.0, None
         season, weight = self.seasonal_period_, self.seasonal_average
         if weight != "auto":
-            if weight and (not self.autoregressive_ or not season):
-                raise ValueError(
-                    f"LSTMForecaster.fit: seasonal_average={weight!r} combines the forecasts "
-                    "with the average of the last seasons of the targets, but "
-                    + ("the model learns y, not the next rows of X" if not self.autoregressive_
-                       else "the data has no seasonal period (seasonal_period_ is None)")
-                    + ": give seasonal_period, or seasonal_average=0."
-                )  # fmt: skip
-            self.seasonal_average_weight_ = float(weight)
+            self.seasonal_average_weight_ = float(weight)  # checked by `_refuse_average`
             return
         plain = not (self.future_indices_ or self.time_gaps_)
         if not (self.autoregressive_ and season and plain and is_short(data)):
@@ -102,7 +94,7 @@ class FittingSteps:
                 if not made:  # the same origins for every weight
                     made["net"] = self._backtest_forecasts(data, firsts, lasts, steps, None)[0]
                     made["average"] = seasonal_average(values, firsts, lasts, steps, season, log)
-                return blend(made["net"], None, made["average"], weight, self.bounds_)[0]
+                return blend(made["net"], None, (), made["average"], weight, self.bounds_)[0]
 
             return validation_error(
                 data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
@@ -113,6 +105,26 @@ class FittingSteps:
         if not np.isfinite(made["average"]).any():  # no full season before any origin
             weight = 0.0  # the weights' errors tie: no evidence for the average
         self.seasonal_average_weight_, self.seasonal_average_scores_ = weight, scores
+
+    def _refuse_average(self) -> None:
+        """Refuse a ``seasonal_average`` weight over 0 the data cannot use, before training."""
+        weight = self.seasonal_average
+        if weight == "auto" or not weight:
+            return
+        why, fix = "", "or seasonal_average=0"
+        if not self.autoregressive_:
+            why, fix = "the model learns y, not the next rows of X", "fit without y, " + fix
+        elif self.time_gaps_:
+            why = "the series are irregular (time_gaps_ is True): a season of rows means nothing"
+            fix = "give regular stamps (NaN rows for missing periods), " + fix
+        elif not self.seasonal_period_:
+            why = "the data has no seasonal period (seasonal_period_ is None)"
+            fix = "give seasonal_period, " + fix
+        if why:
+            raise ValueError(
+                f"LSTMForecaster.fit: seasonal_average={weight!r} combines the forecasts with "
+                f"the average of the last seasons of the targets, but {why}: {fix}."
+            )
 
     def _fit_transformed(
         self, data: SequenceData, y: np.ndarray | None, name: str, members: int
@@ -227,6 +239,7 @@ class FittingSteps:
         self.seasonal_period_ = resolved.seasonal_period
         self.validation_fraction_ = resolved.validation_fraction
         self.context_length_ = resolved.context_length
+        self._refuse_average()
         self.target_indices_, self.y_ndim_ = None, 2 if y is None else y.ndim
         self.future_indices_, self.static_indices_ = [], []
         if y is not None:

@@ -75,7 +75,7 @@ class ForecastingMethods:
     def _predict(self, data: SequenceData) -> np.ndarray:
         predictions = self._network_points(data)
         if self._average_weight():
-            predictions = self._one_step_blend(data, predictions, None)[0]
+            predictions = self._one_step_blend(data, predictions, None, None)[0]
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
     def _average_weight(self) -> float:
@@ -89,11 +89,13 @@ class ForecastingMethods:
         lasts: np.ndarray,
         points: np.ndarray,
         levels: np.ndarray | None,
+        positions: list[int] | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Combine the forecasts after the rows ``lasts`` with the seasonal average's.
 
-        ``points`` ``(n, steps, n_targets)`` and ``levels`` (or None) as the networks gave
-        them; unchanged when ``seasonal_average_weight_`` is 0 (`seasonal_average.blend`).
+        ``points`` ``(n, steps, n_targets)`` and ``levels`` (or None; the levels at
+        ``positions`` of ``quantiles_``) as the networks gave them; unchanged when
+        ``seasonal_average_weight_`` is 0 (`seasonal_average.blend`).
         """
         weight = self._average_weight()
         if not weight:
@@ -103,18 +105,24 @@ class ForecastingMethods:
         average = seasonal_average(
             values, firsts, lasts, points.shape[1], self.seasonal_period_, relative
         )
-        return blend(points, levels, average, weight, self.bounds_)
+        quantiles = [self.quantiles_[i] for i in positions or []]
+        return blend(points, levels, quantiles, average, weight, self.bounds_)
 
     def _one_step_blend(
-        self, data: SequenceData, points: np.ndarray, levels: np.ndarray | None
+        self,
+        data: SequenceData,
+        points: np.ndarray,
+        levels: np.ndarray | None,
+        positions: list[int] | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """`_with_average` for the one-step forecasts of every row (``(n_rows, n_targets)``)."""
         lengths = np.diff(data.offsets)
         firsts = np.repeat(data.offsets[:-1], lengths)
         lasts = np.arange(data.n_timesteps)
         moved, shifted = self._with_average(
-            data, firsts, lasts, points[:, None], None if levels is None else levels[:, None]
-        )
+            data, firsts, lasts, points[:, None],
+            None if levels is None else levels[:, None], positions,
+        )  # fmt: skip
         return moved[:, 0], None if shifted is None else shifted[:, 0]
 
     def predict_quantiles(self, X: Any, groups: Any = None, quantiles: Any = True) -> np.ndarray:
@@ -152,7 +160,7 @@ class ForecastingMethods:
         ])  # fmt: skip
         if self._average_weight():
             points = self._network_points(data)  # the levels move with the points
-            values = self._one_step_blend(data, points, values)[1]  # type: ignore[assignment]
+            values = self._one_step_blend(data, points, values, positions)[1]  # type: ignore
         values = in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
 
@@ -264,7 +272,7 @@ class ForecastingMethods:
             for model in self._models()
         ]
         points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
-        points, levels = self._with_average(data, *ends, points, levels)
+        points, levels = self._with_average(data, *ends, points, levels, positions)
         judged = _bounds.judging_range(
             points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
             data.values, data.mask, self.target_indices_, data.offsets,
@@ -303,7 +311,7 @@ class ForecastingMethods:
             for model in self._models()
         ]
         points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
-        return self._with_average(data, firsts, lasts, points, levels)
+        return self._with_average(data, firsts, lasts, points, levels, positions)
 
     def _forecasts_after(
         self,

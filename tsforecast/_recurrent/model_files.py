@@ -42,6 +42,7 @@ from tsforecast._recurrent.saved_state_checks import (
     saved_transform,
 )
 from tsforecast._recurrent.scaling import Standardizer
+from tsforecast._recurrent.seasonal_average import WEIGHTS
 from tsforecast._recurrent.series_scales import fitted_scale
 from tsforecast._recurrent.target_transform import TRANSFORMS
 from tsforecast._time_features import TIME_FEATURES
@@ -172,14 +173,19 @@ def _pairs(scores: dict[float, float] | None) -> list[list[float]] | None:
 
 def _seasonal_average(state: dict[str, Any], bad: Any) -> tuple[float, dict | None]:
     """Read the seasonal average's weight and scores (formats 1-8: weight 0, no scores)."""
-    weight = state.get("seasonal_average_weight_", 0.0)
-    pairs = state.get("seasonal_average_scores_")
-    if not (isinstance(weight, (int, float)) and 0.0 <= weight <= 1.0):
+    if state.get("format_version", 1) < 9:
+        return 0.0, None
+    if "seasonal_average_weight_" not in state:
+        raise bad("no seasonal_average_weight_")
+    weight, pairs = state["seasonal_average_weight_"], state.get("seasonal_average_scores_")
+    number = isinstance(weight, (int, float)) and not isinstance(weight, bool)
+    if not (number and 0.0 <= weight <= 1.0):
         raise bad(f"seasonal_average_weight_ is {weight!r}, not a weight in [0, 1]")
     if pairs is None:
         return float(weight), None
     if not (isinstance(pairs, list) and all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)
+        isinstance(p, list) and len(p) == 2 and p[0] in WEIGHTS
+        and isinstance(p[1], (int, float)) and not isinstance(p[1], bool)
         for p in pairs
     )):  # fmt: skip
         raise bad(f"seasonal_average_scores_ is {pairs!r}, not [weight, error] pairs")
@@ -271,6 +277,7 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     # as they are, and held out a tenth of each series.
     params.setdefault("target_transform", "none")
     params.setdefault("validation_fraction", 0.1)
+    params.setdefault("seasonal_average", 0.0)  # formats 1-8: forecast without it
     if device is not None:  # in place of the saved one, which this machine may not have
         resolve_device(device, cls.__name__)  # a clear error for a device it does not have
         params["device"] = device

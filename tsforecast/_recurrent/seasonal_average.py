@@ -8,8 +8,8 @@ the average of several seasons' profile carries less of it. For a model of a log
 the logs are averaged (``relative``): a seasonal swing in proportion to the level.
 
 A forecaster combines its network's forecasts with it (``seasonal_average``): the point
-forecast moves ``weight`` of the way to the seasonal average, and every quantile level moves
-with it (the network's spread, shifted; the levels keep their order). ``"auto"`` chooses the
+forecast moves ``weight`` of the way to the seasonal average, and the intervals widen to span
+both the network's and those moved with the point (`blend`). ``"auto"`` chooses the
 weight among `WEIGHTS` on the validation data of short seasonal series (`chosen_weight`).
 Why (`bench_classic`, seeds 0-2): the seasonal average alone beats seasonal naive on the
 development set's nine seasonal series and their 29 shorter cuts (geometric mean of the
@@ -26,7 +26,7 @@ values favour the network, whose training stopped on them); half and half always
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -46,8 +46,9 @@ __all__ = [
 MAX_SEASONS = 5
 # The weights "auto" chooses among: the network alone, or half and half.
 WEIGHTS = (0.0, 0.5)
-# Origins whose seasons are gathered at once (bounds the memory of a long `predict`).
-CHUNK_ORIGINS = 8192
+# Values gathered at once (origins x seasons x season length x targets): bounds the memory
+# of a long `predict` (about 64 MB of float64 per array).
+CHUNK_VALUES = 1 << 23
 
 
 def observed_targets(values: np.ndarray, mask: np.ndarray | None, columns: list[int]) -> np.ndarray:
@@ -97,8 +98,9 @@ def seasonal_average(
         with np.errstate(divide="ignore", invalid="ignore"):
             values = np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
     out = np.empty((len(lasts), steps, values.shape[1]))
-    for begin in range(0, len(lasts), CHUNK_ORIGINS):
-        chunk = slice(begin, begin + CHUNK_ORIGINS)
+    per_chunk = max(1, CHUNK_VALUES // (MAX_SEASONS * season * values.shape[1]))
+    for begin in range(0, len(lasts), per_chunk):
+        chunk = slice(begin, begin + per_chunk)
         out[chunk] = _averaged(values, firsts[chunk], lasts[chunk], steps, season)
     return np.exp(out) if relative else out
 
@@ -123,32 +125,43 @@ def _averaged(
 def blend(
     points: np.ndarray,
     levels: np.ndarray | None,
+    quantiles: Sequence[float],
     average: np.ndarray,
     weight: float,
     bounds: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Move ``points`` ``weight`` of the way to ``average``, and ``levels`` with them.
+    """Move ``points`` ``weight`` of the way to ``average``; widen ``levels`` to cover the move.
 
     ``points`` and ``average``: shape ``(..., n_targets)``; ``levels``: ``(..., n_targets,
-    n_levels)`` or None. Where ``average`` is NaN the forecasts stay as they are. With
-    ``bounds`` (``(n_targets, 2)``, infinite where a side has none) the results are clipped
-    to them, as the network's own outputs are. New arrays; the inputs are not modified.
+    n_levels)`` at the quantile levels ``quantiles``, or None. The median level moves with the
+    point; a level below it goes to the lower of where it was and where the move takes it,
+    one above to the higher: the intervals span the network's calibrated intervals and those
+    shifted with the point (calibrated on the network's validation errors, not the
+    combination's, they are kept at least as wide as the network's; the levels keep their
+    order). Where ``average`` is NaN the forecasts stay as they are. With ``bounds``
+    (``(n_targets, 2)``, infinite where a side has none) the results are clipped to them, as
+    the network's own outputs are. New arrays; the inputs are not modified.
 
     Examples
     --------
     >>> points, levels = np.array([[2.0]]), np.array([[[1.0, 2.0, 4.0]]])
-    >>> moved, shifted = blend(points, levels, np.array([[4.0]]), 0.5, None)
-    >>> moved.tolist(), shifted.tolist()
-    ([[3.0]], [[[2.0, 3.0, 5.0]]])
+    >>> moved, spanned = blend(points, levels, (0.1, 0.5, 0.9), np.array([[4.0]]), 0.5, None)
+    >>> moved.tolist(), spanned.tolist()
+    ([[3.0]], [[[1.0, 3.0, 5.0]]])
     """
     shift = np.where(np.isfinite(average), weight * (average - points), 0.0)
     moved = (points + shift).astype(points.dtype)
-    shifted = None if levels is None else (levels + shift[..., None]).astype(levels.dtype)
+    spanned = None
+    if levels is not None:
+        shifted = levels + shift[..., None]
+        side = np.sign(np.asarray(quantiles, np.float64) - 0.5)
+        spanned = np.where(side < 0, np.minimum(levels, shifted), shifted)
+        spanned = np.where(side > 0, np.maximum(levels, shifted), spanned).astype(levels.dtype)
     if bounds is not None:
         low, high = bounds[:, 0], bounds[:, 1]
         moved = np.clip(moved, low, high)
-        shifted = None if shifted is None else np.clip(shifted, low[:, None], high[:, None])
-    return moved, shifted
+        spanned = None if spanned is None else np.clip(spanned, low[:, None], high[:, None])
+    return moved, spanned
 
 
 def chosen_weight(
