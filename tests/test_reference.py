@@ -8,7 +8,9 @@ machinery moved into ``tsforecast/_recurrent``; and for two cases whose targets 
 as changes when their start gained seasonal naive and drift (issue 27), and for the two
 whose validation values are too few to choose a start per step, which now average the naive
 forecasters near the best (`naive_start.start_weights`, issue 27); and for `masked_sequence`
-(short, seasonal: its "auto" now tries the change from the previous row too). A
+(short, seasonal: its "auto" now tries the change from the previous row too), and again
+for it when its forecasts were combined with the seasonal average (issue 27: the network's
+forecasts unchanged, checked with the weight forced to 0). A
 behaviour-preserving change must reproduce them bit for bit, whatever the caller's thread
 setting: each case runs on one torch thread (`cases.run`), so a recording does not depend on
 the machine that made it.
