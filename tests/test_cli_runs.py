@@ -122,3 +122,21 @@ def test_ratio_to_a_persistence_without_error():
     from tsforecast._cli.backtest import _ratio
 
     assert (_ratio(0.0, 0.0), _ratio(0.5, 0.0), _ratio(1.0, 4.0)) == ("-", "inf", "0.250")
+
+
+def test_seasonal_average_flag_is_read_fitted_and_said(tmp_path, capsys):
+    argv = ["fit", "--kind", "weather", "--out", "m", "--print-config"]
+    assert main([*argv, "--seasonal-average", "0.5"]) == 0
+    assert '"seasonal_average": 0.5' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main([*argv, "--seasonal-average", "half"])
+    assert "expected 'auto' or a number, got 'half'" in capsys.readouterr().err
+    table = tmp_path / "days.csv"  # 400 days: a short daily series, its season a week
+    pd.read_csv(data_path("seattle-weather.csv"))[["date", "temp_max"]][:400].to_csv(
+        table, index=False
+    )
+    assert main([
+        "fit", str(table), "--kind", "weather", "--max-epochs", "2", "--random-state", "0",
+        "--seasonal-average", "0.5", "--out", str(tmp_path / "model"), "--quiet",
+    ]) == 0  # fmt: skip
+    assert "Forecasts move 0.5 of the way to the seasonal average" in capsys.readouterr().out
