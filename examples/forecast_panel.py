@@ -24,6 +24,9 @@ print(
     f"{model.n_series_in_} series, transform {model.target_transform_.name}, "
     f"scale {model.scale_!r}, context {model.context_length_} quarters"
 )
+# Short seasonal series: the forecasts may move half way to the seasonal average (the last
+# year's mean plus the quarters' profile over up to five years), where validation allows.
+print(f"seasonal average weight {model.seasonal_average_weight_}")
 
 # From quarters 60, 64 and 68 of every region: 8 quarters ahead, the true history before.
 tested = backtest(model, nights, start=60, steps=8, stride=4, season=4, quantiles=True)
