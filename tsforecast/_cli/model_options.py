@@ -35,14 +35,19 @@ def _transforms(text: str) -> str | list[str]:
     return names[0] if len(names) == 1 else names
 
 
-def int_or_auto(text: str) -> int | str:
-    """Read a value that is "auto" or an integer."""
+def _auto_or(text: str, read: Any, what: str) -> Any:
+    """Read a value that is "auto" or, with ``read``, ``what`` (said in the error)."""
     if text == "auto":
         return text
     try:
-        return int(text)
+        return read(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or an integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected 'auto' or {what}, got {text!r}") from None
+
+
+def int_or_auto(text: str) -> int | str:
+    """Read a value that is "auto" or an integer."""
+    return _auto_or(text, int, "an integer")
 
 
 def _int_auto_or_none(text: str) -> int | str | None:
@@ -51,12 +56,7 @@ def _int_auto_or_none(text: str) -> int | str | None:
 
 def _weight_or_auto(text: str) -> float | str:
     """Read a value that is "auto" or a number (a weight in [0, 1], checked by fit)."""
-    if text == "auto":
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a number, got {text!r}") from None
+    return _auto_or(text, float, "a number")
 
 
 def _levels(text: str) -> Any:
