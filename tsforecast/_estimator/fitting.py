@@ -102,7 +102,7 @@ class FittingSteps:
             )  # fmt: skip
 
         weight, scores = chosen_weight(error, held_out.n_rows)
-        if not np.isfinite(made["average"]).any():  # no full season before any origin
+        if not np.isfinite(made.get("average", np.nan)).any():  # no season before any origin
             weight = 0.0  # the weights' errors tie: no evidence for the average
         self.seasonal_average_weight_, self.seasonal_average_scores_ = weight, scores
 
