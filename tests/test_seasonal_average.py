@@ -296,3 +296,14 @@ def test_models_saved_before_forecast_without_it_and_refit_without_it(
     restored.__setstate__(state)
     assert restored.get_params()["seasonal_average"] == 0.0
     assert restored.seasonal_average_weight_ == 0.0 and restored.seasonal_average_scores_ is None
+
+
+def test_series_under_two_seasons_are_said_to_teach_no_season(passengers):
+    with pytest.warns(UserWarning, match=r"1 of 1 series hold fewer than two seasons of "
+                      r"seasonal_period_=12 rows \(the shortest 20 rows\)") as said:  # fmt: skip
+        model = LSTMForecaster(**{**FAST, "target_transform": "auto"}).fit(passengers.iloc[:20])
+    assert "seasonal" not in model.target_transform_.name
+    assert any(w.filename == __file__ for w in said)  # said at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # two seasons: nothing to say
+        LSTMForecaster(**{**FAST, "target_transform": "auto"}).fit(passengers.iloc[:24])

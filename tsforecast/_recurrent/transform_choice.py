@@ -49,6 +49,7 @@ __all__ = [
     "seasonal_changes_in",
     "transform_candidates",
     "validation_error",
+    "warn_if_under_two_seasons",
 ]
 
 # The package's folder: warnings raised from files inside it are tsforecast's own.
@@ -121,11 +122,35 @@ def transform_candidates(
     if valid is None:
         return ["none"]
     observed = None if data.mask is None else data.mask[:, target_columns]
+    warn_if_under_two_seasons(data.series_lengths, season)
     learnable = bool(season) and seasonal_changes_in(data, target_columns, train, int(season))
     return candidates(
         data.values[:, target_columns], observed, data.series_lengths, season,
         short=is_short(data), seasonal_changes=learnable,
     )  # fmt: skip
+
+
+def warn_if_under_two_seasons(lengths: np.ndarray, season: int | None) -> None:
+    """Warn where series hold fewer than two seasons: "auto" then tries no seasonal transform.
+
+    The seasonal transforms need two seasons in every series (`target_transform.candidates`);
+    one short series takes them from all, and a series of one season teaches no season (a
+    trial on 48 monthly means fitted on their first 12 rows: forecasts ran out of the
+    training range without a word about the season).
+    """
+    if not season or season < 2 or int(lengths.min()) >= 2 * season:
+        return
+    short = int((lengths < 2 * season).sum())
+    warnings.warn(
+        f"LSTMForecaster.fit: {short} of {len(lengths)} series hold fewer than two seasons "
+        f"of seasonal_period_={season} rows (the shortest {int(lengths.min())} rows), so "
+        "the season cannot be learnt from them: target_transform='auto' tries no seasonal "
+        "transform, for every series, and the forecasts repeat no seasonal pattern. Give "
+        f"each series at least {2 * season} rows (or fit the short ones apart), or pass "
+        "seasonal_period=None if there is no season.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def seasonal_changes_in(
