@@ -18,17 +18,13 @@ from tsforecast._recurrent.held_out import check_held_out
 from tsforecast._recurrent.hyperparameters import loss_kind, resolve
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
-from tsforecast._recurrent.seasonal_average import (
-    blend,
-    chosen_weight,
-    observed_targets,
-    seasonal_average,
-)
+from tsforecast._recurrent.seasonal_average import blend, chosen_weight, seasonal_average
 from tsforecast._recurrent.series_scales import dwarfed, fitted_scale
 from tsforecast._recurrent.target_transform import from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
     is_short,
+    observed_targets,
     validation_error,
 )
 from tsforecast._segments import split_series
@@ -86,14 +82,15 @@ class FittingSteps:
         if held_out is None:
             return  # no validation data to choose on
         values = observed_targets(data.values, data.mask, self.target_indices_)
-        log = self.target_transform_.name.startswith("log")  # a relative average
         made: dict[str, np.ndarray] = {}
 
         def error(weight: float) -> float:
             def forecast(firsts: np.ndarray, lasts: np.ndarray, steps: int) -> np.ndarray:
                 if not made:  # the same origins for every weight
                     made["net"] = self._backtest_forecasts(data, firsts, lasts, steps, None)[0]
-                    made["average"] = seasonal_average(values, firsts, lasts, steps, season, log)
+                    made["average"] = seasonal_average(
+                        values, firsts, lasts, steps, season, self.target_transform_.log
+                    )  # relative (of the logs) for a model of a log transform
                 return blend(made["net"], None, (), made["average"], weight, self.bounds_)[0]
 
             return validation_error(

@@ -28,8 +28,9 @@ from tsforecast._recurrent.forecasting import (
 )
 from tsforecast._recurrent.outputs import interval_levels, level_positions
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
-from tsforecast._recurrent.seasonal_average import blend, observed_targets, seasonal_average
+from tsforecast._recurrent.seasonal_average import blend, seasonal_average
 from tsforecast._recurrent.target_transform import warn_if_history_short
+from tsforecast._recurrent.transform_choice import observed_targets
 from tsforecast.sequences import SequenceData
 
 __all__ = ["ForecastingMethods"]
@@ -101,10 +102,10 @@ class ForecastingMethods:
         if not weight:
             return points, levels
         values = observed_targets(data.values, data.mask, self.target_indices_)
-        relative = self.target_transform_.name.startswith("log")
         average = seasonal_average(
-            values, firsts, lasts, points.shape[1], self.seasonal_period_, relative
-        )
+            values, firsts, lasts, points.shape[1], self.seasonal_period_,
+            self.target_transform_.log,
+        )  # fmt: skip
         quantiles = [self.quantiles_[i] for i in positions or []]
         return blend(points, levels, quantiles, average, weight, self.bounds_)
 
@@ -116,8 +117,7 @@ class ForecastingMethods:
         positions: list[int] | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """`_with_average` for the one-step forecasts of every row (``(n_rows, n_targets)``)."""
-        lengths = np.diff(data.offsets)
-        firsts = np.repeat(data.offsets[:-1], lengths)
+        firsts = np.repeat(data.offsets[:-1], data.series_lengths)
         lasts = np.arange(data.n_timesteps)
         moved, shifted = self._with_average(
             data, firsts, lasts, points[:, None],

@@ -38,7 +38,6 @@ __all__ = [
     "WEIGHTS",
     "blend",
     "chosen_weight",
-    "observed_targets",
     "seasonal_average",
 ]
 
@@ -49,12 +48,6 @@ WEIGHTS = (0.0, 0.5)
 # Values gathered at once (origins x seasons x season length x targets): bounds the memory
 # of a long `predict` (about 64 MB of float64 per array).
 CHUNK_VALUES = 1 << 23
-
-
-def observed_targets(values: np.ndarray, mask: np.ndarray | None, columns: list[int]) -> np.ndarray:
-    """Return the target ``columns`` of ``values`` as float64, NaN where not observed."""
-    targets = values[:, columns].astype(np.float64)
-    return targets if mask is None else np.where(mask[:, columns], targets, np.nan)
 
 
 def seasonal_average(

@@ -46,6 +46,7 @@ __all__ = [
     "combined_by_auto",
     "combines",
     "is_short",
+    "observed_targets",
     "seasonal_changes_in",
     "transform_candidates",
     "validation_error",
@@ -318,7 +319,7 @@ def validation_error(
     train, valid = split_series(data.offsets, max(fraction, SCORED_FRACTION))
     if valid is None:
         return float("nan")
-    targets = _targets(data)[:, columns]
+    targets = observed_targets(data.values, data.mask, columns)
     lag = season or 1
     series_of = np.searchsorted(data.offsets, valid.starts, side="right") - 1
     firsts = data.offsets[:-1][series_of]
@@ -347,9 +348,7 @@ def validation_error(
     return float(np.nanmean(scores))
 
 
-def _targets(data: SequenceData) -> np.ndarray:
-    """Return the data's values as float64, NaN where not observed."""
-    values = data.values.astype(np.float64)
-    if data.mask is not None:
-        values = np.where(data.mask, values, np.nan)
-    return values
+def observed_targets(values: np.ndarray, mask: np.ndarray | None, columns: list[int]) -> np.ndarray:
+    """Return the target ``columns`` of ``values`` as float64, NaN where not observed."""
+    targets = values[:, columns].astype(np.float64)
+    return targets if mask is None else np.where(mask[:, columns], targets, np.nan)
