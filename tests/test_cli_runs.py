@@ -139,4 +139,6 @@ def test_seasonal_average_flag_is_read_fitted_and_said(tmp_path, capsys):
         "fit", str(table), "--kind", "weather", "--max-epochs", "2", "--random-state", "0",
         "--seasonal-average", "0.5", "--out", str(tmp_path / "model"), "--quiet",
     ]) == 0  # fmt: skip
-    assert "Forecasts move 0.5 of the way to the seasonal average" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "Forecasts move 0.5 of the way to the seasonal average" in said
+    assert "so the comparison above is the network's alone" in said

@@ -77,8 +77,8 @@ class LSTMForecaster(
     data. At the end of `fit` the network is scored on the validation data per step beside
     persistence, seasonal naive and the least-squares line (``baseline_scores_``); fit warns
     when it does not beat the best of them at some step (with under 250 values, over all
-    steps). On short seasonal series the forecasts may be combined with a seasonal average
-    (``seasonal_average``).
+    steps). Forecasts combined with a seasonal average (``seasonal_average``, short seasonal
+    series) are judged instead: fit warns when persistence or seasonal naive errs less.
 
     Uncertainty: with ``quantiles``, every step is forecast at each quantile level (pinball
     loss; levels never cross); the point forecast is the median. The intervals between
@@ -387,8 +387,8 @@ class LSTMForecaster(
         (``target_transform_``, ``history_``, ``baseline_scores_``...) are this model's, the
         one of least validation error.
     baseline_scores_ : dict or None
-        Validation MAE per horizon step (a list of ``horizon_`` values each) of the network
-        (``"model"``, its point forecast) and of ``"persistence"``, ``"seasonal_naive"`` and
+        Validation MAE per horizon step (``horizon_`` values each) of the network alone
+        (``"model"``, not combined) and of ``"persistence"``, ``"seasonal_naive"`` and
         ``"linear"`` (least squares on the current row), all on the same held-out rows
         (forecasts made from every sampled validation row, as in training's check). In
         standardised units: each target's error divided by its training standard deviation
@@ -593,7 +593,7 @@ class LSTMForecaster(
         self.__dict__.update(fitted.__dict__)
         self.target_transform_scores_ = scores
         self.transform_members_ = others
-        self._choose_seasonal_average(data)
+        self._after_training(data)
 
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""

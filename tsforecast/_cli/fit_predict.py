@@ -52,7 +52,9 @@ def run_fit(args: argparse.Namespace) -> None:
     if weight:
         print(
             f"Forecasts move {weight:g} of the way to the seasonal average (the last season's "
-            "mean plus the seasons' profile): see seasonal_average in the guide."
+            "mean plus the seasons' profile), so the comparison above is the network's alone; "
+            "fit warns if the combined forecasts lose to persistence or seasonal naive. See "
+            "seasonal_average in the guide."
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from tsforecast._boundary import (
 )
 from tsforecast._columns import learn_roles, refuse_roles_with_y
 from tsforecast._recurrent import bounds as _bounds
+from tsforecast._recurrent import combined_check
 from tsforecast._recurrent.ensemble import fit_members
 from tsforecast._recurrent.held_out import check_held_out
 from tsforecast._recurrent.hyperparameters import loss_kind, resolve
@@ -61,6 +63,41 @@ class FittingSteps:
             data, self.target_indices_, self.validation_fraction_, self.horizon_,
             self.seasonal_period_, lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
         )  # fmt: skip
+
+    def _after_training(self, data: SequenceData) -> None:
+        """Choose the seasonal average's weight, then judge the forecasts fit gives.
+
+        The network's check against the naive forecasters (``baseline_scores_``) warns as it
+        is where the forecasts are the network's; where they are combined with the seasonal
+        average, the combination is judged instead (`combined_check`).
+        """
+        self._choose_seasonal_average(data)
+        network = self.__dict__.pop("_network_losing", None)
+        for member in self.transform_members_:
+            member.__dict__.pop("_network_losing", None)
+        weight = self.seasonal_average_weight_
+        message = network if not weight else self._combination_losing(data, weight)
+        if message:  # raised at the caller's fit: _after_training <- _fit <- fit <- caller
+            warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+    def _combination_losing(self, data: SequenceData, weight: float) -> str | None:
+        """Return the warning where a naive forecaster beats the combined forecasts."""
+        values = observed_targets(data.values, data.mask, self.target_indices_)
+        season = self.seasonal_period_
+
+        def naive(lag: int) -> combined_check.Forecast:
+            return partial(combined_check.naive_forecasts, values, lag=lag)
+
+        def error(forecast: combined_check.Forecast) -> float:
+            return validation_error(
+                data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
+                combined_check.where_both(forecast, naive(season)),
+            )  # fmt: skip
+
+        combined = error(lambda *cut: self._backtest_forecasts(data, *cut, None)[0])
+        lags = {"persistence": 1, "seasonal naive": season}
+        naive_errors = {name: error(naive(lag)) for name, lag in lags.items()}
+        return combined_check.losing_message(weight, combined, naive_errors)
 
     def _choose_seasonal_average(self, data: SequenceData) -> None:
         """Set ``seasonal_average_weight_`` and ``seasonal_average_scores_`` for ``data``.
@@ -196,6 +233,7 @@ class FittingSteps:
         )  # fmt: skip
         self.conformal_margins_ = check.conformal_margins
         self.baseline_scores_ = check.baseline_scores
+        self._network_losing = check.losing  # given or not by `_after_training`
 
     def _changes_of(self, data: SequenceData) -> tuple[Any, ...] | None:
         """Return what the targets' changes are taken of, where observed, and the lag."""

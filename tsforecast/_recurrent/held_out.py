@@ -1,8 +1,8 @@
 """What fit learns from the held-out (validation) rows after training.
 
 `check_held_out` calibrates the quantile intervals on the held-out forecasts (conformalised
-quantile regression) and scores the network beside the naive forecasters there, warning
-when it loses to them.
+quantile regression) and scores the network beside the naive forecasters there, saying
+(`HeldOutCheck.losing`) when it loses to them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import numpy as np
 from tsforecast._recurrent.intervals import conformal_margins
 from tsforecast._recurrent.naive_scores import (
     baseline_scores,
+    losing_message,
     score_table,
-    warn_if_losing,
     warn_if_unscored,
 )
 from tsforecast._recurrent.problem import TrainingProblem
@@ -30,11 +30,14 @@ class HeldOutCheck:
     """The calibration and the naive scores of a fitted network.
 
     See ``LSTMForecaster.conformal_margins_`` and ``baseline_scores_``; None where there is
-    nothing to calibrate or score.
+    nothing to calibrate or score. ``losing``: the warning to give where the network does
+    not beat the naive forecasters (`naive_scores.losing_message`), None where it does;
+    `fit` gives it once it knows whether its forecasts are the network's alone.
     """
 
     conformal_margins: np.ndarray | None
     baseline_scores: dict[str, list[float | None]] | None
+    losing: str | None = None
 
 
 def check_held_out(
@@ -81,6 +84,6 @@ def check_held_out(
     )  # fmt: skip
     if verbose:
         print(score_table(scores))
-    warn_if_losing(scores, len(scores["model"]), counts.min(axis=-1))
     warn_if_unscored(scores)
-    return HeldOutCheck(margins, scores)
+    losing = losing_message(scores, len(scores["model"]), counts.min(axis=-1))
+    return HeldOutCheck(margins, scores, losing)

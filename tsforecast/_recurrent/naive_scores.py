@@ -1,7 +1,7 @@
 """The naive forecasters a fitted network must beat, scored on the validation data.
 
 `baseline_scores`: the validation MAE of the network, persistence, seasonal naive and the
-least-squares line, per horizon step, on the same rows; `losing_steps` and `warn_if_losing`
+least-squares line, per horizon step, on the same rows; `losing_steps` and `losing_message`
 say where the network does not beat the best of them, `score_table` prints them.
 """
 
@@ -21,10 +21,10 @@ from tsforecast._recurrent.target_transform import added_to_bases
 __all__ = [
     "BASELINES",
     "baseline_scores",
+    "losing_message",
     "losing_overall",
     "losing_steps",
     "score_table",
-    "warn_if_losing",
     "warn_if_unscored",
 ]
 
@@ -262,43 +262,43 @@ def losing_overall(scores: dict[str, list[float | None]]) -> tuple[str, float, f
     return found
 
 
-def warn_if_losing(
+def losing_message(
     scores: dict[str, list[float | None]], horizon: int, counts: np.ndarray | None = None
-) -> None:
-    """Warn when the network does not beat the best naive forecaster at some step.
+) -> str | None:
+    """Say where the network does not beat the best naive forecaster at some step, if it does not.
 
     ``counts``: the held-out values per step (the fewest of any target). Where some scored
     step has fewer than `SELECTION_VALUES` (a short series' validation), the best naive
     forecaster of a step is picked from noise, and the network would be found losing at some
     step almost always: it is then judged over all steps, against each baseline's MAE summed
     over the steps that score both (as the start is chosen, `naive_start.start_weights`).
+    Returns the warning's text, or None where the network wins. `fit` warns with it unless
+    the forecasts it gives are not the network's alone (``seasonal_average``), which it
+    judges instead (`combined_check`).
     """
     scored = [h for h, value in enumerate(scores["model"]) if value is not None]
     fewest = None if counts is None or not scored else int(np.min(np.asarray(counts)[scored]))
     if fewest is not None and fewest < SELECTION_VALUES:
         found = losing_overall(scores)
-        if found:
-            name, model, best, steps = found
-            warnings.warn(
-                f"LSTMForecaster: on the validation data the network does not beat the best "
-                f"naive forecaster over the {steps} steps that score both: its MAE summed "
-                f"over them is {model:.4g} against {best:.4g} for {name} (in standard "
-                f"deviations; as few as {fewest} held-out "
-                "value(s) at a step, too few to judge step by step). See baseline_scores_; "
-                "more data or epochs may help, or forecast with the baseline.",
-                RuntimeWarning,
-                stacklevel=5,
-            )
-        return
-    losing = losing_steps(scores)
-    if losing:
-        step, name, model, best = max(losing, key=lambda item: item[2] - item[3])
-        warnings.warn(
+        if not found:
+            return None
+        name, model, best, steps = found
+        return (
             f"LSTMForecaster: on the validation data the network does not beat the best "
-            f"naive forecaster at {len(losing)} of {horizon} steps ahead; worst at "
-            f"step {step}, where its MAE is {model:.4g} against {best:.4g} for {name} (in "
-            "standard deviations). See baseline_scores_; more data, another "
-            "context_length or more epochs may help, or forecast with the baseline.",
-            RuntimeWarning,
-            stacklevel=5,
+            f"naive forecaster over the {steps} steps that score both: its MAE summed "
+            f"over them is {model:.4g} against {best:.4g} for {name} (in standard "
+            f"deviations; as few as {fewest} held-out "
+            "value(s) at a step, too few to judge step by step). See baseline_scores_; "
+            "more data or epochs may help, or forecast with the baseline."
         )
+    losing = losing_steps(scores)
+    if not losing:
+        return None
+    step, name, model, best = max(losing, key=lambda item: item[2] - item[3])
+    return (
+        f"LSTMForecaster: on the validation data the network does not beat the best "
+        f"naive forecaster at {len(losing)} of {horizon} steps ahead; worst at "
+        f"step {step}, where its MAE is {model:.4g} against {best:.4g} for {name} (in "
+        "standard deviations). See baseline_scores_; more data, another "
+        "context_length or more epochs may help, or forecast with the baseline."
+    )

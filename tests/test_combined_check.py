@@ -1,0 +1,100 @@
+"""Fit judges the forecasts it gives: combined with the seasonal average, not the network's."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import LSTMForecaster, Persistence, SeasonalNaive
+from tsforecast._boundary import check_X
+from tsforecast._recurrent import combined_check
+from tsforecast._recurrent.combined_check import losing_message, naive_forecasts, where_both
+from tsforecast._recurrent.naive_scores import losing_overall
+from tsforecast._recurrent.transform_choice import validation_error
+from tsforecast.datasets import load_air_passengers
+
+FAST = {"hidden_size": 8, "max_epochs": 3, "random_state": 0, "target_transform": "none"}
+
+
+@pytest.fixture(scope="module")
+def passengers() -> pd.DataFrame:
+    return load_air_passengers().to_frame().astype(float)
+
+
+def test_naive_forecasts_are_the_public_baselines(passengers):
+    data = check_X(SeasonalNaive(period=12).fit(passengers), passengers, None, reset=False)
+    values = data.values.astype(np.float64)
+    lasts = np.array([11, 12, 50, 143])
+    firsts = np.zeros_like(lasts)
+    for baseline, lag in ((SeasonalNaive(period=12), 12), (Persistence(), 1)):
+        expected = baseline.fit(passengers)._backtest_forecasts(data, firsts, lasts, 30, None)[0]
+        np.testing.assert_array_equal(naive_forecasts(values, firsts, lasts, 30, lag), expected)
+    # under a season of history (rows before the series' first do not count): NaN
+    short = naive_forecasts(values, np.array([0, 40]), np.array([10, 50]), 3, 12)
+    assert np.isnan(short).all()
+    both = where_both(lambda f, l, s: np.ones((len(l), s, 1)), lambda f, l, s: short)  # noqa: E741
+    assert np.isnan(both(None, np.array([10, 50]), 3)).all()
+
+
+def test_the_message_names_the_best_naive_forecaster_the_forecasts_lose_to():
+    naive = {"persistence": 1.2, "seasonal naive": 0.9}
+    assert losing_message(0.5, 0.9, naive) is None  # a tie does not lose
+    message = losing_message(0.5, 1.0, naive)
+    assert "moved 0.5 of the way to the seasonal average) do not beat seasonal naive" in message
+    assert "is 1 against 0.9" in message and "seasonal_average_scores_" in message
+    assert losing_message(0.5, 1.0, {"persistence": 0.95, "seasonal naive": np.nan}) is not None
+    assert losing_message(0.5, 1.0, {"persistence": np.nan}) is None  # nothing scored
+    assert losing_message(0.5, np.nan, naive) is None
+
+
+def fitted(passengers, monkeypatch, **params):
+    """Fit, returning the model, the warnings about beating baselines, and what was judged."""
+    judged = []
+
+    def spy(weight, combined, naive):
+        judged.append((weight, combined, naive))
+        return losing_message(weight, combined, naive)
+
+    monkeypatch.setattr(combined_check, "losing_message", spy)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LSTMForecaster(**FAST, **params).fit(passengers)
+    said = [str(w.message) for w in caught if "not beat" in str(w.message)]
+    return model, said, judged
+
+
+def test_a_combination_that_beats_the_baselines_is_not_called_a_loser(passengers, monkeypatch):
+    # The trial's case: the network alone loses to seasonal naive on the validation data, so
+    # fit advised forecasting with the baseline, while the forecasts it gives (half the
+    # seasonal average) beat it. The combination is judged instead, on the same rows.
+    model, said, judged = fitted(passengers, monkeypatch)
+    assert model.seasonal_average_weight_ == 0.5
+    assert losing_overall(model.baseline_scores_) is not None  # the network alone loses
+    [(weight, combined, naive)] = judged
+    assert weight == 0.5 and combined == pytest.approx(model.seasonal_average_scores_[0.5])
+    data = check_X(model, passengers, None, reset=False)
+    for name, baseline in (("seasonal naive", SeasonalNaive()), ("persistence", Persistence())):
+        baseline.fit(passengers)
+        error = validation_error(
+            data, [0], model.validation_fraction_, model.horizon_, 12,
+            lambda f, l, s, b=baseline: b._backtest_forecasts(data, f, l, s, None)[0],  # noqa: E741
+        )  # fmt: skip
+        assert naive[name] == pytest.approx(error)
+    loses = combined > min(naive.values())
+    assert said == ([losing_message(0.5, combined, naive)] if loses else [])
+    # The network alone, as fitted: warned about as before.
+    _, said, judged = fitted(passengers, monkeypatch, seasonal_average=0)
+    assert not judged and len(said) == 1 and "the network does not beat" in said[0]
+
+
+def test_a_combination_that_loses_is_said_to(passengers, monkeypatch):
+    # All the way to the seasonal average: it lags the passengers' trend, and seasonal naive
+    # errs less on the validation data. The network's own verdict is not what is said.
+    model, said, [(weight, combined, naive)] = fitted(passengers, monkeypatch, seasonal_average=1)
+    assert weight == 1.0 and combined > naive["seasonal naive"]
+    assert said == [losing_message(1.0, combined, naive)]
+    assert "moved 1 of the way to the seasonal average) do not beat seasonal naive" in said[0]
+    assert not hasattr(model, "_network_losing")

@@ -1,0 +1,87 @@
+"""Whether forecasts combined with the seasonal average beat the naive forecasters.
+
+At the end of training, fit scores the network alone beside the naive forecasters
+(`naive_scores`). Where a forecaster combines the network's forecasts with the seasonal
+average (``seasonal_average_weight_`` > 0), those are not the forecasts it gives: a network
+that loses to seasonal naive may be combined into forecasts that beat it, and the advice to
+forecast with the baseline would then be wrong, while a combination may lose where the
+network alone won. Fit judges the forecasts it gives instead: their validation error
+beside persistence's and seasonal naive's, on the same origins and rows
+(`transform_choice.validation_error`: MAE scaled per series by the in-sample seasonal-naive
+error, the measure the weight is chosen on), and warns with `losing_message` when one of
+them errs less.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["losing_message", "naive_forecasts", "where_both"]
+
+Forecast = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
+
+
+def naive_forecasts(
+    values: np.ndarray, firsts: np.ndarray, lasts: np.ndarray, steps: int, lag: int
+) -> np.ndarray:
+    """Return the naive forecasts of lag ``lag`` after each row of ``lasts``.
+
+    Step ``k`` repeats row ``lasts - lag + 1 + (k mod lag)``: the last value for ``lag``
+    1 (persistence), the last season for the seasonal period. ``values``: ``(n_rows,
+    n_targets)``, NaN where not observed; ``firsts``: each origin's series' first row.
+    Returns ``(n, steps, n_targets)``, NaN where the series holds fewer than ``lag`` rows
+    up to the origin.
+
+    Examples
+    --------
+    >>> values = np.arange(6.0)[:, None]
+    >>> naive_forecasts(values, np.array([0]), np.array([3]), 3, 2)[0, :, 0].tolist()
+    [2.0, 3.0, 2.0]
+    """
+    rows = lasts[:, None] - lag + 1 + np.arange(steps) % lag
+    found = values[np.maximum(rows, 0)]
+    enough = lasts - lag + 1 >= firsts  # a whole season (or value) of history
+    return np.where(enough[:, None, None], found, np.nan)
+
+
+def where_both(forecast: Forecast, reference: Forecast) -> Forecast:
+    """Return ``forecast`` as NaN wherever ``reference`` has no forecast (scored alike)."""
+
+    def both(firsts: np.ndarray, lasts: np.ndarray, steps: int) -> np.ndarray:
+        known = np.isfinite(reference(firsts, lasts, steps))
+        return np.where(known, forecast(firsts, lasts, steps), np.nan)
+
+    return both
+
+
+def losing_message(weight: float, combined: float, naive: dict[str, float]) -> str | None:
+    """Say which naive forecaster errs less than the combined forecasts, if one does.
+
+    ``combined``: the validation error of the forecasts moved ``weight`` of the way to the
+    seasonal average; ``naive``: each naive forecaster's on the same rows (NaN: not scored).
+    Returns the warning's text, naming the best of them, or None where the combination errs
+    no more than each (or nothing was scored).
+
+    Examples
+    --------
+    >>> losing_message(0.5, 0.8, {"persistence": 1.2, "seasonal naive": 0.9}) is None
+    True
+    >>> losing_message(0.5, 1.0, {"persistence": 1.2, "seasonal naive": 0.9})[:48]
+    'LSTMForecaster: on the validation data the forec'
+    """
+    scored = {name: error for name, error in naive.items() if np.isfinite(error)}
+    if not scored or not np.isfinite(combined):
+        return None
+    name = min(scored, key=scored.__getitem__)
+    if combined <= scored[name]:
+        return None
+    return (
+        f"LSTMForecaster: on the validation data the forecasts (the network's, moved "
+        f"{weight:g} of the way to the seasonal average) do not beat {name}: their MAE, "
+        f"scaled per series by the in-sample seasonal-naive MAE, is {combined:.4g} against "
+        f"{scored[name]:.4g}. See seasonal_average_scores_ and baseline_scores_ (the network "
+        "alone); more data or epochs, or another seasonal_average, may help, or forecast "
+        "with the baseline."
+    )
