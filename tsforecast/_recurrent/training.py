@@ -375,7 +375,9 @@ def train(
             "best of persistence, least squares on the current row and, for targets forecast "
             "as changes, seasonal naive with or without drift, per step; on few validation "
             "values, an average of those near the best) on the validation data, so the model "
-            "keeps it: the training made it worse. Try a smaller learning_rate or more epochs.",
+            "keeps it and forecasts as it does. On a short or noisy series that start is often "
+            "the best there is; where history_ shows the validation loss rising from the "
+            "first epoch, a smaller learning_rate may help.",
             RuntimeWarning,
             stacklevel=5,
         )
