@@ -99,3 +99,16 @@ def test_naive_scores_of_a_panel_in_each_series_own_scale():
         assert [v is None for v in values] == [v is None for v in model.baseline_scores_[name]]
         got = [v for v in model.baseline_scores_[name] if v is not None]
         np.testing.assert_allclose(got, scored, rtol=1e-5)
+
+
+def test_steps_validation_cannot_reach_are_named_with_those_that_were_checked():
+    # 48 months: 10 validation rows score steps 1-10 of the 24; the warning names the rest,
+    # and the steps that were checked.
+    frame = load_air_passengers().to_frame().astype(float).iloc[:48]
+    with pytest.warns(RuntimeWarning, match="steps") as caught:
+        model = LSTMForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(frame)
+    scored = sum(value is not None for value in model.baseline_scores_["model"])
+    assert 0 < scored < model.horizon_ == 24
+    [said] = [str(w.message) for w in caught if "have no validation row" in str(w.message)]
+    assert f"{24 - scored} of the 24 horizon steps (steps {scored + 1} to 24)" in said
+    assert f"The other {scored} steps were checked." in said and "validation_fraction" in said

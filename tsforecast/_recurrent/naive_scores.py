@@ -230,12 +230,16 @@ def warn_if_unscored(scores: dict[str, list[float | None]]) -> None:
     """
     unscored = [step for step, value in enumerate(scores["model"], start=1) if value is None]
     if unscored:
+        scored = len(scores["model"]) - len(unscored)
+        checked = f" The other {scored} steps were checked." if scored else ""
         warnings.warn(
             f"LSTMForecaster: {len(unscored)} of the {len(scores['model'])} horizon steps "
             f"(steps {unscored[0]} to {unscored[-1]}) have no validation row that far ahead, "
             "so their forecasts were not checked against the naive forecasters and their "
-            "intervals were not calibrated on any outcome. Hold out more of each series "
-            "(validation_fraction) or fit a shorter horizon.",
+            "intervals were not calibrated on any outcome (they take the margins of the "
+            f"nearest step calibrated, if any).{checked} To check them, hold out more of each "
+            "series (validation_fraction); a shorter horizon only hides them (trained on "
+            "fewer steps ahead, the short series measured forecast worse).",
             RuntimeWarning,
             stacklevel=5,
         )
