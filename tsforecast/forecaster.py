@@ -13,14 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from tsforecast._boundary import (
-    check_X,
-    check_y,
-    forecaster_tags,
-)
+from tsforecast._boundary import forecaster_tags
 from tsforecast._checks import check_params
 from tsforecast._estimator.fitting import FittingSteps
 from tsforecast._estimator.forecasting import ForecastingMethods
@@ -28,13 +23,6 @@ from tsforecast._estimator.persistence import PersistenceMethods
 from tsforecast._estimator.records import FittedRecords
 from tsforecast._recurrent.hyperparameters import HYPERPARAMETERS, loss_kind
 from tsforecast._recurrent.threads import threads_for_fit
-from tsforecast._recurrent.transform_choice import (
-    best_fit,
-    combined_by_auto,
-    combines,
-    is_short,
-    transform_candidates,
-)
 
 __all__ = ["LSTMForecaster"]
 
@@ -574,26 +562,6 @@ class LSTMForecaster(
             delattr(self, name)  # nothing of an earlier fit survives a successful one
         self.__dict__.update(scratch.__dict__)
         return self
-
-    def _fit(self, X: Any, y: Any, groups: Any) -> None:
-        data = check_X(self, X, groups, reset=True)
-        y = None if y is None else check_y(y, data).astype(np.float32)
-        self._learn_columns(data, y)
-        names = transform_candidates(
-            self.target_transform, data, self.target_indices_, self.seasonal_period_,
-            self.validation_fraction_, not (self.future_indices_ or self.time_gaps_),
-        )  # fmt: skip
-        members, combine = self.n_members, combines(self.target_transform, names, data)
-        fitted, scores, others = best_fit(
-            names, lambda name, epochs: self._fitted_copy(data, y, name, epochs, 1),
-            lambda fit: fit._validation_error(data), quick=not (is_short(data) or combine),
-            final=None if members == 1 else lambda name: self._fitted_copy(data, y, name),
-            combine=combine, keep=combined_by_auto if self.target_transform == "auto" else None,
-        )  # fmt: skip
-        self.__dict__.update(fitted.__dict__)
-        self.target_transform_scores_ = scores
-        self.transform_members_ = others
-        self._after_training(data)
 
     def __sklearn_tags__(self):
         """Return scikit-learn's tags: ``y`` optional, several targets allowed."""

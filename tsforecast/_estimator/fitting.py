@@ -1,4 +1,8 @@
-"""The steps of `LSTMForecaster.fit`: what the columns mean, one fit with one transform."""
+"""The steps of `LSTMForecaster.fit`: columns, transforms, one fit, the seasonal average.
+
+`_fit` coordinates them on the scratch copy `LSTMForecaster.fit` makes; `_after_training`
+chooses the seasonal average's weight and judges the forecasts fit gives.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,7 @@ from typing import Any
 import numpy as np
 
 from tsforecast import _time
-from tsforecast._boundary import (
-    check_trainable,
-)
+from tsforecast._boundary import check_trainable, check_X, check_y
 from tsforecast._columns import learn_roles, refuse_roles_with_y
 from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent import combined_check
@@ -25,8 +27,12 @@ from tsforecast._recurrent.series_scales import dwarfed, fitted_scale
 from tsforecast._recurrent.target_transform import from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
+    best_fit,
+    combined_by_auto,
+    combines,
     is_short,
     observed_targets,
+    transform_candidates,
     validation_error,
 )
 from tsforecast._segments import split_series
@@ -37,6 +43,27 @@ __all__ = ["FittingSteps"]
 
 class FittingSteps:
     """`LSTMForecaster.fit`'s steps (the coordinator, `fit`, stays with the estimator)."""
+
+    def _fit(self, X: Any, y: Any, groups: Any) -> None:
+        """Fit on a scratch copy (`LSTMForecaster.fit` coordinates): columns, transforms, weight."""
+        data = check_X(self, X, groups, reset=True)
+        y = None if y is None else check_y(y, data).astype(np.float32)
+        self._learn_columns(data, y)
+        names = transform_candidates(
+            self.target_transform, data, self.target_indices_, self.seasonal_period_,
+            self.validation_fraction_, not (self.future_indices_ or self.time_gaps_),
+        )  # fmt: skip
+        members, combine = self.n_members, combines(self.target_transform, names, data)
+        fitted, scores, others = best_fit(
+            names, lambda name, epochs: self._fitted_copy(data, y, name, epochs, 1),
+            lambda fit: fit._validation_error(data), quick=not (is_short(data) or combine),
+            final=None if members == 1 else lambda name: self._fitted_copy(data, y, name),
+            combine=combine, keep=combined_by_auto if self.target_transform == "auto" else None,
+        )  # fmt: skip
+        self.__dict__.update(fitted.__dict__)
+        self.target_transform_scores_ = scores
+        self.transform_members_ = others
+        self._after_training(data)
 
     def _fitted_copy(
         self,
