@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tsforecast import LSTMForecaster, SequenceData
+from tsforecast import LSTMForecaster, Persistence, SequenceData
 from tsforecast._time import (
     calendar_grid,
     future_times,
@@ -207,6 +207,24 @@ def test_calendar_frequencies_step_by_the_calendar(freq, expected):
     frame = pd.DataFrame({"v": np.arange(6.0)}, index=index)
     model = LSTMForecaster(**{**FAST, "context_length": 4}).fit(frame)
     assert list(model.forecast(frame, 2).index.strftime("%Y-%m-%d")) == expected
+
+
+@pytest.mark.parametrize(
+    ("freq", "expected"),
+    [("MS", ["1991-03-01", "1991-04-01"]), ("QS", ["1991-07-01", "1991-10-01"]),
+     ("ME", ["1991-03-31", "1991-04-30"]), ("QE", ["1991-09-30", "1991-12-31"]),
+     ("YS", ["1993-01-01", "1994-01-01"]), ("W-SUN", ["1991-01-20", "1991-01-27"])],
+)  # fmt: skip
+def test_two_stamps_step_by_the_calendar_too(freq, expected):
+    """Two months were 31 days apart, so the next were 1991-03-04, 04-04 (a trial's find)."""
+    index = pd.DatetimeIndex(list(pd.date_range("1991-01-01", periods=2, freq=freq)))
+    assert list(future_times(index, 2).strftime("%Y-%m-%d")) == expected
+    frame = pd.DataFrame({"v": [1.0, 2.0]}, index=index)
+    assert list(Persistence().fit(frame).forecast(frame, 2).index.strftime("%Y-%m-%d")) == (
+        expected
+    )
+    days = pd.DatetimeIndex(["1991-01-30", "1991-03-01"])  # 30 days, not one calendar step
+    assert list(future_times(days, 1).strftime("%Y-%m-%d")) == ["1991-03-31"]
 
 
 def test_missing_calendar_periods_are_named_and_forecasts_stay_on_the_calendar():

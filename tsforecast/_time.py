@@ -137,10 +137,12 @@ def _calendar_offset(times: Any) -> Any:
 
     Fixed steps (hours, days) return None: they are extended by the usual step.
     """
-    if not isinstance(times, pd.DatetimeIndex) or len(times) < 3:
+    if not isinstance(times, pd.DatetimeIndex) or len(times) < 2:
         return None
     if times[1] - times[0] < pd.Timedelta(days=1):
         return None  # sub-daily: fixed steps (and no inference to pay for)
+    if len(times) == 2 and times.freq is None:  # too few for pandas to infer a frequency
+        return _same_day_months(times) or _month_ends(times)  # else a fixed step (weeks)
     freq = times.freq
     if freq is None:
         try:
@@ -172,6 +174,20 @@ def _same_day_months(times: pd.DatetimeIndex, missing: bool = False) -> Any:
         if (months == k).all() or (missing and (months > 0).all() and (months % k == 0).all()
                                    and (months == k).mean() >= 0.5):  # fmt: skip
             return pd.DateOffset(months=k)
+    return None
+
+
+def _month_ends(times: pd.DatetimeIndex) -> Any:
+    """Return ``MonthEnd(k)`` for month-end stamps every k-th month (k of 1, 3, 12), or None.
+
+    For two stamps, which `pandas.infer_freq` cannot name (three or more it names "ME").
+    """
+    if not times.is_month_end.all() or (times != times.normalize()).any():
+        return None
+    months = np.diff(np.asarray(times.year) * 12 + np.asarray(times.month))
+    for k in (1, 3, 12):
+        if (months == k).all():
+            return pd.offsets.MonthEnd(k)
     return None
 
 
