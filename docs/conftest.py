@@ -47,7 +47,7 @@ def _guide_page(tmp_path, monkeypatch):
     monkeypatch.setattr(LSTMForecaster, "fit", SHORT_TRAINING.short(LSTMForecaster.fit))
     # Two epochs rarely beat the naive forecasters: the warnings that say so are expected here.
     for message in (
-        "LSTMForecaster: on the validation data the (network|forecasts).* do(es)? not beat",
+        "LSTMForecaster: on the validation (data|rows) the (network|forecasts).* do(es)? not beat",
         "No epoch",
     ):
         warnings.filterwarnings("ignore", message=message, category=RuntimeWarning)

@@ -115,10 +115,10 @@ class FittingSteps:
         def naive(lag: int) -> combined_check.Forecast:
             return partial(combined_check.naive_forecasts, values, lag=lag)
 
-        def error(forecast: combined_check.Forecast) -> float:
+        def error(forecast: combined_check.Forecast) -> float:  # on the validation part alone
             return validation_error(
                 data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
-                combined_check.where_both(forecast, naive(season)),
+                combined_check.where_both(forecast, naive(season)), at_least=0.0,
             )  # fmt: skip
 
         combined = error(lambda *cut: self._backtest_forecasts(data, *cut, None)[0])

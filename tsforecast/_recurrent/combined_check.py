@@ -5,11 +5,12 @@ At the end of training, fit scores the network alone beside the naive forecaster
 average (``seasonal_average_weight_`` > 0), those are not the forecasts it gives: a network
 that loses to seasonal naive may be combined into forecasts that beat it, and the advice to
 forecast with the baseline would then be wrong, while a combination may lose where the
-network alone won. Fit judges the forecasts it gives instead: their validation error
-beside persistence's and seasonal naive's, on the same origins and rows
-(`transform_choice.validation_error`: MAE scaled per series by the in-sample seasonal-naive
-error, the measure the weight is chosen on), and warns with `losing_message` when one of
-them errs less.
+network alone won. Fit judges the forecasts it gives instead: their error beside
+persistence's and seasonal naive's from every origin of the validation part of each series
+(the held-out rows ``baseline_scores_`` are scored on), on the same rows
+(`transform_choice.validation_error` with ``at_least=0``: MAE scaled per series by the
+in-sample seasonal-naive error, the measure the weight is chosen on over the last 40% of
+each series), and warns with `losing_message` when one of them errs less.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def where_both(forecast: Forecast, reference: Forecast) -> Forecast:
 def losing_message(weight: float, combined: float, naive: dict[str, float]) -> str | None:
     """Say which naive forecaster errs less than the combined forecasts, if one does.
 
-    ``combined``: the validation error of the forecasts moved ``weight`` of the way to the
-    seasonal average; ``naive``: each naive forecaster's on the same rows (NaN: not scored).
+    ``combined``: the error on the validation part of the forecasts moved ``weight`` of the
+    way to the seasonal average; ``naive``: each naive forecaster's on the same rows (NaN:
+    not scored).
     Returns the warning's text, naming the best of them, or None where the combination errs
     no more than each (or nothing was scored).
 
@@ -69,7 +71,7 @@ def losing_message(weight: float, combined: float, naive: dict[str, float]) -> s
     >>> losing_message(0.5, 0.8, {"persistence": 1.2, "seasonal naive": 0.9}) is None
     True
     >>> losing_message(0.5, 1.0, {"persistence": 1.2, "seasonal naive": 0.9})[:48]
-    'LSTMForecaster: on the validation data the forec'
+    'LSTMForecaster: on the validation rows the forec'
     """
     scored = {name: error for name, error in naive.items() if np.isfinite(error)}
     if not scored or not np.isfinite(combined):
@@ -78,7 +80,7 @@ def losing_message(weight: float, combined: float, naive: dict[str, float]) -> s
     if combined <= scored[name]:
         return None
     return (
-        f"LSTMForecaster: on the validation data the forecasts (the network's, moved "
+        f"LSTMForecaster: on the validation rows the forecasts (the network's, moved "
         f"{weight:g} of the way to the seasonal average) do not beat {name}: their MAE, "
         f"scaled per series by the in-sample seasonal-naive MAE, is {combined:.4g} against "
         f"{scored[name]:.4g}. See seasonal_average_scores_ and baseline_scores_ (the network "

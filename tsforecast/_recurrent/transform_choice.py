@@ -305,18 +305,20 @@ def validation_error(
     horizon: int,
     season: int | None,
     forecast: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+    at_least: float = SCORED_FRACTION,
 ) -> float:
     """Mean absolute error of forecasts from the final rows of each series, scaled per series.
 
-    Every row of the final ``max(fraction, SCORED_FRACTION)`` of each series (the validation
-    part and the training rows before it: every candidate is scored on the same rows) is an
+    Every row of the final ``max(fraction, at_least)`` of each series (by default the
+    validation part and the training rows before it, `SCORED_FRACTION`: every candidate is
+    scored on the same rows; ``at_least=0``: the validation part alone) is an
     origin, with the row before (at most `SCORED_ORIGINS`, evenly spread);
     ``forecast(firsts, lasts, steps)`` gives the point forecasts ``(n, steps, n_targets)``
     of the target ``columns`` in the data's units. Each step inside the series is scored
     against the truth; each series' and target's MAE is divided by its in-sample
     seasonal-naive MAE on the rows before (MASE), and the result is their mean.
     """
-    train, valid = split_series(data.offsets, max(fraction, SCORED_FRACTION))
+    train, valid = split_series(data.offsets, max(fraction, at_least))
     if valid is None:
         return float("nan")
     targets = observed_targets(data.values, data.mask, columns)
