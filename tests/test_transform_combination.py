@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import pickle
 import shutil
@@ -68,6 +69,43 @@ def test_the_forecasts_are_the_median_of_the_models_fitted_with_each_transform(m
         np.testing.assert_allclose(table[column].to_numpy(), expected, rtol=1e-6)
     lower, upper = combined.predict_interval(passengers)
     assert (lower <= upper).all()
+
+
+def test_models_of_the_log_are_left_out_of_a_history_they_cannot_read(models, passengers):
+    # A trial's growth rate, positive on its 12 training rows: "auto" kept a model of the log
+    # among transform_members_, and every forecast from a history holding a value <= 0 failed.
+    _, alone = models
+    kept, logged = (copy.deepcopy(alone[name]) for name in PAIR)
+    both = copy.deepcopy(kept)
+    both.transform_members_ = [logged]
+    history = passengers.astype(float)
+    history.iloc[-30, 0] = -1.0
+    said = r"the history holds target values <= 0, which the model\(s\) of transform_members_ "
+    said += r"forecasting their log \(log_seasonal_difference\) cannot read: the forecasts are "
+    said += r"the median of the other 1 model\(s\) \(seasonal_difference\)"
+    calls = {
+        "forecast": lambda m: m.forecast(history, 18, quantiles=True).to_numpy(),
+        "predict": lambda m: m.predict(history),
+        "predict_quantiles": lambda m: m.predict_quantiles(history),
+        "backtest": lambda m: backtest(m, history, start=100, steps=6, quantiles=True)[
+            ["forecast", "q0.1", "q0.9"]
+        ].to_numpy(),
+    }  # fmt: skip
+    for name, call in calls.items():
+        owner = "backtest" if name == "backtest" else f"LSTMForecaster.{name}"
+        with pytest.warns(RuntimeWarning, match=f"{owner}: {said}") as caught:
+            found = call(both)
+        assert {w.filename for w in caught if "cannot read" in str(w.message)} == {__file__}
+        np.testing.assert_array_equal(found, call(kept))  # the model that can read it alone
+    np.testing.assert_allclose(
+        both.forecast(passengers, 6).to_numpy(),
+        (kept.forecast(passengers, 6).to_numpy() + logged.forecast(passengers, 6).to_numpy()) / 2,
+        rtol=1e-6,
+    )  # fmt: skip
+    # the forecaster's own model is never left out: its error says why
+    logged.transform_members_ = [kept]
+    with pytest.raises(ValueError, match=r"must be positive, but the data holds values <= 0"):
+        logged.forecast(history, 6)
 
 
 def test_median_of_three_keeps_the_levels_in_order():

@@ -18,7 +18,7 @@ from tsforecast._boundary import (
 )
 from tsforecast._checks import check_int, check_real, show
 from tsforecast._recurrent import bounds as _bounds
-from tsforecast._recurrent.combination import median_forecast
+from tsforecast._recurrent.combination import median_forecast, readable
 from tsforecast._recurrent.forecasting import (
     backtest_ahead,
     check_forecast,
@@ -59,22 +59,28 @@ class ForecastingMethods:
         data = check_X(self, X, groups, reset=False)
         return in_caller_order(data, self._predict(data))
 
-    def _models(self) -> list[Any]:
+    def _models(self, data: SequenceData, owner: str, stacklevel: int = 4) -> list[Any]:
         """Return this model and those fitted with the other transforms it combines.
 
-        Their forecasts are combined: the median (`combination.median_forecast`).
+        Their forecasts are combined: the median (`combination.median_forecast`). Those of
+        the others that cannot read ``data`` are left out, with a warning
+        (`combination.readable`; ``stacklevel`` its frames up to the user's call).
         """
-        return [self, *self._members_in_step()]
+        models = [self, *self._members_in_step()]
+        if len(models) == 1:
+            return models
+        transforms = [model._transform() for model in models]
+        return [models[i] for i in readable(transforms, data, owner, stacklevel)]
 
-    def _network_points(self, data: SequenceData) -> np.ndarray:
+    def _network_points(self, data: SequenceData, owner: str, stacklevel: int) -> np.ndarray:
         """Return the networks' one-step point forecasts (their median), 2-D."""
         return median_forecast([
             one_step_points(model._reader(), model._decoder(), data, model._transform())
-            for model in self._models()
+            for model in self._models(data, owner, stacklevel)
         ])  # fmt: skip
 
     def _predict(self, data: SequenceData) -> np.ndarray:
-        predictions = self._network_points(data)
+        predictions = self._network_points(data, "LSTMForecaster.predict", 6)
         if self._average_weight():
             predictions = self._one_step_blend(data, predictions, None, None)[0]
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
@@ -156,10 +162,10 @@ class ForecastingMethods:
                 model._reader(), model._decoder(), model._adaptation(), data, positions,
                 model._transform(),
             )
-            for model in self._models()
+            for model in self._models(data, "LSTMForecaster.predict_quantiles")
         ])  # fmt: skip
-        if self._average_weight():
-            points = self._network_points(data)  # the levels move with the points
+        if self._average_weight():  # the levels move with the points
+            points = self._network_points(data, "LSTMForecaster.predict_quantiles", 5)
             values = self._one_step_blend(data, points, values, positions)[1]  # type: ignore
         values = in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
@@ -261,7 +267,8 @@ class ForecastingMethods:
         reader = self._reader()
         positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
         data = check_X(self, X, groups, reset=False)
-        transforms = [getattr(model, "target_transform_", None) for model in self._models()]
+        models = self._models(data, owner)
+        transforms = [getattr(model, "target_transform_", None) for model in models]
         warn_if_history_short([t for t in transforms if t is not None], data, owner)
         ahead, times = future_values(future, data, steps, reader.inputs, owner)
         if times is None and data.time is not None:
@@ -269,7 +276,7 @@ class ForecastingMethods:
         ends = data.offsets[:-1], data.offsets[1:] - 1
         forecasts = [
             model._forecasts_after(data, *ends, steps, ahead, times, positions, owner, None, True)
-            for model in self._models()
+            for model in models
         ]
         points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
         points, levels = self._with_average(data, *ends, points, levels, positions)
@@ -308,7 +315,7 @@ class ForecastingMethods:
             model._forecasts_after(
                 data, firsts, lasts, steps, ahead, times, positions, owner, gaps, False
             )
-            for model in self._models()
+            for model in self._models(data, owner, 5)
         ]
         points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
         return self._with_average(data, firsts, lasts, points, levels, positions)

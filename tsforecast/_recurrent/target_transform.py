@@ -115,6 +115,13 @@ class TargetTransform:
         return dataclasses.replace(self, series_scales=scales)
 
     # ------------------------------------------------------------------ forward
+    def reads(self, data: SequenceData) -> bool:
+        """Whether the transform can read ``data``'s targets (a log: if all are positive)."""
+        if not self.log:
+            return True
+        values = data.values[:, list(self.columns)]
+        return not (values[np.isfinite(values)] <= 0).any()
+
     def _logged(self, data: SequenceData, owner: str) -> np.ndarray:
         """Return the targets (log taken), NaN entries carried forward within their series.
 
