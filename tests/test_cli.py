@@ -16,6 +16,7 @@ import pytest
 from tsforecast import LSTMForecaster
 from tsforecast.cli import main
 from tsforecast.datasets import data_path, load_weather
+from tsforecast.metrics import mase
 
 from .short_training import EPOCHS, short
 
@@ -411,6 +412,7 @@ def test_backtest_prints_the_metric_table_on_every_shipped_dataset(dataset, caps
     assert re.search(r"80% intervals: [\d.]+% of the truths inside", out)
     if dataset == "weather":
         assert table_row(out, "seasonal naive (24)")
+        assert "MASE (m=24)" in out  # scaled as metrics.mase with that season
 
 
 def test_backtest_of_a_table_and_a_saved_model(tmp_path, capsys):
@@ -425,6 +427,11 @@ def test_backtest_of_a_table_and_a_saved_model(tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "10 origins from start=-30 every 3 rows" in out
+    written = tmp_path / "frame.csv"  # MASE scaled by the season, as metrics.mase of the frame
+    assert main([*argv, "--season", "4", "--out", str(written)]) == 0
+    out = capsys.readouterr().out
+    assert "seasonal naive (4)" in out and "MASE (m=4)" in out
+    assert table_row(out, "LSTMForecaster")[-1] == pytest.approx(mase(pd.read_csv(written)), 2e-3)
     assert main(["backtest", "nowhere.csv"]) == 2
     assert "not a shipped dataset" in capsys.readouterr().err
 

@@ -134,7 +134,8 @@ def _build_parser(
         "--season",
         type=int,
         default=None,
-        help="season of the seasonal naive forecast (default: from the stamps)",
+        help="season of the seasonal naive forecast and of MASE's scale (default: the "
+        "model's, else from the stamps; none: persistence)",
     )
     bt.add_argument("--out", help="write the backtest frame to this file (.csv or .parquet)")
     add_model_options(

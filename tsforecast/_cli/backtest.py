@@ -63,6 +63,10 @@ def run_backtest(args: argparse.Namespace) -> None:
                 "'tsforecast[large]'); or name a .csv file."
             )
     print(f"Backtest of {args.data}: {data}")
+    chosen = args.seasonal_period if isinstance(args.seasonal_period, int) else None
+    season = args.season or chosen or _season(model, data)
+    # MASE divides by the in-sample MAE of seasonal naive of this season (persistence without)
+    options["season"] = season or 1
     with ignoring(RuntimeWarning):  # "does not beat": the table says it
         frame = backtest(
             model, data, refit=args.refit or False, quantiles=True if levels else None, **options
@@ -70,8 +74,6 @@ def run_backtest(args: argparse.Namespace) -> None:
     frames = {"LSTMForecaster": frame}
     names = list(frame["target"].unique())
     frames["persistence"] = backtest(Persistence(target=names), data, **options)
-    chosen = args.seasonal_period if isinstance(args.seasonal_period, int) else None
-    season = args.season or chosen or _season(model, data)
     if season:
         naive = SeasonalNaive(period=season, target=names)
         frames[f"seasonal naive ({season})"] = backtest(naive, data, **options)
@@ -80,7 +82,7 @@ def run_backtest(args: argparse.Namespace) -> None:
         f"{origins} origins from start={args.start} every {stride} rows, {args.steps} step(s) "
         f"each; target(s) {names}."
     )
-    print(_metric_tables(frames, args.steps, names))
+    print(_metric_tables(frames, args.steps, names, options["season"]))
     if data.n_series > 1:
         print(
             f"  (MAE pools the {data.n_series} series, each in its own units: large series "
@@ -113,19 +115,27 @@ def _season(model: Any, data: Any) -> int | None:
     return period or _time.seasonal_period(data.local_time, data.offsets)
 
 
-def _metric_tables(frames: dict[str, pd.DataFrame], steps: int, names: list[Any]) -> str:
+def _metric_tables(
+    frames: dict[str, pd.DataFrame], steps: int, names: list[Any], season: int
+) -> str:
     """One table of `_metric_table` per target: errors of targets in other units never pool."""
     if len(names) == 1:
-        return _metric_table(frames, steps)
+        return _metric_table(frames, steps, season)
     blocks = []
     for name in names:
         picked = {model: frame[frame["target"] == name] for model, frame in frames.items()}
-        blocks.append(_metric_table(picked, steps, title=f"MAE of {name!r}"))
+        blocks.append(_metric_table(picked, steps, season, title=f"MAE of {name!r}"))
     return "\n".join(blocks)
 
 
-def _metric_table(frames: dict[str, pd.DataFrame], steps: int, title: str = "MAE") -> str:
-    """MAE per step of each model, its ratio to persistence, and the overall MAE and MASE."""
+def _metric_table(
+    frames: dict[str, pd.DataFrame], steps: int, season: int, title: str = "MAE"
+) -> str:
+    """MAE per step of each model, its ratio to persistence, and the overall MAE and MASE.
+
+    MASE: the frames' scale, the in-sample MAE of seasonal naive of ``season`` (named in the
+    column's head; 1: persistence).
+    """
     from tsforecast import metrics as m
 
     shown = list(range(1, steps + 1))
@@ -135,10 +145,10 @@ def _metric_table(frames: dict[str, pd.DataFrame], steps: int, title: str = "MAE
     overall = {name: (m.mae(frame), m.mase(frame)) for name, frame in frames.items()}
     width = max(len(name) for name in [*frames, title, "ratio to persistence"]) + 2
     head = f"  {title:<{width}}" + "".join(f"{f'step {k}':>10}" for k in shown)
-    lines = [head + f"{'all':>10}{'MASE':>8}"]
+    lines = [head + f"{'all':>10}{f'MASE (m={season})':>14}"]
     for name in frames:
         row = "".join(f"{per_step[name][k]:>10.4g}" for k in shown)
-        lines.append(f"  {name:<{width}}{row}{overall[name][0]:>10.4g}{overall[name][1]:>8.3f}")
+        lines.append(f"  {name:<{width}}{row}{overall[name][0]:>10.4g}{overall[name][1]:>14.3f}")
     ratio = "".join(
         f"{_ratio(per_step['LSTMForecaster'][k], per_step['persistence'][k]):>10}" for k in shown
     )
