@@ -2,7 +2,7 @@
 
 - ``tsforecast demo [--data weather|speech|ehr]``: fit on embedded real data, compare with
   naive forecasts on held-out data, write plots.
-- ``tsforecast fit DATA.csv --kind weather|audio|ehr ... --out MODEL_DIR [--overwrite]``
+- ``tsforecast fit DATA.csv --kind weather|audio|ehr|table ... --out MODEL_DIR [--overwrite]``
 - ``tsforecast predict MODEL_DIR DATA.csv --steps N --out FORECAST.csv``
 - ``tsforecast backtest DATA --steps N [--kind ...] [--model MODEL_DIR]``: forecasts from
   many origins of the last part of each series, scored per step beside persistence and
@@ -26,6 +26,7 @@ from tsforecast._cli.backtest import SHIPPED, run_backtest
 from tsforecast._cli.config import NOT_SETTINGS, config_path, printable, read_config
 from tsforecast._cli.demo import run_demo
 from tsforecast._cli.fit_predict import run_fit, run_predict
+from tsforecast._cli.inputs import KINDS
 from tsforecast._cli.model_options import add_model_options, int_or_auto
 
 __all__ = ["main"]
@@ -64,14 +65,16 @@ def _build_parser(
                      help="CSV file (--kind audio: also a WAV, FLAC or OGG file)")  # fmt: skip
     # a --config may give them (a printed run's "out": null gives none)
     given = {name for name, value in (fit_defaults or {}).items() if value is not None}
-    fit.add_argument("--kind", choices=["weather", "audio", "ehr"], required="kind" not in given,
-                     help="which adapter reads the table")  # fmt: skip
+    fit.add_argument("--kind", choices=KINDS, required="kind" not in given,
+                     help="which adapter reads the table (table: a plain CSV of periods, "
+                     "a panel with --id-col)")  # fmt: skip
     fit.add_argument("--out", required="out" not in given and not printing,
                      help="model directory to write")  # fmt: skip
     fit.add_argument("--overwrite", action="store_true",
                      help="replace a model already saved in --out")  # fmt: skip
     table = fit.add_argument_group("reading the table (saved with the model)")
-    table.add_argument("--time-col", help="time column (found by name if omitted; ehr: needed)")
+    table.add_argument("--time-col", help="time column (found by name if omitted; ehr and "
+                       "table: needed)")  # fmt: skip
     table.add_argument("--columns", help="comma-separated feature columns (ehr: measurements)")
     table.add_argument("--freq", help="weather: grid step such as 1h or MS (inferred if omitted)")
     table.add_argument("--max-gap", type=int,
@@ -82,7 +85,7 @@ def _build_parser(
     table.add_argument("--decimal", choices=[".", ","], default=".",
                        help="decimal mark of the numbers (default: .)")  # fmt: skip
     table.add_argument("--na-values", help="comma-separated extra markers of missing values")
-    table.add_argument("--id-col", help="ehr: patient id column")
+    table.add_argument("--id-col", help="ehr: patient id column; table: series id column")
     table.add_argument("--static-cols", help="ehr: comma-separated per-patient columns")
     table.add_argument("--variable-col", help="ehr long tables: column naming the measurement")
     table.add_argument("--value-col", help="ehr long tables: column holding the value")
@@ -118,7 +121,7 @@ def _build_parser(
         description=run_backtest.__doc__,
     )  # fmt: skip
     bt.add_argument("data", help=f"CSV file, or a shipped dataset: {', '.join(SHIPPED)}")
-    bt.add_argument("--kind", choices=["weather", "audio", "ehr"],
+    bt.add_argument("--kind", choices=KINDS,
                     help="which adapter reads a CSV file")  # fmt: skip
     bt.add_argument("--steps", type=int, default=1, help="steps forecast per origin (default 1)")
     bt.add_argument("--start", default="0.8",
@@ -138,11 +141,11 @@ def _build_parser(
         "model's, else from the stamps; none: persistence)",
     )
     bt.add_argument("--out", help="write the backtest frame to this file (.csv or .parquet)")
-    add_model_options(
-        bt.add_argument_group("the model fitted when --model is not given (LSTMForecaster's "
-                              "parameters, same names)"),
-        defaults,
-    )  # fmt: skip
+    fitted = bt.add_argument_group("the model fitted when --model is not given "
+                                   "(LSTMForecaster's parameters, same names)")  # fmt: skip
+    add_model_options(fitted, defaults)
+    fitted.add_argument("--quiet", action="store_true",
+                        help="no progress bar (nor validation table) while fitting")  # fmt: skip
     for flag in ("--time-col", "--columns", "--freq", "--na-values", "--id-col",
                  "--static-cols", "--variable-col", "--value-col", "--event-cols"):  # fmt: skip
         bt.add_argument(flag, help="as for tsforecast fit")

@@ -32,7 +32,7 @@ def run_backtest(args: argparse.Namespace) -> None:
     elif args.kind is None:
         raise ValueError(
             f"'{args.data}' is not a shipped dataset ({', '.join(SHIPPED)}); to read a table, "
-            "say which adapter reads it with --kind weather|audio|ehr."
+            "say which adapter reads it with --kind weather|audio|ehr|table."
         )
     else:
         data = read_data(args.kind, args.data, adapter_options(args))
@@ -49,7 +49,8 @@ def run_backtest(args: argparse.Namespace) -> None:
             )
         model = LSTMForecaster.load(args.model)
     else:
-        model = LSTMForecaster(**adapter_roles(model_params(args), data))
+        verbose = 0 if args.quiet else 1  # as fit: a progress bar unless --quiet
+        model = LSTMForecaster(**adapter_roles(model_params(args), data), verbose=verbose)
     options = {"start": start, "steps": args.steps, "stride": stride}
     levels = getattr(model, "quantiles_", None) if args.model else args.quantiles
     out = None if args.out is None else Path(args.out)

@@ -11,6 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tsforecast._cli.table_reader import read_table
+
+KINDS = ("weather", "audio", "ehr", "table")
 ADAPTER_FILE = "adapter.json"
 AUDIO_FILES = (".wav", ".flac", ".ogg", ".aiff", ".aif")
 
@@ -26,6 +29,8 @@ def read_data(kind: str, path: str, options: dict[str, Any]) -> Any:
                 "audio_features_from_wav's defaults (13 MFCCs and RMS, 10 ms hop at 16 kHz)."
             )
         return audio_features_from_wav(path)
+    if kind == "table":
+        return read_table(path, **options)
     readers = {"weather": read_weather, "audio": read_audio_features, "ehr": read_ehr}
     return readers[kind](path, **options)
 
@@ -52,9 +57,16 @@ def adapter_options(args: argparse.Namespace) -> dict[str, Any]:
         if args.variable_col or args.value_col:
             options["variable_col"], options["value_col"] = args.variable_col, args.value_col
     else:
-        for flag in ("id_col", "static_cols", "variable_col", "value_col", "event_cols"):
+        for flag in ("static_cols", "variable_col", "value_col", "event_cols"):
             if getattr(args, flag, None):
                 raise ValueError(f"--{flag.replace('_', '-')} is for --kind ehr only.")
+        if args.id_col and args.kind != "table":
+            raise ValueError("--id-col is for --kind ehr (patients) and table (series) only.")
+        if args.kind == "table":
+            if not args.time_col:
+                raise ValueError("--kind table needs --time-col: the column of periods.")
+            if args.id_col:
+                options["id_col"] = args.id_col
         if args.columns:
             options["columns"] = names(args.columns)
     for flag in ("freq", "max_gap", "long_gaps"):
@@ -82,11 +94,11 @@ def read_adapter(model_dir: Path) -> dict[str, Any]:
         raise ValueError(f"'{adapter_file}' is damaged ({error}); fit the model again.") from None
     if (
         not isinstance(adapter, dict)
-        or adapter.get("kind") not in ("weather", "audio", "ehr")
+        or adapter.get("kind") not in KINDS
         or not isinstance(adapter.get("options"), dict)
     ):
         raise ValueError(
-            f"'{adapter_file}' is damaged (it needs a kind among weather, audio, ehr and a "
+            f"'{adapter_file}' is damaged (it needs a kind among {', '.join(KINDS)} and a "
             "dictionary of options); fit the model again."
         )
     return adapter

@@ -1,0 +1,90 @@
+"""``--kind table``: plain CSV tables of periods, one series or a panel with a series id."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsforecast import LSTMForecaster
+from tsforecast.cli import main
+from tsforecast.datasets import load_visnights
+
+PARAMS = {"max_epochs": 2, "hidden_size": 8, "random_state": 0}
+FLAGS = ["--max-epochs", "2", "--hidden-size", "8", "--random-state", "0", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def visnights() -> pd.DataFrame:
+    """Return the 20 regions' quarters as a long table: region, quarter, nights."""
+    return load_visnights().to_frame().reset_index()
+
+
+def test_a_panel_table_is_read_as_python_reads_the_frame(visnights, tmp_path, capsys):
+    # A long table of 20 regions (rows shuffled): the EHR adapter, the only reader of panels,
+    # added its visit feature time_since_previous as a second column to forecast.
+    table = tmp_path / "visnights.csv"
+    visnights.sample(frac=1.0, random_state=0).to_csv(table, index=False)
+    model_dir, written = tmp_path / "model", tmp_path / "forecast.csv"
+    read = ["--kind", "table", "--time-col", "quarter", "--id-col", "region"]
+    assert main(["fit", str(table), *read, *FLAGS, "--out", str(model_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "n_series=20, features=['nights']" in out
+    assert json.loads((model_dir / "adapter.json").read_text())["kind"] == "table"
+    argv = ["predict", str(model_dir), str(table), "--steps", "4", "--out", str(written)]
+    assert main([*argv, "--quantiles"]) == 0
+    found = pd.read_csv(written, parse_dates=["quarter"]).set_index(["region", "quarter"])
+    frame = visnights.set_index(["region", "quarter"])
+    expected = LSTMForecaster(**PARAMS).fit(frame).forecast(frame, 4, quantiles=True)
+    assert list(found.columns) == ["nights_q0.1", "nights_q0.5", "nights_q0.9"]
+    np.testing.assert_allclose(found.to_numpy(), expected.to_numpy(), rtol=1e-5)
+    assert list(found.index) == list(expected.index)
+    assert main(["backtest", str(table), *read, "--steps", "2", "--start", "-4", *FLAGS]) == 0
+    assert "40 origins from start=-4 every 2 rows" in capsys.readouterr().out
+
+
+def test_one_series_with_missing_cells_and_numeric_periods(visnights, tmp_path):
+    one = visnights[visnights["region"] == "QLDMetro"].drop(columns="region")
+    one = one.assign(quarter=np.arange(len(one)), nights=one["nights"].astype(object))
+    one.iloc[10, 1] = None  # an empty cell: a missing value
+    one.iloc[20, 1] = "n/a"
+    table = tmp_path / "one.csv"
+    one.to_csv(table, index=False)
+    read = ["--kind", "table", "--time-col", "quarter", "--na-values", "n/a"]
+    assert main(["fit", str(table), *read, *FLAGS, "--out", str(tmp_path / "m")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "flags", "message"),
+    [
+        (None, ["--id-col", "region"], "--kind table needs --time-col: the column of periods"),
+        (None, ["--time-col", "day"], r"has no column 'day'; its columns are \['region', "),
+        (lambda t: t.assign(nights=t["nights"].astype(object)).assign(
+            nights=lambda u: u["nights"].where(u.index != 7, "12,5")),
+         ["--time-col", "quarter", "--id-col", "region"],
+         r"column 'nights' holds text where numbers should be, such as '12,5' \(1 cell"),
+        (lambda t: pd.concat([t, t.iloc[[3]]]), ["--time-col", "quarter", "--id-col", "region"],
+         r"1 repeated row\(s\) of the same region and quarter, such as \{'region': 'NSWMetro'"),
+        (lambda t: t.assign(quarter=t["quarter"].astype(str).where(t.index != 2, "soon")),
+         ["--time-col", "quarter", "--id-col", "region"],
+         r"the time column 'quarter' holds 'soon' \(1 row\(s\)\), which is neither a date nor"),
+        (None, ["--time-col", "quarter", "--static-cols", "region"],
+         r"--static-cols is for --kind ehr only"),
+    ],
+)  # fmt: skip
+def test_bad_tables_and_flags_are_refused_with_the_fix(
+    visnights, tmp_path, capsys, change, flags, message
+):
+    table = tmp_path / "bad.csv"
+    (visnights if change is None else change(visnights)).to_csv(table, index=False)
+    argv = ["fit", str(table), "--kind", "table", *flags, *FLAGS, "--out", str(tmp_path / "m")]
+    assert main(argv) == 2
+    assert re.search(message, capsys.readouterr().err)
+    weather = ["fit", str(table), "--kind", "weather", "--id-col", "region", "--out", "x"]
+    assert main(weather) == 2
+    assert "--id-col is for --kind ehr (patients) and table (series) only" in (
+        capsys.readouterr().err
+    )
