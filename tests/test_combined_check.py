@@ -54,7 +54,8 @@ def fitted(passengers, monkeypatch, **params):
     """Fit, returning the model, the warnings about beating baselines, and what was judged."""
     judged = []
 
-    def spy(weight, combined, naive):
+    def spy(weight, combined, naive, some):
+        assert not some  # one series: one weight
         judged.append((weight, combined, naive))
         return losing_message(weight, combined, naive)
 

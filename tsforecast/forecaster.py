@@ -275,7 +275,8 @@ class LSTMForecaster(
         points move that far toward it, quantiles and intervals with them. "auto": on short
         series with a season, forecast from history alone, 0.5 unless the network alone errs
         under 1 / 1.5 times as much on the validation data (on 250 values or more: the
-        weight of least error; scored as ``target_transform_scores_``); 0 otherwise.
+        weight of least error; scored as ``target_transform_scores_``), and on a panel so
+        for each series on its own validation errors; 0 otherwise.
     device : str, default="auto"
         Torch device: "auto" (CUDA when available), "cpu", "cuda", "cuda:1"... or "mps"
         (Apple GPUs). A device this machine lacks is refused with the list of those it has.
@@ -366,9 +367,13 @@ class LSTMForecaster(
         over the series' seasonal-naive MAE before them, averaged over series and targets;
         with "auto" on series over 1,000 rows, of the fits after one epoch); None otherwise.
     seasonal_average_weight_ : float
-        The seasonal average's weight in the forecasts (``seasonal_average`` resolved).
+        The seasonal average's weight in the forecasts (``seasonal_average`` resolved; on a
+        panel, pooled over its series: the weight of a series fit did not see).
+    seasonal_average_weights_ : dict or None
+        Each series id's own weight, where "auto" chose one differing from the pooled one on
+        some series of a panel; None: the pooled weight for all.
     seasonal_average_scores_ : dict or None
-        Each weight's validation error when "auto" chose one; None otherwise.
+        Each weight's validation error when "auto" chose one (pooled); None otherwise.
     transform_members_ : list of LSTMForecaster
         With several transforms combined: the fitted models of the others, whose forecasts are
         combined with this one's (their median); empty otherwise. The other fitted attributes

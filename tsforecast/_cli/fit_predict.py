@@ -49,12 +49,19 @@ def run_fit(args: argparse.Namespace) -> None:
             f"({', '.join(names)}); the figures above are the first one's."
         )
     weight = getattr(model, "seasonal_average_weight_", 0.0)
+    own = list((getattr(model, "seasonal_average_weights_", None) or {}).values())
+    moved = [w for w in own if w]
+    if moved:
+        weight = max(moved)
+        where = f" for {len(moved)} of the {len(own)} series (seasonal_average_weights_)"
+    else:
+        where = ""
     if weight:
         print(
-            f"Forecasts move {weight:g} of the way to the seasonal average (the last season's "
-            "mean plus the seasons' profile), so the comparison above is the network's alone; "
-            "fit warns if the combined forecasts lose to persistence or seasonal naive. See "
-            "seasonal_average in the guide."
+            f"Forecasts move {weight:g} of the way to the seasonal average{where} (the last "
+            "season's mean plus the seasons' profile), so the comparison above is the "
+            "network's alone; fit warns if the combined forecasts lose to persistence or "
+            "seasonal naive. See seasonal_average in the guide."
         )
 
 

@@ -22,7 +22,12 @@ from tsforecast._recurrent.held_out import check_held_out
 from tsforecast._recurrent.hyperparameters import loss_kind, resolve
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
-from tsforecast._recurrent.seasonal_average import blend, chosen_weight, seasonal_average
+from tsforecast._recurrent.seasonal_average import (
+    WEIGHTS,
+    blend,
+    chosen_weights,
+    seasonal_average,
+)
 from tsforecast._recurrent.series_scales import dwarfed, fitted_scale
 from tsforecast._recurrent.target_transform import from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
@@ -34,6 +39,7 @@ from tsforecast._recurrent.transform_choice import (
     observed_targets,
     transform_candidates,
     validation_error,
+    validation_scores,
 )
 from tsforecast._segments import split_series
 from tsforecast.sequences import SequenceData
@@ -102,7 +108,7 @@ class FittingSteps:
         network = self.__dict__.pop("_network_losing", None)
         for member in self.transform_members_:
             member.__dict__.pop("_network_losing", None)
-        weight = self.seasonal_average_weight_
+        weight = self._average_weight()  # the largest, with a weight per series
         message = network if not weight else self._combination_losing(data, weight)
         if message:  # raised at the caller's fit: _after_training <- _fit <- fit <- caller
             warnings.warn(message, RuntimeWarning, stacklevel=4)
@@ -124,17 +130,21 @@ class FittingSteps:
         combined = error(lambda *cut: self._backtest_forecasts(data, *cut, None)[0])
         lags = {"persistence": 1, "seasonal naive": season}
         naive_errors = {name: error(naive(lag)) for name, lag in lags.items()}
-        return combined_check.losing_message(weight, combined, naive_errors)
+        some = bool(self.seasonal_average_weights_)  # not every series' weight
+        return combined_check.losing_message(weight, combined, naive_errors, some)
 
     def _choose_seasonal_average(self, data: SequenceData) -> None:
-        """Set ``seasonal_average_weight_`` and ``seasonal_average_scores_`` for ``data``.
+        """Set ``seasonal_average_weight_``, ``_weights_`` and ``_scores_`` for ``data``.
 
         A weight given is kept (`_refuse_average` has checked it); "auto" chooses on the
-        validation data (`seasonal_average.chosen_weight`) on short series (`is_short`) with
-        a season, whose forecasts read nothing but the history, and keeps 0.0 where no
-        validation origin has a full season before it; 0.0 otherwise.
+        validation data (`seasonal_average.chosen_weights`) on short series (`is_short`)
+        with a season, whose forecasts read nothing but the history, and keeps 0.0 where no
+        validation origin has a full season before it; on a panel each series' own weight
+        too (``seasonal_average_weights_``, None where all equal the pooled one); 0.0
+        otherwise.
         """
         self.seasonal_average_weight_, self.seasonal_average_scores_ = 0.0, None
+        self.seasonal_average_weights_ = None
         season, weight = self.seasonal_period_, self.seasonal_average
         if weight != "auto":
             self.seasonal_average_weight_ = float(weight)  # checked by `_refuse_average`
@@ -148,24 +158,31 @@ class FittingSteps:
         values = observed_targets(data.values, data.mask, self.target_indices_)
         made: dict[str, np.ndarray] = {}
 
-        def error(weight: float) -> float:
+        def scores(weight: float) -> np.ndarray:
             def forecast(firsts: np.ndarray, lasts: np.ndarray, steps: int) -> np.ndarray:
                 if not made:  # the same origins for every weight
                     made["net"] = self._backtest_forecasts(data, firsts, lasts, steps, None)[0]
                     made["average"] = seasonal_average(
                         values, firsts, lasts, steps, season, self.target_transform_.log
                     )  # relative (of the logs) for a model of a log transform
+                    made["firsts"] = firsts
                 return blend(made["net"], None, (), made["average"], weight, self.bounds_)[0]
 
-            return validation_error(
+            return validation_scores(
                 data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
                 forecast,
             )  # fmt: skip
 
-        weight, scores = chosen_weight(error, held_out.n_rows)
-        if not np.isfinite(made.get("average", np.nan)).any():  # no season before any origin
-            weight = 0.0  # the weights' errors tie: no evidence for the average
-        self.seasonal_average_weight_, self.seasonal_average_scores_ = weight, scores
+        found = {weight: scores(weight) for weight in WEIGHTS}
+        if not made:
+            return  # no origin to score
+        weight, errors, own = chosen_weights(
+            found, held_out, data.offsets, made["firsts"], made["average"]
+        )
+        self.seasonal_average_weight_, self.seasonal_average_scores_ = weight, errors
+        if own is not None and (own != weight).any():
+            ids = [i.item() if isinstance(i, np.generic) else i for i in data.series_ids]
+            self.seasonal_average_weights_ = dict(zip(ids, map(float, own), strict=True))
 
     def _refuse_average(self) -> None:
         """Refuse a ``seasonal_average`` weight over 0 the data cannot use, before training."""

@@ -28,7 +28,7 @@ from tsforecast._recurrent.forecasting import (
 )
 from tsforecast._recurrent.outputs import interval_levels, level_positions
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
-from tsforecast._recurrent.seasonal_average import blend, seasonal_average
+from tsforecast._recurrent.seasonal_average import blend, seasonal_average, weights_of
 from tsforecast._recurrent.target_transform import warn_if_history_short
 from tsforecast._recurrent.transform_choice import observed_targets
 from tsforecast.sequences import SequenceData
@@ -86,8 +86,12 @@ class ForecastingMethods:
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
     def _average_weight(self) -> float:
-        """Return the seasonal average's weight in the forecasts (0.0: none; older models)."""
-        return getattr(self, "seasonal_average_weight_", 0.0)
+        """Return the seasonal average's largest weight in the forecasts (0.0: none at all).
+
+        0.0 for models fitted before the average; with a weight per series, the largest.
+        """
+        own = getattr(self, "seasonal_average_weights_", None) or {}
+        return max([getattr(self, "seasonal_average_weight_", 0.0), *own.values()])
 
     def _with_average(
         self,
@@ -101,17 +105,23 @@ class ForecastingMethods:
         """Combine the forecasts after the rows ``lasts`` with the seasonal average's.
 
         ``points`` ``(n, steps, n_targets)`` and ``levels`` (or None; the levels at
-        ``positions`` of ``quantiles_``) as the networks gave them; unchanged when
-        ``seasonal_average_weight_`` is 0 (`seasonal_average.blend`).
+        ``positions`` of ``quantiles_``) as the networks gave them; unchanged when the
+        weights are 0 (`seasonal_average.blend`). Each origin takes its series' weight
+        (``seasonal_average_weights_``; a series fit did not see, the pooled one,
+        ``seasonal_average_weight_``).
         """
-        weight = self._average_weight()
-        if not weight:
+        if not self._average_weight():
             return points, levels
         values = observed_targets(data.values, data.mask, self.target_indices_)
         average = seasonal_average(
             values, firsts, lasts, points.shape[1], self.seasonal_period_,
             self.target_transform_.log,
         )  # fmt: skip
+        by_series = weights_of(
+            data.series_ids, getattr(self, "seasonal_average_weights_", None),
+            self.seasonal_average_weight_,
+        )  # fmt: skip
+        weight = by_series[np.searchsorted(data.offsets, firsts, side="right") - 1, None, None]
         quantiles = [self.quantiles_[i] for i in positions or []]
         return blend(points, levels, quantiles, average, weight, self.bounds_)
 

@@ -111,6 +111,7 @@ class PersistenceMethods:
             state.setdefault("transform_members_", [])  # pickled before combinations
             state.setdefault("seasonal_average_weight_", 0.0)  # and before the average
             state.setdefault("seasonal_average_scores_", None)
+            state.setdefault("seasonal_average_weights_", None)  # and before a weight per series
             state.setdefault("scale_", fitted_scale(state.get("scale", True)))
             state.setdefault("context_length_", state.get("context_length"))
         self.__dict__.update(state)

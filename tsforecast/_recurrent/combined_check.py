@@ -57,12 +57,14 @@ def where_both(forecast: Forecast, reference: Forecast) -> Forecast:
     return both
 
 
-def losing_message(weight: float, combined: float, naive: dict[str, float]) -> str | None:
+def losing_message(
+    weight: float, combined: float, naive: dict[str, float], some: bool = False
+) -> str | None:
     """Say which naive forecaster errs less than the combined forecasts, if one does.
 
     ``combined``: the error on the validation part of the forecasts moved ``weight`` of the
-    way to the seasonal average; ``naive``: each naive forecaster's on the same rows (NaN:
-    not scored).
+    way to the seasonal average (``some``: those of some series only, a weight per series);
+    ``naive``: each naive forecaster's on the same rows (NaN: not scored).
     Returns the warning's text, naming the best of them, or None where the combination errs
     no more than each (or nothing was scored).
 
@@ -81,7 +83,9 @@ def losing_message(weight: float, combined: float, naive: dict[str, float]) -> s
         return None
     return (
         f"LSTMForecaster: on the validation rows the forecasts (the network's, moved "
-        f"{weight:g} of the way to the seasonal average) do not beat {name}: their MAE, "
+        f"{weight:g} of the way to the seasonal average"
+        + (" for some series, seasonal_average_weights_" if some else "")
+        + f") do not beat {name}: their MAE, "
         f"scaled per series by the in-sample seasonal-naive MAE, is {combined:.4g} against "
         f"{scored[name]:.4g}. See seasonal_average_scores_ and baseline_scores_ (the network "
         "alone); more data or epochs, or another seasonal_average, may help, or forecast "

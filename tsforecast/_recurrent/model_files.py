@@ -43,7 +43,7 @@ from tsforecast._recurrent.saved_state_checks import (
 )
 from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._recurrent.seasonal_average import WEIGHTS
-from tsforecast._recurrent.series_scales import fitted_scale
+from tsforecast._recurrent.series_scales import fitted_scale, id_from_key, id_key
 from tsforecast._recurrent.target_transform import TRANSFORMS
 from tsforecast._time_features import TIME_FEATURES
 
@@ -65,8 +65,8 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # older reader would forecast with the first model alone, so it refuses the format instead.
 # 9: the seasonal average's weight in the forecasts and its validation scores (an older reader
 # would forecast without it, so it refuses the format instead; formats 1-8 load with weight 0).
-FORMAT_VERSION = 9
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+FORMAT_VERSION = 10
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 # Fitted attributes saved as they are (JSON values).
 SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
@@ -192,6 +192,31 @@ def _seasonal_average(state: dict[str, Any], bad: Any) -> tuple[float, dict | No
     return float(weight), {float(w): float(e) for w, e in pairs}
 
 
+def _series_weights(weights: dict[Any, float] | None) -> list[list[Any]] | None:
+    """Return ``seasonal_average_weights_`` as JSON can hold it: [kind, text, weight]."""
+    if weights is None:
+        return None
+    return [[*id_key(series_id), float(weight)] for series_id, weight in weights.items()]
+
+
+def _read_series_weights(state: dict[str, Any], bad: Any) -> dict[Any, float] | None:
+    """Read ``seasonal_average_weights_`` (formats 1-9: None, one weight for every series)."""
+    if state.get("format_version", 1) < 10:
+        return None
+    if "seasonal_average_weights_" not in state:
+        raise bad("no seasonal_average_weights_")
+    triples = state["seasonal_average_weights_"]
+    if triples is None:
+        return None
+    if not (isinstance(triples, list) and all(
+        isinstance(t, list) and len(t) == 3 and isinstance(t[0], str) and isinstance(t[1], str)
+        and isinstance(t[2], (int, float)) and not isinstance(t[2], bool) and 0 <= t[2] <= 1
+        for t in triples
+    )):  # fmt: skip
+        raise bad(f"seasonal_average_weights_ is {str(triples)[:200]}, not [kind, id, weight]s")
+    return {id_from_key(kind, text): float(weight) for kind, text, weight in triples}
+
+
 def _contents(model: Any, owner: str) -> dict[str, bytes]:
     """Return the files of one fitted model (its transform members apart): name -> bytes."""
     buffer = io.BytesIO()
@@ -208,6 +233,9 @@ def _contents(model: Any, owner: str) -> dict[str, bytes]:
         "transform_members_": [m.target_transform_.name for m in model.transform_members_],
         "seasonal_average_weight_": float(getattr(model, "seasonal_average_weight_", 0.0)),
         "seasonal_average_scores_": _pairs(getattr(model, "seasonal_average_scores_", None)),
+        "seasonal_average_weights_": _series_weights(
+            getattr(model, "seasonal_average_weights_", None)
+        ),
         "conformal_margins_": model.conformal_margins_,
         "target_range_": None
         if model.target_range_ is None
@@ -531,6 +559,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
     model.seasonal_average_weight_, model.seasonal_average_scores_ = _seasonal_average(state, bad)
+    model.seasonal_average_weights_ = _read_series_weights(state, bad)
     model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])
     margins = state.get("conformal_margins_")
     model.conformal_margins_ = None if margins is None else np.asarray(margins, np.float64)

@@ -24,7 +24,15 @@ import numpy as np
 
 from tsforecast._checks import Rule
 
-__all__ = ["ScaleRule", "SeriesScales", "dwarfed", "fitted_scale", "id_key"]
+__all__ = [
+    "ScaleRule",
+    "SeriesScales",
+    "StoredId",
+    "dwarfed",
+    "fitted_scale",
+    "id_from_key",
+    "id_key",
+]
 
 SCALES = ("auto", "series", "global")
 # A series id seen in fit whose data changes this many times more (or less) than the series
@@ -98,6 +106,17 @@ def fitted_scale(
     return "global"
 
 
+@dataclass(frozen=True)
+class StoredId:
+    """A series id read back from a model file as its `id_key` (a type not rebuilt from text).
+
+    Its `id_key` is the one it was saved under, so it finds what the series' id found.
+    """
+
+    kind: str
+    text: str
+
+
 def id_key(series_id: Any) -> tuple[str, str]:
     """Return a JSON-safe key of a series id that keeps its type (``1`` and ``"1"`` differ).
 
@@ -106,10 +125,33 @@ def id_key(series_id: Any) -> tuple[str, str]:
     >>> id_key(np.int64(7)), id_key("7")
     (('int', '7'), ('str', '7'))
     """
+    if isinstance(series_id, StoredId):
+        return series_id.kind, series_id.text
     if isinstance(series_id, np.generic):
         series_id = series_id.item()
     text = series_id if isinstance(series_id, str) else repr(series_id)
     return type(series_id).__name__, text
+
+
+def id_from_key(kind: str, text: str) -> Any:
+    """Return the series id an `id_key` was taken of: str, int, float or bool, else a `StoredId`.
+
+    Examples
+    --------
+    >>> [id_from_key(*id_key(i)) for i in ("a", 7, 2.5, True)]
+    ['a', 7, 2.5, True]
+    >>> id_key(id_from_key("Timestamp", "Timestamp('2020-01-01 00:00:00')"))[0]
+    'Timestamp'
+    """
+    readers = {"str": str, "int": int, "float": float, "bool": lambda t: t == "True"}
+    if kind in readers:
+        try:
+            found = readers[kind](text)
+        except ValueError:
+            return StoredId(kind, text)
+        if id_key(found) == (kind, text):
+            return found
+    return StoredId(kind, text)
 
 
 def dwarfed(

@@ -309,6 +309,29 @@ def validation_error(
 ) -> float:
     """Mean absolute error of forecasts from the final rows of each series, scaled per series.
 
+    The mean over series and targets of `validation_scores` (NaN where none was scored).
+    """
+    scores = validation_scores(data, columns, fraction, horizon, season, forecast, at_least)
+    return mean_score(scores)
+
+
+def mean_score(scores: np.ndarray) -> float:
+    """Return the mean of `validation_scores` over the series scored (NaN: none was)."""
+    scored = scores[np.isfinite(scores).any(axis=1)]
+    return float(np.nanmean(scored)) if len(scored) else float("nan")
+
+
+def validation_scores(
+    data: SequenceData,
+    columns: list[int],
+    fraction: float,
+    horizon: int,
+    season: int | None,
+    forecast: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+    at_least: float = SCORED_FRACTION,
+) -> np.ndarray:
+    """Scaled MAE of forecasts from the final rows of each series: ``(n_series, n_targets)``.
+
     Every row of the final ``max(fraction, at_least)`` of each series (by default the
     validation part and the training rows before it, `SCORED_FRACTION`: every candidate is
     scored on the same rows; ``at_least=0``: the validation part alone) is an
@@ -316,11 +339,12 @@ def validation_error(
     ``forecast(firsts, lasts, steps)`` gives the point forecasts ``(n, steps, n_targets)``
     of the target ``columns`` in the data's units. Each step inside the series is scored
     against the truth; each series' and target's MAE is divided by its in-sample
-    seasonal-naive MAE on the rows before (MASE), and the result is their mean.
+    seasonal-naive MAE on the rows before (MASE). NaN for a series with no origin scored.
     """
+    scores = np.full((data.n_series, len(columns)), np.nan)
     train, valid = split_series(data.offsets, max(fraction, at_least))
     if valid is None:
-        return float("nan")
+        return scores
     targets = observed_targets(data.values, data.mask, columns)
     lag = season or 1
     series_of = np.searchsorted(data.offsets, valid.starts, side="right") - 1
@@ -337,7 +361,6 @@ def validation_error(
     inside = rows < valid.stops[owner][:, None]
     truth = targets[np.minimum(rows, len(targets) - 1)]
     errors = np.where(inside[..., None], np.abs(points - truth), np.nan)
-    scores = []
     for i, start in enumerate(valid.starts):
         if not (owner == i).any():
             continue
@@ -346,8 +369,9 @@ def validation_error(
         scale = np.nanmean(np.abs(history[lag:] - history[:-lag]), axis=0) if len(history) > lag \
             else np.nanmean(np.abs(np.diff(history, axis=0)), axis=0)  # fmt: skip
         scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        scores.append(np.nanmean(errors[owner == i], axis=(0, 1)) / scale)
-    return float(np.nanmean(scores))
+        with _warnings.ignoring(RuntimeWarning, "Mean of empty slice"):
+            scores[series_of[i]] = np.nanmean(errors[owner == i], axis=(0, 1)) / scale
+    return scores
 
 
 def observed_targets(values: np.ndarray, mask: np.ndarray | None, columns: list[int]) -> np.ndarray:
