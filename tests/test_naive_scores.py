@@ -112,3 +112,16 @@ def test_steps_validation_cannot_reach_are_named_with_those_that_were_checked():
     [said] = [str(w.message) for w in caught if "have no validation row" in str(w.message)]
     assert f"{24 - scored} of the 24 horizon steps (steps {scored + 1} to 24)" in said
     assert f"The other {scored} steps were checked." in said and "validation_fraction" in said
+
+
+def test_too_few_rows_to_train_on_are_said_to_be():
+    # A trial's 16 yearly values fitted on their first 4 forecast with MASE 6.6 where
+    # persistence scored 2.7; 6 rows swung 63984, 61444, 66984 about a series near 61000.
+    frame = load_air_passengers().to_frame().astype(float)
+    with pytest.warns(UserWarning, match=r"hold 5 row\(s\) to train on before their valid") as w:
+        LSTMForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(frame.iloc[:6])
+    assert [x.filename for x in w if "to train on" in str(x.message)] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # 20 rows before validation: no word
+        warnings.filterwarnings("ignore", "LSTMForecaster.fit: 1 of 1 series hold fewer")
+        LSTMForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(frame.iloc[:25])

@@ -305,5 +305,6 @@ def test_series_under_two_seasons_are_said_to_teach_no_season(passengers):
     assert "seasonal" not in model.target_transform_.name
     assert any(w.filename == __file__ for w in said)  # said at the caller's line
     with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)  # two seasons: nothing to say
+        warnings.simplefilter("error", UserWarning)  # two seasons: nothing to say of them
+        warnings.filterwarnings("ignore", "LSTMForecaster.fit: the series hold 19 row")
         LSTMForecaster(**{**FAST, "target_transform": "auto"}).fit(passengers.iloc[:24])
