@@ -65,12 +65,15 @@ def test_one_series_with_missing_cells_and_numeric_periods(visnights, tmp_path):
         (lambda t: t.assign(nights=t["nights"].astype(object)).assign(
             nights=lambda u: u["nights"].where(u.index != 7, "12,5")),
          ["--time-col", "quarter", "--id-col", "region"],
-         r"column 'nights' holds text where numbers should be, such as '12,5' \(1 cell"),
+         r"holds text where numbers should be, such as '12,5' \(1 cell\(s\)\) \(decimal commas: "
+         r"pass --decimal ,\)"),
+        (None, ["--time-col", "quarter", "--id-col", "region", "--columns", "quarter"],
+         r"--columns names \['quarter'\], the time or id column"),
         (lambda t: pd.concat([t, t.iloc[[3]]]), ["--time-col", "quarter", "--id-col", "region"],
          r"1 repeated row\(s\) of the same region and quarter, such as \{'region': 'NSWMetro'"),
         (lambda t: t.assign(quarter=t["quarter"].astype(str).where(t.index != 2, "soon")),
          ["--time-col", "quarter", "--id-col", "region"],
-         r"the time column 'quarter' holds 'soon' \(1 row\(s\)\), which is neither a date nor"),
+         r"the time column 'quarter' holds 'soon', which is neither a date nor a number read"),
         (None, ["--time-col", "quarter", "--static-cols", "region"],
          r"--static-cols is for --kind ehr only"),
     ],
@@ -88,3 +91,44 @@ def test_bad_tables_and_flags_are_refused_with_the_fix(
     assert "--id-col is for --kind ehr (patients) and table (series) only" in (
         capsys.readouterr().err
     )
+    assert main(["fit", str(table), "--kind", "weather", "--dayfirst", "--out", "x"]) == 2
+    assert "--dayfirst is for --kind table only" in capsys.readouterr().err
+
+
+def test_dates_are_read_in_one_format_day_first_only_when_they_must_be(visnights, tmp_path):
+    # Weekly dd/mm/yyyy dates: cell by cell, pandas' "mixed" format read 13/01/2020 day first
+    # and 06/01/2020 month first (1 June), and the sort scrambled the weeks.
+    from tsforecast._cli.table_reader import read_table
+
+    weeks = pd.date_range("2020-01-06", periods=30, freq="W-MON")
+    table = tmp_path / "weeks.csv"
+    frame = pd.DataFrame({"week": weeks.strftime("%d/%m/%Y"), "sales": np.arange(30.0)})
+    frame.to_csv(table, sep=";", index=False, decimal=",")
+    data = read_table(str(table), time_col="week", decimal=",")
+    assert data.values[:, 0].tolist() == list(range(30)) and data.local_time.equals(weeks)
+    months = tmp_path / "months.csv"  # 01/02/2020: 2 January or 1 February
+    pd.DataFrame({"month": ["01/02/2020", "01/03/2020", "01/04/2020"], "v": [1.0, 2.0, 3.0]}
+                 ).to_csv(months, index=False)  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"read both month first and day first \('01/02/2020': "
+        r"2020-01-02 or 2020-02-01\); pass --dayfirst or --no-dayfirst",
+    ):
+        read_table(str(months), time_col="month")
+    assert read_table(str(months), time_col="month", dayfirst=True).local_time[0].month == 2
+    assert read_table(str(months), time_col="month", dayfirst=False).local_time[0].day == 2
+    with pytest.raises(ValueError, match=r"read day first only .* not as --no-dayfirst says"):
+        read_table(str(table), time_col="week", decimal=",", dayfirst=False)
+
+
+def test_series_ids_are_read_as_text(visnights, tmp_path):
+    # Numbers as ids were ints, and text once a new series had a name: the model's ids of fit
+    # (and its weights per series) then matched none. "01" and "1" were merged too.
+    from tsforecast._cli.table_reader import read_table
+
+    two = visnights[visnights["region"].isin(["NSWMetro", "QLDMetro"])]
+    two = two.assign(region=two["region"].map({"NSWMetro": "01", "QLDMetro": "1"}))
+    table = tmp_path / "ids.csv"
+    two.to_csv(table, index=False)
+    data = read_table(str(table), time_col="quarter", id_col="region")
+    assert list(data.series_ids) == ["01", "1"] and data.n_series == 2

@@ -85,6 +85,9 @@ def _build_parser(
     table.add_argument("--decimal", choices=[".", ","], default=".",
                        help="decimal mark of the numbers (default: .)")  # fmt: skip
     table.add_argument("--na-values", help="comma-separated extra markers of missing values")
+    table.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
+                       help="table: dates such as 06/01/2020 are 6 January (--no-dayfirst: "
+                       "1 June); needed only where the dates read both ways")  # fmt: skip
     table.add_argument("--id-col", help="ehr: patient id column; table: series id column")
     table.add_argument("--static-cols", help="ehr: comma-separated per-patient columns")
     table.add_argument("--variable-col", help="ehr long tables: column naming the measurement")
@@ -152,6 +155,8 @@ def _build_parser(
     bt.add_argument("--decimal", choices=[".", ","], default=".", help="as for tsforecast fit")
     bt.add_argument("--max-gap", type=int, help="as for tsforecast fit")
     bt.add_argument("--long-gaps", choices=["error", "warn"], help="as for tsforecast fit")
+    bt.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
+                    help="as for tsforecast fit")  # fmt: skip
     bt.set_defaults(run=run_backtest)
     return parser
 

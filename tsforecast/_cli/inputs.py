@@ -42,6 +42,8 @@ def adapter_options(args: argparse.Namespace) -> dict[str, Any]:
         return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
     options: dict[str, Any] = {}
+    if getattr(args, "dayfirst", None) is not None and args.kind != "table":
+        raise ValueError("--dayfirst is for --kind table only.")
     if args.time_col:
         options["time_col"] = args.time_col
     if args.kind == "ehr":
@@ -67,6 +69,8 @@ def adapter_options(args: argparse.Namespace) -> dict[str, Any]:
                 raise ValueError("--kind table needs --time-col: the column of periods.")
             if args.id_col:
                 options["id_col"] = args.id_col
+            if getattr(args, "dayfirst", None) is not None:
+                options["dayfirst"] = args.dayfirst
         if args.columns:
             options["columns"] = names(args.columns)
     for flag in ("freq", "max_gap", "long_gaps"):

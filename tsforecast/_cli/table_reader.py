@@ -10,6 +10,7 @@ as dates or kept as numbers, rows sorted by series and time, empty cells missing
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ def read_table(
     columns: Sequence[str] | None = None,
     decimal: str = ".",
     na_values: Sequence[str] | None = None,
+    dayfirst: bool | None = None,
 ) -> Any:
     """Read a CSV table into a `SequenceData`: one series, or one per value of ``id_col``.
 
@@ -44,6 +46,9 @@ def read_table(
         The columns to read, in order; by default every column but the time and id.
     decimal, na_values
         As `pandas.read_csv` takes them.
+    dayfirst : bool, optional
+        Dates such as 06/01/2020 are 6 January (True) or 1 June (False); needed only where
+        the column reads both ways.
 
     Returns
     -------
@@ -52,8 +57,16 @@ def read_table(
     """
     from tsforecast import SequenceData
 
-    frame = pd.read_csv(path, sep=None, engine="python", decimal=decimal, na_values=na_values)
+    ids = None if id_col is None else {id_col: str}  # ids as text: 7 is "7" at predict too
+    frame = pd.read_csv(
+        path, sep=None, engine="python", decimal=decimal, na_values=na_values, dtype=ids
+    )
     keys = [name for name in (id_col, time_col) if name is not None]
+    if columns and set(columns) & set(keys):
+        raise ValueError(
+            f"{OWNER}: --columns names {sorted(set(columns) & set(keys))}, the time or id "
+            "column; name the columns to read besides them."
+        )
     absent = [name for name in [*keys, *(columns or [])] if name not in frame.columns]
     if absent:
         raise ValueError(
@@ -63,7 +76,7 @@ def read_table(
     if not columns:
         raise ValueError(f"{OWNER}: '{path}' holds no column besides {keys} to forecast.")
     frame = frame[[*keys, *columns]].copy()
-    frame[time_col] = _stamps(frame[time_col], time_col)
+    frame[time_col] = _stamps(frame[time_col], time_col, dayfirst)
     for name in columns:
         frame[name] = _numbers(frame[name], name)
     frame = frame.sort_values(keys, kind="stable")
@@ -80,8 +93,15 @@ def read_table(
     )
 
 
-def _stamps(values: pd.Series, name: str) -> pd.Series:
-    """Return the time column as numbers, or else dates; refuse what is neither."""
+def _stamps(values: pd.Series, name: str, dayfirst: bool | None = None) -> pd.Series:
+    """Return the time column as numbers, or else dates read one way; refuse what is neither.
+
+    ISO dates (2020-01-06) are read as such. Other dates are read with one format for the
+    whole column, month first and day first: where only one reads every cell, or both read
+    the same, that is it; where both read differently (06/01/2020: 1 June or 6 January),
+    ``dayfirst`` decides, and without it the column is refused (a cell at a time, pandas'
+    "mixed" format read 13/01 day first and 06/01 month first, and scrambled the periods).
+    """
     if values.isna().any():
         raise ValueError(
             f"{OWNER}: the time column {name!r} is empty on {int(values.isna().sum())} row(s); "
@@ -89,15 +109,44 @@ def _stamps(values: pd.Series, name: str) -> pd.Series:
         )
     if pd.api.types.is_numeric_dtype(values):
         return values
-    found = pd.to_datetime(values, format="mixed", errors="coerce")
-    unread = found.isna()
-    if unread.any():
+    found = _dates(values, format="ISO8601")
+    if found is not None:
+        return found
+    ways = {first: _dates(values, dayfirst=first) for first in (False, True)}
+    read = {first: way for first, way in ways.items() if way is not None}
+    if not read:
+        unread = pd.to_datetime(values, format="mixed", errors="coerce").isna()
+        cell = values[unread].iloc[0] if unread.any() else values.iloc[0]
         raise ValueError(
-            f"{OWNER}: the time column {name!r} holds {values[unread].iloc[0]!r} "
-            f"({int(unread.sum())} row(s)), which is neither a date nor a number; pass the "
-            "column of periods as --time-col, with a date or number on every row."
+            f"{OWNER}: the time column {name!r} holds {cell!r}, which is neither a date nor "
+            "a number read in one format with the other rows; pass the column of periods as "
+            "--time-col, with a date (one format) or a number on every row."
         )
-    return found
+    if len(read) == 2 and not read[False].equals(read[True]):
+        if dayfirst is None:
+            raise ValueError(
+                f"{OWNER}: the dates of {name!r} read both month first and day first "
+                f"({values.iloc[0]!r}: {read[False].iloc[0]:%Y-%m-%d} or "
+                f"{read[True].iloc[0]:%Y-%m-%d}); pass --dayfirst or --no-dayfirst."
+            )
+        return read[dayfirst]
+    if dayfirst is not None and dayfirst not in read:
+        other = "month" if dayfirst else "day"
+        raise ValueError(
+            f"{OWNER}: the dates of {name!r} read {other} first only ({values.iloc[0]!r}), "
+            f"not as --{'' if dayfirst else 'no-'}dayfirst says; leave the flag out."
+        )
+    return next(iter(read.values()))
+
+
+def _dates(values: pd.Series, **how: Any) -> pd.Series | None:
+    """Return ``values`` read as dates in one format (pandas' inferred one), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Could not infer format"
+            return pd.to_datetime(values, **how)
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 def _numbers(values: pd.Series, name: str) -> pd.Series:
@@ -107,9 +156,12 @@ def _numbers(values: pd.Series, name: str) -> pd.Series:
     found = pd.to_numeric(values, errors="coerce")
     text = values.notna() & found.isna()
     if text.any():
+        cell = str(values[text].iloc[0])
+        comma = pd.to_numeric(pd.Series([cell.replace(",", ".")]), errors="coerce").notna()[0]
+        hint = " (decimal commas: pass --decimal ,)" if comma else ""
         raise ValueError(
             f"{OWNER}: column {name!r} holds text where numbers should be, such as "
-            f"{values[text].iloc[0]!r} ({int(text.sum())} cell(s)); leave out the column "
+            f"{cell!r} ({int(text.sum())} cell(s)){hint}; leave out the column "
             "(--columns), or mark such cells missing (--na-values)."
         )
     return found.astype(np.float64)
