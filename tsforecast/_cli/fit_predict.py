@@ -50,12 +50,10 @@ def run_fit(args: argparse.Namespace) -> None:
         )
     weight = getattr(model, "seasonal_average_weight_", 0.0)
     own = list((getattr(model, "seasonal_average_weights_", None) or {}).values())
-    moved = [w for w in own if w]
-    if moved:
-        weight = max(moved)
-        where = f" for {len(moved)} of the {len(own)} series (seasonal_average_weights_)"
-    else:
-        where = ""
+    where = ""
+    if own:  # every series of the table has its own weight
+        weight = max(own)
+        where = f" for {sum(w > 0 for w in own)} of the {len(own)} series (their own weights)"
     if weight:
         print(
             f"Forecasts move {weight:g} of the way to the seasonal average{where} (the last "

@@ -108,7 +108,8 @@ class FittingSteps:
         network = self.__dict__.pop("_network_losing", None)
         for member in self.transform_members_:
             member.__dict__.pop("_network_losing", None)
-        weight = self._average_weight()  # the largest, with a weight per series
+        own = self.seasonal_average_weights_  # every series of the data has its own, if any
+        weight = max(own.values()) if own else self.seasonal_average_weight_
         message = network if not weight else self._combination_losing(data, weight)
         if message:  # raised at the caller's fit: _after_training <- _fit <- fit <- caller
             warnings.warn(message, RuntimeWarning, stacklevel=4)

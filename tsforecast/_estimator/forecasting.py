@@ -57,7 +57,7 @@ class ForecastingMethods:
         """
         check_is_fitted(self, "module_")
         data = check_X(self, X, groups, reset=False)
-        return in_caller_order(data, self._predict(data))
+        return in_caller_order(data, self._predict(data, "LSTMForecaster.predict"))
 
     def _models(self, data: SequenceData, owner: str, stacklevel: int = 4) -> list[Any]:
         """Return this model and those fitted with the other transforms it combines.
@@ -72,15 +72,17 @@ class ForecastingMethods:
         transforms = [model._transform() for model in models]
         return [models[i] for i in readable(transforms, data, owner, stacklevel)]
 
-    def _network_points(self, data: SequenceData, owner: str, stacklevel: int) -> np.ndarray:
-        """Return the networks' one-step point forecasts (their median), 2-D."""
+    def _network_points(self, data: SequenceData, models: list[Any]) -> np.ndarray:
+        """Return the networks' one-step point forecasts (the median of ``models``), 2-D."""
         return median_forecast([
             one_step_points(model._reader(), model._decoder(), data, model._transform())
-            for model in self._models(data, owner, stacklevel)
+            for model in models
         ])  # fmt: skip
 
-    def _predict(self, data: SequenceData) -> np.ndarray:
-        predictions = self._network_points(data, "LSTMForecaster.predict", 6)
+    def _predict(self, data: SequenceData, owner: str) -> np.ndarray:
+        """`predict` and `score`'s forecasts (``owner``: the method called, for warnings)."""
+        models = self._models(data, owner, 5)  # readable <- _models <- this <- method <- user
+        predictions = self._network_points(data, models)
         if self._average_weight():
             predictions = self._one_step_blend(data, predictions, None, None)[0]
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
@@ -164,18 +166,23 @@ class ForecastingMethods:
             levels in increasing order along the last axis (they never cross).
             ``(n_timesteps, n_levels)`` when ``y`` was 1-D.
         """
+        return self._predict_quantiles(X, groups, quantiles, "LSTMForecaster.predict_quantiles")
+
+    def _predict_quantiles(self, X: Any, groups: Any, quantiles: Any, owner: str) -> np.ndarray:
+        """`predict_quantiles` for the public method ``owner`` (called by the user)."""
         check_is_fitted(self, "module_")
-        positions = level_positions(self.quantiles_, quantiles, "LSTMForecaster.predict_quantiles")
+        positions = level_positions(self.quantiles_, quantiles, owner)
         data = check_X(self, X, groups, reset=False)
+        models = self._models(data, owner, 5)  # readable <- _models <- this <- method <- user
         values = median_forecast([
             one_step_levels(
                 model._reader(), model._decoder(), model._adaptation(), data, positions,
                 model._transform(),
             )
-            for model in self._models(data, "LSTMForecaster.predict_quantiles")
+            for model in models
         ])  # fmt: skip
         if self._average_weight():  # the levels move with the points
-            points = self._network_points(data, "LSTMForecaster.predict_quantiles", 5)
+            points = self._network_points(data, models)
             values = self._one_step_blend(data, points, values, positions)[1]  # type: ignore
         values = in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
@@ -208,7 +215,7 @@ class ForecastingMethods:
         coverage = check_real("coverage", coverage, 0, 1, lower_open=True, upper_open=True,
                               owner=owner)  # fmt: skip
         levels = interval_levels(self.quantiles_, coverage, owner)
-        quantiles = self.predict_quantiles(X, groups)
+        quantiles = self._predict_quantiles(X, groups, True, owner)
         return quantiles[..., levels[0]], quantiles[..., levels[1]]
 
     def forecast(
@@ -390,7 +397,7 @@ class ForecastingMethods:
                 "row of X in the same series; call score(X) without y (or fit with y to learn y)."
             )
         data = check_X(self, X, groups, reset=False)
-        predictions = self._predict(data)
+        predictions = self._predict(data, "LSTMForecaster.score")
         if not self.autoregressive_:
             return float(r2_score(check_y(y, data), predictions))
         return r2_of_next_rows(data, predictions, self.target_indices_, "LSTMForecaster.score")
