@@ -11,8 +11,9 @@ import pytest
 from tsforecast import LSTMForecaster, Persistence, SeasonalNaive
 from tsforecast._boundary import check_X
 from tsforecast._recurrent import combined_check
-from tsforecast._recurrent.combined_check import losing_message, naive_forecasts, where_both
+from tsforecast._recurrent.combined_check import jointly, losing_message, naive_forecasts
 from tsforecast._recurrent.naive_scores import losing_overall
+from tsforecast._recurrent.target_transform import carried_forward
 from tsforecast._recurrent.transform_choice import validation_error
 from tsforecast.datasets import load_air_passengers, load_visnights
 
@@ -25,18 +26,41 @@ def passengers() -> pd.DataFrame:
 
 
 def test_naive_forecasts_are_the_public_baselines(passengers):
-    data = check_X(SeasonalNaive(period=12).fit(passengers), passengers, None, reset=False)
-    values = data.values.astype(np.float64)
-    lasts = np.array([11, 12, 50, 143])
+    # missing values carried forward, as the public baselines read them
+    holey = passengers.copy()
+    holey.iloc[[49, 50, 61, 62], 0] = np.nan
+    data = check_X(SeasonalNaive(period=12).fit(holey), holey, None, reset=False)
+    values = carried_forward(data.values.astype(np.float64), data.offsets)
+    lasts = np.array([11, 12, 50, 62, 143])
     firsts = np.zeros_like(lasts)
     for baseline, lag in ((SeasonalNaive(period=12), 12), (Persistence(), 1)):
-        expected = baseline.fit(passengers)._backtest_forecasts(data, firsts, lasts, 30, None)[0]
+        expected = baseline.fit(holey)._backtest_forecasts(data, firsts, lasts, 30, None)[0]
         np.testing.assert_array_equal(naive_forecasts(values, firsts, lasts, 30, lag), expected)
     # under a season of history (rows before the series' first do not count): NaN
     short = naive_forecasts(values, np.array([0, 40]), np.array([10, 50]), 3, 12)
     assert np.isnan(short).all()
-    both = where_both(lambda f, l, s: np.ones((len(l), s, 1)), lambda f, l, s: short)  # noqa: E741
-    assert np.isnan(both(None, np.array([10, 50]), 3)).all()
+
+
+def test_the_forecasts_are_scored_on_the_rows_all_of_them_forecast():
+    calls = []
+
+    def one(firsts, lasts, steps):
+        calls.append("one")
+        return np.array([[[1.0], [np.nan]], [[2.0], [3.0]]])
+
+    def other(firsts, lasts, steps):
+        calls.append("other")
+        return np.array([[[np.nan], [5.0]], [[6.0], [7.0]]])
+
+    first, second = jointly([one, other])
+    lasts = np.array([3, 4])
+    assert np.isnan(first(None, lasts, 2)[0]).all() and first(None, lasts, 2)[1].tolist() == [
+        [2.0], [3.0]
+    ]  # fmt: skip
+    assert second(None, lasts, 2)[1].tolist() == [[6.0], [7.0]]
+    assert calls == ["one", "other"]  # computed once for these origins
+    second(None, np.array([5, 6]), 2)
+    assert calls == ["one", "other"] * 2  # and again for others
 
 
 def test_the_message_names_the_best_naive_forecaster_the_forecasts_lose_to():

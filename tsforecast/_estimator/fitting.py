@@ -29,7 +29,7 @@ from tsforecast._recurrent.seasonal_average import (
     seasonal_average,
 )
 from tsforecast._recurrent.series_scales import dwarfed, fitted_scale
-from tsforecast._recurrent.target_transform import from_name
+from tsforecast._recurrent.target_transform import carried_forward, from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
     best_fit,
@@ -116,21 +116,23 @@ class FittingSteps:
 
     def _combination_losing(self, data: SequenceData, weight: float) -> str | None:
         """Return the warning where a naive forecaster beats the combined forecasts."""
-        values = observed_targets(data.values, data.mask, self.target_indices_)
+        observed = observed_targets(data.values, data.mask, self.target_indices_)
+        values = carried_forward(observed, data.offsets)  # as the public baselines read it
         season = self.seasonal_period_
-
-        def naive(lag: int) -> combined_check.Forecast:
-            return partial(combined_check.naive_forecasts, values, lag=lag)
 
         def error(forecast: combined_check.Forecast) -> float:  # on the validation part alone
             return validation_error(
                 data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
-                combined_check.where_both(forecast, naive(season)), at_least=0.0,
+                forecast, at_least=0.0,
             )  # fmt: skip
 
-        combined = error(lambda *cut: self._backtest_forecasts(data, *cut, None)[0])
         lags = {"persistence": 1, "seasonal naive": season}
-        naive_errors = {name: error(naive(lag)) for name, lag in lags.items()}
+        given, *naive = combined_check.jointly([
+            lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
+            *(partial(combined_check.naive_forecasts, values, lag=lag) for lag in lags.values()),
+        ])  # fmt: skip
+        naive_errors = {name: error(f) for name, f in zip(lags, naive, strict=True)}
+        combined = error(given)
         some = bool(self.seasonal_average_weights_)  # not every series' weight
         return combined_check.losing_message(weight, combined, naive_errors, some)
 

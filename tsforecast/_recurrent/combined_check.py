@@ -15,11 +15,12 @@ each series), and warns with `losing_message` when one of them errs less.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["losing_message", "naive_forecasts", "where_both"]
+__all__ = ["jointly", "losing_message", "naive_forecasts"]
 
 Forecast = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
@@ -31,7 +32,8 @@ def naive_forecasts(
 
     Step ``k`` repeats row ``lasts - lag + 1 + (k mod lag)``: the last value for ``lag``
     1 (persistence), the last season for the seasonal period. ``values``: ``(n_rows,
-    n_targets)``, NaN where not observed; ``firsts``: each origin's series' first row.
+    n_targets)``, each missing value carried forward as the public baselines read it
+    (`target_transform.carried_forward`); ``firsts``: each origin's series' first row.
     Returns ``(n, steps, n_targets)``, NaN where the series holds fewer than ``lag`` rows
     up to the origin.
 
@@ -47,14 +49,26 @@ def naive_forecasts(
     return np.where(enough[:, None, None], found, np.nan)
 
 
-def where_both(forecast: Forecast, reference: Forecast) -> Forecast:
-    """Return ``forecast`` as NaN wherever ``reference`` has no forecast (scored alike)."""
+def jointly(forecasts: Sequence[Forecast]) -> list[Forecast]:
+    """Return ``forecasts``, each NaN wherever one of them has none: scored on the same rows.
 
-    def both(firsts: np.ndarray, lasts: np.ndarray, steps: int) -> np.ndarray:
-        known = np.isfinite(reference(firsts, lasts, steps))
-        return np.where(known, forecast(firsts, lasts, steps), np.nan)
+    Each is called once per set of origins (the first of the returned to be called computes
+    them all).
+    """
+    made: dict[str, Any] = {}
 
-    return both
+    def one(i: int) -> Forecast:
+        def forecast(firsts: np.ndarray, lasts: np.ndarray, steps: int) -> np.ndarray:
+            key = (np.asarray(lasts).tobytes(), steps)
+            if made.get("key") != key:
+                found = [f(firsts, lasts, steps) for f in forecasts]
+                known = np.logical_and.reduce([np.isfinite(f) for f in found])
+                made.update(key=key, found=[np.where(known, f, np.nan) for f in found])
+            return made["found"][i]
+
+        return forecast
+
+    return [one(i) for i in range(len(forecasts))]
 
 
 def losing_message(

@@ -39,6 +39,7 @@ __all__ = [
     "TransformRule",
     "added_to_bases",
     "candidates",
+    "carried_forward",
     "from_name",
     "warn_if_history_short",
 ]
@@ -141,7 +142,7 @@ class TargetTransform:
                 )
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.log(values)
-        return _carried_forward(np.where(seen, values, np.nan), data.offsets)
+        return carried_forward(np.where(seen, values, np.nan), data.offsets)
 
     def apply(self, data: SequenceData, owner: str) -> SequenceData:
         """Return ``data`` with its target columns transformed (a copy; ``data`` unchanged).
@@ -376,7 +377,7 @@ def _within(values: np.ndarray, bounds: np.ndarray | None, axis: int) -> np.ndar
     return np.clip(values, bounds[:, 0].reshape(shape), bounds[:, 1].reshape(shape))
 
 
-def _carried_forward(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def carried_forward(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Each NaN replaced by the last finite value before it in its series (NaN if none)."""
     rows = np.arange(len(values))[:, None]
     known = np.where(np.isfinite(values), rows, -1)
