@@ -71,44 +71,68 @@ def test_the_forecasts_are_the_median_of_the_models_fitted_with_each_transform(m
     assert (lower <= upper).all()
 
 
-def test_models_of_the_log_are_left_out_of_a_history_they_cannot_read(models, passengers):
+def test_models_of_the_log_are_left_out_of_the_histories_they_cannot_read(models, passengers):
     # A trial's growth rate, positive on its 12 training rows: "auto" kept a model of the log
     # among transform_members_, and every forecast from a history holding a value <= 0 failed.
+    # Each history is forecast as from it alone: the forecasts from those holding the value
+    # are the other model's, the others the median (two models: the mean) of both.
     _, alone = models
     kept, logged = (copy.deepcopy(alone[name]) for name in PAIR)
     both = copy.deepcopy(kept)
     both.transform_members_ = [logged]
     history = passengers.astype(float)
-    history.iloc[-30, 0] = -1.0
-    said = r"the history holds target values <= 0, which the model\(s\) of transform_members_ "
-    said += r"forecasting their log \(log_seasonal_difference\) cannot read: the forecasts are "
-    said += r"the median of the other 1 model\(s\) \(seasonal_difference\)"
+    bad = len(history) - 30
+    history.iloc[bad, 0] = -1.0
+    said = r"the history holds target values <= 0 \(the first: row 114 of series 0\), which "
+    said += r"the model\(s\) of transform_members_ forecasting their log "
+    said += r"\(log_seasonal_difference\) cannot read: the forecasts from histories holding one "
+    said += r"are the median of the other models \(seasonal_difference\)"
+    clean = history.drop(history.index[bad:])  # what the log model reads of it
+
+    def mean(call):
+        return (call(kept) + call(logged)) / 2
+
     calls = {
         "forecast": lambda m: m.forecast(history, 18, quantiles=True).to_numpy(),
         "predict": lambda m: m.predict(history),
         "predict_quantiles": lambda m: m.predict_quantiles(history),
-        "predict_interval": lambda m: np.stack(m.predict_interval(history)),
+        "predict_interval": lambda m: np.stack(m.predict_interval(history), axis=-1),
         "score": lambda m: np.array(m.score(history)),
         "backtest": lambda m: backtest(m, history, start=100, steps=6, quantiles=True)[
             ["forecast", "q0.1", "q0.9"]
         ].to_numpy(),
     }  # fmt: skip
+    found = {}
     for name, call in calls.items():
         owner = "backtest" if name == "backtest" else f"LSTMForecaster.{name}"
         with pytest.warns(RuntimeWarning, match=f"{owner}: {said}") as caught:
-            found = call(both)
+            found[name] = call(both)
         told = [w for w in caught if "cannot read" in str(w.message)]
         assert len(told) == 1 and told[0].filename == __file__  # once, at the caller's line
-        np.testing.assert_array_equal(found, call(kept))  # the model that can read it alone
-    np.testing.assert_allclose(
-        both.forecast(passengers, 6).to_numpy(),
-        (kept.forecast(passengers, 6).to_numpy() + logged.forecast(passengers, 6).to_numpy()) / 2,
-        rtol=1e-6,
-    )  # fmt: skip
+    np.testing.assert_array_equal(found["forecast"], calls["forecast"](kept))
+    for name in ("predict", "predict_quantiles", "predict_interval"):  # row t: rows up to t
+        before = calls[name]
+        expected = np.concatenate([
+            ((before(kept)[:bad] + _read(logged, clean, name)) / 2), before(kept)[bad:]
+        ])  # fmt: skip
+        np.testing.assert_allclose(found[name], expected, rtol=1e-6)
+    # a backtest from an origin is the forecast from the data cut there
+    table = backtest(both, history, start=100, steps=6, stride=6)
+    for origin, rows in table.groupby("origin", sort=False):
+        o = history.index.get_loc(pd.Timestamp(origin)) + 1
+        cut = both.forecast(history.iloc[:o], 6)["passengers"].to_numpy()
+        np.testing.assert_allclose(rows.sort_values("step")["forecast"], cut, rtol=1e-6)
     # the forecaster's own model is never left out: its error says why
     logged.transform_members_ = [kept]
     with pytest.raises(ValueError, match=r"must be positive, but the data holds values <= 0"):
         logged.forecast(history, 6)
+
+
+def _read(model, clean, name):
+    """One-step forecasts of ``model`` at the rows of ``clean`` (the rows before the value)."""
+    if name == "predict_interval":
+        return np.stack(model.predict_interval(clean), axis=-1)
+    return getattr(model, name)(clean)
 
 
 def test_median_of_three_keeps_the_levels_in_order():

@@ -18,7 +18,7 @@ from tsforecast._boundary import (
 )
 from tsforecast._checks import check_int, check_real, show
 from tsforecast._recurrent import bounds as _bounds
-from tsforecast._recurrent.combination import median_forecast, readable
+from tsforecast._recurrent.combination import Reading, median_forecast, readings
 from tsforecast._recurrent.forecasting import (
     backtest_ahead,
     check_forecast,
@@ -59,29 +59,32 @@ class ForecastingMethods:
         data = check_X(self, X, groups, reset=False)
         return in_caller_order(data, self._predict(data, "LSTMForecaster.predict"))
 
-    def _models(self, data: SequenceData, owner: str, stacklevel: int = 4) -> list[Any]:
-        """Return this model and those fitted with the other transforms it combines.
+    def _models(
+        self, data: SequenceData, owner: str, stacklevel: int = 4
+    ) -> list[tuple[Any, Reading]]:
+        """Return this model and those of the other transforms it combines, with what they read.
 
-        Their forecasts are combined: the median (`combination.median_forecast`). Those of
-        the others that cannot read ``data`` are left out, with a warning
-        (`combination.readable`; ``stacklevel`` its frames up to the user's call).
+        Their forecasts are combined: the median (`combination.median_forecast`), over the
+        models that read each history (`combination.readings`, which warns where one cannot;
+        ``stacklevel``: its frames up to the user's call).
         """
         models = [self, *self._members_in_step()]
         if len(models) == 1:
-            return models
+            return [(self, Reading(data))]
         transforms = [model._transform() for model in models]
-        return [models[i] for i in readable(transforms, data, owner, stacklevel)]
+        return list(zip(models, readings(transforms, data, owner, stacklevel), strict=True))
 
-    def _network_points(self, data: SequenceData, models: list[Any]) -> np.ndarray:
+    def _network_points(self, data: SequenceData, models: list[tuple[Any, Reading]]) -> np.ndarray:
         """Return the networks' one-step point forecasts (the median of ``models``), 2-D."""
-        return median_forecast([
-            one_step_points(model._reader(), model._decoder(), data, model._transform())
-            for model in models
-        ])  # fmt: skip
+        rows = np.repeat(data.offsets[:-1], data.series_lengths), np.arange(data.n_timesteps)
+        return median_forecast(
+            [one_step_points(m._reader(), m._decoder(), r.data, m._transform()) for m, r in models],
+            [reading.reads(*rows) for _, reading in models],
+        )  # fmt: skip
 
     def _predict(self, data: SequenceData, owner: str) -> np.ndarray:
         """`predict` and `score`'s forecasts (``owner``: the method called, for warnings)."""
-        models = self._models(data, owner, 5)  # readable <- _models <- this <- method <- user
+        models = self._models(data, owner, 5)  # readings <- _models <- this <- method <- user
         predictions = self._network_points(data, models)
         if self._average_weight():
             predictions = self._one_step_blend(data, predictions, None, None)[0]
@@ -173,14 +176,18 @@ class ForecastingMethods:
         check_is_fitted(self, "module_")
         positions = level_positions(self.quantiles_, quantiles, owner)
         data = check_X(self, X, groups, reset=False)
-        models = self._models(data, owner, 5)  # readable <- _models <- this <- method <- user
-        values = median_forecast([
-            one_step_levels(
-                model._reader(), model._decoder(), model._adaptation(), data, positions,
-                model._transform(),
-            )
-            for model in models
-        ])  # fmt: skip
+        models = self._models(data, owner, 5)  # readings <- _models <- this <- method <- user
+        rows = np.repeat(data.offsets[:-1], data.series_lengths), np.arange(data.n_timesteps)
+        values = median_forecast(
+            [
+                one_step_levels(
+                    model._reader(), model._decoder(), model._adaptation(), reading.data,
+                    positions, model._transform(),
+                )
+                for model, reading in models
+            ],
+            [reading.reads(*rows) for _, reading in models],
+        )  # fmt: skip
         if self._average_weight():  # the levels move with the points
             points = self._network_points(data, models)
             values = self._one_step_blend(data, points, values, positions)[1]  # type: ignore
@@ -285,17 +292,20 @@ class ForecastingMethods:
         positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
         data = check_X(self, X, groups, reset=False)
         models = self._models(data, owner)
-        transforms = [getattr(model, "target_transform_", None) for model in models]
+        transforms = [getattr(model, "target_transform_", None) for model, _ in models]
         warn_if_history_short([t for t in transforms if t is not None], data, owner)
         ahead, times = future_values(future, data, steps, reader.inputs, owner)
         if times is None and data.time is not None:
             times = _time.series_future_times(data, steps, owner=owner)
         ends = data.offsets[:-1], data.offsets[1:] - 1
         forecasts = [
-            model._forecasts_after(data, *ends, steps, ahead, times, positions, owner, None, True)
-            for model in models
+            model._forecasts_after(
+                reading.data, *ends, steps, ahead, times, positions, owner, None, True
+            )
+            for model, reading in models
         ]
-        points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
+        available = [reading.reads(*ends) for _, reading in models]
+        points, levels = (median_forecast(part, available) for part in zip(*forecasts, strict=True))
         points, levels = self._with_average(data, *ends, points, levels, positions)
         judged = _bounds.judging_range(
             points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
@@ -328,13 +338,15 @@ class ForecastingMethods:
         reader = self._reader()
         positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
         ahead, times, gaps = backtest_ahead(reader, data, lasts, steps, owner)
+        models = self._models(data, owner, 5)  # readings <- _models <- this <- backtest <- user
         forecasts = [
             model._forecasts_after(
-                data, firsts, lasts, steps, ahead, times, positions, owner, gaps, False
+                reading.data, firsts, lasts, steps, ahead, times, positions, owner, gaps, False
             )
-            for model in self._models(data, owner, 5)
+            for model, reading in models
         ]
-        points, levels = (median_forecast(part) for part in zip(*forecasts, strict=True))
+        available = [reading.reads(firsts, lasts) for _, reading in models]
+        points, levels = (median_forecast(part, available) for part in zip(*forecasts, strict=True))
         return self._with_average(data, firsts, lasts, points, levels, positions)
 
     def _forecasts_after(

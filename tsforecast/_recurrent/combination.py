@@ -8,59 +8,112 @@ order: if every model's level ``a`` lies below its level ``b``, so do the median
 
 A model of the log of the targets cannot read a history holding values at or below 0, which
 positive training data does not rule out (a growth rate positive on its 12 training rows):
-the other transforms' models (``transform_members_``) that cannot are left out of the median,
-with a warning (`readable`), rather than failing every forecast from that history. The model
+the other transforms' models (``transform_members_``) that cannot are left out of the median
+of the forecasts from the histories holding such a value, with a warning (`readings`),
+rather than failing every forecast: each history alike, as a forecast from it alone. The model
 kept as the forecaster's own (``target_transform_``) is never left out: if it cannot read the
 history, its error says so.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from tsforecast._checks import show
 from tsforecast._recurrent.target_transform import TargetTransform
+from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData
 
-__all__ = ["median_forecast", "readable"]
+__all__ = ["Reading", "median_forecast", "readings"]
 
 
-def readable(
-    transforms: Sequence[TargetTransform], data: SequenceData, owner: str, stacklevel: int
-) -> list[int]:
-    """Return the positions of ``transforms`` whose models can read ``data``; warn of others.
+@dataclass(frozen=True)
+class Reading:
+    """What one model of the combination reads: the data, and which histories it can.
 
-    ``transforms[0]`` is the forecaster's own, always kept; each other one is kept where it
-    can read the targets of ``data`` (`TargetTransform.reads`), and the warning (raised
-    ``stacklevel`` frames up: the user's call) names those left out.
+    ``data``: the data as given, or for a model of the log that cannot read some of its
+    values (at or below 0) a copy where those are missing; ``unreadable``: the running count
+    of such rows (None: it reads every history).
     """
-    kept = [0, *(i for i in range(1, len(transforms)) if transforms[i].reads(data))]
-    if len(kept) < len(transforms):
-        names = [transforms[i].name for i in range(len(transforms)) if i not in kept]
+
+    data: SequenceData
+    unreadable: np.ndarray | None = None
+
+    def reads(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray | None:
+        """Whether the model reads each history from row ``firsts`` to ``lasts`` (None: all)."""
+        if self.unreadable is None:
+            return None
+        count = self.unreadable
+        before = np.where(firsts > 0, count[np.maximum(firsts - 1, 0)], 0)
+        return count[lasts] - before == 0
+
+
+def readings(
+    transforms: Sequence[TargetTransform], data: SequenceData, owner: str, stacklevel: int
+) -> list[Reading]:
+    """Return what each model of ``transforms`` reads of ``data``; warn where one cannot.
+
+    ``transforms[0]`` is the forecaster's own, which reads ``data`` as it is (its own error
+    says what it cannot). Each other one that cannot read some targets (`TargetTransform.
+    reads`: a log, values at or below 0) reads them as missing, and is left out of the
+    median of the forecasts from the histories that hold one (`Reading.reads`); the warning
+    (raised ``stacklevel`` frames up: the user's call) names them.
+    """
+    found = [Reading(data)]
+    left_out = []
+    for transform in transforms[1:]:
+        if transform.reads(data):
+            found.append(Reading(data))
+            continue
+        values = data.values[:, list(transform.columns)]
+        bad = np.isfinite(values) & (values <= 0)
+        cleaned = copy.copy(data)
+        new_values = data.values.copy()
+        new_values[:, list(transform.columns)] = np.where(bad, np.nan, values)
+        mask = np.ones(data.values.shape, bool) if data.mask is None else data.mask.copy()
+        mask[:, list(transform.columns)] &= ~bad
+        object.__setattr__(cleaned, "values", new_values)
+        object.__setattr__(cleaned, "mask", mask)
+        found.append(Reading(cleaned, np.cumsum(bad.any(axis=1))))
+        left_out.append(transform.name)
+    if left_out:
+        first = int(np.argmax(np.diff(found[-1].unreadable, prepend=0) > 0))
+        series = int(np.searchsorted(data.offsets, first, side="right") - 1)
+        where = f"row {first - int(data.offsets[series])} of series {show(data.series_ids[series])}"
         warnings.warn(
-            f"{owner}: the history holds target values <= 0, which the model(s) of "
-            f"transform_members_ forecasting their log ({', '.join(names)}) cannot read: "
-            f"the forecasts are the median of the other {len(kept)} model(s) "
-            f"({', '.join(transforms[i].name for i in kept)}). Refit on such history to "
-            "leave log transforms out (target_transform='auto' tries them on positive "
-            "data only).",
+            f"{owner}: the history holds target values <= 0 (the first: {where}), which the "
+            f"model(s) of transform_members_ forecasting their log ({', '.join(left_out)}) "
+            "cannot read: the forecasts from histories holding one are the median of the "
+            f"other models ({', '.join(t.name for t in transforms if t.name not in left_out)}"
+            "). Refit on such history to leave log transforms out (target_transform='auto' "
+            "tries them on positive data only).",
             RuntimeWarning,
             stacklevel=stacklevel,
         )
-    return kept
+    return found
 
 
 def median_forecast(
     forecasts: Sequence[np.ndarray | None],
+    available: Sequence[np.ndarray | None] | None = None,
 ) -> np.ndarray | None:
     """Return the median over models of ``forecasts`` (arrays of one shape, or all None).
+
+    ``available``: per model, whether it forecast each origin (the first axis; None: all), as
+    `Reading.reads` says; the median of an origin is over the models available there.
 
     Examples
     --------
     >>> median_forecast([np.array([1.0, 4.0]), np.array([3.0, 8.0])]).tolist()
     [2.0, 6.0]
+    >>> median_forecast([np.array([1.0, 4.0]), np.array([3.0, 8.0]), np.array([9.0, 9.0])],
+    ...                 [None, None, np.array([False, True])]).tolist()
+    [2.0, 8.0]
     >>> median_forecast([None, None]) is None
     True
     """
@@ -68,4 +121,12 @@ def median_forecast(
         raise ValueError("median_forecast: no forecast to combine")
     if forecasts[0] is None or len(forecasts) == 1:
         return forecasts[0]
-    return np.median(np.stack(forecasts), axis=0)
+    stacked = np.stack(forecasts)
+    if available is None or all(a is None or a.all() for a in available):
+        return np.median(stacked, axis=0)
+    shape = (-1,) + (1,) * (stacked.ndim - 2)
+    for i, known in enumerate(available):
+        if known is not None:
+            stacked[i] = np.where(known.reshape(shape), stacked[i], np.nan)
+    with ignoring(RuntimeWarning, "All-NaN slice"):
+        return np.nanmedian(stacked, axis=0)
