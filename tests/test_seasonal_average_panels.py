@@ -144,3 +144,17 @@ def test_format_9_files_forecast_with_the_pooled_weight(fitted, panel, tmp_path)
     pooled = copy.deepcopy(fitted)
     pooled.seasonal_average_weights_ = None
     pd.testing.assert_frame_equal(loaded.forecast(panel, 6), pooled.forecast(panel, 6))
+
+
+def test_a_panel_of_ids_fit_never_saw_is_said_to_take_the_pooled_weight(fitted, panel):
+    # Ids of another type (the CLI read numbers, then text) matched none of fit's, and every
+    # series took the pooled weight without a word.
+    renamed = panel.rename(index={"passengers": 1, "seattle": 2}, level="series")
+    with pytest.warns(RuntimeWarning, match=r"forecast: none of the 2 series ids of X was seen "
+                      r"in fit \(such as 1, where fit saw 'passengers'\)") as said:  # fmt: skip
+        fitted.forecast(renamed, 6)
+    assert [w.filename for w in said if "was seen in fit" in str(w.message)] == [__file__]
+    one_new = panel.rename(index={"seattle": "portland"}, level="series")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # a new series beside known ones
+        fitted.forecast(one_new, 6)

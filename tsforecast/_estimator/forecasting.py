@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,12 @@ from tsforecast._recurrent.forecasting import (
 )
 from tsforecast._recurrent.outputs import interval_levels, level_positions
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
-from tsforecast._recurrent.seasonal_average import blend, seasonal_average, weights_of
+from tsforecast._recurrent.seasonal_average import (
+    blend,
+    seasonal_average,
+    seen_in_fit,
+    weights_of,
+)
 from tsforecast._recurrent.target_transform import warn_if_history_short
 from tsforecast._recurrent.transform_choice import observed_targets
 from tsforecast.sequences import SequenceData
@@ -68,6 +74,18 @@ class ForecastingMethods:
         models that read each history (`combination.readings`, which warns where one cannot;
         ``stacklevel``: its frames up to the user's call).
         """
+        own = getattr(self, "seasonal_average_weights_", None)
+        if own and not seen_in_fit(data.series_ids, own):
+            warnings.warn(
+                f"{owner}: none of the {data.n_series} series ids of X was seen in fit (such "
+                f"as {show(data.series_ids[0])}, where fit saw {show(next(iter(own)))}), so "
+                "each takes the pooled weight of the seasonal average "
+                f"({self.seasonal_average_weight_:g}), not a weight of its own "
+                "(seasonal_average_weights_). Ids of another type are other series: 7 and '7' "
+                "differ.",
+                RuntimeWarning,
+                stacklevel=stacklevel - 1,
+            )
         models = [self, *self._members_in_step()]
         if len(models) == 1:
             return [(self, Reading(data))]

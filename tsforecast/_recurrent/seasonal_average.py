@@ -49,6 +49,7 @@ __all__ = [
     "chosen_weight",
     "chosen_weights",
     "seasonal_average",
+    "seen_in_fit",
     "series_weights",
     "weights_of",
 ]
@@ -279,3 +280,15 @@ def chosen_weights(
     with ignoring(RuntimeWarning, "Mean of empty slice"):
         own = {w: np.nanmean(found, axis=1) for w, found in scores.items()}
     return weight, errors, series_weights(own, rows, evidence, weight)
+
+
+def seen_in_fit(ids: np.ndarray, by_series: Mapping[Any, float]) -> bool:
+    """Whether some id of ``ids`` has a weight of its own in ``by_series`` (`id_key` match).
+
+    Examples
+    --------
+    >>> seen_in_fit(np.array([7, 8]), {"7": 0.5}), seen_in_fit(np.array(["7"]), {"7": 0.5})
+    (False, True)
+    """
+    keys = {id_key(series_id) for series_id in by_series}
+    return any(id_key(series_id) in keys for series_id in ids)
