@@ -346,3 +346,13 @@ def test_usual_gaps_is_each_series_most_common_gap(lengths, seed):
         for start, stop in itertools.pairwise(offsets)
     ]
     np.testing.assert_array_equal(usual_gaps(stamps, offsets), expected)
+
+
+def test_one_series_forecast_keeps_its_frequency():
+    # The forecast's index had freq None (a trial's find): .to_period() and asfreq failed.
+    months = pd.DataFrame({"v": np.arange(30.0)}, index=pd.date_range("2000-01", periods=30,
+                                                                      freq="MS"))  # fmt: skip
+    assert Persistence().fit(months).forecast(months, 3).index.freq == "MS"
+    hours = load_weather().to_frame().iloc[:48][["Dry-bulb (C)"]]
+    ahead = Persistence().fit(hours).forecast(hours, 3).index
+    assert ahead.freq == "h" and str(ahead.tz) == str(hours.index.tz)

@@ -32,6 +32,8 @@ def forecast_frame(
     time = pd.Index(np.concatenate([np.asarray(t) for t in times]), name=time_name)
     if isinstance(times[0], pd.DatetimeIndex):
         time = pd.DatetimeIndex(time, tz=times[0].tz, name=time_name)
+        if len(times) == 1:  # one series: its stamps keep their frequency (months, hours...)
+            time = times[0].rename(time_name)
     time = in_index_kind(time, data)  # periods and integer years as X gave them
     index = time
     if data.groups is not None:

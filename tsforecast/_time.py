@@ -129,7 +129,12 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
                 "hold (2262-04-11); forecast fewer steps, or pass the values without stamps."
             )
     future = last + step * np.arange(1, steps + 1)
-    return pd.DatetimeIndex(future) if isinstance(times, pd.DatetimeIndex) else future
+    if not isinstance(times, pd.DatetimeIndex):
+        return future
+    try:  # the step as the index's frequency (hours...)
+        return pd.DatetimeIndex(future, freq=pd.tseries.frequencies.to_offset(pd.Timedelta(step)))
+    except (ValueError, TypeError):
+        return pd.DatetimeIndex(future)
 
 
 def _calendar_offset(times: Any) -> Any:
