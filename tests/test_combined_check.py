@@ -13,8 +13,8 @@ from tsforecast._boundary import check_X
 from tsforecast._recurrent import combined_check
 from tsforecast._recurrent.combined_check import jointly, losing_message, naive_forecasts
 from tsforecast._recurrent.naive_scores import losing_overall
-from tsforecast._recurrent.target_transform import carried_forward
 from tsforecast._recurrent.transform_choice import validation_error
+from tsforecast._segments import carried_forward
 from tsforecast.datasets import load_air_passengers, load_visnights
 
 FAST = {"hidden_size": 8, "max_epochs": 3, "random_state": 0, "target_transform": "none"}

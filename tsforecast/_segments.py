@@ -108,3 +108,42 @@ def horizon_rows(
 def stops_of(rows: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """Return the stop of the range (``starts``/``stops``, sorted) holding each row."""
     return stops[np.searchsorted(starts, rows, side="right") - 1]
+
+
+def series_starts(offsets: np.ndarray) -> np.ndarray:
+    """Return the first row of each row's series (``offsets[i]`` over series ``i``'s rows).
+
+    Examples
+    --------
+    >>> series_starts(np.array([0, 2, 5])).tolist()
+    [0, 0, 2, 2, 2]
+    """
+    return np.repeat(offsets[:-1], np.diff(offsets))
+
+
+def repeated_rows(lasts: np.ndarray, steps: int, period: int) -> np.ndarray:
+    """Rows a forecast repeating the last ``period`` rows reads, ``steps`` after each of ``lasts``.
+
+    Step ``k`` (from 0) reads row ``lasts - period + 1 + (k mod period)``: the last row for
+    ``period`` 1 (persistence), the last season for a seasonal period. ``(n, steps)``; a row
+    before its series' first is the caller's to check.
+
+    Examples
+    --------
+    >>> repeated_rows(np.array([5]), 3, 2).tolist()
+    [[4, 5, 4]]
+    """
+    return lasts[:, None] - period + 1 + np.arange(steps) % period
+
+
+def carried_forward(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Each NaN replaced by the last finite value before it in its series (NaN if none)."""
+    rows = np.arange(len(values))[:, None]
+    known = np.where(np.isfinite(values), rows, -1)
+    starts = series_starts(offsets)[:, None]
+    known = np.where(known >= starts, known, -1)
+    # the last known row so far, but not one of an earlier series
+    latest = np.maximum.accumulate(known, axis=0)
+    latest = np.where(latest >= starts, latest, -1)
+    filled = np.take_along_axis(values, np.maximum(latest, 0), axis=0)
+    return np.where(latest >= 0, filled, np.nan)

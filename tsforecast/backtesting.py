@@ -23,6 +23,7 @@ from tsforecast._checks import check_int, show
 from tsforecast._columns import column_names
 from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent.outputs import level_names, level_positions
+from tsforecast._segments import series_starts
 from tsforecast.sequences import SequenceData
 
 __all__ = ["backtest"]
@@ -328,7 +329,7 @@ def _row_stamps(data: SequenceData) -> Any:
         return _boundary.in_index_kind(data.local_time, data)
     if data.time is not None:
         return _boundary.in_index_kind(data.time, data)
-    return np.arange(data.n_timesteps) - np.repeat(data.offsets[:-1], data.series_lengths)
+    return np.arange(data.n_timesteps) - series_starts(data.offsets)
 
 
 def _origin_label(data: SequenceData, last: int) -> str:

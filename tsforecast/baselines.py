@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -22,6 +21,7 @@ from tsforecast._boundary import forecaster_tags, r2_of_next_rows
 from tsforecast._checks import check_int
 from tsforecast._columns import column_names, target_columns
 from tsforecast._forecast_frames import forecast_frame, future_frame
+from tsforecast._segments import carried_forward, repeated_rows, series_starts
 from tsforecast.sequences import SequenceData
 
 __all__ = ["Persistence", "SeasonalNaive"]
@@ -71,7 +71,7 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
         ``lasts[i] - period + 1 + (h mod period)``: the last season seen, repeated.
         """
         period = self.period_
-        rows = lasts[:, None] - period + 1 + np.arange(steps) % period
+        rows = repeated_rows(lasts, steps, period)
         too_short = rows[:, 0] < firsts
         if too_short.any():
             raise ValueError(
@@ -99,8 +99,7 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
             seen &= data.mask[:, self.target_indices_]
         if seen.all():
             return values
-        series = np.repeat(np.arange(data.n_series), np.diff(data.offsets))
-        return pd.DataFrame(np.where(seen, values, np.nan)).groupby(series).ffill().to_numpy()
+        return carried_forward(np.where(seen, values, np.nan), data.offsets)
 
     def _backtest_forecasts(
         self,
@@ -139,7 +138,7 @@ class _NaiveForecaster(RegressorMixin, BaseEstimator):
 
     def _predict(self, data: SequenceData) -> np.ndarray:
         rows = np.arange(data.n_timesteps)
-        firsts = np.repeat(data.offsets[:-1], np.diff(data.offsets))
+        firsts = series_starts(data.offsets)
         source = rows - self.period_ + 1
         values = self._observed(data)[np.maximum(source, 0)]
         values[source < firsts] = np.nan

@@ -25,6 +25,7 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_dat
 
 from tsforecast._checks import check_int
 from tsforecast._sampler import Batch, BlockSampler, as_2d
+from tsforecast._segments import series_starts
 from tsforecast.sequences import series_offsets
 
 __all__ = [
@@ -125,8 +126,7 @@ def one_step_examples(values: Any, context_length: int) -> list[tuple[np.ndarray
 
 def _position_in_series(offsets: np.ndarray) -> np.ndarray:
     """Row position of every row inside its own series (0 at each series start)."""
-    lengths = np.diff(offsets)
-    return np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths)
+    return np.arange(offsets[-1]) - series_starts(offsets)
 
 
 class LagFeatures(TransformerMixin, BaseEstimator):

@@ -29,7 +29,7 @@ from tsforecast._recurrent.seasonal_average import (
     seasonal_average,
 )
 from tsforecast._recurrent.series_scales import dwarfed, fitted_scale
-from tsforecast._recurrent.target_transform import carried_forward, from_name
+from tsforecast._recurrent.target_transform import from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
     best_fit,
@@ -41,7 +41,7 @@ from tsforecast._recurrent.transform_choice import (
     validation_error,
     validation_scores,
 )
-from tsforecast._segments import split_series
+from tsforecast._segments import carried_forward, split_series
 from tsforecast.sequences import SequenceData
 
 __all__ = ["FittingSteps"]

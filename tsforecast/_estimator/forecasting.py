@@ -37,6 +37,7 @@ from tsforecast._recurrent.seasonal_average import (
 )
 from tsforecast._recurrent.target_transform import warn_if_history_short
 from tsforecast._recurrent.transform_choice import observed_targets
+from tsforecast._segments import series_starts
 from tsforecast.sequences import SequenceData
 
 __all__ = ["ForecastingMethods"]
@@ -94,7 +95,7 @@ class ForecastingMethods:
 
     def _network_points(self, data: SequenceData, models: list[tuple[Any, Reading]]) -> np.ndarray:
         """Return the networks' one-step point forecasts (the median of ``models``), 2-D."""
-        rows = np.repeat(data.offsets[:-1], data.series_lengths), np.arange(data.n_timesteps)
+        rows = series_starts(data.offsets), np.arange(data.n_timesteps)  # each row an origin
         return median_forecast(
             [one_step_points(m._reader(), m._decoder(), r.data, m._transform()) for m, r in models],
             [reading.reads(*rows) for _, reading in models],
@@ -156,8 +157,7 @@ class ForecastingMethods:
         positions: list[int] | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """`_with_average` for the one-step forecasts of every row (``(n_rows, n_targets)``)."""
-        firsts = np.repeat(data.offsets[:-1], data.series_lengths)
-        lasts = np.arange(data.n_timesteps)
+        firsts, lasts = series_starts(data.offsets), np.arange(data.n_timesteps)
         moved, shifted = self._with_average(
             data, firsts, lasts, points[:, None],
             None if levels is None else levels[:, None], positions,
@@ -195,7 +195,7 @@ class ForecastingMethods:
         positions = level_positions(self.quantiles_, quantiles, owner)
         data = check_X(self, X, groups, reset=False)
         models = self._models(data, owner, 5)  # readings <- _models <- this <- method <- user
-        rows = np.repeat(data.offsets[:-1], data.series_lengths), np.arange(data.n_timesteps)
+        rows = series_starts(data.offsets), np.arange(data.n_timesteps)  # each row an origin
         values = median_forecast(
             [
                 one_step_levels(

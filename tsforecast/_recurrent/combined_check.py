@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from tsforecast._segments import repeated_rows
+
 __all__ = ["jointly", "losing_message", "naive_forecasts"]
 
 Forecast = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
@@ -33,7 +35,7 @@ def naive_forecasts(
     Step ``k`` repeats row ``lasts - lag + 1 + (k mod lag)``: the last value for ``lag``
     1 (persistence), the last season for the seasonal period. ``values``: ``(n_rows,
     n_targets)``, each missing value carried forward as the public baselines read it
-    (`target_transform.carried_forward`); ``firsts``: each origin's series' first row.
+    (`_segments.carried_forward`); ``firsts``: each origin's series' first row.
     Returns ``(n, steps, n_targets)``, NaN where the series holds fewer than ``lag`` rows
     up to the origin.
 
@@ -43,7 +45,7 @@ def naive_forecasts(
     >>> naive_forecasts(values, np.array([0]), np.array([3]), 3, 2)[0, :, 0].tolist()
     [2.0, 3.0, 2.0]
     """
-    rows = lasts[:, None] - lag + 1 + np.arange(steps) % lag
+    rows = repeated_rows(lasts, steps, lag)  # as the public baselines read them
     found = values[np.maximum(rows, 0)]
     enough = lasts - lag + 1 >= firsts  # a whole season (or value) of history
     return np.where(enough[:, None, None], found, np.nan)

@@ -31,6 +31,7 @@ import numpy as np
 
 from tsforecast._checks import Rule, show
 from tsforecast._recurrent.series_scales import SeriesScales
+from tsforecast._segments import carried_forward, series_starts
 from tsforecast.sequences import SequenceData
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
     "TransformRule",
     "added_to_bases",
     "candidates",
-    "carried_forward",
     "from_name",
     "warn_if_history_short",
 ]
@@ -188,7 +188,7 @@ class TargetTransform:
         if self.lag:
             changed = np.full_like(logged, np.nan)
             changed[self.lag :] = logged[self.lag :] - logged[: -self.lag]
-            starts = np.repeat(data.offsets[:-1], data.series_lengths)
+            starts = series_starts(data.offsets)
             rows = np.arange(len(logged))
             changed[rows - starts < self.lag] = np.nan  # its base lies in another series
             seen[self.lag :] &= seen[: -self.lag].copy()
@@ -318,7 +318,7 @@ class TargetTransform:
         """
         logged = self._logged(data, "LSTMForecaster")
         if firsts is None:
-            firsts = np.repeat(data.offsets[:-1], data.series_lengths)[lasts]
+            firsts = series_starts(data.offsets)[lasts]
         if not self.lag:
             return np.zeros((len(lasts), 1, len(self.columns)))
         ks = np.arange(min(steps, self.lag))
@@ -375,19 +375,6 @@ def _within(values: np.ndarray, bounds: np.ndarray | None, axis: int) -> np.ndar
     shape = [1] * values.ndim
     shape[axis] = len(bounds)
     return np.clip(values, bounds[:, 0].reshape(shape), bounds[:, 1].reshape(shape))
-
-
-def carried_forward(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Each NaN replaced by the last finite value before it in its series (NaN if none)."""
-    rows = np.arange(len(values))[:, None]
-    known = np.where(np.isfinite(values), rows, -1)
-    starts = np.repeat(offsets[:-1], np.diff(offsets))[:, None]
-    known = np.where(known >= starts, known, -1)
-    # the last known row so far, but not one of an earlier series
-    latest = np.maximum.accumulate(known, axis=0)
-    latest = np.where(latest >= starts, latest, -1)
-    filled = np.take_along_axis(values, np.maximum(latest, 0), axis=0)
-    return np.where(latest >= 0, filled, np.nan)
 
 
 def from_name(
