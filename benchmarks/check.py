@@ -10,7 +10,8 @@ training the defaults to the end on the shipped data, and running the benchmark 
   values at 1 and 24 steps;
 - ``demo``: ``tsforecast demo`` on the weather, speech and PBC data beats its naive forecasts
   (the weather: persistence and seasonal naive at 1 and 24 steps, 80% intervals holding 75% to
-  85% of the test values), and writes its plots;
+  85% of the test values), and writes its plots; the demo's weather model gives the forecasts
+  recorded in ``tests/reference`` bit for bit;
 - ``windowing``, ``peers``, ``scaling``, ``backtest``, ``large``, ``distributed``: each script
   on small sizes, its report checked (the figures computed before they are rendered, the
   backtest equal to the forecast loop, the memory map holding no data...).
@@ -151,6 +152,30 @@ def check_demo(folder: Path, smoke: bool) -> None:
             assert inside and all(75 <= float(share) <= 85 for share in inside.groups()), out
         for name in (f"tsforecast-demo-{data}.png", f"tsforecast-demo-{data}-history.png"):
             assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    if not smoke:
+        check_recorded_demo()
+
+
+def check_recorded_demo() -> None:
+    """Check that the demo's weather model gives the forecasts recorded in ``tests/reference``.
+
+    The suite checks the other recorded cases (``tests/test_reference.py``); this one trains
+    the defaults to the end on a year of hourly weather (about a minute on one thread).
+    """
+    import numpy as np
+
+    reference = HERE.parent / "tests" / "reference"
+    sys.path.insert(0, str(reference))
+    from cases import run as run_case
+
+    recorded = json.loads((reference / "forecasts.json").read_text())["demo_weather"]
+    result = run_case("demo_weather")
+    assert set(result) == set(recorded)
+    for key, value in result.items():
+        np.testing.assert_array_equal(
+            np.asarray(value, dtype=float), np.asarray(recorded[key], dtype=float),
+            err_msg=f"demo_weather: {key}",
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- the scripts

@@ -2,7 +2,8 @@
 
 Each case fits a small model with a fixed seed on shipped real data and returns the arrays to
 compare: one-step forecasts on chosen rows, multi-step forecasts, and a few fitted numbers.
-``demo_weather`` is the model of ``tsforecast demo`` (its table: 0.740 / 3.678).
+``demo_weather`` is the model of ``tsforecast demo`` (its table: 0.740 / 3.678); it is checked by
+``python benchmarks/check.py demo``, not by the suite (it trains for about a minute).
 
 `run` runs a case on one torch thread: the order of a multi-threaded reduction depends on the
 thread count, so values recorded at another count differ in the last float32 bits, and over
