@@ -391,7 +391,7 @@ def test_missing_value_markers_from_the_command_line(tmp_path, capsys):
             "--context-length", "4", "--hidden-size", "4", "--out", str(tmp_path / "m"),
             "--quiet"]  # fmt: skip
     assert main(argv) == 2
-    assert "list such markers in --na-values ['M']" in capsys.readouterr().err
+    assert "list such markers in --na-values M to read" in capsys.readouterr().err
     assert main([*argv, "--na-values", "M"]) == 0
 
 

@@ -65,15 +65,17 @@ def test_one_series_with_missing_cells_and_numeric_periods(visnights, tmp_path):
         (lambda t: t.assign(nights=t["nights"].astype(object)).assign(
             nights=lambda u: u["nights"].where(u.index != 7, "12,5")),
          ["--time-col", "quarter", "--id-col", "region"],
-         r"holds text where numbers should be, such as '12,5' \(1 cell\(s\)\) \(decimal commas: "
-         r"pass --decimal ,\)"),
+         r"column 'nights' has non-numeric values \(e.g. '12,5' at row 7, 1 in all\).*"
+         r"--na-values \(which splits at commas, so not '12,5'\).* "
+         r"if it is the decimal mark, pass --decimal ,;"),
         (None, ["--time-col", "quarter", "--id-col", "region", "--columns", "quarter"],
          r"--columns names \['quarter'\], the time or id column"),
         (lambda t: pd.concat([t, t.iloc[[3]]]), ["--time-col", "quarter", "--id-col", "region"],
          r"1 repeated row\(s\) of the same region and quarter, such as \{'region': 'NSWMetro'"),
         (lambda t: t.assign(quarter=t["quarter"].astype(str).where(t.index != 2, "soon")),
          ["--time-col", "quarter", "--id-col", "region"],
-         r"the time column 'quarter' holds 'soon', which is neither a date nor a number read"),
+         r"cannot read the time stamp 'soon' in column 'quarter' at row 2; expected a date .* "
+         r"name the right column with --time-col\."),
         (None, ["--time-col", "quarter", "--static-cols", "region"],
          r"--static-cols is for --kind ehr only"),
     ],
@@ -119,6 +121,14 @@ def test_dates_are_read_in_one_format_day_first_only_when_they_must_be(visnights
     assert read_table(str(months), time_col="month", dayfirst=False).local_time[0].day == 2
     with pytest.raises(ValueError, match=r"read day first only .* not as --no-dayfirst says"):
         read_table(str(table), time_col="week", decimal=",", dayfirst=False)
+    same = tmp_path / "same.csv"  # 01/01/2020, 02/02/2020: the same dates either way
+    pd.DataFrame({"day": ["01/01/2020", "02/02/2020", "03/03/2020"], "v": [1.0, 2.0, 3.0]}
+                 ).to_csv(same, index=False)  # fmt: skip
+    assert read_table(str(same), time_col="day").local_time[1] == pd.Timestamp("2020-02-02")
+    mixed = tmp_path / "mixed.csv"  # 13/01 reads only day first, 01/13 only month first
+    pd.DataFrame({"day": ["13/01/2020", "01/14/2020"], "v": [1.0, 2.0]}).to_csv(mixed, index=False)
+    with pytest.raises(ValueError, match=r"do not follow one day/month order"):
+        read_table(str(mixed), time_col="day")
 
 
 def test_series_ids_are_read_as_text(visnights, tmp_path):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -192,11 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         expected = isinstance(error, (ValueError, TypeError, OSError, ImportError))
         message = " ".join(str(error).split()) or type(error).__name__
         message = message.replace("decimal=','", "--decimal ,")  # the flags, on this command line
-        message = message.replace("na_values=[", "--na-values [")
+        # na_values=['M'] -> --na-values M (the flag takes the markers comma-separated)
+        message = re.sub(r"na_values=\[([^\]]*)\]", _na_values_flag, message)
         message = message.replace("long_gaps='warn'", "--long-gaps warn")
         message = message.replace("a larger max_gap", "a larger --max-gap")
         message = message.replace("max_gap must be", "--max-gap must be")
         message = message.replace("with columns=[...]", "with --columns")
+        message = message.replace("time_col= (--time-col)", "--time-col")
         if not expected:
             message = (
                 f"unexpected {type(error).__name__}: {message} (a bug: please report it, with "
@@ -215,6 +218,17 @@ def _config_defaults(argv: list[str]) -> dict[str, Any] | None:
     fit = _build_parser()._subparsers._group_actions[0].choices["fit"]
     known = {a.dest: a for a in fit._actions if a.dest not in ("help", *NOT_SETTINGS)}
     return read_config(path, known)
+
+
+def _na_values_flag(found: re.Match[str]) -> str:
+    """Write ``na_values=['M', 'n/a']`` of a message as the flag: ``--na-values M,n/a``.
+
+    The flag splits at commas, so a marker holding one cannot be given there: said so.
+    """
+    markers = [part.strip().strip("'\"") for part in found.group(1).split("', '")]
+    if any("," in marker for marker in markers):
+        return f"--na-values (which splits at commas, so not {markers[0]!r})"
+    return "--na-values " + ",".join(markers)
 
 
 if __name__ == "__main__":  # pragma: no cover

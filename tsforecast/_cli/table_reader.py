@@ -6,16 +6,23 @@ weather adapter's grid, gap filling and units or the EHR adapter's visit feature
 (``time_since_previous``, added as one more column to forecast) do not belong. It reads as
 Python reads a DataFrame indexed by time (or by series id and time): the time column parsed
 as dates or kept as numbers, rows sorted by series and time, empty cells missing values.
+Dates and numbers are read by the adapters' parsers (`tsforecast.adapters._tables`), with
+one rule of its own: dates that read both day first and month first need a flag.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
+
+from tsforecast.adapters._tables import (
+    check_date_order,
+    date_order,
+    numeric_columns,
+    parse_datetimes,
+)
 
 __all__ = ["read_table"]
 
@@ -77,8 +84,7 @@ def read_table(
         raise ValueError(f"{OWNER}: '{path}' holds no column besides {keys} to forecast.")
     frame = frame[[*keys, *columns]].copy()
     frame[time_col] = _stamps(frame[time_col], time_col, dayfirst)
-    for name in columns:
-        frame[name] = _numbers(frame[name], name)
+    frame[columns] = numeric_columns(frame, columns, OWNER, choose="--columns", can_encode=False)
     frame = frame.sort_values(keys, kind="stable")
     repeated = frame.duplicated(keys)
     if repeated.any():
@@ -94,13 +100,14 @@ def read_table(
 
 
 def _stamps(values: pd.Series, name: str, dayfirst: bool | None = None) -> pd.Series:
-    """Return the time column as numbers, or else dates read one way; refuse what is neither.
+    """Return the time column as numbers, or else as dates read in one day/month order.
 
-    ISO dates (2020-01-06) are read as such. Other dates are read with one format for the
-    whole column, month first and day first: where only one reads every cell, or both read
-    the same, that is it; where both read differently (06/01/2020: 1 June or 6 January),
-    ``dayfirst`` decides, and without it the column is refused (a cell at a time, pandas'
-    "mixed" format read 13/01 day first and 06/01 month first, and scrambled the periods).
+    Dates are read as the adapters read them (`adapters._tables.parse_datetimes`), in the
+    order the column shows (a date such as 13/01/2020 reads only day first). Where every
+    date such as 06/01/2020 reads both ways and they differ (1 June or 6 January), the
+    column is refused without ``dayfirst`` rather than read month first (a cell at a time,
+    pandas' "mixed" format read 13/01 day first and 06/01 month first, and scrambled the
+    periods); a flag that contradicts the column is refused too.
     """
     if values.isna().any():
         raise ValueError(
@@ -109,59 +116,20 @@ def _stamps(values: pd.Series, name: str, dayfirst: bool | None = None) -> pd.Se
         )
     if pd.api.types.is_numeric_dtype(values):
         return values
-    found = _dates(values, format="ISO8601")
-    if found is not None:
-        return found
-    ways = {first: _dates(values, dayfirst=first) for first in (False, True)}
-    read = {first: way for first, way in ways.items() if way is not None}
-    if not read:
-        unread = pd.to_datetime(values, format="mixed", errors="coerce").isna()
-        cell = values[unread].iloc[0] if unread.any() else values.iloc[0]
+    evidence = date_order(values.astype("string").str.strip())
+    check_date_order(evidence, OWNER, name)
+    only = "day" if evidence["day"] else "month" if evidence["month"] else None
+    if only is not None and dayfirst is not None and dayfirst != (only == "day"):
         raise ValueError(
-            f"{OWNER}: the time column {name!r} holds {cell!r}, which is neither a date nor "
-            "a number read in one format with the other rows; pass the column of periods as "
-            "--time-col, with a date (one format) or a number on every row."
-        )
-    if len(read) == 2 and not read[False].equals(read[True]):
-        if dayfirst is None:
-            raise ValueError(
-                f"{OWNER}: the dates of {name!r} read both month first and day first "
-                f"({values.iloc[0]!r}: {read[False].iloc[0]:%Y-%m-%d} or "
-                f"{read[True].iloc[0]:%Y-%m-%d}); pass --dayfirst or --no-dayfirst."
-            )
-        return read[dayfirst]
-    if dayfirst is not None and dayfirst not in read:
-        other = "month" if dayfirst else "day"
-        raise ValueError(
-            f"{OWNER}: the dates of {name!r} read {other} first only ({values.iloc[0]!r}), "
+            f"{OWNER}: the dates of {name!r} read {only} first only ({evidence[only][1]!r}), "
             f"not as --{'' if dayfirst else 'no-'}dayfirst says; leave the flag out."
         )
-    return next(iter(read.values()))
-
-
-def _dates(values: pd.Series, **how: Any) -> pd.Series | None:
-    """Return ``values`` read as dates in one format (pandas' inferred one), or None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "Could not infer format"
-            return pd.to_datetime(values, **how)
-    except (ValueError, TypeError, OverflowError):
-        return None
-
-
-def _numbers(values: pd.Series, name: str) -> pd.Series:
-    """Return a column as floats; refuse text where numbers should be, naming a cell."""
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype(np.float64)
-    found = pd.to_numeric(values, errors="coerce")
-    text = values.notna() & found.isna()
-    if text.any():
-        cell = str(values[text].iloc[0])
-        comma = pd.to_numeric(pd.Series([cell.replace(",", ".")]), errors="coerce").notna()[0]
-        hint = " (decimal commas: pass --decimal ,)" if comma else ""
+    if only is None and evidence["both"] is not None and dayfirst is None:
+        stamp = evidence["both"][1]
+        month, day = (pd.to_datetime(stamp, dayfirst=first) for first in (False, True))
         raise ValueError(
-            f"{OWNER}: column {name!r} holds text where numbers should be, such as "
-            f"{cell!r} ({int(text.sum())} cell(s)){hint}; leave out the column "
-            "(--columns), or mark such cells missing (--na-values)."
+            f"{OWNER}: the dates of {name!r} read both month first and day first "
+            f"({stamp!r}: {month:%Y-%m-%d} or {day:%Y-%m-%d}); pass --dayfirst or --no-dayfirst."
         )
-    return found.astype(np.float64)
+    order = dayfirst if only is None else only == "day"
+    return pd.Series(parse_datetimes(values, OWNER, name, dayfirst=order), index=values.index)

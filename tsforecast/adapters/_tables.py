@@ -331,15 +331,20 @@ def date_order(text: pd.Series) -> dict[str, Any]:
     """Return the first stamp that reads only day first, and only month first, as (row, stamp).
 
     ``"none"`` is True when no stamp is a date such as 01/02/2024 (ISO dates start with the
-    year). For a table read in chunks, merge the chunks' answers with `merge_date_order`.
+    year); ``"both"`` is the first stamp that reads as two different dates (01/02/2024, not
+    01/01/2024), or None. For a table read in chunks, merge the chunks' answers with
+    `merge_date_order`.
     """
     parts = text.str.extract(_SLASHED_PARTS).dropna()
-    found: dict[str, Any] = {"none": not len(parts), "day": None, "month": None}
+    found: dict[str, Any] = {"none": not len(parts), "day": None, "month": None, "both": None}
     numbers = parts.astype(int)
     possible = ((numbers[0] <= 12) | (numbers[1] <= 12)) & (numbers.max(axis=1) <= 31)
     numbers = numbers[possible]  # 13/13/2024, 01/32/2024: no date at all
-    for kind, part in (("day", 0), ("month", 1)):
-        rows = numbers.index[numbers[part] > 12]
+    for kind, rows in (
+        ("day", numbers.index[numbers[0] > 12]),
+        ("month", numbers.index[numbers[1] > 12]),
+        ("both", numbers.index[(numbers.max(axis=1) <= 12) & (numbers[0] != numbers[1])]),
+    ):
         if len(rows):
             found[kind] = (rows[0], text[rows[0]])
     return found
@@ -353,6 +358,7 @@ def merge_date_order(before: dict[str, Any] | None, chunk: dict[str, Any]) -> di
         "none": before["none"] and chunk["none"],
         "day": before["day"] or chunk["day"],
         "month": before["month"] or chunk["month"],
+        "both": before.get("both") or chunk.get("both"),
     }
 
 
