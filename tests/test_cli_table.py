@@ -142,3 +142,26 @@ def test_series_ids_are_read_as_text(visnights, tmp_path):
     two.to_csv(table, index=False)
     data = read_table(str(table), time_col="quarter", id_col="region")
     assert list(data.series_ids) == ["01", "1"] and data.n_series == 2
+
+
+@pytest.mark.parametrize("form", ["{year} Q{q}", "{year}-Q{q}", "{year}Q{q}", "Q{q} {year}"])
+def test_quarters_as_r_and_spreadsheets_write_them_are_read(visnights, tmp_path, form):
+    # "1998 Q1" (R's tsibble) was refused as an unreadable time stamp.
+    from tsforecast._cli.table_reader import read_table
+
+    stamps = visnights["quarter"]
+    written = visnights.assign(quarter=[
+        form.format(year=t.year, q=t.quarter) for t in stamps
+    ])  # fmt: skip
+    table = tmp_path / "quarters.csv"
+    written.to_csv(table, index=False)
+    data = read_table(str(table), time_col="quarter", id_col="region")
+    iso = tmp_path / "iso.csv"
+    visnights.to_csv(iso, index=False)
+    expected = read_table(str(iso), time_col="quarter", id_col="region")
+    assert data.local_time.equals(expected.local_time)
+    np.testing.assert_array_equal(data.values, expected.values)
+    written.loc[5, "quarter"] = "soon"
+    written.to_csv(table, index=False)
+    with pytest.raises(ValueError, match=r"'soon' .* where the other stamps are quarters such"):
+        read_table(str(table), time_col="quarter", id_col="region")

@@ -6,8 +6,9 @@ weather adapter's grid, gap filling and units or the EHR adapter's visit feature
 (``time_since_previous``, added as one more column to forecast) do not belong. It reads as
 Python reads a DataFrame indexed by time (or by series id and time): the time column parsed
 as dates or kept as numbers, rows sorted by series and time, empty cells missing values.
-Dates and numbers are read by the adapters' parsers (`tsforecast.adapters._tables`), with
-one rule of its own: dates that read both day first and month first need a flag.
+Dates and numbers are read by the adapters' parsers (`tsforecast.adapters._stamps` and
+`_tables`), with one rule of its own: dates that read both day first and month first need a
+flag.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from tsforecast.adapters._tables import (
+from tsforecast.adapters._stamps import (
     check_date_order,
     date_order,
-    numeric_columns,
     parse_datetimes,
 )
+from tsforecast.adapters._tables import numeric_columns
 
 __all__ = ["read_table"]
 
@@ -102,7 +103,7 @@ def read_table(
 def _stamps(values: pd.Series, name: str, dayfirst: bool | None = None) -> pd.Series:
     """Return the time column as numbers, or else as dates read in one day/month order.
 
-    Dates are read as the adapters read them (`adapters._tables.parse_datetimes`), in the
+    Dates are read as the adapters read them (`adapters._stamps.parse_datetimes`), in the
     order the column shows (a date such as 13/01/2020 reads only day first). Where every
     date such as 06/01/2020 reads both ways and they differ (1 June or 6 January), the
     column is refused without ``dayfirst`` rather than read month first (a cell at a time,

@@ -16,9 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._checks import check_int, show
-from tsforecast.adapters._tables import (
-    _separator,
-    check_column,
+from tsforecast.adapters._stamps import (
     check_date_order,
     check_offsets,
     date_order,
@@ -26,6 +24,10 @@ from tsforecast.adapters._tables import (
     reads_whole,
     stamp_format_of,
     stamp_offsets,
+)
+from tsforecast.adapters._tables import (
+    _separator,
+    check_column,
 )
 from tsforecast.storage import SORT_ADVICE
 

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._checks import show
+from tsforecast.adapters._stamps import parse_datetimes
 from tsforecast.adapters._tables import (
     Source,
     check_column,
     check_columns,
     check_not_all_missing,
     numeric_columns,
-    parse_datetimes,
     read_source,
     resolve_duplicates,
 )

@@ -25,6 +25,7 @@ import pandas as pd
 
 from tsforecast._checks import show
 from tsforecast._npy_folder import check_target
+from tsforecast.adapters._stamps import parse_datetimes
 from tsforecast.adapters._table_chunks import (
     check_together,
     is_csv,
@@ -33,7 +34,6 @@ from tsforecast.adapters._table_chunks import (
     table_chunks,
     whole_patients,
 )
-from tsforecast.adapters._tables import parse_datetimes
 from tsforecast.adapters.ehr import _read_patients, check_static
 from tsforecast.sequences import SequenceData
 from tsforecast.storage import SequenceWriter

@@ -15,6 +15,7 @@ import pandas as pd
 
 from tsforecast._checks import check_choice
 from tsforecast._time import calendar_grid, usual_step
+from tsforecast.adapters._stamps import parse_datetimes
 from tsforecast.adapters._tables import (
     KEEP_CHOICES,
     Source,
@@ -24,7 +25,6 @@ from tsforecast.adapters._tables import (
     find_column,
     nan_runs,
     numeric_columns,
-    parse_datetimes,
     read_source,
     resolve_duplicates,
 )
