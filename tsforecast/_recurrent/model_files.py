@@ -39,11 +39,14 @@ from tsforecast._recurrent.saved_state_checks import (
     check_forecast_state,
     count,
     low_high_pairs,
+    saved_seasonal_average,
+    saved_series_weights,
     saved_transform,
+    scores_as_pairs,
+    weights_as_triples,
 )
 from tsforecast._recurrent.scaling import Standardizer
-from tsforecast._recurrent.seasonal_average import WEIGHTS
-from tsforecast._recurrent.series_scales import fitted_scale, id_from_key, id_key
+from tsforecast._recurrent.series_scales import fitted_scale
 from tsforecast._recurrent.target_transform import TRANSFORMS
 from tsforecast._time_features import TIME_FEATURES
 
@@ -166,57 +169,6 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
     return path
 
 
-def _pairs(scores: dict[float, float] | None) -> list[list[float]] | None:
-    """Return ``seasonal_average_scores_`` as JSON can hold it: [weight, error] pairs."""
-    return None if scores is None else [[float(w), float(e)] for w, e in scores.items()]
-
-
-def _seasonal_average(state: dict[str, Any], bad: Any) -> tuple[float, dict | None]:
-    """Read the seasonal average's weight and scores (formats 1-8: weight 0, no scores)."""
-    if state.get("format_version", 1) < 9:
-        return 0.0, None
-    if "seasonal_average_weight_" not in state:
-        raise bad("no seasonal_average_weight_")
-    weight, pairs = state["seasonal_average_weight_"], state.get("seasonal_average_scores_")
-    number = isinstance(weight, (int, float)) and not isinstance(weight, bool)
-    if not (number and 0.0 <= weight <= 1.0):
-        raise bad(f"seasonal_average_weight_ is {weight!r}, not a weight in [0, 1]")
-    if pairs is None:
-        return float(weight), None
-    if not (isinstance(pairs, list) and all(
-        isinstance(p, list) and len(p) == 2 and p[0] in WEIGHTS
-        and isinstance(p[1], (int, float)) and not isinstance(p[1], bool)
-        for p in pairs
-    )):  # fmt: skip
-        raise bad(f"seasonal_average_scores_ is {pairs!r}, not [weight, error] pairs")
-    return float(weight), {float(w): float(e) for w, e in pairs}
-
-
-def _series_weights(weights: dict[Any, float] | None) -> list[list[Any]] | None:
-    """Return ``seasonal_average_weights_`` as JSON can hold it: [kind, text, weight]."""
-    if weights is None:
-        return None
-    return [[*id_key(series_id), float(weight)] for series_id, weight in weights.items()]
-
-
-def _read_series_weights(state: dict[str, Any], bad: Any) -> dict[Any, float] | None:
-    """Read ``seasonal_average_weights_`` (formats 1-9: None, one weight for every series)."""
-    if state.get("format_version", 1) < 10:
-        return None
-    if "seasonal_average_weights_" not in state:
-        raise bad("no seasonal_average_weights_")
-    triples = state["seasonal_average_weights_"]
-    if triples is None:
-        return None
-    if not (isinstance(triples, list) and all(
-        isinstance(t, list) and len(t) == 3 and isinstance(t[0], str) and isinstance(t[1], str)
-        and isinstance(t[2], (int, float)) and not isinstance(t[2], bool) and 0 <= t[2] <= 1
-        for t in triples
-    )):  # fmt: skip
-        raise bad(f"seasonal_average_weights_ is {str(triples)[:200]}, not [kind, id, weight]s")
-    return {id_from_key(kind, text): float(weight) for kind, text, weight in triples}
-
-
 def _contents(model: Any, owner: str) -> dict[str, bytes]:
     """Return the files of one fitted model (its transform members apart): name -> bytes."""
     buffer = io.BytesIO()
@@ -232,8 +184,10 @@ def _contents(model: Any, owner: str) -> dict[str, bytes]:
         **{name: getattr(model, name) for name in SIMPLE_STATE},
         "transform_members_": [m.target_transform_.name for m in model.transform_members_],
         "seasonal_average_weight_": float(getattr(model, "seasonal_average_weight_", 0.0)),
-        "seasonal_average_scores_": _pairs(getattr(model, "seasonal_average_scores_", None)),
-        "seasonal_average_weights_": _series_weights(
+        "seasonal_average_scores_": scores_as_pairs(
+            getattr(model, "seasonal_average_scores_", None)
+        ),
+        "seasonal_average_weights_": weights_as_triples(
             getattr(model, "seasonal_average_weights_", None)
         ),
         "conformal_margins_": model.conformal_margins_,
@@ -558,8 +512,10 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     ).n_inputs
     for name in SIMPLE_STATE:
         setattr(model, name, state[name])
-    model.seasonal_average_weight_, model.seasonal_average_scores_ = _seasonal_average(state, bad)
-    model.seasonal_average_weights_ = _read_series_weights(state, bad)
+    model.seasonal_average_weight_, model.seasonal_average_scores_ = saved_seasonal_average(
+        state, bad
+    )
+    model.seasonal_average_weights_ = saved_series_weights(state, bad)
     model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])
     margins = state.get("conformal_margins_")
     model.conformal_margins_ = None if margins is None else np.asarray(margins, np.float64)

@@ -1,4 +1,4 @@
-"""Checks of a saved model's state.json: the transform, the forecast state, counts.
+"""Checks of a saved model's state.json: the transform, the forecast state, counts, weights.
 
 `model_files.load_model` reads each part of a saved state through these, so that an altered
 or inconsistent file is refused with a message naming what is wrong (``bad``), before
@@ -14,10 +14,20 @@ import numpy as np
 
 from tsforecast._recurrent.intervals import ALPHAS, level_pairs
 from tsforecast._recurrent.naive_scores import BASELINES
-from tsforecast._recurrent.series_scales import SeriesScales
+from tsforecast._recurrent.seasonal_average import WEIGHTS
+from tsforecast._recurrent.series_scales import SeriesScales, id_from_key, id_key
 from tsforecast._recurrent.target_transform import TRANSFORMS, TargetTransform
 
-__all__ = ["check_forecast_state", "count", "low_high_pairs", "saved_transform"]
+__all__ = [
+    "check_forecast_state",
+    "count",
+    "low_high_pairs",
+    "saved_seasonal_average",
+    "saved_series_weights",
+    "saved_transform",
+    "scores_as_pairs",
+    "weights_as_triples",
+]
 
 
 def saved_transform(saved: Any, targets: list[int] | None, bad: Any) -> TargetTransform | None:
@@ -104,3 +114,54 @@ def low_high_pairs(state: dict[str, Any], name: str, n_outputs: int, bad: Any) -
 def count(value: Any, minimum: int = 1) -> bool:
     """Whether ``value`` is a JSON integer >= ``minimum`` (booleans are not)."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def scores_as_pairs(scores: dict[float, float] | None) -> list[list[float]] | None:
+    """Return ``seasonal_average_scores_`` as JSON can hold it: [weight, error] pairs."""
+    return None if scores is None else [[float(w), float(e)] for w, e in scores.items()]
+
+
+def saved_seasonal_average(state: dict[str, Any], bad: Any) -> tuple[float, dict | None]:
+    """Read the seasonal average's weight and scores (formats 1-8: weight 0, no scores)."""
+    if state.get("format_version", 1) < 9:
+        return 0.0, None
+    if "seasonal_average_weight_" not in state:
+        raise bad("no seasonal_average_weight_")
+    weight, pairs = state["seasonal_average_weight_"], state.get("seasonal_average_scores_")
+    number = isinstance(weight, (int, float)) and not isinstance(weight, bool)
+    if not (number and 0.0 <= weight <= 1.0):
+        raise bad(f"seasonal_average_weight_ is {weight!r}, not a weight in [0, 1]")
+    if pairs is None:
+        return float(weight), None
+    if not (isinstance(pairs, list) and all(
+        isinstance(p, list) and len(p) == 2 and p[0] in WEIGHTS
+        and isinstance(p[1], (int, float)) and not isinstance(p[1], bool)
+        for p in pairs
+    )):  # fmt: skip
+        raise bad(f"seasonal_average_scores_ is {pairs!r}, not [weight, error] pairs")
+    return float(weight), {float(w): float(e) for w, e in pairs}
+
+
+def weights_as_triples(weights: dict[Any, float] | None) -> list[list[Any]] | None:
+    """Return ``seasonal_average_weights_`` as JSON can hold it: [kind, text, weight]."""
+    if weights is None:
+        return None
+    return [[*id_key(series_id), float(weight)] for series_id, weight in weights.items()]
+
+
+def saved_series_weights(state: dict[str, Any], bad: Any) -> dict[Any, float] | None:
+    """Read ``seasonal_average_weights_`` (formats 1-9: None, one weight for every series)."""
+    if state.get("format_version", 1) < 10:
+        return None
+    if "seasonal_average_weights_" not in state:
+        raise bad("no seasonal_average_weights_")
+    triples = state["seasonal_average_weights_"]
+    if triples is None:
+        return None
+    if not (isinstance(triples, list) and all(
+        isinstance(t, list) and len(t) == 3 and isinstance(t[0], str) and isinstance(t[1], str)
+        and isinstance(t[2], (int, float)) and not isinstance(t[2], bool) and 0 <= t[2] <= 1
+        for t in triples
+    )):  # fmt: skip
+        raise bad(f"seasonal_average_weights_ is {str(triples)[:200]}, not [kind, id, weight]s")
+    return {id_from_key(kind, text): float(weight) for kind, text, weight in triples}
