@@ -263,6 +263,9 @@ def test_on_few_held_out_values_the_network_is_judged_over_all_steps():
         overall + r" for persistence .*as few as 10 held",
         losing_message(losing, 3, np.array([10, 10, 0])),
     )
+    close = {**scores, "model": [1.6, 2.0, None]}  # 3.6 against 3.3: within 10%, noise
+    assert losing_message(close, 3, np.array([10, 10, 0])) is None
+    assert "worst at step 2" in losing_message(close, 3, np.array([300, 300, 0]))
 
 
 def test_pure_noise_warns_that_the_network_does_not_beat_the_baselines():

@@ -65,8 +65,9 @@ class LSTMForecaster(
     data. At the end of `fit` the network is scored on the validation data per step beside
     persistence, seasonal naive and the least-squares line (``baseline_scores_``); fit warns
     when it does not beat the best of them at some step (with under 250 values, over all
-    steps). Forecasts combined with a seasonal average (``seasonal_average``, short seasonal
-    series) are judged instead: fit warns when persistence or seasonal naive errs less.
+    steps and by more than 10%). Forecasts combined with a seasonal average
+    (``seasonal_average``, short seasonal series) are judged instead: fit warns when
+    persistence or seasonal naive errs over 10% less.
 
     Uncertainty: with ``quantiles``, every step is forecast at each quantile level (pinball
     loss; levels never cross); the point forecast is the median. The intervals between

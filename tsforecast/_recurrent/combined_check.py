@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tsforecast._recurrent.naive_scores import NOISE_MARGIN
 from tsforecast._segments import repeated_rows
 
 __all__ = ["jointly", "losing_message", "naive_forecasts"]
@@ -82,20 +83,21 @@ def losing_message(
     way to the seasonal average (``some``: those of some series only, a weight per series);
     ``naive``: each naive forecaster's on the same rows (NaN: not scored).
     Returns the warning's text, naming the best of them, or None where the combination errs
-    no more than each (or nothing was scored).
+    no more than `naive_scores.NOISE_MARGIN` times each (the validation rows of short series
+    are too few to tell closer errors apart), or nothing was scored.
 
     Examples
     --------
     >>> losing_message(0.5, 0.8, {"persistence": 1.2, "seasonal naive": 0.9}) is None
     True
-    >>> losing_message(0.5, 1.0, {"persistence": 1.2, "seasonal naive": 0.9})[:48]
+    >>> losing_message(0.5, 1.0, {"persistence": 1.2, "seasonal naive": 0.85})[:48]
     'LSTMForecaster: on the validation rows the forec'
     """
     scored = {name: error for name, error in naive.items() if np.isfinite(error)}
     if not scored or not np.isfinite(combined):
         return None
     name = min(scored, key=scored.__getitem__)
-    if combined <= scored[name]:
+    if combined <= NOISE_MARGIN * scored[name]:
         return None
     return (
         f"LSTMForecaster: on the validation rows the forecasts (the network's, moved "
@@ -103,7 +105,8 @@ def losing_message(
         + (" for some series, seasonal_average_weights_" if some else "")
         + f") do not beat {name}: their MAE, "
         f"scaled per series by the in-sample seasonal-naive MAE, is {combined:.4g} against "
-        f"{scored[name]:.4g}. See seasonal_average_scores_ and baseline_scores_ (the network "
+        f"{scored[name]:.4g}, more than the 10% so few values tell apart. See "
+        "seasonal_average_scores_ and baseline_scores_ (the network "
         "alone); more data or epochs, or another seasonal_average, may help, or forecast "
         "with the baseline."
     )
