@@ -165,3 +165,22 @@ def test_quarters_as_r_and_spreadsheets_write_them_are_read(visnights, tmp_path,
     written.to_csv(table, index=False)
     with pytest.raises(ValueError, match=r"'soon' .* where the other stamps are quarters such"):
         read_table(str(table), time_col="quarter", id_col="region")
+
+
+def test_excel_csv_empty_tables_and_panels_without_ids(visnights, tmp_path):
+    from tsforecast._cli.table_reader import read_table
+
+    one = visnights[visnights["region"] == "QLDMetro"].drop(columns="region")
+    table = tmp_path / "excel.csv"  # Excel's "CSV UTF-8": a byte order mark, CRLF lines
+    one.to_csv(table, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    assert table.read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert read_table(str(table), time_col="quarter").n_timesteps == len(one)
+    table.write_text("quarter,nights\n")  # a header alone: an IndexError from inside before
+    with pytest.raises(ValueError, match=r"the table has no rows \(columns: \['quarter', "):
+        read_table(str(table), time_col="quarter")
+    visnights.to_csv(table, index=False)  # a long panel read without --id-col
+    with pytest.raises(TypeError, match=r"holds text .* the series of a long table, pass it as "):
+        read_table(str(table), time_col="quarter")
+    visnights.assign(region=visnights["region"].factorize()[0]).to_csv(table, index=False)
+    with pytest.raises(ValueError, match=r"repeated row.* or name the column of series ids with "):
+        read_table(str(table), time_col="quarter")

@@ -23,7 +23,7 @@ from tsforecast.adapters._stamps import (
     date_order,
     parse_datetimes,
 )
-from tsforecast.adapters._tables import numeric_columns
+from tsforecast.adapters._tables import numeric_columns, read_source
 
 __all__ = ["read_table"]
 
@@ -45,7 +45,8 @@ def read_table(
     Parameters
     ----------
     path : str
-        The CSV file (comma- or semicolon-separated).
+        The CSV file (comma-, semicolon- or tab-separated; UTF-8, with or without a byte
+        order mark).
     time_col : str
         The column of time stamps: dates (any format pandas reads), or numbers.
     id_col : str, optional
@@ -65,10 +66,8 @@ def read_table(
     """
     from tsforecast import SequenceData
 
-    ids = None if id_col is None else {id_col: str}  # ids as text: 7 is "7" at predict too
-    frame = pd.read_csv(
-        path, sep=None, engine="python", decimal=decimal, na_values=na_values, dtype=ids
-    )
+    ids = () if id_col is None else (id_col,)  # ids as text: 7 is "7" at predict too
+    frame = read_source(path, OWNER, na_values=na_values, decimal=decimal, text_columns=ids)
     keys = [name for name in (id_col, time_col) if name is not None]
     if columns and set(columns) & set(keys):
         raise ValueError(
@@ -85,7 +84,16 @@ def read_table(
         raise ValueError(f"{OWNER}: '{path}' holds no column besides {keys} to forecast.")
     frame = frame[[*keys, *columns]].copy()
     frame[time_col] = _stamps(frame[time_col], time_col, dayfirst)
-    frame[columns] = numeric_columns(frame, columns, OWNER, choose="--columns", can_encode=False)
+    try:
+        frame[columns] = numeric_columns(
+            frame, columns, OWNER, choose="--columns", can_encode=False
+        )
+    except TypeError as error:  # a column of text labels
+        if id_col is not None:
+            raise
+        raise TypeError(
+            f"{error} If it names the series of a long table, pass it as --id-col."
+        ) from None
     frame = frame.sort_values(keys, kind="stable")
     repeated = frame.duplicated(keys)
     if repeated.any():
@@ -93,7 +101,9 @@ def read_table(
         raise ValueError(
             f"{OWNER}: '{path}' holds {int(repeated.sum())} repeated row(s) of the same "
             f"{' and '.join(keys)}, such as {row}; keep one row per period (or per series and "
-            "period), averaging or dropping the others."
+            "period), averaging or dropping the others"
+            + ("" if id_col else ", or name the column of series ids with --id-col (a panel)")
+            + "."
         )
     return SequenceData.from_frame(
         frame, time=time_col, group=id_col, columns=columns, allow_missing=True

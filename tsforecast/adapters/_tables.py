@@ -58,7 +58,10 @@ def read_source(
         if path.is_dir():
             raise ValueError(f"{owner}: '{path}' is a folder; pass the path of a CSV file.")
         try:
-            options = {"sep": _separator(path, read_csv.get("skiprows", 0)), **read_csv}
+            # utf-8-sig: Excel's "CSV UTF-8" starts with a byte order mark, which the first
+            # column's name kept ('\ufeffmonth')
+            separator = _separator(path, read_csv.get("skiprows", 0))
+            options = {"sep": separator, "encoding": "utf-8-sig", **read_csv}
             if options["sep"] != "," and decimal == "." and _decimal_commas(path, options):
                 raise ValueError(
                     f"{owner}: '{path}' is separated by {options['sep']!r} and its numbers "
