@@ -184,3 +184,23 @@ def test_excel_csv_empty_tables_and_panels_without_ids(visnights, tmp_path):
     visnights.assign(region=visnights["region"].factorize()[0]).to_csv(table, index=False)
     with pytest.raises(ValueError, match=r"repeated row.* or name the column of series ids with "):
         read_table(str(table), time_col="quarter")
+
+
+def test_backtest_from_a_quarter_and_against_persistence_alone(visnights, tmp_path, capsys):
+    # --start "2015 Q1" was refused on a file of such stamps; --season none, which --help
+    # offers, was refused as "invalid int value".
+    one = visnights[visnights["region"] == "QLDMetro"].drop(columns="region")
+    one = one.assign(quarter=[f"{t.year} Q{t.quarter}" for t in one["quarter"]])
+    table = tmp_path / "quarters.csv"
+    one.to_csv(table, index=False)
+    argv = ["backtest", str(table), "--kind", "table", "--time-col", "quarter", "--steps", "2",
+            *FLAGS]  # fmt: skip
+    assert main([*argv, "--start", "2015 Q1", "--season", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "4 origins from start=2015 Q1" in out and "MASE (m=1)" in out
+    assert "seasonal naive" not in out
+    assert main([*argv, "--start", "2015 Q1", "--season", "4"]) == 0
+    assert "seasonal naive (4)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main([*argv, "--season", "0"])
+    assert "--season: takes a number of rows (4 for quarters) or none" in capsys.readouterr().err

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tsforecast import _warnings
-from tsforecast._cli.backtest import SHIPPED, run_backtest
+from tsforecast._cli.backtest import SHIPPED, run_backtest, season_flag
 from tsforecast._cli.config import NOT_SETTINGS, config_path, printable, read_config
 from tsforecast._cli.demo import run_demo
 from tsforecast._cli.fit_predict import run_fit, run_predict
@@ -139,7 +139,7 @@ def _build_parser(
                     help="refit every N origins (default: never)")  # fmt: skip
     bt.add_argument(
         "--season",
-        type=int,
+        type=season_flag,
         default=None,
         help="season of the seasonal naive forecast and of MASE's scale (default: the "
         "model's, else from the stamps; none: persistence)",

@@ -13,6 +13,7 @@ from tsforecast._cli.inputs import adapter_options, read_data
 from tsforecast._cli.model_options import adapter_roles, model_params
 from tsforecast._cli.outputs import writable_folder
 from tsforecast._warnings import ignoring
+from tsforecast.adapters._stamps import quarters
 
 SHIPPED = {
     "weather": "load_weather",
@@ -65,7 +66,7 @@ def run_backtest(args: argparse.Namespace) -> None:
             )
     print(f"Backtest of {args.data}: {data}")
     chosen = args.seasonal_period if isinstance(args.seasonal_period, int) else None
-    season = args.season or chosen or _season(model, data)
+    season = None if args.season == 0 else (args.season or chosen or _season(model, data))
     # MASE divides by the in-sample MAE of seasonal naive of this season (persistence without)
     options["season"] = season or 1
     with ignoring(RuntimeWarning):  # "does not beat": the table says it
@@ -100,13 +101,29 @@ def run_backtest(args: argparse.Namespace) -> None:
 
 
 def _start(text: str) -> Any:
-    """Read --start: a row count, a fraction, or else a time stamp (kept as text)."""
+    """Read --start: a row count, a fraction, or else a time stamp (text; 2006 Q3 as a date)."""
     for kind in (int, float):
         try:
             return kind(text)
         except ValueError:
             continue
-    return text
+    quarter = quarters(pd.Series([text.strip()]), "--start", "--start")
+    return text if quarter is None else f"{quarter[0]:%Y-%m-%d}"
+
+
+def season_flag(text: str) -> int:
+    """Read --season: a number of rows (at least 1), or none (0: persistence alone)."""
+    if text.strip().lower() == "none":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"takes a number of rows (4 for quarters) or none (persistence); got {text!r}"
+        )
+    return value
 
 
 def _season(model: Any, data: Any) -> int | None:

@@ -94,9 +94,9 @@ def parse_datetimes(
             with_offset = text.index[has_offset][0]
             without = text.index[~has_offset][0]
             check_offsets((with_offset, text[with_offset]), (without, text[without]), owner, column)
-        quarters = _quarters(text, owner, column)
-        if quarters is not None:
-            return quarters
+        as_quarters = quarters(text, owner, column)
+        if as_quarters is not None:
+            return as_quarters
         clock = text.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?").fillna(False)
         if clock.all():
             raise ValueError(
@@ -147,7 +147,7 @@ def parse_datetimes(
     return times.as_unit("ns")
 
 
-def _quarters(text: pd.Series, owner: str, column: Hashable) -> pd.DatetimeIndex | None:
+def quarters(text: pd.Series, owner: str, column: Hashable) -> pd.DatetimeIndex | None:
     """Return each quarter's first day where the stamps are quarters (1998 Q1); else None.
 
     A column where only some stamps are quarters is refused, naming the first other one.
@@ -155,7 +155,7 @@ def _quarters(text: pd.Series, owner: str, column: Hashable) -> pd.DatetimeIndex
     Examples
     --------
     >>> stamps = pd.Series(["1998 Q1", "1998 Q4", "Q2 1999"])
-    >>> _quarters(stamps, "read", "t").strftime("%Y-%m-%d").tolist()
+    >>> quarters(stamps, "read", "t").strftime("%Y-%m-%d").tolist()
     ['1998-01-01', '1998-10-01', '1999-04-01']
     """
     parts = text.str.extract(f"^{_QUARTER.pattern}$")
