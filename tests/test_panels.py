@@ -1,5 +1,7 @@
 """Panels held in pandas: a (series id, time) MultiIndex, row order, outputs in the user's terms."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -131,3 +133,28 @@ def test_periods_are_read_as_their_first_instants_and_forecasts_come_back_as_per
     assert both.index.get_level_values("month").equals(
         pd.PeriodIndex(["1953-01", "1953-02"] * 2, freq="M", name="month")
     )
+
+
+def test_a_column_that_ended_long_before_the_table_is_named_at_forecast():
+    # A wide table of series of different spans (AirPassengers ends in 1960, the other goes
+    # on to 1982): each column was forecast from the table's last row without a word, the
+    # passengers 22 years after their last value.
+    passengers = load_air_passengers().to_frame().iloc[:, 0].astype(float)
+    later = pd.Series(
+        np.sin(np.arange(400) / 2) * 10 + 100,
+        index=pd.date_range("1949-01-01", periods=400, freq="MS"),
+    )  # fmt: skip
+    wide = pd.concat({"air": passengers, "other": later}, axis=1).asfreq("MS")
+    model = LSTMForecaster(**FAST).fit(wide.iloc[:144])  # both observed throughout
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing said where every column is read
+        model.forecast(wide.iloc[:150], 2)
+    stale = r"target 'air' has no observed value in the last 256 rows of X \(last at 1960-12-01\)"
+    with pytest.warns(RuntimeWarning, match=stale + r", more than the \d+ rows the model reads"):
+        model.forecast(wide, 2)
+    panel = wide.stack().dropna().swaplevel().sort_index().to_frame("value")  # the fix
+    panel.index.names = ["series", "time"]
+    fitted = LSTMForecaster(**FAST).fit(panel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fitted.forecast(panel, 2)

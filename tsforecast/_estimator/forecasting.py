@@ -26,6 +26,7 @@ from tsforecast._recurrent.forecasting import (
     forecast_after,
     forecast_result,
     future_values,
+    warn_if_stale,
 )
 from tsforecast._recurrent.outputs import interval_levels, level_positions
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
@@ -309,6 +310,10 @@ class ForecastingMethods:
         reader = self._reader()
         positions = check_forecast(reader, self.quantiles_, steps, quantiles, owner)
         data = check_X(self, X, groups, reset=False)
+        if self.target_indices_ is not None:
+            warn_if_stale(
+                data, self.target_indices_, self.target_names_, self.context_length_, owner
+            )
         models = self._models(data, owner)
         transforms = [getattr(model, "target_transform_", None) for model, _ in models]
         warn_if_history_short([t for t in transforms if t is not None], data, owner)

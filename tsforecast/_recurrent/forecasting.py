@@ -8,6 +8,7 @@ forecasts a model cannot make; `future_values` reads the ``future=`` argument of
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 import torch
 
 from tsforecast import _time
+from tsforecast._checks import show
 from tsforecast._forecast_frames import forecast_frame, future_frame
 from tsforecast._recurrent.features import stamps_of
 from tsforecast._recurrent.inference import NetworkReader, history_rows, roll_forward
@@ -29,6 +31,7 @@ __all__ = [
     "forecast_after",
     "forecast_result",
     "future_values",
+    "warn_if_stale",
 ]
 
 # Forecasts made in one pass of the network; more are made chunk after chunk, so that memory
@@ -262,3 +265,52 @@ def forecast_result(
         flat = values.reshape(*values.shape[:2], -1)
         return forecast_frame(flat, times, data, columns)
     return values if data.groups is not None else values[0]
+
+
+def warn_if_stale(
+    data: SequenceData,
+    columns: list[int],
+    names: list[Any],
+    context_length: int,
+    owner: str,
+    stacklevel: int = 3,
+) -> None:
+    """Warn where a target of a series has no observed value in the rows a forecast reads.
+
+    Forecasts start after a series' last row; a target not observed in its last
+    ``context_length`` rows (a wide table whose columns end at different dates, read as
+    one series) is forecast from nothing the model reads of it, silently. The first such
+    target is named, with where it was last observed.
+    """
+    if data.mask is None or not len(columns):
+        return
+    observed = data.mask[:, columns]
+    rows = np.where(observed, np.arange(len(observed))[:, None], -1)
+    starts, stops = data.offsets[:-1], data.offsets[1:]
+    nonempty = stops > starts
+    last = np.full((data.n_series, len(columns)), -1)
+    last[nonempty] = np.maximum.reduceat(rows, starts[nonempty], axis=0)
+    unread = (stops - 1)[:, None] - np.where(last >= starts[:, None], last, starts[:, None] - 1)
+    stale = unread >= context_length
+    if not stale.any():
+        return
+    series, column = np.argwhere(stale)[0]
+    where = "" if data.n_series == 1 else f" of series {show(data.series_ids[series])}"
+    seen = last[series, column]
+    if seen < starts[series]:
+        when = "never observed"
+    elif data.local_time is not None:
+        stamp = data.local_time[seen]
+        when = f"last at {stamp:%Y-%m-%d}" if stamp == stamp.normalize() else f"last at {stamp}"
+    else:
+        when = f"last at row {seen - starts[series]}"
+    warnings.warn(
+        f"{owner}: target {names[column]!r}{where} has no observed value in the last "
+        f"{int(unread[series, column])} rows of X ({when}), more than the "
+        f"{context_length} rows the model reads (context_length_), so its forecasts from the "
+        f"end of X read nothing of it ({int(stale.sum())} such target(s) in all). Forecast "
+        "each column from its own rows (a wide table of series of different spans: stack it "
+        "into a (series id, time) panel, or drop the rows after the column ends).",
+        RuntimeWarning,
+        stacklevel=stacklevel,
+    )

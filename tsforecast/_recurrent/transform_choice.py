@@ -366,10 +366,11 @@ def validation_scores(
             continue
         begin = train.starts[np.searchsorted(train.starts, start, side="right") - 1]
         history = targets[begin:start]
-        scale = np.nanmean(np.abs(history[lag:] - history[:-lag]), axis=0) if len(history) > lag \
-            else np.nanmean(np.abs(np.diff(history, axis=0)), axis=0)  # fmt: skip
-        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        with _warnings.ignoring(RuntimeWarning, "Mean of empty slice"):
+        with _warnings.ignoring(RuntimeWarning, "Mean of empty slice"):  # a target not seen
+            scale = np.nanmean(np.abs(history[lag:] - history[:-lag]), axis=0) \
+                if len(history) > lag \
+                else np.nanmean(np.abs(np.diff(history, axis=0)), axis=0)  # fmt: skip
+            scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
             scores[series_of[i]] = np.nanmean(errors[owner == i], axis=(0, 1)) / scale
     return scores
 
