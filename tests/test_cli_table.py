@@ -204,3 +204,21 @@ def test_backtest_from_a_quarter_and_against_persistence_alone(visnights, tmp_pa
     with pytest.raises(SystemExit):
         main([*argv, "--season", "0"])
     assert "--season: takes a number of rows (4 for quarters) or none" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "write", [lambda t: t.year * 100 + t.month, lambda t: t.year + t.month / 100]
+)
+def test_years_and_months_written_as_numbers_are_read_as_months(tmp_path, write):
+    # 194901 (or 1949.01) was read as numeric time: steps of 1 and 89, no season, forecasts
+    # stamped 196013 (a trial's AirPassengers: MASE 2.99 against 1.26 with dates).
+    from tsforecast._cli.table_reader import read_table
+    from tsforecast.datasets import load_air_passengers
+
+    months = load_air_passengers().to_frame().iloc[:, 0]
+    table = tmp_path / "numbers.csv"
+    pd.DataFrame({"month": write(months.index), "passengers": months.to_numpy()}).to_csv(
+        table, index=False
+    )
+    data = read_table(str(table), time_col="month")
+    assert data.local_time.equals(pd.DatetimeIndex(months.index, freq=None))

@@ -219,3 +219,40 @@ def test_dates_given_as_text_are_refused_with_the_fix():
         assert check_X(Reader(), labelled, None, reset=True).time is None
     ids = pd.concat({"a": months, "b": months}, names=["id", "month"])
     assert check_X(Reader(), ids, None, reset=True).n_series == 2
+
+
+@pytest.mark.parametrize(
+    ("index", "message", "fix"),
+    [
+        (lambda t: [f"{s.year} Q{s.quarter}" for s in t], r"quarters as text \('1949 Q1'",
+         lambda i: pd.PeriodIndex(i.str.replace(" ", ""), freq="Q")),
+        (lambda t: [f"{s.year}Q{s.quarter}" for s in t], r"quarters as text \('1949Q1'",
+         lambda i: pd.PeriodIndex(i.str.replace(" ", ""), freq="Q")),
+        (lambda t: [f"{s.year}M{s.month:02d}" for s in t], r"months as text \('1949M01'",
+         lambda i: pd.to_datetime(i, format="%YM%m")),
+        (lambda t: t.year * 100 + t.month, r"years and months written as numbers \(194901,",
+         lambda i: pd.to_datetime(i.astype(int).astype(str), format="%Y%m")),
+        (lambda t: t.year + t.month / 100, r"years and months written as numbers \(1949.01,",
+         lambda i: pd.to_datetime(i.map("{:.2f}".format), format="%Y.%m")),
+    ],
+)  # fmt: skip
+def test_periods_as_text_or_numbers_are_refused_with_a_fix_that_works(index, message, fix):
+    # pmdarima's quarters ('1965 Q1'), Eurostat's months and 194901 were read as row labels
+    # or numeric time: no season, forecasts without stamps or stamped 196013 (a trial).
+    from tsforecast.datasets import load_air_passengers
+
+    months = load_air_passengers().to_frame()
+    stamps = months.index
+    if "quarters" in message:  # one row per quarter
+        months, stamps = months.iloc[::3], stamps[::3]
+    given = months.set_axis(pd.Index(index(stamps)))
+    with pytest.raises(ValueError, match=message + r".*Parse them: X.index = "):
+        check_X(Reader(), given, None, reset=True)
+    fixed = given.set_axis(fix(given.index))
+    data = check_X(Reader(), fixed, None, reset=True)
+    assert data.time is not None and len(data.local_time) == len(stamps)
+
+
+def test_numbers_that_are_no_year_months_stay_numeric_time():
+    hours = pd.DataFrame({"v": np.arange(30.0)}, index=pd.Index(194_901 + np.arange(30)))
+    assert check_X(Reader(), hours, None, reset=True).time is not None  # steps of 1: time

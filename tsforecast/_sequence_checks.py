@@ -23,6 +23,8 @@ __all__ = [
     "refuse_dates_as_text",
     "series_offsets",
     "warn_if_whole_numbers_rounded",
+    "year_month_numbers",
+    "year_month_stamps",
 ]
 
 
@@ -303,10 +305,13 @@ def refuse_dates_as_text(index: pd.Index, owner: str) -> None:
     Read as row labels, they gave no season, no calendar and forecasts without stamps.
     """
     time = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
+    where = "the time level of X's index" if isinstance(index, pd.MultiIndex) else "X's index"
+    _refuse_year_months_as_numbers(time, where, owner)
     if len(time) == 0 or not (pd.api.types.is_object_dtype(time.dtype)
                               or pd.api.types.is_string_dtype(time.dtype)):  # fmt: skip
         return
     sample = time[: min(len(time), 20)]
+    _refuse_periods_as_text(sample, where, owner)
     if not all(isinstance(value, str) and any(c.isdigit() for c in value) for value in sample):
         return
     years = all(value.strip().isdigit() and len(value.strip()) == 4 for value in sample)
@@ -316,7 +321,6 @@ def refuse_dates_as_text(index: pd.Index, owner: str) -> None:
         parsed = pd.to_datetime(pd.Index(sample), errors="coerce")
     if parsed.isna().any() or not ((parsed.year >= 1600) & (parsed.year <= 2300)).all():
         return
-    where = "the time level of X's index" if isinstance(index, pd.MultiIndex) else "X's index"
     level = "X.index.levels[-1]" if isinstance(index, pd.MultiIndex) else "X.index"
     parse = f"{level}.astype(int)" if years else f"pandas.to_datetime({level})"
     fix = f"X.index = {parse}"
@@ -327,4 +331,93 @@ def refuse_dates_as_text(index: pd.Index, owner: str) -> None:
         f"{owner}: {where} holds {what} as text ({sample[0]!r}, ...), which would be read as "
         f"row labels: no time stamps, no season, forecasts without dates. Parse them: {fix}"
         f"{csv}; or drop them (X.reset_index(drop=True)) to forecast rows without time."
+    )
+
+
+# Periods written as text that pandas.to_datetime does not read: quarters (1990 Q1, 1990-Q1,
+# 1990Q1, Q1 1990) and Eurostat's months (1949M01).
+_QUARTER_TEXT = r"\s*(\d{4}\s*[-/ ]?\s*[Qq][1-4]|[Qq][1-4]\s*[-/ ]?\s*\d{4})\s*"
+_MONTH_TEXT = r"\s*\d{4}M\d{2}\s*"
+
+
+def _refuse_periods_as_text(sample: pd.Index, where: str, owner: str) -> None:
+    """Refuse quarters or Eurostat months given as text: read as row labels, as dates are."""
+    if not all(isinstance(value, str) for value in sample):
+        return
+    text = pd.Series(sample, dtype="string")
+    if text.str.fullmatch(_QUARTER_TEXT).all():
+        what, fix = (
+            "quarters",
+            (
+                'pandas.PeriodIndex(X.index.str.replace(" ", ""), freq="Q") (for text such as '
+                "'1990 Q1' or '1990Q1'; a DataFrame indexed by periods is read as their stamps)"
+            ),
+        )
+    elif text.str.fullmatch(_MONTH_TEXT).all():
+        what, fix = "months", 'pandas.to_datetime(X.index, format="%YM%m")'
+    else:
+        return
+    raise ValueError(
+        f"{owner}: {where} holds {what} as text ({sample[0]!r}, ...), which would be read as "
+        f"row labels: no time stamps, no season, forecasts without dates. Parse them: "
+        f"X.index = {fix}; or drop them (X.reset_index(drop=True)) to forecast rows without "
+        "time."
+    )
+
+
+def year_month_numbers(values: Any) -> float | None:
+    """Return 1 for years and months written as 194901, 100 for 1949.01; None for other times.
+
+    Matched on the first 48 values: whole numbers (after the scale) of a month 1-12, whose
+    steps are 1 within a year and 89 across.
+
+    Examples
+    --------
+    >>> months = pd.period_range("1949-11", periods=14, freq="M")
+    >>> year_month_numbers(months.year * 100 + months.month)
+    1.0
+    >>> year_month_numbers(months.year + months.month / 100)
+    100.0
+    >>> year_month_numbers(range(13)) is None
+    True
+    """
+    values = np.asarray(values[:48], dtype=np.float64)
+    if len(values) < 13:
+        return None
+    for scale in (1.0, 100.0):
+        numbers = np.round(values * scale, 6)
+        whole = np.all(numbers == np.round(numbers))
+        if not whole or not np.all((numbers >= 100_001) & (numbers <= 999_912)):
+            continue
+        months = numbers % 100
+        steps = set(np.round(np.diff(numbers)).astype(int).tolist())
+        if ((months >= 1) & (months <= 12)).all() and steps == {1, 89}:
+            return scale
+    return None
+
+
+def year_month_stamps(values: Any, scale: float) -> pd.DatetimeIndex:
+    """Read years and months written as numbers (`year_month_numbers`) as month starts."""
+    numbers = np.round(np.asarray(values, dtype=np.float64) * scale).astype(np.int64)
+    return pd.to_datetime(pd.Index(numbers.astype(str)), format="%Y%m")
+
+
+def _refuse_year_months_as_numbers(time: pd.Index, where: str, owner: str) -> None:
+    """Refuse years and months written as one number (194901, or 1949.01): not a time axis.
+
+    Read as numbers, their steps are 1 within a year and 89 across (0.01 and 0.89): the
+    model found irregular time, no season, and stamped its forecasts 196013, 196014.
+    """
+    if not pd.api.types.is_numeric_dtype(time.dtype) or pd.api.types.is_bool_dtype(time.dtype):
+        return
+    scale = year_month_numbers(time)
+    if scale is None:
+        return
+    text, fix = ("X.index.astype(int).astype(str)", '"%Y%m"') if scale == 1 else \
+        ('X.index.map("{:.2f}".format)', '"%Y.%m"')  # fmt: skip
+    raise ValueError(
+        f"{owner}: {where} holds years and months written as numbers ({time[0]:g}, ...), "
+        "which would be read as numeric time whose steps jump at each new year: no season, "
+        f"forecasts stamped past month 12. Parse them: X.index = pandas.to_datetime({text}, "
+        f"format={fix})."
     )

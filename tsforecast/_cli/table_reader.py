@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from tsforecast._sequence_checks import year_month_numbers, year_month_stamps
 from tsforecast.adapters._stamps import (
     check_date_order,
     date_order,
@@ -48,7 +49,8 @@ def read_table(
         The CSV file (comma-, semicolon- or tab-separated; UTF-8, with or without a byte
         order mark).
     time_col : str
-        The column of time stamps: dates (any format pandas reads), or numbers.
+        The column of time stamps: dates (any format pandas reads, quarters such as 1998 Q1),
+        years and months written as numbers (194901 or 1949.01, read as months), or numbers.
     id_col : str, optional
         The column of series ids: a panel, each series read in time order.
     columns : sequence of str, optional
@@ -126,7 +128,10 @@ def _stamps(values: pd.Series, name: str, dayfirst: bool | None = None) -> pd.Se
             "every row needs its period."
         )
     if pd.api.types.is_numeric_dtype(values):
-        return values
+        scale = year_month_numbers(values.to_numpy())  # 194901 or 1949.01: months
+        if scale is None:
+            return values
+        return pd.Series(year_month_stamps(values.to_numpy(), scale), index=values.index)
     evidence = date_order(values.astype("string").str.strip())
     check_date_order(evidence, OWNER, name)
     only = "day" if evidence["day"] else "month" if evidence["month"] else None
