@@ -414,8 +414,8 @@ def candidates(
     """Return the transforms ``target_transform="auto"`` tries on these targets.
 
     With a seasonal period two seasons of which fit in the shortest series (``lengths``:
-    rows per series, validation rows included), the seasonal difference and (for positive
-    targets with no missing entry) the seasonal difference of the log, and on short series
+    rows per series, validation rows included), the seasonal difference and (for targets
+    whose observed values are all positive) the seasonal difference of the log, and on short series
     the change from the previous row too, on long series (``short`` False) the targets as
     they are instead: on the short seasonal series of the development set (`bench_classic`)
     one of the seasonal transforms forecast better than the targets as they are on every
@@ -433,8 +433,8 @@ def candidates(
     the training rows hold no change from one season before (``seasonal_changes`` False),
     ``"none"`` and the difference (a trend that leaves the training range).
     """
-    complete = observed is None or bool(observed.all())
-    positive = complete and bool(np.all(np.isfinite(values))) and bool((values > 0).all())
+    seen = values if observed is None else values[observed]  # missing entries aside
+    positive = bool(len(seen)) and bool(np.all(np.isfinite(seen))) and bool((seen > 0).all())
     if season and season > 1 and seasonal_changes and int(lengths.min()) >= 2 * season:
         seasonal = ["seasonal_difference"] + (["log_seasonal_difference"] if positive else [])
         return [*seasonal, "difference"] if short else ["none", *seasonal]
