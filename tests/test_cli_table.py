@@ -222,3 +222,19 @@ def test_years_and_months_written_as_numbers_are_read_as_months(tmp_path, write)
     )
     data = read_table(str(table), time_col="month")
     assert data.local_time.equals(pd.DatetimeIndex(months.index, freq=None))
+
+
+def test_missing_periods_are_advised_in_the_command_lines_terms(visnights, tmp_path, capsys):
+    # The warning's fix was Python's (X.asfreq('QS'), time_gaps=True), which a user of the
+    # command line cannot follow.
+    one = visnights[visnights["region"] == "QLDMetro"].drop(columns="region")
+    table = tmp_path / "gaps.csv"
+    one.drop(index=one.index[[10, 20, 30]]).to_csv(table, index=False)
+    argv = ["fit", str(table), "--kind", "table", "--time-col", "quarter", *FLAGS]
+    assert main([*argv, "--out", str(tmp_path / "m")]) == 0
+    err = capsys.readouterr().err
+    assert "3 period(s) missing between them" in err and "asfreq" not in err
+    assert "give them as rows with empty cells in the table, a row per missing period" in err
+    assert "Pass --time-gaps true to read irregular series" in err
+    assert main([*argv, "--time-gaps", "true", "--out", str(tmp_path / "m2")]) == 0
+    assert "missing between them" not in capsys.readouterr().err

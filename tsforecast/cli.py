@@ -177,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     def one_line(message: Any, category: Any, *rest: Any, **options: Any) -> None:
-        text = " ".join(str(message).split())
+        text = in_flags(" ".join(str(message).split()))
         print(f"tsforecast {args.command}: warning: {text}", file=sys.stderr)
 
     try:
@@ -191,15 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("TSFORECAST_TRACEBACK"):
             raise
         expected = isinstance(error, (ValueError, TypeError, OSError, ImportError))
-        message = " ".join(str(error).split()) or type(error).__name__
-        message = message.replace("decimal=','", "--decimal ,")  # the flags, on this command line
-        # na_values=['M'] -> --na-values M (the flag takes the markers comma-separated)
-        message = re.sub(r"na_values=\[([^\]]*)\]", _na_values_flag, message)
-        message = message.replace("long_gaps='warn'", "--long-gaps warn")
-        message = message.replace("a larger max_gap", "a larger --max-gap")
-        message = message.replace("max_gap must be", "--max-gap must be")
-        message = message.replace("with columns=[...]", "with --columns")
-        message = message.replace("time_col= (--time-col)", "--time-col")
+        message = in_flags(" ".join(str(error).split()) or type(error).__name__)
         if not expected:
             message = (
                 f"unexpected {type(error).__name__}: {message} (a bug: please report it, with "
@@ -218,6 +210,27 @@ def _config_defaults(argv: list[str]) -> dict[str, Any] | None:
     fit = _build_parser()._subparsers._group_actions[0].choices["fit"]
     known = {a.dest: a for a in fit._actions if a.dest not in ("help", *NOT_SETTINGS)}
     return read_config(path, known)
+
+
+def in_flags(message: str) -> str:
+    """Write the Python advice of a message as this command line's flags and files."""
+    message = message.replace("decimal=','", "--decimal ,")
+    # na_values=['M'] -> --na-values M (the flag takes the markers comma-separated)
+    message = re.sub(r"na_values=\[([^\]]*)\]", _na_values_flag, message)
+    message = message.replace("long_gaps='warn'", "--long-gaps warn")
+    message = message.replace("a larger max_gap", "a larger --max-gap")
+    message = message.replace("max_gap must be", "--max-gap must be")
+    message = message.replace("with columns=[...]", "with --columns")
+    message = message.replace("time_col= (--time-col)", "--time-col")
+    # missing periods: rows of NaN are rows with empty cells in a CSV
+    message = re.sub(
+        r"give them as rows of NaN: X\.(asfreq|reindex)\(.*?\) \(a panel: each series reindexed "
+        r"so\)",
+        "give them as rows with empty cells in the table, a row per missing period (a panel: "
+        "in each series)",
+        message,
+    )
+    return message.replace("Pass time_gaps=True to read", "Pass --time-gaps true to read")
 
 
 def _na_values_flag(found: re.Match[str]) -> str:

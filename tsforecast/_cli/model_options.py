@@ -110,6 +110,8 @@ MODEL_FLAGS: dict[str, tuple[Any, str]] = {
     "target_transform": (_transforms, "auto, none, log, difference, seasonal_difference, ...; "
                          "a,b: a model per transform, forecasting their median"),
     "scale": (_flag_bool, "auto, series, global or false"),
+    "time_gaps": (_flag_bool, "auto, true (irregular series: the time between rows is read) "
+                  "or false"),
     "context_length": (int_or_auto, "rows of history read"),
     "hidden_size": (int, "size of the recurrent state"),
     "max_epochs": (int, "most epochs of training"),
