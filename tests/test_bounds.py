@@ -126,8 +126,9 @@ def test_a_constant_series_forecast_at_its_value_does_not_diverge():
     training = np.array([[5.0, 5.0], [0.0, 0.0], [1e6, 1e6 + 100]])
     assert divergence(np.array([[[5.0002, 0.0, 1e6]]]), training) is None
     assert divergence(np.array([[[5.1, 0.0, 1e6]]]), training) == (0, 1, 0, 5.1)
-    assert divergence(np.array([[[5.0, 1e-7, 1e6]]]), training) is None  # all zeros
-    assert divergence(np.array([[[5.0, 1e-5, 1e6]]]), training) == (0, 1, 1, 1e-5)
+    # all zeros: the defaults forecast 1e-4 there (a trial was told it diverged)
+    assert divergence(np.array([[[5.0, 1e-4, 1e6]]]), training) is None
+    assert divergence(np.array([[[5.0, 1e-2, 1e6]]]), training) == (0, 1, 1, 1e-2)
     assert divergence(np.array([[[5.0, 0.0, 1e6 + 1000]]]), training)[:3] == (0, 1, 2)
     constant = pd.DataFrame(
         {"level": np.full(40, 5.0)}, index=pd.date_range("2000-01-01", periods=40, freq="QS")

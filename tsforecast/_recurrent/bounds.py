@@ -45,10 +45,12 @@ SHARPNESS = 20.0
 # the range's own width; a range narrower than FLAT_WIDTH of its values' size (a constant
 # series: 5 to 5), or than FLAT_FLOOR (all zeros), counts as that wide, so that a forecast of
 # 5.0001 (the defaults' on a constant 5: float32 and a network's last digits) is not taken for
-# a diverging one, while one of 1e6 + 1000 after 1e6 to 1e6 + 100 still is.
+# a diverging one, while one of 1e6 + 1000 after 1e6 to 1e6 + 100 still is. On an all-zero
+# series the defaults forecast about 1e-4 (a trial: "far outside its training range (0 to
+# 0)"): the floor is ten times that.
 DIVERGENCE_WIDTHS = 1.0
 FLAT_WIDTH = 1e-4
-FLAT_FLOOR = 1e-6
+FLAT_FLOOR = 1e-3
 # Observed values a series needs for its own range to judge its forecasts (fewer: the
 # pooled training range does).
 MIN_OWN_VALUES = 8
