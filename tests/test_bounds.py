@@ -222,3 +222,22 @@ def test_a_forecast_from_history_without_values_says_so():
 
 # Not on the defaults: tests/test_accuracy.py checks that no forecast of the defaults, from
 # every 24-hour origin of the held-out weather, warns of divergence.
+
+
+def test_forecasts_below_zero_of_a_positive_target_are_named():
+    # lynx trappings (at least 39 a year) were forecast at -62 without a word (a trial).
+    from tsforecast._recurrent.bounds import warn_below_zero
+
+    forecasts = np.array([[[50.0, -3.0], [-62.0, -5.0]]])  # 1 series, 2 steps, 2 targets
+    training = np.array([[39.0, 6991.0], [-10.0, 10.0]])  # the second can be negative
+    with pytest.warns(RuntimeWarning, match=r"forecasts of 'lynx' fall below 0 \(-62 at step "
+                      r"2; the lowest -62, 1 forecast\(s\) in all\), while every value fit saw "
+                      r"was positive \(at least 39\).*bounds=\(0, None\)"):  # fmt: skip
+        warn_below_zero(forecasts, training, None, ["lynx", "change"], lambda i: "", "forecast")
+    floor = np.array([[0.0, np.inf], [-np.inf, np.inf]])  # a floor given: not judged
+    no_floor = np.array([[-np.inf, np.inf], [-np.inf, np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_below_zero(forecasts, training, floor, ["lynx", "change"], lambda i: "", "forecast")
+        warn_below_zero(np.abs(forecasts), training, no_floor, ["a", "b"], lambda i: "", "f")
+        warn_below_zero(forecasts, None, None, ["lynx", "change"], lambda i: "", "forecast")

@@ -334,10 +334,14 @@ class ForecastingMethods:
             points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
             data.values, data.mask, self.target_indices_, data.offsets,
         )  # fmt: skip
+        which = lambda i: "" if data.groups is None else f" of series {show(series_ids(data)[i])}"  # noqa: E731
         _bounds.warn_divergence(
-            points, judged, self.target_names_,
-            lambda i: "" if data.groups is None else f" of series {show(series_ids(data)[i])}",
-            owner, self.horizon_, getattr(self, "target_range_", None),
+            points, judged, self.target_names_, which, owner, self.horizon_,
+            getattr(self, "target_range_", None),
+        )  # fmt: skip
+        _bounds.warn_below_zero(
+            points, getattr(self, "target_range_", None), getattr(self, "bounds_", None),
+            self.target_names_, which, owner,
         )  # fmt: skip
         return forecast_result(
             points, levels, self.target_names_, self.quantiles_, positions, times, data

@@ -35,6 +35,7 @@ __all__ = [
     "series_ranges",
     "standardised",
     "value_range",
+    "warn_below_zero",
     "warn_divergence",
 ]
 
@@ -379,3 +380,41 @@ def learn_range(
     if resolved is not None:
         check_targets(values, observed, columns, resolved, target_names, "LSTMForecaster.fit")
     return training_range, resolved
+
+
+def warn_below_zero(
+    forecasts: np.ndarray,
+    training_range: np.ndarray | None,
+    bounds: np.ndarray | None,
+    target_names: list[str],
+    where: Callable[[int], str],
+    owner: str,
+) -> None:
+    """Warn where a point forecast is below 0 for a target whose training values were all positive.
+
+    Counts, sales and populations are forecast below 0 by a model that nothing keeps at or
+    above it (lynx trappings, at least 39 a year, forecast at -62): ``bounds=(0, None)`` does.
+    Targets with a lower bound, or with a training value at or below 0, are not judged.
+    ``forecasts``: ``(n, steps, n_targets)``; ``where(i)``: which forecast ``i`` is.
+    """
+    if training_range is None:
+        return
+    positive = training_range[:, 0] > 0
+    if bounds is not None:
+        positive &= ~np.isfinite(bounds[:, 0])
+    with np.errstate(invalid="ignore"):
+        below = (forecasts < 0) & positive
+    if not below.any():
+        return
+    first, step, target = np.argwhere(below)[0]
+    lowest = float(np.nanmin(np.where(below, forecasts, np.nan)))
+    warnings.warn(
+        f"{owner}: the forecasts of {target_names[target]!r}{where(first)} fall below 0 "
+        f"({forecasts[first, step, target]:.4g} at step {step + 1}; the lowest {lowest:.4g}, "
+        f"{int(below.sum())} forecast(s) in all), while every value fit saw was positive (at "
+        f"least {training_range[target, 0]:.4g}). If the target cannot be negative (counts, "
+        "sales, populations), fit with bounds=(0, None) to keep its forecasts and intervals "
+        "at or above 0.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
