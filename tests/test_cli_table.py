@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -238,3 +239,20 @@ def test_missing_periods_are_advised_in_the_command_lines_terms(visnights, tmp_p
     assert "Pass --time-gaps true to read irregular series" in err
     assert main([*argv, "--time-gaps", "true", "--out", str(tmp_path / "m2")]) == 0
     assert "missing between them" not in capsys.readouterr().err
+
+
+def test_two_digit_years_read_in_the_future_are_said_to_be(tmp_path):
+    # 'Jan-49' was read as January 2049, with no word but the dates in the "Read" line.
+    from tsforecast._cli.table_reader import read_table
+
+    table = tmp_path / "yy.csv"
+    pd.DataFrame({"month": ["Jan-49", "Feb-49", "Mar-49"], "v": [1.0, 2.0, 3.0]}).to_csv(
+        table, index=False
+    )
+    said = r"'Jan-49' have two-digit years, read as 2049 \(3 stamp\(s\) in the future\). If they"
+    with pytest.warns(UserWarning, match=said + r" are 1949, write the years"):
+        read_table(str(table), time_col="month")
+    pd.DataFrame({"month": ["Jan-2049", "Feb-2049"], "v": [1.0, 2.0]}).to_csv(table, index=False)
+    with warnings.catch_warnings():  # four digits: meant as written
+        warnings.simplefilter("error")
+        assert read_table(str(table), time_col="month").local_time[0].year == 2049

@@ -9,6 +9,7 @@ public function's name as ``owner`` so that errors read ``read_weather: ...``.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Hashable
 from typing import Any
 
@@ -144,7 +145,30 @@ def parse_datetimes(
             "outside the dates time stamps can hold (1677-09-21 to 2262-04-11). Replace "
             "placeholder dates such as 9999-12-31 by empty cells and drop those rows first."
         )
+    _warn_if_two_digit_years(values, naive, owner, column)
     return times.as_unit("ns")
+
+
+def _warn_if_two_digit_years(
+    values: pd.Series, times: pd.DatetimeIndex, owner: str, column: Hashable
+) -> None:
+    """Warn where stamps written with two-digit years were read in the future (Jan-49: 2049)."""
+    future = np.asarray(times.year > pd.Timestamp.now().year)
+    if not future.any() or pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return
+    text = values.astype("string")[future]
+    short = ~text.str.contains(r"\d{4}", regex=True).fillna(True)
+    if not short.any():
+        return
+    stamp = text[short].iloc[0]
+    year = times[np.flatnonzero(future)[np.flatnonzero(short.to_numpy())[0]]].year
+    warnings.warn(
+        f"{owner}: time stamps in column {column!r} such as {stamp!r} have two-digit years, "
+        f"read as {year} ({int(short.sum())} stamp(s) in the future). If they are "
+        f"{year - 100}, write the years with four digits.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def quarters(text: pd.Series, owner: str, column: Hashable) -> pd.DatetimeIndex | None:
