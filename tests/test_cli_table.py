@@ -256,3 +256,19 @@ def test_two_digit_years_read_in_the_future_are_said_to_be(tmp_path):
     with warnings.catch_warnings():  # four digits: meant as written
         warnings.simplefilter("error")
         assert read_table(str(table), time_col="month").local_time[0].year == 2049
+
+
+def test_backtest_reports_every_interval_its_quantiles_make(visnights, tmp_path, capsys):
+    # --quantiles 0.05,0.95 printed no coverage at all: only 80% intervals were reported.
+    one = visnights[visnights["region"] == "QLDMetro"].drop(columns="region")
+    table = tmp_path / "one.csv"
+    one.to_csv(table, index=False)
+    argv = ["backtest", str(table), "--kind", "table", "--time-col", "quarter", "--steps", "2",
+            "--start", "-8", *FLAGS]  # fmt: skip
+    assert main([*argv, "--quantiles", "0.05,0.5,0.95"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^90% intervals: [\d.]+% of the truths inside", out, re.M)
+    assert "80% intervals" not in out
+    assert main([*argv, "--quantiles", "0.05,0.1,0.5,0.9,0.95"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("90% intervals:") < out.index("80% intervals:")

@@ -96,8 +96,8 @@ def run_backtest(args: argparse.Namespace) -> None:
         else:
             frame.to_csv(out, index=False)
         print(f"Backtest frame ({len(frame)} rows) written to {out}")
-    if {"q0.1", "q0.9"} <= set(frame.columns):
-        print(_interval_line(frame, names))
+    for coverage in _interval_coverages(frame):
+        print(_interval_line(frame, names, coverage))
 
 
 def _start(text: str) -> Any:
@@ -182,17 +182,27 @@ def _ratio(error: float, naive: float) -> str:
     return f"{error / naive:.3f}"
 
 
-def _interval_line(frame: pd.DataFrame, names: list[Any]) -> str:
-    """Return the 80% intervals' coverage, and their width in each target's own units."""
+def _interval_coverages(frame: pd.DataFrame) -> list[float]:
+    """Return the nominal coverage of each interval the frame's quantile columns pair up."""
+    levels = {round(float(c[1:]), 9) for c in frame.columns if str(c).startswith("q")}
+    return [
+        round(1 - 2 * low, 9) for low in sorted(levels) if low < 0.5 and round(1 - low, 9) in levels
+    ]
+
+
+def _interval_line(frame: pd.DataFrame, names: list[Any], coverage: float = 0.8) -> str:
+    """Return the intervals' coverage, and their width in each target's own units."""
     from tsforecast import metrics as m
 
-    line = f"80% intervals: {m.interval_coverage(frame):.1%} of the truths inside"
+    def both(part: pd.DataFrame) -> tuple[float, float]:
+        inside = m.interval_coverage(part, coverage=coverage)
+        return inside, m.interval_width(part, coverage=coverage)
+
+    line = f"{coverage:.0%} intervals: {both(frame)[0]:.1%} of the truths inside"
     if len(names) == 1:
-        return f"{line} (mean width {m.interval_width(frame):.4g})."
+        return f"{line} (mean width {both(frame)[1]:.4g})."
     parts = []
     for name in names:
-        own = frame[frame["target"] == name]
-        parts.append(
-            f"{name!r} {m.interval_coverage(own):.1%} (mean width {m.interval_width(own):.4g})"
-        )
+        inside, width = both(frame[frame["target"] == name])
+        parts.append(f"{name!r} {inside:.1%} (mean width {width:.4g})")
     return f"{line}; by target: {', '.join(parts)}."
