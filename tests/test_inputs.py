@@ -251,6 +251,11 @@ def test_periods_as_text_or_numbers_are_refused_with_a_fix_that_works(index, mes
     fixed = given.set_axis(fix(given.index))
     data = check_X(Reader(), fixed, None, reset=True)
     assert data.time is not None and len(data.local_time) == len(stamps)
+    panel = pd.concat({"a": given, "b": given}, names=["id", "time"])
+    with pytest.raises(ValueError, match=r"the time level of X's index holds .*set_levels\("):
+        check_X(Reader(), panel, None, reset=True)
+    panel.index = panel.index.set_levels(fix(panel.index.levels[-1]), level=-1)  # as advised
+    assert check_X(Reader(), panel, None, reset=True).n_series == 2
 
 
 def test_numbers_that_are_no_year_months_stay_numeric_time():

@@ -14,6 +14,7 @@ import pandas as pd
 
 from tsforecast._checks import show
 from tsforecast._warnings import ignoring
+from tsforecast.adapters._stamps import QUARTER
 
 __all__ = [
     "as_time",
@@ -306,12 +307,13 @@ def refuse_dates_as_text(index: pd.Index, owner: str) -> None:
     """
     time = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
     where = "the time level of X's index" if isinstance(index, pd.MultiIndex) else "X's index"
-    _refuse_year_months_as_numbers(time, where, owner)
+    level = "X.index.levels[-1]" if isinstance(index, pd.MultiIndex) else "X.index"
+    _refuse_year_months_as_numbers(time, where, level, owner)
     if len(time) == 0 or not (pd.api.types.is_object_dtype(time.dtype)
                               or pd.api.types.is_string_dtype(time.dtype)):  # fmt: skip
         return
     sample = time[: min(len(time), 20)]
-    _refuse_periods_as_text(sample, where, owner)
+    _refuse_periods_as_text(sample, where, level, owner)
     if not all(isinstance(value, str) and any(c.isdigit() for c in value) for value in sample):
         return
     years = all(value.strip().isdigit() and len(value.strip()) == 4 for value in sample)
@@ -321,7 +323,6 @@ def refuse_dates_as_text(index: pd.Index, owner: str) -> None:
         parsed = pd.to_datetime(pd.Index(sample), errors="coerce")
     if parsed.isna().any() or not ((parsed.year >= 1600) & (parsed.year <= 2300)).all():
         return
-    level = "X.index.levels[-1]" if isinstance(index, pd.MultiIndex) else "X.index"
     parse = f"{level}.astype(int)" if years else f"pandas.to_datetime({level})"
     fix = f"X.index = {parse}"
     if isinstance(index, pd.MultiIndex):
@@ -334,35 +335,37 @@ def refuse_dates_as_text(index: pd.Index, owner: str) -> None:
     )
 
 
-# Periods written as text that pandas.to_datetime does not read: quarters (1990 Q1, 1990-Q1,
-# 1990Q1, Q1 1990) and Eurostat's months (1949M01).
-_QUARTER_TEXT = r"\s*(\d{4}\s*[-/ ]?\s*[Qq][1-4]|[Qq][1-4]\s*[-/ ]?\s*\d{4})\s*"
+# Eurostat's months (1949M01), which pandas.to_datetime does not read (nor quarters such as
+# 1990 Q1: `adapters._stamps.QUARTER`).
 _MONTH_TEXT = r"\s*\d{4}M\d{2}\s*"
 
 
-def _refuse_periods_as_text(sample: pd.Index, where: str, owner: str) -> None:
+def _refuse_periods_as_text(sample: pd.Index, where: str, level: str, owner: str) -> None:
     """Refuse quarters or Eurostat months given as text: read as row labels, as dates are."""
     if not all(isinstance(value, str) for value in sample):
         return
     text = pd.Series(sample, dtype="string")
-    if text.str.fullmatch(_QUARTER_TEXT).all():
-        what, fix = (
-            "quarters",
-            (
-                'pandas.PeriodIndex(X.index.str.replace(" ", ""), freq="Q") (for text such as '
-                "'1990 Q1' or '1990Q1'; a DataFrame indexed by periods is read as their stamps)"
-            ),
-        )
+    if text.str.strip().str.fullmatch(QUARTER).all():
+        what = "quarters"
+        parse = f'pandas.PeriodIndex({level}.str.replace(" ", ""), freq="Q")'
+        note = " (for text such as '1990 Q1' or '1990Q1'; periods are read as their stamps)"
     elif text.str.fullmatch(_MONTH_TEXT).all():
-        what, fix = "months", 'pandas.to_datetime(X.index, format="%YM%m")'
+        what, parse, note = "months", f'pandas.to_datetime({level}, format="%YM%m")', ""
     else:
         return
     raise ValueError(
         f"{owner}: {where} holds {what} as text ({sample[0]!r}, ...), which would be read as "
         f"row labels: no time stamps, no season, forecasts without dates. Parse them: "
-        f"X.index = {fix}; or drop them (X.reset_index(drop=True)) to forecast rows without "
-        "time."
+        f"{_index_fix(level, parse)}{note}; or drop them (X.reset_index(drop=True)) to "
+        "forecast rows without time."
     )
+
+
+def _index_fix(level: str, parse: str) -> str:
+    """Return the assignment that puts ``parse`` (of ``level``) in place of X's time stamps."""
+    if level == "X.index":
+        return f"X.index = {parse}"
+    return f"X.index = X.index.set_levels({parse}, level=-1)"
 
 
 def year_month_numbers(values: Any) -> float | None:
@@ -402,7 +405,7 @@ def year_month_stamps(values: Any, scale: float) -> pd.DatetimeIndex:
     return pd.to_datetime(pd.Index(numbers.astype(str)), format="%Y%m")
 
 
-def _refuse_year_months_as_numbers(time: pd.Index, where: str, owner: str) -> None:
+def _refuse_year_months_as_numbers(time: pd.Index, where: str, level: str, owner: str) -> None:
     """Refuse years and months written as one number (194901, or 1949.01): not a time axis.
 
     Read as numbers, their steps are 1 within a year and 89 across (0.01 and 0.89): the
@@ -413,11 +416,11 @@ def _refuse_year_months_as_numbers(time: pd.Index, where: str, owner: str) -> No
     scale = year_month_numbers(time)
     if scale is None:
         return
-    text, fix = ("X.index.astype(int).astype(str)", '"%Y%m"') if scale == 1 else \
-        ('X.index.map("{:.2f}".format)', '"%Y.%m"')  # fmt: skip
+    text, form = (f"{level}.astype(int).astype(str)", '"%Y%m"') if scale == 1 else \
+        (f'{level}.map("{{:.2f}}".format)', '"%Y.%m"')  # fmt: skip
+    parse = f"pandas.to_datetime({text}, format={form})"
     raise ValueError(
         f"{owner}: {where} holds years and months written as numbers ({time[0]:g}, ...), "
         "which would be read as numeric time whose steps jump at each new year: no season, "
-        f"forecasts stamped past month 12. Parse them: X.index = pandas.to_datetime({text}, "
-        f"format={fix})."
+        f"forecasts stamped past month 12. Parse them: {_index_fix(level, parse)}."
     )

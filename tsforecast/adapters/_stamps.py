@@ -38,7 +38,7 @@ _COMMA_SECONDS = re.compile(r"(?<=\d)(:\d{2}:\d{2}),(?=\d)")
 _HOUR_24 = re.compile(r"(?<![\d:])24:00(?::00)?(?![\d:.,])")
 # Quarters as R's tsibble and spreadsheets write them: 1998 Q1, 1998-Q1, 1998Q1, Q1 1998
 # (pandas reads none with a space, and will stop reading 1998Q1).
-_QUARTER = re.compile(
+QUARTER = re.compile(
     r"(?:(?P<year>\d{4})\s*[-/ ]?\s*[Qq](?P<q>[1-4])|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<year2>\d{4}))"
 )
 
@@ -182,7 +182,7 @@ def quarters(text: pd.Series, owner: str, column: Hashable) -> pd.DatetimeIndex 
     >>> quarters(stamps, "read", "t").strftime("%Y-%m-%d").tolist()
     ['1998-01-01', '1998-10-01', '1999-04-01']
     """
-    parts = text.str.extract(f"^{_QUARTER.pattern}$")
+    parts = text.str.extract(f"^{QUARTER.pattern}$")
     other = parts.isna().all(axis=1)
     if not len(parts) or other.all():
         return None
