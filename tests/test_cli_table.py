@@ -56,6 +56,10 @@ def test_one_series_with_missing_cells_and_numeric_periods(visnights, tmp_path):
     one.to_csv(table, index=False)
     read = ["--kind", "table", "--time-col", "quarter", "--na-values", "n/a"]
     assert main(["fit", str(table), *read, *FLAGS, "--out", str(tmp_path / "m")]) == 0
+    written = tmp_path / "forecast.csv"
+    argv = ["predict", str(tmp_path / "m"), str(table), "--steps", "2", "--out", str(written)]
+    assert main(argv) == 0
+    assert written.read_text().splitlines()[1].startswith("76,")  # a whole period, not 76.0
 
 
 @pytest.mark.parametrize(

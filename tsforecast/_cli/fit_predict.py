@@ -108,6 +108,10 @@ def run_predict(args: argparse.Namespace) -> None:
     result = model.forecast(data, steps=args.steps, quantiles=True if args.quantiles else None)
     if isinstance(result, pd.DataFrame):
         table = result.reset_index()
+        for name in result.index.names:  # years read as 1971 come back as 1971, not 1971.0
+            stamps = table[name]
+            if pd.api.types.is_float_dtype(stamps) and bool((stamps % 1 == 0).all()):
+                table[name] = stamps.astype(np.int64)
     else:
         values = result if result.ndim == 3 else result[None]
         ids = data.series_ids if data.groups is not None else [None]
