@@ -62,42 +62,39 @@ def test_the_seasonal_average_is_the_last_seasons_level_and_profile(passengers, 
     np.testing.assert_array_equal(seasonal_average(values, firsts, lasts, 30, 12), found)
 
 
-def spanned(levels: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """Levels (0.1, 0.5, 0.9) over the network's and the shifted ones: the lower, median, upper."""
-    moved = levels + shift[..., None]
-    low = np.minimum(levels[..., 0], moved[..., 0])
-    return np.stack([low, moved[..., 1], np.maximum(levels[..., 2], moved[..., 2])], axis=-1)
+def shifted(levels: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Levels moved as the point is: every level by the point's shift."""
+    return levels + shift[..., None]
 
 
-def test_blend_moves_points_and_widens_intervals_over_the_move_within_bounds():
+def test_blend_moves_points_and_their_intervals_within_bounds():
+    # The intervals move with the point, keeping the network's calibrated width: spanning the
+    # network's and the moved ones held 0.86 of visnights' values for 0.80 stated, and 0.94
+    # on panels simulated from its regions (`bench_panel_calibration`).
     rng = np.random.default_rng(0)
-    points = rng.normal(size=(4, 6, 2)).astype(np.float32)
     levels = np.sort(rng.normal(size=(4, 6, 2, 3)), axis=-1).astype(np.float32)
-    levels[..., 1] = points  # the median level is the point
-    levels.sort(axis=-1)
-    points = levels[..., 1].copy()
+    points = levels[..., 1].copy()  # the median level is the point
     average = rng.normal(size=(4, 6, 2)) * 3
     average[0, 0, 0] = np.nan  # no seasonal average there: the forecast stays
     kept = points.copy(), levels.copy(), average.copy()
-    moved, widened = blend(points, levels, (0.1, 0.5, 0.9), average, 0.5, None)
+    moved, moved_levels = blend(points, levels, average, 0.5, None)
     for given, before in zip((points, levels, average), kept, strict=True):
         np.testing.assert_array_equal(given, before)  # nothing given is modified
-    assert moved.dtype == np.float32 and widened.dtype == np.float32
+    assert moved.dtype == np.float32 and moved_levels.dtype == np.float32
     expected = np.where(np.isnan(average), points, (points + average) / 2)
     np.testing.assert_allclose(moved, expected, rtol=1e-6)
-    np.testing.assert_allclose(widened, spanned(levels, moved - points), atol=1e-5)
-    np.testing.assert_allclose(widened[..., 1], moved, atol=1e-5)  # the median is the point
-    assert (np.diff(widened, axis=-1) >= 0).all()  # the levels keep their order
-    # never narrower than the network's interval, nor than the one moved with the point
-    assert (widened[..., 0] <= levels[..., 0]).all() and (widened[..., 2] >= levels[..., 2]).all()
-    # only some levels asked for: each side by its own level
-    upper = blend(points, levels[..., 2:], (0.9,), average, 0.5, None)[1]
-    np.testing.assert_allclose(upper, widened[..., 2:], atol=1e-6)
+    np.testing.assert_allclose(moved_levels, shifted(levels, moved - points), atol=1e-5)
+    np.testing.assert_allclose(moved_levels[..., 1], moved, atol=1e-5)  # the median is the point
+    widths = np.diff(moved_levels, axis=-1), np.diff(levels, axis=-1)
+    np.testing.assert_allclose(*widths, atol=1e-5)  # the network's widths, in order
+    # only some levels asked for: each by the same shift
+    upper = blend(points, levels[..., 2:], average, 0.5, None)[1]
+    np.testing.assert_allclose(upper, moved_levels[..., 2:], atol=1e-6)
     bounds = np.array([[0.0, np.inf], [-np.inf, 0.5]])
-    inside, inside_levels = blend(points, levels, (0.1, 0.5, 0.9), average, 0.5, bounds)
+    inside, inside_levels = blend(points, levels, average, 0.5, bounds)
     assert (inside[..., 0] >= 0).all() and (inside[..., 1] <= 0.5).all()
     assert inside_levels[..., 0, :].min() >= 0 and inside_levels[..., 1, :].max() <= 0.5
-    assert blend(points, None, (), average, 0.0, None)[0].tolist() == points.tolist()
+    assert blend(points, None, average, 0.0, None)[0].tolist() == points.tolist()
 
 
 def test_the_weight_is_chosen_as_the_start_is_on_few_validation_values():
@@ -137,12 +134,12 @@ def test_every_forecast_moves_half_way_to_the_seasonal_average(blended, passenge
     np.testing.assert_allclose(model.predict(passengers)[:, 0], expected, rtol=1e-5)
     shift = model.predict(passengers) - alone.predict(passengers)
     np.testing.assert_allclose(
-        model.predict_quantiles(passengers), spanned(alone.predict_quantiles(passengers), shift),
+        model.predict_quantiles(passengers), shifted(alone.predict_quantiles(passengers), shift),
         rtol=1e-5,
     )  # fmt: skip
     lower, upper = model.predict_interval(passengers)
     network = alone.predict_interval(passengers)
-    assert (lower <= network[0] + 1e-4).all() and (upper >= network[1] - 1e-4).all()
+    np.testing.assert_allclose(upper - lower, network[1] - network[0], rtol=1e-4, atol=1e-3)
     # forecast, within the horizon and beyond (the network feeds back its own forecasts)
     ahead = by_hand(y, 0, n - 1, 40, 12)
     network = alone.forecast(passengers, 40).to_numpy()[:, 0]
@@ -153,7 +150,7 @@ def test_every_forecast_moves_half_way_to_the_seasonal_average(blended, passenge
         alone.forecast(passengers, 18, quantiles=True),
     )
     np.testing.assert_allclose(
-        both[0].to_numpy(), spanned(both[1].to_numpy(), (ahead[:18] - network[:18]) / 2),
+        both[0].to_numpy(), shifted(both[1].to_numpy(), (ahead[:18] - network[:18]) / 2),
         rtol=1e-4, atol=1e-3,
     )  # fmt: skip
     # a backtest from an origin is the forecast from that origin

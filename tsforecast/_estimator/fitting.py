@@ -169,7 +169,7 @@ class FittingSteps:
                         values, firsts, lasts, steps, season, self.target_transform_.log
                     )  # relative (of the logs) for a model of a log transform
                     made["firsts"] = firsts
-                return blend(made["net"], None, (), made["average"], weight, self.bounds_)[0]
+                return blend(made["net"], None, made["average"], weight, self.bounds_)[0]
 
             return validation_scores(
                 data, self.target_indices_, self.validation_fraction_, self.horizon_, season,

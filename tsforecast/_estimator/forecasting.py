@@ -107,7 +107,7 @@ class ForecastingMethods:
         models = self._models(data, owner, 5)  # readings <- _models <- this <- method <- user
         predictions = self._network_points(data, models)
         if self._average_weight():
-            predictions = self._one_step_blend(data, predictions, None, None)[0]
+            predictions = self._one_step_blend(data, predictions, None)[0]
         return predictions[:, 0] if self.y_ndim_ == 1 else predictions
 
     def _average_weight(self) -> float:
@@ -125,13 +125,12 @@ class ForecastingMethods:
         lasts: np.ndarray,
         points: np.ndarray,
         levels: np.ndarray | None,
-        positions: list[int] | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Combine the forecasts after the rows ``lasts`` with the seasonal average's.
 
-        ``points`` ``(n, steps, n_targets)`` and ``levels`` (or None; the levels at
-        ``positions`` of ``quantiles_``) as the networks gave them; unchanged when the
-        weights are 0 (`seasonal_average.blend`). Each origin takes its series' weight
+        ``points`` ``(n, steps, n_targets)`` and ``levels`` (or None) as the networks gave
+        them, the levels moved with the points; unchanged when the weights are 0
+        (`seasonal_average.blend`). Each origin takes its series' weight
         (``seasonal_average_weights_``; a series fit did not see, the pooled one,
         ``seasonal_average_weight_``).
         """
@@ -147,21 +146,19 @@ class ForecastingMethods:
             self.seasonal_average_weight_,
         )  # fmt: skip
         weight = by_series[np.searchsorted(data.offsets, firsts, side="right") - 1, None, None]
-        quantiles = [self.quantiles_[i] for i in positions or []]
-        return blend(points, levels, quantiles, average, weight, self.bounds_)
+        return blend(points, levels, average, weight, self.bounds_)
 
     def _one_step_blend(
         self,
         data: SequenceData,
         points: np.ndarray,
         levels: np.ndarray | None,
-        positions: list[int] | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """`_with_average` for the one-step forecasts of every row (``(n_rows, n_targets)``)."""
         firsts, lasts = series_starts(data.offsets), np.arange(data.n_timesteps)
         moved, shifted = self._with_average(
             data, firsts, lasts, points[:, None],
-            None if levels is None else levels[:, None], positions,
+            None if levels is None else levels[:, None],
         )  # fmt: skip
         return moved[:, 0], None if shifted is None else shifted[:, 0]
 
@@ -209,7 +206,7 @@ class ForecastingMethods:
         )  # fmt: skip
         if self._average_weight():  # the levels move with the points
             points = self._network_points(data, models)
-            values = self._one_step_blend(data, points, values, positions)[1]  # type: ignore
+            values = self._one_step_blend(data, points, values)[1]  # type: ignore
         values = in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
 
@@ -329,7 +326,7 @@ class ForecastingMethods:
         ]
         available = [reading.reads(*ends) for _, reading in models]
         points, levels = (median_forecast(part, available) for part in zip(*forecasts, strict=True))
-        points, levels = self._with_average(data, *ends, points, levels, positions)
+        points, levels = self._with_average(data, *ends, points, levels)
         judged = _bounds.judging_range(
             points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
             data.values, data.mask, self.target_indices_, data.offsets,
@@ -374,7 +371,7 @@ class ForecastingMethods:
         ]
         available = [reading.reads(firsts, lasts) for _, reading in models]
         points, levels = (median_forecast(part, available) for part in zip(*forecasts, strict=True))
-        return self._with_average(data, firsts, lasts, points, levels, positions)
+        return self._with_average(data, firsts, lasts, points, levels)
 
     def _forecasts_after(
         self,

@@ -8,8 +8,8 @@ the average of several seasons' profile carries less of it. For a model of a log
 the logs are averaged (``relative``): a seasonal swing in proportion to the level.
 
 A forecaster combines its network's forecasts with it (``seasonal_average``): the point
-forecast moves ``weight`` of the way to the seasonal average, and the intervals widen to span
-both the network's and those moved with the point (`blend`). ``"auto"`` chooses the
+forecast moves ``weight`` of the way to the seasonal average, and the intervals move with it
+(`blend`). ``"auto"`` chooses the
 weight among `WEIGHTS` on the validation data of short seasonal series (`chosen_weight`), and
 on a panel each series' own (`series_weights`): one model for unlike series that would take
 half the seasonal average for all forecast AirPassengers at MASE 1.065 where the network
@@ -31,7 +31,7 @@ values favour the network, whose training stopped on them); half and half always
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -131,44 +131,38 @@ def _averaged(
 def blend(
     points: np.ndarray,
     levels: np.ndarray | None,
-    quantiles: Sequence[float],
     average: np.ndarray,
     weight: float | np.ndarray,
     bounds: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Move ``points`` ``weight`` of the way to ``average``; widen ``levels`` to cover the move.
+    """Move ``points`` ``weight`` of the way to ``average``, and ``levels`` with them.
 
     ``points`` and ``average``: shape ``(..., n_targets)``; ``levels``: ``(..., n_targets,
-    n_levels)`` at the quantile levels ``quantiles``, or None; ``weight``: one for all, or an
-    array broadcast against ``points`` (each series' own). The median level moves with the
-    point; a level below it goes to the lower of where it was and where the move takes it,
-    one above to the higher: the intervals span the network's calibrated intervals and those
-    shifted with the point (calibrated on the network's validation errors, not the
-    combination's, they are kept at least as wide as the network's; the levels keep their
-    order). Where ``average`` is NaN the forecasts stay as they are. With ``bounds``
-    (``(n_targets, 2)``, infinite where a side has none) the results are clipped to them, as
-    the network's own outputs are. New arrays; the inputs are not modified.
+    n_levels)``, or None; ``weight``: one for all, or an array broadcast against ``points``
+    (each series' own). Every level moves as the point does: the intervals keep the width
+    the network's were calibrated to on its validation errors, which the combination's errors
+    are smaller than (spanning both the network's intervals and the moved ones, as before,
+    held 0.86 of visnights' values from 17 origins and 0.94 on panels simulated from its
+    regions, for 0.80 stated: `bench_panel_calibration`; moved, 0.85 and 0.93). Where
+    ``average`` is NaN the forecasts stay as they are. With ``bounds`` (``(n_targets, 2)``,
+    infinite where a side has none) the results are clipped to them, as the network's own
+    outputs are. New arrays; the inputs are not modified.
 
     Examples
     --------
     >>> points, levels = np.array([[2.0]]), np.array([[[1.0, 2.0, 4.0]]])
-    >>> moved, spanned = blend(points, levels, (0.1, 0.5, 0.9), np.array([[4.0]]), 0.5, None)
-    >>> moved.tolist(), spanned.tolist()
-    ([[3.0]], [[[1.0, 3.0, 5.0]]])
+    >>> moved, shifted = blend(points, levels, np.array([[4.0]]), 0.5, None)
+    >>> moved.tolist(), shifted.tolist()
+    ([[3.0]], [[[2.0, 3.0, 5.0]]])
     """
     shift = np.where(np.isfinite(average), weight * (average - points), 0.0)
     moved = (points + shift).astype(points.dtype)
-    spanned = None
-    if levels is not None:
-        shifted = levels + shift[..., None]
-        side = np.sign(np.asarray(quantiles, np.float64) - 0.5)
-        spanned = np.where(side < 0, np.minimum(levels, shifted), shifted)
-        spanned = np.where(side > 0, np.maximum(levels, shifted), spanned).astype(levels.dtype)
+    shifted = None if levels is None else (levels + shift[..., None]).astype(levels.dtype)
     if bounds is not None:
         low, high = bounds[:, 0], bounds[:, 1]
         moved = np.clip(moved, low, high)
-        spanned = None if spanned is None else np.clip(spanned, low[:, None], high[:, None])
-    return moved, spanned
+        shifted = None if shifted is None else np.clip(shifted, low[:, None], high[:, None])
+    return moved, shifted
 
 
 def chosen_weight(
