@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tsforecast import LSTMForecaster, backtest
-from tsforecast.datasets import load_air_passengers, load_pbc, load_weather
+from tsforecast.datasets import load_air_passengers, load_pbc, load_visnights, load_weather
 
 from .conftest import FAST
 
@@ -73,6 +73,13 @@ def test_panel_errors(visits):
         "(one id per row, or a column name), a DataFrame indexed by (series id, time), or a "
         "SequenceData with groups; for a single series, groups=numpy.zeros(len(X))."
     )
+    # a panel of dates indexed by time alone: said, rather than "the DatetimeIndex of X is not
+    # in time order" of one series the model was never fitted on (a trial)
+    regions = load_visnights().to_frame()
+    panel = LSTMForecaster(**FAST).fit(regions)
+    by_time = regions.reset_index(level=0, drop=True)
+    with pytest.raises(ValueError, match="fitted on 20 series, but X carries no series ids"):
+        panel.forecast(by_time, 2)
     with pytest.raises(ValueError) as error:
         model.predict(visits, groups=np.zeros(len(visits)))
     assert str(error.value) == (

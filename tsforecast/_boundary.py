@@ -57,22 +57,40 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     -------
     SequenceData
     """
-    data = _read_X(estimator, X, groups, reset=reset)
     name = type(estimator).__name__
+    fitted_series = getattr(estimator, "n_series_in_", 1)
+    # before reading X: its rows, read as one series, might fail a check of one series first
+    # (its stamps "not in time order"), which would hide what is wrong
+    if not reset and fitted_series > 1 and not _carries_ids(X, groups):
+        _refuse_without_ids(name, fitted_series)
+    data = _read_X(estimator, X, groups, reset=reset)
     if not reset:
         _time.check_same_step(getattr(estimator, "time_step_", None), data, name)
-    fitted_series = getattr(estimator, "n_series_in_", 1)
     if not reset and fitted_series > 1 and data.groups is None:
-        raise ValueError(
-            f"{name}: this model was fitted on {fitted_series} series, but X carries no series "
-            "ids, so its rows would be read as one series. Say which rows belong to which "
-            "series: groups= (one id per row, or a column name), a DataFrame indexed by "
-            "(series id, time), or a SequenceData with groups; for a single series, "
-            "groups=numpy.zeros(len(X))."
-        )
+        _refuse_without_ids(name, fitted_series)
     if reset:
         estimator.n_series_in_ = data.n_series
     return data
+
+
+def _carries_ids(X: Any, groups: Any) -> bool:
+    """Whether ``X`` (with ``groups``) may say which rows belong to which series."""
+    if groups is not None:
+        return True
+    if isinstance(X, SequenceData):
+        return X.groups is not None
+    return not (isinstance(X, pd.DataFrame) and not isinstance(X.index, pd.MultiIndex))
+
+
+def _refuse_without_ids(name: str, fitted_series: int) -> None:
+    """Refuse X without series ids for a model fitted on several series."""
+    raise ValueError(
+        f"{name}: this model was fitted on {fitted_series} series, but X carries no series "
+        "ids, so its rows would be read as one series. Say which rows belong to which "
+        "series: groups= (one id per row, or a column name), a DataFrame indexed by "
+        "(series id, time), or a SequenceData with groups; for a single series, "
+        "groups=numpy.zeros(len(X))."
+    )
 
 
 def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData:
