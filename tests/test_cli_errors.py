@@ -175,3 +175,15 @@ def test_missing_value_markers_from_the_command_line(tmp_path, capsys):
     assert main(argv) == 2
     assert "list such markers in --na-values M to read" in capsys.readouterr().err
     assert main([*argv, "--na-values", "M"]) == 0
+
+
+def test_a_dash_marker_is_advised_as_the_flag_can_take_it(tmp_path, capsys):
+    # "--na-values -" is read by argparse as a flag; the advice gave it so (a trial).
+    rows = "\n".join(f"2024-01-{day:02d},{'-' if day == 5 else day}" for day in range(1, 29))
+    (tmp_path / "daily.csv").write_text("date,temp\n" + rows + "\n")
+    argv = ["fit", str(tmp_path / "daily.csv"), "--kind", "weather", "--max-epochs", "1",
+            "--context-length", "4", "--hidden-size", "4", "--out", str(tmp_path / "m"),
+            "--quiet"]  # fmt: skip
+    assert main(argv) == 2
+    assert "list such markers in --na-values=- to read" in capsys.readouterr().err
+    assert main([*argv, "--na-values=-"]) == 0

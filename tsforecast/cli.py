@@ -241,7 +241,8 @@ def _na_values_flag(found: re.Match[str]) -> str:
     markers = [part.strip().strip("'\"") for part in found.group(1).split("', '")]
     if any("," in marker for marker in markers):
         return f"--na-values (which splits at commas, so not {markers[0]!r})"
-    return "--na-values " + ",".join(markers)
+    given = ",".join(markers)  # "-" would be read as a flag: --na-values=- is not
+    return f"--na-values={given}" if given.startswith("-") else f"--na-values {given}"
 
 
 if __name__ == "__main__":  # pragma: no cover
