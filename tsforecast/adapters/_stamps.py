@@ -153,18 +153,17 @@ def _warn_if_two_digit_years(
     values: pd.Series, times: pd.DatetimeIndex, owner: str, column: Hashable
 ) -> None:
     """Warn where stamps written with two-digit years were read in the future (Jan-49: 2049)."""
-    future = np.asarray(times.year > pd.Timestamp.now().year)
-    if not future.any() or pd.api.types.is_datetime64_any_dtype(values.dtype):
+    future = np.flatnonzero(times.year > pd.Timestamp.now().year)
+    if not len(future) or pd.api.types.is_datetime64_any_dtype(values.dtype):
         return
-    text = values.astype("string")[future]
-    short = ~text.str.contains(r"\d{4}", regex=True).fillna(True)
-    if not short.any():
+    four_digits = values.iloc[future].astype("string").str.contains(r"\d{4}").fillna(True)
+    short = future[~four_digits.to_numpy(bool)]  # positions of stamps with two-digit years
+    if not len(short):
         return
-    stamp = text[short].iloc[0]
-    year = times[np.flatnonzero(future)[np.flatnonzero(short.to_numpy())[0]]].year
+    year = times[short[0]].year
     warnings.warn(
-        f"{owner}: time stamps in column {column!r} such as {stamp!r} have two-digit years, "
-        f"read as {year} ({int(short.sum())} stamp(s) in the future). If they are "
+        f"{owner}: time stamps in column {column!r} such as {values.iloc[short[0]]!r} have "
+        f"two-digit years, read as {year} ({len(short)} stamp(s) in the future). If they are "
         f"{year - 100}, write the years with four digits.",
         UserWarning,
         stacklevel=4,
@@ -182,6 +181,8 @@ def quarters(text: pd.Series, owner: str, column: Hashable) -> pd.DatetimeIndex 
     >>> quarters(stamps, "read", "t").strftime("%Y-%m-%d").tolist()
     ['1998-01-01', '1998-10-01', '1999-04-01']
     """
+    if not text.str.contains("q", case=False, regex=False).any():
+        return None  # no quarter: the common case, without a regex over every stamp
     parts = text.str.extract(f"^{QUARTER.pattern}$")
     other = parts.isna().all(axis=1)
     if not len(parts) or other.all():
