@@ -22,6 +22,7 @@ from tsforecast._recurrent.features import stamps_of
 from tsforecast._recurrent.inference import NetworkReader, history_rows, roll_forward
 from tsforecast._recurrent.outputs import OutputDecoder, level_names, level_positions
 from tsforecast._recurrent.target_transform import TargetTransform
+from tsforecast._segments import Segments
 from tsforecast.sequences import SequenceData
 
 __all__ = [
@@ -280,33 +281,37 @@ def warn_if_stale(
     Forecasts start after a series' last row; a target not observed in its last
     ``context_length`` rows (a wide table whose columns end at different dates, read as
     one series) is forecast from nothing the model reads of it, silently. The first such
-    target is named, with where it was last observed.
+    target is named, with where it was last observed. Only those last rows are read (and
+    the reported series' own), not the whole data.
     """
     if data.mask is None or not len(columns):
         return
-    observed = data.mask[:, columns]
-    rows = np.where(observed, np.arange(len(observed))[:, None], -1)
     starts, stops = data.offsets[:-1], data.offsets[1:]
-    nonempty = stops > starts
-    last = np.full((data.n_series, len(columns)), -1)
-    last[nonempty] = np.maximum.reduceat(rows, starts[nonempty], axis=0)
-    unread = (stops - 1)[:, None] - np.where(last >= starts[:, None], last, starts[:, None] - 1)
-    stale = unread >= context_length
+    full = stops - starts >= context_length  # a shorter series is read whole: never stale
+    if not full.any():
+        return
+    windows = Segments(stops[full] - context_length, stops[full])
+    observed = data.mask[windows.rows(np.arange(windows.n_rows))][:, columns]
+    seen = np.logical_or.reduceat(observed, np.arange(0, windows.n_rows, context_length))
+    stale = np.zeros((data.n_series, len(columns)), bool)
+    stale[full] = ~seen
     if not stale.any():
         return
     series, column = np.argwhere(stale)[0]
+    start, stop = int(starts[series]), int(stops[series])
+    rows = np.flatnonzero(data.mask[start:stop, columns[column]])
+    unread = stop - start - (int(rows[-1]) + 1 if len(rows) else 0)
     where = "" if data.n_series == 1 else f" of series {show(data.series_ids[series])}"
-    seen = last[series, column]
-    if seen < starts[series]:
+    if not len(rows):
         when = "never observed"
     elif data.local_time is not None:
-        stamp = data.local_time[seen]
+        stamp = data.local_time[start + rows[-1]]
         when = f"last at {stamp:%Y-%m-%d}" if stamp == stamp.normalize() else f"last at {stamp}"
     else:
-        when = f"last at row {seen - starts[series]}"
+        when = f"last at row {rows[-1]}"
     warnings.warn(
         f"{owner}: target {names[column]!r}{where} has no observed value in the last "
-        f"{int(unread[series, column])} rows of X ({when}), more than the "
+        f"{unread} rows of X ({when}), more than the "
         f"{context_length} rows the model reads (context_length_), so its forecasts from the "
         f"end of X read nothing of it ({int(stale.sum())} such target(s) in all). Forecast "
         "each column from its own rows (a wide table of series of different spans: stack it "
