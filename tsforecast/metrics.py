@@ -335,7 +335,8 @@ def mase(
     return _mae(*_pairs(y, f, "mase"))
 
 
-def _level_columns(frame: pd.DataFrame, levels: Any, owner: str) -> list[tuple[float, str]]:
+def _quantile_columns(frame: pd.DataFrame) -> dict[float, str]:
+    """Return the quantile columns of a backtest frame by level (``q0.1``: 0.1)."""
     found = {}
     for column in frame.columns:
         if isinstance(column, str) and column.startswith("q"):
@@ -343,6 +344,11 @@ def _level_columns(frame: pd.DataFrame, levels: Any, owner: str) -> list[tuple[f
                 found[float(column[1:])] = column
             except ValueError:
                 continue
+    return found
+
+
+def _level_columns(frame: pd.DataFrame, levels: Any, owner: str) -> list[tuple[float, str]]:
+    found = _quantile_columns(frame)
     if not found:
         raise ValueError(
             f"{owner}: the frame has no quantile columns (q0.1, ...); run tsforecast.backtest "

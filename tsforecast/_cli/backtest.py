@@ -12,6 +12,7 @@ import pandas as pd
 from tsforecast._cli.inputs import adapter_options, read_data
 from tsforecast._cli.model_options import adapter_roles, model_params
 from tsforecast._cli.outputs import writable_folder
+from tsforecast._recurrent.intervals import level_pairs
 from tsforecast._warnings import ignoring
 from tsforecast.adapters._stamps import quarters
 
@@ -184,10 +185,10 @@ def _ratio(error: float, naive: float) -> str:
 
 def _interval_coverages(frame: pd.DataFrame) -> list[float]:
     """Return the nominal coverage of each interval the frame's quantile columns pair up."""
-    levels = {round(float(c[1:]), 9) for c in frame.columns if str(c).startswith("q")}
-    return [
-        round(1 - 2 * low, 9) for low in sorted(levels) if low < 0.5 and round(1 - low, 9) in levels
-    ]
+    from tsforecast.metrics import _quantile_columns
+
+    levels = tuple(sorted(_quantile_columns(frame)))
+    return [round(levels[high] - levels[low], 9) for low, high in level_pairs(levels)]
 
 
 def _interval_line(frame: pd.DataFrame, names: list[Any], coverage: float = 0.8) -> str:
@@ -198,9 +199,10 @@ def _interval_line(frame: pd.DataFrame, names: list[Any], coverage: float = 0.8)
         inside = m.interval_coverage(part, coverage=coverage)
         return inside, m.interval_width(part, coverage=coverage)
 
-    line = f"{coverage:.0%} intervals: {both(frame)[0]:.1%} of the truths inside"
+    inside, width = both(frame)
+    line = f"{coverage:.0%} intervals: {inside:.1%} of the truths inside"
     if len(names) == 1:
-        return f"{line} (mean width {both(frame)[1]:.4g})."
+        return f"{line} (mean width {width:.4g})."
     parts = []
     for name in names:
         inside, width = both(frame[frame["target"] == name])

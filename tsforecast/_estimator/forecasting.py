@@ -331,7 +331,10 @@ class ForecastingMethods:
             points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
             data.values, data.mask, self.target_indices_, data.offsets,
         )  # fmt: skip
-        which = lambda i: "" if data.groups is None else f" of series {show(series_ids(data)[i])}"  # noqa: E731
+
+        def which(i: int) -> str:  # the series of forecast i, in a warning
+            return "" if data.groups is None else f" of series {show(series_ids(data)[i])}"
+
         _bounds.warn_divergence(
             points, judged, self.target_names_, which, owner, self.horizon_,
             getattr(self, "target_range_", None),
