@@ -69,7 +69,7 @@ def test_models_saved_in_formats_1_and_2_still_load(tmp_path):
     fitted = LSTMForecaster(**{**FAST, "horizon": 1, "quantiles": None}).fit(X)
     path = fitted.save(tmp_path / "model")
     state = json.loads((path / "state.json").read_text())
-    assert state["format_version"] == FORMAT_VERSION == 10
+    assert state["format_version"] == FORMAT_VERSION == 11
     for key in ("input_mean_", "input_scale_", "target_mean_", "target_scale_", "n_outputs"):
         assert key in state
     assert state["input_mean_"] == fitted.input_scaler_.mean.tolist()

@@ -229,7 +229,7 @@ def test_saved_loaded_pickled_and_cloned(blended, passengers, tmp_path):
     np.testing.assert_array_equal(loaded.forecast(passengers, 30).to_numpy(), expected)
     assert clone(model).get_params()["seasonal_average"] == 0.5
     state = json.loads((path / "state.json").read_text())
-    assert state["format_version"] == 10 and state["seasonal_average_weight_"] == 0.5
+    assert state["format_version"] == 11 and state["seasonal_average_weight_"] == 0.5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         auto = LSTMForecaster(**FAST).fit(passengers)

@@ -402,6 +402,16 @@ class LSTMForecaster(
         negative) for that coverage, from the validation forecasts. At the pair's nominal
         level it is the margin of conformalised quantile regression. None for a point model,
         or without validation data (the intervals are then the raw quantiles, uncalibrated).
+        With a target transform of changes, step ``k``'s margins are those of the forecast
+        the changes add up to at that step (``calibration_lag_``).
+    calibration_lag_ : int
+        With a target transform of changes, its lag: the intervals were calibrated on the
+        sums of the changes each step's forecast adds up (step ``k``'s change, plus step
+        ``k - lag``'s, ...), which is what the forecast of the data at that step is, and not
+        on each step's change alone, whose spreads add up too wide (an error in one value
+        enters the change into it and, with the opposite sign, the change out of it). 0
+        without a transform of changes, and for models saved before it was recorded (model
+        files before format 11), whose margins are per change, as they were calibrated.
     history_ : list of dict
         One dict per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``seconds`` (training
         time of the epoch, validation excluded), ``n_positions`` (target positions the loss

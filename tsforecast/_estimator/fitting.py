@@ -276,9 +276,10 @@ class FittingSteps:
             fitted, problem, data.offsets, self.quantiles_, self.target_scaler_.scale,
             self.seasonal_period_, autoregressive=self.autoregressive_,
             verbose=bool(self.verbose) and (ranks is None or ranks.rank == 0),
-            changes_of=self._changes_of(original),
+            changes_of=self._changes_of(original), lag=self.target_transform_.lag,
         )  # fmt: skip
         self.conformal_margins_ = check.conformal_margins
+        self.calibration_lag_ = self.target_transform_.lag
         self.baseline_scores_ = check.baseline_scores
         self._network_losing = check.losing  # given or not by `_after_training`
 

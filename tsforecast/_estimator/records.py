@@ -74,7 +74,7 @@ class FittedRecords:
     def _decoder(self) -> OutputDecoder:
         return OutputDecoder(
             self.target_scaler_, self._transform().network_bounds, self.quantiles_,
-            self.conformal_margins_, self.module_.output.point_index,
+            self.conformal_margins_, self.module_.output.point_index, self.calibration_lag_,
         )  # fmt: skip
 
     def _adaptation(self) -> Adaptation | None:
@@ -83,7 +83,7 @@ class FittedRecords:
             return None
         return Adaptation(
             self.conformal_margins_, self.quantiles_, self.adaptation_rate,
-            self.target_indices_, self.target_scaler_,
+            self.target_indices_, self.target_scaler_, self.calibration_lag_,
         )  # fmt: skip
 
     def _members_in_step(self) -> list[Any]:

@@ -18,6 +18,7 @@ import torch
 
 from tsforecast._recurrent.inference import NetworkReader
 from tsforecast._recurrent.intervals import adaptive_margins, nominal_margins
+from tsforecast._recurrent.paths import quantile_paths, truth_paths
 from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._segments import horizon_rows, series_chunks
 from tsforecast.sequences import SequenceData
@@ -49,6 +50,9 @@ class Adaptation:
         outcomes the data does not hold, so nothing adapts).
     target_scaler : Standardizer
         Means and scales of the targets.
+    lag : int, default=0
+        For a model of changes calibrated on their paths (``calibration_lag_``): the lag;
+        the forecasts and outcomes compared are the paths' (`paths`). 0: step by step.
     """
 
     table: np.ndarray
@@ -56,6 +60,7 @@ class Adaptation:
     rate: float
     target_columns: list[int] | None
     target_scaler: Standardizer
+    lag: int = 0
 
     @property
     def adapts(self) -> bool:
@@ -109,7 +114,8 @@ class Adaptation:
 
         The raw quantiles in the targets' units ``(len(rows), steps, levels, targets)``, each
         row's series, and the outcomes of every step with where they count (inside the series,
-        finite and observed): ``(len(rows), steps, targets)`` each.
+        finite and observed): ``(len(rows), steps, targets)`` each; with a ``lag``, the
+        quantiles and outcomes of the paths.
         """
         scaler = self.target_scaler
         raw = outputs[:, :steps].cpu().numpy().astype(np.float64) * scaler.scale + scaler.mean
@@ -120,6 +126,9 @@ class Adaptation:
         weight = inside[..., None] & np.isfinite(truth)
         if data.mask is not None:
             weight &= data.mask[ahead[..., None], columns]
+        if self.lag:
+            raw = quantile_paths(raw, self.levels.index(0.5), self.lag)
+            truth, weight = truth_paths(truth, weight, self.lag)
         return raw, series, truth, weight
 
     def at_ends(self, reader: NetworkReader, data: SequenceData, steps: int) -> np.ndarray:

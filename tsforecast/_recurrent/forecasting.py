@@ -68,7 +68,8 @@ def forecast_after(
     None).
 
     With a target ``transform``, the network reads the transformed data (``changes``, or
-    ``transform.apply(data)``) and its forecasts are undone from the history of ``data``.
+    ``transform.apply(data)``) and its forecasts are undone from the history of ``data`` (a
+    ``decoder`` with a lag gives the quantiles of the paths, calibrated there).
 
     Returns the point forecasts ``(n, steps, n_targets)`` and, with ``positions``, the
     quantiles ``(n, steps, n_targets, len(positions))`` (else None).
@@ -78,7 +79,7 @@ def forecast_after(
             reader, decoder, transform.apply(data, owner) if changes is None else changes,
             firsts, lasts, steps, ahead, times, positions, margins, owner, gaps,
         )  # fmt: skip
-        return transform.undo_paths(data, firsts, lasts, points, levels)
+        return transform.undo_paths(data, firsts, lasts, points, levels, decoder.lag > 0)
     if len(lasts) > FORECASTS_PER_PASS:
         parts = []
         for begin in range(0, len(lasts), FORECASTS_PER_PASS):

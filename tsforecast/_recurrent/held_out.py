@@ -19,6 +19,7 @@ from tsforecast._recurrent.naive_scores import (
     score_table,
     warn_if_unscored,
 )
+from tsforecast._recurrent.paths import quantile_paths, truth_paths
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.training import FittedNetwork
 
@@ -51,6 +52,7 @@ def check_held_out(
     autoregressive: bool,
     verbose: bool,
     changes_of: tuple[np.ndarray, np.ndarray | None, int] | None = None,
+    lag: int = 0,
 ) -> HeldOutCheck:
     """Calibrate the intervals and score the naive baselines on the validation data.
 
@@ -58,7 +60,9 @@ def check_held_out(
     training scales (the margins come back in their units); ``season``: the seasonal naive
     baseline's period; ``verbose``: print the score table; ``changes_of``: for targets
     forecast as their changes, what the changes are taken of, where the data was observed,
-    and the lag (`baseline_scores`).
+    and the lag (`baseline_scores`); ``lag``: for targets forecast as their changes, the
+    lag they are taken over: the intervals are calibrated on the paths the changes add up
+    to (`paths`), as forecasts give them.
     """
     validator = fitted.validator
     if validator is None:
@@ -75,7 +79,11 @@ def check_held_out(
     rows, truth, weight = validator.held_out()
     margins = None
     if levels is not None:
-        margins = conformal_margins(outputs.cpu().numpy(), truth, weight, levels) * target_scale
+        quantiles, outcomes, counted = outputs.cpu().numpy(), truth, weight
+        if lag:  # forecasts of changes: calibrated on the paths they add up
+            quantiles = quantile_paths(quantiles, levels.index(0.5), lag)
+            outcomes, counted = truth_paths(truth, weight, lag)
+        margins = conformal_margins(quantiles, outcomes, counted, levels) * target_scale
     if not autoregressive:
         return HeldOutCheck(margins, None)
     scores, counts = baseline_scores(

@@ -68,15 +68,19 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # older reader would forecast with the first model alone, so it refuses the format instead.
 # 9: the seasonal average's weight in the forecasts and its validation scores (an older reader
 # would forecast without it, so it refuses the format instead; formats 1-8 load with weight 0).
-FORMAT_VERSION = 10
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+# 10: the seasonal average's weight of each series of a panel.
+# 11: calibration_lag_, the lag of the paths a model of changes was calibrated on (an older
+# reader would apply those margins step by step, so it refuses the format instead; formats
+# 1-10 load with 0: calibrated step by step, as they were).
+FORMAT_VERSION = 11
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 # Fitted attributes saved as they are (JSON values).
 SIMPLE_STATE = (
     "autoregressive_", "target_indices_", "target_names_", "y_ndim_", "history_", "n_epochs_",
     "best_epoch_", "stopped_", "fit_seconds_", "time_features_", "horizon_", "quantiles_",
     "seasonal_period_", "baseline_scores_", "future_indices_", "static_indices_",
     "n_series_in_", "time_gaps_", "target_transform_scores_", "validation_fraction_",
-    "context_length_", "scale_", "n_threads_", "n_members_", "time_step_",
+    "context_length_", "scale_", "n_threads_", "n_members_", "time_step_", "calibration_lag_",
 )  # fmt: skip
 # What format 1 and 2 files lack, as those models were: one step, point forecasts.
 BEFORE_VERSION_3 = {
@@ -432,6 +436,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     ):
         raise bad(f"transform_members_ is {state['transform_members_']!r}")
     state.setdefault("time_step_", None)  # saved before it was recorded: not checked
+    if state.get("format_version") in range(1, 11):  # calibrated step by step
+        state.setdefault("calibration_lag_", 0)
     if state.get("format_version") in (1, 2, 3, 4):  # saved before target transforms
         state.setdefault("target_transform_scores_", None)
         state.setdefault("validation_fraction_", None)  # not recorded
@@ -498,6 +504,9 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     if not count(state["n_series_in_"]):
         raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
     model.target_transform_ = saved_transform(state.get("target_transform_"), targets, bad)
+    lag = 0 if model.target_transform_ is None else model.target_transform_.lag
+    if state["calibration_lag_"] not in (0, lag) or isinstance(state["calibration_lag_"], bool):
+        raise bad(f"calibration_lag_ is {state['calibration_lag_']!r}, not 0 or the lag {lag}")
     scaled = model.target_transform_ is not None and model.target_transform_.series_scales
     if (state["scale_"] == "series") != bool(scaled):
         saved = "saved" if scaled else "not saved"

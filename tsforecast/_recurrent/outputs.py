@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from tsforecast._recurrent.intervals import apply_margins, nominal_margins
+from tsforecast._recurrent.paths import quantile_paths
 from tsforecast._recurrent.scaling import Standardizer
 
 __all__ = ["OutputDecoder", "interval_levels", "level_names", "level_positions"]
@@ -36,6 +37,10 @@ class OutputDecoder:
         The conformal calibration (None: raw quantiles).
     point_index : int
         Position of the point forecast among the levels.
+    lag : int, default=0
+        For a model of changes whose intervals are calibrated on their paths
+        (``calibration_lag_``): the lag its changes are taken over; the quantiles come out as
+        the paths' (`paths.quantile_paths`). 0: step by step.
     """
 
     target_scaler: Standardizer
@@ -43,6 +48,7 @@ class OutputDecoder:
     levels: tuple[float, ...] | None
     margins: np.ndarray | None
     point_index: int
+    lag: int = 0
 
     def within_bounds(self, values: np.ndarray) -> np.ndarray:
         """Clip to the bounds (last axis: targets).
@@ -65,11 +71,14 @@ class OutputDecoder:
     def quantiles(self, outputs: torch.Tensor, margins: np.ndarray | None = None) -> np.ndarray:
         """Calibrated quantiles in the targets' units, from standardised outputs.
 
-        ``outputs``: (..., steps, n_levels, n_targets) for the first ``steps`` horizon steps;
-        ``margins`` broadcastable to (..., steps, n_pairs, n_targets): the nominal conformal
-        margins by default.
+        ``outputs``: (n, steps, n_levels, n_targets) for the first ``steps`` horizon steps;
+        ``margins`` broadcastable to (n, steps, n_pairs, n_targets): the nominal conformal
+        margins by default. With a ``lag``, the quantiles of the paths the changes add up to
+        (`paths.quantile_paths`), where the margins were calibrated.
         """
         values = self.target_scaler.inverse(outputs.cpu().numpy())
+        if self.lag:
+            values = quantile_paths(values, self.point_index, self.lag)
         if self.margins is not None:
             if margins is None:
                 margins = self.nominal_margins(outputs.shape[-3])

@@ -15,9 +15,8 @@ series:
 defined, the first ``lag`` of each series, become missing), `TargetTransform.undo_paths` and
 `TargetTransform.undo_next` turn forecasts of ``z`` back into the data's units from the
 history they were made from. Quantile levels invert exactly through the log and for the
-first ``lag`` steps (a known value is added); further ahead a forecast adds up forecasts, and
-the spread of each level around the median adds up in quadrature (the errors of the steps
-taken as independent).
+first ``lag`` steps (a known value is added); further ahead a forecast adds up forecasts
+(`paths`), where the intervals are calibrated.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from tsforecast._checks import Rule, show
+from tsforecast._recurrent.paths import path_spreads, path_sums
 from tsforecast._recurrent.series_scales import SeriesScales
 from tsforecast._segments import carried_forward, series_starts
 from tsforecast.sequences import SequenceData
@@ -259,13 +259,17 @@ class TargetTransform:
         lasts: np.ndarray,
         points: np.ndarray,
         levels: np.ndarray | None = None,
+        added_up: bool = False,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Forecasts of ``z`` after rows ``lasts`` (series starting at ``firsts``) in units.
 
         ``points``: ``(n, steps, n_targets)``; ``levels``: ``(n, steps, n_targets,
-        n_levels)`` or None; both clipped to the ``bounds``. Step ``k``
-        adds the value ``lag`` rows before it: from the history up to ``k = lag`` (a base
-        before the series' start: the last value), from the forecast itself beyond.
+        n_levels)`` or None; both clipped to the ``bounds``. Step ``k`` adds the value ``lag``
+        rows before it: from the history up to ``k = lag`` (a base before the series' start:
+        the last value), from the forecast itself beyond. The levels' spreads about the point
+        add up in quadrature (`paths.path_spreads`), or with ``added_up`` the ``levels`` are
+        the quantiles of the paths already (`paths.quantile_paths`: the changes added up,
+        without the base).
         """
         if self.identity:
             return points, levels
@@ -274,38 +278,20 @@ class TargetTransform:
             scales = self._series_scales_of(data)[series][:, None, :]  # (n, 1, targets)
             points = points * scales
             levels = None if levels is None else levels * scales[..., None]
-        if not self.lag:
-            path, spread = points.astype(np.float64), None
-            if levels is not None:
-                spread = levels - points[..., None]
-        else:
-            path, spread = self._added_up(data, firsts, lasts, points, levels)
+        path, spread = points.astype(np.float64), None
+        if levels is not None:
+            spread = levels - points[..., None]
+        if self.lag:
+            known = self._bases(data, lasts, points.shape[1], firsts)  # (n, lag, targets)
+            path = added_to_bases(points, known, self.lag)
+            if levels is not None and added_up:
+                spread = levels - path_sums(points, self.lag)[..., None]
+            elif levels is not None:
+                spread = path_spreads(spread, self.lag)
         undone = _within(self._inverse(path), self.bounds, axis=2)
         if levels is None:
             return undone, None
         return undone, _within(self._inverse(path[..., None] + spread), self.bounds, axis=2)
-
-    def _added_up(
-        self,
-        data: SequenceData,
-        firsts: np.ndarray,
-        lasts: np.ndarray,
-        points: np.ndarray,
-        levels: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Return the forecast changes added to their bases (log units), and the levels' spreads."""
-        steps = points.shape[1]
-        known = self._bases(data, lasts, steps, firsts)  # (n, min(steps, lag), targets)
-        path = added_to_bases(points, known, self.lag)
-        if levels is None:
-            return path, None
-        spread = levels - points[..., None]
-        total = np.empty_like(spread)
-        for k in range(steps):
-            total[:, k] = spread[:, k]
-            if k >= self.lag:
-                total[:, k] = np.sign(spread[:, k]) * np.hypot(spread[:, k], total[:, k - self.lag])
-        return path, total
 
     def _bases(
         self, data: SequenceData, lasts: np.ndarray, steps: int, firsts: np.ndarray | None = None
