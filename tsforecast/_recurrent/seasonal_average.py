@@ -143,7 +143,8 @@ def blend(
     the network's were calibrated to on its validation errors, which the combination's errors
     are smaller than (spanning both the network's intervals and the moved ones, as before,
     held 0.86 of visnights' values from 17 origins and 0.94 on panels simulated from its
-    regions, for 0.80 stated: `bench_panel_calibration`; moved, 0.85 and 0.93). Where
+    regions, for 0.80 stated: `bench_panel_calibration`; moved, 0.85 and 0.93; both before
+    the intervals of changes were calibrated on their paths, `paths`). Where
     ``average`` is NaN the forecasts stay as they are. With ``bounds`` (``(n_targets, 2)``,
     infinite where a side has none) the results are clipped to them, as the network's own
     outputs are. New arrays; the inputs are not modified.
