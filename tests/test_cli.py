@@ -15,7 +15,7 @@ import pytest
 
 from tsforecast import LSTMForecaster
 from tsforecast.cli import main
-from tsforecast.datasets import data_path, load_weather
+from tsforecast.datasets import data_path, load_air_passengers, load_weather
 from tsforecast.metrics import mase
 
 from .short_training import EPOCHS, short
@@ -429,3 +429,23 @@ def test_a_combination_of_transforms_is_fitted_saved_and_said(tmp_path, capsys):
     out_csv = tmp_path / "forecast.csv"
     assert main(["predict", str(model_dir), weather, "--steps", "6", "--out", str(out_csv)]) == 0
     assert len(pd.read_csv(out_csv)) == 6
+
+
+def test_forecasts_past_the_checked_steps_are_warned_about_in_flags(tmp_path, capsys):
+    # 48 months, horizon "auto" (24): the validation rows check steps 1-10, so fit says
+    # nothing, and a 24-step forecast names the rest with the flags that check them.
+    table = tmp_path / "passengers.csv"
+    load_air_passengers().to_frame().iloc[:48].to_csv(table)
+    model_dir = tmp_path / "model"
+    assert main(["fit", str(table), "--kind", "table", "--time-col", "month", "--max-epochs",
+                 "2", "--hidden-size", "4", "--random-state", "0", "--out", str(model_dir),
+                 "--quiet"]) == 0  # fmt: skip
+    assert "validation row" not in capsys.readouterr().err
+    out = tmp_path / "forecast.csv"
+    assert main(["predict", str(model_dir), str(table), "--steps", "24", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: LSTMForecaster.forecast: steps 11 to 24 of these 24-step" in err, err
+    assert "(a larger --validation-fraction at fit), or forecast --steps 10." in err
+    argv = ["fit", "--kind", "weather", "--out", "m", "--print-config"]
+    assert main([*argv, "--validation-fraction", "0.4"]) == 0
+    assert '"validation_fraction": 0.4' in capsys.readouterr().out

@@ -103,15 +103,43 @@ def test_naive_scores_of_a_panel_in_each_series_own_scale():
 
 def test_steps_validation_cannot_reach_are_named_with_those_that_were_checked():
     # 48 months: 10 validation rows score steps 1-10 of the 24; the warning names the rest,
-    # and the steps that were checked.
+    # and the steps that were checked: at fit where the horizon was given, and wherever a
+    # forecast reaches them.
     frame = load_air_passengers().to_frame().astype(float).iloc[:48]
     with pytest.warns(RuntimeWarning, match="steps") as caught:
-        model = LSTMForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(frame)
+        model = LSTMForecaster(horizon=24, hidden_size=4, max_epochs=2, random_state=0)
+        model.fit(frame)
     scored = sum(value is not None for value in model.baseline_scores_["model"])
     assert 0 < scored < model.horizon_ == 24
     [said] = [str(w.message) for w in caught if "have no validation row" in str(w.message)]
     assert f"{24 - scored} of the 24 horizon steps (steps {scored + 1} to 24)" in said
     assert f"The other {scored} steps were checked." in said and "validation_fraction" in said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model.forecast(frame, scored)  # within the checked steps: no word
+    with pytest.warns(RuntimeWarning, match="further ahead than any validation") as caught:
+        model.forecast(frame, scored + 2)
+    [said] = [w for w in caught if "further ahead" in str(w.message)]
+    assert said.filename == __file__
+    assert str(said.message).startswith(
+        f"LSTMForecaster.forecast: steps {scored + 1} to {scored + 2} of these "
+        f"{scored + 2}-step forecasts"
+    )
+    assert f"only the first {scored} were checked" in str(said.message)
+    assert f"or forecast at most {scored} steps." in str(said.message)
+
+
+def test_the_default_horizon_is_warned_about_where_forecasts_reach_unchecked_steps():
+    # horizon="auto" (24) on a short series: fit says nothing of the steps its validation
+    # rows cannot reach (the first thing most users do); a forecast that reaches them does.
+    frame = load_air_passengers().to_frame().astype(float).iloc[:48]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LSTMForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(frame)
+    assert not [w for w in caught if "validation row" in str(w.message)]
+    assert None in model.baseline_scores_["model"]
+    with pytest.warns(RuntimeWarning, match=r"steps 11 to 24 of these 24-step forecasts"):
+        model.forecast(frame, 24)
 
 
 def test_too_few_rows_to_train_on_are_said_to_be():

@@ -428,9 +428,12 @@ def test_a_panel_of_series_following_each_other_in_time_is_seasonal():
 def test_steps_the_validation_cannot_score_are_warned_about(passengers):
     with pytest.warns(RuntimeWarning, match=r"18 of the 24 horizon steps \(steps 7 to 24\)"):
         model = LSTMForecaster(
-            max_epochs=2, random_state=0, validation_fraction=0.1, target_transform="none"
-        ).fit(passengers.iloc[:60])
+            horizon=24, max_epochs=2, random_state=0, validation_fraction=0.1,
+            target_transform="none",
+        ).fit(passengers.iloc[:60])  # fmt: skip
     assert model.baseline_scores_["model"][6:] == [None] * 18
+    with pytest.warns(RuntimeWarning, match=r"steps 7 to 8 of these 8-step forecasts"):
+        model.forecast(passengers.iloc[:60], 8)
 
 
 @pytest.mark.parametrize(

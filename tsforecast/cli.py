@@ -230,6 +230,11 @@ def in_flags(message: str) -> str:
         "in each series)",
         message,
     )
+    # steps no validation row reached: the flags that check them, or forecast fewer
+    message = re.sub(r"\(validation_fraction\)(, or forecast at most (\d+) steps)?",
+                     lambda found: "(a larger --validation-fraction at fit)"
+                     + (f", or forecast --steps {found.group(2)}" if found.group(2) else ""),
+                     message)  # fmt: skip
     return message.replace("Pass time_gaps=True to read", "Pass --time-gaps true to read")
 
 

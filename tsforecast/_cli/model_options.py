@@ -55,7 +55,7 @@ def _int_auto_or_none(text: str) -> int | str | None:
 
 
 def _weight_or_auto(text: str) -> float | str:
-    """Read a value that is "auto" or a number (a weight in [0, 1], checked by fit)."""
+    """Read a value that is "auto" or a number (a weight or fraction, checked by fit)."""
     return _auto_or(text, float, "a number")
 
 
@@ -112,6 +112,9 @@ MODEL_FLAGS: dict[str, tuple[Any, str]] = {
     "scale": (_flag_bool, "auto, series, global or false"),
     "time_gaps": (_flag_bool, "auto, true (irregular series: the time between rows is read) "
                   "or false"),
+    "validation_fraction": (_weight_or_auto, "share of each series' last rows held out to "
+                            "stop training, calibrate intervals and check forecasts; auto: "
+                            "0.2 on short series, else 0.1"),
     "context_length": (int_or_auto, "rows of history read"),
     "hidden_size": (int, "size of the recurrent state"),
     "max_epochs": (int, "most epochs of training"),

@@ -28,6 +28,7 @@ from tsforecast._recurrent.forecasting import (
     future_values,
     warn_if_stale,
 )
+from tsforecast._recurrent.naive_scores import warn_if_forecast_unscored
 from tsforecast._recurrent.outputs import interval_levels, level_positions
 from tsforecast._recurrent.predicting import one_step_levels, one_step_points
 from tsforecast._recurrent.seasonal_average import (
@@ -343,6 +344,7 @@ class ForecastingMethods:
             points, getattr(self, "target_range_", None), getattr(self, "bounds_", None),
             self.target_names_, which, owner,
         )  # fmt: skip
+        warn_if_forecast_unscored(self.baseline_scores_, steps, owner, stacklevel=3)
         return forecast_result(
             points, levels, self.target_names_, self.quantiles_, positions, times, data
         )

@@ -53,6 +53,7 @@ def check_held_out(
     verbose: bool,
     changes_of: tuple[np.ndarray, np.ndarray | None, int] | None = None,
     lag: int = 0,
+    warn_unscored: bool = True,
 ) -> HeldOutCheck:
     """Calibrate the intervals and score the naive baselines on the validation data.
 
@@ -62,7 +63,9 @@ def check_held_out(
     forecast as their changes, what the changes are taken of, where the data was observed,
     and the lag (`baseline_scores`); ``lag``: for targets forecast as their changes, the
     lag they are taken over: the intervals are calibrated on the paths the changes add up
-    to (`paths`), as forecasts give them.
+    to (`paths`), as forecasts give them; ``warn_unscored``: warn of the horizon's steps
+    no validation truth reached (a horizon the user chose; with horizon="auto" a forecast
+    warns where it reaches them, `naive_scores.warn_if_forecast_unscored`).
     """
     validator = fitted.validator
     if validator is None:
@@ -92,6 +95,7 @@ def check_held_out(
     )  # fmt: skip
     if verbose:
         print(score_table(scores))
-    warn_if_unscored(scores)
+    if warn_unscored:
+        warn_if_unscored(scores)
     losing = losing_message(scores, len(scores["model"]), counts.min(axis=-1))
     return HeldOutCheck(margins, scores, losing)

@@ -42,7 +42,8 @@ __all__ = [
 # what a short series' validation rows can score: on the development set (`bench_classic`,
 # seeds 0-2) horizons of 12 and 8 forecast AirPassengers, lynx and the 20-region visnights
 # worse than 24 (MASE 0.621 / 0.694, 0.754 / 0.776, 1.254 / 1.263 against 0.580, 0.708,
-# 1.207); the steps validation cannot reach are warned about instead (`warn_if_unscored`).
+# 1.207); the steps validation cannot reach are warned about instead, where a forecast
+# reaches them (`naive_scores.warn_if_forecast_unscored`; at fit for a horizon given).
 AUTO_HORIZON = 24
 # context_length="auto": rows read, at most; on short series four seasons (or
 # `SHORT_CONTEXT` rows without a season), up to `AUTO_CONTEXT`. On the short series of the

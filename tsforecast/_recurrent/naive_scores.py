@@ -26,6 +26,8 @@ __all__ = [
     "losing_overall",
     "losing_steps",
     "score_table",
+    "unscored_steps",
+    "warn_if_forecast_unscored",
     "warn_if_unscored",
 ]
 
@@ -230,27 +232,72 @@ def score_table(scores: dict[str, list[float | None]]) -> str:
     return "\n".join(lines)
 
 
+# What a step validation never reached lacks, as warnings say it.
+UNCHECKED = (
+    "so their forecasts were not checked against the naive forecasters and their intervals "
+    "were not calibrated on any outcome (they take the margins of the nearest step "
+    "calibrated, if any)"
+)
+
+
+def unscored_steps(scores: dict[str, list[float | None]] | None) -> list[int]:
+    """Return the horizon steps (from 1) no validation truth reached: never checked.
+
+    Examples
+    --------
+    >>> unscored_steps({"model": [0.5, 0.7, None, None]})
+    [3, 4]
+    """
+    if scores is None:
+        return []
+    return [step for step, value in enumerate(scores["model"], start=1) if value is None]
+
+
 def warn_if_unscored(scores: dict[str, list[float | None]]) -> None:
-    """Warn when some steps of the horizon have no validation truth (never checked).
+    """Warn when some steps of the horizon ``fit`` was given have no validation truth.
 
     Forecasts that far ahead were not compared with the naive forecasters, and their
     intervals were calibrated on no outcome: say so, rather than trust them silently.
+    (`warn_if_forecast_unscored` says it where a forecast reaches them.)
     """
-    unscored = [step for step, value in enumerate(scores["model"], start=1) if value is None]
+    unscored = unscored_steps(scores)
     if unscored:
         scored = len(scores["model"]) - len(unscored)
         checked = f" The other {scored} steps were checked." if scored else ""
         warnings.warn(
             f"LSTMForecaster: {len(unscored)} of the {len(scores['model'])} horizon steps "
             f"(steps {unscored[0]} to {unscored[-1]}) have no validation row that far ahead, "
-            "so their forecasts were not checked against the naive forecasters and their "
-            "intervals were not calibrated on any outcome (they take the margins of the "
-            f"nearest step calibrated, if any).{checked} To check them, hold out more of each "
-            "series (validation_fraction); a shorter horizon only hides them (trained on "
-            "fewer steps ahead, the short series measured forecast worse).",
+            f"{UNCHECKED}.{checked} To check them, hold out more of each series "
+            "(validation_fraction); a shorter horizon only hides them (trained on fewer "
+            "steps ahead, the short series measured forecast worse).",
             RuntimeWarning,
             stacklevel=5,
         )
+
+
+def warn_if_forecast_unscored(
+    scores: dict[str, list[float | None]] | None, steps: int, owner: str, stacklevel: int
+) -> None:
+    """Warn where forecasts of ``steps`` steps reach steps no validation truth reached.
+
+    The horizon="auto" of a short series holds such steps (`hyperparameters.AUTO_HORIZON`):
+    a forecast that stays within the checked steps is not warned about; one that reaches
+    beyond is, naming the steps (``stacklevel``: the user's call).
+    """
+    unscored = [step for step in unscored_steps(scores) if step <= steps]
+    if not unscored:
+        return
+    scored = unscored[0] - 1
+    checked = f"only the first {scored} were" if scored else "none was"
+    shorter = f", or forecast at most {scored} steps" if scored else ""
+    warnings.warn(
+        f"{owner}: steps {unscored[0]} to {unscored[-1]} of these {steps}-step forecasts lie "
+        f"further ahead than any validation row reached at fit, {UNCHECKED}; {checked} "
+        "checked. To check them, refit holding out more of each series "
+        f"(validation_fraction){shorter}.",
+        RuntimeWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def losing_overall(
