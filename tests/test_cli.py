@@ -162,7 +162,23 @@ def test_context_length_is_auto_or_a_number(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["fit", "x.csv", "--kind", "weather", "--out", "m", "--context-length", "long"])
     assert exit_.value.code == 2
-    assert "--context-length: expected 'auto' or an integer, got 'long'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == (
+        "tsforecast fit: error: argument --context-length: expected 'auto' or an integer, got "
+        "'long' (see tsforecast fit --help)\n"
+    )  # one line, as every failure: not argparse's usage block before it
+
+
+def test_values_starting_with_a_dash_are_read_as_values(capsys):
+    # argparse reads "-5,5" as a flag ("expected one argument") unless glued with "="
+    argv = ["fit", "--kind", "table", "--out", "m", "--print-config"]
+    assert main([*argv, "--bounds", "-5,5", "--na-values", "-,n/a", "--target", "-x"]) == 0
+    out = capsys.readouterr().out
+    assert '"bounds": [\n    -5.0,\n    5.0\n  ]' in out and '"na_values": "-,n/a"' in out
+    assert '"target": "-x"' in out
+    with pytest.raises(SystemExit):  # a flag of the command stays a flag
+        main(["fit", "--kind", "table", "--out", "--quiet"])
+    assert "argument --out: expected one argument" in capsys.readouterr().err
 
 
 @pytest.mark.slow

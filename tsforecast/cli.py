@@ -33,13 +33,52 @@ from tsforecast._cli.model_options import add_model_options, int_or_auto
 __all__ = ["main"]
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, as every other failure of the command.
+
+    argparse prints its whole usage block before the message; this prints the message and
+    where the help is (the subcommands' parsers are of this class too: `add_subparsers`
+    makes them so).
+    """
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _glued(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """Return ``argv`` with a value starting with "-" glued to its flag: ``--flag=VALUE``.
+
+    argparse reads a token starting with "-" as a flag (``--bounds -5,5``, ``--na-values
+    -,n/a``) unless it looks like a negative number, and says the flag "expected one
+    argument"; a token after a flag that takes a value and that is no flag of the command
+    is that value.
+    """
+    takes_value, flags = set(), set()
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:
+            flags.update(action.option_strings)
+            if action.option_strings and action.nargs is None and action.const is None:
+                takes_value.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1] in takes_value and token.startswith("-") and token not in flags:
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def _build_parser(
     fit_defaults: dict[str, Any] | None = None, printing: bool = False
 ) -> argparse.ArgumentParser:
     from tsforecast import LSTMForecaster
 
     defaults = LSTMForecaster().get_params()
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="tsforecast",
         description="Time-series forecasting with recurrent networks as scikit-learn estimators.",
     )
@@ -171,7 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tsforecast fit: error: {error}", file=sys.stderr)
         return 2
     # --print-config writes nothing: a run printed before it is decided where it saves to.
-    args = _build_parser(fit_defaults, printing="--print-config" in argv).parse_args(argv)
+    parser = _build_parser(fit_defaults, printing="--print-config" in argv)
+    args = parser.parse_args(_glued(argv, parser))
     if getattr(args, "print_config", False):
         print(printable(args))
         return 0
