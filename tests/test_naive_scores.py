@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsforecast import LSTMForecaster
+from tsforecast import LSTMForecaster, backtest
 from tsforecast.datasets import load_air_passengers
 
 TRANSFORMS = ["seasonal_difference", "log_seasonal_difference", "difference", "log_difference"]
@@ -140,6 +140,12 @@ def test_the_default_horizon_is_warned_about_where_forecasts_reach_unchecked_ste
     assert None in model.baseline_scores_["model"]
     with pytest.warns(RuntimeWarning, match=r"steps 11 to 24 of these 24-step forecasts"):
         model.forecast(frame, 24)
+    with pytest.warns(RuntimeWarning, match=r"^backtest: steps 11 to 12 of these 12-step") as w:
+        backtest(model, frame, start=36, steps=12)
+    assert [x.filename for x in w if "further ahead" in str(x.message)] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        backtest(model, frame, start=36, steps=10)
 
 
 def test_too_few_rows_to_train_on_are_said_to_be():

@@ -122,3 +122,9 @@ def test_a_calibration_lag_other_than_the_transforms_is_refused(differenced, tmp
     (path / "checksums.json").write_text(json.dumps({"format_version": 11, "sha256": sums}))
     with pytest.raises(ValueError, match=r"calibration_lag_ is 12, not 0 or the lag 1"):
         LSTMForecaster.load(path)
+    state["calibration_lag_"] = 1.0  # a number, but not the integer a fit records
+    (path / "state.json").write_text(json.dumps(state))
+    sums = {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in FILES}
+    (path / "checksums.json").write_text(json.dumps({"format_version": 11, "sha256": sums}))
+    with pytest.raises(ValueError, match=r"calibration_lag_ is 1.0, not 0 or the lag 1"):
+        LSTMForecaster.load(path)

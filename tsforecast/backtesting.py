@@ -22,6 +22,7 @@ from tsforecast import _boundary, metrics
 from tsforecast._checks import check_int, show
 from tsforecast._columns import column_names
 from tsforecast._recurrent import bounds as _bounds
+from tsforecast._recurrent.naive_scores import warn_if_forecast_unscored
 from tsforecast._recurrent.outputs import level_names, level_positions
 from tsforecast._segments import series_starts
 from tsforecast.sequences import SequenceData
@@ -155,6 +156,8 @@ def backtest(
         level = np.empty((*point.shape, levels[0].shape[3]))
         level[order] = np.concatenate(levels)
     names = list(getattr(forecaster, "target_names_", []))
+    scores = getattr(forecaster, "baseline_scores_", None)  # a naive forecaster has none
+    warn_if_forecast_unscored(scores, steps, "backtest", stacklevel=3)
     judged = _bounds.judging_range(
         point, getattr(forecaster, "scale_", None), getattr(forecaster, "target_range_", None),
         data.values, data.mask, getattr(forecaster, "target_indices_", None), data.offsets,

@@ -505,7 +505,7 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
         raise bad(f"n_series_in_ is {state['n_series_in_']!r}")
     model.target_transform_ = saved_transform(state.get("target_transform_"), targets, bad)
     lag = 0 if model.target_transform_ is None else model.target_transform_.lag
-    if state["calibration_lag_"] not in (0, lag) or isinstance(state["calibration_lag_"], bool):
+    if type(state["calibration_lag_"]) is not int or state["calibration_lag_"] not in (0, lag):
         raise bad(f"calibration_lag_ is {state['calibration_lag_']!r}, not 0 or the lag {lag}")
     scaled = model.target_transform_ is not None and model.target_transform_.series_scales
     if (state["scale_"] == "series") != bool(scaled):

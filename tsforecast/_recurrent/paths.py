@@ -45,16 +45,20 @@ def path_spreads(spread: np.ndarray, lag: int) -> np.ndarray:
 
     ``spread``: a quantile level's distance from the median at each step, ``(n, steps,
     ...)``; step ``k`` of the result is ``sign(spread[k]) * hypot(spread[k], result[k -
-    lag])`` (the steps' errors taken as independent).
+    lag])`` (the steps' errors taken as independent), on the side of ``result[k - lag]``
+    where the level meets the median at step ``k``.
 
     Examples
     --------
     >>> path_spreads(np.array([[3.0, -4.0, 4.0]]), 1).tolist()
     [[3.0, -5.0, 6.4031242374328485]]
+    >>> path_spreads(np.array([[-3.0, 0.0, -1.0]]), 1).tolist()  # a tie keeps its side
+    [[-3.0, -3.0, -3.1622776601683795]]
     """
     total = np.array(spread, dtype=np.float64)
     for k in range(lag if lag else total.shape[1], total.shape[1]):
-        total[:, k] = np.sign(spread[:, k]) * np.hypot(spread[:, k], total[:, k - lag])
+        side = np.where(total[:, k] != 0, np.sign(total[:, k]), np.sign(total[:, k - lag]))
+        total[:, k] = side * np.hypot(total[:, k], total[:, k - lag])
     return total
 
 
