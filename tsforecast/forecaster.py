@@ -412,6 +412,12 @@ class LSTMForecaster(
         enters the change into it and, with the opposite sign, the change out of it). 0
         without a transform of changes, and for models saved before it was recorded (model
         files before format 11), whose margins are per change, as they were calibrated.
+    interval_widening_ : ndarray of shape (``horizon_``, n_levels, n_targets) or None
+        Where the forecasts combine several (``transform_members_``, the seasonal average),
+        the factor (at least 1) by which each level's distance from the point forecast
+        grows, per step and target, so that the combined intervals hold at least the
+        nominal share of the validation outcomes (the levels of a pair share it; 1 for the
+        median). None for forecasts that combine nothing, or without quantiles.
     history_ : list of dict
         One dict per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``seconds`` (training
         time of the epoch, validation excluded), ``n_positions`` (target positions the loss

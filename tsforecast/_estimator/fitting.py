@@ -17,6 +17,7 @@ from tsforecast._boundary import check_trainable, check_X, check_y
 from tsforecast._columns import learn_roles, refuse_roles_with_y
 from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent import combined_check
+from tsforecast._recurrent.combined_widths import validation_outcomes, widening_factors
 from tsforecast._recurrent.ensemble import fit_members
 from tsforecast._recurrent.held_out import check_held_out
 from tsforecast._recurrent.hyperparameters import loss_kind, resolve
@@ -105,6 +106,7 @@ class FittingSteps:
         average, the combination is judged instead (`combined_check`).
         """
         self._choose_seasonal_average(data)
+        self._widen_combined(data)
         network = self.__dict__.pop("_network_losing", None)
         for member in self.transform_members_:
             member.__dict__.pop("_network_losing", None)
@@ -113,6 +115,28 @@ class FittingSteps:
         message = network if not weight else self._combination_losing(data, weight)
         if message:  # raised at the caller's fit: _after_training <- _fit <- fit <- caller
             warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+    def _widen_combined(self, data: SequenceData) -> None:
+        """Set ``interval_widening_`` from the combined forecasts of the validation rows.
+
+        None unless the forecasts combine several (transform members, or the seasonal
+        average) with quantiles, and validation rows hold outcomes (`combined_widths`).
+        """
+        self.interval_widening_ = None
+        combined = bool(self.transform_members_) or bool(self._average_weight())
+        if self.quantiles_ is None or not self.autoregressive_ or not combined:
+            return
+        held_out = split_series(data.offsets, self.validation_fraction_)[1]
+        if held_out is None:
+            return
+        targets = observed_targets(data.values, data.mask, self.target_indices_)
+        firsts, lasts, truth, counted = validation_outcomes(
+            targets, data.offsets, held_out, self.horizon_
+        )
+        points, levels = self._backtest_forecasts(
+            data, firsts, lasts, self.horizon_, True, "LSTMForecaster.fit"
+        )
+        self.interval_widening_ = widening_factors(points, levels, truth, counted, self.quantiles_)
 
     def _combination_losing(self, data: SequenceData, weight: float) -> str | None:
         """Return the warning where a naive forecaster beats the combined forecasts."""

@@ -20,6 +20,7 @@ from tsforecast._boundary import (
 from tsforecast._checks import check_int, check_real, show
 from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent.combination import Reading, median_forecast, readings
+from tsforecast._recurrent.combined_widths import widen
 from tsforecast._recurrent.forecasting import (
     backtest_ahead,
     check_forecast,
@@ -126,6 +127,7 @@ class ForecastingMethods:
         lasts: np.ndarray,
         points: np.ndarray,
         levels: np.ndarray | None,
+        positions: list[int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Combine the forecasts after the rows ``lasts`` with the seasonal average's.
 
@@ -133,10 +135,31 @@ class ForecastingMethods:
         them, the levels moved with the points; unchanged when the weights are 0
         (`seasonal_average.blend`). Each origin takes its series' weight
         (``seasonal_average_weights_``; a series fit did not see, the pooled one,
-        ``seasonal_average_weight_``).
+        ``seasonal_average_weight_``). Then the levels (the fitted ones at ``positions``;
+        None: all) widen by ``interval_widening_``, if any (`combined_widths.widen`).
         """
-        if not self._average_weight():
+        if self._average_weight():
+            points, levels = self._blended(data, firsts, lasts, points, levels)
+        factors = getattr(self, "interval_widening_", None)
+        if levels is None or factors is None:
             return points, levels
+        positions = list(range(len(self.quantiles_))) if positions is None else positions
+        chosen = [self.quantiles_[i] for i in positions]
+        levels = widen(points, levels, factors[:, positions], chosen)
+        bounds = getattr(self, "bounds_", None)
+        if bounds is not None:  # stopped at the bounds, as the network's own levels are
+            levels = np.clip(levels, bounds[:, None, 0], bounds[:, None, 1])
+        return points, levels
+
+    def _blended(
+        self,
+        data: SequenceData,
+        firsts: np.ndarray,
+        lasts: np.ndarray,
+        points: np.ndarray,
+        levels: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """`_with_average`'s move toward the seasonal average (`seasonal_average.blend`)."""
         values = observed_targets(data.values, data.mask, self.target_indices_)
         average = seasonal_average(
             values, firsts, lasts, points.shape[1], self.seasonal_period_,
@@ -154,12 +177,13 @@ class ForecastingMethods:
         data: SequenceData,
         points: np.ndarray,
         levels: np.ndarray | None,
+        positions: list[int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """`_with_average` for the one-step forecasts of every row (``(n_rows, n_targets)``)."""
         firsts, lasts = series_starts(data.offsets), np.arange(data.n_timesteps)
         moved, shifted = self._with_average(
             data, firsts, lasts, points[:, None],
-            None if levels is None else levels[:, None],
+            None if levels is None else levels[:, None], positions,
         )  # fmt: skip
         return moved[:, 0], None if shifted is None else shifted[:, 0]
 
@@ -205,9 +229,9 @@ class ForecastingMethods:
             ],
             [reading.reads(*rows) for _, reading in models],
         )  # fmt: skip
-        if self._average_weight():  # the levels move with the points
-            points = self._network_points(data, models)
-            values = self._one_step_blend(data, points, values)[1]  # type: ignore
+        if self._average_weight() or getattr(self, "interval_widening_", None) is not None:
+            points = self._network_points(data, models)  # the levels move with them, widen
+            values = self._one_step_blend(data, points, values, positions)[1]  # type: ignore
         values = in_caller_order(data, values)
         return values[:, 0] if self.y_ndim_ == 1 else values
 
@@ -327,7 +351,7 @@ class ForecastingMethods:
         ]
         available = [reading.reads(*ends) for _, reading in models]
         points, levels = (median_forecast(part, available) for part in zip(*forecasts, strict=True))
-        points, levels = self._with_average(data, *ends, points, levels)
+        points, levels = self._with_average(data, *ends, points, levels, positions)
         judged = _bounds.judging_range(
             points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
             data.values, data.mask, self.target_indices_, data.offsets,
@@ -376,7 +400,7 @@ class ForecastingMethods:
         ]
         available = [reading.reads(firsts, lasts) for _, reading in models]
         points, levels = (median_forecast(part, available) for part in zip(*forecasts, strict=True))
-        return self._with_average(data, firsts, lasts, points, levels)
+        return self._with_average(data, firsts, lasts, points, levels, positions)
 
     def _forecasts_after(
         self,

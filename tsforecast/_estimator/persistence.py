@@ -113,6 +113,7 @@ class PersistenceMethods:
             state.setdefault("seasonal_average_scores_", None)
             state.setdefault("seasonal_average_weights_", None)  # and before a weight per series
             state.setdefault("calibration_lag_", 0)  # and before paths: calibrated per step
+            state.setdefault("interval_widening_", None)  # and before combinations widened
             state.setdefault("scale_", fitted_scale(state.get("scale", True)))
             state.setdefault("context_length_", state.get("context_length"))
         self.__dict__.update(state)

@@ -71,7 +71,8 @@ __all__ = ["FORMAT_VERSION", "load_model", "save_model"]
 # 10: the seasonal average's weight of each series of a panel.
 # 11: calibration_lag_, the lag of the paths a model of changes was calibrated on (an older
 # reader would apply those margins step by step, so it refuses the format instead; formats
-# 1-10 load with 0: calibrated step by step, as they were).
+# 1-10 load with 0: calibrated step by step, as they were), and interval_widening_, the
+# widening of a combination's intervals (formats 1-10 load with None: none).
 FORMAT_VERSION = 11
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 # Fitted attributes saved as they are (JSON values).
@@ -195,6 +196,7 @@ def _contents(model: Any, owner: str) -> dict[str, bytes]:
             getattr(model, "seasonal_average_weights_", None)
         ),
         "conformal_margins_": model.conformal_margins_,
+        "interval_widening_": getattr(model, "interval_widening_", None),
         "target_range_": None
         if model.target_range_ is None
         else [
@@ -528,6 +530,8 @@ def _restore_state(model: Any, state: dict[str, Any], owner: str) -> None:
     model.quantiles_ = None if state["quantiles_"] is None else tuple(state["quantiles_"])
     margins = state.get("conformal_margins_")
     model.conformal_margins_ = None if margins is None else np.asarray(margins, np.float64)
+    widening = state.get("interval_widening_")  # formats 1-10: none
+    model.interval_widening_ = None if widening is None else np.asarray(widening, np.float64)
     for attribute, prefix in SCALER_STATE.items():
         size = n_inputs if prefix == "input" else n_outputs
         mean, scale = state.get(f"{prefix}_mean_"), state.get(f"{prefix}_scale_")

@@ -78,6 +78,17 @@ def check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> Non
             raise bad(
                 f"conformal_margins_ must hold {' x '.join(map(str, expected))} finite numbers"
             )
+    widening = state.get("interval_widening_")
+    if widening is not None:
+        try:
+            array = np.asarray(widening, np.float64)
+        except (TypeError, ValueError):
+            raise bad("interval_widening_ is not an array of numbers") from None
+        expected = (horizon, len(levels or ()), n_outputs)
+        if array.shape != expected or not (np.isfinite(array) & (array >= 1)).all():
+            raise bad(
+                f"interval_widening_ must hold {' x '.join(map(str, expected))} finite numbers >= 1"
+            )
     scores = state["baseline_scores_"]
     if scores is not None and not (
         isinstance(scores, dict)
