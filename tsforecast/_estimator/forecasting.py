@@ -120,7 +120,7 @@ class ForecastingMethods:
         own = getattr(self, "seasonal_average_weights_", None) or {}
         return max([getattr(self, "seasonal_average_weight_", 0.0), *own.values()])
 
-    def _with_average(
+    def _combined(
         self,
         data: SequenceData,
         firsts: np.ndarray,
@@ -159,7 +159,7 @@ class ForecastingMethods:
         points: np.ndarray,
         levels: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """`_with_average`'s move toward the seasonal average (`seasonal_average.blend`)."""
+        """Move the forecasts toward the seasonal average, as `_combined` does (`blend`)."""
         values = observed_targets(data.values, data.mask, self.target_indices_)
         average = seasonal_average(
             values, firsts, lasts, points.shape[1], self.seasonal_period_,
@@ -179,9 +179,9 @@ class ForecastingMethods:
         levels: np.ndarray | None,
         positions: list[int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """`_with_average` for the one-step forecasts of every row (``(n_rows, n_targets)``)."""
+        """Return `_combined` of the one-step forecasts of every row (``(n_rows, n_targets)``)."""
         firsts, lasts = series_starts(data.offsets), np.arange(data.n_timesteps)
-        moved, shifted = self._with_average(
+        moved, shifted = self._combined(
             data, firsts, lasts, points[:, None],
             None if levels is None else levels[:, None], positions,
         )  # fmt: skip
@@ -351,7 +351,7 @@ class ForecastingMethods:
         ]
         available = [reading.reads(*ends) for _, reading in models]
         points, levels = (median_forecast(part, available) for part in zip(*forecasts, strict=True))
-        points, levels = self._with_average(data, *ends, points, levels, positions)
+        points, levels = self._combined(data, *ends, points, levels, positions)
         judged = _bounds.judging_range(
             points, getattr(self, "scale_", None), getattr(self, "target_range_", None),
             data.values, data.mask, self.target_indices_, data.offsets,
@@ -400,7 +400,7 @@ class ForecastingMethods:
         ]
         available = [reading.reads(firsts, lasts) for _, reading in models]
         points, levels = (median_forecast(part, available) for part in zip(*forecasts, strict=True))
-        return self._with_average(data, firsts, lasts, points, levels, positions)
+        return self._combined(data, firsts, lasts, points, levels, positions)
 
     def _forecasts_after(
         self,
