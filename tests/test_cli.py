@@ -120,6 +120,8 @@ def test_fit_and_predict_patient_files(tmp_path):
          "tsforecast demo: error: LSTMForecaster: context_length must be an integer >= 1; got 0."),
         (["fit", "missing.csv", "--kind", "weather", "--out", "m"],
          "tsforecast fit: error: read_weather: no file at 'missing.csv'"),
+        (["fit", "missing.csv", "--kind", "table", "--time-col", "t", "--out", "m"],
+         "tsforecast fit: error: --kind table: no file at 'missing.csv' (working directory: "),
         (["fit", "x.csv", "--kind", "ehr", "--out", "m"],
          "tsforecast fit: error: --kind ehr needs --id-col and --time-col."),
         (["predict", "no-model", "x.csv", "--steps", "2", "--out", "f.csv"],
@@ -131,6 +133,7 @@ def test_errors_are_one_line_with_a_non_zero_exit(argv, message, capsys, tmp_pat
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(message) and "\n" not in err
+    assert "DataFrame" not in err  # advice a command line cannot follow
 
 
 def installed_script() -> str:

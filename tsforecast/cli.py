@@ -261,6 +261,7 @@ def in_flags(message: str) -> str:
     message = message.replace("a larger max_gap", "a larger --max-gap")
     message = message.replace("max_gap must be", "--max-gap must be")
     message = message.replace("with columns=[...]", "with --columns")
+    message = message.replace("Check the path, or pass a DataFrame.", "Check the path.")
     message = message.replace("time_col= (--time-col)", "--time-col")
     # missing periods: rows of NaN are rows with empty cells in a CSV
     message = re.sub(
