@@ -202,3 +202,18 @@ def test_integer_years_come_back_as_integers():
     assert frame["origin"].dtype == np.int64 and frame["time"].tolist()[:2] == [1958, 1959]
     halves = years.set_axis(pd.Index(np.arange(1949, 1961) + 0.5, name="year"))
     assert LSTMForecaster(**FAST).fit(halves).forecast(halves, 1).index.tolist() == [1961.5]
+
+
+def test_series_without_an_origin_are_named_and_numbers_are_not_read_as_dates():
+    # A trial's panel lost its shortest series from the backtest without a word.
+    months = load_air_passengers().to_frame().astype(float)
+    panel = pd.concat({"long": months, "short": months.iloc[:40]}, names=["series", "month"])
+    with pytest.warns(UserWarning, match=r"1 of 2 series have no origin at start=0\.75 with 12 "
+                      r"rows after it, and are left out of the backtest: 'short' \(the shortest "
+                      r"40 rows\)") as caught:  # fmt: skip
+        frame = backtest(SeasonalNaive(12), panel, start=0.75, steps=12)
+    assert set(frame["series"]) == {"long"} and caught[0].filename == __file__
+    # start=1.5 began at the first row, inside the rows a model was fitted on
+    for start in (1.5, 1.0, 0.0):
+        with pytest.raises(ValueError, match=r"nor a fraction in \(0, 1\), and X's time stamps"):
+            backtest(SeasonalNaive(12), months, start=start, steps=2)

@@ -231,9 +231,14 @@ def test_forecasts_below_zero_of_a_positive_target_are_named():
     forecasts = np.array([[[50.0, -3.0], [-62.0, -5.0]]])  # 1 series, 2 steps, 2 targets
     training = np.array([[39.0, 6991.0], [-10.0, 10.0]])  # the second can be negative
     with pytest.warns(RuntimeWarning, match=r"forecasts of 'lynx' fall below 0 \(-62 at step "
-                      r"2; the lowest -62, 1 forecast\(s\) in all\), while every value fit saw "
-                      r"was positive \(at least 39\).*bounds=\(0, None\)"):  # fmt: skip
+                      r"2; the lowest -62, 1 forecast\(s\) in all\), while no value fit saw "
+                      r"was below 0 \(the least 39\).*bounds=\(0, None\)"):  # fmt: skip
         warn_below_zero(forecasts, training, None, ["lynx", "change"], lambda i: "", "forecast")
+    # counts with zeros among them (0 to 14 a month, forecast at -0.36 in a trial) are too
+    counts = np.array([[0.0, 14.0], [-10.0, 10.0]])
+    with pytest.warns(RuntimeWarning, match=r"no value fit saw was below 0 \(the least 0\)"):
+        warn_below_zero(forecasts, counts, None, ["pbs", "change"], lambda i: "", "forecast")
+    zeros = np.array([[0.0, 0.0], [-10.0, 10.0]])  # all zero: nothing says it is a count
     floor = np.array([[0.0, np.inf], [-np.inf, np.inf]])  # a floor given: not judged
     no_floor = np.array([[-np.inf, np.inf], [-np.inf, np.inf]])
     with warnings.catch_warnings():
@@ -241,3 +246,4 @@ def test_forecasts_below_zero_of_a_positive_target_are_named():
         warn_below_zero(forecasts, training, floor, ["lynx", "change"], lambda i: "", "forecast")
         warn_below_zero(np.abs(forecasts), training, no_floor, ["a", "b"], lambda i: "", "f")
         warn_below_zero(forecasts, None, None, ["lynx", "change"], lambda i: "", "forecast")
+        warn_below_zero(forecasts, zeros, None, ["zero", "change"], lambda i: "", "forecast")

@@ -159,3 +159,15 @@ def test_too_few_rows_to_train_on_are_said_to_be():
         warnings.simplefilter("error", UserWarning)  # 20 rows before validation: no word
         warnings.filterwarnings("ignore", "LSTMForecaster.fit: 1 of 1 series hold fewer")
         LSTMForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(frame.iloc[:25])
+
+
+def test_point_forecasts_past_the_horizon_are_said_unchecked(waves):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # 3 epochs may lose at a step
+        model = LSTMForecaster(hidden_size=4, max_epochs=3, random_state=0, horizon=3)
+        model.fit(waves)
+    assert None not in model.baseline_scores_["model"]
+    with pytest.warns(RuntimeWarning, match=r"steps 4 to 5 of these 5-step forecasts lie past "
+                      r"horizon_=3 \(forecasts fed back\).*refit with horizon=5, or forecast at "
+                      r"most 3 steps"):  # fmt: skip
+        model.forecast(waves, 5)

@@ -218,6 +218,12 @@ def _first_origins(data: SequenceData, start: Any) -> np.ndarray:
             f"backtest: start={start!r} is neither a row count nor a fraction in (0, 1), and "
             "X has no time stamps to read it as one; pass an int or a fraction."
         )
+    if isinstance(start, numbers.Real) and np.issubdtype(data.time.dtype, np.datetime64):
+        raise ValueError(
+            f"backtest: start={start!r} is neither a row count (an int) nor a fraction in "
+            "(0, 1), and X's time stamps are dates, which a number is not; pass an int, a "
+            "fraction such as 0.8, or a date such as '2001-04-01'."
+        )
     if isinstance(start, pd.Period) and data.metadata.get("periods") is not None:
         start = start.to_timestamp(how="start")  # X's periods are read as their first instants
     try:
@@ -247,6 +253,18 @@ def _origins(
             f"backtest: no series has an origin at start={start!r} with {steps} rows after it "
             f"(series lengths {int(lengths.min())} to {int(lengths.max())}); start earlier or "
             "forecast fewer steps."
+        )
+    left_out = np.flatnonzero(counts == 0)
+    if len(left_out):
+        names = ", ".join(show(data.series_ids[i]) for i in left_out[:5])
+        more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+        warnings.warn(
+            f"backtest: {len(left_out)} of {len(lengths)} series have no origin at "
+            f"start={start!r} with {steps} rows after it, and are left out of the backtest: "
+            f"{names}{more} (the shortest {int(lengths[left_out].min())} rows). Start "
+            "earlier or forecast fewer steps to score them.",
+            UserWarning,
+            stacklevel=3,
         )
     series = np.repeat(np.arange(len(lengths)), counts)
     number = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)

@@ -271,11 +271,10 @@ def in_flags(message: str) -> str:
         "in each series)",
         message,
     )
+    message = re.sub(r"refit with horizon=(\d+)", r"refit with --horizon \1", message)
     # steps no validation row reached: the flags that check them, or forecast fewer
-    message = re.sub(r"\(validation_fraction\)(, or forecast at most (\d+) steps)?",
-                     lambda found: "(a larger --validation-fraction at fit)"
-                     + (f", or forecast --steps {found.group(2)}" if found.group(2) else ""),
-                     message)  # fmt: skip
+    message = message.replace("(validation_fraction)", "(a larger --validation-fraction at fit)")
+    message = re.sub(r"or forecast at most (\d+) steps", r"or forecast --steps \1", message)
     return message.replace("Pass time_gaps=True to read", "Pass --time-gaps true to read")
 
 

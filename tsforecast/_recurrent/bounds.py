@@ -390,16 +390,17 @@ def warn_below_zero(
     where: Callable[[int], str],
     owner: str,
 ) -> None:
-    """Warn where a point forecast is below 0 for a target whose training values were all positive.
+    """Warn where a point forecast is below 0 for a target whose training values were all >= 0.
 
     Counts, sales and populations are forecast below 0 by a model that nothing keeps at or
-    above it (lynx trappings, at least 39 a year, forecast at -62): ``bounds=(0, None)`` does.
-    Targets with a lower bound, or with a training value at or below 0, are not judged.
+    above it (lynx trappings, at least 39 a year, forecast at -62; monthly counts of 0 to 14
+    at -0.36): ``bounds=(0, None)`` does. Targets with a lower bound, with a training value
+    below 0, or with none above it, are not judged.
     ``forecasts``: ``(n, steps, n_targets)``; ``where(i)``: which forecast ``i`` is.
     """
     if training_range is None:
         return
-    positive = training_range[:, 0] > 0
+    positive = (training_range[:, 0] >= 0) & (training_range[:, 1] > 0)
     if bounds is not None:
         positive &= ~np.isfinite(bounds[:, 0])
     with np.errstate(invalid="ignore"):
@@ -411,7 +412,7 @@ def warn_below_zero(
     warnings.warn(
         f"{owner}: the forecasts of {target_names[target]!r}{where(first)} fall below 0 "
         f"({forecasts[first, step, target]:.4g} at step {step + 1}; the lowest {lowest:.4g}, "
-        f"{int(below.sum())} forecast(s) in all), while every value fit saw was positive (at "
+        f"{int(below.sum())} forecast(s) in all), while no value fit saw was below 0 (the "
         f"least {training_range[target, 0]:.4g}). If the target cannot be negative (counts, "
         "sales, populations), fit with bounds=(0, None) to keep its forecasts and intervals "
         "at or above 0.",

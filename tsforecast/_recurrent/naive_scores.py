@@ -282,19 +282,29 @@ def warn_if_forecast_unscored(
 
     The horizon="auto" of a short series holds such steps (`hyperparameters.AUTO_HORIZON`):
     a forecast that stays within the checked steps is not warned about; one that reaches
-    beyond is, naming the steps (``stacklevel``: the user's call).
+    beyond is, naming the steps (``stacklevel``: the user's call). Steps past the horizon
+    (point forecasts fed back) were never checked either.
     """
-    unscored = [step for step in unscored_steps(scores) if step <= steps]
+    if scores is None:
+        return
+    horizon = len(scores["model"])  # past it, points fed back: never checked either
+    unscored = [s for s in unscored_steps(scores) if s <= steps] + list(
+        range(horizon + 1, steps + 1)
+    )
     if not unscored:
         return
     scored = unscored[0] - 1
     checked = f"only the first {scored} were" if scored else "none was"
     shorter = f", or forecast at most {scored} steps" if scored else ""
+    one = unscored[0] == steps
+    which = f"step {steps}" if one else f"steps {unscored[0]} to {steps}"
+    where = "further ahead than any validation row reached at fit"
+    fix = "refit holding out more of each series (validation_fraction)"
+    if unscored[0] > horizon:  # every step of the horizon checked: only the ones past it
+        where, fix = f"past horizon_={horizon} (forecasts fed back)", f"refit with horizon={steps}"
     warnings.warn(
-        f"{owner}: steps {unscored[0]} to {unscored[-1]} of these {steps}-step forecasts lie "
-        f"further ahead than any validation row reached at fit, {UNCHECKED}; {checked} "
-        "checked. To check them, refit holding out more of each series "
-        f"(validation_fraction){shorter}.",
+        f"{owner}: {which} of these {steps}-step forecasts {'lies' if one else 'lie'} {where}, "
+        f"{UNCHECKED}; {checked} checked. To check them, {fix}{shorter}.",
         RuntimeWarning,
         stacklevel=stacklevel,
     )
