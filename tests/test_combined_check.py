@@ -90,6 +90,7 @@ def fitted(X, monkeypatch, **params):
         warnings.simplefilter("always")
         model = LSTMForecaster(**{**FAST, **params}).fit(X)
     said = [str(w.message) for w in caught if "not beat" in str(w.message)]
+    assert all(w.filename == __file__ for w in caught if "not beat" in str(w.message))
     return model, said, judged
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from tsforecast import LSTMForecaster, backtest
-from tsforecast.datasets import load_air_passengers
+from tsforecast._boundary import check_X
+from tsforecast.datasets import load_air_passengers, load_visnights
 
 TRANSFORMS = ["seasonal_difference", "log_seasonal_difference", "difference", "log_difference"]
 
@@ -171,3 +172,27 @@ def test_point_forecasts_past_the_horizon_are_said_unchecked(waves):
                       r"horizon_=3 \(forecasts fed back\).*refit with horizon=5, or forecast at "
                       r"most 3 steps"):  # fmt: skip
         model.forecast(waves, 5)
+
+
+def test_series_of_a_panel_that_lose_to_naive_forecasts_are_named():
+    from tsforecast._recurrent.combined_check import losing_series
+
+    visnights = load_visnights().to_frame()
+    regions = visnights.index.get_level_values(0).unique()[:4]
+    panel = visnights.loc[list(regions)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LSTMForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(panel)
+    assert not [w for w in caught if "own validation rows" in str(w.message)]
+    made = model._backtest_forecasts
+
+    def off(data, firsts, lasts, steps, quantiles, owner="test"):  # the second region far off
+        points, levels = made(data, firsts, lasts, steps, quantiles, owner)
+        second = np.searchsorted(data.offsets, firsts, side="right") - 1 == 1
+        return points + 100.0 * second[:, None, None], levels
+
+    model._backtest_forecasts = off
+    said = model._series_losing(check_X(model, panel, None, reset=False))
+    assert said.startswith("LSTMForecaster: on their own validation rows, 1 of 4 series'")
+    assert f"{regions[1]!r} (" in said and "fit such series on their own" in said
+    assert losing_series(np.array([1.0, np.nan]), {"p": np.array([0.9, 0.1])}, regions) is None

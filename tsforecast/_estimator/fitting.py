@@ -43,6 +43,7 @@ from tsforecast._recurrent.transform_choice import (
     validation_scores,
 )
 from tsforecast._segments import carried_forward, split_series
+from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData
 
 __all__ = ["FittingSteps"]
@@ -106,15 +107,74 @@ class FittingSteps:
         average, the combination is judged instead (`combined_check`).
         """
         self._choose_seasonal_average(data)
-        self._widen_combined(data)
+        try:
+            self._widen_combined(data)
+            self._warn_if_losing(data)
+        finally:
+            self.__dict__.pop("_forecast_memo", None)
+
+    def _fit_forecasts(
+        self, data: SequenceData, firsts: np.ndarray, lasts: np.ndarray, steps: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the forecasts fit gives after ``lasts`` (every level, with quantiles).
+
+        Computed once per set of origins for fit's checks of its combined forecasts, which
+        read the same validation origins (`combined_widths.validation_outcomes`,
+        `validation_scores`), once the seasonal average's weight is chosen.
+        """
+        memo = self.__dict__.setdefault("_forecast_memo", {})
+        key = (np.asarray(lasts).tobytes(), steps)
+        if key not in memo:
+            memo[key] = self._backtest_forecasts(
+                data, firsts, lasts, steps, None if self.quantiles_ is None else True,
+                "LSTMForecaster.fit",
+            )  # fmt: skip
+        return memo[key]
+
+    def _warn_if_losing(self, data: SequenceData) -> None:
+        """Warn where the forecasts fit gives lose to a naive forecaster, pooled or per series."""
         network = self.__dict__.pop("_network_losing", None)
         for member in self.transform_members_:
             member.__dict__.pop("_network_losing", None)
         own = self.seasonal_average_weights_  # every series of the data has its own, if any
         weight = max(own.values()) if own else self.seasonal_average_weight_
         message = network if not weight else self._combination_losing(data, weight)
-        if message:  # raised at the caller's fit: _after_training <- _fit <- fit <- caller
-            warnings.warn(message, RuntimeWarning, stacklevel=4)
+        # raised at the caller's fit: this <- _after_training <- _fit <- fit <- caller
+        for said in (message, self._series_losing(data)):
+            if said:
+                warnings.warn(said, RuntimeWarning, stacklevel=5)
+
+    def _series_losing(self, data: SequenceData) -> str | None:
+        """Return the warning where some series of a panel lose to a naive forecaster.
+
+        Each series' forecasts (those fit gives) beside persistence's and seasonal naive's
+        on its own validation rows (`combined_check.losing_series`), for short data
+        (`is_short`: the check copies the targets) whose forecasts read nothing but the
+        history, as the seasonal average's weight is chosen (known-future covariates and
+        time gaps need rows a backtest of the last validation origins does not have).
+        """
+        plain = not (self.future_indices_ or self.time_gaps_)
+        if data.n_series < 2 or not self.autoregressive_ or not plain or not is_short(data):
+            return None
+        observed = observed_targets(data.values, data.mask, self.target_indices_)
+        values = carried_forward(observed, data.offsets)  # as the public baselines read it
+        season = self.seasonal_period_
+        lags = {"persistence": 1, **({"seasonal naive": season} if season else {})}
+        given, *naive = combined_check.jointly([
+            lambda *cut: self._fit_forecasts(data, *cut)[0],
+            *(partial(combined_check.naive_forecasts, values, lag=lag) for lag in lags.values()),
+        ])  # fmt: skip
+
+        def scores(forecast: combined_check.Forecast) -> np.ndarray:  # per series
+            found = validation_scores(
+                data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
+                forecast, at_least=0.0,
+            )  # fmt: skip
+            with ignoring(RuntimeWarning, "Mean of empty slice"):
+                return np.nanmean(found, axis=1)
+
+        naive_scores = {name: scores(f) for name, f in zip(lags, naive, strict=True)}
+        return combined_check.losing_series(scores(given), naive_scores, data.series_ids)
 
     def _widen_combined(self, data: SequenceData) -> None:
         """Set ``interval_widening_`` from the combined forecasts of the validation rows.
@@ -133,9 +193,7 @@ class FittingSteps:
         firsts, lasts, truth, counted = validation_outcomes(
             targets, data.offsets, held_out, self.horizon_
         )
-        points, levels = self._backtest_forecasts(
-            data, firsts, lasts, self.horizon_, True, "LSTMForecaster.fit"
-        )
+        points, levels = self._fit_forecasts(data, firsts, lasts, self.horizon_)
         self.interval_widening_ = widening_factors(points, levels, truth, counted, self.quantiles_)
 
     def _combination_losing(self, data: SequenceData, weight: float) -> str | None:
@@ -152,7 +210,7 @@ class FittingSteps:
 
         lags = {"persistence": 1, "seasonal naive": season}
         given, *naive = combined_check.jointly([
-            lambda *cut: self._backtest_forecasts(data, *cut, None)[0],
+            lambda *cut: self._fit_forecasts(data, *cut)[0],
             *(partial(combined_check.naive_forecasts, values, lag=lag) for lag in lags.values()),
         ])  # fmt: skip
         naive_errors = {name: error(f) for name, f in zip(lags, naive, strict=True)}

@@ -25,12 +25,14 @@ from __future__ import annotations
 import numpy as np
 
 from tsforecast._recurrent.intervals import level_pairs
+from tsforecast._recurrent.transform_choice import SCORED_ORIGINS
 from tsforecast._segments import Segments
 
 __all__ = ["MAX_ORIGINS", "validation_outcomes", "widen", "widening_factors"]
 
-# Validation origins forecast at most (evenly spread): bounds the cost on large data.
-MAX_ORIGINS = 4096
+# Validation origins forecast at most (evenly spread): bounds the cost on large data; those
+# fit's other checks score (`transform_choice.validation_scores`), so forecast once.
+MAX_ORIGINS = SCORED_ORIGINS
 
 
 def validation_outcomes(
