@@ -465,6 +465,10 @@ def test_forecasts_past_the_checked_steps_are_warned_about_in_flags(tmp_path, ca
     err = capsys.readouterr().err
     assert "warning: LSTMForecaster.forecast: steps 11 to 24 of these 24-step" in err, err
     assert "(a larger --validation-fraction at fit), or forecast --steps 10." in err
+    assert main(["predict", str(model_dir), str(table), "--steps", "3", "--out", "-"]) == 0
+    printed = capsys.readouterr().out  # "-": the table on stdout, nothing else
+    assert printed.splitlines()[0] == "month,passengers"
+    assert len(printed.splitlines()) == 4 and not Path("-").exists()
     argv = ["fit", "--kind", "weather", "--out", "m", "--print-config"]
     assert main([*argv, "--validation-fraction", "0.4"]) == 0
     assert '"validation_fraction": 0.4' in capsys.readouterr().out

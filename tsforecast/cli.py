@@ -154,7 +154,7 @@ def _build_parser(
     predict.add_argument("model", help="model directory written by tsforecast fit")
     predict.add_argument("data", help="CSV file, read as at fit time")
     predict.add_argument("--steps", type=int, required=True, help="how many steps ahead")
-    predict.add_argument("--out", required=True, help="CSV file to write")
+    predict.add_argument("--out", required=True, help="CSV file to write ('-': print it)")
     predict.add_argument("--quantiles", action="store_true",
                          help="write the quantile columns (NAME_q0.1 ...) of a model that "
                          "has them, not the medians alone")  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +95,10 @@ def run_predict(args: argparse.Namespace) -> None:
 
     model_dir = Path(args.model)
     out = Path(args.out)
-    if out.is_dir():
+    if args.out != "-" and out.is_dir():
         raise IsADirectoryError(f"--out '{out}' is a directory; name the CSV file to write.")
-    writable_folder(out.parent, "the forecast")
+    if args.out != "-":  # "-": the standard output
+        writable_folder(out.parent, "the forecast")
     adapter = read_adapter(model_dir)
     model = LSTMForecaster.load(model_dir)
     data = _read(adapter["kind"], args.data, adapter["options"])
@@ -123,5 +125,8 @@ def run_predict(args: argparse.Namespace) -> None:
                 part.insert(0, "group", series_id)
             parts.append(part)
         table = pd.concat(parts, ignore_index=True)
+    if args.out == "-":  # the table alone on stdout, to pipe on
+        table.to_csv(sys.stdout, index=False)
+        return
     table.to_csv(args.out, index=False)
     print(f"Forecast {args.steps} steps for {data.n_series} series; written to {args.out}")
