@@ -15,8 +15,8 @@ import torch
 
 from tsforecast._recurrent.naive_start import SELECTION_VALUES, Start, apply_linear, masked_mae
 from tsforecast._recurrent.network import RecurrentNet
+from tsforecast._recurrent.paths import added_to_bases
 from tsforecast._recurrent.problem import TrainingProblem
-from tsforecast._recurrent.target_transform import added_to_bases
 
 __all__ = [
     "BASELINES",

@@ -3,7 +3,7 @@
 A model of changes (``target_transform`` with a lag: ``z[t] = v[t] - v[t - lag]``) forecasts
 ``z`` at each step; its forecast of the data at step ``k`` (from 0) adds the changes of steps
 ``k``, ``k - lag``, ``k - 2 lag``... to the last known value a multiple of ``lag`` before
-(`target_transform.added_to_bases`). That sum is the *path*: the forecast of the data less a
+(`added_to_bases`). That sum is the *path*: the forecast of the data less a
 known base, so an interval covers the data exactly when it covers the path. The network
 forecasts each step's quantiles; a path's quantiles take its median as the sum of the
 steps' medians and its spread about it as the steps' spreads added in quadrature
@@ -20,24 +20,36 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["path_spreads", "path_sums", "quantile_paths", "truth_paths"]
+__all__ = ["added_to_bases", "path_spreads", "path_sums", "quantile_paths", "truth_paths"]
+
+
+def added_to_bases(changes: np.ndarray, known: np.ndarray, lag: int) -> np.ndarray:
+    """Return the levels forecast changes add up to: ``(n, steps, ...)``, float64.
+
+    Step ``k`` (from 0) adds its change to the level ``lag`` steps before: ``known[:, k]``
+    (the history's, ``(n, min(steps, lag), ...)``) up to step ``lag``, the path's own
+    beyond.
+    """
+    path = np.empty(changes.shape, np.float64)
+    for k in range(changes.shape[1]):
+        path[:, k] = changes[:, k] + (known[:, k] if k < lag else path[:, k - lag])
+    return path
 
 
 def path_sums(changes: np.ndarray, lag: int) -> np.ndarray:
     """Return the changes added up along each path: step ``k`` plus the path at ``k - lag``.
 
-    ``changes``: ``(n, steps, ...)``; a new float64 array of that shape (``lag`` 0: a copy).
+    ``changes``: ``(n, steps, ...)``; a new float64 array of that shape (``lag`` 0: a copy):
+    `added_to_bases` from bases of 0.
 
     Examples
     --------
     >>> path_sums(np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), 2).tolist()
     [[1.0, 2.0, 4.0, 6.0, 9.0]]
     """
-    total = np.array(changes, dtype=np.float64)
-    if lag:
-        for k in range(lag, total.shape[1]):
-            total[:, k] += total[:, k - lag]
-    return total
+    if not lag:
+        return np.array(changes, dtype=np.float64)
+    return added_to_bases(changes, np.zeros(changes[:, :lag].shape), lag)
 
 
 def path_spreads(spread: np.ndarray, lag: int) -> np.ndarray:

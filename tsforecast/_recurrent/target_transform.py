@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from tsforecast._checks import Rule, show
-from tsforecast._recurrent.paths import path_spreads, path_sums
+from tsforecast._recurrent.paths import added_to_bases, path_spreads, path_sums
 from tsforecast._recurrent.series_scales import SeriesScales
 from tsforecast._segments import carried_forward, series_starts
 from tsforecast.sequences import SequenceData
@@ -38,7 +38,6 @@ __all__ = [
     "TRANSFORMS",
     "TargetTransform",
     "TransformRule",
-    "added_to_bases",
     "candidates",
     "from_name",
     "warn_if_history_short",
@@ -311,19 +310,6 @@ class TargetTransform:
         rows = lasts[:, None] + ks[None, :] + 1 - self.lag
         rows = np.where(rows >= firsts[:, None], rows, lasts[:, None])
         return logged[rows]
-
-
-def added_to_bases(changes: np.ndarray, known: np.ndarray, lag: int) -> np.ndarray:
-    """Return the levels forecast changes add up to: ``(n, steps, n_targets)``, float64.
-
-    Step ``k`` (from 0) adds its change to the level ``lag`` steps before: ``known[:, k]``
-    (the history's, ``(n, min(steps, lag), n_targets)``) up to step ``lag``, the path's own
-    beyond.
-    """
-    path = np.empty(changes.shape, np.float64)
-    for k in range(changes.shape[1]):
-        path[:, k] = changes[:, k] + (known[:, k] if k < lag else path[:, k - lag])
-    return path
 
 
 def warn_if_history_short(
