@@ -192,7 +192,9 @@ def test_series_of_a_panel_that_lose_to_naive_forecasts_are_named():
         return points + 100.0 * second[:, None, None], levels
 
     model._backtest_forecasts = off
-    said = model._series_losing(check_X(model, panel, None, reset=False))
+    data = check_X(model, panel, None, reset=False)
+    assert model._judged_per_series(data)
+    said = model._series_losing(model._validation_contest(data), data.series_ids)
     assert said.startswith("LSTMForecaster: on their own validation rows, 1 of 4 series'")
     assert f"{regions[1]!r} (" in said and "fit such series on their own" in said
     assert losing_series(np.array([1.0, np.nan]), {"p": np.array([0.9, 0.1])}, regions) is None

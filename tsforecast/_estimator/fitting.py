@@ -37,6 +37,7 @@ from tsforecast._recurrent.transform_choice import (
     combined_by_auto,
     combines,
     is_short,
+    mean_score,
     observed_targets,
     transform_candidates,
     validation_error,
@@ -138,43 +139,61 @@ class FittingSteps:
             member.__dict__.pop("_network_losing", None)
         own = self.seasonal_average_weights_  # every series of the data has its own, if any
         weight = max(own.values()) if own else self.seasonal_average_weight_
-        message = network if not weight else self._combination_losing(data, weight)
+        per_series = self._judged_per_series(data)
+        contest = self._validation_contest(data) if weight or per_series else None
+        message = network if not weight else self._combination_losing(contest, weight)
+        series = self._series_losing(contest, data.series_ids) if per_series else None
         # raised at the caller's fit: this <- _after_training <- _fit <- fit <- caller
-        for said in (message, self._series_losing(data)):
+        for said in (message, series):
             if said:
                 warnings.warn(said, RuntimeWarning, stacklevel=5)
 
-    def _series_losing(self, data: SequenceData) -> str | None:
-        """Return the warning where some series of a panel lose to a naive forecaster.
+    def _judged_per_series(self, data: SequenceData) -> bool:
+        """Whether fit judges each series of ``data`` on its own (`_series_losing`).
 
-        Each series' forecasts (those fit gives) beside persistence's and seasonal naive's
-        on its own validation rows (`combined_check.losing_series`), for short data
-        (`is_short`: the check copies the targets) whose forecasts read nothing but the
-        history, as the seasonal average's weight is chosen (known-future covariates and
-        time gaps need rows a backtest of the last validation origins does not have).
+        For panels of short data (`is_short`: the check copies the targets) whose forecasts
+        read nothing but the history, as the seasonal average's weight is chosen
+        (known-future covariates and time gaps need rows a backtest of the last validation
+        origins does not have).
         """
         plain = not (self.future_indices_ or self.time_gaps_)
-        if data.n_series < 2 or not self.autoregressive_ or not plain or not is_short(data):
-            return None
+        return data.n_series > 1 and self.autoregressive_ and plain and is_short(data)
+
+    def _validation_contest(self, data: SequenceData) -> dict[str, np.ndarray]:
+        """Return each series' validation score of the forecasts fit gives, and the naive ones'.
+
+        ``"given"`` (the forecasts fit gives), ``"persistence"`` and, with a season,
+        ``"seasonal naive"``: `validation_scores` on the validation part alone,
+        ``(n_series, n_targets)`` each, every forecaster scored on the same rows
+        (`combined_check.jointly`).
+        """
         observed = observed_targets(data.values, data.mask, self.target_indices_)
         values = carried_forward(observed, data.offsets)  # as the public baselines read it
         season = self.seasonal_period_
         lags = {"persistence": 1, **({"seasonal naive": season} if season else {})}
-        given, *naive = combined_check.jointly([
+        forecasts = combined_check.jointly([
             lambda *cut: self._fit_forecasts(data, *cut)[0],
             *(partial(combined_check.naive_forecasts, values, lag=lag) for lag in lags.values()),
         ])  # fmt: skip
-
-        def scores(forecast: combined_check.Forecast) -> np.ndarray:  # per series
-            found = validation_scores(
+        return {
+            name: validation_scores(
                 data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
                 forecast, at_least=0.0,
-            )  # fmt: skip
-            with ignoring(RuntimeWarning, "Mean of empty slice"):
-                return np.nanmean(found, axis=1)
+            )
+            for name, forecast in zip(["given", *lags], forecasts, strict=True)
+        }  # fmt: skip
 
-        naive_scores = {name: scores(f) for name, f in zip(lags, naive, strict=True)}
-        return combined_check.losing_series(scores(given), naive_scores, data.series_ids)
+    def _series_losing(self, contest: dict[str, np.ndarray], ids: np.ndarray) -> str | None:
+        """Return the warning where some series of a panel lose to a naive forecaster.
+
+        Each series' forecasts (those fit gives) beside persistence's and seasonal naive's
+        on its own validation rows (``contest``: `_validation_contest`;
+        `combined_check.losing_series`).
+        """
+        with ignoring(RuntimeWarning, "Mean of empty slice"):
+            per_series = {name: np.nanmean(found, axis=1) for name, found in contest.items()}
+        given = per_series.pop("given")
+        return combined_check.losing_series(given, per_series, ids)
 
     def _widen_combined(self, data: SequenceData) -> None:
         """Set ``interval_widening_`` from the combined forecasts of the validation rows.
@@ -196,27 +215,14 @@ class FittingSteps:
         points, levels = self._fit_forecasts(data, firsts, lasts, self.horizon_)
         self.interval_widening_ = widening_factors(points, levels, truth, counted, self.quantiles_)
 
-    def _combination_losing(self, data: SequenceData, weight: float) -> str | None:
-        """Return the warning where a naive forecaster beats the combined forecasts."""
-        observed = observed_targets(data.values, data.mask, self.target_indices_)
-        values = carried_forward(observed, data.offsets)  # as the public baselines read it
-        season = self.seasonal_period_
+    def _combination_losing(self, contest: dict[str, np.ndarray], weight: float) -> str | None:
+        """Return the warning where a naive forecaster beats the combined forecasts.
 
-        def error(forecast: combined_check.Forecast) -> float:  # on the validation part alone
-            return validation_error(
-                data, self.target_indices_, self.validation_fraction_, self.horizon_, season,
-                forecast, at_least=0.0,
-            )  # fmt: skip
-
-        lags = {"persistence": 1, "seasonal naive": season}
-        given, *naive = combined_check.jointly([
-            lambda *cut: self._fit_forecasts(data, *cut)[0],
-            *(partial(combined_check.naive_forecasts, values, lag=lag) for lag in lags.values()),
-        ])  # fmt: skip
-        naive_errors = {name: error(f) for name, f in zip(lags, naive, strict=True)}
-        combined = error(given)
+        ``contest``: `_validation_contest`, each forecaster's scores pooled (`mean_score`).
+        """
+        naive = {name: mean_score(found) for name, found in contest.items() if name != "given"}
         some = bool(self.seasonal_average_weights_)  # not every series' weight
-        return combined_check.losing_message(weight, combined, naive_errors, some)
+        return combined_check.losing_message(weight, mean_score(contest["given"]), naive, some)
 
     def _choose_seasonal_average(self, data: SequenceData) -> None:
         """Set ``seasonal_average_weight_``, ``_weights_`` and ``_scores_`` for ``data``.
