@@ -66,29 +66,9 @@ def check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> Non
     season = state["seasonal_period_"]
     if season is not None and not count(season, 2):
         raise bad(f"seasonal_period_ is {season!r}")
-    margins = state.get("conformal_margins_")
-    if margins is not None:
-        n_pairs = len(level_pairs(tuple(levels or ())))
-        try:
-            array = np.asarray(margins, np.float64)
-        except (TypeError, ValueError):
-            raise bad("conformal_margins_ is not an array of numbers") from None
-        expected = (len(ALPHAS), horizon, n_pairs, n_outputs)
-        if array.shape != expected or not np.isfinite(array).all():
-            raise bad(
-                f"conformal_margins_ must hold {' x '.join(map(str, expected))} finite numbers"
-            )
-    widening = state.get("interval_widening_")
-    if widening is not None:
-        try:
-            array = np.asarray(widening, np.float64)
-        except (TypeError, ValueError):
-            raise bad("interval_widening_ is not an array of numbers") from None
-        expected = (horizon, len(levels or ()), n_outputs)
-        if array.shape != expected or not (np.isfinite(array) & (array >= 1)).all():
-            raise bad(
-                f"interval_widening_ must hold {' x '.join(map(str, expected))} finite numbers >= 1"
-            )
+    n_pairs = len(level_pairs(tuple(levels or ())))
+    _check_array(state, "conformal_margins_", (len(ALPHAS), horizon, n_pairs, n_outputs), bad)
+    _check_array(state, "interval_widening_", (horizon, len(levels or ()), n_outputs), bad, 1.0)
     scores = state["baseline_scores_"]
     if scores is not None and not (
         isinstance(scores, dict)
@@ -101,6 +81,23 @@ def check_forecast_state(state: dict[str, Any], n_outputs: int, bad: Any) -> Non
         )
     ):
         raise bad(f"baseline_scores_ does not hold {horizon} scores per forecaster")
+
+
+def _check_array(
+    state: dict[str, Any], name: str, shape: tuple[int, ...], bad: Any, least: float | None = None
+) -> None:
+    """Refuse ``state[name]`` unless None or an array of ``shape`` finite numbers (>= least)."""
+    value = state.get(name)
+    if value is None:
+        return
+    try:
+        array = np.asarray(value, np.float64)
+    except (TypeError, ValueError):
+        raise bad(f"{name} is not an array of numbers") from None
+    fine = np.isfinite(array) & (array >= (-np.inf if least is None else least))
+    if array.shape != shape or not fine.all():
+        floor = "" if least is None else f" >= {least:g}"
+        raise bad(f"{name} must hold {' x '.join(map(str, shape))} finite numbers{floor}")
 
 
 def low_high_pairs(state: dict[str, Any], name: str, n_outputs: int, bad: Any) -> Any:
