@@ -286,7 +286,7 @@ def _na_values_flag(found: re.Match[str]) -> str:
     markers = [part.strip().strip("'\"") for part in found.group(1).split("', '")]
     if any("," in marker for marker in markers):
         return f"--na-values (which splits at commas, so not {markers[0]!r})"
-    given = ",".join(markers)  # "-" would be read as a flag: --na-values=- is not
+    given = ",".join(markers)  # --na-values=- reads as a value in any shell and argparse
     return f"--na-values={given}" if given.startswith("-") else f"--na-values {given}"
 
 

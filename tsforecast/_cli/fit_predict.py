@@ -95,9 +95,9 @@ def run_predict(args: argparse.Namespace) -> None:
 
     model_dir = Path(args.model)
     out = Path(args.out)
-    if args.out != "-" and out.is_dir():
-        raise IsADirectoryError(f"--out '{out}' is a directory; name the CSV file to write.")
     if args.out != "-":  # "-": the standard output
+        if out.is_dir():
+            raise IsADirectoryError(f"--out '{out}' is a directory; name the CSV file to write.")
         writable_folder(out.parent, "the forecast")
     adapter = read_adapter(model_dir)
     model = LSTMForecaster.load(model_dir)
