@@ -25,14 +25,10 @@ from __future__ import annotations
 import numpy as np
 
 from tsforecast._recurrent.intervals import level_pairs
-from tsforecast._recurrent.transform_choice import SCORED_ORIGINS
+from tsforecast._recurrent.transform_choice import validation_origins
 from tsforecast._segments import Segments
 
-__all__ = ["MAX_ORIGINS", "validation_outcomes", "widen", "widening_factors"]
-
-# Validation origins forecast at most (evenly spread): bounds the cost on large data; those
-# fit's other checks score (`transform_choice.validation_scores`), so forecast once.
-MAX_ORIGINS = SCORED_ORIGINS
+__all__ = ["validation_outcomes", "widen", "widening_factors"]
 
 
 def validation_outcomes(
@@ -40,11 +36,12 @@ def validation_outcomes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return the validation origins and what followed them.
 
-    Every row before a validation row of its series is an origin (the row before the
-    validation part included; at most `MAX_ORIGINS`, evenly spread); its outcomes are the
-    next ``steps`` rows inside the validation part. ``targets``: ``(n_rows, n_targets)``,
-    NaN where not observed. Returns the origins' series starts and rows ``(n,)``, the
-    outcomes ``(n, steps, n_targets)`` and whether each counts.
+    The origins fit's other checks score (`transform_choice.validation_origins`: every row
+    before a validation row of its series, at most `transform_choice.SCORED_ORIGINS`), so
+    that their forecasts are made once; the outcomes are the next ``steps`` rows inside the
+    validation part. ``targets``: ``(n_rows, n_targets)``, NaN where not observed. Returns
+    the origins' series starts and rows ``(n,)``, the outcomes ``(n, steps, n_targets)``
+    and whether each counts.
 
     Examples
     --------
@@ -54,17 +51,7 @@ def validation_outcomes(
     >>> lasts.tolist(), truth[:, :, 0].tolist(), counted[:, :, 0].tolist()
     ([6, 7, 8], [[7.0, 8.0], [8.0, 9.0], [9.0, 9.0]], [[True, True], [True, True], [True, False]])
     """
-    lasts = np.concatenate(
-        [
-            np.arange(start - 1, stop - 1)
-            for start, stop in zip(held_out.starts, held_out.stops, strict=True)
-        ]
-    ).astype(np.int64)
-    part = np.repeat(np.arange(len(held_out.starts)), held_out.stops - held_out.starts)
-    if len(lasts) > MAX_ORIGINS:
-        kept = np.linspace(0, len(lasts) - 1, MAX_ORIGINS).round().astype(np.int64)
-        lasts, part = lasts[kept], part[kept]
-    firsts = offsets[np.searchsorted(offsets, lasts, side="right") - 1]
+    firsts, lasts, part = validation_origins(offsets, held_out)
     rows = lasts[:, None] + 1 + np.arange(steps)
     truth = targets[np.minimum(rows, len(targets) - 1)]
     counted = (rows < held_out.stops[part][:, None])[..., None] & np.isfinite(truth)

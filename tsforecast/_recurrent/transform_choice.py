@@ -50,6 +50,7 @@ __all__ = [
     "seasonal_changes_in",
     "transform_candidates",
     "validation_error",
+    "validation_origins",
     "warn_if_under_two_seasons",
 ]
 
@@ -348,15 +349,8 @@ def validation_scores(
     targets = observed_targets(data.values, data.mask, columns)
     lag = season or 1
     series_of = np.searchsorted(data.offsets, valid.starts, side="right") - 1
-    firsts = data.offsets[:-1][series_of]
-    lasts = np.concatenate(
-        [np.arange(a - 1, b - 1) for a, b in zip(valid.starts, valid.stops, strict=True)]
-    )
-    owner = np.repeat(np.arange(len(valid.starts)), valid.stops - valid.starts)
-    if len(lasts) > SCORED_ORIGINS:
-        kept = np.linspace(0, len(lasts) - 1, SCORED_ORIGINS).round().astype(np.int64)
-        lasts, owner = lasts[kept], owner[kept]
-    points = forecast(firsts[owner], lasts, horizon)
+    firsts, lasts, owner = validation_origins(data.offsets, valid)
+    points = forecast(firsts, lasts, horizon)
     rows = lasts[:, None] + 1 + np.arange(horizon)
     inside = rows < valid.stops[owner][:, None]
     truth = targets[np.minimum(rows, len(targets) - 1)]
@@ -373,6 +367,33 @@ def validation_scores(
             scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
             scores[series_of[i]] = np.nanmean(errors[owner == i], axis=(0, 1)) / scale
     return scores
+
+
+def validation_origins(
+    offsets: np.ndarray, valid: Segments
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the origins of the forecasts scored on the validation parts ``valid``.
+
+    Every row before a validation row of its series is an origin (the row before the part
+    included; at most `SCORED_ORIGINS`, evenly spread). Returns each origin's series' first
+    row, the origin's row, and the index of its part in ``valid``.
+
+    Examples
+    --------
+    >>> firsts, lasts, part = validation_origins(
+    ...     np.array([0, 10]), Segments(np.array([7]), np.array([10])))
+    >>> firsts.tolist(), lasts.tolist(), part.tolist()
+    ([0, 0, 0], [6, 7, 8], [0, 0, 0])
+    """
+    series_of = np.searchsorted(offsets, valid.starts, side="right") - 1
+    lasts = np.concatenate(
+        [np.arange(a - 1, b - 1) for a, b in zip(valid.starts, valid.stops, strict=True)]
+    )
+    part = np.repeat(np.arange(len(valid.starts)), valid.stops - valid.starts)
+    if len(lasts) > SCORED_ORIGINS:
+        kept = np.linspace(0, len(lasts) - 1, SCORED_ORIGINS).round().astype(np.int64)
+        lasts, part = lasts[kept], part[kept]
+    return offsets[:-1][series_of][part], lasts, part
 
 
 def observed_targets(values: np.ndarray, mask: np.ndarray | None, columns: list[int]) -> np.ndarray:
