@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tsforecast._recurrent.intervals import level_pairs
+from tsforecast._recurrent.intervals import from_nearest_steps, level_pairs
 from tsforecast._recurrent.transform_choice import validation_origins
 from tsforecast._segments import Segments
 
@@ -113,12 +113,7 @@ def widening_factors(
         enough = (ranks <= counts) & (counts > 0)
         ordered = np.sort(ratio, axis=0)  # NaN (not counted) last
         found = np.take_along_axis(ordered, np.clip(ranks - 1, 0, None)[None], axis=0)[0]
-        found = np.where(enough, found, np.nan)
-        for t in range(n_targets):
-            have = np.flatnonzero(enough[:, t])
-            for h in np.flatnonzero(~enough[:, t]):
-                if len(have):  # the nearest step with enough (the earlier on a tie)
-                    found[h, t] = found[have[np.argmin(np.abs(have - h))], t]
+        found = from_nearest_steps(np.where(enough, found, np.nan), enough)
         factor = np.maximum(np.nan_to_num(found, nan=1.0, posinf=1.0), 1.0)
         factors[:, low], factors[:, high] = factor, factor
     return factors

@@ -38,6 +38,7 @@ __all__ = [
     "adaptive_margins",
     "apply_margins",
     "conformal_margins",
+    "from_nearest_steps",
     "level_pairs",
     "margins_at",
     "nominal_alphas",
@@ -147,13 +148,30 @@ def conformal_margins(
         scores = np.sort(np.where(weight, scores, np.inf), axis=0)  # uncounted ones last
         found = np.take_along_axis(scores, ranks - 1, axis=0)
         margins[:, :, p] = np.where(counts[None] > 0, found, 0.0)
-    for a, t in zip(*np.nonzero(infinite.any(axis=1)), strict=True):  # too few values
-        enough = np.flatnonzero(~infinite[a, :, t])
-        for h in np.flatnonzero(infinite[a, :, t]):
-            if len(enough):  # the nearest step with enough values (the earlier on a tie)
-                margins[a, h, :, t] = margins[a, enough[np.argmin(np.abs(enough - h))], :, t]
-        margins[a, infinite[a, :, t], :, t] = np.maximum(margins[a, infinite[a, :, t], :, t], 0)
-    return margins
+    for a in np.flatnonzero(infinite.any(axis=(1, 2))):  # too few values at some step
+        enough = np.broadcast_to(~infinite[a][:, None, :], margins[a].shape)
+        margins[a] = from_nearest_steps(margins[a], enough)
+    return np.where(infinite[:, :, None, :], np.maximum(margins, 0), margins)
+
+
+def from_nearest_steps(values: np.ndarray, enough: np.ndarray) -> np.ndarray:
+    """Return ``values`` where each step without ``enough`` takes the nearest step's that has.
+
+    ``values`` and ``enough`` (bool): ``(steps, ...)``, each column along the first axis on
+    its own; on a tie the earlier step; a column with no step enough stays as it is.
+
+    Examples
+    --------
+    >>> from_nearest_steps(np.array([1.0, 9.0, 3.0, 9.0]), np.array([1, 0, 1, 0], bool))
+    array([1., 1., 3., 3.])
+    """
+    filled = np.array(values)
+    columns, have = filled.reshape(len(filled), -1), enough.reshape(len(enough), -1)
+    for j in np.flatnonzero(~have.all(axis=0)):
+        steps = np.flatnonzero(have[:, j])
+        for h in np.flatnonzero(~have[:, j]) if len(steps) else ():
+            columns[h, j] = columns[steps[np.argmin(np.abs(steps - h))], j]
+    return filled
 
 
 def margins_at(table: np.ndarray, alpha: np.ndarray) -> np.ndarray:
