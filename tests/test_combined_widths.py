@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import warnings
 
 import numpy as np
@@ -11,7 +9,8 @@ import pytest
 
 from tsforecast import LSTMForecaster, backtest
 from tsforecast._recurrent.combined_widths import widen, widening_factors
-from tsforecast._recurrent.model_files import FILES
+
+from .test_seasonal_average import rewritten
 
 LEVELS = (0.1, 0.5, 0.9)
 
@@ -81,18 +80,12 @@ def test_a_model_saved_before_widening_loads_without_it_and_a_bad_one_is_refused
 ):
     model, _ = combined
     path = model.save(tmp_path / "model")
-
-    def rewrite(change):
-        state = json.loads((path / "state.json").read_text())
-        change(state)
-        (path / "state.json").write_text(json.dumps(state))
-        sums = {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in FILES}
-        (path / "checksums.json").write_text(json.dumps({"format_version": 11, "sha256": sums}))
-
-    rewrite(lambda state: state.update(interval_widening_=[[[0.5, 1.0, 0.5]]] * 16))
+    rewritten(path, lambda state: state.update(interval_widening_=[[[0.5, 1.0, 0.5]]] * 16))
     with pytest.raises(ValueError, match=r"interval_widening_ must hold 16 x 3 x 1 finite"):
         LSTMForecaster.load(path)
-    rewrite(lambda state: (state.pop("interval_widening_"), state.update(format_version=10)))
+    rewritten(
+        path, lambda state: (state.pop("interval_widening_"), state.update(format_version=10))
+    )
     assert LSTMForecaster.load(path).interval_widening_ is None
 
 

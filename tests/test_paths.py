@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import warnings
 
 import numpy as np
 import pytest
 
 from tsforecast import LSTMForecaster, backtest
-from tsforecast._recurrent.model_files import FILES
 from tsforecast._recurrent.paths import quantile_paths, truth_paths
 from tsforecast._recurrent.target_transform import TargetTransform
 from tsforecast.sequences import SequenceData
+
+from .test_seasonal_average import rewritten
 
 LEVELS = (0.1, 0.5, 0.9)
 
@@ -76,14 +75,10 @@ def test_paths_undone_equal_the_changes_undone_in_quadrature():
     np.testing.assert_allclose(found[1], expected[1])
 
 
-def _as_format_10(path):
-    """Rewrite a saved model as format 10 wrote it: no calibration_lag_."""
-    state = json.loads((path / "state.json").read_text())
+def _as_format_10(state):
+    """Make a saved state as format 10 wrote it: no calibration_lag_."""
     state["format_version"] = 10
     del state["calibration_lag_"]
-    (path / "state.json").write_text(json.dumps(state))
-    sums = {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in FILES}
-    (path / "checksums.json").write_text(json.dumps({"format_version": 11, "sha256": sums}))
 
 
 def test_models_saved_or_pickled_before_paths_keep_their_step_by_step_calibration(
@@ -95,9 +90,7 @@ def test_models_saved_or_pickled_before_paths_keep_their_step_by_step_calibratio
     loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
     assert loaded.calibration_lag_ == 1
     np.testing.assert_array_equal(loaded.forecast(history, 8, quantiles=True), now)
-    path = model.save(tmp_path / "before")
-    _as_format_10(path)
-    before = LSTMForecaster.load(path)
+    before = LSTMForecaster.load(rewritten(model.save(tmp_path / "before"), _as_format_10))
     assert before.calibration_lag_ == 0
     then = before.forecast(history, 8, quantiles=True)
     # (steps, targets, levels): the same medians, and at step 1 (a change alone) the same
@@ -115,16 +108,10 @@ def test_models_saved_or_pickled_before_paths_keep_their_step_by_step_calibratio
 def test_a_calibration_lag_other_than_the_transforms_is_refused(differenced, tmp_path):
     model, _ = differenced
     path = model.save(tmp_path / "model")
-    state = json.loads((path / "state.json").read_text())
-    state["calibration_lag_"] = 12
-    (path / "state.json").write_text(json.dumps(state))
-    sums = {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in FILES}
-    (path / "checksums.json").write_text(json.dumps({"format_version": 11, "sha256": sums}))
+    rewritten(path, lambda state: state.update(calibration_lag_=12))
     with pytest.raises(ValueError, match=r"calibration_lag_ is 12, not 0 or the lag 1"):
         LSTMForecaster.load(path)
-    state["calibration_lag_"] = 1.0  # a number, but not the integer a fit records
-    (path / "state.json").write_text(json.dumps(state))
-    sums = {name: hashlib.sha256((path / name).read_bytes()).hexdigest() for name in FILES}
-    (path / "checksums.json").write_text(json.dumps({"format_version": 11, "sha256": sums}))
+    # a number, but not the integer a fit records
+    rewritten(path, lambda state: state.update(calibration_lag_=1.0))
     with pytest.raises(ValueError, match=r"calibration_lag_ is 1.0, not 0 or the lag 1"):
         LSTMForecaster.load(path)
