@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -263,6 +264,31 @@ def test_backtest_prints_the_metric_table_on_every_shipped_dataset(dataset, caps
     if dataset == "weather":
         assert table_row(out, "seasonal naive (24)")
         assert "MASE (m=24)" in out  # scaled as metrics.mase with that season
+
+
+def test_backtest_hides_only_the_pooled_losing_warnings_its_table_repeats(monkeypatch, capsys):
+    """The table shows a pooled loss; a per-series loss or a diverging forecast still warns."""
+    import tsforecast
+
+    said = [
+        "LSTMForecaster: on the validation data the network does not beat the best naive",
+        "LSTMForecaster: on the validation rows the forecasts (the network's, moved 0.5",
+        "LSTMForecaster: on their own validation rows, 1 of 2 series' forecasts err over",
+        "backtest: forecasts from 3 origins ran out of the range",
+    ]
+    real = tsforecast.backtest
+
+    def warning_backtest(model, *args, **kwargs):
+        for message in said if isinstance(model, LSTMForecaster) else []:
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(tsforecast, "backtest", warning_backtest)
+    argv = ["backtest", "quinidine", "--steps", "1", "--max-epochs", "1", "--hidden-size", "4"]
+    assert main(argv) == 0
+    shown = capsys.readouterr().err  # warnings are printed one per line
+    assert said[2] in shown and said[3] in shown
+    assert said[0] not in shown and said[1] not in shown
 
 
 def test_backtest_of_a_table_and_a_saved_model(tmp_path, capsys):

@@ -25,6 +25,12 @@ SHIPPED = {
 }
 
 
+# The start of the fit's pooled warnings that the network (or the combination) does not beat
+# a naive forecaster on the validation data (`naive_scores.losing_message`,
+# `combined_check.losing_message`).
+LOSING_POOLED = "LSTMForecaster: on the validation (data|rows)"
+
+
 def run_backtest(args: argparse.Namespace) -> None:
     """Backtest a model on a table or shipped dataset, beside persistence and seasonal naive."""
     from tsforecast import LSTMForecaster, Persistence, SeasonalNaive, backtest, datasets
@@ -70,7 +76,9 @@ def run_backtest(args: argparse.Namespace) -> None:
     season = None if args.season == 0 else (args.season or chosen or _season(model, data))
     # MASE divides by the in-sample MAE of seasonal naive of this season (persistence without)
     options["season"] = season or 1
-    with ignoring(RuntimeWarning):  # "does not beat": the table says it
+    # The pooled "does not beat" warnings of a refit: the table below says it. Every other
+    # warning (a per-series loss, forecasts that diverge, a loss gone NaN) still shows.
+    with ignoring(RuntimeWarning, LOSING_POOLED):
         frame = backtest(
             model, data, refit=args.refit or False, quantiles=True if levels else None, **options
         )
@@ -128,10 +136,10 @@ def season_flag(text: str) -> int:
 
 
 def _season(model: Any, data: Any) -> int | None:
-    from tsforecast import _time
+    from tsforecast import _seasons
 
     period = getattr(model, "seasonal_period_", None)
-    return period or _time.seasonal_period(data.local_time, data.offsets)
+    return period or _seasons.seasonal_period(data.local_time, data.offsets)
 
 
 def _metric_tables(
