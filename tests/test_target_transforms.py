@@ -392,7 +392,7 @@ def test_a_forecast_is_undone_from_the_values_given_where_missing_ones_are_fille
     [("MS", 12), ("QE", 4), ("W", 52), ("D", 7), ("h", 24), ("28D", None), ("YS", None)],
 )
 def test_seasonal_period_of_calendar_stamps_alone_and_in_a_panel(freq, season):
-    from tsforecast._time import seasonal_period
+    from tsforecast._seasons import seasonal_period
 
     stamps = pd.date_range("2020-01-01", periods=40, freq=freq)
     assert seasonal_period(stamps) == season

@@ -1,30 +1,32 @@
-"""Time stamps: the usual step of a series, its calendar, its season and its future stamps.
+"""Time stamps: the usual step of a series, its calendar, its gaps and its future stamps.
 
 The one place that reads time for the rest of the package: the forecaster (future stamps,
-season), the plots (where forecasts are drawn) and the adapters (the grid of a weather table,
-the hop of audio frames) all use these functions; the calendar inputs a model reads are in
+whether rows are regular), the plots (where forecasts are drawn) and the adapters (the grid
+of a weather table, the hop of audio frames) all use these functions; the season of the
+stamps is read in `tsforecast._seasons`, the calendar inputs a model reads in
 `tsforecast._time_features`.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tsforecast._checks import show
 from tsforecast._segments import horizon_rows, series_chunks
 from tsforecast._warnings import ignoring
 
 __all__ = [
     "calendar_grid",
+    "calendar_offset",
+    "check_regular",
     "check_same_step",
     "duration",
     "future_times",
     "missing_periods",
     "mixed_steps",
-    "seasonal_period",
     "series_future_times",
     "typical_step",
     "usual_step",
@@ -109,7 +111,7 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
         With fewer than two (non-missing) stamps: no step to extend.
     """
     last = times[-1] if after is None else after
-    calendar = _calendar_offset(times)
+    calendar = calendar_offset(times)
     if calendar is None:  # months with some missing: still months, not 91-day steps
         calendar = calendar_grid(times)
     if calendar is not None:  # months, business days...: not a fixed duration
@@ -137,7 +139,7 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
         return pd.DatetimeIndex(future)
 
 
-def _calendar_offset(times: Any) -> Any:
+def calendar_offset(times: Any) -> Any:
     """Return the index's calendar frequency (month starts, business days...), or None.
 
     Fixed steps (hours, days) return None: they are extended by the usual step.
@@ -449,6 +451,56 @@ def is_irregular(data: Any) -> bool:
     return not _on_calendar(data)
 
 
+def check_regular(data: Any, owner: str) -> None:
+    """Refuse history that skips steps, given to a model fitted on regular rows.
+
+    Such a model (``time_gaps_=False``) reads each row as the next step: a monthly series
+    with one month left out was forecast as if the month after the gap followed the one
+    before (104.0, 113.8, 125.0 for 112.0, 122.1, 129.5), and a backtest scored forecasts
+    against the truths of the following months, without a word. `is_irregular` judges
+    history as fit judged its data (a month of 28 to 31 days is one step).
+    """
+    if not is_irregular(data):
+        return
+    stamps = stamps_as_numbers(data)
+    gaps = gaps_of(stamps, data.offsets)
+    usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
+    skipped = np.flatnonzero(gaps > 1.5 * usual)
+    where, fix = "the time between its rows varies", "X.asfreq(freq) on a DatetimeIndex"
+    if len(skipped):
+        row = int(skipped[0])
+        series = int(np.searchsorted(data.offsets, row, side="right") - 1)
+        shown = data.local_time if data.local_time is not None else data.time
+        named = "the series" if data.n_series == 1 else f"series {show(data.series_ids[series])}"
+        where = (
+            f"{named} goes from {_said(shown[row - 1])} to {_said(shown[row])} "
+            f"({len(skipped)} such gap(s) in all)"
+        )
+        grid = (
+            None
+            if data.local_time is None
+            else calendar_grid(data.local_time[data.offsets[series] : data.offsets[series + 1]])
+        )
+        if grid is not None and type(grid) is not pd.DateOffset:
+            fix = f"X.asfreq({grid.freqstr!r})"
+    raise ValueError(
+        f"{owner}: the rows of X skip steps: {where}. The model was fitted on regular rows "
+        "(time_gaps_=False) and reads each row as the next step, so its forecasts after a "
+        "skipped step would be of other times, and a backtest would score them against "
+        "the truths of later ones. Give the missing steps as rows of NaN, which the model "
+        f"reads as missing values ({fix}; a panel: each series reindexed so), or fit with "
+        "time_gaps=True to read irregular series."
+    )
+
+
+def _said(stamp: Any) -> str:
+    """Say a stamp as a user wrote it: a date at midnight, else the time, or the number."""
+    if isinstance(stamp, pd.Timestamp | np.datetime64):
+        stamp = pd.Timestamp(stamp)
+        return str(stamp.date() if stamp == stamp.normalize() else stamp)
+    return show(stamp)
+
+
 def _on_calendar(data: Any) -> bool:
     """Whether every series steps by a calendar frequency (months, quarters, years...).
 
@@ -458,7 +510,7 @@ def _on_calendar(data: Any) -> bool:
     if local is None or data.n_series > SAMPLE_ROWS // 8:
         return False
     return all(
-        stop - start >= 3 and _calendar_offset(local[start:stop]) is not None
+        stop - start >= 3 and calendar_offset(local[start:stop]) is not None
         for start, stop in data.series_bounds
     )
 
@@ -502,65 +554,3 @@ def usual_gaps(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     first = np.r_[True, run_series[1:] != run_series[:-1]]
     usual[run_series[first]] = values[starts][best][first]
     return usual
-
-
-def seasonal_period(
-    times: pd.DatetimeIndex | None, offsets: np.ndarray | None = None
-) -> int | None:
-    """Return the rows in one season of time stamps (a day, a week or a year).
-
-    A day for sub-daily data, a week for daily data, a year for weekly, monthly and
-    quarterly data.
-    None without datetime stamps, for yearly or irregular data, or when a day is not a whole
-    number of the usual steps. ``offsets``: where the series of a panel start (a
-    `SequenceData`'s), so that months and quarters are read from one series' calendar; without
-    them a series ends where the stamps stop increasing.
-
-    Examples
-    --------
-    >>> seasonal_period(pd.date_range("2024-01-01", periods=48, freq="h"))
-    24
-    >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="D"))
-    7
-    >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="MS"))
-    12
-    >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="QE"))
-    4
-    """
-    step = None if times is None else usual_step(times)
-    if step is None or step <= pd.Timedelta(0):
-        return None
-    if step < pd.Timedelta("1D"):
-        rows_per_day = pd.Timedelta("1D") / step
-        return int(rows_per_day) if rows_per_day == round(rows_per_day) else None
-    days = step / pd.Timedelta("1D")
-    if days in (1, 7):
-        return 7 if days == 1 else 52
-    # months and quarters are not fixed steps: read the calendar of one series
-    offset = _calendar_offset(_one_series(times, offsets))
-    kind = type(offset).__name__
-    if type(offset) is pd.DateOffset:  # one day of every month or quarter (the 15th)
-        kind = {1: "Month", 3: "Quarter"}.get(offset.kwds.get("months"), kind)
-    for low, high, season, name in ((28, 31, 12, "Month"), (89, 92, 4, "Quarter")):
-        if low <= days <= high and name in kind and "Semi" not in kind:
-            return season
-    return None
-
-
-def _one_series(times: pd.DatetimeIndex, offsets: np.ndarray | None) -> pd.DatetimeIndex:
-    """Return the stamps of the first series of at least 3 rows among ``times``.
-
-    Without ``offsets`` (or when no series has 3 rows), those up to the first stamp that does
-    not increase (a panel's next series starts there, unless it starts later than the one
-    before ends).
-    """
-    if offsets is None:
-        backwards = np.flatnonzero(np.diff(times.as_unit("ns").asi8) <= 0)
-        return times[: backwards[0] + 1] if len(backwards) else times
-    for begin, stop in itertools.pairwise(offsets):
-        end = min(int(stop), len(times))
-        if end - begin >= 3:
-            return times[int(begin) : end]
-        if end == len(times):
-            break
-    return _one_series(times, None)  # series of 1 or 2 rows: the stamps while they increase

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from tsforecast import _boundary, _time
+from tsforecast import _boundary, _seasons, _time
 from tsforecast._boundary import forecaster_tags, r2_of_next_rows
 from tsforecast._checks import check_int
 from tsforecast._columns import column_names, target_columns
@@ -275,7 +275,7 @@ class SeasonalNaive(_NaiveForecaster):
         owner = "SeasonalNaive.fit"
         if self.period != "auto":
             return check_int("period", self.period, owner=owner)
-        period = _time.seasonal_period(data.local_time, data.offsets)
+        period = _seasons.seasonal_period(data.local_time, data.offsets)
         if period is None:
             raise ValueError(
                 f"{owner}: period='auto' reads the season from datetime stamps (a day for data "

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from tsforecast import _time
+from tsforecast import _seasons, _time
 from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule, show
 from tsforecast._recurrent.bounds import BoundsRule
 from tsforecast._recurrent.features import stamps_of
@@ -141,7 +141,7 @@ def resolve(params: dict[str, Any], data: SequenceData, autoregressive: bool) ->
     levels = quantile_levels(params["quantiles"], params["loss"])
     season = params["seasonal_period"]
     if season == "auto":
-        season = _time.seasonal_period(sample, data.offsets)
+        season = _seasons.seasonal_period(sample, data.offsets)
     short = is_short(data)
     fraction = params["validation_fraction"]
     if fraction == "auto":
