@@ -247,3 +247,22 @@ def test_forecasts_below_zero_of_a_positive_target_are_named():
         warn_below_zero(np.abs(forecasts), training, no_floor, ["a", "b"], lambda i: "", "f")
         warn_below_zero(forecasts, None, None, ["lynx", "change"], lambda i: "", "forecast")
         warn_below_zero(forecasts, zeros, None, ["zero", "change"], lambda i: "", "forecast")
+        # zeros seen, and within a hundredth of the largest training value of 0: float noise
+        near = np.array([[[-0.002, -9.0]]])  # a 0/1 indicator; radiation up to 1,000 W/m2
+        warn_below_zero(near, np.array([[0.0, 1.0], [0.0, 1000.0]]), None, ["a", "b"],
+                        lambda i: "", "f")  # fmt: skip
+    # Each target below is named with its own figures (a trial's warning named one target
+    # with another's lowest forecast and the count of both).
+    both = np.array([[[-0.5, -185.0], [1.0, -3.0]]])
+    ranges = np.array([[0.0, 1.0], [0.0, 500.0]])
+    with pytest.warns(RuntimeWarning) as seen:
+        warn_below_zero(both, ranges, None, ["sex=m", "days"], lambda i: " of series 1", "f")
+    [said] = [str(w.message) for w in seen]
+    assert (
+        "forecasts of 'sex=m' of series 1 fall below 0 (-0.5 at step 1; the lowest -0.5, "
+        "1 forecast(s) in all)" in said
+    )
+    assert (
+        "so do those of 'days' (the lowest -185, 1 forecast(s) in all, the least value "
+        "fit saw 0)" in said
+    )

@@ -52,6 +52,12 @@ SHARPNESS = 20.0
 DIVERGENCE_WIDTHS = 1.0
 FLAT_WIDTH = 1e-4
 FLAT_FLOOR = 1e-3
+# Forecasts below 0 by less than this share of a target's largest training value, where fit
+# saw zeros, are not named by `warn_below_zero`: float noise of a network near a floor of 0,
+# which it rarely reaches exactly (the shipped weather's radiation, 0 at night and up to
+# about 1,000 W/m^2, forecast at -1 to -3.6 W/m^2 by the examples' models; a 0/1 indicator
+# at -0.002).
+BELOW_ZERO_SHARE = 0.01
 # Observed values a series needs for its own range to judge its forecasts (fewer: the
 # pooled training range does).
 MIN_OWN_VALUES = 8
@@ -390,12 +396,15 @@ def warn_below_zero(
     where: Callable[[int], str],
     owner: str,
 ) -> None:
-    """Warn where a point forecast is below 0 for a target whose training values were all >= 0.
+    """Warn where point forecasts fall below 0 for targets whose training values were all >= 0.
 
     Counts, sales and populations are forecast below 0 by a model that nothing keeps at or
     above it (lynx trappings, at least 39 a year, forecast at -62; monthly counts of 0 to 14
     at -0.36): ``bounds=(0, None)`` does. Targets with a lower bound, with a training value
-    below 0, or with none above it, are not judged.
+    below 0, or with none above it, are not judged. Where fit saw zeros, a forecast within
+    `BELOW_ZERO_SHARE` of the largest training value of 0 is not named either (solar
+    radiation, 0 at night and up to 1,000 W/m², forecast at -1 W/m²; a 0/1 indicator at
+    -0.002). Each target below is named with its own lowest forecast and count.
     ``forecasts``: ``(n, steps, n_targets)``; ``where(i)``: which forecast ``i`` is.
     """
     if training_range is None:
@@ -404,18 +413,29 @@ def warn_below_zero(
     if bounds is not None:
         positive &= ~np.isfinite(bounds[:, 0])
     with np.errstate(invalid="ignore"):
-        below = (forecasts < 0) & positive
+        noise = np.where(training_range[:, 0] == 0, BELOW_ZERO_SHARE * training_range[:, 1], 0)
+        below = (forecasts < -noise) & positive
     if not below.any():
         return
     first, step, target = np.argwhere(below)[0]
-    lowest = float(np.nanmin(np.where(below, forecasts, np.nan)))
+
+    def lowest(column: int) -> str:
+        value = np.nanmin(np.where(below[..., column], forecasts[..., column], np.nan))
+        return f"the lowest {value:.4g}, {int(below[..., column].sum())} forecast(s) in all"
+
+    others = "".join(
+        f"; so do those of {target_names[column]!r} ({lowest(column)}, the least value fit "
+        f"saw {training_range[column, 0]:.4g})"
+        for column in np.flatnonzero(below.any(axis=(0, 1)))
+        if column != target
+    )
     warnings.warn(
         f"{owner}: the forecasts of {target_names[target]!r}{where(first)} fall below 0 "
-        f"({forecasts[first, step, target]:.4g} at step {step + 1}; the lowest {lowest:.4g}, "
-        f"{int(below.sum())} forecast(s) in all), while no value fit saw was below 0 (the "
-        f"least {training_range[target, 0]:.4g}). If the target cannot be negative (counts, "
-        "sales, populations), fit with bounds=(0, None) to keep its forecasts and intervals "
-        "at or above 0.",
+        f"({forecasts[first, step, target]:.4g} at step {step + 1}; {lowest(target)}), while "
+        f"no value fit saw was below 0 (the least {training_range[target, 0]:.4g}){others}. "
+        "If a target cannot be negative (counts, sales, populations), fit with bounds=(0, "
+        "None), or bounds={name: (0, None)} for some targets, to keep their forecasts and "
+        "intervals at or above 0.",
         RuntimeWarning,
         stacklevel=3,
     )
