@@ -18,8 +18,11 @@ visits = read_ehr(
 print(visits, f"{visits.series_lengths.min()} to {visits.series_lengths.max()} visits each")
 
 # A SequenceData brings its groups (patients) and mask: blocks never mix two patients,
-# one-visit patients are kept for prediction, unobserved values are never targets.
-model = LSTMForecaster(context_length=16, max_time=10, random_state=0).fit(visits)
+# one-visit patients are kept for prediction, unobserved values are never targets. The days
+# until the next visit cannot be negative: a bound keeps their forecasts at or above 0.
+model = LSTMForecaster(
+    context_length=16, bounds={"time_since_previous": (0, None)}, max_time=10, random_state=0
+).fit(visits)
 
 # Each patient's next visit: lab values and the expected days until it. A DataFrame indexed
 # by (patient, day); the day is the last visit's plus the patient's usual gap between visits.
