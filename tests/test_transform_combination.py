@@ -84,7 +84,7 @@ def test_models_of_the_log_are_left_out_of_the_histories_they_cannot_read(models
     bad = len(history) - 30
     history.iloc[bad, 0] = -1.0
     said = r"the history holds target values <= 0 \(the first: row 114 of series 0\), which "
-    said += r"the model\(s\) of transform_members_ forecasting their log "
+    said += r"the model\(s\) forecasting their log "
     said += r"\(log_seasonal_difference\) cannot read: the forecasts from histories holding one "
     said += r"are the median of the other models \(seasonal_difference\)"
     clean = history.drop(history.index[bad:])  # what the log model reads of it
@@ -122,8 +122,14 @@ def test_models_of_the_log_are_left_out_of_the_histories_they_cannot_read(models
         o = history.index.get_loc(pd.Timestamp(origin)) + 1
         cut = both.forecast(history.iloc[:o], 6)["passengers"].to_numpy()
         np.testing.assert_allclose(rows.sort_values("step")["forecast"], cut, rtol=1e-6)
-    # the forecaster's own model is never left out: its error says why
+    # The forecaster's own model is left out too where another reads the history (a trial's
+    # combination kept the log's model as its own, and refused every such history); where
+    # none can, its error says why.
     logged.transform_members_ = [kept]
+    with pytest.warns(RuntimeWarning, match=r"their log \(log_seasonal_difference\) cannot"):
+        own_left_out = logged.forecast(history, 6, quantiles=True).to_numpy()
+    np.testing.assert_array_equal(own_left_out, kept.forecast(history, 6, quantiles=True))
+    logged.transform_members_ = []
     with pytest.raises(ValueError, match=r"must be positive, but the data holds values <= 0"):
         logged.forecast(history, 6)
 

@@ -8,11 +8,11 @@ order: if every model's level ``a`` lies below its level ``b``, so do the median
 
 A model of the log of the targets cannot read a history holding values at or below 0, which
 positive training data does not rule out (a growth rate positive on its 12 training rows):
-the other transforms' models (``transform_members_``) that cannot are left out of the median
-of the forecasts from the histories holding such a value, with a warning (`readings`),
-rather than failing every forecast: each history alike, as a forecast from it alone. The model
-kept as the forecaster's own (``target_transform_``) is never left out: if it cannot read the
-history, its error says so.
+the models that cannot (the forecaster's own, ``target_transform_``, or one of
+``transform_members_``) are left out of the median of the forecasts from the histories
+holding such a value, with a warning (`readings`), rather than failing every forecast: each
+history alike, as a forecast from it alone. Where no model can read such a history (every one
+forecasts a log), the forecaster's own error says why.
 """
 
 from __future__ import annotations
@@ -58,15 +58,17 @@ def readings(
 ) -> list[Reading]:
     """Return what each model of ``transforms`` reads of ``data``; warn where one cannot.
 
-    ``transforms[0]`` is the forecaster's own, which reads ``data`` as it is (its own error
-    says what it cannot). Each other one that cannot read some targets (`TargetTransform.
-    reads`: a log, values at or below 0) reads them as missing, and is left out of the
-    median of the forecasts from the histories that hold one (`Reading.reads`); the warning
-    (raised ``stacklevel`` frames up: the user's call) names them.
+    ``transforms[0]`` is the forecaster's own. Where some model reads all of ``data``, each
+    one that cannot read some targets (`TargetTransform.reads`: a log, values at or below 0)
+    reads them as missing, and is left out of the median of the forecasts from the histories
+    that hold one (`Reading.reads`); the warning (raised ``stacklevel`` frames up: the user's
+    call) names them. Where none does, every model reads ``data`` as it is: the forecaster's
+    own error says what it cannot.
     """
-    found = [Reading(data)]
-    left_out = []
-    for transform in transforms[1:]:
+    if not any(transform.reads(data) for transform in transforms):
+        return [Reading(data) for _ in transforms]
+    found, left_out = [], []
+    for transform in transforms:
         if transform.reads(data):
             found.append(Reading(data))
             continue
@@ -82,16 +84,17 @@ def readings(
         found.append(Reading(cleaned, np.cumsum(bad.any(axis=1))))
         left_out.append(transform.name)
     if left_out:
-        first = int(np.argmax(np.diff(found[-1].unreadable, prepend=0) > 0))
+        unreadable = next(r.unreadable for r in found if r.unreadable is not None)
+        first = int(np.argmax(np.diff(unreadable, prepend=0) > 0))
         series = int(np.searchsorted(data.offsets, first, side="right") - 1)
         where = f"row {first - int(data.offsets[series])} of series {show(data.series_ids[series])}"
         warnings.warn(
             f"{owner}: the history holds target values <= 0 (the first: {where}), which the "
-            f"model(s) of transform_members_ forecasting their log ({', '.join(left_out)}) "
-            "cannot read: the forecasts from histories holding one are the median of the "
-            f"other models ({', '.join(t.name for t in transforms if t.name not in left_out)}"
-            "). Refit on such history to leave log transforms out (target_transform='auto' "
-            "tries them on positive data only).",
+            f"model(s) forecasting their log ({', '.join(left_out)}) cannot read: the "
+            "forecasts from histories holding one are the median of the other models "
+            f"({', '.join(t.name for t in transforms if t.name not in left_out)}). Refit on "
+            "such history to leave log transforms out (target_transform='auto' tries them on "
+            "positive data only).",
             RuntimeWarning,
             stacklevel=stacklevel,
         )
