@@ -97,3 +97,43 @@ def test_identity_changes_nothing():
     identity = Standardizer.identity(2)
     np.testing.assert_array_equal(identity.transform(values), values)
     np.testing.assert_array_equal(identity.inverse(values), values)
+
+
+def test_a_value_far_from_all_others_is_named_at_fit():
+    # One 1e6 among monthly values of 100-130 made the standard deviation the network works
+    # in thousands of times their spread: its forecasts fell to 34 for a truth of 133, and fit
+    # only said it did not beat seasonal naive "by 0.0126 against 0.0006" (a trial).
+    import pytest
+
+    from tsforecast import LSTMForecaster
+    from tsforecast._recurrent.far_values import far_value_message
+    from tsforecast.datasets import (
+        load_air_passengers,
+        load_pbc,
+        load_quinidine,
+        load_seattle_weather,
+        load_speech_mfcc,
+        load_visnights,
+        load_weather,
+    )
+
+    passengers = load_air_passengers().to_frame().iloc[:96]
+    wrong = passengers.copy()
+    wrong.iloc[60, 0] = 1e6
+    fast = {"context_length": 8, "hidden_size": 8, "max_epochs": 1, "random_state": 0}
+    said = r"target 'passengers' holds a value far from all others: 1e\+06 at row 60, .*NaN"
+    with pytest.warns(UserWarning, match=said) as seen:
+        LSTMForecaster(**fast).fit(wrong)
+    assert [w.filename for w in seen if "far from" in str(w.message)] == [__file__]
+    panel = pd.concat({"a": passengers, "b": wrong}, names=["id", "month"])
+    with pytest.warns(UserWarning, match=r"1e\+06 at row 60 of series 'b'"):
+        LSTMForecaster(**fast).fit(panel)
+    # None of the shipped data sets, nor a value missing instead, is named.
+    for data in (load_weather(), load_seattle_weather(), load_speech_mfcc(), load_pbc(),
+                 load_quinidine(), load_air_passengers(), load_visnights()):  # fmt: skip
+        names = [str(name) for name in data.features]
+        assert far_value_message(data.values, data.mask, data.offsets, data.series_ids,
+                                 names) is None, data  # fmt: skip
+    wrong.iloc[60, 0] = np.nan
+    values = wrong.to_numpy()
+    assert far_value_message(values, None, np.array([0, 96]), np.array([0]), ["y"]) is None

@@ -19,6 +19,7 @@ from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent import combined_check
 from tsforecast._recurrent.combined_widths import validation_outcomes, widening_factors
 from tsforecast._recurrent.ensemble import fit_members
+from tsforecast._recurrent.far_values import far_value_message
 from tsforecast._recurrent.held_out import check_held_out
 from tsforecast._recurrent.hyperparameters import loss_kind, resolve
 from tsforecast._recurrent.problem import TrainingProblem
@@ -437,3 +438,10 @@ class FittingSteps:
                     "(all NaN, or masked); drop it from X, or name the columns to forecast "
                     "with target=."
                 )
+        observed = None if data.mask is None else data.mask[:, self.target_indices_]
+        said = far_value_message(
+            data.values[:, self.target_indices_], observed, data.offsets, data.series_ids,
+            self.target_names_,
+        )  # fmt: skip
+        if said:
+            warnings.warn(f"LSTMForecaster.fit: {said}", UserWarning, stacklevel=4)
