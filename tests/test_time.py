@@ -349,6 +349,17 @@ def test_history_that_skips_steps_is_refused_by_a_model_fitted_on_regular_rows(t
     irregular.forecast(gappy, 2)
 
 
+@pytest.mark.parametrize(
+    ("freq", "season"),
+    [("MS", 12), ("BME", 12), ("QS-NOV", 4), ("W-WED", 52), ("2W-SUN", 26), ("4W-SUN", 13),
+     ("SME", 24), ("SMS", 24), ("2MS", 6), ("2QE", 2), ("3W", None), ("5MS", None),
+     ("YS", None)],
+)  # fmt: skip
+def test_multiples_of_weeks_and_months_that_divide_a_year_have_its_season(freq, season):
+    # Two-weekly, semi-monthly and two-monthly stamps had no season (None), without a word.
+    assert seasonal_period(pd.date_range("2001-01-01", periods=40, freq=freq)) == season
+
+
 def test_business_days_and_hours_have_a_season_of_the_rows_they_keep():
     # Business days were read as a season of 7 rows: each row was compared with another
     # weekday's (seasonal naive MAE 12.2 against 1.3 for the 5-day week on a weekday pattern).

@@ -30,10 +30,11 @@ def seasonal_period(
     """Return the rows in one season of time stamps (a day, a week or a year).
 
     A day for sub-daily data, a week for daily data, a year for weekly, monthly and
-    quarterly data. Data kept on some days of the week only (business days: Monday to
-    Friday) has a week of those days' rows (5), and data kept at some hours of the day only
-    (business hours) a day of those hours' rows: a season of 7 business days or 24 office
-    hours would compare each row with another weekday's or hour's.
+    quarterly data, and for their multiples that divide it (every 2 weeks: 26; twice a
+    month: 24; every 2 months: 6; half-years: 2). Data kept on some days of the week only
+    (business days: Monday to Friday) has a week of those days' rows (5), and data kept at
+    some hours of the day only (business hours) a day of those hours' rows: a season of 7
+    business days or 24 office hours would compare each row with another weekday's or hour's.
     None without datetime stamps, for yearly or irregular data, or when a day is not a whole
     number of the usual steps. ``offsets``: where the series of a panel start (a
     `SequenceData`'s), so that months and quarters are read from one series' calendar; without
@@ -51,6 +52,8 @@ def seasonal_period(
     12
     >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="QE"))
     4
+    >>> seasonal_period(pd.date_range("2024-01-01", periods=20, freq="2MS"))  # every 2 months
+    6
     """
     step = None if times is None else usual_step(times)
     if step is None or step <= pd.Timedelta(0):
@@ -63,16 +66,22 @@ def seasonal_period(
     days = step / pd.Timedelta("1D")
     if days == 1:
         return _weekdays_kept(_one_series(times, offsets))
-    if days == 7:
-        return 52
     # months and quarters are not fixed steps: read the calendar of one series
     offset = calendar_offset(_one_series(times, offsets))
     kind = type(offset).__name__
-    if type(offset) is pd.DateOffset:  # one day of every month or quarter (the 15th)
-        kind = {1: "Month", 3: "Quarter"}.get(offset.kwds.get("months"), kind)
-    for low, high, season, name in ((28, 31, 12, "Month"), (89, 92, 4, "Quarter")):
-        if low <= days <= high and name in kind and "Semi" not in kind:
-            return season
+    if "Semi" in kind:  # twice a month (the 15th and the month's end, or 1st and 15th)
+        return 24 if 13 <= days <= 17 else None
+    if days % 7 == 0 and 52 % (days // 7) == 0:
+        return int(52 // (days // 7))  # weeks, or every 2 or 4 weeks
+    months = None
+    if type(offset) is pd.DateOffset:  # one day of every k-th month (the 15th)
+        months = offset.kwds.get("months")
+    elif "Month" in kind:
+        months = offset.n
+    elif "Quarter" in kind:
+        months = 3 * offset.n
+    if months and 12 % months == 0 and months < 12 and 28 * months <= days <= 31 * months:
+        return 12 // months
     return None
 
 

@@ -268,8 +268,9 @@ class LSTMForecaster(
         Rows in one season, for the seasonal naive forecaster the model is checked against
         (``baseline_scores_``) and the seasonal transforms. "auto": a day for data recorded
         more often than daily, a week for daily data (5 rows for business days), a year for
-        weekly (52), monthly (12) and quarterly (4) data (from the time stamps), none for
-        yearly data or without time stamps. None: not checked against seasonal naive.
+        weekly (52), monthly (12) and quarterly (4) data and their multiples (two-monthly:
+        6), from the time stamps; none for yearly data or without time stamps. None: not
+        checked against seasonal naive.
     seasonal_average : "auto" or float, default="auto"
         Weight in [0, 1] of the seasonal average (the last season's mean plus each position's
         deviation from its season's mean, averaged over up to 5 seasons) in every forecast:
