@@ -389,7 +389,7 @@ def test_a_forecast_is_undone_from_the_values_given_where_missing_ones_are_fille
 
 @pytest.mark.parametrize(
     ("freq", "season"),
-    [("MS", 12), ("QE", 4), ("W", 52), ("D", 7), ("h", 24), ("28D", None), ("YS", None)],
+    [("MS", 12), ("QE", 4), ("W", 52), ("D", 7), ("h", 24), ("28D", 13), ("YS", None)],
 )
 def test_seasonal_period_of_calendar_stamps_alone_and_in_a_panel(freq, season):
     from tsforecast._seasons import seasonal_period

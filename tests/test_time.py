@@ -15,6 +15,7 @@ from tsforecast import LSTMForecaster, Persistence, SequenceData, backtest
 from tsforecast._seasons import seasonal_period
 from tsforecast._time import (
     calendar_grid,
+    check_regular,
     future_times,
     series_future_times,
     usual_step,
@@ -347,13 +348,33 @@ def test_history_that_skips_steps_is_refused_by_a_model_fitted_on_regular_rows(t
         fitted.forecast(panel.drop(("b", months.index[60])), 2)
     irregular = LSTMForecaster(**{**FAST, "time_gaps": True}).fit(months)
     irregular.forecast(gappy, 2)
+    # time_gaps=False asks to read the rows as they come: nothing refused
+    LSTMForecaster(**{**FAST, "time_gaps": False}).fit(gappy).forecast(gappy, 2)
+    # A panel with a new series of 1 or 2 rows skips nothing (it was refused as irregular).
+    short = pd.concat({"a": months, "b": months.iloc[:2]}, names=["id", "month"])
+    fitted.forecast(short, 2)
+    # Business days skip weekends, office hours the night, which they never hold: read; a
+    # holiday is a skipped business day, named.
+    days = pd.bdate_range("2022-09-01", periods=100)
+    weekdays = pd.DataFrame({"v": np.sin(np.arange(100) / 3)}, index=days)
+    business = LSTMForecaster(**FAST).fit(weekdays.iloc[:60])
+    assert business.time_gaps_ is False and business.seasonal_period_ == 5
+    business.forecast(weekdays, 2)
+    with pytest.raises(ValueError, match=r"the series goes from 2022-11-04 to 2022-11-08 \(1 "):
+        business.forecast(weekdays.drop(pd.Timestamp("2022-11-07")), 2)
+    hours = pd.date_range("2024-01-01", periods=24 * 28, freq="h")
+    office = hours[(hours.hour >= 9) & (hours.hour <= 17) & (hours.day_of_week < 5)]
+    calls = SequenceData(np.cos(np.arange(len(office)) / 2), time=office.to_numpy())
+    check_regular(calls, "forecast")  # (fit reads such rows as irregular: time gaps)
+    with pytest.raises(ValueError, match=r"goes from 2024-01-02 10:00:00 to 2024-01-02 12:00"):
+        check_regular(calls.take(np.delete(np.arange(len(office)), 11)), "forecast")
 
 
 @pytest.mark.parametrize(
     ("freq", "season"),
     [("MS", 12), ("BME", 12), ("QS-NOV", 4), ("W-WED", 52), ("2W-SUN", 26), ("4W-SUN", 13),
      ("SME", 24), ("SMS", 24), ("2MS", 6), ("2QE", 2), ("3W", None), ("5MS", None),
-     ("YS", None)],
+     ("YS", None), ("52W", None)],
 )  # fmt: skip
 def test_multiples_of_weeks_and_months_that_divide_a_year_have_its_season(freq, season):
     # Two-weekly, semi-monthly and two-monthly stamps had no season (None), without a word.
@@ -369,11 +390,21 @@ def test_business_days_and_hours_have_a_season_of_the_rows_they_keep():
     assert seasonal_period(days[:9]) == 7  # under two weeks: no weekday told missing
     saturday = days.append(pd.DatetimeIndex(["2024-01-06"])).sort_values()
     assert seasonal_period(saturday) == 5  # a rare Saturday opening keeps the 5-day week
+    every_other = pd.date_range("2024-01-06", periods=8, freq="14D")  # Saturdays, half of them
+    assert seasonal_period(days.append(every_other).sort_values()) == 5
     hours = pd.date_range("2024-01-01", periods=24 * 40, freq="h")
     office = hours[(hours.hour >= 9) & (hours.hour <= 17)]
     assert seasonal_period(office) == 9
     assert seasonal_period(office[office.day_of_week < 5]) == 9
     assert seasonal_period(hours.delete([30, 31])) == 24  # hours missing: still a day of 24
+    missing = np.random.default_rng(0).choice(len(hours), 40, replace=False)
+    assert seasonal_period(hours.delete(missing)) == 24  # an hour missing on most days
+    # a panel whose first series is short: the weekdays and hours of every series are read
+    assert seasonal_period(days[:6].append(days), np.array([0, 6, 126])) == 5
+    both = office[:30].append(office)
+    assert seasonal_period(both, np.array([0, 30, len(both)])) == 9
+    closed = pd.date_range("2024-01-01", periods=120, freq="D")
+    assert seasonal_period(closed[closed.day_of_week != 6]) == 6  # closed on Sundays
     weekday = np.array([10.0, 12.0, 11.0, 15.0, 20.0])
     frame = pd.DataFrame({"sales": np.resize(weekday, 120)}, index=days)
     model = LSTMForecaster(**FAST).fit(frame)

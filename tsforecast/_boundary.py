@@ -66,7 +66,9 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     data = _read_X(estimator, X, groups, reset=reset)
     if not reset:
         _time.check_same_step(getattr(estimator, "time_step_", None), data, name)
-        if getattr(estimator, "time_gaps_", None) is False:
+        # rows fit found regular ("auto"); time_gaps=False asks to read rows as they come
+        found_regular = getattr(estimator, "time_gaps", "auto") == "auto"
+        if found_regular and getattr(estimator, "time_gaps_", None) is False:
             _time.check_regular(data, name)
     if not reset and fitted_series > 1 and data.groups is None:
         _refuse_without_ids(name, fitted_series)

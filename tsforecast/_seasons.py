@@ -17,11 +17,11 @@ from tsforecast._time import calendar_offset, usual_step
 __all__ = ["seasonal_period"]
 
 # Weeks of daily or sub-daily stamps, at least, from which `seasonal_period` reads the weekdays
-# or the hours of the day a table keeps (business days, office hours).
+# or the slots of the day a table keeps (business days, office hours).
 WEEKS_SEEN = 2
-# Share of the whole days, at least, that must hold the same smaller number of rows for a day
-# of sub-daily stamps to be read as that many rows (office hours).
-KEPT_SHARE = 0.8
+# A weekday (or slot of the day) is kept when it occurs at least this share as often as the
+# most frequent one.
+KEPT_SHARE = 0.5
 
 
 def seasonal_period(
@@ -62,17 +62,20 @@ def seasonal_period(
         rows_per_day = pd.Timedelta("1D") / step
         if rows_per_day != round(rows_per_day):
             return None
-        return _rows_per_day_kept(_one_series(times, offsets), int(rows_per_day))
+        slots = (times - times.normalize()) // step  # each stamp's slot of the day
+        return _kept(np.asarray(slots), int(rows_per_day), times)
     days = step / pd.Timedelta("1D")
     if days == 1:
-        return _weekdays_kept(_one_series(times, offsets))
+        return _kept(np.asarray(times.day_of_week), 7, times)
     # months and quarters are not fixed steps: read the calendar of one series
-    offset = calendar_offset(_one_series(times, offsets))
+    one = _one_series(times, offsets)
+    offset = calendar_offset(one)
     kind = type(offset).__name__
     if "Semi" in kind:  # twice a month (the 15th and the month's end, or 1st and 15th)
         return 24 if 13 <= days <= 17 else None
-    if days % 7 == 0 and 52 % (days // 7) == 0:
-        return int(52 // (days // 7))  # weeks, or every 2 or 4 weeks
+    weeks = days / 7
+    if weeks in (1, 2, 4) and len(np.unique(one.day_of_week)) == 1:
+        return int(52 // weeks)  # every 1, 2 or 4 weeks, on one weekday
     months = None
     if type(offset) is pd.DateOffset:  # one day of every k-th month (the 15th)
         months = offset.kwds.get("months")
@@ -85,36 +88,21 @@ def seasonal_period(
     return None
 
 
-def _weekdays_kept(times: pd.DatetimeIndex) -> int:
-    """Rows in a week of daily stamps: 7, or the weekdays kept where some are (almost) never.
+def _kept(positions: np.ndarray, season: int, times: pd.DatetimeIndex) -> int:
+    """Rows in a season of ``season`` positions (weekdays, slots of a day): those kept.
 
-    A weekday is kept when it occurs at least half as often as the most frequent one (a rare
-    Saturday of trading does not make a six-day week). Judged on at least `WEEKS_SEEN`
-    weeks of stamps: fewer cannot tell a weekday left out from one missing by chance.
+    A position is kept when it occurs at least `KEPT_SHARE` times as often as the most
+    frequent one: Monday to Friday of business days (5), 9:00 to 17:00 of office hours (9);
+    hours or days missing at random keep them all, a Saturday opened now and then (under
+    every other week) is left out.
+    Judged on the stamps of every series together, spanning at least `WEEKS_SEEN` weeks:
+    fewer cannot tell a position left out from one missing by chance.
     """
-    if len(times) < WEEKS_SEEN * 7:
-        return 7
-    counts = np.bincount(np.asarray(times.day_of_week), minlength=7)
-    kept = int((counts >= 0.5 * counts.max()).sum())
-    return kept if kept >= 2 else 7
-
-
-def _rows_per_day_kept(times: pd.DatetimeIndex, rows_per_day: int) -> int:
-    """Rows in a day of sub-daily stamps: ``rows_per_day``, or the rows of the hours kept.
-
-    Where most whole days (`KEPT_SHARE`) of at least `WEEKS_SEEN` weeks hold the same
-    smaller number of rows (business hours: 9 of 24), a day is that many rows.
-    """
-    days = times.normalize()
-    if len(times) < 2 or (days[-1] - days[0]) < pd.Timedelta(days=7 * WEEKS_SEEN):
-        return rows_per_day
-    _, counts = np.unique(days.as_unit("ns").asi8, return_counts=True)
-    whole = counts[1:-1]  # the first and last days may be cut
-    values, seen = np.unique(whole, return_counts=True)
-    usual = int(values[np.argmax(seen)])
-    if 2 <= usual < rows_per_day and seen.max() >= KEPT_SHARE * len(whole):
-        return usual
-    return rows_per_day
+    if len(times) < 2 or times.max() - times.min() < pd.Timedelta(days=7 * WEEKS_SEEN):
+        return season
+    counts = np.bincount(positions, minlength=season)
+    kept = int((counts >= KEPT_SHARE * counts.max()).sum())
+    return kept if 2 <= kept < season else season
 
 
 def _one_series(times: pd.DatetimeIndex, offsets: np.ndarray | None) -> pd.DatetimeIndex:

@@ -454,43 +454,72 @@ def is_irregular(data: Any) -> bool:
 def check_regular(data: Any, owner: str) -> None:
     """Refuse history that skips steps, given to a model fitted on regular rows.
 
-    Such a model (``time_gaps_=False``) reads each row as the next step: a monthly series
-    with one month left out was forecast as if the month after the gap followed the one
-    before (104.0, 113.8, 125.0 for 112.0, 122.1, 129.5), and a backtest scored forecasts
-    against the truths of the following months, without a word. `is_irregular` judges
-    history as fit judged its data (a month of 28 to 31 days is one step).
+    Such a model (``time_gaps_=False``, found so by fit) reads each row as the next step: a
+    monthly series with one month left out was forecast as if the month after the gap
+    followed the one before (104.0, 113.8, 125.0 for 112.0, 122.1, 129.5), and a backtest
+    scored forecasts against the truths of the following months, without a word. A step is
+    skipped where the time since the previous row is over 1.5 times the series' usual one
+    (months of 28 to 31 days are one step), unless every time skipped is one the history
+    never holds (`_never_held`: the weekend of business days, the night of office hours).
     """
-    if not is_irregular(data):
-        return
     stamps = stamps_as_numbers(data)
+    if stamps is None:
+        return
     gaps = gaps_of(stamps, data.offsets)
     usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
     skipped = np.flatnonzero(gaps > 1.5 * usual)
-    where, fix = "the time between its rows varies", "X.asfreq(freq) on a DatetimeIndex"
-    if len(skipped):
-        row = int(skipped[0])
-        series = int(np.searchsorted(data.offsets, row, side="right") - 1)
-        shown = data.local_time if data.local_time is not None else data.time
-        named = "the series" if data.n_series == 1 else f"series {show(data.series_ids[series])}"
-        where = (
-            f"{named} goes from {_said(shown[row - 1])} to {_said(shown[row])} "
-            f"({len(skipped)} such gap(s) in all)"
-        )
-        grid = (
-            None
-            if data.local_time is None
-            else calendar_grid(data.local_time[data.offsets[series] : data.offsets[series + 1]])
-        )
+    if len(skipped) and data.local_time is not None:
+        skipped = skipped[~_never_held(data.local_time, skipped, gaps, usual)]
+    if not len(skipped):
+        return
+    row = int(skipped[0])
+    series = int(np.searchsorted(data.offsets, row, side="right") - 1)
+    shown = data.local_time if data.local_time is not None else data.time
+    named = "the series" if data.n_series == 1 else f"series {show(data.series_ids[series])}"
+    fix = "X.asfreq(freq) on a DatetimeIndex"
+    if data.local_time is not None:
+        grid = calendar_grid(data.local_time[data.offsets[series] : data.offsets[series + 1]])
         if grid is not None and type(grid) is not pd.DateOffset:
             fix = f"X.asfreq({grid.freqstr!r})"
     raise ValueError(
-        f"{owner}: the rows of X skip steps: {where}. The model was fitted on regular rows "
-        "(time_gaps_=False) and reads each row as the next step, so its forecasts after a "
-        "skipped step would be of other times, and a backtest would score them against "
-        "the truths of later ones. Give the missing steps as rows of NaN, which the model "
-        f"reads as missing values ({fix}; a panel: each series reindexed so), or fit with "
-        "time_gaps=True to read irregular series."
+        f"{owner}: the rows of X skip steps: {named} goes from {_said(shown[row - 1])} to "
+        f"{_said(shown[row])} ({len(skipped)} such gap(s) in all). The model was fitted on "
+        "regular rows (time_gaps_=False) and reads each row as the next step, so its "
+        "forecasts after a skipped step would be of other times, and a backtest would score "
+        "them against the truths of later ones. Give the missing steps as rows of NaN, which "
+        f"the model reads as missing values ({fix}; a panel: each series reindexed so), or "
+        "fit with time_gaps=True to read irregular series."
     )
+
+
+def _never_held(
+    local: pd.DatetimeIndex, rows: np.ndarray, gaps: np.ndarray, usual: np.ndarray
+) -> np.ndarray:
+    """Whether every time skipped before each of ``rows`` is one the history never holds.
+
+    A time is its weekday and time of day; the steps skipped are the usual step's multiples
+    between the row and the one before (at most a week of them; a month of 28 to 31 days
+    skips none). Business days skip Saturdays and Sundays, which they never hold; office
+    hours skip the night.
+    """
+    nanos = local.as_unit("ns").asi8
+    held = np.unique(_week_minute(nanos))
+    steps = np.rint(gaps[rows] / usual[rows]).astype(np.int64) - 1
+    step_nanos = np.rint(usual[rows] * 3.6e12).astype(np.int64)
+    within_week = (steps >= 1) & (steps * step_nanos <= 7 * 24 * 3600 * 10**9)
+    excused = np.zeros(len(rows), bool)
+    for count in np.unique(steps[within_week]):
+        chosen = np.flatnonzero(within_week & (steps == count))
+        ahead = np.arange(1, count + 1) * step_nanos[chosen, None]  # (n, count)
+        times = _week_minute(nanos[rows[chosen] - 1, None] + ahead)
+        excused[chosen] = ~np.isin(times, held).any(axis=1)
+    return excused
+
+
+def _week_minute(nanos: np.ndarray) -> np.ndarray:
+    """Return the minute of the week (Monday 00:00 is 0) of local stamps in nanoseconds."""
+    minutes = nanos // (60 * 10**9)
+    return (minutes + 3 * 24 * 60) % (7 * 24 * 60)  # 1970-01-01 was a Thursday
 
 
 def _said(stamp: Any) -> str:
