@@ -27,7 +27,7 @@ print(next_day.round(1).head(4))
 
 # Every 24 hours of the held-out period: the 24-hour forecast from the true history.
 # Forecasting every column: those never below 0 (light, cloud, wind...) are kept at or above 0.
-floors = {column: (0, None) for column in frame if frame[column].min() >= 0}
+floors = {column: (0, None) for column in train if train[column].min() >= 0}
 everything = LSTMForecaster(bounds=floors, max_epochs=60, random_state=0).fit(train)
 origins = np.arange(split, len(frame) - 24, 24)
 truth = np.stack([frame[target].to_numpy()[o : o + 24] for o in origins])

@@ -253,16 +253,16 @@ def test_forecasts_below_zero_of_a_positive_target_are_named():
                         lambda i: "", "f")  # fmt: skip
     # Each target below is named with its own figures (a trial's warning named one target
     # with another's lowest forecast and the count of both).
-    both = np.array([[[-0.5, -185.0], [1.0, -3.0]]])
+    both = np.array([[[-0.5, 3.0], [1.0, -3.0]], [[0.5, -185.0], [1.0, 2.0]]])  # 2 series
     ranges = np.array([[0.0, 1.0], [0.0, 500.0]])
     with pytest.warns(RuntimeWarning) as seen:
-        warn_below_zero(both, ranges, None, ["sex=m", "days"], lambda i: " of series 1", "f")
+        warn_below_zero(both, ranges, None, ["sex=m", "days"], lambda i: f" of series {i}", "f")
     [said] = [str(w.message) for w in seen]
     assert (
-        "forecasts of 'sex=m' of series 1 fall below 0 (-0.5 at step 1; the lowest -0.5, "
+        "forecasts of 'sex=m' of series 0 fall below 0 (-0.5 at step 1; the lowest -0.5, "
         "1 forecast(s) in all)" in said
     )
     assert (
-        "so do those of 'days' (the lowest -185, 1 forecast(s) in all, the least value "
-        "fit saw 0)" in said
+        "so do those of 'days' of series 1 (the lowest -185, 1 forecast(s) in all, the least "
+        "value fit saw 0)" in said
     )

@@ -137,3 +137,6 @@ def test_a_value_far_from_all_others_is_named_at_fit():
     wrong.iloc[60, 0] = np.nan
     values = wrong.to_numpy()
     assert far_value_message(values, None, np.array([0, 96]), np.array([0]), ["y"]) is None
+    # a shift of level (two fifths of the values at it) is no value far from all others
+    shift = np.r_[100 + np.random.default_rng(0).normal(0, 0.005, 70), np.full(50, 160.0)]
+    assert far_value_message(shift[:, None], None, np.array([0, 120]), np.array([0]), ["y"]) is None

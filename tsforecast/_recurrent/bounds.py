@@ -423,9 +423,12 @@ def warn_below_zero(
         value = np.nanmin(np.where(below[..., column], forecasts[..., column], np.nan))
         return f"the lowest {value:.4g}, {int(below[..., column].sum())} forecast(s) in all"
 
+    def first_of(column: int) -> int:
+        return int(np.argwhere(below[..., column])[0, 0])
+
     others = "".join(
-        f"; so do those of {target_names[column]!r} ({lowest(column)}, the least value fit "
-        f"saw {training_range[column, 0]:.4g})"
+        f"; so do those of {target_names[column]!r}{where(first_of(column))} "
+        f"({lowest(column)}, the least value fit saw {training_range[column, 0]:.4g})"
         for column in np.flatnonzero(below.any(axis=(0, 1)))
         if column != target
     )

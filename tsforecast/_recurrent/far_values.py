@@ -15,7 +15,7 @@ import numpy as np
 
 from tsforecast._checks import show
 
-__all__ = ["FAR_RATIO", "MIN_VALUES", "far_value_message"]
+__all__ = ["FAR_RATIO", "FEW_COUNT", "FEW_SHARE", "FEW_SPREADS", "MIN_VALUES", "far_value_message"]
 
 # A series' standard deviation over this many times its robust spread (1.4826 times the median
 # absolute deviation: the standard deviation of normal values) is dominated by values far from
@@ -23,6 +23,12 @@ __all__ = ["FAR_RATIO", "MIN_VALUES", "far_value_message"]
 # quinidine study's time between visits: hours, with gaps of months); with one value of 1e6
 # among 119 monthly values of about 110 it is over 10,000.
 FAR_RATIO = 1000.0
+# Values over this many robust spreads from the median are far; a series with more of them
+# than `FEW_COUNT` and `FEW_SHARE` of its values holds a shift of level (70 values at
+# 100 +- 0.005 then 50 at 160), not a few values far from all others, and is not named.
+FEW_SPREADS = 100.0
+FEW_COUNT = 2
+FEW_SHARE = 0.01
 # Observed values a series needs to be judged (fewer tell no spread from chance).
 MIN_VALUES = 24
 # Series judged, at most (the first ones): a bounded cost on panels of many series.
@@ -41,7 +47,7 @@ def far_value_message(
     ``values``: the target columns ``(n_rows, n_targets)``; ``observed``: which are (None:
     all finite ones); ``offsets``: where the series start (and the end). None where no
     series of at least `MIN_VALUES` observed values has a standard deviation over `FAR_RATIO`
-    times its robust spread.
+    times its robust spread, and a few values (`FEW_COUNT`, `FEW_SHARE`) far from the rest.
 
     Examples
     --------
@@ -65,6 +71,9 @@ def far_value_message(
             spread = 1.4826 * np.median(np.abs(kept - median))
             if spread == 0 or kept.std() <= FAR_RATIO * spread:
                 continue
+            far = int((np.abs(kept - median) > FEW_SPREADS * spread).sum())
+            if far > max(FEW_COUNT, FEW_SHARE * len(kept)):
+                continue  # many values that far: a level shift, not a few far values
             farthest = int(np.argmax(np.where(seen, np.abs(own - median), -np.inf)))
             found.append((kept.std() / spread, series, column, farthest, median, spread))
     if not found:
