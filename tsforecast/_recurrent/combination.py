@@ -65,11 +65,12 @@ def readings(
     call) names them. Where none does, every model reads ``data`` as it is: the forecaster's
     own error says what it cannot.
     """
-    if not any(transform.reads(data) for transform in transforms):
+    readable = [transform.reads(data) for transform in transforms]
+    if not any(readable):
         return [Reading(data) for _ in transforms]
     found, left_out = [], []
-    for transform in transforms:
-        if transform.reads(data):
+    for transform, reads in zip(transforms, readable, strict=True):
+        if reads:
             found.append(Reading(data))
             continue
         values = data.values[:, list(transform.columns)]
