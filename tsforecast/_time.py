@@ -27,6 +27,7 @@ __all__ = [
     "future_times",
     "missing_periods",
     "mixed_steps",
+    "said_stamp",
     "series_future_times",
     "typical_step",
     "usual_step",
@@ -462,28 +463,29 @@ def check_regular(data: Any, owner: str) -> None:
     (months of 28 to 31 days are one step), unless every time skipped is one the history
     never holds (`_never_held`: the weekend of business days, the night of office hours).
     """
-    stamps = stamps_as_numbers(data)
-    if stamps is None:
+    if data.time is None:
         return
+    local = data.local_time  # converted to its zone on each read: once here
+    shown = data.time if local is None else local
+    stamps = as_numbers(shown)  # as `stamps_as_numbers` reads them
     gaps = gaps_of(stamps, data.offsets)
     usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
     skipped = np.flatnonzero(gaps > 1.5 * usual)
-    if len(skipped) and data.local_time is not None:
-        skipped = skipped[~_never_held(data.local_time, skipped, gaps, usual)]
+    if len(skipped) and local is not None:
+        skipped = skipped[~_never_held(local, skipped, gaps, usual)]
     if not len(skipped):
         return
     row = int(skipped[0])
     series = int(np.searchsorted(data.offsets, row, side="right") - 1)
-    shown = data.local_time if data.local_time is not None else data.time
     named = "the series" if data.n_series == 1 else f"series {show(data.series_ids[series])}"
     fix = "X.asfreq(freq) on a DatetimeIndex"
-    if data.local_time is not None:
-        grid = calendar_grid(data.local_time[data.offsets[series] : data.offsets[series + 1]])
+    if local is not None:
+        grid = calendar_grid(local[data.offsets[series] : data.offsets[series + 1]])
         if grid is not None and type(grid) is not pd.DateOffset:
             fix = f"X.asfreq({grid.freqstr!r})"
     raise ValueError(
-        f"{owner}: the rows of X skip steps: {named} goes from {_said(shown[row - 1])} to "
-        f"{_said(shown[row])} ({len(skipped)} such gap(s) in all). The model was fitted on "
+        f"{owner}: the rows of X skip steps: {named} goes from {said_stamp(shown[row - 1])} "
+        f"to {said_stamp(shown[row])} ({len(skipped)} such gap(s) in all). The model was fitted on "
         "regular rows (time_gaps_=False) and reads each row as the next step, so its "
         "forecasts after a skipped step would be of other times, and a backtest would score "
         "them against the truths of later ones. Give the missing steps as rows of NaN, which "
@@ -522,8 +524,16 @@ def _week_minute(nanos: np.ndarray) -> np.ndarray:
     return (minutes + 3 * 24 * 60) % (7 * 24 * 60)  # 1970-01-01 was a Thursday
 
 
-def _said(stamp: Any) -> str:
-    """Say a stamp as a user wrote it: a date at midnight, else the time, or the number."""
+def said_stamp(stamp: Any) -> str:
+    """Say a stamp as a user wrote it: a date at midnight, else the time, or the number.
+
+    Examples
+    --------
+    >>> said_stamp(pd.Timestamp("2024-03-01")), said_stamp(pd.Timestamp("2024-03-01 09:30"))
+    ('2024-03-01', '2024-03-01 09:30:00')
+    >>> said_stamp(np.float64(2.5))
+    '2.5'
+    """
     if isinstance(stamp, pd.Timestamp | np.datetime64):
         stamp = pd.Timestamp(stamp)
         return str(stamp.date() if stamp == stamp.normalize() else stamp)

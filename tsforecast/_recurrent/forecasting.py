@@ -306,8 +306,7 @@ def warn_if_stale(
     if not len(rows):
         when = "never observed"
     elif data.local_time is not None:
-        stamp = data.local_time[start + rows[-1]]
-        when = f"last at {stamp:%Y-%m-%d}" if stamp == stamp.normalize() else f"last at {stamp}"
+        when = f"last at {_time.said_stamp(data.local_time[start + rows[-1]])}"
     else:
         when = f"last at row {rows[-1]}"
     warnings.warn(
