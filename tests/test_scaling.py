@@ -132,11 +132,15 @@ def test_a_value_far_from_all_others_is_named_at_fit():
     for data in (load_weather(), load_seattle_weather(), load_speech_mfcc(), load_pbc(),
                  load_quinidine(), load_air_passengers(), load_visnights()):  # fmt: skip
         names = [str(name) for name in data.features]
-        assert far_value_message(data.values, data.mask, data.offsets, data.series_ids,
-                                 names) is None, data  # fmt: skip
+        columns = list(range(len(names)))
+        assert far_value_message(data.values, data.mask, columns, data.offsets,
+                                 data.series_ids, names) is None, data  # fmt: skip
     wrong.iloc[60, 0] = np.nan
     values = wrong.to_numpy()
-    assert far_value_message(values, None, np.array([0, 96]), np.array([0]), ["y"]) is None
+    assert far_value_message(values, None, [0], np.array([0, 96]), np.array([0]), ["y"]) is None
     # a shift of level (two fifths of the values at it) is no value far from all others
     shift = np.r_[100 + np.random.default_rng(0).normal(0, 0.005, 70), np.full(50, 160.0)]
-    assert far_value_message(shift[:, None], None, np.array([0, 120]), np.array([0]), ["y"]) is None
+    assert (
+        far_value_message(shift[:, None], None, [0], np.array([0, 120]), np.array([0]), ["y"])
+        is None
+    )

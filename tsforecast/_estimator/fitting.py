@@ -438,9 +438,8 @@ class FittingSteps:
                     "(all NaN, or masked); drop it from X, or name the columns to forecast "
                     "with target=."
                 )
-        observed = None if data.mask is None else data.mask[:, self.target_indices_]
         said = far_value_message(
-            data.values[:, self.target_indices_], observed, data.offsets, data.series_ids,
+            data.values, data.mask, self.target_indices_, data.offsets, data.series_ids,
             self.target_names_,
         )  # fmt: skip
         if said:

@@ -38,31 +38,34 @@ MAX_SERIES = 1000
 def far_value_message(
     values: np.ndarray,
     observed: np.ndarray | None,
+    columns: list[int],
     offsets: np.ndarray,
     series_ids: np.ndarray,
     names: list[str],
 ) -> str | None:
     """Say where a target's standard deviation is dominated by values far from all others.
 
-    ``values``: the target columns ``(n_rows, n_targets)``; ``observed``: which are (None:
-    all finite ones); ``offsets``: where the series start (and the end). None where no
+    ``values``: the data ``(n_rows, n_features)``, read a series at a time (never copied
+    whole: it may be memory-mapped); ``observed``: which are (None: all finite ones);
+    ``columns``: the targets' columns, named ``names``; ``offsets``: where the series start
+    (and the end). None where no
     series of at least `MIN_VALUES` observed values has a standard deviation over `FAR_RATIO`
     times its robust spread, and a few values (`FEW_COUNT`, `FEW_SHARE`) far from the rest.
 
     Examples
     --------
     >>> values = np.r_[np.arange(100.0, 130.0), [1e6]][:, None]
-    >>> far_value_message(values, None, np.array([0, 31]), np.array([0]), ["y"])[:58]
+    >>> far_value_message(values, None, [0], np.array([0, 31]), np.array([0]), ["y"])[:58]
     "target 'y' holds a value far from all others: 1e+06 at row"
-    >>> far_value_message(values[:30], None, np.array([0, 30]), np.array([0]), ["y"]) is None
+    >>> far_value_message(values[:30], None, [0], np.array([0, 30]), np.array([0]), ["y"]) is None
     True
     """
     found = []
     for series in range(min(len(offsets) - 1, MAX_SERIES)):
         begin, end = int(offsets[series]), int(offsets[series + 1])
-        for column in range(values.shape[1]):
-            own = values[begin:end, column].astype(np.float64)
-            seen = np.isfinite(own) if observed is None else observed[begin:end, column]
+        for column, index in enumerate(columns):
+            own = values[begin:end, index].astype(np.float64)
+            seen = np.isfinite(own) if observed is None else observed[begin:end, index]
             seen = seen & np.isfinite(own)
             if seen.sum() < MIN_VALUES:
                 continue
@@ -80,7 +83,7 @@ def far_value_message(
         return None
     ratio, series, column, row, median, spread = max(found)
     where = f"row {row}" + ("" if len(offsets) == 2 else f" of series {show(series_ids[series])}")
-    value = float(values[int(offsets[series]) + row, column])
+    value = float(values[int(offsets[series]) + row, columns[column]])
     return (
         f"target {names[column]!r} holds a value far from all others: {value:.4g} at {where}, "
         f"{abs(value - median) / spread:,.0f} times the values' robust spread ({spread:.4g}) "
