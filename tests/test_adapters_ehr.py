@@ -248,13 +248,18 @@ def test_a_resample_grid_too_large_for_memory_is_refused_before_allocating(time,
 def test_semicolons_and_decimal_commas(tmp_path):
     path = tmp_path / "visits.csv"
     path.write_text("id;day;bili\n1;0;1,5\n1;1;2,5\n2;0;3,0\n")
-    with pytest.raises(ValueError, match=r"have commas \('1,5'\): pass decimal=',' if"):
+    with pytest.raises(
+        ValueError, match=r"have commas\. Values such as '1,5' .*: pass decimal=',' if"
+    ):
         read_ehr(path, id_col="id", time_col="day")
     data = read_ehr(path, id_col="id", time_col="day", decimal=",")
     assert data.values[:, 0].tolist() == [1.5, 2.5, 3.0]
     table = pd.DataFrame({"id": [1, 1], "day": [0, 1], "bili": ["1,5", "2,5"]})
-    with pytest.raises(TypeError, match=r"value_cols=\[\.\.\.\]\. Values such as '1,5' have a"):
+    with pytest.raises(ValueError, match=r"'bili' holds numbers that read as text \('1,5', "):
         read_ehr(table, id_col="id", time_col="day", value_cols=["bili"])
+    data = read_ehr(table, id_col="id", time_col="day", value_cols=["bili"], decimal=",")
+    assert data.values[:, 0].tolist() == [1.5, 2.5]
+    assert table["bili"].tolist() == ["1,5", "2,5"]  # the caller's frame is not modified
 
 
 def test_advice_names_only_parameters_read_ehr_has():

@@ -64,7 +64,8 @@ BAD_INVOCATIONS = {
     "fit: decimal commas": (
         ["fit", "{d}/semi.csv", "--kind", "weather", "--out", "{d}/new"],
         "tsforecast fit: error: read_weather: '{d}/semi.csv' is separated by ';' and its "
-        "numbers have commas ('1,5'): pass --decimal , if the comma",
+        "numbers have commas. Values such as '1,5' are numbers with marks: pass --decimal , if "
+        "the comma",
     ),
     "demo: plots under a file": (
         ["demo", "--out", "{d}/afile/plots", "--quiet"],

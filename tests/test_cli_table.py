@@ -70,9 +70,9 @@ def test_one_series_with_missing_cells_and_numeric_periods(visnights, tmp_path):
         (lambda t: t.assign(nights=t["nights"].astype(object)).assign(
             nights=lambda u: u["nights"].where(u.index != 7, "12,5")),
          ["--time-col", "quarter", "--id-col", "region"],
-         r"column 'nights' has non-numeric values \(e.g. '12,5' at row 7, 1 in all\).*"
-         r"--na-values \(which splits at commas, so not '12,5'\).* "
-         r"if it is the decimal mark, pass --decimal ,;"),
+         r"column 'nights' has non-numeric values \(e.g. '12,5' at row 7, 1 in all\); "
+         r"expected numbers\. Values such as '12,5' are numbers with marks: pass --decimal , "
+         r"if the comma is the decimal mark\.$"),
         (None, ["--time-col", "quarter", "--id-col", "region", "--columns", "quarter"],
          r"--columns names \['quarter'\], the time or id column"),
         (lambda t: pd.concat([t, t.iloc[[3]]]), ["--time-col", "quarter", "--id-col", "region"],

@@ -29,6 +29,7 @@ from tsforecast._cli.demo import run_demo
 from tsforecast._cli.fit_predict import run_fit, run_predict
 from tsforecast._cli.inputs import KINDS
 from tsforecast._cli.model_options import add_model_options, int_or_auto
+from tsforecast.adapters._tables import THOUSANDS_MARKS
 
 __all__ = ["main"]
 
@@ -124,6 +125,11 @@ def _build_parser(
                        "with a warning (missing to the model either way)")  # fmt: skip
     table.add_argument("--decimal", choices=[".", ","], default=".",
                        help="decimal mark of the numbers (default: .)")  # fmt: skip
+    table.add_argument(
+        "--thousands",
+        choices=list(THOUSANDS_MARKS),
+        help="thousands mark of the numbers, as in 1,234.5 (default: none)",
+    )
     table.add_argument("--na-values", help="comma-separated extra markers of missing values")
     table.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
                        help="table: dates such as 06/01/2020 are 6 January (--no-dayfirst: "
@@ -193,6 +199,7 @@ def _build_parser(
                  "--static-cols", "--variable-col", "--value-col", "--event-cols"):  # fmt: skip
         bt.add_argument(flag, help="as for tsforecast fit")
     bt.add_argument("--decimal", choices=[".", ","], default=".", help="as for tsforecast fit")
+    bt.add_argument("--thousands", choices=list(THOUSANDS_MARKS), help="as for tsforecast fit")
     bt.add_argument("--max-gap", type=int, help="as for tsforecast fit")
     bt.add_argument("--long-gaps", choices=["error", "warn"], help="as for tsforecast fit")
     bt.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
@@ -255,6 +262,7 @@ def _config_defaults(argv: list[str]) -> dict[str, Any] | None:
 def in_flags(message: str) -> str:
     """Write the Python advice of a message as this command line's flags and files."""
     message = message.replace("decimal=','", "--decimal ,")
+    message = re.sub(r"""thousands=(['"])(.)\1""", _thousands_flag, message)
     # na_values=['M'] -> --na-values M (the flag takes the markers comma-separated)
     message = re.sub(r"na_values=\[([^\]]*)\]", _na_values_flag, message)
     message = message.replace("long_gaps='warn'", "--long-gaps warn")
@@ -276,6 +284,12 @@ def in_flags(message: str) -> str:
     message = message.replace("(validation_fraction)", "(a larger --validation-fraction at fit)")
     message = re.sub(r"or forecast at most (\d+) steps", r"or forecast --steps \1", message)
     return message.replace("Pass time_gaps=True to read", "Pass --time-gaps true to read")
+
+
+def _thousands_flag(found: re.Match[str]) -> str:
+    """Write ``thousands=','`` of a message as the flag, quoted for a shell where needed."""
+    mark = found.group(2)
+    return f"--thousands {mark}" if mark in ",." else f'--thousands "{mark}"'
 
 
 def _na_values_flag(found: re.Match[str]) -> str:

@@ -80,6 +80,8 @@ def adapter_options(args: argparse.Namespace) -> dict[str, Any]:
             options[flag] = getattr(args, flag)
     if args.decimal != ".":
         options["decimal"] = args.decimal
+    if getattr(args, "thousands", None) is not None:
+        options["thousands"] = args.thousands
     if args.na_values:
         options["na_values"] = names(args.na_values)
     return options

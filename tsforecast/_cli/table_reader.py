@@ -38,6 +38,7 @@ def read_table(
     id_col: str | None = None,
     columns: Sequence[str] | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
     na_values: Sequence[str] | None = None,
     dayfirst: bool | None = None,
 ) -> Any:
@@ -55,7 +56,7 @@ def read_table(
         The column of series ids: a panel, each series read in time order.
     columns : sequence of str, optional
         The columns to read, in order; by default every column but the time and id.
-    decimal, na_values
+    decimal, thousands, na_values
         As `pandas.read_csv` takes them.
     dayfirst : bool, optional
         Dates such as 06/01/2020 are 6 January (True) or 1 June (False); needed only where
@@ -69,7 +70,9 @@ def read_table(
     from tsforecast import SequenceData
 
     ids = () if id_col is None else (id_col,)  # ids as text: 7 is "7" at predict too
-    frame = read_source(path, OWNER, na_values=na_values, decimal=decimal, text_columns=ids)
+    frame = read_source(
+        path, OWNER, na_values=na_values, decimal=decimal, thousands=thousands, text_columns=ids
+    )
     keys = [name for name in (id_col, time_col) if name is not None]
     if columns and set(columns) & set(keys):
         raise ValueError(

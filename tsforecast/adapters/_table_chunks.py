@@ -28,6 +28,7 @@ from tsforecast.adapters._stamps import (
 from tsforecast.adapters._tables import (
     _separator,
     check_column,
+    check_number_marks,
 )
 from tsforecast.storage import SORT_ADVICE
 
@@ -64,6 +65,7 @@ def table_chunks(
     usecols: Sequence[Hashable] | None = None,
     na_values: Any = None,
     decimal: str = ".",
+    thousands: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield the table ``chunk_rows`` rows at a time (text columns as written, stripped)."""
     check_int("chunk_rows", chunk_rows, owner=owner)
@@ -71,8 +73,7 @@ def table_chunks(
         isinstance(na_values, str) or not isinstance(na_values, Sequence)
     ):
         raise TypeError(f"{owner}: na_values must be a list of markers; got {na_values!r}.")
-    if decimal not in (".", ","):
-        raise ValueError(f"{owner}: decimal must be '.' or ','; got {decimal!r}.")
+    check_number_marks(decimal, thousands, owner)
     if isinstance(source, pd.DataFrame):
         for name in usecols or []:
             check_column(source, name, owner, "such")
@@ -99,6 +100,7 @@ def table_chunks(
     reader = pd.read_csv(
         path, chunksize=chunk_rows, sep=separator, usecols=usecols,
         dtype={name: str for name in text_columns}, na_values=na_values, decimal=decimal,
+        thousands=thousands,
     )  # fmt: skip
     with reader:
         for chunk in reader:  # indexed by row, counted from 0 after the header, across chunks

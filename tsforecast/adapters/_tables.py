@@ -21,6 +21,18 @@ from tsforecast._checks import check_choice, show
 Source = str | os.PathLike | pd.DataFrame
 
 KEEP_CHOICES = ("error", "first", "last", "mean")
+THOUSANDS_MARKS = (",", ".", " ", "'")  # 1,234.5 / 1.234,5 / 1 234,5 / 1'234.5
+
+
+def check_number_marks(decimal: str, thousands: str | None, owner: str) -> None:
+    """Refuse a decimal mark but '.' or ',', a thousands mark not in `THOUSANDS_MARKS` or equal."""
+    if decimal not in (".", ","):
+        raise ValueError(f"{owner}: decimal must be '.' or ','; got {decimal!r}.")
+    if thousands is not None and (thousands not in THOUSANDS_MARKS or thousands == decimal):
+        raise ValueError(
+            f"{owner}: thousands must be None or one of {list(THOUSANDS_MARKS)} other than the "
+            f"decimal mark {decimal!r}; got {thousands!r}."
+        )
 
 
 def read_source(
@@ -29,6 +41,7 @@ def read_source(
     *,
     na_values: Sequence[str] | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
     text_columns: Sequence[Hashable] = (),
     **read_csv: Any,
 ) -> pd.DataFrame:
@@ -36,10 +49,10 @@ def read_source(
 
     A file whose first lines hold more semicolons (or tabs) than commas is read with that
     separator. ``text_columns`` present in a file are read as text, exactly as written (ids
-    such as ``007``).
+    such as ``007``). ``decimal`` and ``thousands`` are the marks of a file's numbers, and of
+    numbers written as text in a DataFrame.
     """
-    if decimal not in (".", ","):
-        raise ValueError(f"{owner}: decimal must be '.' or ','; got {decimal!r}.")
+    check_number_marks(decimal, thousands, owner)
     if na_values is not None and (
         isinstance(na_values, str) or not isinstance(na_values, Sequence)
     ):
@@ -48,6 +61,8 @@ def read_source(
         frame = source
         if na_values:
             frame = frame.replace(list(na_values), np.nan)
+        if decimal != "." or thousands is not None:
+            frame = _read_marked_text(frame, decimal, thousands, text_columns)
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():
@@ -62,15 +77,21 @@ def read_source(
             # column's name kept ('\ufeffmonth')
             separator = _separator(path, read_csv.get("skiprows", 0))
             options = {"sep": separator, "encoding": "utf-8-sig", **read_csv}
-            if options["sep"] != "," and decimal == "." and _decimal_commas(path, options):
+            marks = _comma_numbers_hint(path, options) if decimal == "." and not thousands else ""
+            if options["sep"] != "," and marks:
                 raise ValueError(
                     f"{owner}: '{path}' is separated by {options['sep']!r} and its numbers "
-                    "have commas ('1,5'): pass decimal=',' if the comma is the decimal mark "
-                    "(if it separates thousands, pandas.read_csv(..., thousands=',') reads "
-                    "the file)."
+                    f"have commas.{marks}"
                 )
             text = {name: str for name in text_columns}  # pandas ignores absent columns
-            frame = pd.read_csv(path, na_values=na_values, decimal=decimal, dtype=text, **options)
+            frame = pd.read_csv(
+                path,
+                na_values=na_values,
+                decimal=decimal,
+                thousands=thousands,
+                dtype=text,
+                **options,
+            )
         except pd.errors.EmptyDataError:
             raise ValueError(f"{owner}: the file '{path}' is empty.") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -83,6 +104,32 @@ def read_source(
     if frame.shape[0] == 0:
         raise ValueError(f"{owner}: the table has no rows (columns: {list(frame.columns)}).")
     return frame
+
+
+def _read_marked_text(
+    frame: pd.DataFrame, decimal: str, thousands: str | None, text_columns: Sequence[Hashable]
+) -> pd.DataFrame:
+    """Return the frame with text columns of numbers written with these marks as numbers.
+
+    As `pandas.read_csv` reads a file's: a column is converted only if every value it holds
+    reads as a number, so that labels stay text.
+    """
+    converted = {}
+    for name in frame.columns:
+        column = frame[name]
+        if name in text_columns or not (
+            pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column)
+        ):
+            continue
+        text = column.dropna().astype(str).str.strip()
+        if thousands is not None:
+            text = text.str.replace(thousands, "", regex=False)
+        if decimal == ",":
+            text = text.str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(text[text != ""], errors="coerce")
+        if len(numbers) and numbers.notna().all():
+            converted[name] = pd.to_numeric(text.reindex(column.index).replace("", np.nan))
+    return frame.assign(**converted) if converted else frame
 
 
 def _separator(path: Path, skip: int) -> str:
@@ -98,11 +145,11 @@ def _separator(path: Path, skip: int) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _decimal_commas(path: Path, options: dict[str, Any]) -> bool:
-    """Whether the first rows of a file hold numbers written with a decimal comma."""
+def _comma_numbers_hint(path: Path, options: dict[str, Any]) -> str:
+    """Advice for the first rows of a file if they hold numbers with a comma ('1,5')."""
     head = pd.read_csv(path, nrows=200, dtype=str, **options)
-    pattern = r"\s*[-+]?\d+,\d+\s*"
-    return any(head[c].str.fullmatch(pattern).any() for c in head.columns)
+    text = pd.Series(head.to_numpy().ravel()).dropna().astype("string").str.strip()
+    return _number_marks_hint(text[text.str.fullmatch(r"[-+]?[\d.' ]*\d,\d+").fillna(False)])
 
 
 def check_column(frame: pd.DataFrame, name: Hashable, owner: str, role: str) -> Hashable:
@@ -184,6 +231,13 @@ def numeric_columns(
         if not bad.any():
             parts.append(numbers.astype("float64").rename(name))
         elif bad[present].all():
+            examples = list(dict.fromkeys(column[present].astype(str)))[:3]
+            marks = _number_marks_hint(column[present], every=True)
+            if marks:  # never one-hot encoded or dropped as text
+                raise ValueError(
+                    f"{owner}: column {name!r} holds numbers that read as text "
+                    f"({', '.join(map(repr, examples))})." + marks
+                )
             if categorical == "drop":
                 continue
             if categorical == "onehot":
@@ -191,7 +245,6 @@ def numeric_columns(
                 for label in sorted(text[present].unique()):
                     parts.append((text == label).astype("float64").rename(f"{name}={label}"))
                 continue
-            examples = list(dict.fromkeys(column[present].astype(str)))[:3]
             encode = (
                 ", or pass categorical='onehot' to encode it (categorical='drop' drops every "
                 "text column)"
@@ -200,15 +253,20 @@ def numeric_columns(
             )
             raise TypeError(
                 f"{owner}: column {name!r} holds text ({', '.join(map(repr, examples))}), not "
-                f"numbers. Leave it out with {choose}{encode}." + _decimal_hint(column[present])
+                f"numbers. Leave it out with {choose}{encode}."
             )
         else:
             row = bad.index[bad][0]
+            marks = _number_marks_hint(column[bad])
+            advice = (
+                marks
+                if marks
+                else f" Clean the values, or list such markers in na_values=[{column[row]!r}] to "
+                "read them as missing."
+            )
             raise ValueError(
                 f"{owner}: column {name!r} has non-numeric values (e.g. {column[row]!r} at row "
-                f"{show(row)}, {int(bad.sum())} in all); expected numbers. Clean the values, or "
-                f"list such markers in na_values=[{column[row]!r}] to read them as missing."
-                + _decimal_hint(column[bad])
+                f"{show(row)}, {int(bad.sum())} in all); expected numbers." + advice
             )
     if not parts:
         if allow_empty:
@@ -235,15 +293,37 @@ def numeric_columns(
     return numbers
 
 
-def _decimal_hint(text: pd.Series) -> str:
-    """Advice for numbers written with a decimal comma ('1,5'), as European spreadsheets do."""
-    example = text.astype("string")
-    example = example[example.str.fullmatch(r"\s*[-+]?\d+,\d+\s*").fillna(False)]
-    if len(example):
-        return (
-            f" Values such as {example.iloc[0]!r} have a comma: if it is the decimal mark, pass "
-            "decimal=','; if it separates thousands, remove it first."
-        )
+NUMBER_MARKS = (  # (a number written with marks, the advice), the first a value matches
+    (r"[-+]?\d{1,3}(,\d{3})+\.\d*", "pass thousands=','"),
+    (r"[-+]?\d{1,3}(\.\d{3})+,\d*", "pass decimal=',' and thousands='.'"),
+    (r"[-+]?\d{1,3}(\.\d{3}){2,}", "pass thousands='.'"),
+    (r"[-+]?\d{1,3}( \d{3})+(\.\d*)?", "pass thousands=' '"),
+    (r"[-+]?\d{1,3}( \d{3})+,\d*", "pass decimal=',' and thousands=' '"),
+    (r"[-+]?\d{1,3}('\d{3})+(\.\d*)?", 'pass thousands="\'"'),
+    (
+        r"[-+]?\d{1,3}(,\d{3})+",
+        "pass thousands=',' if the comma separates thousands, decimal=',' if it is the "
+        "decimal mark",
+    ),
+    (r"[-+]?\d+,\d+", "pass decimal=',' if the comma is the decimal mark"),
+)
+
+
+def _number_marks_hint(text: pd.Series, every: bool = False) -> str:
+    """Advice for numbers written with a decimal comma ('1,5') or thousands marks.
+
+    As spreadsheets write them: '1,234.5', '1.234,5', "1'234.5", '1 234,5'. ``every``: only
+    if every value is such a number (else ``""``).
+    """
+    text = text.astype("string").str.strip()
+    for pattern, advice in NUMBER_MARKS:
+        matched = text.str.fullmatch(pattern).fillna(False)
+        if matched.any():
+            if every:
+                marked = "|".join(f"(?:{number})" for number, _ in NUMBER_MARKS)
+                if not text.str.fullmatch(marked).fillna(False).all():
+                    return ""
+            return f" Values such as {text[matched].iloc[0]!r} are numbers with marks: {advice}."
     return ""
 
 

@@ -42,6 +42,7 @@ def read_audio_features(
     keep: str = "error",
     na_values: Sequence[str] | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
 ) -> SequenceData:
     """Read a table of audio feature frames into one evenly spaced series.
 
@@ -69,6 +70,8 @@ def read_audio_features(
         Extra markers of missing values in the file.
     decimal : {".", ","}, default="."
         Decimal mark of the numbers in a file.
+    thousands : {",", ".", " ", "'"}, optional
+        Thousands mark of the numbers in a file (``","`` for ``1,234.5``); none by default.
 
     Returns
     -------
@@ -91,7 +94,7 @@ def read_audio_features(
     """
     owner = "read_audio_features"
     tolerance = check_real("tolerance", tolerance, 0.0, 0.5, upper_open=True, owner=owner)
-    frame = read_source(source, owner, na_values=na_values, decimal=decimal)
+    frame = read_source(source, owner, na_values=na_values, decimal=decimal, thousands=thousands)
     if time_col is None:
         time_col = find_column(frame, TIME_NAMES)
         timeish = [c for c in frame.columns if "time" in str(c).lower()]

@@ -45,6 +45,7 @@ def read_ehr(
     event_cols: Sequence[Hashable] = (),
     na_values: Sequence[str] | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
 ) -> SequenceData:
     """Read patient records into one series per patient.
 
@@ -109,6 +110,8 @@ def read_ehr(
     decimal : {".", ","}, default="."
         Decimal mark of the numbers in a file (``","`` for ``1,5``); semicolon-separated files
         are detected by themselves.
+    thousands : {",", ".", " ", "'"}, optional
+        Thousands mark of the numbers in a file (``","`` for ``1,234.5``); none by default.
 
     Returns
     -------
@@ -135,7 +138,7 @@ def read_ehr(
         source, id_col=id_col, time_col=time_col, value_cols=value_cols,
         static_cols=static_cols, variable_col=variable_col, value_col=value_col, keep=keep,
         leading_fill=leading_fill, time_delta=time_delta, resample=resample,
-        event_cols=event_cols, na_values=na_values, decimal=decimal,
+        event_cols=event_cols, na_values=na_values, decimal=decimal, thousands=thousands,
     )  # fmt: skip
 
 
@@ -155,6 +158,7 @@ def _read_patients(
     event_cols: Sequence[Hashable] = (),
     na_values: Sequence[str] | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
     require_values: bool = True,
 ) -> SequenceData | None:
     """Return `read_ehr`'s result.
@@ -163,7 +167,10 @@ def _read_patients(
     table, where another chunk may hold its values (`write_ehr` checks the whole table); a
     chunk of a long table without any row of the chosen variables then gives None.
     """
-    frame = read_source(source, OWNER, na_values=na_values, decimal=decimal, text_columns=[id_col])
+    frame = read_source(
+        source, OWNER, na_values=na_values, decimal=decimal, thousands=thousands,
+        text_columns=[id_col],
+    )  # fmt: skip
     check_column(frame, id_col, OWNER, "id")
     check_column(frame, time_col, OWNER, "time")
     static_cols = [] if static_cols is None else check_columns(frame, static_cols, OWNER, "static")

@@ -53,6 +53,7 @@ def write_table(
     allow_missing: bool = False,
     na_values: Sequence[str] | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
     overwrite: bool = False,
 ) -> SequenceData:
@@ -84,6 +85,8 @@ def write_table(
         Extra markers of missing values in a CSV file.
     decimal : {".", ","}, default="."
         Decimal mark of the numbers in a CSV file.
+    thousands : {",", ".", " ", "'"}, optional
+        Thousands mark of the numbers in a CSV file (``","`` for ``1,234.5``); none by default.
     chunk_rows : int, default=1_000_000
         Rows read at a time.
     overwrite : bool, default=False
@@ -104,7 +107,7 @@ def write_table(
     owner = "write_table"
     check_target(Path(path), overwrite, owner)  # before any pass over the table
     text = [] if group is None else [group]
-    read_options = {"na_values": na_values, "decimal": decimal}
+    read_options = {"na_values": na_values, "decimal": decimal, "thousands": thousands}
     reading = stamp_reading(source, time, chunk_rows, owner, read_options)
     with SequenceWriter(
         path, overwrite=overwrite, metadata={"source": source_name(source)}
@@ -173,7 +176,8 @@ def write_ehr(
         `SequenceWriter`: never a file, a link, or a folder holding other files).
     **options
         `read_ehr`'s other options: ``variable_col``, ``value_col``, ``keep``,
-        ``time_delta``, ``resample``, ``event_cols``, ``na_values``, ``decimal``.
+        ``time_delta``, ``resample``, ``event_cols``, ``na_values``, ``decimal``,
+        ``thousands``.
 
     Returns
     -------
@@ -184,7 +188,8 @@ def write_ehr(
     _check_ehr_options(value_cols, static_cols, leading_fill, options, owner)
     check_target(Path(path), overwrite, owner)  # before any pass over the table
     static_cols = list(static_cols or [])
-    read_options = {"na_values": options.get("na_values"), "decimal": options.get("decimal", ".")}
+    read_options = {name: options.get(name) for name in ("na_values", "decimal", "thousands")}
+    read_options["decimal"] = read_options["decimal"] or "."
     labels = _static_labels(source, static_cols, chunk_rows, id_col, owner, read_options)
     fill = np.nan if leading_fill == "mean" else 0.0 if leading_fill == "zero" else leading_fill
     reading = stamp_reading(source, time_col, chunk_rows, owner, read_options)
@@ -225,7 +230,7 @@ def write_ehr(
 
 
 EHR_OPTIONS = ("variable_col", "value_col", "keep", "time_delta", "resample", "event_cols",
-               "na_values", "decimal")  # fmt: skip
+               "na_values", "decimal", "thousands")  # fmt: skip
 
 
 def _check_ehr_options(
@@ -396,7 +401,9 @@ def _static_labels(
         return {}
     seen: dict[Hashable, set[str]] = {name: set() for name in static_cols}
     number: dict[Hashable, Any] = dict.fromkeys(static_cols)  # one value read as a number
-    decimal = read_options.get("decimal", ".") if is_csv(source) else "."  # as read there
+    csv = is_csv(source)  # as read there: the marks apply to a CSV file's numbers
+    decimal = read_options.get("decimal", ".") if csv else "."
+    thousands = read_options.get("thousands") if csv else None
     for chunk in table_chunks(
         source, chunk_rows, [], owner, [id_col, *static_cols], **read_options
     ):
@@ -416,7 +423,11 @@ def _static_labels(
                     number[name] = column[flags].iloc[0]
                 present = column[~flags].astype(str).str.strip()
                 present = present[present != ""]
-                numeric = present.str.replace(",", ".", regex=False) if decimal == "," else present
+                numeric = present
+                if thousands is not None:
+                    numeric = numeric.str.replace(thousands, "", regex=False)
+                if decimal == ",":
+                    numeric = numeric.str.replace(",", ".", regex=False)
                 numbers = pd.to_numeric(numeric, errors="coerce").notna()
                 if numbers.any() and number[name] is None:
                     number[name] = present[numbers].iloc[0]

@@ -61,6 +61,7 @@ def read_weather(
     na_values: Sequence[str] | None = None,
     tmy_year: int = 2001,
     decimal: str = ".",
+    thousands: str | None = None,
 ) -> SequenceData:
     """Read a weather table into one series on a regular time grid.
 
@@ -115,6 +116,8 @@ def read_weather(
     decimal : {".", ","}, default="."
         Decimal mark of the numbers in a file (``","`` for ``1,5``); semicolon-separated files
         are detected by themselves.
+    thousands : {",", ".", " ", "'"}, optional
+        Thousands mark of the numbers in a file (``","`` for ``1,234.5``); none by default.
 
     Returns
     -------
@@ -156,7 +159,11 @@ def read_weather(
         raise ValueError(f"{OWNER}: max_gap must be an integer >= 0 (steps); got {max_gap!r}.")
 
     station = _tmy3_station(source)
-    read_kwargs: dict[str, Any] = {"na_values": na_values, "decimal": decimal}
+    read_kwargs: dict[str, Any] = {
+        "na_values": na_values,
+        "decimal": decimal,
+        "thousands": thousands,
+    }
     if station is not None:
         read_kwargs["skiprows"] = 1
     frame = read_source(source, OWNER, **read_kwargs)
