@@ -72,6 +72,7 @@ def read_audio_features(
         Decimal mark of the numbers in a file.
     thousands : {",", ".", " ", "'"}, optional
         Thousands mark of the numbers in a file (``","`` for ``1,234.5``); none by default.
+        Both marks also read a DataFrame's text columns whose every value is such a number.
 
     Returns
     -------

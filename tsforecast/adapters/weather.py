@@ -118,6 +118,7 @@ def read_weather(
         are detected by themselves.
     thousands : {",", ".", " ", "'"}, optional
         Thousands mark of the numbers in a file (``","`` for ``1,234.5``); none by default.
+        Both marks also read a DataFrame's text columns whose every value is such a number.
 
     Returns
     -------
