@@ -63,7 +63,12 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     # (its stamps "not in time order"), which would hide what is wrong
     if not reset and fitted_series > 1 and not _carries_ids(X, groups):
         _refuse_without_ids(name, fitted_series)
-    data = _read_X(estimator, X, groups, reset=reset)
+    try:
+        data = _read_X(estimator, X, groups, reset=reset)
+    except ValueError as error:  # a check shared below the estimator: say whose it is
+        if type(error) is not ValueError or str(error).startswith(name):
+            raise
+        raise ValueError(f"{name}: {error}") from None
     if not reset:
         _time.check_same_step(getattr(estimator, "time_step_", None), data, name)
         # rows fit found regular ("auto"); time_gaps=False asks to read rows as they come
