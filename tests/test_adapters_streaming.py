@@ -1,5 +1,9 @@
 """Tables read chunk by chunk into the on-disk format: the same data as the in-memory readers."""
 
+import re
+import shutil
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -400,6 +404,21 @@ def test_patients_out_of_order_are_refused_with_the_fix(tmp_path):
         write_ehr(moved, tmp_path / "pbc", id_col="id", time_col="day", value_cols=["bili"],
                   chunk_rows=50)  # fmt: skip
     assert not (tmp_path / "pbc").exists()
+
+
+@pytest.mark.skipif(shutil.which("sort") is None, reason="needs the sort command")
+def test_the_advised_sort_command_sorts_a_table_write_table_refused(tmp_path):
+    frame = pd.read_csv(data_path("pbcseq.csv"), usecols=["id", "day", "bili"])
+    frame = frame[frame["id"] <= 12]  # ids 1-12: as text, 10 sorts before 2
+    frame.sample(frac=1, random_state=0).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(ValueError, match="not sorted by series") as refused:
+        write_table(tmp_path / "in.csv", tmp_path / "a", time="day", group="id", chunk_rows=20)
+    command = re.search(r"e\.g\. `(.*?)`", str(refused.value)).group(1)
+    subprocess.run(["bash", "-c", command], cwd=tmp_path, check=True)
+    data = write_table(tmp_path / "sorted.csv", tmp_path / "b", time="day", group="id",
+                       chunk_rows=20)  # fmt: skip
+    assert data.n_series == 12
+    assert sorted(data.values[:, 0].tolist()) == sorted(frame["bili"].astype("float32").tolist())
 
 
 def test_write_ehr_refuses_what_depends_on_the_chunks(tmp_path):

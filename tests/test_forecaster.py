@@ -403,7 +403,7 @@ def test_bad_inputs(fitted, waves):
         LSTMForecaster(**FAST).fit(waves[:4], groups=[0, 1, 2, 3])
     with pytest.raises(ValueError, match="groups has 5 entries but the data has 600 rows"):
         fitted.predict(waves, groups=[0] * 5)
-    with pytest.raises(ValueError, match="^LSTMForecaster: series 0 is split"):
+    with pytest.raises(ValueError, match=r"^LSTMForecaster: series 0 is split"):
         fitted.predict(waves, groups=np.repeat([0, 1, 0], [100, 100, 400]))
     inf = waves.copy()
     inf[3, 0] = np.inf
