@@ -198,3 +198,7 @@ def test_series_of_a_panel_that_lose_to_naive_forecasts_are_named():
     assert said.startswith("LSTMForecaster: on their own validation rows, 1 of 4 series'")
     assert f"{regions[1]!r} (" in said and "fit such series on their own" in said
     assert losing_series(np.array([1.0, np.nan]), {"p": np.array([0.9, 0.1])}, regions) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning of a division by 0
+        exact = {"p": np.array([0.0, 1.0]), "s": np.array([0.0, 0.9])}  # naive exact on "a"
+        assert losing_series(np.array([0.5, 1.0]), exact, regions[:2]) is None

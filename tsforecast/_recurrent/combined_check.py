@@ -126,7 +126,9 @@ def losing_series(given: np.ndarray, naive: dict[str, np.ndarray], ids: np.ndarr
     series: inflation at MASE 1.85 where seasonal naive scored 0.84, no word). ``given`` and
     ``naive[name]``: each series' scaled MAE on its validation rows ``(n_series,)`` (NaN: not
     scored); a series loses where its error is over `SERIES_MARGIN` times the least naive
-    one's. Returns the warning, naming the worst (at most five), or None.
+    one's. A series that a naive forecaster forecasts exactly there (error 0: its values did
+    not change) is not judged: no ratio to 0 tells a loss from float noise. Returns the
+    warning, naming the worst (at most five), or None.
 
     Examples
     --------
@@ -135,7 +137,7 @@ def losing_series(given: np.ndarray, naive: dict[str, np.ndarray], ids: np.ndarr
     ...               ids)[:60]
     "LSTMForecaster: on their own validation rows, 1 of 3 series'"
     """
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         best = np.fmin.reduce([naive[name] for name in naive])
         ratio = given / best
     losing = np.flatnonzero(np.isfinite(ratio) & (ratio > SERIES_MARGIN))
