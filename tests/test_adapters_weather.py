@@ -161,7 +161,7 @@ HOURS = ["2024-05-01 00:00", "2024-05-01 01:00", "2024-05-01 02:00"]
          r"column\(s\) \['empty'\] have no values at all"),
         (frame(HOURS[:1], temp=[1.0]), {}, ValueError, "single time step"),
         (frame([*HOURS, "2024-05-01 01:00"], temp=[1.0, 2, 3, 5]), {}, ValueError,
-         r"2 rows share the time stamp .* keep='first', 'last' or 'mean'"),
+         r"2 rows share the time stamp .* values \(rows \[1, 3\]; .* keep='first', 'last' or"),
         (frame(["2024-05-01T00:00+02:00", "2024-05-01T01:00", "2024-05-01T02:00+02:00"],
                temp=[1.0, 2, 3]), {}, ValueError, "mixes stamps with a UTC offset"),
         (frame(["2024-05-01 00:00", "2024-05-01 00:50", "2024-05-01 02:10", "2024-05-01 03:00",

@@ -195,10 +195,11 @@ def read_weather(
             if name in flagged:
                 values[name] = values[name].mask(flagged[name])
     check_not_all_missing(values, OWNER)
+    rows = values.index  # the table's, as errors name them
     values.index = times
 
-    values = values.sort_index(kind="stable")
-    values = _merge_duplicates(values, keep)
+    order = pd.Series(np.arange(len(values)), index=times).sort_index(kind="stable").to_numpy()
+    values = _merge_duplicates(values.iloc[order], keep, rows[order])
     if len(values) < 2:
         raise ValueError(f"{OWNER}: the table has a single time step; a series needs at least 2.")
     values, step = _on_regular_grid(values, freq)
@@ -299,10 +300,11 @@ def _tmy3_missing(frame: pd.DataFrame, name: str) -> np.ndarray:
     return missing
 
 
-def _merge_duplicates(values: pd.DataFrame, keep: str) -> pd.DataFrame:
+def _merge_duplicates(values: pd.DataFrame, keep: str, rows: pd.Index) -> pd.DataFrame:
+    """Merge rows of one time stamp per ``keep``; ``rows``: the table's row of each."""
     if not values.index.has_duplicates:
         return values
-    table = values.rename_axis("__time__").reset_index()
+    table = values.rename_axis("__time__").reset_index().set_axis(rows)
     table = resolve_duplicates(table, ["__time__"], OWNER, keep, "time stamp")
     return table.set_index("__time__").rename_axis(None)
 
