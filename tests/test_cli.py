@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import shutil
 import subprocess
@@ -9,6 +11,7 @@ import sys
 import sysconfig
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -91,6 +94,25 @@ def test_fit_and_predict_weather_files(tmp_path, capsys):
     assert list(forecast.columns) == ["time", "Dry-bulb (C)", "RHum (%)"]
     assert len(forecast) == 24
     assert forecast["time"].iloc[0].startswith("2002-01-01 01:00:00-05:00")
+    # --out - piped to a reader that stops early (| head): no error, the pipe's exit code
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            return write_end
+
+    predict = ["predict", str(model_dir), str(data_path("tmy3_723170_greensboro.csv")),
+               "--steps", "24", "--out", "-"]  # fmt: skip
+    capsys.readouterr()
+    with mock.patch.object(sys, "stdout", ClosedPipe()):
+        assert main(predict) == 141
+    assert capsys.readouterr().err == ""
+    assert os.write(write_end, b"more") == 4  # the descriptor now leads to os.devnull
+    os.close(write_end)
 
 
 def test_fit_and_predict_patient_files(tmp_path):

@@ -234,6 +234,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"tsforecast {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped early (| head): as other command-line tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:  # Python's own flush of stdout at exit would fail again, with a message
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout without a descriptor (a test's capture)
+            pass
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, as a shell reports a tool the pipe closed on
     except Exception as error:  # every failure is one line; TSFORECAST_TRACEBACK=1 shows more
         if os.environ.get("TSFORECAST_TRACEBACK"):
             raise
