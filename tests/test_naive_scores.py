@@ -202,3 +202,21 @@ def test_series_of_a_panel_that_lose_to_naive_forecasts_are_named():
         warnings.simplefilter("error")  # no numpy warning of a division by 0
         exact = {"p": np.array([0.0, 1.0]), "s": np.array([0.0, 0.9])}  # naive exact on "a"
         assert losing_series(np.array([0.5, 1.0]), exact, regions[:2]) is None
+
+
+def test_a_kept_start_is_said_to_lose_only_beyond_the_noise_of_its_choice():
+    from tsforecast._recurrent.naive_scores import losing_message
+
+    # the start is the best forecaster per step, offset by its median residual: a hair off it
+    scores = {"model": [0.2451, 0.30], "persistence": [0.30, 0.31], "seasonal_naive": [None, None],
+              "linear": [0.2417, 0.35]}  # fmt: skip
+    many = np.array([1000, 1000])
+    trained = losing_message(scores, 2, many)
+    assert trained.startswith("LSTMForecaster: on the validation data the network does not beat")
+    assert losing_message(scores, 2, many, kept_start=True) is None
+    far = {**scores, "model": [0.30, 0.30]}  # 24% above the line at step 1
+    said = losing_message(far, 2, many, kept_start=True)
+    assert (
+        "the starting forecaster the model keeps (no epoch improved on it) errs more than "
+        "10% above the best naive forecaster at 1 of 2 steps ahead; worst at step 1" in said
+    )

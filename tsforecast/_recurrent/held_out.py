@@ -97,5 +97,6 @@ def check_held_out(
         print(score_table(scores))
     if warn_unscored:
         warn_if_unscored(scores)
-    losing = losing_message(scores, len(scores["model"]), counts.min(axis=-1))
+    kept_start = fitted.best_epoch == 0  # fit said so; the start is within noise of the best
+    losing = losing_message(scores, len(scores["model"]), counts.min(axis=-1), kept_start)
     return HeldOutCheck(margins, scores, losing)

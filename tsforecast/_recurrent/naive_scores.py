@@ -195,8 +195,13 @@ def _level_scores(
     return scores, counts.sum(axis=0)
 
 
-def losing_steps(scores: dict[str, list[float | None]]) -> list[tuple[int, str, float, float]]:
+def losing_steps(
+    scores: dict[str, list[float | None]], margin: float = 1.0
+) -> list[tuple[int, str, float, float]]:
     """Find the steps where the network does not beat the best naive forecaster.
+
+    ``margin``: found losing only where it errs more than ``margin`` times the best (1: any
+    loss, or a tie above 0 error).
 
     Returns
     -------
@@ -209,7 +214,7 @@ def losing_steps(scores: dict[str, list[float | None]]) -> list[tuple[int, str, 
         if model is None or not candidates:
             continue
         best, name = min(candidates)
-        if model > best or (model == best and best > 0):  # ties at 0 error: both exact
+        if model > margin * best or (margin == 1 and model == best > 0):  # 0 = 0: both exact
             losing.append((h + 1, name, model, best))
     return losing
 
@@ -334,7 +339,10 @@ def losing_overall(
 
 
 def losing_message(
-    scores: dict[str, list[float | None]], horizon: int, counts: np.ndarray | None = None
+    scores: dict[str, list[float | None]],
+    horizon: int,
+    counts: np.ndarray | None = None,
+    kept_start: bool = False,
 ) -> str | None:
     """Say where the network does not beat the best naive forecaster at some step, if it does not.
 
@@ -344,6 +352,10 @@ def losing_message(
     step almost always: it is then judged over all steps, against each baseline's MAE summed
     over the steps that score both (as the start is chosen, `naive_start.start_weights`),
     and found losing where it errs more than `NOISE_MARGIN` times a baseline's.
+    ``kept_start``: no epoch improved on the start, which the model keeps; fit has said so.
+    The start is the best naive forecaster per step and target, its median offset by that
+    forecaster's median residual and chosen on a sample: within `NOISE_MARGIN` of the best
+    at a step it is that forecaster, and found losing only beyond.
     Returns the warning's text, or None where the network wins. `fit` warns with it unless
     the forecasts it gives are not the network's alone (``seasonal_average``), which it
     judges instead (`combined_check`).
@@ -363,14 +375,19 @@ def losing_message(
             "step by step or to tell apart errors within 10%). See baseline_scores_; "
             "more data or epochs may help, or forecast with the baseline."
         )
-    losing = losing_steps(scores)
+    losing = losing_steps(scores, NOISE_MARGIN if kept_start else 1.0)
     if not losing:
         return None
     step, name, model, best = max(losing, key=lambda item: item[2] - item[3])
+    what = (
+        "the starting forecaster the model keeps (no epoch improved on it) errs more than "
+        f"{NOISE_MARGIN - 1:.0%} above the best naive forecaster"
+        if kept_start
+        else "the network does not beat the best naive forecaster"
+    )
     return (
-        f"LSTMForecaster: on the validation data the network does not beat the best "
-        f"naive forecaster at {len(losing)} of {horizon} steps ahead; worst at "
-        f"step {step}, where its MAE is {model:.4g} against {best:.4g} for {name} (in "
-        "standard deviations). See baseline_scores_; more data, another "
+        f"LSTMForecaster: on the validation data {what} at {len(losing)} of {horizon} steps "
+        f"ahead; worst at step {step}, where its MAE is {model:.4g} against {best:.4g} for "
+        f"{name} (in standard deviations). See baseline_scores_; more data, another "
         "context_length or more epochs may help, or forecast with the baseline."
     )
