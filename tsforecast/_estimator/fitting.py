@@ -367,6 +367,7 @@ class FittingSteps:
             verbose=bool(self.verbose) and (ranks is None or ranks.rank == 0),
             changes_of=self._changes_of(original), lag=self.target_transform_.lag,
             warn_unscored=not isinstance(self.horizon, str),  # "auto": said at forecast
+            transform=self.target_transform_.name,
         )  # fmt: skip
         self.conformal_margins_ = check.conformal_margins
         self.calibration_lag_ = self.target_transform_.lag

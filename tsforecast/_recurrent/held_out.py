@@ -54,6 +54,7 @@ def check_held_out(
     changes_of: tuple[np.ndarray, np.ndarray | None, int] | None = None,
     lag: int = 0,
     warn_unscored: bool = True,
+    transform: str | None = None,
 ) -> HeldOutCheck:
     """Calibrate the intervals and score the naive baselines on the validation data.
 
@@ -65,7 +66,8 @@ def check_held_out(
     lag they are taken over: the intervals are calibrated on the paths the changes add up
     to (`paths`), as forecasts give them; ``warn_unscored``: warn of the horizon's steps
     no validation truth reached (a horizon the user chose; with horizon="auto" a forecast
-    warns where it reaches them, `naive_scores.warn_if_forecast_unscored`).
+    warns where it reaches them, `naive_scores.warn_if_forecast_unscored`); ``transform``:
+    the network's target transform, named in the printed table.
     """
     validator = fitted.validator
     if validator is None:
@@ -94,7 +96,7 @@ def check_held_out(
         *(changes_of or (None, None, 0)),
     )  # fmt: skip
     if verbose:
-        print(score_table(scores))
+        print(score_table(scores, transform))
     if warn_unscored:
         warn_if_unscored(scores)
     kept_start = fitted.best_epoch == 0  # fit said so; the start is within noise of the best

@@ -219,11 +219,16 @@ def losing_steps(
     return losing
 
 
-def score_table(scores: dict[str, list[float | None]]) -> str:
-    """Format the scores as a table: one row per step, with the ratio to the best baseline."""
+def score_table(scores: dict[str, list[float | None]], transform: str | None = None) -> str:
+    """Format the scores as a table: one row per step, with the ratio to the best baseline.
+
+    ``transform``: the target transform of the network scored, said in the title (a fit that
+    chooses among transforms prints a table for each).
+    """
     names = ["model", *BASELINES]
+    of = f", target_transform={transform!r}" if transform else ""
     lines = [
-        "validation MAE per step ahead (standard deviations of the target, or of its changes)",
+        f"validation MAE per step ahead (standard deviations of the target, or of its changes{of})",
         "step " + " ".join(f"{name:>14}" for name in [*names, "model/best"]),
     ]
     for h in range(len(scores["model"])):
