@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import re
 import subprocess
 import sys
 import warnings
@@ -282,19 +281,6 @@ def test_other_cells_and_verbose_progress(waves, capsys):
         assert np.isfinite(model.predict(waves)).all()
     LSTMForecaster(verbose=1, **FAST).fit(waves)
     assert "LSTMForecaster" in capsys.readouterr().err
-    # a fit that chooses among target transforms prints a table for each, each named
-    months = pd.DataFrame(
-        {"y": 100 + np.arange(72.0) + 10 * np.sin(np.arange(72) * np.pi / 6)},
-        index=pd.date_range("2000-01-01", periods=72, freq="MS"),
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = LSTMForecaster(verbose=1, max_epochs=1, random_state=0).fit(months)
-    titles = re.findall(r"validation MAE per step ahead .*target_transform='(\w+)'\)",
-                        capsys.readouterr().out)  # fmt: skip
-    chosen = {model.target_transform_.name, *(m.target_transform_.name for m in
-                                               model.transform_members_)}  # fmt: skip
-    assert len(titles) >= 2 and len(set(titles)) == len(titles) and chosen <= set(titles)
 
 
 def test_masked_sequence_data_is_accepted():

@@ -1,11 +1,15 @@
 """SeriesSplit and forecast scorers: cross-validation per series, scored on the test rows."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import config_context
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from tsforecast import LSTMForecaster, Persistence
 from tsforecast import metrics as m
@@ -166,3 +170,50 @@ def test_the_mase_scale_of_a_series_shorter_than_its_scored_rows_is_unknown_not_
     score = forecast_scorer("mase", last=3)(naive, values[:, None], groups=groups)
     # Series 1 only: persistence errors 2 on its last 3 rows, scale 2 (its steady change).
     assert score == pytest.approx(-1.0)
+
+
+def test_scoring_every_row_of_a_fold_that_begins_with_training_rows_warns(visits):
+    cv = SeriesSplit(n_splits=2, test_size=1)
+    train, test = next(iter(cv.split(visits)))
+    model = LSTMForecaster(**FAST).fit(visits.iloc[train])
+    fold = visits.iloc[test]
+    said = r"rows scored \(in \d+ series\) are rows the model was fitted on .* optimistic"
+    with pytest.warns(RuntimeWarning, match=said + r"\. To score only .* scoring=cv.scorer"):
+        model.score(fold)
+    with pytest.warns(RuntimeWarning, match=r"^forecast_scorer\('mae'\): \d+ of the"):
+        forecast_scorer("mae")(model, fold)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cv.scorer("mae")(model, fold)  # the test rows only
+        model.score(visits.iloc[train])  # training rows alone: an in-sample score, as asked
+    assert not [w for w in caught if "fitted on" in str(w.message)]
+    with pytest.warns(RuntimeWarning, match=said):  # in a pipeline, on the rows it reaches
+        make_pipeline(FunctionTransformer(), LSTMForecaster(**FAST)).fit(visits.iloc[train]).score(
+            fold
+        )
+
+
+def test_the_training_rows_are_found_by_their_last_rows_and_stamps():
+    from tsforecast import SequenceData
+    from tsforecast._training_rows import WINDOW, TrainingEnds, rows_seen_before
+
+    counts = np.array([5, 3, 5, 0, 2, 5, 1, 5, 4, 2, 5, 3, 5, 0, 2, 5, 1, 5, 9, 9], float)[:, None]
+    fitted = TrainingEnds.of(SequenceData(counts[:11]))  # ends with a count of 5
+    assert rows_seen_before(SequenceData(counts), fitted) == (11, 1)
+    # after the training rows the count 5 recurs, as one row would tell: no training row
+    assert (counts[11:] == counts[10]).sum() == 3 and WINDOW > 1
+    assert rows_seen_before(SequenceData(counts[11:]), fitted) == (0, 0)
+    assert rows_seen_before(SequenceData(counts[:11]), fitted) == (0, 0)  # in-sample: asked
+    # stamps make each row its own: a copy of the last training row at another stamp is none
+    stamps = np.arange(20.0)
+    repeated = np.vstack([counts[:12], counts[11:12].repeat(8, axis=0)])
+    ends = TrainingEnds.of(SequenceData(repeated[:12], time=stamps[:12]))
+    assert rows_seen_before(SequenceData(repeated[12:], time=stamps[12:]), ends) == (0, 0)
+    assert rows_seen_before(SequenceData(repeated[8:], time=stamps[8:]), ends) == (4, 1)
+    # panels: by series id; a series fit did not see is not judged
+    groups = np.repeat(["a", "b"], 10)
+    panel = TrainingEnds.of(
+        SequenceData(counts[np.r_[0:6, 10:16]], groups=groups[np.r_[0:6, 10:16]])
+    )
+    assert rows_seen_before(SequenceData(counts, groups=groups), panel) == (12, 2)
+    assert rows_seen_before(SequenceData(counts[:10], groups=["c"] * 10), panel) == (0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -220,3 +221,18 @@ def test_a_kept_start_is_said_to_lose_only_beyond_the_noise_of_its_choice():
         "the starting forecaster the model keeps (no epoch improved on it) errs more than "
         "10% above the best naive forecaster at 1 of 2 steps ahead; worst at step 1" in said
     )
+
+
+def test_a_fit_choosing_among_transforms_prints_a_table_named_for_each(capsys):
+    months = pd.DataFrame(
+        {"y": 100 + np.arange(72.0) + 10 * np.sin(np.arange(72) * np.pi / 6)},
+        index=pd.date_range("2000-01-01", periods=72, freq="MS"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMForecaster(verbose=1, max_epochs=1, random_state=0).fit(months)
+    titles = re.findall(r"validation MAE per step ahead .*target_transform='(\w+)'\)",
+                        capsys.readouterr().out)  # fmt: skip
+    chosen = {model.target_transform_.name, *(m.target_transform_.name for m in
+                                               model.transform_members_)}  # fmt: skip
+    assert len(titles) >= 2 and len(set(titles)) == len(titles) and chosen <= set(titles)

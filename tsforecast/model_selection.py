@@ -25,6 +25,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from tsforecast import _boundary, metrics
 from tsforecast._checks import check_int
+from tsforecast._training_rows import warn_if_scoring_training_rows
 from tsforecast.sequences import SequenceData
 
 __all__ = ["SCORERS", "ForecastScorer", "SeriesSplit", "forecast_scorer"]
@@ -41,7 +42,7 @@ class SeriesSplit(BaseCrossValidator):
     with ``cv.scorer(...)`` (or `forecast_scorer` with ``last=test_size``), which scores the
     forecasts of the test rows only, never those of the history. Always pass it as
     ``scoring=``: without, cross-validation calls the model's ``score``, which scores every
-    row of the fold, history included (rows the model was trained on).
+    row of the fold, history included (rows the model was trained on), and warns so.
 
     Series are told apart by ``groups`` (through ``split``'s ``groups``, or metadata routing:
     the splitter requests them), by the first level of a DataFrame indexed by (series id,
@@ -246,6 +247,7 @@ class ForecastScorer:
                     "of X in each series; score without y."
                 )
             data = _boundary.check_X(model, X, groups, reset=False)
+            self._warn_if_training_rows(model, data)
             forecast = np.asarray(model.predict(X, groups), dtype=float)
             truth = np.asarray(y, dtype=float).reshape(forecast.shape).copy()
             if self.last is not None:  # the caller's rows of each series' last `last` rows
@@ -257,6 +259,7 @@ class ForecastScorer:
                 truth[~scored] = np.nan
             return sign * metrics.METRICS[name](truth, forecast)
         data = _boundary.check_X(model, X, groups, reset=False)
+        self._warn_if_training_rows(model, data)
         rows, truth, seen = _boundary.next_row_truth(data, model.target_indices_)
         series = np.searchsorted(data.offsets, rows, side="right") - 1
         if self.last is not None:
@@ -292,6 +295,15 @@ class ForecastScorer:
             )
         lower, upper = quantiles[..., low[0]], quantiles[..., high[0]]
         return sign * metrics.METRICS[name](truth, lower, upper)
+
+    def _warn_if_training_rows(self, model: Any, data: Any) -> None:
+        """Warn where every row is scored and some are rows the model was fitted on."""
+        if self.last is None:
+            warn_if_scoring_training_rows(
+                data, getattr(model, "_training_ends", None), repr(self),
+                "Pass last= the number of new rows of each series to score (a SeriesSplit's "
+                "cv.scorer(...) does).",
+            )  # fmt: skip
 
 
 def _final_step(estimator: Any, X: Any) -> tuple[Any, Any]:
@@ -348,7 +360,9 @@ def forecast_scorer(
         (``"neg_mean_absolute_error"``...) are accepted for the same metrics.
     last : int, optional
         Score only the forecasts of the last ``last`` rows of each series in ``X`` (the test
-        rows of a `SeriesSplit` fold, after their history). All rows by default.
+        rows of a `SeriesSplit` fold, after their history). All rows by default; it then
+        warns where ``X`` holds the last rows the model was fitted on followed by later
+        rows (as `LSTMForecaster.score` does): the score would be optimistic.
     coverage : float, default=0.8
         The interval of ``"coverage"`` and ``"width"``.
 

@@ -45,6 +45,7 @@ from tsforecast._recurrent.transform_choice import (
     validation_scores,
 )
 from tsforecast._segments import carried_forward, split_series
+from tsforecast._training_rows import TrainingEnds
 from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData
 
@@ -74,6 +75,7 @@ class FittingSteps:
         self.target_transform_scores_ = scores
         self.transform_members_ = others
         self._after_training(data)
+        self._training_ends = TrainingEnds.of(data)  # a score of them warns (not saved)
 
     def _fitted_copy(
         self,

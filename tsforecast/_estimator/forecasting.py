@@ -41,6 +41,7 @@ from tsforecast._recurrent.seasonal_average import (
 from tsforecast._recurrent.target_transform import warn_if_history_short
 from tsforecast._recurrent.transform_choice import observed_targets
 from tsforecast._segments import series_starts
+from tsforecast._training_rows import warn_if_scoring_training_rows
 from tsforecast.sequences import SequenceData
 
 __all__ = ["ForecastingMethods"]
@@ -452,6 +453,15 @@ class ForecastingMethods:
         -------
         float
             R² averaged over the targets.
+
+        Warns
+        -----
+        RuntimeWarning
+            Where ``X`` holds the last rows fit read of a series followed by later rows (a
+            `SeriesSplit` test fold, which begins with its history): the rows up to them
+            are forecast in-sample, so the score is optimistic; score such folds with
+            ``scoring=cv.scorer("r2")``. Found by their values and time stamps, within the
+            fit-then-score of cross-validation (a loaded model does not know them).
         """
         check_is_fitted(self, "module_")
         if not self.autoregressive_ and y is None:
@@ -462,6 +472,11 @@ class ForecastingMethods:
                 "row of X in the same series; call score(X) without y (or fit with y to learn y)."
             )
         data = check_X(self, X, groups, reset=False)
+        warn_if_scoring_training_rows(
+            data, getattr(self, "_training_ends", None), "LSTMForecaster.score",
+            "To score only the rows after them (cross-validation with SeriesSplit, whose test "
+            "folds begin with their history), pass scoring=cv.scorer('r2').",
+        )  # fmt: skip
         predictions = self._predict(data, "LSTMForecaster.score")
         if not self.autoregressive_:
             return float(r2_score(check_y(y, data), predictions))
