@@ -236,3 +236,17 @@ def test_a_fit_choosing_among_transforms_prints_a_table_named_for_each(capsys):
     chosen = {model.target_transform_.name, *(m.target_transform_.name for m in
                                                model.transform_members_)}  # fmt: skip
     assert len(titles) >= 2 and len(set(titles)) == len(titles) and chosen <= set(titles)
+
+
+def test_the_score_table_ends_at_the_last_step_validation_reached():
+    from tsforecast._recurrent.naive_scores import score_table
+
+    none = [None] * 24
+    scores = {"model": [0.5, 0.6, *none[2:]], "persistence": [0.6, 0.7, *none[2:]],
+              "seasonal_naive": none, "linear": [0.7, 0.8, *none[2:]]}  # fmt: skip
+    lines = score_table(scores, "difference").splitlines()
+    assert lines[0].endswith("target_transform='difference')")
+    assert len(lines) == 5 and lines[2].split()[:2] == ["1", "0.5000"]
+    assert lines[-1] == "steps 3-24: no validation row that far ahead (not scored)"
+    full = {name: [0.5] * 3 for name in scores}
+    assert len(score_table(full).splitlines()) == 5 and "not scored" not in score_table(full)

@@ -231,7 +231,10 @@ def score_table(scores: dict[str, list[float | None]], transform: str | None = N
         f"validation MAE per step ahead (standard deviations of the target, or of its changes{of})",
         "step " + " ".join(f"{name:>14}" for name in [*names, "model/best"]),
     ]
-    for h in range(len(scores["model"])):
+    horizon = len(scores["model"])
+    reached = [h for h in range(horizon) if any(scores[n][h] is not None for n in names)]
+    shown = reached[-1] + 1 if reached else 0  # steps past the last scored: one line
+    for h in range(shown):
         cells = [scores[name][h] for name in names]
         known = [v for v in cells[1:] if v is not None]
         ratio = cells[0] / min(known) if known and cells[0] is not None and min(known) > 0 else None
@@ -239,6 +242,9 @@ def score_table(scores: dict[str, list[float | None]], transform: str | None = N
             f"{h + 1:>4} "
             + " ".join(f"{'-' if v is None else f'{v:.4f}':>14}" for v in [*cells, ratio])
         )
+    if shown < horizon:
+        steps = f"steps {shown + 1}-{horizon}" if shown + 1 < horizon else f"step {horizon}"
+        lines.append(f"{steps}: no validation row that far ahead (not scored)")
     return "\n".join(lines)
 
 
