@@ -63,11 +63,12 @@ def backtest(
     X : array-like, DataFrame or SequenceData of shape (n_timesteps, n_features)
         Rows in time order, series after series (or a DataFrame indexed by (series id, time)).
     start : int, float or time stamp
-        The first origin of each series: an int ``k`` is row ``k`` (``k`` rows of history; a
-        negative ``k`` counts from the end: ``-100`` forecasts the last 100 rows); a float in
-        (0, 1) that fraction of each series' rows; a time stamp (a datetime, a period of X's
-        periods, a string such as ``"2023-11-01"``, or a number for numeric time) the first row
-        at or after it.
+        The first row forecast in each series (at step 1, from the rows before it: the
+        frame's ``origin`` holds the last of those): an int ``k`` is row ``k`` (``k`` rows of
+        history; a negative ``k`` counts from the end: ``-100`` forecasts the last 100 rows);
+        a float in (0, 1) that fraction of each series' rows; a time stamp (a datetime, a
+        period of X's periods, a string such as ``"2023-11-01"``, or a number for numeric
+        time) the first row at or after it.
     steps : int
         Rows forecast from each origin.
     stride : int, default=1
