@@ -266,3 +266,14 @@ def test_forecasts_below_zero_of_a_positive_target_are_named():
         "so do those of 'days' of series 1 (the lowest -185, 1 forecast(s) in all, the least "
         "value fit saw 0)" in said
     )
+    # A panel's series judged by its own range: a discontinued product (zeros, up to 39)
+    # forecast at -6 beside a series of 1,100 was float noise to the pooled range (a trial).
+    pooled = np.array([[0.0, 1100.0]])
+    panel = np.array([[[-6.0]], [[-6.0]]])  # the product; the large series
+    own = np.array([[[0.0, 39.0]], [[0.0, 1100.0]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_below_zero(panel, pooled, None, ["y"], lambda i: f" of series {i}", "f")
+    with pytest.warns(RuntimeWarning, match=r"'y' of series 0 fall below 0 \(-6 at step 1; the "
+                      r"lowest -6, 1 forecast\(s\) in all\)"):  # fmt: skip
+        warn_below_zero(panel, pooled, None, ["y"], lambda i: f" of series {i}", "f", own)

@@ -367,7 +367,7 @@ class ForecastingMethods:
         )  # fmt: skip
         _bounds.warn_below_zero(
             points, getattr(self, "target_range_", None), getattr(self, "bounds_", None),
-            self.target_names_, which, owner,
+            self.target_names_, which, owner, judged,
         )  # fmt: skip
         warn_if_forecast_unscored(self.baseline_scores_, steps, owner, stacklevel=3)
         return forecast_result(

@@ -395,6 +395,7 @@ def warn_below_zero(
     target_names: list[str],
     where: Callable[[int], str],
     owner: str,
+    ranges: np.ndarray | None = None,
 ) -> None:
     """Warn where point forecasts fall below 0 for targets whose training values were all >= 0.
 
@@ -405,15 +406,20 @@ def warn_below_zero(
     `BELOW_ZERO_SHARE` of the largest training value of 0 is not named either (solar
     radiation, 0 at night and up to 1,000 W/m², forecast at -1 W/m²; a 0/1 indicator at
     -0.002). Each target below is named with its own lowest forecast and count.
-    ``forecasts``: ``(n, steps, n_targets)``; ``where(i)``: which forecast ``i`` is.
+    ``forecasts``: ``(n, steps, n_targets)``; ``where(i)``: which forecast ``i`` is;
+    ``ranges``: the range each forecast is judged by, ``(n, n_targets, 2)`` (`judging_range`:
+    a panel's series by their own, so that a series of zeros beside one of 1,000 is held to
+    its own 1%), else the training range.
     """
     if training_range is None:
         return
     positive = (training_range[:, 0] >= 0) & (training_range[:, 1] > 0)
     if bounds is not None:
         positive &= ~np.isfinite(bounds[:, 0])
+    judged = training_range if ranges is None else np.asarray(ranges)
     with np.errstate(invalid="ignore"):
-        noise = np.where(training_range[:, 0] == 0, BELOW_ZERO_SHARE * training_range[:, 1], 0)
+        noise = np.where(judged[..., 0] == 0, BELOW_ZERO_SHARE * np.fmax(judged[..., 1], 0), 0)
+        noise = noise if noise.ndim == 1 else noise[:, None, :]  # per forecast: (n, 1, targets)
         below = (forecasts < -noise) & positive
     if not below.any():
         return
