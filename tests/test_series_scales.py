@@ -189,6 +189,29 @@ def test_a_flat_target_does_not_hide_another_target_of_another_size():
         model.forecast(other, steps=4)
 
 
+def test_a_constant_series_takes_the_panel_relative_change_at_its_own_level():
+    # a constant 12 beside seasonal series of 50 and 900 took the pooled scale, the large
+    # series' size: 80% intervals of -126 to 152 (a trial's panel)
+    changes = np.array([[0.0], [0.0], [5.0], [-5.0], [90.0], [-90.0]])  # flat, small, large
+    levels = np.array([[12.0], [50.0], [900.0]])
+    offsets, ids = np.array([0, 2, 4, 6]), np.array(["flat", "small", "large"])
+    scales = SeriesScales.fit(changes, offsets, ids, levels)
+    assert scales.of_series(ids, offsets).ravel().tolist() == pytest.approx([1.2, 5.0, 90.0])
+    assert SeriesScales.fit(changes, offsets, ids).of_series(ids, offsets)[0, 0] > 30  # pooled
+    stamps = pd.date_range("2000-01-01", periods=48, freq="QS")
+    season = np.tile([1.0, 1.3, 0.8, 0.9], 12)
+    noise = np.exp(0.04 * np.random.default_rng(0).standard_normal((2, 48)))
+    frame = pd.concat(
+        {"flat": pd.Series(np.full(48, 12.0), stamps),
+         "south": pd.Series(50 * season * noise[0], stamps),
+         "east": pd.Series(900 * season * noise[1], stamps)},
+        names=["id", "time"],
+    ).to_frame("y")  # fmt: skip
+    model = _fit(frame, scale="series", target_transform="seasonal_difference")
+    bands = model.forecast(frame, steps=4, quantiles=True).xs("flat", level="id")
+    assert ((bands["y_q0.9"] - bands["y_q0.1"]) < 6).all()  # 43 to 57 with the pooled scale
+
+
 def test_bounds_hold_in_each_series_own_units(panel):
     history = panel.groupby(level="region").head(56)
     bounded = _fit(history, bounds=(0, None))

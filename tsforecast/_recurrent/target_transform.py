@@ -30,7 +30,7 @@ import numpy as np
 
 from tsforecast._checks import Rule, show
 from tsforecast._recurrent.paths import added_to_bases, path_spreads, path_sums
-from tsforecast._recurrent.series_scales import SeriesScales
+from tsforecast._recurrent.series_scales import SeriesScales, mean_abs_by_series
 from tsforecast._segments import carried_forward, series_starts
 from tsforecast.sequences import SequenceData
 
@@ -111,7 +111,10 @@ class TargetTransform:
     def scaled_by_series(self, data: SequenceData, owner: str) -> TargetTransform:
         """Return this transform, each series of ``data`` then divided by its own scale."""
         changed, seen = self._changes(data, owner)
-        scales = SeriesScales.fit(np.where(seen, changed, np.nan), data.offsets, data.series_ids)
+        levels = mean_abs_by_series(data.values[:, list(self.columns)], data.offsets)
+        scales = SeriesScales.fit(
+            np.where(seen, changed, np.nan), data.offsets, data.series_ids, levels
+        )
         return dataclasses.replace(self, series_scales=scales)
 
     # ------------------------------------------------------------------ forward
