@@ -362,11 +362,17 @@ def test_more_static_and_long_tables_read_as_in_memory(tmp_path):
         assert_same(write_ehr(tmp_path / "b.csv", tmp_path / "e", chunk_rows=chunk_rows,
                               overwrite=True, **options),
                     read_ehr(tmp_path / "b.csv", **options))  # fmt: skip
+    # decimal commas written as text in a DataFrame: numbers, as read_ehr reads them
     frame = pd.DataFrame({"id": [1, 2], "t": [0, 0], "x": [1.0, 2.0], "w": ["70,5", "60"]})
-    with pytest.raises(ValueError, match=r"write_ehr: static column 'w' holds numbers \('60'\) "
-                       r"and text \('70,5'\)"):  # fmt: skip
-        write_ehr(frame, tmp_path / "w", id_col="id", time_col="t", value_cols=["x"],
-                  static_cols=["w"], decimal=",", chunk_rows=1)  # fmt: skip
+    options = {"id_col": "id", "time_col": "t", "value_cols": ["x"], "static_cols": ["w"],
+               "decimal": ","}  # fmt: skip
+    written = write_ehr(frame, tmp_path / "w", chunk_rows=1, **options)
+    assert_same(written, read_ehr(frame, **options))
+    assert written.features[-1] == "w" and written.values[:, -1].tolist() == [70.5, 60.0]
+    mixed = frame.assign(w=["70,5", "light"])  # numbers and text: refused, as read_ehr does
+    with pytest.raises(ValueError, match=r"write_ehr: static column 'w' holds numbers \(70\.5\) "
+                       r"and text \('light'\)"):  # fmt: skip
+        write_ehr(mixed, tmp_path / "m", chunk_rows=1, **options)
     long = pd.DataFrame({"id": ["1", "2"], "t": [0, 0], "var": ["hr", None], "val": [80.0, 1.0]})
     options = {"id_col": "id", "time_col": "t", "variable_col": "var", "value_col": "val",
                "value_cols": ["hr"]}  # fmt: skip

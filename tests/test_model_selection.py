@@ -193,27 +193,29 @@ def test_scoring_every_row_of_a_fold_that_begins_with_training_rows_warns(visits
         )
 
 
-def test_the_training_rows_are_found_by_their_last_rows_and_stamps():
+def test_the_training_rows_are_found_by_their_stamps_and_values():
     from tsforecast import SequenceData
-    from tsforecast._training_rows import WINDOW, TrainingEnds, rows_seen_before
+    from tsforecast._training_rows import TrainingEnds, rows_seen_before
 
     counts = np.array([5, 3, 5, 0, 2, 5, 1, 5, 4, 2, 5, 3, 5, 0, 2, 5, 1, 5, 9, 9], float)[:, None]
-    fitted = TrainingEnds.of(SequenceData(counts[:11]))  # ends with a count of 5
-    assert rows_seen_before(SequenceData(counts), fitted) == (11, 1)
-    # after the training rows the count 5 recurs, as one row would tell: no training row
-    assert (counts[11:] == counts[10]).sum() == 3 and WINDOW > 1
-    assert rows_seen_before(SequenceData(counts[11:]), fitted) == (0, 0)
-    assert rows_seen_before(SequenceData(counts[:11]), fitted) == (0, 0)  # in-sample: asked
-    # stamps make each row its own: a copy of the last training row at another stamp is none
     stamps = np.arange(20.0)
-    repeated = np.vstack([counts[:12], counts[11:12].repeat(8, axis=0)])
-    ends = TrainingEnds.of(SequenceData(repeated[:12], time=stamps[:12]))
-    assert rows_seen_before(SequenceData(repeated[12:], time=stamps[12:]), ends) == (0, 0)
-    assert rows_seen_before(SequenceData(repeated[8:], time=stamps[8:]), ends) == (4, 1)
+    fitted = TrainingEnds.of(SequenceData(counts[:11], time=stamps[:11]))
+    assert rows_seen_before(SequenceData(counts, time=stamps), fitted) == (11, 1)
+    # after the training rows the count 5 recurs: at other stamps, no training row
+    assert (counts[11:] == counts[10]).sum() == 3
+    assert rows_seen_before(SequenceData(counts[11:], time=stamps[11:]), fitted) == (0, 0)
+    assert rows_seen_before(SequenceData(counts[:11], time=stamps[:11]), fitted) == (0, 0)
+    # the stamp with other values (another series, or data changed since): none
+    other = counts.copy()
+    other[10] = 99.0
+    assert rows_seen_before(SequenceData(other, time=stamps), fitted) == (0, 0)
+    # without stamps nothing is judged: values alone recur
+    assert TrainingEnds.of(SequenceData(counts[:11])) is None
+    assert rows_seen_before(SequenceData(counts), fitted) == (0, 0)
     # panels: by series id; a series fit did not see is not judged
     groups = np.repeat(["a", "b"], 10)
-    panel = TrainingEnds.of(
-        SequenceData(counts[np.r_[0:6, 10:16]], groups=groups[np.r_[0:6, 10:16]])
-    )
-    assert rows_seen_before(SequenceData(counts, groups=groups), panel) == (12, 2)
-    assert rows_seen_before(SequenceData(counts[:10], groups=["c"] * 10), panel) == (0, 0)
+    rows = np.r_[0:6, 10:16]
+    panel = TrainingEnds.of(SequenceData(counts[rows], groups=groups[rows], time=stamps[rows]))
+    assert rows_seen_before(SequenceData(counts, groups=groups, time=stamps), panel) == (12, 2)
+    unseen = SequenceData(counts[:10], groups=["c"] * 10, time=stamps[:10])
+    assert rows_seen_before(unseen, panel) == (0, 0)

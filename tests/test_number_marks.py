@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tsforecast import read_ehr, read_weather
+from tsforecast._cli.table_reader import read_table
 from tsforecast.adapters.streaming import write_ehr, write_table
 from tsforecast.cli import in_flags, main
 
@@ -137,8 +138,31 @@ def test_the_command_line_reads_thousands_marks_at_fit_and_again_at_predict(tmp_
 def test_advice_is_written_as_the_command_line_flags():
     assert in_flags("pass thousands=',' and decimal=','") == "pass --thousands , and --decimal ,"
     assert in_flags("pass thousands=' '") == 'pass --thousands " "'
+    assert in_flags("pass thousands='.'.") == 'pass --thousands ".".'  # not "--thousands .."
     assert in_flags("""pass thousands="'\"""") == """pass --thousands "'\""""
     # a marker holding a comma cannot be given to --na-values, which splits at commas
     assert in_flags("list such markers in na_values=['n/a, see note']") == (
         "list such markers in --na-values (which splits at commas, so not 'n/a, see note')"
     )
+
+
+def test_marks_never_touch_dates_codes_or_numbers_given_as_numbers(tmp_path):
+    # a German export: dates 25.01.2024 would be 25012024 with pandas' own thousands='.'
+    days = ["25.01.2024", "28.01.2024", "01.02.2024", "10.02.2024"]
+    path = tmp_path / "de.csv"
+    path.write_text("id;visit;weight\n" + "".join(
+        f"A;{day};{1000 + k},5\n" for k, day in enumerate(days)))  # fmt: skip
+    visits = read_ehr(path, id_col="id", time_col="visit", decimal=",", thousands=".")
+    assert visits.values[:, 0].tolist() == [1000.5, 1001.5, 1002.5, 1003.5]
+    assert visits.values[:, 1].tolist() == [0, 3, 4, 9]  # days since the previous visit
+    table = read_table(str(path), time_col="visit", id_col="id", decimal=",", thousands=".")
+    assert pd.DatetimeIndex(table.time).strftime("%d.%m.%Y").tolist() == days
+    # numbers already numbers in a DataFrame's object column are kept as they are
+    frame = pd.DataFrame({"time": pd.to_datetime(HOURS), "v": [1234.5, "2.345,5", 0.5, None]},
+                         index=[3, 3, 4, 4])  # fmt: skip  # repeated labels too
+    read = read_weather(frame, decimal=",", thousands=".", max_gap=1)
+    assert read.values.ravel().tolist() == [1234.5, 2345.5, 0.5, 0.5]
+    # a comma that groups no three digits is no thousands mark: refused, not read as 5
+    path = _table(tmp_path / "half.csv", ["0,5", "1,234", "2", "3"])
+    with pytest.raises(ValueError, match=r"column 'sales' has non-numeric values \(e\.g\. '0,5'"):
+        read_weather(path, thousands=",")

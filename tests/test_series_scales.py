@@ -198,6 +198,13 @@ def test_a_constant_series_takes_the_panel_relative_change_at_its_own_level():
     scales = SeriesScales.fit(changes, offsets, ids, levels)
     assert scales.of_series(ids, offsets).ravel().tolist() == pytest.approx([1.2, 5.0, 90.0])
     assert SeriesScales.fit(changes, offsets, ids).of_series(ids, offsets)[0, 0] > 30  # pooled
+    # all zeros (a discontinued product): the panel's smallest scale; nothing seen: pooled
+    gone = np.array([[0.0], [np.nan], [5.0], [-5.0], [90.0], [-90.0]])
+    levels[0] = 0.0
+    scales = SeriesScales.fit(gone, offsets, ids, levels).of_series(ids, offsets)
+    assert scales[0, 0] == 5.0
+    unseen = np.array([[np.nan], [np.nan], [5.0], [-5.0], [90.0], [-90.0]])
+    assert SeriesScales.fit(unseen, offsets, ids, levels).of_series(ids, offsets)[0, 0] == 47.5
     stamps = pd.date_range("2000-01-01", periods=48, freq="QS")
     season = np.tile([1.0, 1.3, 0.8, 0.9], 12)
     noise = np.exp(0.04 * np.random.default_rng(0).standard_normal((2, 48)))

@@ -297,7 +297,7 @@ def in_flags(message: str) -> str:
 def _thousands_flag(found: re.Match[str]) -> str:
     """Write ``thousands=','`` of a message as the flag, quoted for a shell where needed."""
     mark = found.group(2)
-    return f"--thousands {mark}" if mark in ",." else f'--thousands "{mark}"'
+    return "--thousands ," if mark == "," else f'--thousands "{mark}"'
 
 
 def _na_values_flag(found: re.Match[str]) -> str:

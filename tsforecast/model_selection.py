@@ -302,7 +302,7 @@ class ForecastScorer:
             warn_if_scoring_training_rows(
                 data, getattr(model, "_training_ends", None), repr(self),
                 "Pass last= the number of new rows of each series to score (a SeriesSplit's "
-                "cv.scorer(...) does).",
+                "cv.scorer(...) does).", stacklevel=3,
             )  # fmt: skip
 
 

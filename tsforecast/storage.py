@@ -41,8 +41,9 @@ __all__ = ["SequenceWriter", "open_sequence", "save_sequence"]
 SORT_ADVICE = (
     "the rows are not sorted by series. Sort the table by (series id, time) before writing it "
     "(for a table larger than memory: an external sort that keeps the header first, e.g. "
-    "`(head -n 1 in.csv; tail -n +2 in.csv | LC_ALL=C sort -t, -k1,1 -k2,2n) > sorted.csv` "
-    "for ids in column 1 and numeric times in column 2 (-k2,2 for ISO dates), or DuckDB's "
+    "`(head -n 1 in.csv; tail -n +2 in.csv | LC_ALL=C sort -t, -k1,1 -k2,2g) > sorted.csv` "
+    "for ids in column 1 and numeric times in column 2 (-k2,2 for ISO dates; no quoted "
+    "commas), or DuckDB's "
     "COPY (SELECT * ... ORDER BY id, time) on Parquet)."
 )
 

@@ -10,8 +10,8 @@ A series' scale is the mean absolute value of its observed targets (after the ta
 transform: for a seasonal difference, its typical seasonal change) over the rows the model
 was fitted on, kept per series id; a series that `fit` did not see is scaled by the history
 it is forecast from. A series whose changes are all 0 (a constant series) takes the panel's
-median ratio of scale to level at its own level; one without a usable scale otherwise
-(nothing observed, all zero) takes the pooled scale of all series (1 if that is zero too).
+median ratio of scale to level at its own level (all zeros: the panel's smallest scale); one
+with nothing observed takes the pooled scale of all series (1 if that is zero too).
 """
 
 from __future__ import annotations
@@ -249,24 +249,27 @@ class SeriesScales:
         """Scales of the series of ``targets`` (transformed; NaN where none): one per id.
 
         ``levels``: each series' mean absolute value before the transform ``(n_series,
-        n_targets)``. A series whose changes are all 0 (a constant series) then takes the
-        panel's median ratio of scale to level, at its own level: a constant 12 beside
-        series of 50 to 900 would otherwise take the pooled scale, the large series' size
-        (80% intervals of -126 to 152 in a trial). Without levels, or at a level of 0, the
-        pooled scale.
+        n_targets)``. A series whose changes were observed and are all 0 then takes the
+        panel's median ratio of scale to level at its own level (a constant 12 beside
+        series of 50 to 900 would otherwise take the pooled scale, the large series' size:
+        80% intervals of -126 to 152 in a trial), or at a level of 0 (all zeros) the panel's
+        smallest scale. Otherwise, and where nothing was observed, the pooled scale.
         """
-        own = mean_abs_by_series(targets, offsets)
+        own, counts = _mean_abs_and_counts(targets, offsets)
         pooled = mean_abs_by_series(targets, np.array([0, len(targets)]))[0]  # all rows
         pooled = np.where(np.isfinite(pooled) & (pooled > 0), pooled, 1.0)
         usable = np.isfinite(own) & (own > 0)
         fallback = np.broadcast_to(pooled, own.shape)
         if levels is not None:
+            still = (counts > 0) & (own == 0)  # observed, never changed
             ratios = np.where(usable & (levels > 0), own / np.where(levels > 0, levels, 1), np.nan)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a target no series scales
                 relative = np.nanmedian(ratios, axis=0)  # (n_targets,)
-            at_level = relative * levels
-            fallback = np.where(np.isfinite(at_level) & (at_level > 0), at_level, fallback)
+                smallest = np.nanmin(np.where(usable, own, np.nan), axis=0)
+            at_level = np.where(levels > 0, relative * levels, smallest)
+            found = still & np.isfinite(at_level) & (at_level > 0)
+            fallback = np.where(found, at_level, fallback)
         own = np.where(usable, own, fallback)
         return cls({id_key(i): own[k] for k, i in enumerate(ids)}, pooled)
 

@@ -29,6 +29,7 @@ from tsforecast.adapters._tables import (
     _separator,
     check_column,
     check_number_marks,
+    read_marked_numbers,
 )
 from tsforecast.storage import SORT_ADVICE
 
@@ -80,7 +81,10 @@ def table_chunks(
         frame = source if usecols is None else source[list(usecols)]
         for begin in range(0, len(frame), chunk_rows):
             chunk = frame.iloc[begin : begin + chunk_rows]
-            yield chunk.replace(list(na_values), np.nan) if na_values else chunk  # as read_ehr
+            chunk = chunk.replace(list(na_values), np.nan) if na_values else chunk  # as read_ehr
+            if decimal != "." or thousands is not None:  # as read_source reads a DataFrame
+                chunk = read_marked_numbers(chunk, decimal, thousands, text_columns)
+            yield chunk
         return
     path = Path(source)
     if not path.exists():
@@ -97,15 +101,17 @@ def table_chunks(
         ) from None
     for name in usecols or []:
         check_column(header, name, owner, "such")
+    text: Any = str if thousands is not None else {name: str for name in text_columns}
     reader = pd.read_csv(
-        path, chunksize=chunk_rows, sep=separator, usecols=usecols,
-        dtype={name: str for name in text_columns}, na_values=na_values, decimal=decimal,
-        thousands=thousands,
+        path, chunksize=chunk_rows, sep=separator, usecols=usecols, dtype=text,
+        na_values=na_values, decimal=decimal,
     )  # fmt: skip
     with reader:
         for chunk in reader:  # indexed by row, counted from 0 after the header, across chunks
             if not len(chunk):
                 continue
+            if thousands is not None:  # as read_source: marks read where numbers, not dates
+                chunk = read_marked_numbers(chunk, decimal, thousands, text_columns)
             for name in text_columns:
                 if name in chunk.columns:
                     chunk[name] = chunk[name].str.strip()

@@ -62,7 +62,7 @@ def read_source(
         if na_values:
             frame = frame.replace(list(na_values), np.nan)
         if decimal != "." or thousands is not None:
-            frame = _read_marked_text(frame, decimal, thousands, text_columns)
+            frame = read_marked_numbers(frame, decimal, thousands, text_columns)
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():
@@ -77,21 +77,19 @@ def read_source(
             # column's name kept ('\ufeffmonth')
             separator = _separator(path, read_csv.get("skiprows", 0))
             options = {"sep": separator, "encoding": "utf-8-sig", **read_csv}
-            marks = _comma_numbers_hint(path, options) if decimal == "." and not thousands else ""
-            if options["sep"] != "," and marks:
+            plain = options["sep"] != "," and decimal == "." and thousands is None
+            marks = _comma_numbers_hint(path, options) if plain else ""
+            if marks:
                 raise ValueError(
                     f"{owner}: '{path}' is separated by {options['sep']!r} and its numbers "
                     f"have commas.{marks}"
                 )
-            text = {name: str for name in text_columns}  # pandas ignores absent columns
-            frame = pd.read_csv(
-                path,
-                na_values=na_values,
-                decimal=decimal,
-                thousands=thousands,
-                dtype=text,
-                **options,
-            )
+            text: Any = {name: str for name in text_columns}  # pandas ignores absent columns
+            if thousands is not None:  # every column as written: marks read where numbers
+                text = str  # (pandas' thousands= would strip them from dates: 25.01.2024)
+            frame = pd.read_csv(path, na_values=na_values, decimal=decimal, dtype=text, **options)
+            if thousands is not None:
+                frame = read_marked_numbers(frame, decimal, thousands, text_columns)
         except pd.errors.EmptyDataError:
             raise ValueError(f"{owner}: the file '{path}' is empty.") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -106,14 +104,27 @@ def read_source(
     return frame
 
 
-def _read_marked_text(
+def number_pattern(decimal: str, thousands: str | None) -> str:
+    """Return the regex of a number written with these marks (thousands in groups of three).
+
+    Dates (``25.01.2024``), codes and labels do not match it, so they are never read as
+    numbers; nor is ``0,5`` with ``thousands=","`` (no group of three digits).
+    """
+    point = re.escape(decimal)
+    whole = r"\d+" if thousands is None else rf"(?:\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|\d+)"
+    return rf"[-+]?(?:{whole}(?:{point}\d*)?|{point}\d+)(?:[eE][-+]?\d+)?"
+
+
+def read_marked_numbers(
     frame: pd.DataFrame, decimal: str, thousands: str | None, text_columns: Sequence[Hashable]
 ) -> pd.DataFrame:
     """Return the frame with text columns of numbers written with these marks as numbers.
 
-    As `pandas.read_csv` reads a file's: a column is converted only if every value it holds
-    reads as a number, so that labels stay text.
+    A column (other than ``text_columns``) is converted only if every text value it holds
+    is a number written so (`number_pattern`), so that dates, codes and labels stay text;
+    values that are numbers already are kept as they are. The frame given is not modified.
     """
+    pattern = number_pattern(decimal, thousands)
     converted = {}
     for name in frame.columns:
         column = frame[name]
@@ -121,14 +132,18 @@ def _read_marked_text(
             pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column)
         ):
             continue
-        text = column.dropna().astype(str).str.strip()
+        is_text = column.map(lambda value: isinstance(value, str)).to_numpy(bool)
+        text = column[is_text].astype(str).str.strip()
+        written = text[text != ""]
+        if not len(written) or not written.str.fullmatch(pattern).all():
+            continue
         if thousands is not None:
-            text = text.str.replace(thousands, "", regex=False)
+            written = written.str.replace(thousands, "", regex=False)
         if decimal == ",":
-            text = text.str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(text[text != ""], errors="coerce")
-        if len(numbers) and numbers.notna().all():
-            converted[name] = pd.to_numeric(text.reindex(column.index).replace("", np.nan))
+            written = written.str.replace(",", ".", regex=False)
+        values = np.where(is_text, np.nan, column.to_numpy(object))  # numbers kept as given
+        values[np.flatnonzero(is_text)[(text != "").to_numpy()]] = written.to_numpy()
+        converted[name] = pd.to_numeric(pd.Series(values, index=column.index), errors="coerce")
     return frame.assign(**converted) if converted else frame
 
 

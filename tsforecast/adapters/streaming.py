@@ -28,7 +28,6 @@ from tsforecast._npy_folder import check_target
 from tsforecast.adapters._stamps import parse_datetimes
 from tsforecast.adapters._table_chunks import (
     check_together,
-    is_csv,
     source_name,
     stamp_reading,
     table_chunks,
@@ -401,9 +400,8 @@ def _static_labels(
         return {}
     seen: dict[Hashable, set[str]] = {name: set() for name in static_cols}
     number: dict[Hashable, Any] = dict.fromkeys(static_cols)  # one value read as a number
-    csv = is_csv(source)  # as read there: the marks apply to a CSV file's numbers
-    decimal = read_options.get("decimal", ".") if csv else "."
-    thousands = read_options.get("thousands") if csv else None
+    decimal = read_options.get("decimal") or "."  # as read there (a file or a DataFrame)
+    thousands = read_options.get("thousands")
     for chunk in table_chunks(
         source, chunk_rows, [], owner, [id_col, *static_cols], **read_options
     ):
