@@ -460,8 +460,9 @@ class ForecastingMethods:
             Where ``X`` holds the last rows fit read of a series followed by later rows (a
             `SeriesSplit` test fold, which begins with its history): the rows up to them
             are forecast in-sample, so the score is optimistic; score such folds with
-            ``scoring=cv.scorer("r2")``. Found by their values and time stamps, within the
-            fit-then-score of cross-validation (a loaded model does not know them).
+            ``scoring=cv.scorer("r2")``. Found by their time stamps and values, within the
+            fit-then-score of cross-validation (a loaded model does not know them); rows
+            without stamps (arrays) are not judged.
         """
         check_is_fitted(self, "module_")
         if not self.autoregressive_ and y is None:
