@@ -132,7 +132,10 @@ def read_marked_numbers(
             pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column)
         ):
             continue
-        is_text = column.map(lambda value: isinstance(value, str)).to_numpy(bool)
+        if pd.api.types.infer_dtype(column, skipna=True) == "string":  # a CSV's: all text
+            is_text = column.notna().to_numpy()
+        else:  # numbers beside text (a DataFrame's object column): only the text is read
+            is_text = column.map(lambda value: isinstance(value, str)).to_numpy(bool)
         text = column[is_text].astype(str).str.strip()
         written = text[text != ""]
         if not len(written) or not written.str.fullmatch(pattern).all():
