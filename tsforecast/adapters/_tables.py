@@ -115,6 +115,13 @@ def number_pattern(decimal: str, thousands: str | None) -> str:
     return rf"[-+]?(?:{whole}(?:{point}\d*)?|{point}\d+)(?:[eE][-+]?\d+)?"
 
 
+def without_marks(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
+    """Return numbers written as text with these marks as Python reads them ('1234.5')."""
+    if thousands is not None:
+        text = text.str.replace(thousands, "", regex=False)
+    return text.str.replace(",", ".", regex=False) if decimal == "," else text
+
+
 def read_marked_numbers(
     frame: pd.DataFrame, decimal: str, thousands: str | None, text_columns: Sequence[Hashable]
 ) -> pd.DataFrame:
@@ -137,15 +144,14 @@ def read_marked_numbers(
         else:  # numbers beside text (a DataFrame's object column): only the text is read
             is_text = column.map(lambda value: isinstance(value, str)).to_numpy(bool)
         text = column[is_text].astype(str).str.strip()
-        written = text[text != ""]
+        filled = (text != "").to_numpy()
+        written = text[filled]
         if not len(written) or not written.str.fullmatch(pattern).all():
             continue
-        if thousands is not None:
-            written = written.str.replace(thousands, "", regex=False)
-        if decimal == ",":
-            written = written.str.replace(",", ".", regex=False)
         values = np.where(is_text, np.nan, column.to_numpy(object))  # numbers kept as given
-        values[np.flatnonzero(is_text)[(text != "").to_numpy()]] = written.to_numpy()
+        values[np.flatnonzero(is_text)[filled]] = without_marks(
+            written, decimal, thousands
+        ).to_numpy()
         converted[name] = pd.to_numeric(pd.Series(values, index=column.index), errors="coerce")
     return frame.assign(**converted) if converted else frame
 
@@ -325,6 +331,8 @@ NUMBER_MARKS = (  # (a number written with marks, the advice), the first a value
     ),
     (r"[-+]?\d+,\d+", "pass decimal=',' if the comma is the decimal mark"),
 )
+# Any number `NUMBER_MARKS` knows.
+ANY_MARKED = "|".join(f"(?:{number})" for number, _ in NUMBER_MARKS)
 
 
 def _number_marks_hint(text: pd.Series, every: bool = False) -> str:
@@ -337,10 +345,8 @@ def _number_marks_hint(text: pd.Series, every: bool = False) -> str:
     for pattern, advice in NUMBER_MARKS:
         matched = text.str.fullmatch(pattern).fillna(False)
         if matched.any():
-            if every:
-                marked = "|".join(f"(?:{number})" for number, _ in NUMBER_MARKS)
-                if not text.str.fullmatch(marked).fillna(False).all():
-                    return ""
+            if every and not text.str.fullmatch(ANY_MARKED).fillna(False).all():
+                return ""
             return f" Values such as {text[matched].iloc[0]!r} are numbers with marks: {advice}."
     return ""
 

@@ -33,6 +33,7 @@ from tsforecast.adapters._table_chunks import (
     table_chunks,
     whole_patients,
 )
+from tsforecast.adapters._tables import without_marks
 from tsforecast.adapters.ehr import _read_patients, check_static
 from tsforecast.sequences import SequenceData
 from tsforecast.storage import SequenceWriter
@@ -421,11 +422,7 @@ def _static_labels(
                     number[name] = column[flags].iloc[0]
                 present = column[~flags].astype(str).str.strip()
                 present = present[present != ""]
-                numeric = present
-                if thousands is not None:
-                    numeric = numeric.str.replace(thousands, "", regex=False)
-                if decimal == ",":
-                    numeric = numeric.str.replace(",", ".", regex=False)
+                numeric = without_marks(present, decimal, thousands)
                 numbers = pd.to_numeric(numeric, errors="coerce").notna()
                 if numbers.any() and number[name] is None:
                     number[name] = present[numbers].iloc[0]
