@@ -65,20 +65,22 @@ def far_value_message(
         begin, end = int(offsets[series]), int(offsets[series + 1])
         for column, index in enumerate(columns):
             own = values[begin:end, index].astype(np.float64)
-            seen = np.isfinite(own) if observed is None else observed[begin:end, index]
-            seen = seen & np.isfinite(own)
+            seen = np.isfinite(own)
+            if observed is not None:
+                seen &= observed[begin:end, index]
             if seen.sum() < MIN_VALUES:
                 continue
             kept = own[seen]
             median = np.median(kept)
             spread = 1.4826 * np.median(np.abs(kept - median))
-            if spread == 0 or kept.std() <= FAR_RATIO * spread:
+            ratio = kept.std() / spread if spread else 0.0
+            if ratio <= FAR_RATIO:
                 continue
             far = int((np.abs(kept - median) > FEW_SPREADS * spread).sum())
             if far > max(FEW_COUNT, FEW_SHARE * len(kept)):
                 continue  # many values that far: a level shift, not a few far values
             farthest = int(np.argmax(np.where(seen, np.abs(own - median), -np.inf)))
-            found.append((kept.std() / spread, series, column, farthest, median, spread))
+            found.append((ratio, series, column, farthest, median, spread))
     if not found:
         return None
     ratio, series, column, row, median, spread = max(found)
