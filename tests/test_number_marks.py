@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -166,3 +167,27 @@ def test_marks_never_touch_dates_codes_or_numbers_given_as_numbers(tmp_path):
     path = _table(tmp_path / "half.csv", ["0,5", "1,234", "2", "3"])
     with pytest.raises(ValueError, match=r"column 'sales' has non-numeric values \(e\.g\. '0,5'"):
         read_weather(path, thousands=",")
+
+
+def test_points_grouping_thousands_in_a_semicolon_file_are_said(tmp_path):
+    # a German export read without marks: valid decimals, a thousandth of what was meant
+    sales = ["15.136", "16.733", "20.016", "17.708", "18.019", "21.345"]
+    days = pd.date_range("2024-01-01", periods=6, freq="D").strftime("%Y-%m-%d")
+    path = tmp_path / "wein.csv"
+    path.write_text(
+        "Tag;Absatz\n" + "".join(f"{d};{v}\n" for d, v in zip(days, sales, strict=True))
+    )
+    with pytest.warns(UserWarning, match=r"every value of column 'Absatz' has a point before "
+                      r"groups of three digits \(such as '15.136'\).* read as decimals \(15.136, "
+                      r"not 15136\)\. If the point separates thousands, pass decimal=',' and "
+                      r"thousands='\.'"):  # fmt: skip
+        assert read_weather(path, time_col="Tag", freq="D").values[0, 0] == pytest.approx(15.136)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        marked = read_weather(path, time_col="Tag", freq="D", decimal=",", thousands=".")
+        assert marked.values[:, 0].tolist() == [15136, 16733, 20016, 17708, 18019, 21345]
+        # decimals of three digits (a value below 1), and a comma-separated file: not said
+        path.write_text(path.read_text().replace("15.136", "0.125"))
+        read_weather(path, time_col="Tag", freq="D")
+        path.write_text(path.read_text().replace(";", ","))
+        read_weather(path, time_col="Tag", freq="D")

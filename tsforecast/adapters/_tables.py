@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import warnings
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,13 +78,16 @@ def read_source(
             # column's name kept ('\ufeffmonth')
             separator = _separator(path, read_csv.get("skiprows", 0))
             options = {"sep": separator, "encoding": "utf-8-sig", **read_csv}
-            plain = options["sep"] != "," and decimal == "." and thousands is None
-            marks = _comma_numbers_hint(path, options) if plain else ""
-            if marks:
-                raise ValueError(
-                    f"{owner}: '{path}' is separated by {options['sep']!r} and its numbers "
-                    f"have commas.{marks}"
-                )
+            if options["sep"] != "," and decimal == "." and thousands is None:
+                # a spreadsheet's export where ';' separates: its marks are ',' and '.'
+                head = pd.read_csv(path, nrows=200, dtype=str, **options)
+                marks = _comma_numbers_hint(head)
+                if marks:
+                    raise ValueError(
+                        f"{owner}: '{path}' is separated by {options['sep']!r} and its numbers "
+                        f"have commas.{marks}"
+                    )
+                _warn_if_points_group_thousands(head, path, options["sep"], owner)
             text: Any = {name: str for name in text_columns}  # pandas ignores absent columns
             if thousands is not None:  # every column as written: marks read where numbers
                 text = str  # (pandas' thousands= would strip them from dates: 25.01.2024)
@@ -169,11 +173,41 @@ def _separator(path: Path, skip: int) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _comma_numbers_hint(path: Path, options: dict[str, Any]) -> str:
-    """Advice for the first rows of a file if they hold numbers with a comma ('1,5')."""
-    head = pd.read_csv(path, nrows=200, dtype=str, **options)
+def _comma_numbers_hint(head: pd.DataFrame) -> str:
+    """Advice for the first rows of a file (as text) if they hold numbers with a comma ('1,5')."""
     text = pd.Series(head.to_numpy().ravel()).dropna().astype("string").str.strip()
     return _number_marks_hint(text[text.str.fullmatch(r"[-+]?[\d.' ]*\d,\d+").fillna(False)])
+
+
+# Every value a point before groups of three digits, never a leading 0 ('15.136', '1.234.567'):
+# thousands as the spreadsheets of ';'-separated exports write them (0.125 is a decimal).
+POINT_GROUPS = r"[-+]?[1-9]\d{0,2}(?:\.\d{3})+"
+# Values of a column that must all look so to be said.
+POINT_GROUPS_SEEN = 5
+
+
+def _warn_if_points_group_thousands(
+    head: pd.DataFrame, path: Path, separator: str, owner: str
+) -> None:
+    """Warn where a column of a non-comma-separated file reads as thousands with a point.
+
+    Such a column reads as decimals ('15.136' as 15.136, a thousandth of the 15,136 a German
+    spreadsheet meant), valid numbers either way: said, not refused.
+    """
+    for name in head.columns:
+        text = head[name].dropna().astype("string").str.strip()
+        text = text[text != ""]
+        if len(text) >= POINT_GROUPS_SEEN and text.str.fullmatch(POINT_GROUPS).all():
+            warnings.warn(
+                f"{owner}: '{path}' is separated by {separator!r}, and every value of column "
+                f"{name!r} has a point before groups of three digits (such as "
+                f"{text.iloc[0]!r}), as spreadsheets write thousands; they are read as "
+                f"decimals ({float(text.iloc[0]):g}, not {text.iloc[0].replace('.', '')}). If "
+                "the point separates thousands, pass decimal=',' and thousands='.'.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return
 
 
 def check_column(frame: pd.DataFrame, name: Hashable, owner: str, role: str) -> Hashable:
