@@ -10,7 +10,9 @@ whose validation values are too few to choose a start per step, which now averag
 forecasters near the best (`naive_start.start_weights`, issue 27); and for `masked_sequence`
 (short, seasonal: its "auto" now tries the change from the previous row too), and again
 for it when its forecasts were combined with the seasonal average (issue 27: the network's
-forecasts unchanged, checked with the weight forced to 0). A
+forecasts unchanged, checked with the weight forced to 0); and the quantiles of
+`weather_frame_calendar` and `pbc_masked_groups` when adaptive conformal inference began to
+narrow intervals too (issue 27: every point forecast unchanged). A
 behaviour-preserving change must reproduce them bit for bit, whatever the caller's thread
 setting: each case runs on one torch thread (`cases.run`), so a recording does not depend on
 the machine that made it.

@@ -53,20 +53,33 @@ def test_the_forecasts_are_the_median_of_the_models_fitted_with_each_transform(m
     def mean(call):
         return (call(alone[PAIR[0]]) + call(alone[PAIR[1]])) / 2  # two models: their mean
 
-    for call in [
-        lambda m: m.predict(passengers),
-        lambda m: m.predict_quantiles(passengers),
-        lambda m: m.forecast(passengers, 18, quantiles=True).to_numpy(),
-        # beyond the horizon each model feeds its own forecasts back: the median of paths
-        lambda m: m.forecast(passengers, 40).to_numpy(),
-    ]:
-        np.testing.assert_allclose(call(combined), mean(call), rtol=1e-6, atol=1e-6)
+    # The combined intervals are then widened where they held less than stated on the
+    # validation rows (tests/test_combined_widths.py): a factor per step and level.
+    factors = combined.interval_widening_[..., 0]  # (steps, levels)
+
+    def widened(levels, steps):  # levels (..., 3): q0.1, q0.5, q0.9 of one target
+        point = levels[..., 1:2]
+        return point + factors[steps] * (levels - point)
+
+    np.testing.assert_allclose(combined.predict(passengers), mean(lambda m: m.predict(passengers)),
+                               rtol=1e-6, atol=1e-6)  # fmt: skip
+    quantiles = mean(lambda m: m.predict_quantiles(passengers))  # (rows, 1, levels): step 1
+    np.testing.assert_allclose(combined.predict_quantiles(passengers), widened(quantiles, 0),
+                               rtol=1e-6, atol=1e-6)  # fmt: skip
+    paths = mean(lambda m: m.forecast(passengers, 18, quantiles=True).to_numpy())
+    np.testing.assert_allclose(combined.forecast(passengers, 18, quantiles=True).to_numpy(),
+                               widened(paths, np.arange(18)), rtol=1e-6, atol=1e-6)  # fmt: skip
+    # beyond the horizon each model feeds its own forecasts back: the median of paths
+    np.testing.assert_allclose(combined.forecast(passengers, 40).to_numpy(),
+                               mean(lambda m: m.forecast(passengers, 40).to_numpy()),
+                               rtol=1e-6, atol=1e-6)  # fmt: skip
     table = backtest(combined, passengers, start=100, steps=12, stride=6, quantiles=True)
     parts = [backtest(m, passengers, start=100, steps=12, stride=6, quantiles=True) for m in
              alone.values()]  # fmt: skip
-    for column in ["forecast", "q0.1", "q0.9"]:
-        expected = (parts[0][column].to_numpy() + parts[1][column].to_numpy()) / 2
-        np.testing.assert_allclose(table[column].to_numpy(), expected, rtol=1e-6)
+    columns = ["q0.1", "forecast", "q0.9"]
+    expected = (parts[0][columns].to_numpy() + parts[1][columns].to_numpy()) / 2
+    expected = widened(expected, table["step"].to_numpy() - 1)
+    np.testing.assert_allclose(table[columns].to_numpy(), expected, rtol=1e-6)
     lower, upper = combined.predict_interval(passengers)
     assert (lower <= upper).all()
 
@@ -245,12 +258,14 @@ def test_set_params_after_fit_reaches_every_model(models, passengers):
     try:
         for model in alone.values():
             model.set_params(adaptation_rate=0.0)
-        expected = sum(m.predict_quantiles(passengers) for m in alone.values()) / 2
+        mean = sum(m.predict_quantiles(passengers) for m in alone.values()) / 2
+        point = mean[..., 1:2]  # widened as the combination's step 1 is (the test above)
+        expected = point + combined.interval_widening_[0, :, 0] * (mean - point)
         np.testing.assert_allclose(combined.predict_quantiles(passengers), expected, rtol=1e-6)
         assert all(m.adaptation_rate == 0.0 for m in combined.transform_members_)
     finally:
         for model in [combined, *alone.values()]:
-            model.set_params(adaptation_rate=0.005)
+            model.set_params(adaptation_rate=0.02)
 
 
 def test_a_member_fitted_apart_is_refused_on_load(models, passengers, tmp_path):

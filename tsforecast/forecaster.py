@@ -146,15 +146,17 @@ class LSTMForecaster(
         0.9)`` (an 80% interval) with ``loss="auto"`` or ``"pinball"``, none with a point
         loss ("mae", "mse", "huber"). None: point forecasts only (cheaper to train with
         many targets).
-    adaptation_rate : float, default=0.005
+    adaptation_rate : float, default=0.02
         Step size of adaptive conformal inference (autoregressive models): along the history
         read by `predict_quantiles` and `forecast` (the last 1,000 rows of each series for
         `forecast`), each outcome outside its interval widens the next intervals of its step,
-        and each inside narrows them back, never below the validation calibration. So the
-        fraction outside stays at most the nominal one in the long run when the data drifts
-        away from the validation data (as far as the widest validation margin reaches), and
-        rows the model was trained on cannot narrow the intervals. 0: the validation margins
-        only (split conformal).
+        and each inside narrows them, so that the fraction outside stays near the nominal one
+        when the data drifts away from the validation data (as far as the widest validation
+        margin reaches). An interval narrows at most to the calibration's interval for 1.5
+        times the miscoverage (an 80% interval to the 70% one), so that rows the model was
+        trained on, where its errors are small, shrink it little. About ``1 / rate`` outcomes
+        count: 0.02 adapts within the few dozen outcomes of a short series. 0: the
+        validation margins only (split conformal).
     validation_fraction : float or "auto", default="auto"
         Final fraction of each series held out to measure the validation loss (early stopping
         and the choice of the best weights, the start, the calibration of the intervals); 0 to
@@ -503,7 +505,7 @@ class LSTMForecaster(
         time_gaps: Any = "auto",
         seasonal_period: Any = "auto",
         seasonal_average: Any = "auto",
-        adaptation_rate: float = 0.005,
+        adaptation_rate: float = 0.02,
         device: str = "auto",
         n_threads: Any = "auto",
         distributed: Any = "auto",

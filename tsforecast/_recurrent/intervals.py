@@ -14,13 +14,15 @@ Time series are not exchangeable: a calm validation period gives intervals too n
 stormy one. Adaptive conformal inference (Gibbs and Candès, 2021) corrects for that online:
 forecasting along a series whose outcomes arrive one by one, the miscoverage level used for
 the margin moves by ``gamma * (alpha - err)`` after each outcome (``err`` is 1 when it fell
-outside its interval). Here the level never rises above the nominal one: the intervals widen
-where outcomes fall outside more often than nominal, and never narrow below the validation
-calibration (so in-sample rows, where the network's errors are small, cannot shrink them).
-Summing the updates, the long-run share outside is then at most the nominal one plus
-``(alpha + gamma) / (gamma T)`` after ``T`` outcomes, as long as the widest validation margin
-(used at level 0 and below; the level stops at ``-gamma``) can hold the drift. The margins
-are stored for every miscoverage level on a grid (`ALPHAS`), not only the nominal one.
+outside its interval): the intervals widen where outcomes fall outside more often than
+nominal and narrow where they fall inside more often. Summing the updates, the long-run share
+outside is within ``(alpha_max + gamma) / (gamma T)`` of the nominal one after ``T`` outcomes,
+as long as the widest validation margin (used at level 0 and below; the level stops at
+``-gamma``) can hold the drift. The level rises at most to `NARROWEST` times the nominal one
+(``alpha_max``): the history read may hold rows the network was trained on, whose errors are
+small, and those may narrow an 80% interval no further than the calibration's 70% interval
+(the upper stop only lowers the share outside). The margins are stored for every miscoverage
+level on a grid (`ALPHAS`), not only the nominal one.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from tsforecast._checks import Rule
 
 __all__ = [
     "ALPHAS",
+    "NARROWEST",
     "QuantilesRule",
     "adaptive_margins",
     "apply_margins",
@@ -50,6 +53,9 @@ __all__ = [
 PAIR_TOLERANCE = 1e-9
 # Miscoverage levels at which the conformal margins are stored (interpolated between).
 ALPHAS = np.linspace(0.0, 1.0, 101)
+# Adaptation raises a pair's miscoverage level (narrows its interval) at most to this many
+# times the nominal one.
+NARROWEST = 1.5
 
 
 class QuantilesRule(Rule):
@@ -203,7 +209,8 @@ def adaptive_margins(
     ``k + 1 + h``) use the miscoverage level reached once the outcomes known by then have
     come in: those of origins up to ``k - 1 - h`` at step ``h``. Each outcome moves the level
     of its step, pair and target by ``gamma * (nominal - err)``, kept within
-    ``[-gamma, nominal]``: the intervals widen, never narrow below the calibration.
+    ``[-gamma, NARROWEST * nominal]``: the intervals widen after outcomes outside and narrow
+    after outcomes inside, at most to the calibration's margin at ``NARROWEST * nominal``.
 
     Parameters
     ----------
@@ -244,7 +251,7 @@ def adaptive_margins(
             outside = (outcome < low[:, s, h] - margin) | (outcome > high[:, s, h] + margin)
             counted = weight[:, s, h][..., None, :]
             update = np.where(counted, gamma * (nominal[0] - outside), 0.0)
-            alpha[:, h] = np.clip(alpha[:, h] + update, -gamma, nominal[0])
+            alpha[:, h] = np.clip(alpha[:, h] + update, -gamma, NARROWEST * nominal[0])
         margins[:, k] = margins_at(table, alpha)
     return margins
 
