@@ -15,6 +15,7 @@ from tsforecast._recurrent.intervals import (
     ALPHAS,
     adaptive_margins,
     apply_margins,
+    auto_rates,
     conformal_margins,
     level_pairs,
     margins_at,
@@ -168,6 +169,30 @@ def test_adaptation_keeps_nominal_coverage_on_calm_data_and_narrows_only_so_far(
     assert margins[999] == pytest.approx(table[0, 0, 0, 0])  # the largest validation score
     inside = np.abs(outcomes) <= 1 + margins
     assert 0.75 <= inside[1300:].mean() <= 0.88
+
+
+def test_the_automatic_step_decays_with_the_outcomes_each_series_has_read():
+    rng = np.random.default_rng(3)
+    calm = rng.normal(size=(2000, 1, 1))
+    raw = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (2000, 1, 3, 1))
+    table = conformal_margins(raw, calm, np.ones_like(calm, bool), LEVELS)
+    outcomes = 1.5 * rng.normal(size=(2, 1500, 1, 1))
+    raw = np.broadcast_to(raw[None, :1], (2, 1500, 1, 3, 1))
+    weight = np.ones_like(outcomes, bool)
+    weight[0, :40] = False  # the first series: 40 origins of padding, then its rows
+    rates = auto_rates(weight)
+    assert rates[1, [1, 62, 250, 1000, 1499]] == pytest.approx([0.02, 0.02, 0.01, 0.005, 0.005])
+    np.testing.assert_array_equal(rates[0, 40:], rates[1, :-40])  # counted from its own rows
+    together = adaptive_margins(table, raw, outcomes, weight, LEVELS, "auto")
+    # Each series as if alone, and a forecast from a row never depends on the rows after it.
+    for i, first in enumerate([40, 0]):
+        alone = adaptive_margins(table, raw[i : i + 1, first:], outcomes[i : i + 1, first:],
+                                 weight[i : i + 1, first:], LEVELS, "auto")  # fmt: skip
+        np.testing.assert_array_equal(together[i, first:], alone[0])
+        cut = adaptive_margins(table, raw[i : i + 1, first:300], outcomes[i : i + 1, first:300],
+                               weight[i : i + 1, first:300], LEVELS, "auto")  # fmt: skip
+        np.testing.assert_array_equal(cut[0], alone[0, : 300 - first])
+    assert (rates[1, 1001:] == 0.005).all()  # from 1,000 outcomes on: Gibbs and Candès' step
 
 
 # ---------------------------------------------------------------------------- the estimator

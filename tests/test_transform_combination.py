@@ -265,7 +265,7 @@ def test_set_params_after_fit_reaches_every_model(models, passengers):
         assert all(m.adaptation_rate == 0.0 for m in combined.transform_members_)
     finally:
         for model in [combined, *alone.values()]:
-            model.set_params(adaptation_rate=0.02)
+            model.set_params(adaptation_rate="auto")
 
 
 def test_a_member_fitted_apart_is_refused_on_load(models, passengers, tmp_path):

@@ -146,7 +146,7 @@ class LSTMForecaster(
         0.9)`` (an 80% interval) with ``loss="auto"`` or ``"pinball"``, none with a point
         loss ("mae", "mse", "huber"). None: point forecasts only (cheaper to train with
         many targets).
-    adaptation_rate : float, default=0.02
+    adaptation_rate : float or "auto", default="auto"
         Step size of adaptive conformal inference (autoregressive models): along the history
         read by `predict_quantiles` and `forecast` (the last 1,000 rows of each series for
         `forecast`), each outcome outside its interval widens the next intervals of its step,
@@ -154,9 +154,11 @@ class LSTMForecaster(
         when the data drifts away from the validation data (as far as the widest validation
         margin reaches). An interval narrows at most to the calibration's interval for 1.5
         times the miscoverage (an 80% interval to the 70% one), so that rows the model was
-        trained on, where its errors are small, shrink it little. About ``1 / rate`` outcomes
-        count: 0.02 adapts within the few dozen outcomes of a short series. 0: the
-        validation margins only (split conformal).
+        trained on, where its errors are small, shrink it little. "auto": after ``n``
+        outcomes of a series, a step of ``0.005 * sqrt(1000 / n)``, at most 0.02 (0.02 for
+        the first 62 outcomes, 0.01 after 250, 0.005 from 1,000 on): a short series adapts
+        within its few dozen outcomes, a long one smoothly. 0: the validation margins only
+        (split conformal).
     validation_fraction : float or "auto", default="auto"
         Final fraction of each series held out to measure the validation loss (early stopping
         and the choice of the best weights, the start, the calibration of the intervals); 0 to
@@ -505,7 +507,7 @@ class LSTMForecaster(
         time_gaps: Any = "auto",
         seasonal_period: Any = "auto",
         seasonal_average: Any = "auto",
-        adaptation_rate: float = 0.02,
+        adaptation_rate: float | str = "auto",
         device: str = "auto",
         n_threads: Any = "auto",
         distributed: Any = "auto",

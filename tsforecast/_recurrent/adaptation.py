@@ -43,8 +43,9 @@ class Adaptation:
         The conformal margins at every miscoverage level (``conformal_margins_``).
     levels : tuple of float
         The quantile levels.
-    rate : float
-        Step size of adaptive conformal inference (0: the validation margins only).
+    rate : float or "auto"
+        Step size of adaptive conformal inference (0: the validation margins only; "auto":
+        each series' own, from the outcomes it reads, `intervals.auto_rates`).
     target_columns : list of int or None
         Columns of the data that are the targets (None: a model fitted with ``y``, whose
         outcomes the data does not hold, so nothing adapts).
@@ -57,7 +58,7 @@ class Adaptation:
 
     table: np.ndarray
     levels: tuple[float, ...]
-    rate: float
+    rate: float | str
     target_columns: list[int] | None
     target_scaler: Standardizer
     lag: int = 0

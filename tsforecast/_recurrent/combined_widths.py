@@ -16,8 +16,8 @@ prediction on the ratio of each outcome's distance from the point to the interva
 half-width on its side; scale-free, so pooled over the series of a panel). The factor is
 never below 1: the intervals only widen. Narrowing them to the combination's smaller
 validation errors was measured and rejected (`bench_panel_calibration`'s "validation
-factor": on visnights, whose test years rose in every region, 52% of the regions within
-0.6-0.95 instead of 65%).
+factor": on visnights, whose test years rose in every region, 48% of the regions within
+0.6-0.95 instead of 77%).
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ HYPERPARAMETERS: dict[str, Rule] = {
     "scale": ScaleRule(), "time_features": TimeFeaturesRule(),
     "seasonal_period": AutoOr(Integer(minimum=2, optional=True)),
     "seasonal_average": AutoOr(Real(0.0, 1.0)),
-    "adaptation_rate": Real(0.0), "bounds": BoundsRule(), "time_gaps": AutoOr(Flag()),
+    "adaptation_rate": AutoOr(Real(0.0)), "bounds": BoundsRule(), "time_gaps": AutoOr(Flag()),
     "distributed": AutoOr(Flag()), "target_transform": TransformRule(),
     "n_threads": AutoOr(Integer(optional=True)),
 }  # fmt: skip

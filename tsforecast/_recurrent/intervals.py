@@ -23,6 +23,17 @@ as long as the widest validation margin (used at level 0 and below; the level st
 small, and those may narrow an 80% interval no further than the calibration's 70% interval
 (the upper stop only lowers the share outside). The margins are stored for every miscoverage
 level on a grid (`ALPHAS`), not only the nominal one.
+
+Adaptive conformal inference is online gradient descent on the pinball loss of the level,
+and over outcomes that keep coming, a step decaying as ``1 / sqrt(n)`` after ``n`` outcomes
+bounds its regret at every ``n`` (Zinkevich, 2003). `auto_rates` takes ``0.005 * sqrt(1000 /
+n)`` (Gibbs and Candès' 0.005 from 1,000 outcomes on), at most 0.02 (the first 62
+outcomes): a short series adapts within its few dozen outcomes, a long one smoothly. A step of
+0.02 throughout made the hourly weather's 24-step intervals less sharp for the same coverage
+(the outcome of a step-24 forecast comes in 24 rows late, so a large step overshoots); 0.005
+throughout barely moved in a short quarterly panel's few dozen outcomes. The step at an
+origin depends only on the outcomes before it, so a forecast from a row never depends on
+the rows after it.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ __all__ = [
     "QuantilesRule",
     "adaptive_margins",
     "apply_margins",
+    "auto_rates",
     "conformal_margins",
     "from_nearest_steps",
     "level_pairs",
@@ -56,6 +68,11 @@ ALPHAS = np.linspace(0.0, 1.0, 101)
 # Adaptation raises a pair's miscoverage level (narrows its interval) at most to this many
 # times the nominal one.
 NARROWEST = 1.5
+# The automatic step of adaptation after n outcomes: LONG_RATE * sqrt(RATE_OUTCOMES / n), at
+# most FIRST_RATE, LONG_RATE from RATE_OUTCOMES outcomes on (Gibbs and Candès' step).
+FIRST_RATE = 0.02
+LONG_RATE = 0.005
+RATE_OUTCOMES = 1000
 
 
 class QuantilesRule(Rule):
@@ -195,13 +212,33 @@ def margins_at(table: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return lower + fraction * (upper - lower)
 
 
+def auto_rates(weight: np.ndarray) -> np.ndarray:
+    """Step of adaptive conformal inference at each origin of each series.
+
+    ``weight``: ``(n_series, n_origins, ...)``, True where an outcome counts; the steps come
+    back as ``(n_series, n_origins)``. The outcomes that come in at origin ``k`` move the
+    level by ``min(FIRST_RATE, LONG_RATE * sqrt(RATE_OUTCOMES / n))``, ``n`` the origins
+    before ``k`` with an outcome (at least 1, at most `RATE_OUTCOMES`).
+
+    Examples
+    --------
+    >>> rates = auto_rates(np.ones((1, 3000, 1), bool))[0]
+    >>> rates[[1, 62, 100, 250, 1000, 2999]].round(4).tolist()
+    [0.02, 0.02, 0.0158, 0.01, 0.005, 0.005]
+    """
+    has_outcome = weight.reshape(*weight.shape[:2], -1).any(axis=-1)
+    before = np.cumsum(has_outcome, axis=1) - has_outcome  # origins before k with an outcome
+    steps = LONG_RATE * np.sqrt(RATE_OUTCOMES / np.clip(before, 1, RATE_OUTCOMES))
+    return np.minimum(steps, FIRST_RATE)
+
+
 def adaptive_margins(
     table: np.ndarray,
     quantiles: np.ndarray,
     truth: np.ndarray,
     weight: np.ndarray,
     levels: tuple[float, ...],
-    gamma: float,
+    gamma: float | str,
 ) -> np.ndarray:
     """Margins along series by adaptive conformal inference (Gibbs and Candès, 2021).
 
@@ -225,8 +262,9 @@ def adaptive_margins(
         steps past the end of the data).
     levels : tuple of float
         The sorted levels.
-    gamma : float
-        The step size; 0 keeps the nominal level (static split conformal).
+    gamma : float or "auto"
+        The step size; 0 keeps the nominal level (static split conformal); "auto": a step
+        decaying with the outcomes each series has read (`auto_rates`).
 
     Returns
     -------
@@ -234,6 +272,10 @@ def adaptive_margins(
         The margin of every forecast.
     """
     n_series, n_origins, horizon, _, n_targets = quantiles.shape
+    if isinstance(gamma, str):  # "auto"
+        rates = auto_rates(weight)
+    else:
+        rates = np.full((n_series, n_origins), float(gamma))
     pairs = level_pairs(levels)
     nominal = nominal_alphas(levels)[None, None, :, None]  # (1, 1, pairs, 1)
     alpha = np.broadcast_to(nominal, (n_series, horizon, len(pairs), n_targets)).copy()
@@ -244,14 +286,15 @@ def adaptive_margins(
     for k in range(n_origins):
         source = k - 1 - steps  # the origin whose step-h outcome has just come in
         known = source >= 0
-        if gamma > 0 and known.any():
+        if rates[:, k].any() and known.any():
+            rate = rates[:, k, None, None, None]  # (series, 1, 1, 1)
             s, h = source[known], steps[known]
             outcome = truth[:, s, h][..., None, :]  # (series, known steps, 1, targets)
             margin = margins[:, s, h]
             outside = (outcome < low[:, s, h] - margin) | (outcome > high[:, s, h] + margin)
             counted = weight[:, s, h][..., None, :]
-            update = np.where(counted, gamma * (nominal[0] - outside), 0.0)
-            alpha[:, h] = np.clip(alpha[:, h] + update, -gamma, NARROWEST * nominal[0])
+            update = np.where(counted, rate * (nominal[0] - outside), 0.0)
+            alpha[:, h] = np.clip(alpha[:, h] + update, -rate, NARROWEST * nominal[0])
         margins[:, k] = margins_at(table, alpha)
     return margins
 
