@@ -22,6 +22,7 @@ from tsforecast._recurrent.ensemble import fit_members
 from tsforecast._recurrent.far_values import far_value_message
 from tsforecast._recurrent.held_out import check_held_out
 from tsforecast._recurrent.hyperparameters import loss_kind, resolve
+from tsforecast._recurrent.pooled_calibration import dominating_message, strongest
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.scaling import fit_scalers
 from tsforecast._recurrent.seasonal_average import (
@@ -116,6 +117,14 @@ class FittingSteps:
             self._warn_if_losing(data)
         finally:
             self.__dict__.pop("_forecast_memo", None)
+        # Each transform's model is calibrated on its own; the forecasts combine them.
+        found = [
+            model.__dict__.pop("_calibration_dominated", ())
+            for model in (*self.transform_members_, self)
+        ]
+        said = dominating_message(strongest(found), data.series_ids, data.n_series)
+        if said:  # at the caller's fit: this <- _fit <- fit <- caller
+            warnings.warn(said, RuntimeWarning, stacklevel=4)
 
     def _fit_forecasts(
         self, data: SequenceData, firsts: np.ndarray, lasts: np.ndarray, steps: int
@@ -375,6 +384,7 @@ class FittingSteps:
         self.calibration_lag_ = self.target_transform_.lag
         self.baseline_scores_ = check.baseline_scores
         self._network_losing = check.losing  # given or not by `_after_training`
+        self._calibration_dominated = check.dominating  # given by `_after_training`
 
     def _changes_of(self, data: SequenceData) -> tuple[Any, ...] | None:
         """Return what the targets' changes are taken of, where observed, and the lag."""

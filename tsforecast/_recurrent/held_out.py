@@ -20,6 +20,7 @@ from tsforecast._recurrent.naive_scores import (
     warn_if_unscored,
 )
 from tsforecast._recurrent.paths import quantile_paths, truth_paths
+from tsforecast._recurrent.pooled_calibration import Domination, dominating_series
 from tsforecast._recurrent.problem import TrainingProblem
 from tsforecast._recurrent.training import FittedNetwork
 
@@ -34,11 +35,14 @@ class HeldOutCheck:
     nothing to calibrate or score. ``losing``: the warning to give where the network does
     not beat the naive forecasters (`naive_scores.losing_message`), None where it does;
     `fit` gives it once it knows whether its forecasts are the network's alone.
+    ``dominating``: the series of a panel whose validation errors set every series'
+    intervals (`pooled_calibration.dominating_series`).
     """
 
     conformal_margins: np.ndarray | None
     baseline_scores: dict[str, list[float | None]] | None
     losing: str | None = None
+    dominating: tuple[Domination, ...] = ()
 
 
 def check_held_out(
@@ -82,15 +86,17 @@ def check_held_out(
         return HeldOutCheck(None, None)
     outputs = validator.outputs()
     rows, truth, weight = validator.held_out()
-    margins = None
+    margins, dominating = None, ()
     if levels is not None:
         quantiles, outcomes, counted = outputs.cpu().numpy(), truth, weight
         if lag:  # forecasts of changes: calibrated on the paths they add up
             quantiles = quantile_paths(quantiles, levels.index(0.5), lag)
             outcomes, counted = truth_paths(truth, weight, lag)
         margins = conformal_margins(quantiles, outcomes, counted, levels) * target_scale
+        series = np.searchsorted(offsets, rows, side="right") - 1
+        dominating = tuple(dominating_series(quantiles, outcomes, counted, levels, series))
     if not autoregressive:
-        return HeldOutCheck(margins, None)
+        return HeldOutCheck(margins, None, dominating=dominating)
     scores, counts = baseline_scores(
         outputs, fitted.module, problem, rows, truth, weight, offsets, fitted.start, season,
         *(changes_of or (None, None, 0)),
@@ -101,4 +107,4 @@ def check_held_out(
         warn_if_unscored(scores)
     kept_start = fitted.best_epoch == 0  # fit said so; the start is within noise of the best
     losing = losing_message(scores, len(scores["model"]), counts.min(axis=-1), kept_start)
-    return HeldOutCheck(margins, scores, losing)
+    return HeldOutCheck(margins, scores, losing, dominating)

@@ -1,0 +1,80 @@
+"""One series of a panel setting every series' intervals: found, and said at fit."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from tsforecast import LSTMForecaster
+from tsforecast._recurrent.pooled_calibration import (
+    DOMINANCE,
+    dominating_message,
+    dominating_series,
+)
+from tsforecast.datasets import load_visnights
+
+LEVELS = (0.1, 0.5, 0.9)
+
+
+def validation(truth: np.ndarray, width: float = 2.0) -> tuple[np.ndarray, ...]:
+    """Raw quantiles [-width/2, 0, width/2] for ``truth`` of shape (n, steps, targets)."""
+    raw = np.array([-width / 2, 0.0, width / 2])[None, None, :, None]
+    quantiles = np.broadcast_to(raw, (*truth.shape[:2], 3, truth.shape[2])).copy()
+    return quantiles, truth, np.ones(truth.shape, bool)
+
+
+def test_a_series_erring_far_more_than_the_others_is_found_at_its_worst_step():
+    rng = np.random.default_rng(0)
+    series = np.repeat(np.arange(5), 8)  # five series, eight validation origins each
+    truth = rng.normal(scale=0.8, size=(40, 6, 1))
+    assert dominating_series(*validation(truth), LEVELS, series) == []  # all alike
+    broken = truth.copy()
+    broken[series == 3, 2:] += 6.0  # from step 3 on, series 3 falls far from its forecasts
+    found = dominating_series(*validation(broken), LEVELS, series)
+    assert [(s, coverage) for s, _, coverage, _ in found] == [(3, 80)]
+    assert found[0][1] >= 3 and found[0][3] > DOMINANCE
+    message = dominating_message(tuple(found), np.array(list("abcde")), 5)
+    assert "series 'd' errs far more" in message and "of all 5 series" in message
+    assert f"up to {found[0][3]:.1f} times narrower (at step {found[0][1]})" in message
+
+
+def test_no_finding_where_the_series_holds_most_values_or_the_widths_are_tiny():
+    rng = np.random.default_rng(1)
+    # Series 0 is long: at steps 4-6 only it has validation values (the others' end).
+    series = np.r_[np.zeros(30, int), np.repeat([1, 2, 3], 6)]
+    truth = rng.normal(scale=0.8, size=(48, 6, 1))
+    quantiles, truth, counted = validation(truth)
+    counted[30:, 3:] = False
+    truth[:30, 3:] += 6.0  # it errs there, but no other series is left to compare
+    assert dominating_series(quantiles, truth, counted, LEVELS, series) == []
+    # A target that barely varies: intervals 0.02 wide, one series erring by 0.1.
+    series = np.repeat(np.arange(5), 8)
+    flat = rng.normal(scale=0.005, size=(40, 6, 1))
+    flat[series == 3] += 0.1
+    assert dominating_series(*validation(flat, width=0.02), LEVELS, series) == []
+
+
+def quarters(regions: list[str]):
+    frame = load_visnights().to_frame()
+    return frame[frame.index.get_level_values("region").isin(regions)]
+
+
+@pytest.mark.filterwarnings("ignore:LSTMForecaster.*(beat|err over):RuntimeWarning")
+def test_fit_names_the_series_that_sets_every_series_intervals():
+    regions = ["NSWMetro", "QLDMetro", "VICMetro", "SAUMetro", "WAUMetro"]
+    panel = quarters(regions)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LSTMForecaster(random_state=0).fit(panel)
+    assert not [w for w in caught if "far more than the other series" in str(w.message)]
+    # A region whose visitors stop in its last two years (a closed market): its validation
+    # forecasts miss by its whole level, and the pooled margins with them.
+    closed = panel.copy()
+    last = closed.index.get_level_values("quarter") >= "2015-01-01"
+    closed.loc[last & (closed.index.get_level_values("region") == "SAUMetro"), "nights"] = 0.0
+    with pytest.warns(RuntimeWarning, match=r"series 'SAUMetro' errs far more") as caught:
+        LSTMForecaster(random_state=0).fit(closed)
+    said = [str(w.message) for w in caught if "far more" in str(w.message)]
+    assert len(said) == 1 and "intervals of all 5 series" in said[0]
