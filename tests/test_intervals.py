@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from tsforecast import LSTMForecaster
+from tsforecast._recurrent import intervals
 from tsforecast._recurrent.intervals import (
     ALPHAS,
     adaptive_margins,
@@ -140,7 +141,7 @@ def test_adaptive_conformal_inference_reaches_nominal_coverage_under_a_shift():
     assert abs(covered(0.005) - 0.8) < 0.03  # Gibbs and Candès: the long-run gap vanishes
 
 
-def test_adaptation_keeps_nominal_coverage_on_calm_data_and_narrows_only_so_far():
+def test_adaptation_keeps_nominal_coverage_on_calm_data_and_narrows_only_so_far(monkeypatch):
     rng = np.random.default_rng(5)
     calm = rng.normal(size=(2000, 1, 1))
     raw = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, :, None], (2000, 1, 3, 1))
@@ -151,6 +152,10 @@ def test_adaptation_keeps_nominal_coverage_on_calm_data_and_narrows_only_so_far(
     wide = np.broadcast_to(raw[None, :1], (1, 8000, 1, 3, 1))
     margins = adaptive_margins(table, wide, same, np.ones_like(same, bool), LEVELS, 0.02)
     assert abs((np.abs(same) <= 1 + margins[..., 0, :]).mean() - 0.8) < 0.01
+    monkeypatch.setattr(intervals, "NARROWEST", 1.0)  # as before: only ever widened
+    margins = adaptive_margins(table, wide, same, np.ones_like(same, bool), LEVELS, 0.02)
+    assert (np.abs(same) <= 1 + margins[..., 0, :]).mean() > 0.815
+    monkeypatch.undo()
     # In-sample-like outcomes, half as spread: the margins narrow, but never below the
     # calibration's margin at 1.5 times the miscoverage (the 70% interval's).
     quiet = 0.5 * rng.normal(size=(1, 3000, 1, 1))
@@ -159,6 +164,13 @@ def test_adaptation_keeps_nominal_coverage_on_calm_data_and_narrows_only_so_far(
     nominal, narrowest = (margins_at(table, np.array([[[a]]]))[0, 0, 0] for a in (0.2, 0.3))
     assert narrowest < nominal
     assert (margins >= narrowest - 1e-12).all() and np.median(margins) == pytest.approx(narrowest)
+    # A pair of 30% (levels 0.35 and 0.65): at most halfway from its miscoverage to 1.
+    levels = (0.35, 0.5, 0.65)
+    raw30 = np.broadcast_to(np.array([-0.4, 0.0, 0.4])[None, None, :, None], (2000, 1, 3, 1))
+    table30 = conformal_margins(raw30, calm, np.ones_like(calm, bool), levels)
+    raw30 = np.broadcast_to(raw30[None, :1], (1, 3000, 1, 3, 1))
+    found = adaptive_margins(table30, raw30, quiet, np.ones_like(quiet, bool), levels, 0.005)
+    assert found.min() == pytest.approx(margins_at(table30, np.array([[[0.85]]]))[0, 0, 0])
     # A storm (4x the spread), then calm again: the widest margin in the storm (4x is beyond
     # what the validation data saw: it covers what it can), nominal coverage after it.
     outcomes = np.concatenate([4 * rng.normal(size=1000), rng.normal(size=1000)])
@@ -193,6 +205,35 @@ def test_the_automatic_step_decays_with_the_outcomes_each_series_has_read():
                                weight[i : i + 1, first:300], LEVELS, "auto")  # fmt: skip
         np.testing.assert_array_equal(cut[0], alone[0, : 300 - first])
     assert (rates[1, 1001:] == 0.005).all()  # from 1,000 outcomes on: Gibbs and Candès' step
+    # Outcomes missing here and there (NaN rows): the step at an origin counts the outcomes
+    # in by then only, so the margins from a history cut at row t are those of the whole.
+    observed = rng.random(300) > 0.2
+    ahead = np.arange(300)[:, None] + 1 + np.arange(3)  # the rows each origin's steps forecast
+    counted = observed[np.minimum(ahead, 299)] & (ahead < 300)
+    raw3 = np.broadcast_to(np.array([-1.0, 0.0, 1.0])[None, None, None, :, None], (1, 300, 3, 3, 1))
+    truth = 1.5 * rng.normal(size=(1, 300, 3, 1))
+    whole = adaptive_margins(
+        table3 := conformal_margins(
+            np.broadcast_to(raw3[0, :1, :1], (2000, 3, 3, 1)),
+            np.repeat(calm, 3, axis=1),
+            np.ones((2000, 3, 1), bool),
+            LEVELS,
+        ),
+        raw3,
+        truth,
+        counted[None, ..., None],
+        LEVELS,
+        "auto",
+    )
+    for t in (40, 41, 150):
+        known = counted[: t + 1] & (ahead[: t + 1] <= t)  # the outcomes known at row t
+        cut = adaptive_margins(table3, raw3[:, : t + 1], truth[:, : t + 1],
+                               known[None, ..., None], LEVELS, "auto")  # fmt: skip
+        np.testing.assert_array_equal(cut[0, -1], whole[0, t])
+    full = auto_rates(counted[None, ..., None])[0]  # the step itself, at every row
+    for t in range(30, 300):
+        known = counted[: t + 1] & (ahead[: t + 1] <= t)
+        assert auto_rates(known[None, ..., None])[0, -1] == full[t]
 
 
 # ---------------------------------------------------------------------------- the estimator

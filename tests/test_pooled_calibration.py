@@ -33,11 +33,29 @@ def test_a_series_erring_far_more_than_the_others_is_found_at_its_worst_step():
     broken = truth.copy()
     broken[series == 3, 2:] += 6.0  # from step 3 on, series 3 falls far from its forecasts
     found = dominating_series(*validation(broken), LEVELS, series)
-    assert [(s, coverage) for s, _, coverage, _ in found] == [(3, 80)]
-    assert found[0][1] >= 3 and found[0][3] > DOMINANCE
-    message = dominating_message(tuple(found), np.array(list("abcde")), 5)
+    assert [(d.series, d.coverage, d.target) for d in found] == [(3, 80, 0)]
+    assert found[0].step >= 3 and found[0].factor > DOMINANCE
+    message = dominating_message(tuple(found), np.array(list("abcde")), ["y"])
     assert "series 'd' errs far more" in message and "of all 5 series" in message
-    assert f"up to {found[0][3]:.1f} times narrower (at step {found[0][1]})" in message
+    assert f"up to {found[0].factor:.1f} times narrower (at step {found[0].step})" in message
+    # Two series alike in length: the other one is judged too.
+    pair = np.repeat([0, 1], 8)
+    two = rng.normal(scale=0.8, size=(16, 6, 1))
+    two[pair == 1, 2:] += 6.0
+    assert [d.series for d in dominating_series(*validation(two), LEVELS, pair)] == [1]
+
+
+def test_a_series_below_the_share_is_tried_where_a_pair_is_wider_still():
+    # 25 series (4% of the values each) and a 98% interval: one series fills its top.
+    rng = np.random.default_rng(2)
+    series = np.repeat(np.arange(25), 12)
+    truth = rng.normal(scale=0.8, size=(300, 4, 2))
+    truth[series == 7, :, 1] += 15.0  # the second target only
+    levels = (0.01, 0.5, 0.99)
+    found = dominating_series(*validation(truth), levels, series)
+    assert [(d.series, d.target, d.coverage) for d in found] == [(7, 1, 98)]
+    said = dominating_message(tuple(found), np.arange(25).astype(str), ["price", "units"])
+    assert "98% intervals of 'units' would be up to" in said
 
 
 def test_no_finding_where_the_series_holds_most_values_or_the_widths_are_tiny():

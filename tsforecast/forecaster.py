@@ -153,12 +153,12 @@ class LSTMForecaster(
         and each inside narrows them, so that the fraction outside stays near the nominal one
         when the data drifts away from the validation data (as far as the widest validation
         margin reaches). An interval narrows at most to the calibration's interval for 1.5
-        times the miscoverage (an 80% interval to the 70% one), so that rows the model was
-        trained on, where its errors are small, shrink it little. "auto": after ``n``
-        outcomes of a series, a step of ``0.005 * sqrt(1000 / n)``, at most 0.02 (0.02 for
-        the first 62 outcomes, 0.01 after 250, 0.005 from 1,000 on): a short series adapts
-        within its few dozen outcomes, a long one smoothly. 0: the validation margins only
-        (split conformal).
+        times the miscoverage, at most halfway from it to 1 (an 80% interval to the 70% one,
+        a 30% one to the 15% one), so that rows the model was trained on, where its errors
+        are small, shrink it little. "auto": after ``n`` outcomes of a series, a step of
+        ``0.005 * sqrt(1000 / n)``, at most 0.02 (0.02 for the first 62 outcomes, 0.01
+        after 250, 0.005 from 1,000 on): a short series adapts within its few dozen
+        outcomes, a long one smoothly. 0: the validation margins only (split conformal).
     validation_fraction : float or "auto", default="auto"
         Final fraction of each series held out to measure the validation loss (early stopping
         and the choice of the best weights, the start, the calibration of the intervals); 0 to

@@ -122,7 +122,7 @@ class FittingSteps:
             model.__dict__.pop("_calibration_dominated", ())
             for model in (*self.transform_members_, self)
         ]
-        said = dominating_message(strongest(found), data.series_ids, data.n_series)
+        said = dominating_message(strongest(found), data.series_ids, self.target_names_)
         if said:  # at the caller's fit: this <- _fit <- fit <- caller
             warnings.warn(said, RuntimeWarning, stacklevel=4)
 

@@ -12,6 +12,7 @@ forecasts after each series' end (`Adaptation.at_ends`) and after any rows, for 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -58,7 +59,7 @@ class Adaptation:
 
     table: np.ndarray
     levels: tuple[float, ...]
-    rate: float | str
+    rate: float | Literal["auto"]
     target_columns: list[int] | None
     target_scaler: Standardizer
     lag: int = 0

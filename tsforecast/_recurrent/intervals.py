@@ -16,12 +16,14 @@ forecasting along a series whose outcomes arrive one by one, the miscoverage lev
 the margin moves by ``gamma * (alpha - err)`` after each outcome (``err`` is 1 when it fell
 outside its interval): the intervals widen where outcomes fall outside more often than
 nominal and narrow where they fall inside more often. Summing the updates, the long-run share
-outside is within ``(alpha_max + gamma) / (gamma T)`` of the nominal one after ``T`` outcomes,
-as long as the widest validation margin (used at level 0 and below; the level stops at
-``-gamma``) can hold the drift. The level rises at most to `NARROWEST` times the nominal one
-(``alpha_max``): the history read may hold rows the network was trained on, whose errors are
-small, and those may narrow an 80% interval no further than the calibration's 70% interval
-(the upper stop only lowers the share outside). The margins are stored for every miscoverage
+outside exceeds the nominal one by at most ``(alpha_max + gamma) / (gamma T)`` after ``T``
+outcomes, as long as the widest validation margin (used at level 0 and below; the level stops
+at ``-gamma``) can hold the drift. The level rises at most to `NARROWEST` times the nominal
+one, and at most halfway to 1 (``alpha_max``, `narrowest_level`): the history read may hold
+rows the network was trained on, whose errors are small, and those may narrow an 80% interval
+no further than the calibration's 70% interval. Where that stop holds the level, the share
+outside is below the nominal one (on outcomes half as spread as the validation ones, 4%
+outside an 80% interval). The margins are stored for every miscoverage
 level on a grid (`ALPHAS`), not only the nominal one.
 
 Adaptive conformal inference is online gradient descent on the pinball loss of the level,
@@ -32,14 +34,14 @@ outcomes): a short series adapts within its few dozen outcomes, a long one smoot
 0.02 throughout made the hourly weather's 24-step intervals less sharp for the same coverage
 (the outcome of a step-24 forecast comes in 24 rows late, so a large step overshoots); 0.005
 throughout barely moved in a short quarterly panel's few dozen outcomes. The step at an
-origin depends only on the outcomes before it, so a forecast from a row never depends on
-the rows after it.
+origin counts the outcomes that have come in by then (those of the earlier origins' first
+steps), so a forecast from a row never depends on the rows after it.
 """
 
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -56,6 +58,7 @@ __all__ = [
     "from_nearest_steps",
     "level_pairs",
     "margins_at",
+    "narrowest_level",
     "nominal_alphas",
     "nominal_margins",
     "with_median",
@@ -212,22 +215,36 @@ def margins_at(table: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return lower + fraction * (upper - lower)
 
 
-def auto_rates(weight: np.ndarray) -> np.ndarray:
-    """Step of adaptive conformal inference at each origin of each series.
+def narrowest_level(nominal: np.ndarray) -> np.ndarray:
+    """Return the highest miscoverage adaptation may reach.
 
-    ``weight``: ``(n_series, n_origins, ...)``, True where an outcome counts; the steps come
-    back as ``(n_series, n_origins)``. The outcomes that come in at origin ``k`` move the
-    level by ``min(FIRST_RATE, LONG_RATE * sqrt(RATE_OUTCOMES / n))``, ``n`` the origins
-    before ``k`` with an outcome (at least 1, at most `RATE_OUTCOMES`).
+    `NARROWEST` times the nominal one, and at most halfway from it to 1.
 
     Examples
     --------
-    >>> rates = auto_rates(np.ones((1, 3000, 1), bool))[0]
+    >>> narrowest_level(np.array([0.1, 0.2, 0.7])).round(3).tolist()
+    [0.15, 0.3, 0.85]
+    """
+    return np.minimum(NARROWEST * nominal, (1 + nominal) / 2)
+
+
+def auto_rates(weight: np.ndarray) -> np.ndarray:
+    """Step of adaptive conformal inference at each origin of each series.
+
+    ``weight``: ``(n_series, n_origins, horizon, n_targets)``, True where an outcome counts;
+    the steps come back as ``(n_series, n_origins)``. The outcomes that come in at origin
+    ``k`` move the level by ``min(FIRST_RATE, LONG_RATE * sqrt(RATE_OUTCOMES / n))``, ``n``
+    the outcomes that have come in by then: the origins before ``k`` whose next row (at
+    most row ``k``) counts (at least 1, at most `RATE_OUTCOMES`).
+
+    Examples
+    --------
+    >>> rates = auto_rates(np.ones((1, 3000, 1, 1), bool))[0]
     >>> rates[[1, 62, 100, 250, 1000, 2999]].round(4).tolist()
     [0.02, 0.02, 0.0158, 0.01, 0.005, 0.005]
     """
-    has_outcome = weight.reshape(*weight.shape[:2], -1).any(axis=-1)
-    before = np.cumsum(has_outcome, axis=1) - has_outcome  # origins before k with an outcome
+    arrived = weight[:, :, 0].any(axis=-1)  # origin j's next row (row j + 1) counts
+    before = np.cumsum(arrived, axis=1) - arrived  # in by origin k: rows j + 1 <= k
     steps = LONG_RATE * np.sqrt(RATE_OUTCOMES / np.clip(before, 1, RATE_OUTCOMES))
     return np.minimum(steps, FIRST_RATE)
 
@@ -238,7 +255,7 @@ def adaptive_margins(
     truth: np.ndarray,
     weight: np.ndarray,
     levels: tuple[float, ...],
-    gamma: float | str,
+    gamma: float | Literal["auto"],
 ) -> np.ndarray:
     """Margins along series by adaptive conformal inference (Gibbs and Candès, 2021).
 
@@ -246,8 +263,8 @@ def adaptive_margins(
     ``k + 1 + h``) use the miscoverage level reached once the outcomes known by then have
     come in: those of origins up to ``k - 1 - h`` at step ``h``. Each outcome moves the level
     of its step, pair and target by ``gamma * (nominal - err)``, kept within
-    ``[-gamma, NARROWEST * nominal]``: the intervals widen after outcomes outside and narrow
-    after outcomes inside, at most to the calibration's margin at ``NARROWEST * nominal``.
+    ``[-gamma, narrowest_level(nominal)]``: the intervals widen after outcomes outside and
+    narrow after outcomes inside, at most to the calibration's margin at that level.
 
     Parameters
     ----------
@@ -294,7 +311,7 @@ def adaptive_margins(
             outside = (outcome < low[:, s, h] - margin) | (outcome > high[:, s, h] + margin)
             counted = weight[:, s, h][..., None, :]
             update = np.where(counted, rate * (nominal[0] - outside), 0.0)
-            alpha[:, h] = np.clip(alpha[:, h] + update, -rate, NARROWEST * nominal[0])
+            alpha[:, h] = np.clip(alpha[:, h] + update, -rate, narrowest_level(nominal[0]))
         margins[:, k] = margins_at(table, alpha)
     return margins
 
