@@ -14,15 +14,17 @@ checks seed 0 against its targets):
 - ``weather_roles``: the same, with the temperature the only target and the 20 other
   columns past covariates (``target="Dry-bulb (C)"``; the hour of the day stays a
   known-future input);
+- ``temperature``: the hourly air temperature alone (``Dry-bulb (C)`` with its time stamps,
+  no other column): 1 and 24 steps;
 - ``speech``: MFCC frames (14 columns), all scored; 1 and 24 steps;
 - ``daily``: daily Seattle weather (4 columns, with time stamps), scored on ``temp_max``;
   1 and 7 steps;
 - ``pbc``: the PBC visits, each patient's last visit held out, forecast from the visits
   before; MAE over the observed values in standard deviations of each column.
 
-Run: ``python benchmarks/bench_accuracy.py [--tasks weather speech daily pbc] [--seeds 0 1 2]
-[--params '{"horizon": 1}'] [--out NAME]``; writes ``benchmarks/results/NAME.json`` and
-``.md`` (default ``accuracy``).
+Run: ``python benchmarks/bench_accuracy.py [--tasks weather temperature speech daily pbc]
+[--seeds 0 1 2] [--params '{"horizon": 1}'] [--out NAME]``; writes
+``benchmarks/results/NAME.json`` and ``.md`` (default ``accuracy``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ SERIES_TASKS = {
         "season": 24,
         "target": "Dry-bulb (C)",
     },
+    "temperature": {
+        "load": load_weather,
+        "scored": "Dry-bulb (C)",
+        "horizon": 24,
+        "season": 24,
+        "columns": ["Dry-bulb (C)"],
+    },
     "speech": {"load": load_speech_mfcc, "scored": None, "horizon": 24, "season": None},
     "daily": {"load": load_seattle_weather, "scored": "temp_max", "horizon": 7, "season": 7},
 }
@@ -74,6 +83,8 @@ def series_task(name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
     frame = data.to_frame()
     if name == "speech":
         frame = frame.reset_index(drop=True)  # frames, not time stamps
+    if "columns" in spec:
+        frame = frame[spec["columns"]]
     split = int(0.8 * len(frame))
     roles = {"target": spec["target"]} if "target" in spec else {}
     model = LSTMForecaster(random_state=seed, **{**roles, **params})

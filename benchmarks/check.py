@@ -67,8 +67,8 @@ def accuracy_failures(results: dict[str, dict[str, Any]]) -> list[str]:
     Parameters
     ----------
     results : dict
-        ``bench_accuracy``'s result of each task (``weather``, ``speech``, ``daily``,
-        ``pbc``), by task name.
+        ``bench_accuracy``'s result of each task (``weather``, ``temperature``, ``speech``,
+        ``daily``, ``pbc``), by task name.
 
     Returns
     -------
@@ -113,7 +113,7 @@ def check_accuracy(folder: Path, smoke: bool) -> None:
         assert all(math.isfinite(v) and v > 0 for v in result["model"] + result["persistence"])
         assert "| daily | 7 |" in out.with_suffix(".md").read_text()
         return
-    tasks = ["weather", "speech", "daily", "pbc"]
+    tasks = ["weather", "temperature", "speech", "daily", "pbc"]
     run("bench_accuracy.py", "--tasks", *tasks, "--seeds", "0", "--out", out)
     results = {
         result["task"]: result for result in json.loads(out.with_suffix(".json").read_text())

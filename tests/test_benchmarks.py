@@ -51,14 +51,15 @@ def test_the_accuracy_targets_pass_the_recorded_figures_and_fail_a_model_that_lo
     check = load(BENCHMARKS / "check.py", monkeypatch)
     recorded = json.loads((BENCHMARKS / "results" / "accuracy.json").read_text())
     seed0 = {r["task"]: r for r in recorded if r["seed"] == 0 and r["task"] != "weather_roles"}
-    assert sorted(seed0) == ["daily", "pbc", "speech", "weather"]
+    assert sorted(seed0) == ["daily", "pbc", "speech", "temperature", "weather"]
     assert check.accuracy_failures(seed0) == []
     losing = json.loads(json.dumps(seed0))
     losing["daily"]["model"][1] = losing["daily"]["persistence"][1]  # a tie loses
     losing["pbc"]["model"][0] = 2 * losing["pbc"]["persistence"][0]
+    losing["temperature"]["model"][0] = 1.011  # the transforms compared after one epoch
     losing["weather"]["intervals_24"]["coverage80"] = 0.7
     losing["weather"]["forecast_warnings"] = ["forecast diverges from the training range"]
     failures = check.accuracy_failures(losing)
     assert [line.split(":")[0] for line in failures] == [
-        "daily, 7 steps", "pbc, 1 steps", "weather", "weather"
+        "temperature, 1 steps", "daily, 7 steps", "pbc, 1 steps", "weather", "weather"
     ]  # fmt: skip
