@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tsforecast import LSTMForecaster
+from tsforecast._recurrent.intervals import conformal_margins
 from tsforecast._recurrent.pooled_calibration import (
     DOMINANCE,
     dominating_message,
@@ -16,6 +17,18 @@ from tsforecast._recurrent.pooled_calibration import (
 from tsforecast.datasets import load_visnights
 
 LEVELS = (0.1, 0.5, 0.9)
+
+
+def dominating(
+    quantiles: np.ndarray,
+    truth: np.ndarray,
+    counted: np.ndarray,
+    levels: tuple[float, ...],
+    series: np.ndarray,
+) -> list:
+    """`dominating_series` with the pooled margins computed as fit computes them."""
+    table = conformal_margins(quantiles, truth, counted, levels)
+    return dominating_series(quantiles, truth, counted, levels, series, table)
 
 
 def validation(truth: np.ndarray, width: float = 2.0) -> tuple[np.ndarray, ...]:
@@ -29,10 +42,10 @@ def test_a_series_erring_far_more_than_the_others_is_found_at_its_worst_step():
     rng = np.random.default_rng(0)
     series = np.repeat(np.arange(5), 8)  # five series, eight validation origins each
     truth = rng.normal(scale=0.8, size=(40, 6, 1))
-    assert dominating_series(*validation(truth), LEVELS, series) == []  # all alike
+    assert dominating(*validation(truth), LEVELS, series) == []  # all alike
     broken = truth.copy()
     broken[series == 3, 2:] += 6.0  # from step 3 on, series 3 falls far from its forecasts
-    found = dominating_series(*validation(broken), LEVELS, series)
+    found = dominating(*validation(broken), LEVELS, series)
     assert [(d.series, d.coverage, d.target) for d in found] == [(3, 80, 0)]
     assert found[0].step >= 3 and found[0].factor > DOMINANCE
     message = dominating_message(tuple(found), np.array(list("abcde")), ["y"])
@@ -42,7 +55,7 @@ def test_a_series_erring_far_more_than_the_others_is_found_at_its_worst_step():
     pair = np.repeat([0, 1], 8)
     two = rng.normal(scale=0.8, size=(16, 6, 1))
     two[pair == 1, 2:] += 6.0
-    assert [d.series for d in dominating_series(*validation(two), LEVELS, pair)] == [1]
+    assert [d.series for d in dominating(*validation(two), LEVELS, pair)] == [1]
 
 
 def test_a_series_below_the_share_is_tried_where_a_pair_is_wider_still():
@@ -52,7 +65,7 @@ def test_a_series_below_the_share_is_tried_where_a_pair_is_wider_still():
     truth = rng.normal(scale=0.8, size=(300, 4, 2))
     truth[series == 7, :, 1] += 15.0  # the second target only
     levels = (0.01, 0.5, 0.99)
-    found = dominating_series(*validation(truth), levels, series)
+    found = dominating(*validation(truth), levels, series)
     assert [(d.series, d.target, d.coverage) for d in found] == [(7, 1, 98)]
     said = dominating_message(tuple(found), np.arange(25).astype(str), ["price", "units"])
     assert "98% intervals of 'units' would be up to" in said
@@ -66,12 +79,12 @@ def test_no_finding_where_the_series_holds_most_values_or_the_widths_are_tiny():
     quantiles, truth, counted = validation(truth)
     counted[30:, 3:] = False
     truth[:30, 3:] += 6.0  # it errs there, but no other series is left to compare
-    assert dominating_series(quantiles, truth, counted, LEVELS, series) == []
+    assert dominating(quantiles, truth, counted, LEVELS, series) == []
     # A target that barely varies: intervals 0.02 wide, one series erring by 0.1.
     series = np.repeat(np.arange(5), 8)
     flat = rng.normal(scale=0.005, size=(40, 6, 1))
     flat[series == 3] += 0.1
-    assert dominating_series(*validation(flat, width=0.02), LEVELS, series) == []
+    assert dominating(*validation(flat, width=0.02), LEVELS, series) == []
 
 
 def quarters(regions: list[str]):

@@ -92,9 +92,10 @@ def check_held_out(
         if lag:  # forecasts of changes: calibrated on the paths they add up
             quantiles = quantile_paths(quantiles, levels.index(0.5), lag)
             outcomes, counted = truth_paths(truth, weight, lag)
-        margins = conformal_margins(quantiles, outcomes, counted, levels) * target_scale
+        table = conformal_margins(quantiles, outcomes, counted, levels)
+        margins = table * target_scale
         series = np.searchsorted(offsets, rows, side="right") - 1
-        dominating = tuple(dominating_series(quantiles, outcomes, counted, levels, series))
+        dominating = tuple(dominating_series(quantiles, outcomes, counted, levels, series, table))
     if not autoregressive:
         return HeldOutCheck(margins, None, dominating=dominating)
     scores, counts = baseline_scores(

@@ -296,6 +296,7 @@ def adaptive_margins(
     pairs = level_pairs(levels)
     nominal = nominal_alphas(levels)[None, None, :, None]  # (1, 1, pairs, 1)
     alpha = np.broadcast_to(nominal, (n_series, horizon, len(pairs), n_targets)).copy()
+    highest = narrowest_level(nominal[0])  # the level stops there: (1, pairs, 1)
     margins = np.empty((n_series, n_origins, horizon, len(pairs), n_targets))
     low = quantiles[..., [p[0] for p in pairs], :]  # (series, origins, horizon, pairs, targets)
     high = quantiles[..., [p[1] for p in pairs], :]
@@ -311,7 +312,7 @@ def adaptive_margins(
             outside = (outcome < low[:, s, h] - margin) | (outcome > high[:, s, h] + margin)
             counted = weight[:, s, h][..., None, :]
             update = np.where(counted, rate * (nominal[0] - outside), 0.0)
-            alpha[:, h] = np.clip(alpha[:, h] + update, -rate, narrowest_level(nominal[0]))
+            alpha[:, h] = np.clip(alpha[:, h] + update, -rate, highest)
         margins[:, k] = margins_at(table, alpha)
     return margins
 

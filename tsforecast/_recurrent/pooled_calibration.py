@@ -70,6 +70,7 @@ def dominating_series(
     counted: np.ndarray,
     levels: tuple[float, ...],
     series: np.ndarray,
+    pooled_table: np.ndarray,
 ) -> list[Domination]:
     """Series whose validation errors widen every series' intervals, the worst first.
 
@@ -86,6 +87,8 @@ def dominating_series(
         The sorted quantile levels.
     series : ndarray of shape (n,)
         The series (0-based) of each validation forecast.
+    pooled_table : ndarray of shape (len(ALPHAS), horizon, n_pairs, n_targets)
+        `intervals.conformal_margins` of all of them, in the units of ``quantiles``.
 
     Returns
     -------
@@ -105,8 +108,8 @@ def dominating_series(
     shares = np.bincount(series, weights=counted.sum(axis=(1, 2)), minlength=n_series)
     shares = shares / max(shares.sum(), 1)
     tried = min(MIN_SHARE, float(nominal_alphas(levels).min()))
-    pooled = nominal_margins(conformal_margins(quantiles, truth, counted, levels), levels, steps)
-    low, high = (quantiles[:, :, [p[i] for p in pairs]] for i in (0, 1))
+    pooled = nominal_margins(pooled_table, levels, steps)
+    widths = quantiles[:, :, [p[1] for p in pairs]] - quantiles[:, :, [p[0] for p in pairs]]
     needed = np.ceil(1 / nominal_alphas(levels)[None, :, None] - 1 - 1e-9)  # for a margin
     found = []
     for s in np.flatnonzero(shares >= tried):
@@ -114,7 +117,7 @@ def dominating_series(
         kept = counted[others]
         alone = conformal_margins(quantiles[others], truth[others], kept, levels)
         margins = nominal_margins(alone, levels, steps)  # (steps, pairs, targets)
-        raw = _mean_width(high[others] - low[others], kept)  # (steps, pairs, targets)
+        raw = _mean_width(widths[others], kept)  # (steps, pairs, targets)
         # Judged where the others hold as many values as it and twice what a margin needs: at
         # steps few series reach, one long series holds the pool without erring more.
         left = kept.sum(axis=0)[:, None, :]  # (steps, 1, targets)
