@@ -29,6 +29,7 @@ from tsforecast.adapters._tables import (
     _separator,
     check_column,
     check_number_marks,
+    csv_text_types,
     read_marked_numbers,
 )
 from tsforecast.storage import SORT_ADVICE
@@ -101,9 +102,9 @@ def table_chunks(
         ) from None
     for name in usecols or []:
         check_column(header, name, owner, "such")
-    text: Any = str if thousands is not None else {name: str for name in text_columns}
     reader = pd.read_csv(
-        path, chunksize=chunk_rows, sep=separator, usecols=usecols, dtype=text,
+        path, chunksize=chunk_rows, sep=separator, usecols=usecols,
+        dtype=csv_text_types(text_columns, thousands),
         na_values=na_values, decimal=decimal,
     )  # fmt: skip
     with reader:

@@ -88,9 +88,7 @@ def read_source(
                         f"have commas.{marks}"
                     )
                 _warn_if_points_group_thousands(head, path, options["sep"], owner)
-            text: Any = {name: str for name in text_columns}  # pandas ignores absent columns
-            if thousands is not None:  # every column as written: marks read where numbers
-                text = str  # (pandas' thousands= would strip them from dates: 25.01.2024)
+            text = csv_text_types(text_columns, thousands)
             frame = pd.read_csv(path, na_values=na_values, decimal=decimal, dtype=text, **options)
             if thousands is not None:
                 frame = read_marked_numbers(frame, decimal, thousands, text_columns)
@@ -124,6 +122,16 @@ def without_marks(text: pd.Series, decimal: str, thousands: str | None) -> pd.Se
     if thousands is not None:
         text = text.str.replace(thousands, "", regex=False)
     return text.str.replace(",", ".", regex=False) if decimal == "," else text
+
+
+def csv_text_types(text_columns: Sequence[Hashable], thousands: str | None) -> Any:
+    """Return ``pandas.read_csv``'s ``dtype=`` for a table: the columns read as text.
+
+    ``text_columns`` as written (pandas ignores absent ones); with a ``thousands`` mark every
+    column, its marks then read where a column holds numbers (`read_marked_numbers`: pandas'
+    own ``thousands=`` would strip them from dates, 25.01.2024).
+    """
+    return str if thousands is not None else {name: str for name in text_columns}
 
 
 def read_marked_numbers(
