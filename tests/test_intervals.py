@@ -17,6 +17,7 @@ from tsforecast._recurrent.intervals import (
     adaptive_margins,
     apply_margins,
     auto_rates,
+    calibrated_pair,
     conformal_margins,
     level_pairs,
     margins_at,
@@ -120,6 +121,44 @@ def test_pairs_are_symmetric_levels_and_narrowed_intervals_stop_at_the_median():
     quantiles = np.array([[[-1.0], [0.0], [1.0]]])  # one step, levels, one target
     narrowed = apply_margins(quantiles, np.array([[[-5.0]]]), LEVELS, point=1)
     assert narrowed[0, :, 0].tolist() == [0.0, 0.0, 0.0]  # never past the median, never crossed
+
+
+def test_a_negative_margin_narrows_each_side_in_proportion_and_keeps_cqr_inside():
+    # A lopsided raw interval (2 below the median, 18 above) that validation found 6 too wide
+    # on each side: CQR would put the lower bound on the median, 0 below against 12 above.
+    quantiles = np.array([[[8.0], [10.0], [28.0]]])  # one step, levels, one target
+    narrowed = apply_margins(quantiles, np.array([[[-6.0]]]), LEVELS, point=1)[0, :, 0]
+    assert narrowed.tolist() == [9.2, 10.0, 22.0]  # 2 - 6 * 2 / 10 below; 18 - 6 above
+    rng = np.random.default_rng(3)
+    point = rng.normal(size=500)
+    low, high = point - rng.exponential(size=500), point + rng.exponential(size=500)
+    margin = rng.normal(size=500)
+    lower, upper = calibrated_pair(low, high, point, margin)
+    assert (lower <= np.maximum(low - margin, point) + 1e-12).all()  # holds CQR's interval
+    assert (upper >= np.minimum(high + margin, point) - 1e-12).all()
+    widened = margin >= 0
+    np.testing.assert_array_equal(lower[widened], (low - margin)[widened])  # CQR's widening
+    symmetric = calibrated_pair(point - 2.0, point + 2.0, point, margin)
+    np.testing.assert_allclose(symmetric, (point - 2.0 - margin, point + 2.0 + margin))
+
+
+def test_adaptation_counts_the_misses_of_the_intervals_given():
+    """Adaptive conformal inference judges each outcome against the interval apply_margins gives.
+
+    Counted against CQR's narrower interval instead, it saw misses the given interval did not
+    have and held 0.847 of these outcomes.
+    """
+    rng = np.random.default_rng(4)
+    calm = 0.7 * rng.normal(size=(400, 1, 1))
+    wide = np.broadcast_to(np.array([-1.0, 0.0, 2.0])[None, None, :, None], (400, 1, 3, 1))
+    table = conformal_margins(wide, calm, np.ones_like(calm, bool), LEVELS)
+    assert (table[20] < 0).all()  # the raw interval is wider than needed at 80%
+    outcomes = 0.7 * rng.normal(size=(1, 2000, 1, 1))
+    raw = np.broadcast_to(wide[None, :1], (1, 2000, 1, 3, 1))
+    margins = adaptive_margins(table, raw, outcomes, np.ones_like(outcomes, bool), LEVELS, 0.02)
+    given = apply_margins(raw, margins, LEVELS, point=1)
+    inside = (outcomes >= given[..., 0, :]) & (outcomes <= given[..., 2, :])
+    assert abs(inside.mean() - 0.8) < 0.025
 
 
 def test_adaptive_conformal_inference_reaches_nominal_coverage_under_a_shift():
