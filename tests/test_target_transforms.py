@@ -24,6 +24,7 @@ from tsforecast._recurrent.transform_choice import (
     QUICK_EPOCHS,
     best_fit,
     combined_by_auto,
+    contenders,
     transform_candidates,
 )
 from tsforecast.datasets import (
@@ -279,17 +280,35 @@ def test_two_seasons_are_enough_for_the_seasonal_transforms(passengers):
 
 def test_best_fit_compares_quick_fits_and_fits_only_the_best_in_full():
     calls = []
+    errors = {"difference": 2.0, "seasonal_difference": 1.0, "none": 3.0}
 
     def fit(name, epochs):
         calls.append((name, epochs))
-        return {"a": 2.0, "b": 1.0, "c": 3.0}[name] + (0 if epochs is None else 10)
+        return errors[name] + (10 if epochs == QUICK_EPOCHS else 0)
 
-    kept, scores, _ = best_fit(["a", "b", "c"], fit, lambda score: score, quick=True)
-    assert calls == [("a", QUICK_EPOCHS), ("b", QUICK_EPOCHS), ("c", QUICK_EPOCHS), ("b", None)]
-    assert kept == 1.0 and scores == {"a": 12.0, "b": 11.0, "c": 13.0}
+    kept, scores, _ = best_fit(list(errors), fit, lambda score: score, quick=True)
+    assert calls == [(name, QUICK_EPOCHS) for name in errors] + [("seasonal_difference", None)]
+    assert kept == 1.0 and scores == {"difference": 12.0, "seasonal_difference": 11.0, "none": 13.0}
     calls.clear()
-    kept, _, _ = best_fit(["a", "b"], fit, lambda score: score)
-    assert calls == [("a", None), ("b", None)] and kept == 1.0
+    kept, _, _ = best_fit(["difference", "seasonal_difference"], fit, lambda score: score)
+    assert calls == [("difference", None), ("seasonal_difference", None)] and kept == 1.0
+
+
+def test_a_model_of_the_level_close_after_the_quick_fits_is_trained_in_full_too():
+    """Quick fits favour the changes (they start at seasonal naive, the level at persistence)."""
+    quick = {"none": 0.529, "seasonal_difference": 0.518, "log": 0.60}
+    full = {"none": 0.449, "seasonal_difference": 0.517, "log": 0.40}
+    calls = []
+
+    def fit(name, epochs):
+        calls.append((name, epochs))
+        return (quick if epochs == QUICK_EPOCHS else full)[name]
+
+    kept, scores, _ = best_fit(list(quick), fit, lambda error: error, quick=True)
+    # "log" was not within 10% of the best quick error: never trained in full
+    assert calls[3:] == [("seasonal_difference", None), ("none", None)]
+    assert kept == 0.449 and scores == {"none": 0.449, "seasonal_difference": 0.517, "log": 0.60}
+    assert contenders("none", quick) == ["none"]  # a best model of the level: nothing to redo
 
 
 def test_a_long_series_keeps_the_transform_its_quick_fit_chose():

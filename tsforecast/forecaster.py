@@ -264,7 +264,8 @@ class LSTMForecaster(
         series (none over 1,000 rows) the best is combined with the other transforms of
         changes whose error is at most 3 times its own (each was trained in full to be
         compared; a model of the level is never combined); on longer ones they are compared
-        after one epoch each, and the best is then trained in full. On more target values,
+        after 30 epochs each, and the best is then trained in full (with a model of the level
+        within 10% of a best model of changes; the better in full is kept). On more values,
         with ``y``, known-future covariates or time gaps: "none" (a transform with ``y`` is
         refused: transform ``y`` yourself). Quantiles beyond the seasonal lag add up the
         spread of each step.
@@ -371,7 +372,8 @@ class LSTMForecaster(
         With several transforms (``"auto"`` comparing several, or a list): each one's error
         (MAE of forecasts from every row of the last 40% of each series, in the data's units,
         over the series' seasonal-naive MAE before them, averaged over series and targets;
-        with "auto" on series over 1,000 rows, of the fits after one epoch); None otherwise.
+        with "auto" on series over 1,000 rows, after 30 epochs, or in full for the transforms
+        trained in full); None otherwise.
     seasonal_average_weight_ : float
         The seasonal average's weight in the forecasts (``seasonal_average`` resolved; on a
         panel, pooled over its series: the weight of a series fit did not see).
