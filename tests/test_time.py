@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 
 import numpy as np
@@ -21,6 +22,7 @@ from tsforecast._time import (
     usual_step,
 )
 from tsforecast._time_features import choose_time_features, encode_time
+from tsforecast._weekdays import weekday_calendar
 from tsforecast.datasets import load_air_passengers, load_pbc, load_weather
 
 from .conftest import FAST
@@ -249,13 +251,53 @@ def test_missing_calendar_periods_are_named_and_forecasts_stay_on_the_calendar()
         refit = LSTMForecaster(**FAST).fit(filled)
     assert not refit.time_gaps_ and refit.seasonal_period_ == 4
     # Stamps off any calendar (visits) are no calendar with gaps: no such warning; daily
-    # data steps by days (business days with holidays too), not by a calendar.
+    # data steps by days, not by a calendar (business days are one: the next test).
     visits = pd.DatetimeIndex(["2020-01-01", "2020-02-01", "2020-03-01", "2020-03-15"])
     assert calendar_grid(visits) is None
-    assert calendar_grid(pd.bdate_range("2024-01-01", "2024-12-27").delete([10, 50])) is None
+    assert calendar_grid(pd.date_range("2024-01-01", "2024-12-27").delete([10, 50])) is None
     # Periods are filled by reindexing on their range (asfreq converts them instead).
     with pytest.warns(UserWarning, match=r"X.reindex\(pandas.period_range"):
         LSTMForecaster(**FAST).fit(gappy.to_period("Q"))
+
+
+def test_business_days_with_holidays_are_forecast_on_business_days():
+    # Closing prices, holidays left out: a day is not their step, and after a Friday the
+    # forecasts were stamped Saturday and Sunday, without a word.
+    days = pd.bdate_range("2022-01-03", periods=120).delete([10, 50, 90])
+    prices = pd.DataFrame({"close": 100 + np.sin(np.arange(117) / 4)}, index=days)
+    assert days[-1].day_name() == "Friday"
+    with pytest.warns(UserWarning, match=r"'B' \(business days\) with 3 period\(s\) missing.*"
+                      r"X.asfreq\('B'\)"):  # fmt: skip
+        model = LSTMForecaster(**FAST).fit(prices)
+    assert model.time_gaps_
+    stamps = model.forecast(prices, 3).index
+    assert stamps.equals(pd.DatetimeIndex(["2022-06-20", "2022-06-21", "2022-06-22"]))
+    np.testing.assert_array_equal(
+        backtest(model, prices, start=100, steps=3)["time"].dt.dayofweek < 5, True
+    )
+    filled = prices.asfreq("B")  # the fix the warning gives: regular rows, a week's season
+    refit = LSTMForecaster(**FAST).fit(filled)
+    assert not refit.time_gaps_ and refit.seasonal_period_ == 5
+    assert refit.forecast(filled, 3).index.equals(stamps)
+    # A week of Sunday to Thursday: its own calendar, named so that asfreq can fill it.
+    week = pd.bdate_range("2024-01-07", periods=60, freq="C", weekmask="Sun Mon Tue Wed Thu")
+    sales = pd.DataFrame({"sales": np.cos(np.arange(57) / 3)}, index=week.delete([5, 20, 30]))
+    fix = "X.asfreq(pandas.offsets.CustomBusinessDay(weekmask='Mon Tue Wed Thu Sun'))"
+    with pytest.warns(UserWarning, match=re.escape(fix)):
+        shop = LSTMForecaster(**FAST).fit(sales)
+    assert set(shop.forecast(sales, 7).index.day_name()) == {
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+    }
+    # A regular business-day model given history with a holiday says how to fill it.
+    with pytest.raises(ValueError, match=re.escape("X.asfreq('B')")):
+        refit.forecast(prices, 2)
+    # Daily data on every weekday, or spanning under two weeks, is no business-day calendar.
+    assert weekday_calendar(pd.date_range("2024-01-01", periods=60, freq="D")) is None
+    assert weekday_calendar(pd.bdate_range("2024-01-01", periods=8)) is None
 
 
 def test_periods_stamped_mid_period_are_read_as_their_calendar():

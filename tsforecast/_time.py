@@ -17,6 +17,7 @@ import pandas as pd
 from tsforecast._checks import show
 from tsforecast._segments import horizon_rows, series_chunks
 from tsforecast._warnings import ignoring
+from tsforecast._weekdays import asfreq_call, weekday_calendar
 
 __all__ = [
     "calendar_grid",
@@ -205,8 +206,10 @@ def calendar_grid(times: Any) -> Any:
     Month or quarter starts with a few months missing are still a monthly or quarterly
     series, with missing periods, which `pandas.infer_freq` does not see. The candidates
     follow the usual step: months (28-31 days: month starts or ends), quarters (89-92 days),
-    years (365-366 days), weeks (7 days, on the first stamp's weekday); None for other steps
-    (daily and finer data steps by fixed durations), or when no candidate holds every stamp.
+    years (365-366 days), weeks (7 days, on the first stamp's weekday), business days (daily
+    stamps that skip some weekdays, `weekday_calendar`: holidays missing); None for other
+    steps (daily and finer data steps by fixed durations), or when no candidate holds every
+    stamp.
 
     Examples
     --------
@@ -217,13 +220,15 @@ def calendar_grid(times: Any) -> Any:
     """
     if not isinstance(times, pd.DatetimeIndex) or len(times) < 3:
         return None
-    if times[1] - times[0] < pd.Timedelta(days=7):
-        return None  # daily or finer: fixed steps (and nothing to pay for)
-    days = usual_step(times) / pd.Timedelta(days=1)
     first = times[0]
-    anchor = (first.month - 1) % 3 + 1
     candidates: list[Any] = []
-    if 28 <= days <= 31:
+    if times[1] - times[0] < pd.Timedelta(days=1):
+        return None  # finer than daily: fixed steps (and nothing to pay for)
+    days = usual_step(times) / pd.Timedelta(days=1)
+    anchor = (first.month - 1) % 3 + 1
+    if days == 1:
+        candidates = [found for found in [weekday_calendar(times)] if found is not None]
+    elif 28 <= days <= 31:
         candidates = [pd.offsets.MonthBegin(), pd.offsets.MonthEnd()]
     elif 89 <= days <= 92:
         candidates = [pd.offsets.QuarterBegin(startingMonth=anchor),
@@ -235,7 +240,7 @@ def calendar_grid(times: Any) -> Any:
         ]
     elif days == 7:
         candidates = [pd.offsets.Week(weekday=first.weekday())]
-    same_day = _same_day_months(times, missing=True)
+    same_day = None if days < 7 else _same_day_months(times, missing=True)
     if same_day is not None:
         candidates.append(same_day)
     for offset in candidates:
@@ -482,7 +487,7 @@ def check_regular(data: Any, owner: str) -> None:
     if local is not None:
         grid = calendar_grid(local[data.offsets[series] : data.offsets[series + 1]])
         if grid is not None and type(grid) is not pd.DateOffset:
-            fix = f"X.asfreq({grid.freqstr!r})"
+            fix = asfreq_call(grid)
     raise ValueError(
         f"{owner}: the rows of X skip steps: {named} goes from {said_stamp(shown[row - 1])} "
         f"to {said_stamp(shown[row])} ({len(skipped)} such gap(s) in all). The model was fitted on "

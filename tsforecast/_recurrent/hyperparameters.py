@@ -25,6 +25,7 @@ from tsforecast._recurrent.target_transform import TransformRule
 from tsforecast._recurrent.transform_choice import is_short
 from tsforecast._segments import split_series
 from tsforecast._time_features import TimeFeaturesRule, choose_time_features
+from tsforecast._weekdays import asfreq_call
 from tsforecast.sequences import SequenceData
 
 __all__ = [
@@ -197,7 +198,11 @@ def warn_if_missing_periods(data: SequenceData) -> None:
     if found is None:
         return
     grid, missing = found
-    fix, name = f"X.asfreq({grid.freqstr!r})", repr(grid.freqstr)
+    fix, name = asfreq_call(grid), repr(grid.freqstr)
+    if isinstance(grid, pd.offsets.CustomBusinessDay):
+        name = f"of business days {grid.weekmask}"
+    elif isinstance(grid, pd.offsets.BusinessDay):
+        name = "'B' (business days)"
     if type(grid) is pd.DateOffset:  # one day of every k-th month (the 15th)
         name = f"every {grid.kwds['months']} month(s) on day {data.local_time[0].day}"
         fix = f"X.asfreq(pandas.DateOffset(months={grid.kwds['months']}))"
