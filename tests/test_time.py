@@ -13,16 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tsforecast import LSTMForecaster, Persistence, SequenceData, backtest
-from tsforecast._seasons import seasonal_period
-from tsforecast._time import (
+from tsforecast._calendar import (
     calendar_grid,
-    check_regular,
-    future_times,
-    series_future_times,
+    daily_with_missing_days,
     usual_step,
+    weekday_calendar,
 )
+from tsforecast._seasons import seasonal_period
+from tsforecast._time import check_regular, future_times, series_future_times
 from tsforecast._time_features import choose_time_features, encode_time
-from tsforecast._weekdays import weekday_calendar
 from tsforecast.datasets import load_air_passengers, load_pbc, load_weather
 
 from .conftest import FAST
@@ -300,6 +299,25 @@ def test_business_days_with_holidays_are_forecast_on_business_days():
     assert weekday_calendar(pd.bdate_range("2024-01-01", periods=8)) is None
 
 
+def test_daily_data_with_days_missing_is_warned_about_as_months_are():
+    # Three days left out: read as irregular (no weekly season, no seasonal transform),
+    # which fit did not say; it now names the days missing and the fix.
+    days = pd.date_range("2023-01-01", periods=120, freq="D")
+    sales = pd.DataFrame({"sales": 50 + 10 * (days.day_of_week >= 5)}, index=days)
+    gappy = sales.drop(days[[30, 70, 100]])
+    with pytest.warns(UserWarning, match=r"'D' with 3 period\(s\) missing.*X.asfreq\('D'\)"):
+        model = LSTMForecaster(**FAST).fit(gappy)
+    assert model.time_gaps_
+    assert model.forecast(gappy, 2).index.equals(pd.date_range("2023-05-01", periods=2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert not LSTMForecaster(**FAST).fit(gappy.asfreq("D")).time_gaps_
+    # Daily visits over more than twice the days they hold are irregular: nothing to fill.
+    visits = days[::3].union(days[1::9])
+    assert daily_with_missing_days(visits) is None
+    assert daily_with_missing_days(days) is None  # none missing
+
+
 def test_periods_stamped_mid_period_are_read_as_their_calendar():
     # Months stamped on the 15th were read as irregular steps of 31 days: no season, and
     # forecasts stamped 2009-03-18, 2009-04-18... They are months, as month starts are.
@@ -466,7 +484,8 @@ def test_stamps_past_2262_are_refused():
 )
 @settings(max_examples=100, deadline=None)
 def test_usual_gaps_is_each_series_most_common_gap(lengths, seed):
-    from tsforecast._time import _most_common, gaps_of, usual_gaps
+    from tsforecast._calendar import most_common
+    from tsforecast._time import gaps_of, usual_gaps
 
     rng = np.random.default_rng(seed)
     offsets = np.r_[0, np.cumsum(lengths)]
@@ -474,9 +493,9 @@ def test_usual_gaps_is_each_series_most_common_gap(lengths, seed):
     gaps = gaps_of(stamps, offsets)
     within = np.ones(len(gaps), bool)
     within[offsets[:-1]] = False
-    panel = _most_common(gaps[within]) if within.any() else 1.0
+    panel = most_common(gaps[within]) if within.any() else 1.0
     expected = [
-        _most_common(gaps[start + 1 : stop]) if stop - start >= 2 else panel
+        most_common(gaps[start + 1 : stop]) if stop - start >= 2 else panel
         for start, stop in itertools.pairwise(offsets)
     ]
     np.testing.assert_array_equal(usual_gaps(stamps, offsets), expected)

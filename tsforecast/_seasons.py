@@ -1,7 +1,7 @@
 """The season of time stamps: rows in a day, a week or a year, as `seasonal_period` reads it.
 
 A day for sub-daily data, a week for daily data, a year for weekly, monthly and quarterly
-data; read from the stamps' usual step (`tsforecast._time.usual_step`) and calendar, and from
+data; read from the stamps' usual step (`tsforecast._calendar.usual_step`) and calendar, and from
 which weekdays and hours of the day a table keeps (business days, office hours).
 """
 
@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from tsforecast._time import calendar_offset, usual_step
+from tsforecast._calendar import calendar_offset, usual_step
 
 __all__ = ["seasonal_period"]
 

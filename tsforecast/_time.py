@@ -1,6 +1,7 @@
-"""Time stamps: the usual step of a series, its calendar, its gaps and its future stamps.
+"""Time stamps: a series' future stamps, its missing periods, its gaps and regular rows.
 
-The one place that reads time for the rest of the package: the forecaster (future stamps,
+With `tsforecast._calendar` (the usual step of a series and the calendar its stamps lie
+on), the place that reads time for the rest of the package: the forecaster (future stamps,
 whether rows are regular), the plots (where forecasts are drawn) and the adapters (the grid
 of a weather table, the hop of audio frames) all use these functions; the season of the
 stamps is read in `tsforecast._seasons`, the calendar inputs a model reads in
@@ -14,14 +15,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._calendar import (
+    asfreq_call,
+    calendar_grid,
+    calendar_offset,
+    daily_with_missing_days,
+    most_common,
+    usual_step,
+)
 from tsforecast._checks import show
 from tsforecast._segments import horizon_rows, series_chunks
-from tsforecast._warnings import ignoring
-from tsforecast._weekdays import asfreq_call, weekday_calendar
 
 __all__ = [
-    "calendar_grid",
-    "calendar_offset",
     "check_regular",
     "check_same_step",
     "duration",
@@ -31,60 +36,15 @@ __all__ = [
     "said_stamp",
     "series_future_times",
     "typical_step",
-    "usual_step",
 ]
 
 # Rows read at a time (or at all, for the usual step and season) on large data.
 SAMPLE_ROWS = 1 << 20
-# `calendar_grid` refuses a grid of over this many times as many dates as stamps (events).
-GRID_SPAN = 2
 # Median steps this far apart (relative) are the same step (months: 28 to 31 days).
 STEP_TOLERANCE = 0.15
 # History is checked against the fit's step where a series has this many steps (a few
 # business days, Friday to Monday to Tuesday, would give a median of 2 days).
 CHECKED_STEPS = 5
-
-
-def usual_step(times: Any, *, decimals: int | None = None) -> Any:
-    """Most common difference between consecutive stamps; the smallest of equally common ones.
-
-    Parameters
-    ----------
-    times : DatetimeIndex or 1-D array of numbers, datetime64 or timedelta64
-        Stamps in increasing order.
-    decimals : int, optional
-        Numeric stamps: compare the differences rounded to this many decimals (stamps in
-        files are rounded, so equal steps differ in the last digits).
-
-    Returns
-    -------
-    Timedelta, number or None
-        A Timedelta for datetime stamps, a number otherwise; None with fewer than two stamps
-        (missing stamps do not count).
-
-    Examples
-    --------
-    >>> float(usual_step(np.array([0.0, 1.0, 2.0, 4.0])))
-    1.0
-    """
-    if len(times) < 2:
-        return None
-    if isinstance(times, pd.DatetimeIndex):
-        times = times.as_unit("ns").asi8.view("M8[ns]")
-    steps = np.diff(np.asarray(times))
-    steps = steps[~(np.isnat(steps) if steps.dtype.kind == "m" else np.isnan(steps))]
-    if decimals is not None:
-        steps = np.round(steps, decimals)
-    if len(steps) == 0:
-        return None
-    step = _most_common(steps)
-    return pd.Timedelta(step) if steps.dtype.kind == "m" else step
-
-
-def _most_common(steps: np.ndarray) -> Any:
-    """Return the most common of ``steps`` (not empty); the smallest of equally common ones."""
-    distinct, counts = np.unique(steps, return_counts=True)
-    return distinct[np.argmax(counts)]  # np.unique sorts: ties go to the smaller step
 
 
 def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = None) -> Any:
@@ -141,122 +101,12 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
         return pd.DatetimeIndex(future)
 
 
-def calendar_offset(times: Any) -> Any:
-    """Return the index's calendar frequency (month starts, business days...), or None.
-
-    Fixed steps (hours, days) return None: they are extended by the usual step.
-    """
-    if not isinstance(times, pd.DatetimeIndex) or len(times) < 2:
-        return None
-    if times[1] - times[0] < pd.Timedelta(days=1):
-        return None  # sub-daily: fixed steps (and no inference to pay for)
-    if len(times) == 2 and times.freq is None:  # too few for pandas to infer a frequency
-        return _same_day_months(times) or _month_ends(times)  # else a fixed step (weeks)
-    freq = times.freq
-    if freq is None:
-        try:
-            # pandas 3 announces an offset instead of a str
-            with ignoring(Warning, "A future version of pandas will return"):
-                freq = pd.infer_freq(times)
-        except (TypeError, ValueError):
-            return None
-    if freq is None:
-        return _same_day_months(times)
-    offset = pd.tseries.frequencies.to_offset(freq)
-    return None if isinstance(offset, pd.offsets.Tick) else offset
-
-
-def _same_day_months(times: pd.DatetimeIndex, missing: bool = False) -> Any:
-    """Return ``DateOffset(months=k)`` for stamps on one day of every k-th month, or None.
-
-    Monthly, quarterly or yearly data stamped mid-period (the 15th), which `pandas.infer_freq`
-    does not name: extended by days they drifted (2009-03-18 after 2009-02-15) and lost their
-    season. Days after the 28th are month ends (`MonthEnd`); ``missing``: periods may be
-    missing (every step a multiple of k).
-    """
-    if not (times.day == times[0].day).all() or times[0].day > 28:
-        return None
-    if len(set(zip(times.hour, times.minute, times.second, strict=True))) > 1:
-        return None
-    months = np.diff(np.asarray(times.year) * 12 + np.asarray(times.month))
-    for k in (1, 3, 12):
-        if (months == k).all() or (missing and (months > 0).all() and (months % k == 0).all()
-                                   and (months == k).mean() >= 0.5):  # fmt: skip
-            return pd.DateOffset(months=k)
-    return None
-
-
-def _month_ends(times: pd.DatetimeIndex) -> Any:
-    """Return ``MonthEnd(k)`` for month-end stamps every k-th month (k of 1, 3, 12), or None.
-
-    For two stamps, which `pandas.infer_freq` cannot name (three or more it names "ME").
-    """
-    if not times.is_month_end.all() or (times != times.normalize()).any():
-        return None
-    months = np.diff(np.asarray(times.year) * 12 + np.asarray(times.month))
-    for k in (1, 3, 12):
-        if (months == k).all():
-            return pd.offsets.MonthEnd(k)
-    return None
-
-
-def calendar_grid(times: Any) -> Any:
-    """Return the calendar frequency whose dates hold all of ``times``, missing ones allowed.
-
-    Month or quarter starts with a few months missing are still a monthly or quarterly
-    series, with missing periods, which `pandas.infer_freq` does not see. The candidates
-    follow the usual step: months (28-31 days: month starts or ends), quarters (89-92 days),
-    years (365-366 days), weeks (7 days, on the first stamp's weekday), business days (daily
-    stamps that skip some weekdays, `weekday_calendar`: holidays missing); None for other
-    steps (daily and finer data steps by fixed durations), or when no candidate holds every
-    stamp.
-
-    Examples
-    --------
-    >>> quarters = pd.date_range("2020-01-01", periods=8, freq="QS").delete([4, 5])
-    >>> calendar_grid(quarters)
-    <QuarterBegin: startingMonth=1>
-    >>> calendar_grid(pd.DatetimeIndex(["2020-01-01", "2020-02-01", "2020-03-01", "2020-03-15"]))
-    """
-    if not isinstance(times, pd.DatetimeIndex) or len(times) < 3:
-        return None
-    first = times[0]
-    candidates: list[Any] = []
-    if times[1] - times[0] < pd.Timedelta(days=1):
-        return None  # finer than daily: fixed steps (and nothing to pay for)
-    days = usual_step(times) / pd.Timedelta(days=1)
-    anchor = (first.month - 1) % 3 + 1
-    if days == 1:
-        candidates = [found for found in [weekday_calendar(times)] if found is not None]
-    elif 28 <= days <= 31:
-        candidates = [pd.offsets.MonthBegin(), pd.offsets.MonthEnd()]
-    elif 89 <= days <= 92:
-        candidates = [pd.offsets.QuarterBegin(startingMonth=anchor),
-                      pd.offsets.QuarterEnd(startingMonth=anchor)]  # fmt: skip
-    elif 365 <= days <= 366:
-        candidates = [
-            pd.offsets.YearBegin(month=first.month),
-            pd.offsets.YearEnd(month=first.month),
-        ]
-    elif days == 7:
-        candidates = [pd.offsets.Week(weekday=first.weekday())]
-    same_day = None if days < 7 else _same_day_months(times, missing=True)
-    if same_day is not None:
-        candidates.append(same_day)
-    for offset in candidates:
-        if not offset.is_on_offset(first):
-            continue
-        grid = pd.date_range(first, times[-1], freq=offset)
-        if len(grid) <= GRID_SPAN * len(times) and times.isin(grid).all():
-            return offset
-    return None
-
-
 def missing_periods(data: Any) -> tuple[Any, int] | None:
     """Return a calendar frequency and how many of its periods a series misses, or None.
 
-    For series whose stamps all lie on one calendar frequency (`calendar_grid`) with periods
-    missing between them: the frequency of the first such series and the count over all.
+    For series whose stamps all lie on one calendar frequency (`calendar_grid`; days:
+    `daily_with_missing_days`) with periods missing between them: the frequency of the first
+    such series and the count over all.
     """
     local = data.local_time
     if local is None or data.n_series > SAMPLE_ROWS // 8:
@@ -264,7 +114,7 @@ def missing_periods(data: Any) -> tuple[Any, int] | None:
     found, missing = None, 0
     for start, stop in data.series_bounds:
         own = local[start:stop]
-        grid = calendar_grid(own)
+        grid = calendar_grid(own) or daily_with_missing_days(own)
         if grid is None:
             continue
         gaps = len(pd.date_range(own[0], own[-1], freq=grid)) - len(own)
@@ -375,7 +225,7 @@ def series_future_times(data: Any, steps: int, *, owner: str) -> list[Any]:
         numbers = local.as_unit("ns").asi8 if local is not None else np.asarray(stamps)
         steps_within = np.diff(numbers)[within[1:]]
         if len(steps_within):
-            fallback = _most_common(steps_within)
+            fallback = most_common(steps_within)
             if local is not None:
                 fallback = pd.Timedelta(int(fallback), unit="ns")
     try:
@@ -586,7 +436,7 @@ def usual_gaps(stamps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     within[offsets[:-1]] = False
     if not within.any():
         return np.ones(len(lengths))
-    usual = np.full(len(lengths), float(_most_common(gaps[within])))
+    usual = np.full(len(lengths), float(most_common(gaps[within])))
     series = np.repeat(np.arange(len(lengths)), lengths)[within]
     order = np.lexsort((gaps[within], series))
     series, values = series[order], gaps[within][order]

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._calendar import usual_step
 from tsforecast._checks import Rule
-from tsforecast._time import usual_step
 
 __all__ = ["TIME_FEATURES", "TimeFeaturesRule", "choose_time_features", "encode_time"]
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from tsforecast import _seasons, _time
+from tsforecast._calendar import asfreq_call
 from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule, show
 from tsforecast._recurrent.bounds import BoundsRule
 from tsforecast._recurrent.features import stamps_of
@@ -25,7 +26,6 @@ from tsforecast._recurrent.target_transform import TransformRule
 from tsforecast._recurrent.transform_choice import is_short
 from tsforecast._segments import split_series
 from tsforecast._time_features import TimeFeaturesRule, choose_time_features
-from tsforecast._weekdays import asfreq_call
 from tsforecast.sequences import SequenceData
 
 __all__ = [

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._calendar import usual_step
 from tsforecast._checks import check_int, check_real, show
-from tsforecast._time import usual_step
 from tsforecast.adapters._tables import (
     Source,
     check_column,

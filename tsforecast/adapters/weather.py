@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsforecast._calendar import calendar_grid, usual_step
 from tsforecast._checks import check_choice
-from tsforecast._time import calendar_grid, usual_step
 from tsforecast.adapters._stamps import parse_datetimes
 from tsforecast.adapters._tables import (
     KEEP_CHOICES,
