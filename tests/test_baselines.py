@@ -1,6 +1,7 @@
 """Persistence and SeasonalNaive: estimators with the forecaster's interface."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -125,3 +126,17 @@ def test_numeric_future_stamps_are_compared_up_to_rounding():
     assert model.forecast(data, 3, future=next_ones).shape == (3, 1)
     with pytest.raises(ValueError, match="are not the next 3 steps"):
         model.forecast(data, 3, future=pd.DataFrame(index=pd.Index(np.arange(61, 64) * 0.1)))
+
+
+def test_seasonal_naive_warns_where_periods_are_missing():
+    # Business days with a holiday left out: a lag of 5 rows reads another weekday for the
+    # week after it (Monday's forecast read a Tuesday), without a word.
+    days = pd.bdate_range("2024-01-01", periods=40).delete([20])
+    sales = pd.DataFrame({"sales": 10.0 + 5 * (days.day_of_week == 0)}, index=days)
+    with pytest.warns(UserWarning, match=r"'B' \(business days\) with 1 period\(s\) missing.*"
+                      r"X.asfreq\('B'\)"):  # fmt: skip
+        assert SeasonalNaive().fit(sales).period_ == 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # filled as told: nothing to say
+        filled = sales.asfreq("B")
+        assert SeasonalNaive().fit(filled).forecast(filled.iloc[:-2], 2).notna().all().all()

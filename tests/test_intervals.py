@@ -347,6 +347,8 @@ def test_quantile_requests_the_model_cannot_honour_are_refused(waves):
     with pytest.raises(ValueError, match=r"quantile forecasts go up to horizon_=4 steps"):
         model.forecast(waves, 5, quantiles=True)
     assert model.forecast(waves, 9).shape == (9, 2)  # points go further, 4 steps at a time
+    with pytest.raises(ValueError, match=r"quantiles=\[\] asks for no level"):
+        model.forecast(waves, 2, quantiles=[])  # was "cannot reshape array of size 0"
 
 
 def test_without_validation_data_intervals_are_uncalibrated_and_fit_says_so(waves):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsforecast import LSTMForecaster, backtest
+from tsforecast import LSTMForecaster, Persistence, backtest
 from tsforecast.datasets import load_air_passengers, load_pbc, load_visnights, load_weather
 
 from .conftest import FAST
@@ -86,6 +86,14 @@ def test_panel_errors(visits):
         "LSTMForecaster: X is indexed by (series id, time), which says the series already; do "
         "not pass groups= as well."
     )
+    # A wide table stacked ((quarter, region): time first) was read as one series per quarter,
+    # the regions' numbers as their time.
+    wide = regions["nights"].unstack(0).set_axis(range(20), axis=1)
+    stacked = wide.stack().rename("nights").to_frame()
+    with pytest.raises(ValueError, match=r"X's index is \(time, series id\).*swaplevel"):
+        Persistence().fit(stacked)
+    swapped = stacked.swaplevel().sort_index()
+    assert Persistence().fit(swapped).forecast(swapped, 1).shape == (20, 1)
     deeper = visits.set_index(visits["stage"], append=True)
     with pytest.raises(ValueError) as error:
         LSTMForecaster(**FAST).fit(deeper)

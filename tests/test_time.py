@@ -299,6 +299,37 @@ def test_business_days_with_holidays_are_forecast_on_business_days():
     assert weekday_calendar(pd.bdate_range("2024-01-01", periods=8)) is None
 
 
+def test_a_short_series_of_a_panel_follows_the_panels_calendar():
+    # One month, or three business days, show no calendar of their own: a month stepped by
+    # 30.4 days (12-02, 01-02, 02-02, 03-05...) and business days through the weekend.
+    months = load_air_passengers().to_frame().iloc[:48]
+    panel = pd.concat({"long": months, "new": months.iloc[10:11]}, names=["id", "month"])
+    stamps = Persistence().fit(panel).forecast(panel, 4).loc["new"].index
+    assert stamps.equals(pd.date_range("1949-12-01", periods=4, freq="MS", name="month"))
+    days = pd.bdate_range("2024-01-01", periods=60)
+    values = pd.DataFrame({"v": np.arange(60.0)}, index=days)
+    shops = pd.concat({"old": values, "new": values.iloc[10:13]}, names=["shop", "day"])
+    assert days[12].day_name() == "Wednesday"
+    model = Persistence().fit(shops)
+    after = model.forecast(shops, 4).loc["new"].index
+    assert list(after.day_name()) == ["Thursday", "Friday", "Monday", "Tuesday"]
+    # future= stamps of those days are the next steps: accepted (they were refused)
+    shops["promo"] = np.arange(len(shops)) % 2.0
+    ahead = {"old": pd.bdate_range(days[-1], periods=5)[1:], "new": after}
+    future = pd.DataFrame({"promo": np.arange(8) % 2.0}, index=pd.MultiIndex.from_tuples(
+        [(shop, stamp) for shop, index in ahead.items() for stamp in index], names=["shop", "day"]
+    ))  # fmt: skip
+    regular = LSTMForecaster(**{**FAST, "horizon": 4, "future_covariates": "promo"}).fit(shops)
+    assert regular.forecast(shops, 4, future=future).loc["new"].index.equals(after)
+    # a short series off the panel's calendar keeps its own step: quarters in a monthly panel
+    quarters = months.iloc[::3].iloc[:4]
+    mixed = pd.concat({"long": months, "q": quarters}, names=["id", "month"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # mixed spacings: warned about
+        next_quarters = Persistence().fit(mixed).forecast(mixed, 2).loc["q"].index
+    assert next_quarters.equals(pd.DatetimeIndex(["1950-01-01", "1950-04-01"], name="month"))
+
+
 def test_daily_data_with_days_missing_is_warned_about_as_months_are():
     # Three days left out: read as irregular (no weekly season, no seasonal transform),
     # which fit did not say; it now names the days missing and the fix.

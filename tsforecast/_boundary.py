@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, valid
 
 from tsforecast import _time
 from tsforecast._checks import check_finite, first_entry, show
-from tsforecast._sequence_checks import refuse_dates_as_text, warn_if_whole_numbers_rounded
+from tsforecast._sequence_checks import refuse_misread_index, warn_if_whole_numbers_rounded
 from tsforecast._warnings import ignoring
 from tsforecast.sequences import SequenceData, check_time_order, series_offsets
 
@@ -179,7 +179,7 @@ def _refuse_series_and_empty(X: Any, owner: str) -> None:
             "series to fit, the history to forecast from to predict."
         )
     if isinstance(X, pd.DataFrame):
-        refuse_dates_as_text(X.index, owner)
+        refuse_misread_index(X.index, owner)
 
 
 def periods_as_stamps(X: pd.DataFrame, owner: str = "LSTMForecaster") -> tuple[pd.DataFrame, Any]:

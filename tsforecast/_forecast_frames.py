@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._boundary import in_index_kind, periods_as_stamps, series_ids
-from tsforecast._time import future_times
+from tsforecast._time import future_times, panel_calendar
 from tsforecast.sequences import SequenceData
 
 __all__ = ["forecast_frame", "future_frame", "index_names"]
@@ -123,7 +123,7 @@ def future_frame(
             f"{owner}: X's time stamps are numbers, so future's time index must hold numbers "
             f"too; got {stamps.dtype}."
         )
-    values, times = [], []
+    values, times, calendar = [], [], panel_calendar(data) if regular else None
     for i, series in enumerate(series_ids(data)):
         rows = np.arange(len(frame)) if ids is None else np.flatnonzero(ids == series)
         if len(rows) != steps:
@@ -149,7 +149,7 @@ def future_frame(
                 )
         if regular and last is not None:
             _check_next_steps(own, (local if local is not None else numeric)[
-                data.offsets[i] : data.offsets[i + 1]], series, owner)  # fmt: skip
+                data.offsets[i] : data.offsets[i + 1]], series, owner, calendar)  # fmt: skip
         part = table[rows][order]
         if not np.isfinite(part).all():
             raise ValueError(
@@ -161,12 +161,18 @@ def future_frame(
     return np.stack(values).astype(np.float32), times
 
 
-def _check_next_steps(given: Any, history: Any, series: Any, owner: str) -> None:
-    """Refuse future stamps that are not the next steps of a regular series' history."""
+def _check_next_steps(
+    given: Any, history: Any, series: Any, owner: str, calendar: Any = None
+) -> None:
+    """Refuse future stamps that are not the next steps of a regular series' history.
+
+    ``calendar``: the panel's (`tsforecast._time.panel_calendar`), which a short series
+    follows.
+    """
     if len(history) < 3:  # too few stamps to know the step (a month from two dates...)
         return
     try:
-        expected = future_times(history, len(given))
+        expected = future_times(history, len(given), panel=calendar)
     except ValueError:  # no step to compare with
         return
     if isinstance(given, pd.DatetimeIndex):

@@ -22,6 +22,8 @@ __all__ = [
     "check_time_order",
     "in_nanoseconds",
     "refuse_dates_as_text",
+    "refuse_misread_index",
+    "refuse_time_first",
     "series_offsets",
     "warn_if_whole_numbers_rounded",
     "year_month_numbers",
@@ -297,6 +299,38 @@ def check_time_order(
             f"time {kind} at row {row}{where}: {time[row - 1]} then {time[row]}. Time must "
             "increase strictly inside each series; sort the rows by time (and series) and "
             "drop or merge duplicated time stamps first."
+        )
+
+
+def refuse_misread_index(index: pd.Index, owner: str) -> None:
+    """Refuse an index that would be read as something else: time first, or dates as text."""
+    refuse_time_first(index, owner)
+    refuse_dates_as_text(index, owner)
+
+
+def refuse_time_first(index: pd.Index, owner: str) -> None:
+    """Refuse a panel indexed by (time, series id), which would be read the other way round.
+
+    ``DataFrame.stack()`` of a wide table indexed by time gives such an index: its dates were
+    read as 203 series of one row each, the stores' numbers as their time, and forecast
+    without an error.
+    """
+    if not isinstance(index, pd.MultiIndex) or index.nlevels != 2:
+        return
+    first, second = (index.get_level_values(level).dtype for level in (0, 1))
+
+    def is_time(kind: Any) -> bool:
+        return pd.api.types.is_datetime64_any_dtype(kind) or isinstance(kind, pd.PeriodDtype)
+
+    if is_time(first) and not is_time(second):
+        names = [str(name) for name in index.names]
+        raise ValueError(
+            f"{owner}: X's index is (time, series id): its first level {names[0]!r} holds time "
+            f"stamps and its second, {names[1]!r}, does not. A panel is indexed by (series "
+            "id, time); read as it is, each time stamp would be a series and the series ids "
+            "their time. Swap the levels: X = X.swaplevel().sort_index(). If the dates do "
+            "name the series (cohorts by their start), make them text: X.index = "
+            "X.index.set_levels(X.index.levels[0].astype(str), level=0)."
         )
 
 

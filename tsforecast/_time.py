@@ -31,8 +31,10 @@ __all__ = [
     "check_same_step",
     "duration",
     "future_times",
+    "missing_period_advice",
     "missing_periods",
     "mixed_steps",
+    "panel_calendar",
     "said_stamp",
     "series_future_times",
     "typical_step",
@@ -45,9 +47,13 @@ STEP_TOLERANCE = 0.15
 # History is checked against the fit's step where a series has this many steps (a few
 # business days, Friday to Monday to Tuesday, would give a median of 2 days).
 CHECKED_STEPS = 5
+# A series of at most this many stamps follows its panel's calendar where it lies on it.
+FEW_STAMPS = 10
 
 
-def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = None) -> Any:
+def future_times(
+    times: Any, steps: int, *, after: Any = None, fallback: Any = None, panel: Any = None
+) -> Any:
     """Return the ``steps`` stamps after the last of ``times``, its usual step apart.
 
     Parameters
@@ -61,6 +67,10 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
         the series, stepping as the whole series does).
     fallback : Timedelta or number, optional
         The step of a series with a single stamp (the usual step of its panel).
+    panel : DateOffset, optional
+        The calendar of the series' panel (`panel_calendar`), taken by a series of at most
+        `FEW_STAMPS` stamps that lie on it a period apart: too few to show their own (one
+        month, three business days).
 
     Returns
     -------
@@ -73,7 +83,7 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
         With fewer than two (non-missing) stamps: no step to extend.
     """
     last = times[-1] if after is None else after
-    calendar = calendar_offset(times)
+    calendar = panel if _fits(times, panel) else calendar_offset(times)
     if calendar is None:  # months with some missing: still months, not 91-day steps
         calendar = calendar_grid(times)
     if calendar is not None:  # months, business days...: not a fixed duration
@@ -101,6 +111,25 @@ def future_times(times: Any, steps: int, *, after: Any = None, fallback: Any = N
         return pd.DatetimeIndex(future)
 
 
+def _fits(times: Any, calendar: Any) -> bool:
+    """Whether a few stamps lie on ``calendar`` a period apart (none missing)."""
+    if calendar is None or not isinstance(times, pd.DatetimeIndex) or len(times) > FEW_STAMPS:
+        return False
+    grid = pd.date_range(times[0], times[-1], freq=calendar)
+    return len(grid) == len(times) and bool(times.isin(grid).all())
+
+
+def panel_calendar(data: Any) -> Any:
+    """Return the calendar of a panel's longest series, where some series are short; or None."""
+    local = data.local_time
+    if local is None or data.n_series < 2 or data.series_lengths.min() > FEW_STAMPS:
+        return None
+    longest = int(np.argmax(data.series_lengths))
+    own = local[data.offsets[longest] : data.offsets[longest + 1]]
+    found = calendar_offset(own)
+    return found if found is not None else calendar_grid(own)
+
+
 def missing_periods(data: Any) -> tuple[Any, int] | None:
     """Return a calendar frequency and how many of its periods a series misses, or None.
 
@@ -122,6 +151,30 @@ def missing_periods(data: Any) -> tuple[Any, int] | None:
             found = grid if found is None else found
             missing += gaps
     return None if found is None else (found, missing)
+
+
+def missing_period_advice(data: Any) -> tuple[str, int, str] | None:
+    """Return the calendar, the count and the fix of the periods missing from ``data``, or None.
+
+    As `missing_periods` finds them: the calendar as a warning names it ("'QS-JAN'", "'B'
+    (business days)"...), how many periods are missing, and the call that gives them as rows
+    of NaN (``X.asfreq(...)``; periods: ``X.reindex(pandas.period_range(...))``).
+    """
+    found = missing_periods(data)
+    if found is None:
+        return None
+    grid, missing = found
+    fix, name = asfreq_call(grid), repr(grid.freqstr)
+    if isinstance(grid, pd.offsets.CustomBusinessDay):
+        name = f"of business days {grid.weekmask}"
+    elif isinstance(grid, pd.offsets.BusinessDay):
+        name = "'B' (business days)"
+    if type(grid) is pd.DateOffset:  # one day of every k-th month (the 15th)
+        name = f"every {grid.kwds['months']} month(s) on day {data.local_time[0].day}"
+        fix = f"X.asfreq(pandas.DateOffset(months={grid.kwds['months']}))"
+    if data.metadata.get("periods") is not None:  # periods: asfreq converts, not fills
+        fix = "X.reindex(pandas.period_range(X.index[0], X.index[-1], freq=X.index.freq))"
+    return name, missing, fix
 
 
 def typical_step(data: Any, min_steps: int = 2) -> float | None:
@@ -214,7 +267,8 @@ def series_future_times(data: Any, steps: int, *, owner: str) -> list[Any]:
     """Return the next ``steps`` stamps of each series of a `SequenceData` with time stamps.
 
     Datetimes give DatetimeIndexes, numeric stamps arrays. A series with a single stamp steps
-    as its panel usually does (the most common step within the other series).
+    as its panel usually does (the most common step within the other series); a series too
+    short to show its calendar follows its panel's (`panel_calendar`) where it lies on it.
     """
     local = data.local_time
     stamps = local if local is not None else data.time
@@ -228,9 +282,10 @@ def series_future_times(data: Any, steps: int, *, owner: str) -> list[Any]:
             fallback = most_common(steps_within)
             if local is not None:
                 fallback = pd.Timedelta(int(fallback), unit="ns")
+    calendar = panel_calendar(data)
     try:
         return [
-            future_times(stamps[start:stop], steps, fallback=fallback)
+            future_times(stamps[start:stop], steps, fallback=fallback, panel=calendar)
             for start, stop in data.series_bounds
         ]
     except ValueError as error:

@@ -10,6 +10,7 @@ forecast: the row read stands for the last value observed at or before it in its
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -274,12 +275,26 @@ class SeasonalNaive(_NaiveForecaster):
     def _period(self, data: SequenceData) -> int:
         owner = "SeasonalNaive.fit"
         if self.period != "auto":
-            return check_int("period", self.period, owner=owner)
-        period = _seasons.seasonal_period(data.local_time, data.offsets)
+            period = check_int("period", self.period, owner=owner)
+        else:
+            period = _seasons.seasonal_period(data.local_time, data.offsets)
         if period is None:
             raise ValueError(
                 f"{owner}: period='auto' reads the season from datetime stamps (a day for data "
                 "recorded more often than daily, a week for daily data), and X has none or "
                 "another step; pass period= (rows per season)."
+            )
+        advice = _time.missing_period_advice(data)
+        if advice is not None:
+            name, missing, fix = advice
+            warnings.warn(
+                f"{owner}: X's time stamps lie on the calendar frequency {name} with {missing} "
+                f"period(s) missing between them. A seasonal naive forecast reads the value "
+                f"period_={period} rows before, so after a missing period it reads another "
+                "position of the season (on business days with a holiday left out, Monday's "
+                "forecast reads a Tuesday). Give the missing periods as rows of NaN: "
+                f"{fix} (a panel: each series reindexed so).",
+                UserWarning,
+                stacklevel=3,  # warn <- _period <- fit <- caller
             )
         return period

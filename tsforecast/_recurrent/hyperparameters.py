@@ -11,10 +11,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from tsforecast import _seasons, _time
-from tsforecast._calendar import asfreq_call
 from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule, show
 from tsforecast._recurrent.bounds import BoundsRule
 from tsforecast._recurrent.features import stamps_of
@@ -194,20 +191,10 @@ def warn_if_missing_periods(data: SequenceData) -> None:
     the time between rows, and no season (its seasonal transforms count rows). Where those
     periods are missing values, the fix is to give them as rows of NaN.
     """
-    found = _time.missing_periods(data)
+    found = _time.missing_period_advice(data)
     if found is None:
         return
-    grid, missing = found
-    fix, name = asfreq_call(grid), repr(grid.freqstr)
-    if isinstance(grid, pd.offsets.CustomBusinessDay):
-        name = f"of business days {grid.weekmask}"
-    elif isinstance(grid, pd.offsets.BusinessDay):
-        name = "'B' (business days)"
-    if type(grid) is pd.DateOffset:  # one day of every k-th month (the 15th)
-        name = f"every {grid.kwds['months']} month(s) on day {data.local_time[0].day}"
-        fix = f"X.asfreq(pandas.DateOffset(months={grid.kwds['months']}))"
-    if data.metadata.get("periods") is not None:  # periods: asfreq converts, not fills
-        fix = "X.reindex(pandas.period_range(X.index[0], X.index[-1], freq=X.index.freq))"
+    name, missing, fix = found
     warnings.warn(
         f"LSTMForecaster: X's time stamps lie on the calendar frequency {name} with "
         f"{missing} period(s) missing between them, so the model reads irregular series "

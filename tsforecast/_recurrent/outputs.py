@@ -96,6 +96,12 @@ def level_positions(levels: tuple[float, ...] | None, asked: Any, owner: str) ->
     if asked is True:
         return list(range(len(levels)))
     wanted = [asked] if isinstance(asked, (int, float)) else list(asked)
+    if not wanted:
+        raise ValueError(
+            f"{owner}: quantiles=[] asks for no level; pass True for all of {list(levels)} "
+            "or some of them (quantiles=[0.1, 0.9]); the point forecasts alone come without "
+            "quantiles (predict, or quantiles=None)."
+        )
     positions = []
     for level in wanted:
         matches = [i for i, q in enumerate(levels) if abs(q - float(level)) < 1e-9]
