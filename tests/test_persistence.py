@@ -29,6 +29,15 @@ def rewrite_checksums(path):
     )
 
 
+def test_tuple_parameters_come_back_as_tuples(waves, tmp_path):
+    # JSON writes tuples as lists: get_params() of the loaded model differed from the saved.
+    model = LSTMForecaster(**{**FAST, "quantiles": (0.05, 0.5, 0.95), "bounds": (-5, None)})
+    model.fit(waves)
+    loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
+    assert loaded.get_params() == model.get_params()
+    assert loaded.get_params()["quantiles"] == (0.05, 0.5, 0.95)
+
+
 def test_save_and_load_round_trip(fitted, waves, tmp_path):
     path = fitted.save(tmp_path / "model")
     assert sorted(p.name for p in path.iterdir()) == [

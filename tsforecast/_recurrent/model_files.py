@@ -183,6 +183,7 @@ def _contents(model: Any, owner: str) -> dict[str, bytes]:
     names = getattr(model, "feature_names_in_", None)
     state = {
         "format_version": FORMAT_VERSION,
+        "tuple_params": [name for name, value in params.items() if isinstance(value, tuple)],
         "n_features_in_": model.n_features_in_,
         "feature_names_in_": None if names is None else [str(n) for n in names],
         "n_outputs": model.module_.output.n_targets,
@@ -266,6 +267,9 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     params.setdefault("target_transform", "none")
     params.setdefault("validation_fraction", 0.1)
     params.setdefault("seasonal_average", 0.0)  # formats 1-8: forecast without it
+    for name in state.get("tuple_params") or ():  # JSON wrote them as lists
+        if isinstance(params.get(name), list):
+            params[name] = tuple(params[name])
     if device is not None:  # in place of the saved one, which this machine may not have
         resolve_device(device, cls.__name__)  # a clear error for a device it does not have
         params["device"] = device
