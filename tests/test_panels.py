@@ -103,6 +103,30 @@ def test_panel_errors(visits):
     )
 
 
+def test_years_and_months_as_a_panel_and_elapsed_time_are_said():
+    # A monthly table indexed by (year, month) numbers was read as one series a year, of 12
+    # rows stamped 1 to 12, forecasting "month 13"; a TimedeltaIndex as row labels.
+    passengers = load_air_passengers().to_frame()
+    by_year = passengers.set_index(
+        [passengers.index.year.astype(int), passengers.index.month.astype(int)]
+    )  # fmt: skip
+    with pytest.warns(UserWarning, match=r"looks like \(year, month\).*1949 to 1960") as seen:
+        Persistence().fit(by_year)
+    assert [w.filename for w in seen if "looks like" in str(w.message)] == [__file__]
+    dates = pd.to_datetime(pd.DataFrame({
+        "year": by_year.index.get_level_values(0), "month": by_year.index.get_level_values(1),
+        "day": 1,
+    }))  # fmt: skip  # the fix the warning gives
+    assert (pd.DatetimeIndex(dates) == passengers.index).all()
+    stores = by_year.set_axis(by_year.index.set_levels([range(1, 13)] * 2), axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # store numbers are no years: nothing said
+        Persistence().fit(stores)
+    elapsed = passengers.set_axis(pd.timedelta_range("0h", periods=144, freq="h"), axis=0)
+    with pytest.raises(ValueError, match=r"TimedeltaIndex.*X.index / pandas.Timedelta\(hours=1\)"):
+        Persistence().fit(elapsed)
+
+
 def test_forecasts_are_frames_for_any_index_and_arrays_for_arrays():
     weather = load_weather().to_frame()[["Dry-bulb (C)", "Dew-point (C)"]].iloc[:400]
     hourly = LSTMForecaster(**FAST, time_features=None).fit(weather)

@@ -6,7 +6,9 @@ The errors say what is wrong and how to fix it.
 
 from __future__ import annotations
 
+import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,10 +24,12 @@ __all__ = [
     "check_time_order",
     "in_nanoseconds",
     "refuse_dates_as_text",
+    "refuse_elapsed_time",
     "refuse_misread_index",
     "refuse_time_first",
     "series_offsets",
     "warn_if_whole_numbers_rounded",
+    "warn_if_years_and_months",
     "year_month_numbers",
     "year_month_stamps",
 ]
@@ -303,9 +307,66 @@ def check_time_order(
 
 
 def refuse_misread_index(index: pd.Index, owner: str) -> None:
-    """Refuse an index that would be read as something else: time first, or dates as text."""
+    """Refuse an index that would be read as something else: time first, dates as text..."""
     refuse_time_first(index, owner)
     refuse_dates_as_text(index, owner)
+    refuse_elapsed_time(index, owner)
+    warn_if_years_and_months(index, owner)
+
+
+def refuse_elapsed_time(index: pd.Index, owner: str) -> None:
+    """Refuse a TimedeltaIndex, which would be read as row labels: no stamps, no season."""
+    if not isinstance(index, pd.TimedeltaIndex):
+        return
+    raise ValueError(
+        f"{owner}: X's index is a TimedeltaIndex (time elapsed), which is not read as time: "
+        "the rows would be forecast without stamps, season or calendar. Give it as hours, "
+        "X.index = X.index / pandas.Timedelta(hours=1), or as dates, X.index = "
+        "pandas.Timestamp('2024-01-01') + X.index."
+    )
+
+
+def warn_if_years_and_months(index: pd.Index, owner: str) -> None:
+    """Warn where a panel's (series id, time) look like (year, month) or (year, quarter).
+
+    A monthly table indexed by (year, month) numbers reads as one series a year, of 12 rows
+    stamped 1 to 12, and forecasts "month 13".
+    """
+    if not isinstance(index, pd.MultiIndex) or index.nlevels != 2 or len(index) < 24:
+        return
+    first, second = (index.get_level_values(level) for level in (0, 1))
+    if not all(pd.api.types.is_integer_dtype(level.dtype) for level in (first, second)):
+        return
+    seasons = set(np.unique(np.asarray(second)).tolist())
+    if seasons not in ({*range(1, 13)}, {*range(1, 5)}) or first.nunique() < 2:
+        return
+    if not (1800 <= first.min() and first.max() <= 2200):
+        return
+    kind = "month" if len(seasons) == 12 else "quarter"
+    warnings.warn(
+        f"{owner}: X's index looks like (year, {kind}): its first level holds years "
+        f"({first.min()} to {first.max()}) and its second the {kind}s 1 to {len(seasons)}. A "
+        f"panel is indexed by (series id, time), so each year is read as a series of "
+        f"{len(seasons)} rows. For one series, make the pairs dates: X.index = "
+        "pandas.to_datetime(pandas.DataFrame({'year': X.index.get_level_values(0), 'month': "
+        + (
+            "X.index.get_level_values(1)"
+            if kind == "month"
+            else "3 * X.index.get_level_values(1) - 2"
+        )
+        + ", 'day': 1}))",
+        UserWarning,
+        stacklevel=_caller_level(),
+    )
+
+
+def _caller_level() -> int:
+    """Return the ``stacklevel`` of the first frame outside the package: the user's call."""
+    package = str(Path(__file__).resolve().parent)
+    frame, level = sys._getframe(2), 2  # the caller of the function that warns
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def refuse_time_first(index: pd.Index, owner: str) -> None:

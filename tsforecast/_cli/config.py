@@ -85,6 +85,10 @@ def _as_flag_reads(action: argparse.Action, value: Any, path: str) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"--config '{path}': {flag} takes true or false; got {value!r}.")
         return value
+    if isinstance(value, list) and action.type is not None and action.nargs is None:
+        # a list of a flag that reads "a,b" (levels, bounds, names): read as that text, so
+        # that the value is the flag's (a tuple of levels), not JSON's list
+        value = ",".join("" if part is None else str(part) for part in value)
     if isinstance(value, str) and action.type is not None:
         try:
             value = action.type(value)
