@@ -9,6 +9,7 @@ import random
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
@@ -36,6 +37,10 @@ def test_tuple_parameters_come_back_as_tuples(waves, tmp_path):
     loaded = LSTMForecaster.load(model.save(tmp_path / "model"))
     assert loaded.get_params() == model.get_params()
     assert loaded.get_params()["quantiles"] == (0.05, 0.5, 0.95)
+    per_target = LSTMForecaster(**{**FAST, "bounds": {"y": (-5, None)}})
+    X = pd.DataFrame({"y": waves[:, 0]})
+    loaded = LSTMForecaster.load(per_target.fit(X).save(tmp_path / "per_target"))
+    assert loaded.get_params()["bounds"] == {"y": (-5, None)}
 
 
 def test_save_and_load_round_trip(fitted, waves, tmp_path):

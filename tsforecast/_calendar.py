@@ -38,15 +38,23 @@ GRID_SPAN = 2
 # many times as many as the stamps.
 DAYS_SPAN = 2
 
-# Weeks the stamps must span before the weekdays they skip are read as never held.
-WEEKS_SEEN = 2
+# Weeks the stamps must span before the weekdays they skip are read as never held; a weekday
+# is held where it occurs in at least `HELD_SHARE` of those weeks (two missing Wednesdays of
+# 15 days are missing values, not a week without Wednesdays).
+WEEKS_SEEN = 4
+HELD_SHARE = 0.5
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _daily_stamps(times: Any) -> bool:
-    """Whether ``times`` are stamps at one time of day, mostly a day apart, over two weeks."""
+def _wall_clock(times: Any) -> Any:
+    """Return stamps as their local wall-clock times, zone dropped (a day stays 24 hours)."""
     if not isinstance(times, pd.DatetimeIndex) or len(times) < 3:
-        return False
+        return None
+    return times if times.tz is None else times.tz_localize(None)
+
+
+def _daily_stamps(times: pd.DatetimeIndex) -> bool:
+    """Whether wall-clock ``times`` are one stamp a day, mostly a day apart, over some weeks."""
     if times[-1] - times[0] < pd.Timedelta(weeks=WEEKS_SEEN):
         return False
     midnights = times.normalize()
@@ -62,41 +70,57 @@ def daily_with_missing_days(times: Any) -> Any:
 
     Stamps at one time of day, mostly a day apart, over at least `WEEKS_SEEN` weeks, that
     skip some days but cover at least ``1 / DAYS_SPAN`` of those they span: a daily series
-    with missing values left out, which `fit` reads as irregular (no weekly season).
+    with missing values left out, which `fit` reads as irregular (no seasonal transforms).
 
     Examples
     --------
-    >>> weekday_calendar(pd.date_range("2024-01-01", periods=30).delete([3, 12])) is None
+    >>> weekday_calendar(pd.date_range("2024-01-01", periods=40).delete([3, 12])) is None
     True
-    >>> daily_with_missing_days(pd.date_range("2024-01-01", periods=30).delete([3, 12]))
+    >>> daily_with_missing_days(pd.date_range("2024-01-01", periods=40).delete([3, 12]))
     <Day>
     """
-    if not _daily_stamps(times) or weekday_calendar(times) is not None:
-        return None
-    spanned = (times[-1].normalize() - times[0].normalize()).days + 1
-    return pd.offsets.Day() if len(times) < spanned <= DAYS_SPAN * len(times) else None
+    local = _wall_clock(times)
+    if local is None or not _daily_stamps(local) or len(_held(local)) < 7:
+        return None  # business days (holidays missing) are `weekday_calendar`'s
+    spanned = (local[-1].normalize() - local[0].normalize()).days + 1
+    return pd.offsets.Day() if len(local) < spanned <= DAYS_SPAN * len(local) else None
 
 
-def weekday_calendar(times: pd.DatetimeIndex) -> Any:
+def weekday_calendar(times: Any) -> Any:
     """Return the business-day calendar of daily stamps that skip some weekdays, or None.
 
     Stamps at one time of day, mostly a day apart, spanning at least `WEEKS_SEEN` weeks,
-    on fewer than 7 (and more than 1) days of the week: ``BDay()`` for Monday to Friday,
-    else ``CustomBusinessDay(weekmask=...)`` of the weekdays they hold. Whether the stamps
-    fill it (missing days allowed) is the caller's to judge.
+    on fewer than 7 (and more than 1) days of the week, each held in at least `HELD_SHARE`
+    of the weeks: ``BDay()`` for Monday to Friday, else ``CustomBusinessDay(weekmask=...)``
+    of the weekdays held. None where a stamp falls on a weekday not held (a Saturday opened
+    once: the calendar is not read from it). Whether the stamps fill it (missing days
+    allowed) is the caller's to judge.
 
     Examples
     --------
-    >>> days = pd.bdate_range("2024-01-01", periods=30).delete([0, 10])  # two holidays
+    >>> days = pd.bdate_range("2024-01-01", periods=40).delete([0, 10])  # two holidays
     >>> weekday_calendar(days)
     <BusinessDay>
-    >>> weekday_calendar(pd.date_range("2024-01-01", periods=30, freq="D")) is None
+    >>> weekday_calendar(pd.date_range("2024-01-01", periods=40, freq="D")) is None
     True
     """
-    if not _daily_stamps(times):
+    local = _wall_clock(times)
+    if local is None or not _daily_stamps(local):
         return None
-    held = np.unique(np.asarray(times.day_of_week))
-    if not 1 < len(held) < 7:
+    return _weekdays_held(local)
+
+
+def _held(local: pd.DatetimeIndex) -> np.ndarray:
+    """Return the weekdays daily ``local`` stamps hold: in `HELD_SHARE` of their weeks."""
+    weeks = (local[-1] - local[0]) / pd.Timedelta(weeks=1)
+    counts = np.bincount(np.asarray(local.day_of_week), minlength=7)
+    return np.flatnonzero(counts >= HELD_SHARE * weeks)
+
+
+def _weekdays_held(local: pd.DatetimeIndex) -> Any:
+    """Return the business-day calendar of the weekdays ``local`` stamps hold, or None."""
+    held = _held(local)
+    if not 1 < len(held) < 7 or not np.isin(np.asarray(local.day_of_week), held).all():
         return None
     if held.tolist() == [0, 1, 2, 3, 4]:
         return pd.offsets.BDay()

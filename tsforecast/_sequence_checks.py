@@ -319,10 +319,11 @@ def refuse_elapsed_time(index: pd.Index, owner: str) -> None:
     if not isinstance(index, pd.TimedeltaIndex):
         return
     raise ValueError(
-        f"{owner}: X's index is a TimedeltaIndex (time elapsed), which is not read as time: "
-        "the rows would be forecast without stamps, season or calendar. Give it as hours, "
-        "X.index = X.index / pandas.Timedelta(hours=1), or as dates, X.index = "
-        "pandas.Timestamp('2024-01-01') + X.index."
+        f"{owner}: X's index is a TimedeltaIndex (time elapsed), which a DataFrame's index "
+        "is not read as: the rows would be forecast without stamps, season or calendar. Give "
+        "it as hours, X.index = X.index / pandas.Timedelta(hours=1), or as dates, X.index = "
+        "pandas.Timestamp('2024-01-01') + X.index; or pass SequenceData.from_frame(X), "
+        "which reads it as time."
     )
 
 
@@ -334,10 +335,10 @@ def warn_if_years_and_months(index: pd.Index, owner: str) -> None:
     """
     if not isinstance(index, pd.MultiIndex) or index.nlevels != 2 or len(index) < 24:
         return
-    first, second = (index.get_level_values(level) for level in (0, 1))
+    first, second = index.levels  # the distinct values: no pass over the rows
     if not all(pd.api.types.is_integer_dtype(level.dtype) for level in (first, second)):
         return
-    seasons = set(np.unique(np.asarray(second)).tolist())
+    seasons = set(np.asarray(second).tolist())
     if seasons not in ({*range(1, 13)}, {*range(1, 5)}) or first.nunique() < 2:
         return
     if not (1800 <= first.min() and first.max() <= 2200):

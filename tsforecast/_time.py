@@ -140,9 +140,17 @@ def missing_periods(data: Any) -> tuple[Any, int] | None:
     local = data.local_time
     if local is None or data.n_series > SAMPLE_ROWS // 8:
         return None
+    # Only series with a gap over 1.5 times their usual step that is not a time they never
+    # hold (a weekend of business days) can miss a period: found for all series at once.
+    stamps = as_numbers(local)
+    gaps = gaps_of(stamps, data.offsets)
+    usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
+    skipped = np.flatnonzero(gaps > 1.5 * usual)
+    if len(skipped):
+        skipped = skipped[~_never_held(local, skipped, gaps, usual)]
     found, missing = None, 0
-    for start, stop in data.series_bounds:
-        own = local[start:stop]
+    for series in np.unique(np.searchsorted(data.offsets, skipped, side="right") - 1):
+        own = local[data.offsets[series] : data.offsets[series + 1]]
         grid = calendar_grid(own) or daily_with_missing_days(own)
         if grid is None:
             continue
@@ -174,6 +182,10 @@ def missing_period_advice(data: Any) -> tuple[str, int, str] | None:
         fix = f"X.asfreq(pandas.DateOffset(months={grid.kwds['months']}))"
     if data.metadata.get("periods") is not None:  # periods: asfreq converts, not fills
         fix = "X.reindex(pandas.period_range(X.index[0], X.index[-1], freq=X.index.freq))"
+        if isinstance(grid, pd.offsets.BusinessDay | pd.offsets.CustomBusinessDay):
+            days = asfreq_call(grid).removeprefix("X.asfreq(").removesuffix(")")
+            fix = ("X.reindex(pandas.date_range(X.index[0].to_timestamp(), "
+                   f"X.index[-1].to_timestamp(), freq={days}).to_period('D'))")  # fmt: skip
     return name, missing, fix
 
 

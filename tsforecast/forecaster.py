@@ -72,8 +72,8 @@ class LSTMForecaster(
     Uncertainty: with ``quantiles``, every step is forecast at each quantile level (pinball
     loss; levels never cross); the point forecast is the median. The intervals between
     symmetric levels (0.1 and 0.9: 80%) are calibrated on the validation data by conformalised
-    quantile regression (``conformal_margins_``), so that their coverage is the nominal one
-    on data like the validation data; where the data drifts, adaptive conformal inference
+    quantile regression (``conformal_margins_``), so that their coverage is at least the
+    nominal one on data like the validation data; where it drifts, adaptive conformal inference
     along the history given to `predict_quantiles` and `forecast` (``adaptation_rate``) keeps
     the long-run coverage at the nominal one.
 
@@ -404,10 +404,10 @@ class LSTMForecaster(
         Conformal calibration of each symmetric pair of quantile levels (widest pair first),
         per step and target, in the targets' units (the transformed target's, with a target
         transform; divided by each series' scale with ``scale_ == "series"``), at each
-        miscoverage level 0, 0.01, ... 1
-        (the first axis): the margin by which the pair's interval is widened (narrowed where
-        negative) for that coverage, from the validation forecasts. At the pair's nominal
-        level it is the margin of conformalised quantile regression. None for a point model,
+        miscoverage level 0, 0.01, ... 1 (the first axis): the margin by which the pair's
+        interval is widened (where negative, each side narrowed by at most it) for that
+        coverage, from the validation forecasts. At the pair's nominal level it is the
+        margin of conformalised quantile regression. None for a point model,
         or without validation data (the intervals are then the raw quantiles, uncalibrated).
         With a target transform of changes, step ``k``'s margins are those of the forecast
         the changes add up to at that step (``calibration_lag_``).

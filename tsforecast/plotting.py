@@ -10,7 +10,7 @@ import pandas as pd
 
 from tsforecast._boundary import periods_as_stamps
 from tsforecast._recurrent.intervals import level_pairs
-from tsforecast._time import future_times
+from tsforecast._time import future_times, panel_calendar
 from tsforecast.sequences import SequenceData
 
 __all__ = ["plot_forecast", "plot_history", "plot_panel"]
@@ -152,6 +152,7 @@ def plot_forecast(
                                 lw=0, label=label)  # fmt: skip
             labelled = True
         forecasts = None
+    calendar = panel_calendar(data) if forecasts else None  # a short series follows it
     for row, values in forecasts or []:
         if not max(shown_start - 1, start) <= row < stop:
             continue  # not drawn, or made in another series
@@ -166,7 +167,8 @@ def plot_forecast(
             future = row + np.arange(1, len(values) + 1)
         else:  # the series' usual step (all of it: a forecast from its first row has none)
             try:
-                future = future_times(time[start:stop], len(values), after=time[row])
+                future = future_times(time[start:stop], len(values), after=time[row],
+                                      panel=calendar)  # fmt: skip
             except ValueError:
                 raise ValueError(
                     "plot_forecast: the series has a single time stamp, so its forecasts have "

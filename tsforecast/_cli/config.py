@@ -31,6 +31,10 @@ def config_path(argv: list[str]) -> str | None:
     return None
 
 
+# Flags whose values are tuples (levels, LOW,HIGH), which JSON writes as lists.
+TUPLE_FLAGS = ("quantiles", "bounds")
+
+
 def read_config(path: str, known: dict[str, argparse.Action]) -> dict[str, Any]:
     """Read a JSON or TOML file of settings into flag defaults (dashes or underscores).
 
@@ -85,10 +89,8 @@ def _as_flag_reads(action: argparse.Action, value: Any, path: str) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"--config '{path}': {flag} takes true or false; got {value!r}.")
         return value
-    if isinstance(value, list) and action.type is not None and action.nargs is None:
-        # a list of a flag that reads "a,b" (levels, bounds, names): read as that text, so
-        # that the value is the flag's (a tuple of levels), not JSON's list
-        value = ",".join("" if part is None else str(part) for part in value)
+    if isinstance(value, list) and action.dest in TUPLE_FLAGS:
+        value = tuple(value)  # as the flag gives them (JSON has no tuples); fit checks them
     if isinstance(value, str) and action.type is not None:
         try:
             value = action.type(value)

@@ -198,9 +198,10 @@ def warn_if_missing_periods(data: SequenceData) -> None:
     warnings.warn(
         f"LSTMForecaster: X's time stamps lie on the calendar frequency {name} with "
         f"{missing} period(s) missing between them, so the model reads irregular series "
-        "(time_gaps_=True) and no season from them. If those periods are missing values, "
-        f"give them as rows of NaN: {fix} (a panel: each series reindexed so); the model "
-        "then reads the season, and the missing values count in no loss. Pass "
+        "(time_gaps_=True), without seasonal transforms (they count rows). If those periods "
+        f"are missing values, give them as rows of NaN: {fix} (a panel: each series "
+        "reindexed so); the model then reads the season, and the missing values count in no "
+        "loss. Pass "
         "time_gaps=True to read irregular series without this warning.",
         UserWarning,
         stacklevel=6,  # warn <- this <- resolve <- _learn_columns <- _fit <- fit <- caller

@@ -174,6 +174,15 @@ def save_model(model: Any, path: str | Path, *, overwrite: bool = False) -> Path
     return path
 
 
+def _tuple_params(params: dict[str, Any]) -> list[str]:
+    """Names of the tuple parameters, and ``name.*`` of dicts of tuples (``bounds``)."""
+    names = [name for name, value in params.items() if isinstance(value, tuple)]
+    for name, value in params.items():
+        if isinstance(value, dict) and any(isinstance(v, tuple) for v in value.values()):
+            names.append(f"{name}.*")
+    return names
+
+
 def _contents(model: Any, owner: str) -> dict[str, bytes]:
     """Return the files of one fitted model (its transform members apart): name -> bytes."""
     buffer = io.BytesIO()
@@ -183,7 +192,7 @@ def _contents(model: Any, owner: str) -> dict[str, bytes]:
     names = getattr(model, "feature_names_in_", None)
     state = {
         "format_version": FORMAT_VERSION,
-        "tuple_params": [name for name, value in params.items() if isinstance(value, tuple)],
+        "tuple_params": _tuple_params(params),
         "n_features_in_": model.n_features_in_,
         "feature_names_in_": None if names is None else [str(n) for n in names],
         "n_outputs": model.module_.output.n_targets,
@@ -268,8 +277,13 @@ def load_model(cls: type, path: str | Path, device: str | None = None) -> Any:
     params.setdefault("validation_fraction", 0.1)
     params.setdefault("seasonal_average", 0.0)  # formats 1-8: forecast without it
     for name in state.get("tuple_params") or ():  # JSON wrote them as lists
-        if isinstance(params.get(name), list):
-            params[name] = tuple(params[name])
+        value = params.get(name.removesuffix(".*"))
+        if name.endswith(".*") and isinstance(value, dict):  # {"conc": (0, None)}
+            params[name[:-2]] = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in value.items()
+            }
+        elif isinstance(value, list):
+            params[name] = tuple(value)
     if device is not None:  # in place of the saved one, which this machine may not have
         resolve_device(device, cls.__name__)  # a clear error for a device it does not have
         params["device"] = device

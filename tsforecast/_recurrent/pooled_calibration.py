@@ -26,6 +26,7 @@ import numpy as np
 
 from tsforecast._checks import show
 from tsforecast._recurrent.intervals import (
+    calibrated_pair,
     conformal_margins,
     level_pairs,
     nominal_alphas,
@@ -109,7 +110,6 @@ def dominating_series(
     shares = shares / max(shares.sum(), 1)
     tried = min(MIN_SHARE, float(nominal_alphas(levels).min()))
     pooled = nominal_margins(pooled_table, levels, steps)
-    widths = quantiles[:, :, [p[1] for p in pairs]] - quantiles[:, :, [p[0] for p in pairs]]
     needed = np.ceil(1 / nominal_alphas(levels)[None, :, None] - 1 - 1e-9)  # for a margin
     found = []
     for s in np.flatnonzero(shares >= tried):
@@ -117,12 +117,12 @@ def dominating_series(
         kept = counted[others]
         alone = conformal_margins(quantiles[others], truth[others], kept, levels)
         margins = nominal_margins(alone, levels, steps)  # (steps, pairs, targets)
-        raw = _mean_width(widths[others], kept)  # (steps, pairs, targets)
         # Judged where the others hold as many values as it and twice what a margin needs: at
         # steps few series reach, one long series holds the pool without erring more.
         left = kept.sum(axis=0)[:, None, :]  # (steps, 1, targets)
         enough = (left >= 2 * needed) & (left >= counted[~others].sum(axis=0)[:, None, :])
-        wide, narrow = np.maximum(raw + 2 * pooled, 0), np.maximum(raw + 2 * margins, 0)
+        wide = _mean_width(quantiles[others], kept, levels, pooled)  # (steps, pairs, targets)
+        narrow = _mean_width(quantiles[others], kept, levels, margins)
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = wide / narrow
         material = wide - narrow >= MIN_WIDENING
@@ -134,11 +134,22 @@ def dominating_series(
     return sorted(found, key=lambda d: -d.factor)
 
 
-def _mean_width(widths: np.ndarray, counted: np.ndarray) -> np.ndarray:
-    """Mean raw width per step, pair and target over the counted forecasts.
+def _mean_width(
+    quantiles: np.ndarray, counted: np.ndarray, levels: tuple[float, ...], margins: np.ndarray
+) -> np.ndarray:
+    """Mean width per step, pair and target of the intervals ``margins`` give (as applied).
 
-    ``widths``: ``(n, steps, pairs, targets)``; ``counted``: ``(n, steps, targets)``.
+    ``quantiles``: ``(n, steps, levels, targets)``; ``counted``: ``(n, steps, targets)``;
+    ``margins``: ``(steps, pairs, targets)``. Each bound stops at the median, as
+    `intervals.apply_margins` stops it.
     """
+    pairs = level_pairs(levels)
+    point = quantiles[:, :, [levels.index(0.5)]]
+    lower, upper = calibrated_pair(
+        quantiles[:, :, [p[0] for p in pairs]], quantiles[:, :, [p[1] for p in pairs]], point,
+        margins[None],
+    )  # fmt: skip
+    widths = np.maximum(upper, point) - np.minimum(lower, point)
     weight = counted[:, :, None, :]
     total = np.where(weight, widths, 0.0).sum(axis=0)
     return total / np.maximum(weight.sum(axis=0), 1)
