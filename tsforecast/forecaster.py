@@ -264,8 +264,8 @@ class LSTMForecaster(
         series (none over 1,000 rows) the best is combined with the other transforms of
         changes whose error is at most 3 times its own (each was trained in full to be
         compared; a model of the level is never combined); on longer ones they are compared
-        after 30 epochs each, and the best is then trained in full (with a model of the level
-        within 10% of a best model of changes; the better in full is kept). On more values,
+        after 30 epochs each (all of ``max_epochs`` if fewer), and the best is then trained in
+        full (with a level's model within 10% of a best model of changes). On more values,
         with ``y``, known-future covariates or time gaps: "none" (a transform with ``y`` is
         refused: transform ``y`` yourself). Quantiles beyond the seasonal lag add up the
         spread of each step.

@@ -35,6 +35,7 @@ from tsforecast._recurrent.series_scales import dwarfed, fitted_scale
 from tsforecast._recurrent.target_transform import from_name
 from tsforecast._recurrent.training import TrainingSettings, fit_network
 from tsforecast._recurrent.transform_choice import (
+    QUICK_EPOCHS,
     best_fit,
     combined_by_auto,
     combines,
@@ -66,9 +67,11 @@ class FittingSteps:
             self.validation_fraction_, not (self.future_indices_ or self.time_gaps_),
         )  # fmt: skip
         members, combine = self.n_members, combines(self.target_transform, names, data)
+        # quick fits of at most max_epochs are full ones: compared as such, none fitted again
+        quick = not (is_short(data) or combine) and self.max_epochs > QUICK_EPOCHS
         fitted, scores, others = best_fit(
             names, lambda name, epochs: self._fitted_copy(data, y, name, epochs, 1),
-            lambda fit: fit._validation_error(data), quick=not (is_short(data) or combine),
+            lambda fit: fit._validation_error(data), quick=quick,
             final=None if members == 1 else lambda name: self._fitted_copy(data, y, name),
             combine=combine, keep=combined_by_auto if self.target_transform == "auto" else None,
         )  # fmt: skip
