@@ -61,8 +61,7 @@ def _daily_stamps(times: pd.DatetimeIndex) -> bool:
     if len(np.unique(np.asarray(times - midnights))) > 1:
         return False  # several times of day: not one stamp a day
     days = np.diff(midnights.as_unit("ns").asi8) // (24 * 3600 * 10**9)
-    values, counts = np.unique(days, return_counts=True)
-    return bool(values[np.argmax(counts)] == 1)
+    return bool(most_common(days) == 1)
 
 
 def daily_with_missing_days(times: Any) -> Any:
@@ -270,7 +269,8 @@ def calendar_grid(times: Any) -> Any:
     days = usual_step(times) / pd.Timedelta(days=1)
     anchor = (first.month - 1) % 3 + 1
     if days == 1:
-        candidates = [found for found in [weekday_calendar(times)] if found is not None]
+        business = weekday_calendar(times)
+        candidates = [] if business is None else [business]
     elif 28 <= days <= 31:
         candidates = [pd.offsets.MonthBegin(), pd.offsets.MonthEnd()]
     elif 89 <= days <= 92:

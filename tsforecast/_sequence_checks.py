@@ -379,7 +379,7 @@ def refuse_time_first(index: pd.Index, owner: str) -> None:
     """
     if not isinstance(index, pd.MultiIndex) or index.nlevels != 2:
         return
-    first, second = (index.get_level_values(level).dtype for level in (0, 1))
+    first, second = (level.dtype for level in index.levels)  # no pass over the rows
 
     def is_time(kind: Any) -> bool:
         return pd.api.types.is_datetime64_any_dtype(kind) or isinstance(kind, pd.PeriodDtype)

@@ -140,14 +140,8 @@ def missing_periods(data: Any) -> tuple[Any, int] | None:
     local = data.local_time
     if local is None or data.n_series > SAMPLE_ROWS // 8:
         return None
-    # Only series with a gap over 1.5 times their usual step that is not a time they never
-    # hold (a weekend of business days) can miss a period: found for all series at once.
-    stamps = as_numbers(local)
-    gaps = gaps_of(stamps, data.offsets)
-    usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
-    skipped = np.flatnonzero(gaps > 1.5 * usual)
-    if len(skipped):
-        skipped = skipped[~_never_held(local, skipped, gaps, usual)]
+    # Only series that skip a step can miss a period: found for all series at once.
+    skipped = skipped_steps(data, local, local)
     found, missing = None, 0
     for series in np.unique(np.searchsorted(data.offsets, skipped, side="right") - 1):
         own = local[data.offsets[series] : data.offsets[series + 1]]
@@ -389,12 +383,7 @@ def check_regular(data: Any, owner: str) -> None:
         return
     local = data.local_time  # converted to its zone on each read: once here
     shown = data.time if local is None else local
-    stamps = as_numbers(shown)  # as `stamps_as_numbers` reads them
-    gaps = gaps_of(stamps, data.offsets)
-    usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
-    skipped = np.flatnonzero(gaps > 1.5 * usual)
-    if len(skipped) and local is not None:
-        skipped = skipped[~_never_held(local, skipped, gaps, usual)]
+    skipped = skipped_steps(data, shown, local)
     if not len(skipped):
         return
     row = int(skipped[0])
@@ -414,6 +403,22 @@ def check_regular(data: Any, owner: str) -> None:
         f"the model reads as missing values ({fix}; a panel: each series reindexed so), or "
         "fit with time_gaps=True to read irregular series."
     )
+
+
+def skipped_steps(data: Any, shown: Any, local: Any) -> np.ndarray:
+    """Return the rows that follow a skipped step of their series (`check_regular`'s rule).
+
+    A step is skipped where the time since the previous row is over 1.5 times the series'
+    usual one, unless (``local``: datetime stamps) every time skipped is one the data never
+    holds (`_never_held`). ``shown``: the stamps (``local``, or numeric time).
+    """
+    stamps = as_numbers(shown)  # as `stamps_as_numbers` reads them
+    gaps = gaps_of(stamps, data.offsets)
+    usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
+    skipped = np.flatnonzero(gaps > 1.5 * usual)
+    if len(skipped) and local is not None:
+        skipped = skipped[~_never_held(local, skipped, gaps, usual)]
+    return skipped
 
 
 def _never_held(
