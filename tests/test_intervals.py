@@ -276,6 +276,29 @@ def test_the_automatic_step_decays_with_the_outcomes_each_series_has_read():
 
 
 # ---------------------------------------------------------------------------- the estimator
+@pytest.mark.parametrize("gamma", ["auto", 0.02])
+def test_windows_read_in_place_adapt_as_the_windows_cut_out(gamma):
+    """`adaptive_margins_at_ends` (a backtest's origins) is `adaptive_margins` on each window."""
+    rng = np.random.default_rng(5)
+    n_rows, horizon = 400, 3
+    raw = np.sort(rng.normal(size=(n_rows, horizon, 3, 2)), axis=2)
+    truth = rng.normal(size=(n_rows, horizon, 2))
+    weight = rng.random((n_rows, horizon, 2)) > 0.1
+    table = conformal_margins(raw[:200], truth[:200], weight[:200], LEVELS)
+    lasts, starts = np.array([0, 2, 150, 399, 399]), np.array([0, 0, 100, 380, 250])
+    width = int((lasts - starts).max()) + 1
+    windows = lasts[:, None] - width + 1 + np.arange(width)
+    windows = np.where(windows >= starts[:, None], windows, -1)
+    found = intervals.adaptive_margins_at_ends(table, raw, truth, weight, windows, LEVELS, gamma)
+    for i, (first, last) in enumerate(zip(starts, lasts, strict=True)):
+        cut = slice(first, last + 1)
+        alone = adaptive_margins(
+            table, raw[None, cut], truth[None, cut], weight[None, cut], LEVELS, gamma
+        )
+        np.testing.assert_array_equal(found[i], alone[0, -1])
+    assert not np.allclose(found[3], found[4])  # the window's start matters
+
+
 def test_intervals_reach_nominal_coverage_on_a_series_with_known_noise():
     noise = np.random.default_rng(1).normal(size=4000)
     X = ar1(4000, noise)

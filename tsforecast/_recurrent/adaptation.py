@@ -18,7 +18,11 @@ import numpy as np
 import torch
 
 from tsforecast._recurrent.inference import NetworkReader
-from tsforecast._recurrent.intervals import adaptive_margins, nominal_margins
+from tsforecast._recurrent.intervals import (
+    adaptive_margins,
+    adaptive_margins_at_ends,
+    nominal_margins,
+)
 from tsforecast._recurrent.paths import quantile_paths, truth_paths
 from tsforecast._recurrent.scaling import Standardizer
 from tsforecast._segments import horizon_rows, series_chunks
@@ -188,16 +192,17 @@ class Adaptation:
         raw, _, truth, weight = self._inputs(outputs, data, needed, steps)
         truth = np.where(weight, truth, 0.0)
         margins = np.empty((n, *table.shape[1:]))
-        per_origin = max(1, int(lengths.max()) * raw[0].size)
-        for chunk in np.array_split(np.arange(n), max(1, n * per_origin // 2**23)):
+        # The recursions of many windows run side by side, each reading its rows in place;
+        # a bounded number of window positions at a time.
+        per_window = int(lengths.max()) + (steps + 1) * raw[0, :, 0].size * table.shape[2]
+        for chunk in np.array_split(np.arange(n), max(1, n * per_window // 2**22)):
             width = int(lengths[chunk].max())
             # Position j of window i is row lasts[i] - width + 1 + j; rows before the window's
-            # start are padding (weight False: they leave the recursion at its start).
+            # start are padding (-1: they leave the recursion at its start).
             rows = lasts[chunk, None] - width + 1 + np.arange(width)
             real = rows >= starts[chunk, None]
-            at = np.searchsorted(needed, np.where(real, rows, needed[0]))
-            windows = np.where(real[..., None, None, None], raw[at], 0.0)
-            counted = real[..., None, None] & weight[at]
-            adapted = adaptive_margins(table, windows, truth[at], counted, self.levels, self.rate)
-            margins[chunk] = adapted[:, -1]
+            at = np.where(real, np.searchsorted(needed, np.where(real, rows, needed[0])), -1)
+            margins[chunk] = adaptive_margins_at_ends(
+                table, raw, truth, weight, at, self.levels, self.rate
+            )
         return margins

@@ -58,6 +58,7 @@ __all__ = [
     "NARROWEST",
     "QuantilesRule",
     "adaptive_margins",
+    "adaptive_margins_at_ends",
     "apply_margins",
     "auto_rates",
     "calibrated_pair",
@@ -210,15 +211,15 @@ def from_nearest_steps(values: np.ndarray, enough: np.ndarray) -> np.ndarray:
 def margins_at(table: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Margins at miscoverage levels ``alpha``, interpolated in a `conformal_margins` table.
 
-    ``alpha`` has shape ``(..., horizon, n_pairs, n_targets)``; below 0 it takes the widest
-    margin (the largest score), above 1 the narrowest.
+    ``alpha`` has shape ``(..., horizon, n_pairs, n_targets)`` (the table's last three axes);
+    below 0 it takes the widest margin (the largest score), above 1 the narrowest.
     """
     position = np.clip(alpha, 0.0, 1.0) * (len(ALPHAS) - 1)
     below = np.minimum(np.floor(position).astype(np.int64), len(ALPHAS) - 2)
     fraction = position - below
-    by_level = np.broadcast_to(np.moveaxis(table, 0, -1), (*alpha.shape, len(ALPHAS)))
-    lower = np.take_along_axis(by_level, below[..., None], axis=-1)[..., 0]
-    upper = np.take_along_axis(by_level, below[..., None] + 1, axis=-1)[..., 0]
+    by_level = table.reshape(len(ALPHAS), -1)
+    cell = np.arange(by_level.shape[1]).reshape(table.shape[1:])  # broadcast over alpha
+    lower, upper = by_level[below, cell], by_level[below + 1, cell]
     return lower + fraction * (upper - lower)
 
 
@@ -295,36 +296,110 @@ def adaptive_margins(
     ndarray of shape (n_series, n_origins, horizon, n_pairs, n_targets)
         The margin of every forecast.
     """
-    n_series, n_origins, horizon, _, n_targets = quantiles.shape
+    n_series, n_origins = quantiles.shape[:2]
+    rows = np.arange(n_series * n_origins).reshape(n_series, n_origins)
+    return _adapted(
+        table, *(a.reshape(-1, *a.shape[2:]) for a in (quantiles, truth, weight)),
+        rows, levels, gamma, every_origin=True,
+    )  # fmt: skip
+
+
+def adaptive_margins_at_ends(
+    table: np.ndarray,
+    quantiles: np.ndarray,
+    truth: np.ndarray,
+    weight: np.ndarray,
+    windows: np.ndarray,
+    levels: tuple[float, ...],
+    gamma: float | Literal["auto"],
+) -> np.ndarray:
+    """Margins at the last origin of each window, by `adaptive_margins` along the window.
+
+    As ``adaptive_margins(table, quantiles[windows], truth[windows], weight[windows] & (windows
+    >= 0), levels, gamma)[:, -1]``, without building the windows: many overlapping windows
+    of a long history (a backtest's origins) read the rows they share in place, and keep
+    only the margins the recursion still reads (those of the last ``horizon`` origins).
+
+    Parameters
+    ----------
+    table : ndarray of shape (len(ALPHAS), horizon, n_pairs, n_targets)
+        The margins of `conformal_margins`.
+    quantiles : ndarray of shape (n_rows, horizon, n_levels, n_targets)
+        The raw quantile forecasts made after each row.
+    truth, weight : ndarray of shape (n_rows, horizon, n_targets)
+        Their outcomes and where they count (finite values wherever ``weight`` is False).
+    windows : int ndarray of shape (n_windows, width)
+        Each window's rows: consecutive rows in time order, -1 before the first (counts for
+        nothing).
+    levels : tuple of float
+        The sorted levels.
+    gamma : float or "auto"
+        The step size, as in `adaptive_margins`.
+
+    Returns
+    -------
+    ndarray of shape (n_windows, horizon, n_pairs, n_targets)
+    """
+    return _adapted(table, quantiles, truth, weight, windows, levels, gamma, every_origin=False)
+
+
+def _adapted(
+    table: np.ndarray,
+    quantiles: np.ndarray,
+    truth: np.ndarray,
+    weight: np.ndarray,
+    rows: np.ndarray,
+    levels: tuple[float, ...],
+    gamma: float | Literal["auto"],
+    every_origin: bool,
+) -> np.ndarray:
+    """Run the recursion of `adaptive_margins` on the forecasts at ``rows`` (-1: none).
+
+    ``quantiles``, ``truth``, ``weight``: by row, as `adaptive_margins_at_ends` takes them;
+    ``rows``: runs of consecutive rows. Returns the margins of every origin
+    (``every_origin``) or of the last.
+    """
+    n_series, n_origins = rows.shape
+    horizon, n_targets = quantiles.shape[1], quantiles.shape[-1]
+    real = rows >= 0
+    first = np.argmax(real, axis=1)  # each window's first position with a row
     if isinstance(gamma, str):  # "auto"
-        rates = auto_rates(weight)
+        rates = auto_rates(weight[np.where(real, rows, 0)][:, :, :1] & real[..., None, None])
     else:
         rates = np.full((n_series, n_origins), float(gamma))
+    # The step-h forecast whose outcome comes in at row r is the one made h rows before:
+    # shifted so, the outcomes that come in at an origin are one row of each array.
+    steps = np.arange(horizon)
+    arriving = [np.zeros_like(a) for a in (quantiles, truth, weight)]
+    for h in steps:
+        for shifted, a in zip(arriving, (quantiles, truth, weight), strict=True):
+            shifted[h:, h] = a[: len(a) - h, h]
+    quantiles, truth, weight = arriving
     pairs = level_pairs(levels)
     nominal = nominal_alphas(levels)[None, None, :, None]  # (1, 1, pairs, 1)
     alpha = np.broadcast_to(nominal, (n_series, horizon, len(pairs), n_targets)).copy()
     highest = narrowest_level(nominal[0])  # the level stops there: (1, pairs, 1)
-    margins = np.empty((n_series, n_origins, horizon, len(pairs), n_targets))
-    low = quantiles[..., [p[0] for p in pairs], :]  # (series, origins, horizon, pairs, targets)
-    high = quantiles[..., [p[1] for p in pairs], :]
-    point = quantiles[..., [levels.index(0.5)], :]
-    steps = np.arange(horizon)
+    kept = n_origins if every_origin else horizon + 1  # the recursion reads the last horizon
+    margins = np.zeros((n_series, kept, horizon, len(pairs), n_targets))
+    low, high = [p[0] for p in pairs], [p[1] for p in pairs]
+    point = [levels.index(0.5)]
     for k in range(n_origins):
-        source = k - 1 - steps  # the origin whose step-h outcome has just come in
-        known = source >= 0
-        if rates[:, k].any() and known.any():
+        # At step h, the outcome of origin k - 1 - h has just come in (row rows[:, k - 1]).
+        if k and rates[:, k].any():
             rate = rates[:, k, None, None, None]  # (series, 1, 1, 1)
-            s, h = source[known], steps[known]
-            outcome = truth[:, s, h][..., None, :]  # (series, known steps, 1, targets)
+            at = rows[:, k - 1]
+            raw, outcome = quantiles[at], truth[at][..., None, :]  # (series, steps, ...)
             lower, upper = calibrated_pair(
-                low[:, s, h], high[:, s, h], point[:, s, h], margins[:, s, h]
-            )
+                raw[..., low, :], raw[..., high, :], raw[..., point, :],
+                margins[:, (k - 1 - steps) % kept, steps],
+            )  # fmt: skip
             outside = (outcome < lower) | (outcome > upper)
-            counted = weight[:, s, h][..., None, :]
+            known = steps <= k - 1 - first[:, None]  # its origin is in the window
+            counted = (weight[at] & known[..., None])[..., None, :]
             update = np.where(counted, rate * (nominal[0] - outside), 0.0)
-            alpha[:, h] = np.clip(alpha[:, h] + update, -rate, highest)
-        margins[:, k] = margins_at(table, alpha)
-    return margins
+            alpha = np.clip(alpha + update, -rate, highest)
+        margins[:, k % kept] = margins_at(table, alpha)
+    return margins if every_origin else margins[:, (n_origins - 1) % kept]
 
 
 def apply_margins(
