@@ -297,6 +297,11 @@ def test_windows_read_in_place_adapt_as_the_windows_cut_out(gamma):
         )
         np.testing.assert_array_equal(found[i], alone[0, -1])
     assert not np.allclose(found[3], found[4])  # the window's start matters
+    # Fewer rows than steps ahead (a one-visit patient): as the windows cut out too.
+    two = intervals.adaptive_margins_at_ends(table, raw[:2], truth[:2], weight[:2],
+                                             np.array([[0, 1]]), LEVELS, gamma)  # fmt: skip
+    alone = adaptive_margins(table, raw[None, :2], truth[None, :2], weight[None, :2], LEVELS, gamma)
+    np.testing.assert_array_equal(two[0], alone[0, -1])
 
 
 def test_intervals_reach_nominal_coverage_on_a_series_with_known_noise():

@@ -371,7 +371,7 @@ def _adapted(
     # shifted so, the outcomes that come in at an origin are one row of each array.
     steps = np.arange(horizon)
     arriving = [np.zeros_like(a) for a in (quantiles, truth, weight)]
-    for h in steps:
+    for h in range(min(horizon, len(quantiles))):
         for shifted, a in zip(arriving, (quantiles, truth, weight), strict=True):
             shifted[h:, h] = a[: len(a) - h, h]
     quantiles, truth, weight = arriving
