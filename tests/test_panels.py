@@ -39,6 +39,11 @@ def test_a_multiindex_panel_is_the_same_as_groups_and_a_time_index(visits):
     assert len(forecast) == 2 * len(set(patients)) and list(forecast.columns) == list(visits)
     last_day = visits.groupby(level="patient").tail(1).index.get_level_values("day").to_numpy()
     assert (forecast.xs(1, level="patient").index > last_day[0]).all()
+    # The ids keep their dtype (int64 here), in forecasts and backtests alike: they merge
+    # with the user's own tables.
+    assert forecast.index.get_level_values("patient").dtype == np.int64
+    table = backtest(by_index, visits, start=5, steps=1)
+    assert table["patient"].dtype == np.int64
 
 
 def test_any_row_order_gives_the_same_model_and_answers_in_the_callers_order(visits):

@@ -37,7 +37,7 @@ def forecast_frame(
     time = in_index_kind(time, data)  # periods and integer years as X gave them
     index = time
     if data.groups is not None:
-        ids = pd.Index(np.repeat(np.asarray(data.series_ids, dtype=object), len(times[0])))
+        ids = pd.Index(data.series_ids).repeat(len(times[0]))  # the ids' own dtype
         index = pd.MultiIndex.from_arrays([ids, time], names=[group_name, time_name])
     return pd.DataFrame(values.reshape(-1, values.shape[-1]), index=index, columns=names)
 

@@ -320,13 +320,13 @@ def _frame(
         return np.repeat(values.ravel(), n_targets)
 
     group_name, _ = data.metadata.get("index_names", (None, None))
-    ids = np.asarray(data.series_ids, dtype=object)[series]
+    ids = pd.Index(data.series_ids)[series]  # the ids' own dtype
     # Stamps stay an Index (datetimes keep their zone) and are repeated, never boxed one by one.
     origin = stamps[lasts].repeat(steps * n_targets)
     time = stamps[rows.ravel()].repeat(n_targets)
     frame = pd.DataFrame(
         {
-            "series" if group_name is None else group_name: np.repeat(ids, steps * n_targets),
+            "series" if group_name is None else group_name: ids.repeat(steps * n_targets),
             "origin": origin,
             "time": time,
             "step": per_cell(np.broadcast_to(np.arange(1, steps + 1), (n, steps))),
