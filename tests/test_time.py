@@ -431,6 +431,16 @@ def test_history_that_skips_steps_is_refused_by_a_model_fitted_on_regular_rows(t
             call(gappy)
     filled = gappy.asfreq("MS")  # the fix said: the month is a missing value
     assert model.forecast(filled, 2).index[0] == pd.Timestamp("1955-01-01")
+    # Periods are said as periods, with the fix that fills them (asfreq converts periods).
+    by_period = LSTMForecaster(**FAST).fit(months.to_period("M"))
+    fix = "X.reindex(pandas.period_range(X.index[0], X.index[-1], freq=X.index.freq))"
+    with pytest.raises(ValueError, match=r"goes from 1953-12 to 1954-02 .*" + re.escape(fix)):
+        by_period.forecast(gappy.to_period("M"), 2)
+    filled = gappy.to_period("M")
+    filled = filled.reindex(
+        pd.period_range(filled.index[0], filled.index[-1], freq=filled.index.freq)
+    )
+    assert by_period.forecast(filled, 2).index[0] == pd.Period("1955-01", "M")
     model.forecast(months.iloc[:40], 2)  # a shorter history skips no step
     # A panel names the series; a model of irregular series reads the gap.
     panel = pd.concat({"a": months, "b": 2 * months}, names=["id", "month"])

@@ -166,13 +166,24 @@ def missing_period_advice(data: Any) -> tuple[str, int, str] | None:
     if found is None:
         return None
     grid, missing = found
-    fix, name = asfreq_call(grid), repr(grid.freqstr)
+    name = repr(grid.freqstr)
     if isinstance(grid, pd.offsets.CustomBusinessDay):
         name = f"of business days {grid.weekmask}"
     elif isinstance(grid, pd.offsets.BusinessDay):
         name = "'B' (business days)"
     if type(grid) is pd.DateOffset:  # one day of every k-th month (the 15th)
         name = f"every {grid.kwds['months']} month(s) on day {data.local_time[0].day}"
+    return name, missing, filling_call(data, grid)
+
+
+def filling_call(data: Any, grid: pd.DateOffset) -> str:
+    """Return the call that gives the rows missing from ``data``'s calendar ``grid`` as NaN.
+
+    ``X.asfreq(...)`` on stamps; on periods (which ``asfreq`` converts to another frequency
+    instead of filling) ``X.reindex(pandas.period_range(...))``.
+    """
+    fix = asfreq_call(grid)
+    if type(grid) is pd.DateOffset:  # one day of every k-th month (the 15th)
         fix = f"X.asfreq(pandas.DateOffset(months={grid.kwds['months']}))"
     if data.metadata.get("periods") is not None:  # periods: asfreq converts, not fills
         fix = "X.reindex(pandas.period_range(X.index[0], X.index[-1], freq=X.index.freq))"
@@ -180,7 +191,7 @@ def missing_period_advice(data: Any) -> tuple[str, int, str] | None:
             days = asfreq_call(grid).removeprefix("X.asfreq(").removesuffix(")")
             fix = ("X.reindex(pandas.date_range(X.index[0].to_timestamp(), "
                    f"X.index[-1].to_timestamp(), freq={days}).to_period('D'))")  # fmt: skip
-    return name, missing, fix
+    return fix
 
 
 def typical_step(data: Any, min_steps: int = 2) -> float | None:
@@ -392,11 +403,18 @@ def check_regular(data: Any, owner: str) -> None:
     fix = "X.asfreq(freq) on a DatetimeIndex"
     if local is not None:
         grid = calendar_grid(local[data.offsets[series] : data.offsets[series + 1]])
-        if grid is not None and type(grid) is not pd.DateOffset:
-            fix = asfreq_call(grid)
+        if grid is not None:
+            fix = filling_call(data, grid)
+    period = data.metadata.get("periods")
+    before, after = shown[row - 1], shown[row]
+    if period is not None:  # said as the user's periods
+        before, after = (
+            pd.Timestamp(before).to_period(period),
+            pd.Timestamp(after).to_period(period),
+        )
     raise ValueError(
-        f"{owner}: the rows of X skip steps: {named} goes from {said_stamp(shown[row - 1])} "
-        f"to {said_stamp(shown[row])} ({len(skipped)} such gap(s) in all). The model was fitted on "
+        f"{owner}: the rows of X skip steps: {named} goes from {said_stamp(before)} "
+        f"to {said_stamp(after)} ({len(skipped)} such gap(s) in all). The model was fitted on "
         "regular rows (time_gaps_=False) and reads each row as the next step, so its "
         "forecasts after a skipped step would be of other times, and a backtest would score "
         "them against the truths of later ones. Give the missing steps as rows of NaN, which "
@@ -458,9 +476,11 @@ def said_stamp(stamp: Any) -> str:
     --------
     >>> said_stamp(pd.Timestamp("2024-03-01")), said_stamp(pd.Timestamp("2024-03-01 09:30"))
     ('2024-03-01', '2024-03-01 09:30:00')
-    >>> said_stamp(np.float64(2.5))
-    '2.5'
+    >>> said_stamp(np.float64(2.5)), said_stamp(pd.Period("2024-03", "M"))
+    ('2.5', '2024-03')
     """
+    if isinstance(stamp, pd.Period):
+        return str(stamp)
     if isinstance(stamp, pd.Timestamp | np.datetime64):
         stamp = pd.Timestamp(stamp)
         return str(stamp.date() if stamp == stamp.normalize() else stamp)
