@@ -128,6 +128,19 @@ def test_backtest_equals_forecast_with_series_scales(panel, model):
         for region in ("small", "large"):
             got = rows[rows["region"] == region].sort_values("step")["forecast"].to_numpy()
             np.testing.assert_allclose(got, ahead.xs(region, level="region").to_numpy(), rtol=1e-5)
+    # A series fit did not see is scaled by its rows up to each origin: the backtest is the
+    # forecast of its cut history, and the rows after a forecast's window change nothing
+    # (scaled by its whole history, they moved the interval of a trial's unseen series).
+    unseen = panel.xs("large", level="region", drop_level=False).rename(index={"large": "new"})
+    later = unseen.copy()
+    later.iloc[60:] *= 3.0
+    tables = [backtest(model, frame, start=52, steps=4, stride=4, quantiles=True)
+              for frame in (unseen, later)]  # fmt: skip
+    first = tables[0][tables[0]["origin"] == unseen.index[51][1]]
+    pd.testing.assert_frame_equal(first, tables[1].loc[first.index])
+    cut = model.forecast(unseen.iloc[:52], steps=4, quantiles=True)
+    np.testing.assert_allclose(first["forecast"], cut["nights_q0.5"], rtol=1e-5)
+    np.testing.assert_allclose(first["q0.1"], cut["nights_q0.1"], rtol=1e-5)
 
 
 def test_the_scaling_fitted_is_reported(panel, model):

@@ -94,13 +94,21 @@ def test_undo_of_the_true_changes_gives_back_the_truth(name, lag, lengths, steps
         return
     rows = lasts[:, None] + 1 + np.arange(steps)
     future = changes.values[rows][..., [1, 0]].astype(np.float64)
+    # A series fit did not see is read at each row in the scale of its rows up to it, and
+    # forecast in its origin's: the true changes in that scale.
+    scales = transform._row_scales(data)
+    if scaled == "unseen":
+        assert not np.allclose(scales[rows], scales[lasts][:, None])  # the scale moves
+    future *= scales[rows] / scales[lasts][:, None]
     truth = data.values[rows][..., [1, 0]]
     undone, levels = transform.undo_paths(data, starts, lasts, future, future[..., None] + 0.0)
     np.testing.assert_allclose(undone, truth, rtol=1e-4)
     np.testing.assert_allclose(levels[..., 0], truth, rtol=1e-4)  # a level at the point
     rows = np.arange(data.n_timesteps)
     ahead = np.minimum(rows + 1, data.n_timesteps - 1)
-    nexts = transform.undo_next(data, changes.values[ahead][:, [1, 0]].astype(np.float64))
+    nexts = transform.undo_next(
+        data, changes.values[ahead][:, [1, 0]].astype(np.float64) * scales[ahead] / scales
+    )
     start = np.repeat(starts, data.series_lengths)
     inside = (rows + 1 - start >= transform.lag) & np.isin(rows, data.offsets[1:] - 1, invert=True)
     np.testing.assert_allclose(nexts[inside], data.values[ahead][inside][:, [1, 0]], rtol=1e-4)

@@ -199,9 +199,9 @@ class LSTMForecaster(
         patient's few visits gave MAE 0.510 against 0.445).
         False: no scaling. A series is known by its id: one `fit` saw keeps its scale (a
         warning names an id whose data now changes over 10 times more or less: another
-        series under a reused id); a series `fit` did not see is scaled by all the history
-        given, so `predict` and `backtest` of such a series read its scale from rows after
-        each origin too (a series seen in fit: `backtest` equals `forecast`).
+        series under a reused id); a series `fit` did not see is scaled at each row by its
+        history up to that row, so that no forecast reads the rows after its origin
+        (`backtest` equals `forecast` on the cut history).
     target : int, str, list of them, or None, default=None
         Autoregressive mode: the columns of ``X`` to forecast (all those without another role
         by default).

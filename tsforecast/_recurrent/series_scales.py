@@ -8,10 +8,11 @@ series with small swings gets narrow intervals, one with large swings wide ones)
 
 A series' scale is the mean absolute value of its observed targets (after the target
 transform: for a seasonal difference, its typical seasonal change) over the rows the model
-was fitted on, kept per series id; a series that `fit` did not see is scaled by the history
-it is forecast from. A series whose changes are all 0 (a constant series) takes the panel's
-median ratio of scale to level at its own level (all zeros: the panel's smallest scale); one
-with nothing observed takes the pooled scale of all series (1 if that is zero too).
+was fitted on, kept per series id; a series that `fit` did not see is scaled, at each row,
+by its history up to that row (a forecast never reads the rows after its origin). A series
+whose changes are all 0 (a constant series) takes the panel's median ratio of scale to level
+at its own level (all zeros: the panel's smallest scale); one with nothing observed takes
+the pooled scale of all series (1 if that is zero too).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "fitted_scale",
     "id_from_key",
     "id_key",
+    "running_mean_abs",
 ]
 
 SCALES = ("auto", "series", "global")
@@ -205,6 +207,27 @@ def mean_abs_by_series(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return _mean_abs_and_counts(values, offsets)[0]
 
 
+def running_mean_abs(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Mean absolute finite value of each series and column up to each row: ``(n_rows, ...)``.
+
+    NaN before a series' first finite value in a column.
+
+    Examples
+    --------
+    >>> running_mean_abs(np.array([[np.nan], [2.0], [-4.0], [6.0]]), np.array([0, 3, 4])).ravel()
+    array([nan,  2.,  3.,  6.])
+    """
+    finite = np.isfinite(values)
+    zero = np.zeros((1, *values.shape[1:]))
+    sums = np.concatenate([zero, np.cumsum(np.where(finite, np.abs(values), 0.0), axis=0)])
+    counts = np.concatenate([zero, np.cumsum(finite, axis=0, dtype=np.float64)])
+    starts = np.repeat(offsets[:-1], np.diff(offsets))
+    rows = np.arange(len(values)) + 1
+    total, count = sums[rows] - sums[starts], counts[rows] - counts[starts]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def _mean_abs_and_counts(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`mean_abs_by_series`, and the finite values it was taken over (same shape)."""
     finite = np.isfinite(values)
@@ -296,6 +319,28 @@ class SeriesScales:
             if targets is None:
                 raise ValueError("the targets of series unseen in fit are needed")
             own = mean_abs_by_series(targets, offsets)[unseen]
+            out[unseen] = np.where(np.isfinite(own) & (own > 0), own, self.pooled)
+        return out
+
+    def of_rows(
+        self, ids: np.ndarray, offsets: np.ndarray, targets: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the scale each row of some data is read in: ``(n_rows, n_targets)``.
+
+        A series seen in fit keeps its scale at every row. Another is scaled at each row by
+        its own rows of ``targets`` up to that one (transformed, NaN where none; needed only
+        then), or by the pooled scale before it has one: a forecast from a row never reads
+        the rows after it, so a backtest of such a series is the forecast of its cut history.
+        """
+        keys = [id_key(i) for i in ids]
+        lengths = np.diff(offsets)
+        per_series = np.array([self.scales.get(key, self.pooled) for key in keys], np.float64)
+        out = np.repeat(per_series.reshape(len(keys), len(self.pooled)), lengths, axis=0)
+        unseen = np.repeat([key not in self.scales for key in keys], lengths)
+        if unseen.any():
+            if targets is None:
+                raise ValueError("the targets of series unseen in fit are needed")
+            own = running_mean_abs(targets, offsets)[unseen]
             out[unseen] = np.where(np.isfinite(own) & (own > 0), own, self.pooled)
         return out
 

@@ -197,26 +197,20 @@ class TargetTransform:
         seen &= np.isfinite(changed)
         return changed, seen
 
-    def _series_scales_of(
-        self, data: SequenceData, changed: np.ndarray | None = None, seen: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Return each series' scale: ``(n_series, n_targets)`` (1 without series scales).
-
-        Series seen in fit keep theirs; the others are scaled by their own changes.
-        """
-        if self.series_scales is None:
-            return np.ones((data.n_series, len(self.columns)))
-        if changed is None and not self.series_scales.knows(data.series_ids):
-            changed, seen = self._changes(data, "LSTMForecaster")
-        targets = None if changed is None else np.where(seen, changed, np.nan)
-        return self.series_scales.of_series(data.series_ids, data.offsets, targets)
-
     def _row_scales(
         self, data: SequenceData, changed: np.ndarray | None = None, seen: np.ndarray | None = None
     ) -> np.ndarray:
-        """Return the scale of each row's series: ``(n_rows, n_targets)``."""
-        per_series = self._series_scales_of(data, changed, seen)
-        return np.repeat(per_series, data.series_lengths, axis=0)
+        """Return the scale each row is read in: ``(n_rows, n_targets)`` (1: no series scales).
+
+        Series seen in fit keep theirs; the others are scaled at each row by their own changes
+        up to it (`SeriesScales.of_rows`).
+        """
+        if self.series_scales is None:
+            return np.ones((data.n_timesteps, len(self.columns)))
+        if changed is None and not self.series_scales.knows(data.series_ids):
+            changed, seen = self._changes(data, "LSTMForecaster")
+        targets = None if changed is None else np.where(seen, changed, np.nan)
+        return self.series_scales.of_rows(data.series_ids, data.offsets, targets)
 
     def check_trainable(self, changes: SequenceData, owner: str) -> None:
         """Refuse transformed data without one observed target (every series within the lag)."""
@@ -276,8 +270,7 @@ class TargetTransform:
         if self.identity:
             return points, levels
         if self.series_scales is not None:
-            series = np.searchsorted(data.offsets, firsts, side="right") - 1
-            scales = self._series_scales_of(data)[series][:, None, :]  # (n, 1, targets)
+            scales = self._row_scales(data)[lasts][:, None, :]  # at the origins: (n, 1, targets)
             points = points * scales
             levels = None if levels is None else levels * scales[..., None]
         path, spread = points.astype(np.float64), None
