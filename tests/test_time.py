@@ -393,6 +393,15 @@ def test_history_at_another_spacing_than_fit_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"about 91 days apart"):
         loaded.forecast(quarters, 2)
     model.forecast(months.iloc[-30:], 2)  # the same spacing, any length: read
+    # One series at another spacing in a panel is named (a monthly series beside quarterly
+    # ones was forecast as quarters, without a word).
+    by_month = pd.concat({"a": months, "b": 2 * months}, names=["id", "month"])
+    fitted = LSTMForecaster(**FAST).fit(by_month)
+    beside = pd.concat({"a": months, "q": quarters}, names=["id", "month"])
+    with pytest.raises(ValueError, match=r"rows of X of series 'q' are about 91 days apart"):
+        fitted.forecast(beside, 2)
+    with pytest.raises(ValueError, match=r"rows of X are about 91 days apart"):  # all of them
+        fitted.forecast(pd.concat({"a": quarters, "q": quarters}, names=["id", "month"]), 2)
     # A panel of months and quarters keeps no one step: each series may be forecast alone.
     panel = pd.concat({"months": months, "quarters": quarters}, names=["id", "month"])
     # The season and transforms read from the first series (months: 12) apply to both, and

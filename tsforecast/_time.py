@@ -253,17 +253,26 @@ def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
     """Refuse history whose rows are another time apart than those the model was fitted on.
 
     A model fitted on months reads rows as months: given quarters, it would forecast the
-    next months of a quarterly series, stamped as quarters. ``fitted``: the fit's
+    next months of a quarterly series, stamped as quarters. Each series (of the first rows,
+    with `CHECKED_STEPS` steps) is judged by its own median step: a monthly series in a
+    panel of quarters was forecast so, without a word. ``fitted``: the fit's
     `typical_step` (None: not known, nothing checked).
     """
-    step = None if fitted is None else typical_step(data, min_steps=CHECKED_STEPS)
-    if step is None or abs(step / fitted - 1) <= STEP_TOLERANCE:
+    found = None if fitted is None else _median_steps(data, CHECKED_STEPS)
+    if found is None:
         return
+    series, medians = found
+    other = np.flatnonzero(np.abs(medians / fitted - 1) > STEP_TOLERANCE)
+    if not len(other):
+        return
+    which = "" if data.n_series == 1 else f"of series {show(data.series_ids[series[other[0]]])} "
+    if len(other) == len(series) and len(series) > 1:  # the whole panel
+        which = ""
     raise ValueError(
-        f"{owner}: the rows of X are {duration(step)} apart, but the model was fitted on rows "
-        f"{duration(fitted)} apart; it reads each row as one step of the series it learnt, "
-        "so its forecasts would be of other times. Give the history at the fitted spacing "
-        "(resample it), or fit a model on data at this one."
+        f"{owner}: the rows of X {which}are {duration(medians[other[0]])} apart, but the model "
+        f"was fitted on rows {duration(fitted)} apart; it reads each row as one step of the "
+        "series it learnt, so its forecasts would be of other times. Give the history at the "
+        "fitted spacing (resample it), or fit a model on data at this one."
     )
 
 
