@@ -324,6 +324,10 @@ def test_adaptive_intervals_follow_a_change_of_noise_that_static_ones_miss():
     assert 0.76 <= coverage(model, X, 3500) <= 0.84  # adapted within a few hundred rows
     static = model.set_params(adaptation_rate=0.0)
     assert coverage(static, X, 3500) < 0.6
+    # Read when forecasting, so checked then as fit checks it (NaN failed inside numpy).
+    for wrong, error in ((-1.0, ValueError), (float("nan"), TypeError), ("fast", TypeError)):
+        with pytest.raises(error, match="adaptation_rate must be"):
+            model.set_params(adaptation_rate=wrong).predict_interval(X[:100])
 
 
 @pytest.fixture(scope="module")

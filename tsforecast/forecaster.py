@@ -158,7 +158,8 @@ class LSTMForecaster(
         are small, shrink it little. "auto": after ``n`` outcomes of a series, a step of
         ``0.005 * sqrt(1000 / n)``, at most 0.02 (0.02 for the first 62 outcomes, 0.01
         after 250, 0.005 from 1,000 on): a short series adapts within its few dozen
-        outcomes, a long one smoothly. 0: the validation margins only (split conformal).
+        outcomes, a long one smoothly. 0: the validation margins only (split conformal). Read
+        when forecasting: a `set_params` after `fit` changes the next intervals, no refit.
     validation_fraction : float or "auto", default="auto"
         Final fraction of each series held out to measure the validation loss (early stopping
         and the choice of the best weights, the start, the calibration of the intervals); 0 to

@@ -17,6 +17,7 @@ from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent.adaptation import Adaptation
 from tsforecast._recurrent.distributed import Ranks
 from tsforecast._recurrent.features import InputRows
+from tsforecast._recurrent.hyperparameters import HYPERPARAMETERS
 from tsforecast._recurrent.inference import NetworkReader, resolve_device
 from tsforecast._recurrent.network import NetworkSpec, OutputShape
 from tsforecast._recurrent.outputs import OutputDecoder
@@ -81,6 +82,10 @@ class FittedRecords:
         """Return how the intervals adapt (None: a point model or no calibration)."""
         if self.conformal_margins_ is None:
             return None
+        # Read when forecasting (a set_params after fit acts at once): checked as fit checks it.
+        HYPERPARAMETERS["adaptation_rate"].check(
+            "adaptation_rate", self.adaptation_rate, type(self).__name__
+        )
         return Adaptation(
             self.conformal_margins_, self.quantiles_, self.adaptation_rate,
             self.target_indices_, self.target_scaler_, self.calibration_lag_,
