@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 
-from tsforecast import SequenceData
+from tsforecast import LSTMForecaster, SequenceData
 from tsforecast._boundary import check_X, check_y
-from tsforecast._columns import target_columns
+from tsforecast._columns import refuse_positions_unlike_labels, target_columns
 from tsforecast._recurrent.features import model_inputs
 
 
@@ -77,6 +77,20 @@ def test_target_columns_by_name_or_position_each_once():
         target_columns(3, 3, names, "M")
     with pytest.raises(ValueError, match="names a column twice"):
         target_columns([0, "a"], 3, names, "M")
+
+
+def test_integer_roles_for_columns_labelled_by_other_integers_are_refused():
+    # Labels that are not text are positions to scikit-learn: with columns labelled [1, 0],
+    # target=1 forecast the column labelled 0, named "x1", without a word.
+    X = pd.DataFrame(np.arange(40.0).reshape(20, 2) % 7, columns=[1, 0])
+    with pytest.raises(ValueError, match=r"target=1 is read as column position.*labelled 0"):
+        LSTMForecaster(target=1, max_epochs=1).fit(X)
+    with pytest.raises(ValueError, match=r"future_covariates=\[0\] is read as column position"):
+        LSTMForecaster(future_covariates=[0], max_epochs=1).fit(X)
+    # Labels in order are their positions; text labels are names: nothing refused there.
+    refuse_positions_unlike_labels(X.sort_index(axis=1), "M", target=1)
+    refuse_positions_unlike_labels(X.set_axis(["1", "0"], axis=1), "M", target=1)
+    refuse_positions_unlike_labels(X, "M", target=None)
 
 
 def test_model_inputs_append_calendar_features_of_the_rows_read():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from tsforecast._boundary import series_ids
 from tsforecast.sequences import SequenceData
@@ -22,6 +23,7 @@ __all__ = [
     "check_static",
     "column_names",
     "learn_roles",
+    "refuse_positions_unlike_labels",
     "refuse_roles_with_y",
     "target_columns",
 ]
@@ -74,6 +76,37 @@ def learn_roles(
                 "role."
             )
     return ColumnRoles(targets, roles["future_covariates"], roles["static_covariates"])
+
+
+def refuse_positions_unlike_labels(X: Any, owner: str, **roles: Any) -> None:
+    """Refuse integer roles for a DataFrame whose integer column labels are not positions.
+
+    Column labels that are not text are not names to scikit-learn (no ``feature_names_in_``),
+    so an integer role is a position: with columns labelled ``[1, 0]`` (a reordered
+    ``pandas.DataFrame(array)``), ``target=1`` forecast the column labelled 0, under the
+    name ``x1``, without a word.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return
+    labels = list(X.columns)
+    if labels == list(range(len(labels))) or any(isinstance(c, str) for c in labels):
+        return
+    shown = labels if len(labels) <= 6 else [*labels[:6], "..."]
+    for role, value in roles.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        given = [
+            item for item in items
+            if isinstance(item, numbers.Integral) and not isinstance(item, bool)
+            and -len(labels) <= item < len(labels)
+        ]  # fmt: skip
+        if given:
+            raise ValueError(
+                f"{owner}: {role}={value!r} is read as column position(s), but the columns of X "
+                f"are labelled by other numbers ({shown}): position {given[0]} is the column "
+                f"labelled {labels[given[0]]!r}. Name the columns with text first "
+                "(X.columns = X.columns.astype(str), then target='1'), or put them in order "
+                "(X.sort_index(axis=1))."
+            )
 
 
 def refuse_roles_with_y(**roles: Any) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from tsforecast import _time
 from tsforecast._boundary import check_trainable, check_X, check_y
-from tsforecast._columns import learn_roles, refuse_roles_with_y
+from tsforecast._columns import learn_roles, refuse_positions_unlike_labels, refuse_roles_with_y
 from tsforecast._recurrent import bounds as _bounds
 from tsforecast._recurrent import combined_check
 from tsforecast._recurrent.combined_widths import validation_outcomes, widening_factors
@@ -59,6 +59,10 @@ class FittingSteps:
 
     def _fit(self, X: Any, y: Any, groups: Any) -> None:
         """Fit on a scratch copy (`LSTMForecaster.fit` coordinates): columns, transforms, weight."""
+        refuse_positions_unlike_labels(
+            X, "LSTMForecaster.fit", target=self.target,
+            future_covariates=self.future_covariates, static_covariates=self.static_covariates,
+        )  # fmt: skip
         data = check_X(self, X, groups, reset=True)
         y = None if y is None else check_y(y, data).astype(np.float32)
         self._learn_columns(data, y)
