@@ -17,9 +17,10 @@ from sklearn.utils.validation import check_array, check_consistent_length, valid
 
 from tsforecast import _time
 from tsforecast._checks import check_finite, first_entry, show
+from tsforecast._index_stamps import check_stamps, datetime_stamps, integer_stamps, numeric_stamps
 from tsforecast._sequence_checks import refuse_misread_index, warn_if_whole_numbers_rounded
 from tsforecast._warnings import ignoring
-from tsforecast.sequences import SequenceData, check_time_order, series_offsets
+from tsforecast.sequences import SequenceData, series_offsets
 
 __all__ = [
     "check_X",
@@ -140,7 +141,7 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
             f"{name}: groups={groups!r} names a column, but X is an array without column names; "
             "pass one series id per row, or X as a DataFrame holding that column."
         )
-    time = _stamps(X)
+    time = datetime_stamps(X)
     values = validate_data(
         estimator,
         X,
@@ -151,13 +152,13 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     )
     values = as_float32(values, _names(X), "X", nan_is_missing=isinstance(X, pd.DataFrame))
     offsets, ids = series_offsets(groups, values.shape[0])
-    _check_stamps(time, offsets, ids, groups is not None, name)
+    check_stamps(time, offsets, ids, groups is not None, name)
     groups = None if groups is None else np.asarray(groups)
-    numeric = None if time is not None else _numeric_stamps(X, offsets)
+    numeric = None if time is not None else numeric_stamps(X, offsets, name)
     return SequenceData._trusted(
         values, offsets, ids, groups=groups, local_time=time, time=numeric,
         metadata={"index_names": index_names, "panel_index": panel, "periods": periods,
-                  "integer_time": _integer_stamps(X, numeric)},
+                  "integer_time": integer_stamps(X, numeric)},
         row_order=order, mask=_missing_as_mask(values),
     )  # fmt: skip
 
@@ -272,23 +273,6 @@ def _panel(
     return frame, np.asarray(ids), order, index.names[0]
 
 
-def _numeric_stamps(X: Any, offsets: np.ndarray) -> np.ndarray | None:
-    """Return a DataFrame's numeric index as time stamps, when it increases within every series."""
-    if not isinstance(X, pd.DataFrame) or not pd.api.types.is_numeric_dtype(X.index.dtype):
-        return None
-    if pd.api.types.is_bool_dtype(X.index.dtype):
-        return None
-    stamps = X.index.to_numpy(dtype=np.float64)
-    rising = np.diff(stamps) > 0
-    rising[offsets[1:-1] - 1] = True  # a step into the next series is not a step
-    return stamps if np.isfinite(stamps).all() and rising.all() else None
-
-
-def _integer_stamps(X: Any, numeric: np.ndarray | None) -> bool:
-    """Whether ``X``'s numeric time stamps are integers (years): forecasts keep them so."""
-    return numeric is not None and pd.api.types.is_integer_dtype(X.index.dtype)
-
-
 def _names(X: Any) -> list[str] | None:
     return [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
 
@@ -387,24 +371,6 @@ def _split_frame(X: pd.DataFrame, groups: Any, owner: str) -> tuple[pd.DataFrame
     return X, groups
 
 
-def _check_stamps(
-    times: pd.DatetimeIndex | None, offsets: np.ndarray, ids: np.ndarray, grouped: bool, owner: str
-) -> None:
-    """Refuse a DatetimeIndex that is missing stamps or not increasing within a series."""
-    if times is None:
-        return
-    if times.hasnans:
-        raise ValueError(f"{owner}: the DatetimeIndex of X has missing stamps (NaT); fill them.")
-    stamps = (times.tz_convert(None) if times.tz is not None else times).to_numpy()
-    try:
-        check_time_order(stamps, offsets, ids, grouped)
-    except ValueError as error:
-        raise ValueError(
-            f"{owner}: the DatetimeIndex of X is not in time order: {error} (X.sort_index() "
-            "sorts one series.)"
-        ) from None
-
-
 def _plain(estimator: Any, X: Any) -> SequenceData | None:
     """Read plain float input at predict time without sklearn's validation, or return None.
 
@@ -433,9 +399,9 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
     else:
         return None
     values = as_float32(values, _names(X), "X", nan_is_missing=isinstance(X, pd.DataFrame))
-    offsets, ids, time = np.array([0, len(values)]), np.array([0]), _stamps(X)
-    _check_stamps(time, offsets, ids, False, type(estimator).__name__)
-    numeric = None if time is not None else _numeric_stamps(X, offsets)
+    offsets, ids, time = np.array([0, len(values)]), np.array([0]), datetime_stamps(X)
+    check_stamps(time, offsets, ids, False, type(estimator).__name__)
+    numeric = None if time is not None else numeric_stamps(X, offsets, type(estimator).__name__)
     names = (None, X.index.name) if isinstance(X, pd.DataFrame) else (None, None)
     return SequenceData._trusted(
         values,
@@ -443,15 +409,9 @@ def _plain(estimator: Any, X: Any) -> SequenceData | None:
         ids,
         local_time=time,
         time=numeric,
-        metadata={"index_names": names, "integer_time": _integer_stamps(X, numeric)},
+        metadata={"index_names": names, "integer_time": integer_stamps(X, numeric)},
         mask=_missing_as_mask(values),
     )
-
-
-def _stamps(X: Any) -> pd.DatetimeIndex | None:
-    """Return the time stamps of a DataFrame with a DatetimeIndex; None for anything else."""
-    stamped = isinstance(X, pd.DataFrame) and isinstance(X.index, pd.DatetimeIndex)
-    return X.index if stamped else None
 
 
 def _check_columns(estimator: Any, n_features: int, names: np.ndarray, reset: bool) -> None:
