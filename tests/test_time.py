@@ -291,6 +291,16 @@ def test_business_days_with_holidays_are_forecast_on_business_days():
         "Wednesday",
         "Thursday",
     }
+    # Filled, such a week is regular as Monday to Friday is (it was read as irregular:
+    # no seasonal transform, without a word), and so is a six-day week.
+    # (Stamps without a freq, as read from a file: pandas infers no such week.)
+    week = pd.DatetimeIndex(week.to_numpy())
+    filled = LSTMForecaster(**FAST).fit(pd.DataFrame({"sales": np.cos(np.arange(60) / 3)}, week))
+    assert not filled.time_gaps_ and filled.seasonal_period_ == 5
+    six = pd.bdate_range("2024-01-01", periods=60, freq="C", weekmask="Mon Tue Wed Thu Fri Sat")
+    six = pd.DatetimeIndex(six.to_numpy())
+    six_days = LSTMForecaster(**FAST).fit(pd.DataFrame({"v": np.sin(np.arange(60))}, six))
+    assert not six_days.time_gaps_ and six_days.seasonal_period_ == 6
     # A regular business-day model given history with a holiday says how to fill it.
     with pytest.raises(ValueError, match=re.escape("X.asfreq('B')")):
         refit.forecast(prices, 2)

@@ -367,8 +367,10 @@ def is_irregular(data: Any) -> bool:
     """Whether the time between rows varies within some series (visits, events).
 
     Each series is compared with its own usual gap (an hourly and a two-hourly series are
-    both regular). False without stamps. Gaps within a thousandth of the usual one count as
-    equal (rounded stamps). Large data is read whole series at a time (bounded memory).
+    both regular); a step over times the data never holds (`_never_held`) is no gap: working
+    days of any week (Sunday to Thursday, six days) are regular. False without stamps.
+    Gaps within a thousandth of the usual one count as equal (rounded stamps). Large data
+    is read whole series at a time (bounded memory).
     """
     if data.n_timesteps > SAMPLE_ROWS and data.n_series > 1:
         return any(
@@ -383,7 +385,15 @@ def is_irregular(data: Any) -> bool:
     within = np.ones(len(gaps), bool)
     within[data.offsets[:-1]] = False
     tolerance = 1e-3 * np.maximum(np.abs(usual), 1e-12)
-    if not (within & (np.abs(gaps - usual) > tolerance)).any():
+    odd = np.flatnonzero(within & (np.abs(gaps - usual) > tolerance))
+    local = data.local_time
+    if len(odd) and local is not None:
+        # Steps over times the data never holds (the weekend of a Sunday-to-Thursday or a
+        # six-day week, the night of office hours) are no gaps, as `check_regular` reads them.
+        ratio = gaps[odd] / usual[odd]
+        whole = np.abs(ratio - np.rint(ratio)) <= 1e-3
+        odd = odd[~(whole & _never_held(local, odd, gaps, usual))]
+    if not len(odd):
         return False
     return not _on_calendar(data)
 
