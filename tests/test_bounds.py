@@ -224,6 +224,27 @@ def test_a_forecast_from_history_without_values_says_so():
 # every 24-hour origin of the held-out weather, warns of divergence.
 
 
+def test_a_backtest_warns_of_forecasts_below_zero_as_forecast_does():
+    # A stock run down to 2 is forecast below 0 from there; forecast warned, backtest did not.
+    stock = pd.DataFrame({"stock": np.linspace(100, -20, 61)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMForecaster(**FAST).fit(stock.iloc[:40])
+    said = r"forecasts of 'stock' from origin 49 fall below 0 .*no value fit saw was below 0"
+    with pytest.warns(RuntimeWarning, match=said):
+        table = backtest(model, stock, start=50, steps=5, stride=5)
+    with pytest.warns(RuntimeWarning, match="fall below 0"):
+        cut = model.forecast(stock.iloc[:50], 5)
+    np.testing.assert_allclose(table["forecast"][:5], cut["stock"], rtol=1e-6)
+    floored = LSTMForecaster(**FAST, bounds=(0, None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        floored.fit(stock.iloc[:40])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a floor given: nothing to say
+        backtest(floored, stock, start=50, steps=5, stride=5)
+
+
 def test_forecasts_below_zero_of_a_positive_target_are_named():
     # lynx trappings (at least 39 a year) were forecast at -62 without a word (a trial).
     from tsforecast._recurrent.bounds import warn_below_zero

@@ -164,11 +164,20 @@ def backtest(
         data.values, data.mask, getattr(forecaster, "target_indices_", None), data.offsets,
         lasts,
     )  # fmt: skip
+
+    def which(i: int) -> str:  # forecast i, in a warning
+        named = "" if data.groups is None else f" (series {show(data.series_ids[series[i]])})"
+        return f" from origin {_origin_label(data, lasts[i])}{named}"
+
+    training_range = getattr(forecaster, "target_range_", None)
     _bounds.warn_divergence(
-        point, judged, names,
-        lambda i: f" from origin {_origin_label(data, lasts[i])} (series "
-        f"{show(data.series_ids[series[i]])})", "backtest", getattr(forecaster, "horizon_", None),
-        getattr(forecaster, "target_range_", None),
+        point, judged, names, which, "backtest", getattr(forecaster, "horizon_", None),
+        training_range,
+    )  # fmt: skip
+    # As `forecast` warns of the same forecasts (a count forecast below 0, without bounds).
+    _bounds.warn_below_zero(
+        point, training_range, getattr(forecaster, "bounds_", None), names, which, "backtest",
+        judged,
     )  # fmt: skip
     if np.isnan(point).any():
         warnings.warn(
