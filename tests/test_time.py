@@ -421,10 +421,22 @@ def test_history_at_another_spacing_than_fit_is_refused(tmp_path):
         mixed = LSTMForecaster(**FAST).fit(panel)
     assert mixed.time_step_ is None
     mixed.forecast(pd.concat({"quarters": quarters}, names=["id", "month"]), 2)
+    # A short history is judged by its least step: two quarters were forecast a month on,
+    # stamped a quarter on, without a word.
+    with pytest.raises(ValueError, match=r"rows of X are about 9\d days apart"):
+        model.forecast(quarters.iloc[-2:], 1)
+    with pytest.raises(ValueError, match=r"series 'q' are about 9\d days apart"):
+        fitted.forecast(pd.concat({"a": months, "q": quarters.iloc[-2:]}, names=["id", "month"]), 1)
     # A few rows are not judged: Friday, Monday, Tuesday of a business-day model.
     days = pd.bdate_range("2024-01-01", periods=82)  # ends on a Tuesday
     weekdays = pd.DataFrame({"v": np.sin(np.arange(82) / 5)}, index=days)
-    LSTMForecaster(**FAST).fit(weekdays).forecast(weekdays.iloc[-3:], 2)
+    business = LSTMForecaster(**FAST).fit(weekdays)
+    assert business.forecast(weekdays.iloc[-3:], 2).index.day_name().tolist() == [
+        "Wednesday", "Thursday"
+    ]  # fmt: skip
+    # A Friday and a Monday alone were stamped three days on each (Thursday, Sunday).
+    with pytest.raises(ValueError, match=r"rows of X are 3 days apart"):
+        business.forecast(weekdays.iloc[-3:-1], 2)
     # Visits stamped in days since entry (numbers) and arrays have no datetime step to keep.
     visits = LSTMForecaster(**FAST).fit(load_pbc().to_frame().iloc[:300])
     assert visits.time_step_ is None

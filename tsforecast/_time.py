@@ -232,6 +232,35 @@ def _median_steps(data: Any, min_steps: int) -> tuple[np.ndarray, np.ndarray] | 
 
     In hours; None without datetime stamps, or without such a series.
     """
+    found = _steps_within(data)
+    if found is None:
+        return None
+    owner, hours, counts = found
+    judged = counts[owner] >= min_steps
+    if not judged.any():
+        return None
+    medians = pd.Series(hours[judged]).groupby(owner[judged]).median()
+    return medians.index.to_numpy(), medians.to_numpy()
+
+
+def _shortest_steps(data: Any, max_steps: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the series with 1 to ``max_steps - 1`` steps in the first rows, and their least.
+
+    In hours: too few steps for a median, but none is shorter than the data's spacing.
+    """
+    found = _steps_within(data)
+    if found is None:
+        return None
+    owner, hours, counts = found
+    judged = counts[owner] < max_steps
+    if not judged.any():
+        return None
+    least = pd.Series(hours[judged]).groupby(owner[judged]).min()
+    return least.index.to_numpy(), least.to_numpy()
+
+
+def _steps_within(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Return each step's series and hours, and each series' count of steps (first rows)."""
     local = sample_times(data)
     if local is None:
         return None
@@ -241,27 +270,27 @@ def _median_steps(data: Any, min_steps: int) -> tuple[np.ndarray, np.ndarray] | 
     within = series[1:] == series[:-1]
     owner = series[1:][within]
     counts = np.bincount(owner, minlength=len(offsets) - 1)
-    judged = counts[owner] >= min_steps
-    if not judged.any():
-        return None
-    hours = np.diff(numbers)[within][judged] / 3.6e12
-    medians = pd.Series(hours).groupby(owner[judged]).median()
-    return medians.index.to_numpy(), medians.to_numpy()
+    return owner, np.diff(numbers)[within] / 3.6e12, counts
 
 
 def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
     """Refuse history whose rows are another time apart than those the model was fitted on.
 
     A model fitted on months reads rows as months: given quarters, it would forecast the
-    next months of a quarterly series, stamped as quarters. Each series (of the first rows,
-    with `CHECKED_STEPS` steps) is judged by its own median step: a monthly series in a
-    panel of quarters was forecast so, without a word. ``fitted``: the fit's
+    next months of a quarterly series, stamped as quarters. Each series (of the first rows)
+    is judged by its own median step, or with fewer than `CHECKED_STEPS` steps by its least
+    (two quarters were forecast a month on, stamped a quarter on; a Friday and a Monday of
+    business days, stamped three days on each): a monthly series in a panel of quarters was
+    forecast so, without a word. ``fitted``: the fit's
     `typical_step` (None: not known, nothing checked).
     """
-    found = None if fitted is None else _median_steps(data, CHECKED_STEPS)
-    if found is None:
+    if fitted is None:
         return
-    series, medians = found
+    found = [_median_steps(data, CHECKED_STEPS), _shortest_steps(data, CHECKED_STEPS)]
+    found = [f for f in found if f is not None]
+    if not found:
+        return
+    series, medians = (np.concatenate(parts) for parts in zip(*found, strict=True))
     other = np.flatnonzero(np.abs(medians / fitted - 1) > STEP_TOLERANCE)
     if not len(other):
         return
