@@ -179,6 +179,14 @@ def test_periods_are_read_as_their_first_instants_and_forecasts_come_back_as_per
     pd.testing.assert_frame_equal(by_period, table)  # a period as the first forecast time
     assert table["origin"].iloc[0] == pd.Period("1952-04", "M")
     assert table["time"].iloc[0] == pd.Period("1952-05", "M")
+    # A quarter written as text is read as the quarter (pandas deprecates reading it as a
+    # date: a warning from inside pandas, and an error to come).
+    quarters = periods.resample("Q").mean()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for data in (quarters, quarters.to_timestamp()):
+            first = backtest(Persistence().fit(data), data, start="1951Q3", steps=1)["time"]
+            assert first.iloc[0] in (pd.Period("1951Q3", "Q"), pd.Timestamp("1951-07-01"))
     gap = periods.set_axis(periods.index.insert(5, pd.NaT)[:-1], axis=0)
     with pytest.raises(ValueError, match=r"the PeriodIndex of X has missing periods \(NaT\)"):
         LSTMForecaster(**FAST).fit(gap)

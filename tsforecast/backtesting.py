@@ -9,6 +9,7 @@ ready for ``groupby`` and for the metrics of `tsforecast.metrics`.
 from __future__ import annotations
 
 import numbers
+import re
 import warnings
 from typing import Any
 
@@ -31,6 +32,9 @@ __all__ = ["backtest"]
 
 # Origins forecast per pass of the fast path (bounds the memory of one pass).
 ORIGINS_PER_PASS = 4096
+# A quarter written as text ("1985Q1", "1985-Q1", "1985 q1"): read as a period, which
+# pandas' Timestamp parsing of such text is deprecated for.
+QUARTER = re.compile(r"\s*\d{4}\s*-?\s*[Qq][1-4]\s*")
 
 
 def backtest(
@@ -234,7 +238,10 @@ def _first_origins(data: SequenceData, start: Any) -> np.ndarray:
             "(0, 1), and X's time stamps are dates, which a number is not; pass an int, a "
             "fraction such as 0.8, or a date such as '2001-04-01'."
         )
-    if isinstance(start, pd.Period) and data.metadata.get("periods") is not None:
+    periods = data.metadata.get("periods")
+    if isinstance(start, str) and QUARTER.fullmatch(start):  # pandas 4 drops "1985Q1" dates
+        start = pd.Period(start.replace(" ", "").upper(), freq=periods or "Q")
+    if isinstance(start, pd.Period):
         start = start.to_timestamp(how="start")  # X's periods are read as their first instants
     try:
         stamp = data._stamp(start)
