@@ -255,8 +255,11 @@ def test_missing_calendar_periods_are_named_and_forecasts_stay_on_the_calendar()
     assert calendar_grid(visits) is None
     assert calendar_grid(pd.date_range("2024-01-01", "2024-12-27").delete([10, 50])) is None
     # Periods are filled by reindexing on their range (asfreq converts them instead).
-    with pytest.warns(UserWarning, match=r"X.reindex\(pandas.period_range"):
+    # (named by the periods' own frequency, not their first instants' 'QS-JAN')
+    with pytest.warns(UserWarning, match=r"'Q-DEC' with 2 period.*X.reindex\(pandas.period_range"):
         LSTMForecaster(**FAST).fit(gappy.to_period("Q"))
+    with pytest.warns(UserWarning, match=r"'Q-NOV' with 2 period"):
+        LSTMForecaster(**FAST).fit(gappy.to_period("Q-NOV"))
 
 
 def test_business_days_with_holidays_are_forecast_on_business_days():

@@ -173,6 +173,9 @@ def missing_period_advice(data: Any) -> tuple[str, int, str] | None:
         name = "'B' (business days)"
     if type(grid) is pd.DateOffset:  # one day of every k-th month (the 15th)
         name = f"every {grid.kwds['months']} month(s) on day {data.local_time[0].day}"
+    periods = data.metadata.get("periods")
+    if periods is not None:  # the periods' own frequency, not their first instants' ('MS')
+        name = repr(pd.Period(data.local_time[0], freq=periods).freqstr)
     return name, missing, filling_call(data, grid)
 
 
