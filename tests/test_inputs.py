@@ -64,6 +64,10 @@ def test_y_is_checked_against_the_rows():
         check_y([1, 2], data)
     with pytest.raises(ValueError, match="dim 3, while dim <= 2 is required"):
         check_y(np.zeros((5, 1, 1)), data)
+    # A missing truth names its row and the fix (sklearn's bare "Input y contains NaN." did not).
+    with pytest.raises(ValueError, match=r"2 entries; the first is nan, in column 0 at row 1\. "
+                       r"y is what the model learns.*X\[keep\], y\[keep\]"):  # fmt: skip
+        check_y([1.0, np.nan, 3.0, np.inf, 5.0], data)
 
 
 def test_target_columns_by_name_or_position_each_once():

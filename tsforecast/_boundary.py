@@ -440,7 +440,9 @@ def _check_columns(estimator: Any, n_features: int, names: np.ndarray, reset: bo
 def check_y(y: Any, data: SequenceData) -> np.ndarray:
     """``y`` checked alone (``X`` is validated already) and against the rows of ``data``."""
     try:
-        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")  # 1-D or 2-D
+        y = check_array(  # 1-D or 2-D
+            y, ensure_2d=False, dtype="numeric", input_name="y", ensure_all_finite=False
+        )
     except ValueError as error:
         if any(words in str(error) for words in ("could not convert", "strings", "string to")):
             raise TypeError(
@@ -448,6 +450,11 @@ def check_y(y: Any, data: SequenceData) -> np.ndarray:
                 "labels. Encode a label column as numbers first, or leave y out."
             ) from None
         raise
+    check_finite(
+        y.reshape(len(y), -1), None, "y",
+        fix="y is what the model learns to forecast: drop those rows of X and y together "
+        "(keep = numpy.isfinite(y), then X[keep], y[keep]) or fill them.",
+    )  # fmt: skip
     check_consistent_length(data.values, y)
     return in_data_order(data, y)
 
