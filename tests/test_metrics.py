@@ -134,6 +134,25 @@ def test_one_adjacent_pair_among_gaps_does_not_set_the_scale_alone():
     assert m.seasonal_naive_scale(with_one_pair) == pytest.approx(0.91)  # not 0.01
 
 
+def test_evaluate_scores_every_interval_the_quantiles_hold():
+    # Quantiles (0.05, 0.5, 0.95): the coverage and width columns were left out, silently.
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=400)
+    table = pd.DataFrame({"step": 1, "truth": truth, "forecast": 0.0, "scale": 1.0,
+                          "q0.05": -1.645, "q0.25": -0.674, "q0.5": 0.0, "q0.75": 0.674,
+                          "q0.95": 1.645})  # fmt: skip
+    scores = m.evaluate(table, by=None)
+    assert list(scores.columns[-4:]) == ["coverage_90", "width_90", "coverage_50", "width_50"]
+    assert scores.loc["all", "coverage_90"] == m.interval_coverage(table, coverage=0.9)
+    assert 0.85 < scores.loc["all", "coverage_90"] < 0.95
+    assert scores.loc["all", "width_50"] == pytest.approx(1.348)
+    assert list(m.evaluate(table, ["coverage_50"], by=None).columns) == ["coverage_50"]
+    with pytest.raises(ValueError, match=r"unknown metric \['coverage_x'\]"):
+        m.evaluate(table, ["coverage_x"])
+    with pytest.warns(RuntimeWarning, match=r"coverage_80 cannot be computed.*no quantile"):
+        m.evaluate(table, ["coverage_80"], by=None)
+
+
 def test_evaluate_says_what_the_caller_got_wrong_and_fills_what_it_cannot_compute():
     table = backtest(Persistence(), (np.arange(40.0) % 7)[:, None], start=30, steps=2, stride=2)
     with pytest.raises(ValueError, match=r"by='typo', but the frame has no column \['typo'\]"):

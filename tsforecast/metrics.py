@@ -536,8 +536,9 @@ def evaluate(
     frame : DataFrame
         The frame of `tsforecast.backtest`.
     metrics : list of str, optional
-        Names among ``METRICS``; by default MAE, RMSE, sMAPE and MASE, with the pinball loss,
-        coverage and width when the frame has quantile columns.
+        Names among ``METRICS`` (``"coverage_90"``, ``"width_90"``: of the 90% interval); by
+        default MAE, RMSE, sMAPE and MASE, with the pinball loss, and the coverage and width
+        of each interval the quantile columns hold (80%: ``"coverage"``, ``"width"``).
     by : str, list of str or None, default="step"
         Columns to group by (``"step"``; ``["model", "step"]`` for several models...); None:
         the ``"all"`` row only.
@@ -551,11 +552,13 @@ def evaluate(
     """
     if metrics is None:
         metrics = ["mae", "rmse", "smape", "mase"]
-        if any(isinstance(c, str) and c.startswith("q") and c[1:2].isdigit() for c in frame):
-            metrics += ["pinball_loss"]  # coverage and width: of the 80% interval
-        if {"q0.1", "q0.9"} <= set(frame.columns):
-            metrics += ["coverage", "width"]
-    unknown = [name for name in metrics if name not in METRICS]
+        levels = sorted(_quantile_columns(frame))
+        metrics += ["pinball_loss"] if levels else []
+        for low in (level for level in levels if level < 0.5 and round(1 - level, 9) in levels):
+            nominal = round(100 * (1 - 2 * low), 6)  # 80: "coverage"; 90: "coverage_90"
+            metrics += [f"{name}{'' if nominal == 80 else f'_{nominal:g}'}" for name in METRICS
+                        if name in ("coverage", "width")]  # fmt: skip
+    unknown = [name for name in metrics if _metric(name) is None]
     if unknown:
         raise ValueError(f"evaluate: unknown metric {unknown}; choose among {list(METRICS)}.")
     keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
@@ -574,10 +577,18 @@ def evaluate(
     return pd.concat([table, overall])
 
 
+def _metric(name: str) -> Callable[..., Any] | None:
+    """Return the metric ``name`` (``"coverage_90"``: of the 90% interval), or None."""
+    kind, _, level = name.partition("_")
+    if name in METRICS or kind not in ("coverage", "width") or not level.replace(".", "").isdigit():
+        return METRICS.get(name)
+    return lambda frame, **kwargs: METRICS[kind](frame, coverage=float(level) / 100, **kwargs)
+
+
 def _or_nan(name: str, frame: pd.DataFrame, **kwargs: Any) -> Any:
     """Return the metric ``name`` of the frame, or NaN with a warning if it cannot be computed."""
     try:
-        return METRICS[name](frame, **kwargs)
+        return _metric(name)(frame, **kwargs)
     except ValueError as error:
         warnings.warn(
             f"evaluate: {name} cannot be computed, so it is NaN ({error})",
