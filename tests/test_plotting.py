@@ -75,8 +75,11 @@ def test_forecast_plot_draws_interval_bands(weather):
 
 def test_forecast_plot_of_one_patient_with_units_and_missing_values():
     visits = load_pbc()
-    with pytest.raises(ValueError, match=r"ids read from a file are text: group='32'"):
+    with pytest.raises(ValueError, match=r"the ids are text: group='32'"):
         plot_forecast(visits, feature="chol", group=32)
+    numbered = SequenceData(visits.values[:40], groups=np.repeat([1, 2], 20))
+    with pytest.raises(ValueError, match=r"the ids are numbers: group=2\)"):  # not group='2'
+        plot_forecast(numbered, group="2")
     ax = plot_forecast(visits, feature="chol", group="32")
     assert ax.get_ylabel() == "chol (mg/dl)"
     assert ax.get_xlabel() == "time (days since enrolment)"

@@ -88,11 +88,10 @@ def plot_forecast(
         ids = list(data.series_ids)
         chosen = ids[0] if group is None else group
         if chosen not in ids:
-            hint = (
-                f" (ids read from a file are text: group={str(chosen)!r})"
-                if str(chosen) in map(str, ids)
-                else ""
-            )
+            alike = [i.item() if isinstance(i, np.generic) else i
+                     for i in ids if str(i) == str(chosen)]  # fmt: skip
+            kind = "text" if alike and isinstance(alike[0], str) else "numbers"
+            hint = f" (the ids are {kind}: group={alike[0]!r})" if alike else ""
             raise ValueError(
                 f"plot_forecast: no series {chosen!r}; series ids start {ids[:5]}{hint}."
             )
