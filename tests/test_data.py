@@ -141,6 +141,20 @@ def test_from_frame_real_weather_round_trip(seattle):
     assert back.features == data.features
 
 
+def test_integer_years_stay_integers_through_from_frame():
+    # They came back as 2012.0 from to_frame, forecast and backtest (a frame given to the
+    # estimator directly kept them).
+    from tsforecast import Persistence, backtest
+
+    years = pd.DataFrame({"year": np.arange(1990, 2013), "v": np.arange(23.0)})
+    data = SequenceData.from_frame(years, time="year")
+    assert data.to_frame().index.dtype == np.int64
+    assert Persistence().fit(data).forecast(data, 2).index.tolist() == [2013, 2014]
+    assert backtest(Persistence(), data, start=20, steps=1)["time"].dtype == np.int64
+    decimal = SequenceData.from_frame(years.assign(year=years["year"] + 0.5), time="year")
+    assert decimal.to_frame().index.dtype == np.float64
+
+
 def test_from_frame_refuses_text_columns_with_an_example(seattle):
     with pytest.raises(TypeError, match=r"'weather' has non-numeric values \(e.g. 'drizzle'"):
         SequenceData.from_frame(seattle, time="date")

@@ -532,6 +532,8 @@ class SequenceData:
                 )
             mask = ~missing
         names = {"index_names": (group, time if time is not None else frame.index.name)}
+        if time_values is not None and pd.api.types.is_integer_dtype(time_values.dtype):
+            names["integer_time"] = True  # years: forecasts and frames keep them integers
         return cls(
             values=values,
             time=time_values,
@@ -568,6 +570,8 @@ class SequenceData:
         if self.time is not None:
             local = self.local_time
             time = pd.Index(self.time) if local is None else local
+            if local is None and self.metadata.get("integer_time"):  # years stay integers
+                time = time.astype(np.int64)
             index_parts.append(time.rename(time_name or "time"))
         if not index_parts:
             index = pd.RangeIndex(self.n_timesteps)
