@@ -48,6 +48,11 @@ def test_a_multiindex_panel_is_the_same_as_groups_and_a_time_index(visits):
 
 def test_any_row_order_gives_the_same_model_and_answers_in_the_callers_order(visits):
     shuffled = visits.sample(frac=1.0, random_state=0)
+    # A bad value is said at the caller's row, not at its row in the sorted copy.
+    broken = shuffled.copy()
+    broken.iloc[5, 0] = np.inf
+    with pytest.raises(ValueError, match=r"the first is inf, in column '\w+' at row 5\."):
+        LSTMForecaster(**FAST).fit(broken)
     model = LSTMForecaster(**FAST).fit(visits)
     again = LSTMForecaster(**FAST).fit(shuffled)
     np.testing.assert_array_equal(model.predict(visits), again.predict(visits))

@@ -150,7 +150,9 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
         ensure_all_finite=False,
         ensure_min_samples=1,
     )
-    values = as_float32(values, _names(X), "X", nan_is_missing=isinstance(X, pd.DataFrame))
+    values = as_float32(
+        values, _names(X), "X", nan_is_missing=isinstance(X, pd.DataFrame), rows=order
+    )
     offsets, ids = series_offsets(groups, values.shape[0])
     check_stamps(time, offsets, ids, groups is not None, name)
     groups = None if groups is None else np.asarray(groups)
@@ -278,11 +280,16 @@ def _names(X: Any) -> list[str] | None:
 
 
 def as_float32(
-    values: np.ndarray, names: list[str] | None, what: str, nan_is_missing: bool = False
+    values: np.ndarray,
+    names: list[str] | None,
+    what: str,
+    nan_is_missing: bool = False,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """``values`` as float32, refusing NaN/inf and numbers too large for float32 by name.
 
-    ``nan_is_missing``: NaN marks a missing value (a DataFrame's), only inf is refused.
+    ``nan_is_missing``: NaN marks a missing value (a DataFrame's), only inf is refused;
+    ``rows``: the caller's row of each row (a sorted panel), said in messages.
     """
     converted = values.astype(np.float32, copy=False)
     if converted is not values:
@@ -292,10 +299,11 @@ def as_float32(
             raise ValueError(
                 f"Input {what} holds {int(overflow.sum())} value(s) too large for float32 (at "
                 f"most {np.finfo(np.float32).max:.3g}); the first is {values[row, column]:g}, "
-                f"in {named} at row {row}. Rescale the column (e.g. divide it by a power of 10)."
+                f"in {named} at row {row if rows is None else rows[row]}. Rescale the column "
+                "(e.g. divide it by a power of 10)."
             )
     observed = ~np.isnan(converted) if nan_is_missing else None
-    check_finite(converted, observed, what, names=names)
+    check_finite(converted, observed, what, names=names, rows=rows)
     if converted is not values and len(values) > 1:
         _check_precision(values, converted, names, what)
     if converted is not values and values.dtype.itemsize > 4:

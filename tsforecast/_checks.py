@@ -141,6 +141,7 @@ def check_finite(
     *,
     names: Sequence[str] | None = None,
     fix: str = "Fill or drop them, or pass a SequenceData whose mask marks them missing.",
+    rows: np.ndarray | None = None,
 ) -> None:
     """Raise a ValueError if ``values`` holds NaN or inf where ``observed`` is True.
 
@@ -156,6 +157,9 @@ def check_finite(
         Column names, to name the first bad column.
     fix : str
         How to fix it, the message's last sentence.
+    rows : ndarray of int, optional
+        The caller's row of each row of ``values`` (a panel sorted by series and time), said
+        in the message; by default the rows' own positions.
     """
     bad = ~np.isfinite(values)
     if observed is not None:
@@ -164,7 +168,8 @@ def check_finite(
         row, column, named = first_entry(bad, names)
         raise ValueError(
             f"Input {what} contains NaN or inf: {int(bad.sum())} entries; the first is "
-            f"{values[row, column]}, in {named} at row {row}. {fix}"
+            f"{values[row, column]}, in {named} at row {row if rows is None else rows[row]}. "
+            f"{fix}"
         )
 
 
