@@ -296,6 +296,11 @@ def test_business_days_with_holidays_are_forecast_on_business_days():
     }
     # Filled, such a week is regular as Monday to Friday is (it was read as irregular:
     # no seasonal transform, without a word), and so is a six-day week.
+    # Over fewer weeks than the calendar needs, a time held once is no week's pattern: a
+    # missing hour of 4 days of hours is a gap (it was taken for a time never held).
+    hours = pd.DataFrame({"v": np.sin(np.arange(100) / 4)},
+                         index=pd.date_range("2024-01-01", periods=100, freq="h"))  # fmt: skip
+    assert LSTMForecaster(**FAST).fit(hours.drop(hours.index[50])).time_gaps_
     # (Stamps without a freq, as read from a file: pandas infers no such week.)
     week = pd.DatetimeIndex(week.to_numpy())
     filled = LSTMForecaster(**FAST).fit(pd.DataFrame({"sales": np.cos(np.arange(60) / 3)}, week))
@@ -437,9 +442,11 @@ def test_history_at_another_spacing_than_fit_is_refused(tmp_path):
     assert business.forecast(weekdays.iloc[-3:], 2).index.day_name().tolist() == [
         "Wednesday", "Thursday"
     ]  # fmt: skip
-    # A Friday and a Monday alone were stamped three days on each (Thursday, Sunday).
-    with pytest.raises(ValueError, match=r"rows of X are 3 days apart"):
-        business.forecast(weekdays.iloc[-3:-1], 2)
+    # A Friday and a Monday alone: a step over the weekend the data never holds, not a
+    # spacing of 3 days.
+    assert business.forecast(weekdays.iloc[-3:-1], 2).index.day_name().tolist() == [
+        "Tuesday", "Wednesday"
+    ]  # fmt: skip
     # Visits stamped in days since entry (numbers) and arrays have no datetime step to keep.
     visits = LSTMForecaster(**FAST).fit(load_pbc().to_frame().iloc[:300])
     assert visits.time_step_ is None

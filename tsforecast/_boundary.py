@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
-from tsforecast import _time
+from tsforecast import _spacing, _time
 from tsforecast._checks import check_finite, first_entry, show
 from tsforecast._index_stamps import check_stamps, datetime_stamps, integer_stamps, numeric_stamps
 from tsforecast._sequence_checks import refuse_misread_index, warn_if_whole_numbers_rounded
@@ -71,7 +71,7 @@ def check_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
             raise
         raise ValueError(f"{name}: {error}") from None
     if not reset:
-        _time.check_same_step(getattr(estimator, "time_step_", None), data, name)
+        _spacing.check_same_step(getattr(estimator, "time_step_", None), data, name)
         # rows fit found regular ("auto"); time_gaps=False asks to read rows as they come
         found_regular = getattr(estimator, "time_gaps", "auto") == "auto"
         if found_regular and getattr(estimator, "time_gaps_", None) is False:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._calendar import (
+    WEEKS_SEEN,
     asfreq_call,
     calendar_grid,
     calendar_offset,
@@ -28,25 +29,17 @@ from tsforecast._segments import horizon_rows, series_chunks
 
 __all__ = [
     "check_regular",
-    "check_same_step",
-    "duration",
     "future_times",
     "missing_period_advice",
     "missing_periods",
-    "mixed_steps",
+    "never_held",
     "panel_calendar",
     "said_stamp",
     "series_future_times",
-    "typical_step",
 ]
 
 # Rows read at a time (or at all, for the usual step and season) on large data.
 SAMPLE_ROWS = 1 << 20
-# Median steps this far apart (relative) are the same step (months: 28 to 31 days).
-STEP_TOLERANCE = 0.15
-# History is checked against the fit's step where a series has this many steps (a few
-# business days, Friday to Monday to Tuesday, would give a median of 2 days).
-CHECKED_STEPS = 5
 # A series of at most this many stamps follows its panel's calendar where it lies on it.
 FEW_STAMPS = 10
 
@@ -197,130 +190,6 @@ def filling_call(data: Any, grid: pd.DateOffset) -> str:
     return fix
 
 
-def typical_step(data: Any, min_steps: int = 2) -> float | None:
-    """Return the median time between rows, in hours, of a panel whose series share it.
-
-    Read from the first rows (`sample_times`), each series with at least ``min_steps`` steps
-    judged by its own median step. None without datetime stamps, without such a series, or
-    when the series' median steps differ by more than `STEP_TOLERANCE` (a panel mixing
-    frequencies). A month is about 730 hours.
-    """
-    found = _median_steps(data, min_steps)
-    if found is None:
-        return None
-    medians = found[1]
-    if medians.max() > (1 + STEP_TOLERANCE) * medians.min():
-        return None
-    return float(np.median(medians))
-
-
-def mixed_steps(data: Any, min_steps: int = CHECKED_STEPS) -> tuple[tuple[Any, float], ...] | None:
-    """Return (id, median hours) of the series of shortest and longest step, where they differ.
-
-    Among the series of the first rows (`sample_times`) with at least ``min_steps`` steps;
-    None when their median steps agree within `STEP_TOLERANCE` (or none is judged).
-    """
-    found = _median_steps(data, min_steps)
-    if found is None:
-        return None
-    series, medians = found
-    if medians.max() <= (1 + STEP_TOLERANCE) * medians.min():
-        return None
-    ids = data.series_ids
-    return tuple((ids[series[i]], float(medians[i])) for i in (medians.argmin(), medians.argmax()))
-
-
-def _median_steps(data: Any, min_steps: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return the series with ``min_steps`` steps in the first rows, and their median steps.
-
-    In hours; None without datetime stamps, or without such a series.
-    """
-    found = _steps_within(data)
-    if found is None:
-        return None
-    owner, hours, counts = found
-    judged = counts[owner] >= min_steps
-    if not judged.any():
-        return None
-    medians = pd.Series(hours[judged]).groupby(owner[judged]).median()
-    return medians.index.to_numpy(), medians.to_numpy()
-
-
-def _shortest_steps(data: Any, max_steps: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return the series with 1 to ``max_steps - 1`` steps in the first rows, and their least.
-
-    In hours: too few steps for a median, but none is shorter than the data's spacing.
-    """
-    found = _steps_within(data)
-    if found is None:
-        return None
-    owner, hours, counts = found
-    judged = counts[owner] < max_steps
-    if not judged.any():
-        return None
-    least = pd.Series(hours[judged]).groupby(owner[judged]).min()
-    return least.index.to_numpy(), least.to_numpy()
-
-
-def _steps_within(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Return each step's series and hours, and each series' count of steps (first rows)."""
-    local = sample_times(data)
-    if local is None:
-        return None
-    numbers = local.as_unit("ns").asi8
-    offsets = np.minimum(np.asarray(data.offsets), len(numbers))
-    series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    within = series[1:] == series[:-1]
-    owner = series[1:][within]
-    counts = np.bincount(owner, minlength=len(offsets) - 1)
-    return owner, np.diff(numbers)[within] / 3.6e12, counts
-
-
-def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
-    """Refuse history whose rows are another time apart than those the model was fitted on.
-
-    A model fitted on months reads rows as months: given quarters, it would forecast the
-    next months of a quarterly series, stamped as quarters. Each series (of the first rows)
-    is judged by its own median step, or with fewer than `CHECKED_STEPS` steps by its least
-    (two quarters were forecast a month on, stamped a quarter on; a Friday and a Monday of
-    business days, stamped three days on each): a monthly series in a panel of quarters was
-    forecast so, without a word. ``fitted``: the fit's
-    `typical_step` (None: not known, nothing checked).
-    """
-    if fitted is None:
-        return
-    found = [_median_steps(data, CHECKED_STEPS), _shortest_steps(data, CHECKED_STEPS)]
-    found = [f for f in found if f is not None]
-    if not found:
-        return
-    series, medians = (np.concatenate(parts) for parts in zip(*found, strict=True))
-    other = np.flatnonzero(np.abs(medians / fitted - 1) > STEP_TOLERANCE)
-    if not len(other):
-        return
-    which = "" if data.n_series == 1 else f"of series {show(data.series_ids[series[other[0]]])} "
-    if len(other) == len(series) and len(series) > 1:  # the whole panel
-        which = ""
-    raise ValueError(
-        f"{owner}: the rows of X {which}are {duration(medians[other[0]])} apart, but the model "
-        f"was fitted on rows {duration(fitted)} apart; it reads each row as one step of the "
-        "series it learnt, so its forecasts would be of other times. Give the history at the "
-        "fitted spacing (resample it), or fit a model on data at this one."
-    )
-
-
-def duration(hours: float) -> str:
-    """Say ``hours`` in the unit that reads best ("about 30.5 days", "1 hour")."""
-
-    def counted(value: float, unit: str) -> str:
-        return f"{value:.4g} {unit}" + ("" if f"{value:.4g}" == "1" else "s")
-
-    if hours >= 24 * 28:
-        return "about " + counted(hours / 24, "day")
-    if hours >= 24:
-        return counted(hours / 24, "day")
-    return counted(hours, "hour") if hours >= 1 else counted(hours * 60, "minute")
-
-
 def series_future_times(data: Any, steps: int, *, owner: str) -> list[Any]:
     """Return the next ``steps`` stamps of each series of a `SequenceData` with time stamps.
 
@@ -399,7 +268,7 @@ def is_irregular(data: Any) -> bool:
     """Whether the time between rows varies within some series (visits, events).
 
     Each series is compared with its own usual gap (an hourly and a two-hourly series are
-    both regular); a step over times the data never holds (`_never_held`) is no gap: working
+    both regular); a step over times the data never holds (`never_held`) is no gap: working
     days of any week (Sunday to Thursday, six days) are regular. False without stamps.
     Gaps within a thousandth of the usual one count as equal (rounded stamps). Large data
     is read whole series at a time (bounded memory).
@@ -419,12 +288,15 @@ def is_irregular(data: Any) -> bool:
     tolerance = 1e-3 * np.maximum(np.abs(usual), 1e-12)
     odd = np.flatnonzero(within & (np.abs(gaps - usual) > tolerance))
     local = data.local_time
-    if len(odd) and local is not None:
+    weeks = local is not None and local[-1] - local[0] >= pd.Timedelta(weeks=WEEKS_SEEN)
+    if len(odd) and weeks:
         # Steps over times the data never holds (the weekend of a Sunday-to-Thursday or a
-        # six-day week, the night of office hours) are no gaps, as `check_regular` reads them.
+        # six-day week, the night of office hours) are no gaps, as `check_regular` reads them;
+        # over fewer weeks every time of the week is held at most once (a missing hour would
+        # be excused).
         ratio = gaps[odd] / usual[odd]
         whole = np.abs(ratio - np.rint(ratio)) <= 1e-3
-        odd = odd[~(whole & _never_held(local, odd, gaps, usual))]
+        odd = odd[~(whole & never_held(local, odd, gaps, usual))]
     if not len(odd):
         return False
     return not _on_calendar(data)
@@ -439,7 +311,7 @@ def check_regular(data: Any, owner: str) -> None:
     scored forecasts against the truths of the following months, without a word. A step is
     skipped where the time since the previous row is over 1.5 times the series' usual one
     (months of 28 to 31 days are one step), unless every time skipped is one the history
-    never holds (`_never_held`: the weekend of business days, the night of office hours).
+    never holds (`never_held`: the weekend of business days, the night of office hours).
     """
     if data.time is None:
         return
@@ -479,18 +351,18 @@ def skipped_steps(data: Any, shown: Any, local: Any) -> np.ndarray:
 
     A step is skipped where the time since the previous row is over 1.5 times the series'
     usual one, unless (``local``: datetime stamps) every time skipped is one the data never
-    holds (`_never_held`). ``shown``: the stamps (``local``, or numeric time).
+    holds (`never_held`). ``shown``: the stamps (``local``, or numeric time).
     """
     stamps = as_numbers(shown)  # as `stamps_as_numbers` reads them
     gaps = gaps_of(stamps, data.offsets)
     usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
     skipped = np.flatnonzero(gaps > 1.5 * usual)
     if len(skipped) and local is not None:
-        skipped = skipped[~_never_held(local, skipped, gaps, usual)]
+        skipped = skipped[~never_held(local, skipped, gaps, usual)]
     return skipped
 
 
-def _never_held(
+def never_held(
     local: pd.DatetimeIndex, rows: np.ndarray, gaps: np.ndarray, usual: np.ndarray
 ) -> np.ndarray:
     """Whether every time skipped before each of ``rows`` is one the history never holds.

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tsforecast import _time
+from tsforecast import _spacing
 from tsforecast._boundary import check_trainable, check_X, check_y
 from tsforecast._columns import learn_roles, refuse_positions_unlike_labels, refuse_roles_with_y
 from tsforecast._recurrent import bounds as _bounds
@@ -427,7 +427,7 @@ class FittingSteps:
         self.autoregressive_ = y is None
         resolved = resolve(self.get_params(deep=False), data, y is None)
         self.time_features_, self.time_gaps_ = resolved.time_features, resolved.time_gaps
-        self.time_step_ = None if self.time_gaps_ else _time.typical_step(data)
+        self.time_step_ = None if self.time_gaps_ else _spacing.typical_step(data)
         self.horizon_, self.quantiles_ = resolved.horizon, resolved.quantiles
         self.seasonal_period_ = resolved.seasonal_period
         self.validation_fraction_ = resolved.validation_fraction

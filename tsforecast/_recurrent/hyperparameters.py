@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from tsforecast import _seasons, _time
+from tsforecast import _seasons, _spacing, _time
 from tsforecast._checks import AutoOr, Choice, Flag, Integer, Real, Rule, show
 from tsforecast._recurrent.bounds import BoundsRule
 from tsforecast._recurrent.features import stamps_of
@@ -169,14 +169,14 @@ def warn_if_mixed_steps(data: SequenceData) -> None:
     series, and its seasonal transforms would apply to all (a lag of 12 rows is three years of
     quarters), and which series sorts first would decide them.
     """
-    found = _time.mixed_steps(data)
+    found = _spacing.mixed_steps(data)
     if found is None:
         return
     (short, short_hours), (long, long_hours) = found
     warnings.warn(
         f"LSTMForecaster: the series of X step at different spacings: series {show(short)} "
-        f"has rows {_time.duration(short_hours)} apart, series {show(long)} "
-        f"{_time.duration(long_hours)} apart. One model reads a row as one step of every "
+        f"has rows {_spacing.duration(short_hours)} apart, series {show(long)} "
+        f"{_spacing.duration(long_hours)} apart. One model reads a row as one step of every "
         "series, so the season and the seasonal transforms read from one series apply to "
         "all. Fit one model per spacing, or resample the series to one spacing.",
         UserWarning,
