@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from tsforecast._checks import Rule
 
@@ -216,14 +217,16 @@ def running_mean_abs(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     --------
     >>> running_mean_abs(np.array([[np.nan], [2.0], [-4.0], [6.0]]), np.array([0, 3, 4])).ravel()
     array([nan,  2.,  3.,  6.])
+    >>> running_mean_abs(np.array([[1e12], [1.0], [2.0]]), np.array([0, 1, 3])).ravel().tolist()
+    [1000000000000.0, 1.0, 1.5]
     """
     finite = np.isfinite(values)
-    zero = np.zeros((1, *values.shape[1:]))
-    sums = np.concatenate([zero, np.cumsum(np.where(finite, np.abs(values), 0.0), axis=0)])
-    counts = np.concatenate([zero, np.cumsum(finite, axis=0, dtype=np.float64)])
-    starts = np.repeat(offsets[:-1], np.diff(offsets))
-    rows = np.arange(len(values)) + 1
-    total, count = sums[rows] - sums[starts], counts[rows] - counts[starts]
+    series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    # Summed within each series from its start (a running sum over the whole panel would
+    # lose a small series' digits after a large one's).
+    total = pd.DataFrame(np.where(finite, np.abs(values), 0.0)).groupby(series).cumsum()
+    count = pd.DataFrame(finite.astype(np.float64)).groupby(series).cumsum()
+    total, count = total.to_numpy(), count.to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
