@@ -276,32 +276,69 @@ def test_the_automatic_step_decays_with_the_outcomes_each_series_has_read():
 
 
 # ---------------------------------------------------------------------------- the estimator
-@pytest.mark.parametrize("gamma", ["auto", 0.02])
-def test_windows_read_in_place_adapt_as_the_windows_cut_out(gamma):
-    """`adaptive_margins_at_ends` (a backtest's origins) is `adaptive_margins` on each window."""
+def reference_adaptation(table, quantiles, truth, weight, levels, gamma):
+    """Adaptive conformal inference written plainly, origin by origin (as first written).
+
+    The oracle of the vectorised recursion (`intervals._adapted`): the same margins to the bit.
+    """
+    n_series, n_origins, horizon, _, n_targets = quantiles.shape
+    rates = auto_rates(weight) if gamma == "auto" else np.full((n_series, n_origins), gamma)
+    pairs = level_pairs(levels)
+    nominal = intervals.nominal_alphas(levels)[None, None, :, None]
+    alpha = np.broadcast_to(nominal, (n_series, horizon, len(pairs), n_targets)).copy()
+    highest = intervals.narrowest_level(nominal[0])
+    margins = np.zeros((n_series, n_origins, horizon, len(pairs), n_targets))
+    low, high = quantiles[..., [p[0] for p in pairs], :], quantiles[..., [p[1] for p in pairs], :]
+    point, steps = quantiles[..., [levels.index(0.5)], :], np.arange(horizon)
+    for k in range(n_origins):
+        source = k - 1 - steps  # the origin whose step-h outcome has just come in
+        known = source >= 0
+        if rates[:, k].any() and known.any():
+            rate, s, h = rates[:, k, None, None, None], source[known], steps[known]
+            lower, upper = calibrated_pair(
+                low[:, s, h], high[:, s, h], point[:, s, h], margins[:, s, h]
+            )
+            outcome = truth[:, s, h][..., None, :]
+            outside = (outcome < lower) | (outcome > upper)
+            update = np.where(weight[:, s, h][..., None, :], rate * (nominal[0] - outside), 0.0)
+            alpha[:, h] = np.clip(alpha[:, h] + update, -rate, highest)
+        margins[:, k] = margins_at(table, alpha)
+    return margins
+
+
+@pytest.mark.parametrize("gamma", ["auto", 0.02, 0.0])
+@pytest.mark.parametrize("levels", [LEVELS, (0.05, 0.1, 0.5, 0.9, 0.95)])
+def test_windows_read_in_place_adapt_as_the_windows_cut_out(gamma, levels):
+    """`adaptive_margins_at_ends` (a backtest's origins) is the plain recursion on each window.
+
+    Windows from one row to 150, shorter than the horizon, and sharing rows; NaN truths
+    where they do not count.
+    """
     rng = np.random.default_rng(5)
     n_rows, horizon = 400, 3
-    raw = np.sort(rng.normal(size=(n_rows, horizon, 3, 2)), axis=2)
+    raw = np.sort(rng.normal(size=(n_rows, horizon, len(levels), 2)), axis=2)
     truth = rng.normal(size=(n_rows, horizon, 2))
     weight = rng.random((n_rows, horizon, 2)) > 0.1
-    table = conformal_margins(raw[:200], truth[:200], weight[:200], LEVELS)
-    lasts, starts = np.array([0, 2, 150, 399, 399]), np.array([0, 0, 100, 380, 250])
-    width = int((lasts - starts).max()) + 1
-    windows = lasts[:, None] - width + 1 + np.arange(width)
-    windows = np.where(windows >= starts[:, None], windows, -1)
-    found = intervals.adaptive_margins_at_ends(table, raw, truth, weight, windows, LEVELS, gamma)
+    truth[~weight] = np.nan
+    table = conformal_margins(raw[:200], truth[:200], weight[:200], levels)
+    truth = np.where(weight, truth, 0.0)  # as `Adaptation` gives them
+    starts, lasts = np.array([0, 0, 1, 100, 380, 250]), np.array([0, 2, 2, 150, 399, 399])
+    found = intervals.adaptive_margins_at_ends(
+        table, raw, truth, weight, starts, lasts, levels, gamma
+    )
     for i, (first, last) in enumerate(zip(starts, lasts, strict=True)):
         cut = slice(first, last + 1)
-        alone = adaptive_margins(
-            table, raw[None, cut], truth[None, cut], weight[None, cut], LEVELS, gamma
+        plain = reference_adaptation(
+            table, raw[None, cut], truth[None, cut], weight[None, cut], levels, gamma
         )
-        np.testing.assert_array_equal(found[i], alone[0, -1])
-    assert not np.allclose(found[3], found[4])  # the window's start matters
-    # Fewer rows than steps ahead (a one-visit patient): as the windows cut out too.
-    two = intervals.adaptive_margins_at_ends(table, raw[:2], truth[:2], weight[:2],
-                                             np.array([[0, 1]]), LEVELS, gamma)  # fmt: skip
-    alone = adaptive_margins(table, raw[None, :2], truth[None, :2], weight[None, :2], LEVELS, gamma)
-    np.testing.assert_array_equal(two[0], alone[0, -1])
+        np.testing.assert_array_equal(found[i], plain[0, -1])
+        along = adaptive_margins(  # every origin of the window, side by side with another
+            table, np.stack([raw[cut]] * 2), np.stack([truth[cut]] * 2),
+            np.stack([weight[cut]] * 2), levels, gamma,
+        )  # fmt: skip
+        np.testing.assert_array_equal(along[1], plain[0])
+    if gamma:
+        assert not np.allclose(found[4], found[5])  # the window's start matters
 
 
 def test_intervals_reach_nominal_coverage_on_a_series_with_known_noise():

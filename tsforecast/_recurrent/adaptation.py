@@ -182,7 +182,6 @@ class Adaptation:
             return self.nominal(n, steps)
         lasts = np.asarray(lasts, dtype=np.int64)
         starts = np.maximum(np.asarray(firsts, dtype=np.int64), lasts + 1 - ADAPTATION_WINDOW)
-        lengths = lasts + 1 - starts
         # The rows of all windows, once each: where the count of windows covering a row is > 0.
         covering = np.zeros(data.n_timesteps + 1, np.int64)
         np.add.at(covering, starts, 1)
@@ -191,18 +190,9 @@ class Adaptation:
         outputs = reader.outputs(data, lambda output: output[:, :steps], needed)
         raw, _, truth, weight = self._inputs(outputs, data, needed, steps)
         truth = np.where(weight, truth, 0.0)
-        margins = np.empty((n, *table.shape[1:]))
-        # The recursions of many windows run side by side, each reading its rows in place;
-        # a bounded number of window positions at a time.
-        per_window = int(lengths.max()) + (steps + 1) * raw[0, :, 0].size * table.shape[2]
-        for chunk in np.array_split(np.arange(n), max(1, n * per_window // 2**22)):
-            width = int(lengths[chunk].max())
-            # Position j of window i is row lasts[i] - width + 1 + j; rows before the window's
-            # start are padding (-1: they leave the recursion at its start).
-            rows = lasts[chunk, None] - width + 1 + np.arange(width)
-            real = rows >= starts[chunk, None]
-            at = np.where(real, np.searchsorted(needed, np.where(real, rows, needed[0])), -1)
-            margins[chunk] = adaptive_margins_at_ends(
-                table, raw, truth, weight, at, self.levels, self.rate
-            )
+        # The recursions of the windows run side by side, each reading its rows in place.
+        windows = np.searchsorted(needed, starts), np.searchsorted(needed, lasts)
+        margins = adaptive_margins_at_ends(
+            table, raw, truth, weight, *windows, self.levels, self.rate
+        )
         return margins

@@ -298,10 +298,8 @@ def adaptive_margins(
     """
     n_series, n_origins = quantiles.shape[:2]
     rows = np.arange(n_series * n_origins).reshape(n_series, n_origins)
-    return _adapted(
-        table, *(a.reshape(-1, *a.shape[2:]) for a in (quantiles, truth, weight)),
-        rows, levels, gamma, every_origin=True,
-    )  # fmt: skip
+    by_row = [a.reshape(-1, *a.shape[2:]) for a in (quantiles, truth, weight)]
+    return _adapted(table, *_arriving(*by_row), rows, levels, gamma, every_origin=True)
 
 
 def adaptive_margins_at_ends(
@@ -309,16 +307,18 @@ def adaptive_margins_at_ends(
     quantiles: np.ndarray,
     truth: np.ndarray,
     weight: np.ndarray,
-    windows: np.ndarray,
+    firsts: np.ndarray,
+    lasts: np.ndarray,
     levels: tuple[float, ...],
     gamma: float | Literal["auto"],
 ) -> np.ndarray:
-    """Margins at the last origin of each window, by `adaptive_margins` along the window.
+    """Margins at the last origin of each window of rows, by `adaptive_margins` along it.
 
-    As ``adaptive_margins(table, quantiles[windows], truth[windows], weight[windows] & (windows
-    >= 0), levels, gamma)[:, -1]``, without building the windows: many overlapping windows
-    of a long history (a backtest's origins) read the rows they share in place, and keep
-    only the margins the recursion still reads (those of the last ``horizon`` origins).
+    Window ``i`` holds rows ``firsts[i]`` to ``lasts[i]``: as ``adaptive_margins(table,
+    quantiles[None, first:last + 1], ...)[0, -1]`` for each, without building the windows:
+    many overlapping windows of a long history (a backtest's origins) read the rows they
+    share in place, a bounded number of windows at a time, and keep only the margins the
+    recursion still reads (those of the last ``horizon`` origins).
 
     Parameters
     ----------
@@ -328,9 +328,8 @@ def adaptive_margins_at_ends(
         The raw quantile forecasts made after each row.
     truth, weight : ndarray of shape (n_rows, horizon, n_targets)
         Their outcomes and where they count (finite values wherever ``weight`` is False).
-    windows : int ndarray of shape (n_windows, width)
-        Each window's rows: consecutive rows in time order, -1 before the first (counts for
-        nothing).
+    firsts, lasts : int ndarray of shape (n_windows,)
+        The first and last row of each window.
     levels : tuple of float
         The sorted levels.
     gamma : float or "auto"
@@ -340,7 +339,31 @@ def adaptive_margins_at_ends(
     -------
     ndarray of shape (n_windows, horizon, n_pairs, n_targets)
     """
-    return _adapted(table, quantiles, truth, weight, windows, levels, gamma, every_origin=False)
+    arriving = _arriving(quantiles, truth, weight)  # once for all windows
+    lengths = lasts + 1 - firsts
+    horizon, n_targets = quantiles.shape[1], quantiles.shape[-1]
+    margins = np.empty((len(lasts), horizon, len(level_pairs(levels)), n_targets))
+    per_window = int(lengths.max(initial=1)) + (horizon + 1) * margins[0].size
+    for chunk in np.array_split(np.arange(len(lasts)), max(1, len(lasts) * per_window // 2**22)):
+        width = int(lengths[chunk].max(initial=1))
+        # Position j of window i is row lasts[i] - width + 1 + j; -1 before its first row.
+        rows = lasts[chunk, None] - width + 1 + np.arange(width)
+        rows = np.where(rows >= firsts[chunk, None], rows, -1)
+        margins[chunk] = _adapted(table, *arriving, rows, levels, gamma, every_origin=False)
+    return margins
+
+
+def _arriving(quantiles: np.ndarray, truth: np.ndarray, weight: np.ndarray) -> list[np.ndarray]:
+    """Shift each step so that the outcomes that come in at a row are that row of each array.
+
+    The step-h forecast whose outcome comes in at row r is the one made h rows before it.
+    """
+    horizon = quantiles.shape[1]
+    arriving = [np.zeros_like(a) for a in (quantiles, truth, weight)]
+    for h in range(min(horizon, len(quantiles))):
+        for shifted, a in zip(arriving, (quantiles, truth, weight), strict=True):
+            shifted[h:, h] = a[: len(a) - h, h]
+    return arriving
 
 
 def _adapted(
@@ -355,26 +378,20 @@ def _adapted(
 ) -> np.ndarray:
     """Run the recursion of `adaptive_margins` on the forecasts at ``rows`` (-1: none).
 
-    ``quantiles``, ``truth``, ``weight``: by row, as `adaptive_margins_at_ends` takes them;
-    ``rows``: runs of consecutive rows. Returns the margins of every origin
-    (``every_origin``) or of the last.
+    ``quantiles``, ``truth``, ``weight``: by row, shifted by `_arriving`; ``rows``: runs of
+    consecutive rows. Returns the margins of every origin (``every_origin``) or of the last.
     """
     n_series, n_origins = rows.shape
     horizon, n_targets = quantiles.shape[1], quantiles.shape[-1]
+    if not n_origins:
+        return np.zeros((n_series, 0, horizon, len(level_pairs(levels)), n_targets))
     real = rows >= 0
     first = np.argmax(real, axis=1)  # each window's first position with a row
-    if isinstance(gamma, str):  # "auto"
-        rates = auto_rates(weight[np.where(real, rows, 0)][:, :, :1] & real[..., None, None])
+    if isinstance(gamma, str):  # "auto" (step 0 is not shifted)
+        rates = auto_rates(weight[:, :1][np.where(real, rows, 0)] & real[..., None, None])
     else:
         rates = np.full((n_series, n_origins), float(gamma))
-    # The step-h forecast whose outcome comes in at row r is the one made h rows before:
-    # shifted so, the outcomes that come in at an origin are one row of each array.
     steps = np.arange(horizon)
-    arriving = [np.zeros_like(a) for a in (quantiles, truth, weight)]
-    for h in range(min(horizon, len(quantiles))):
-        for shifted, a in zip(arriving, (quantiles, truth, weight), strict=True):
-            shifted[h:, h] = a[: len(a) - h, h]
-    quantiles, truth, weight = arriving
     pairs = level_pairs(levels)
     nominal = nominal_alphas(levels)[None, None, :, None]  # (1, 1, pairs, 1)
     alpha = np.broadcast_to(nominal, (n_series, horizon, len(pairs), n_targets)).copy()
