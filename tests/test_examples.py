@@ -38,11 +38,16 @@ def runs(tmp_path_factory):
         for result, half in zip(results, halves, strict=True)
     ]
     found = {}
-    for process, result in zip(processes, results, strict=True):
-        # A generous timeout against a hang, not a verdict on speed.
-        output, _ = process.communicate(timeout=1200)
-        assert process.returncode == 0, output[-3000:]
-        found.update(json.loads(result.read_text()))
+    try:
+        for process, result in zip(processes, results, strict=True):
+            # A generous timeout against a hang, not a verdict on speed.
+            output, _ = process.communicate(timeout=1200)
+            assert process.returncode == 0, output[-3000:]
+            found.update(json.loads(result.read_text()))
+    finally:
+        for process in processes:  # none left running after a failure or a hang
+            process.kill()
+            process.wait()
     return found
 
 

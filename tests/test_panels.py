@@ -153,12 +153,15 @@ def test_forecasts_are_frames_for_any_index_and_arrays_for_arrays():
     # time was dropped without a word.
     gappy = hours.set_axis(hours.index.where(hours.index != 100.0), axis=0)
     with pytest.raises(
-        ValueError, match=r"missing stamps \(1 NaN; the first at row 200, after 99.5"
+        ValueError, match=r"missing stamps \(1 NaN or inf; the first at row 200, after 99.5"
     ):
         hourly.forecast(gappy, 2)
     panel = pd.concat({"a": hours, "b": gappy}, names=["id", "hours"])
     with pytest.raises(ValueError, match=r"missing stamps.*X\[X.index.notna\(\)\]"):
         hourly.forecast(panel, 2)
+    shuffled = panel.iloc[::-1]  # said at the caller's row
+    with pytest.raises(ValueError, match=rf"the first at row {len(panel) - 1 - 600}\)"):
+        hourly.forecast(shuffled, 2)
     # A numeric index that is not in order is row labels, not time: the output is positional.
     labels = numbered.set_axis(np.arange(400)[::-1], axis=0)
     assert isinstance(hourly.forecast(labels, 3), np.ndarray)

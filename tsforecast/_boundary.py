@@ -156,7 +156,7 @@ def _read_X(estimator: Any, X: Any, groups: Any, *, reset: bool) -> SequenceData
     offsets, ids = series_offsets(groups, values.shape[0])
     check_stamps(time, offsets, ids, groups is not None, name)
     groups = None if groups is None else np.asarray(groups)
-    numeric = None if time is not None else numeric_stamps(X, offsets, name)
+    numeric = None if time is not None else numeric_stamps(X, offsets, name, order)
     return SequenceData._trusted(
         values, offsets, ids, groups=groups, local_time=time, time=numeric,
         metadata={"index_names": index_names, "panel_index": panel, "periods": periods,

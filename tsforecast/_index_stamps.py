@@ -25,8 +25,12 @@ def datetime_stamps(X: Any) -> pd.DatetimeIndex | None:
     return X.index if stamped else None
 
 
-def numeric_stamps(X: Any, offsets: np.ndarray, owner: str) -> np.ndarray | None:
+def numeric_stamps(
+    X: Any, offsets: np.ndarray, owner: str, rows: np.ndarray | None = None
+) -> np.ndarray | None:
     """Return a DataFrame's numeric index as time stamps, when it increases within every series.
+
+    ``rows``: the caller's row of each row (a sorted panel), said in messages.
 
     Raises
     ------
@@ -46,11 +50,12 @@ def numeric_stamps(X: Any, offsets: np.ndarray, owner: str) -> np.ndarray | None
         return None
     if not finite.all():
         row = int(np.flatnonzero(~finite)[0])
-        after = f", after {X.index[row - 1]}" if row else ""
+        start = offsets[np.searchsorted(offsets, row, side="right") - 1]
+        after = f", after {X.index[row - 1]}" if row > start else ""  # in its own series
         raise ValueError(
-            f"{owner}: the time index of X has missing stamps ({int((~finite).sum())} NaN; "
-            f"the first at row {row}{after}), so its rows cannot be placed in time. Fill "
-            "them, or drop those rows (X[X.index.notna()])."
+            f"{owner}: the time index of X has missing stamps ({int((~finite).sum())} NaN or "
+            f"inf; the first at row {row if rows is None else rows[row]}{after}), so its rows "
+            "cannot be placed in time. Fill them, or drop those rows (X[X.index.notna()])."
         )
     return stamps
 
