@@ -255,6 +255,15 @@ def test_forecasts_below_zero_of_a_positive_target_are_named():
                       r"2; the lowest -62, 1 forecast\(s\) in all\), while no value fit saw "
                       r"was below 0 \(the least 39\).*bounds=\(0, None\)"):  # fmt: skip
         warn_below_zero(forecasts, training, None, ["lynx", "change"], lambda i: "", "forecast")
+    # Many targets below 0 (a weather table's radiation columns): two detailed, the rest named.
+    many = np.full((1, 1, 6), -50.0)
+    ranges = np.tile([0.0, 1000.0], (6, 1))
+    names = [f"r{i}" for i in range(6)]
+    with pytest.warns(RuntimeWarning) as seen:
+        warn_below_zero(many, ranges, None, names, lambda i: "", "backtest")
+    said = str(seen[0].message)
+    assert "so do those of 'r1'" in said and "so do those of 'r2'" in said
+    assert "and those of 3 more: 'r3', 'r4', 'r5'" in said and "'r3' (" not in said
     # counts with zeros among them (0 to 14 a month, forecast at -0.36 in a trial) are too
     counts = np.array([[0.0, 14.0], [-10.0, 10.0]])
     with pytest.warns(RuntimeWarning, match=r"no value fit saw was below 0 \(the least 0\)"):

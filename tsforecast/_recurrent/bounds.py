@@ -58,6 +58,8 @@ FLAT_FLOOR = 1e-3
 # about 1,000 W/m^2, forecast at -1 to -3.6 W/m^2 by the examples' models; a 0/1 indicator
 # at -0.002).
 BELOW_ZERO_SHARE = 0.01
+# Targets below 0 detailed by `warn_below_zero` beside the first (the others: named).
+NAMED_BELOW = 2
 # Observed values a series needs for its own range to judge its forecasts (fewer: the
 # pooled training range does).
 MIN_OWN_VALUES = 8
@@ -432,12 +434,15 @@ def warn_below_zero(
     def first_of(column: int) -> int:
         return int(np.argwhere(below[..., column])[0, 0])
 
+    columns = [c for c in np.flatnonzero(below.any(axis=(0, 1))) if c != target]
     others = "".join(
         f"; so do those of {target_names[column]!r}{where(first_of(column))} "
         f"({lowest(column)}, the least value fit saw {training_range[column, 0]:.4g})"
-        for column in np.flatnonzero(below.any(axis=(0, 1)))
-        if column != target
+        for column in columns[:NAMED_BELOW]
     )
+    if len(columns) > NAMED_BELOW:  # many targets (a weather table): named, not detailed
+        rest = [repr(target_names[column]) for column in columns[NAMED_BELOW:]]
+        others += f"; and those of {len(rest)} more: {', '.join(rest)}"
     warnings.warn(
         f"{owner}: the forecasts of {target_names[target]!r}{where(first)} fall below 0 "
         f"({forecasts[first, step, target]:.4g} at step {step + 1}; {lowest(target)}), while "
