@@ -101,10 +101,10 @@ def test_series_ids_of_different_types_keep_their_own_scales():
         np.array([[1.0], [1.0], [5.0], [5.0]]), np.array([0, 2, 4]), np.array([1, "1"], object)
     )
     assert id_key(1) != id_key("1") and id_key(np.int64(1)) == id_key(1)
-    found = scales.of_series(np.array([1, "1"], object), np.array([0, 2, 4]))
-    assert found.ravel().tolist() == [1.0, 5.0]
+    found = scales.of_rows(np.array([1, "1"], object), np.array([0, 2, 4]))
+    assert found.ravel().tolist() == [1.0, 1.0, 5.0, 5.0]
     with pytest.raises(ValueError, match="unseen in fit"):
-        scales.of_series(np.array([2]), np.array([0, 2]))
+        scales.of_rows(np.array([2]), np.array([0, 2]))
 
 
 def test_refusals_say_what_to_do(panel):
@@ -208,16 +208,19 @@ def test_a_constant_series_takes_the_panel_relative_change_at_its_own_level():
     changes = np.array([[0.0], [0.0], [5.0], [-5.0], [90.0], [-90.0]])  # flat, small, large
     levels = np.array([[12.0], [50.0], [900.0]])
     offsets, ids = np.array([0, 2, 4, 6]), np.array(["flat", "small", "large"])
-    scales = SeriesScales.fit(changes, offsets, ids, levels)
-    assert scales.of_series(ids, offsets).ravel().tolist() == pytest.approx([1.2, 5.0, 90.0])
-    assert SeriesScales.fit(changes, offsets, ids).of_series(ids, offsets)[0, 0] > 30  # pooled
+
+    def per_series(values: np.ndarray, levels: np.ndarray | None) -> np.ndarray:
+        return SeriesScales.fit(values, offsets, ids, levels).of_rows(ids, offsets)[offsets[:-1]]
+
+    assert per_series(changes, levels).ravel().tolist() == pytest.approx([1.2, 5.0, 90.0])
+    assert per_series(changes, None)[0, 0] > 30  # pooled
     # all zeros (a discontinued product): the panel's smallest scale; nothing seen: pooled
     gone = np.array([[0.0], [np.nan], [5.0], [-5.0], [90.0], [-90.0]])
     levels[0] = 0.0
-    scales = SeriesScales.fit(gone, offsets, ids, levels).of_series(ids, offsets)
+    scales = per_series(gone, levels)
     assert scales[0, 0] == 5.0
     unseen = np.array([[np.nan], [np.nan], [5.0], [-5.0], [90.0], [-90.0]])
-    assert SeriesScales.fit(unseen, offsets, ids, levels).of_series(ids, offsets)[0, 0] == 47.5
+    assert per_series(unseen, levels)[0, 0] == 47.5
     stamps = pd.date_range("2000-01-01", periods=48, freq="QS")
     season = np.tile([1.0, 1.3, 0.8, 0.9], 12)
     noise = np.exp(0.04 * np.random.default_rng(0).standard_normal((2, 48)))

@@ -257,8 +257,8 @@ class SeriesScales:
     --------
     >>> changes = np.array([[1.0], [-3.0], [100.0], [-300.0]])
     >>> s = SeriesScales.fit(changes, np.array([0, 2, 4]), np.array(["a", "b"]))
-    >>> s.of_series(np.array(["a", "b"]), np.array([0, 2, 4])).ravel().tolist()
-    [2.0, 200.0]
+    >>> s.of_rows(np.array(["a", "b"]), np.array([0, 2, 4])).ravel().tolist()
+    [2.0, 2.0, 200.0, 200.0]
     """
 
     scales: Mapping[tuple[str, str], np.ndarray]
@@ -303,28 +303,6 @@ class SeriesScales:
         """Whether every series id of ``ids`` was seen in fit."""
         return all(id_key(i) in self.scales for i in ids)
 
-    def of_series(
-        self, ids: np.ndarray, offsets: np.ndarray, targets: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Return the scale of each series of some data: ``(n_series, n_targets)``.
-
-        A series seen in fit keeps its scale; another is scaled by its own rows of
-        ``targets`` (transformed, NaN where none; needed only then), or the pooled scale
-        without them.
-        """
-        keys = [id_key(i) for i in ids]
-        out = np.empty((len(keys), len(self.pooled)))
-        unseen = [k for k, key in enumerate(keys) if key not in self.scales]
-        for k, key in enumerate(keys):
-            if key in self.scales:
-                out[k] = self.scales[key]
-        if unseen:
-            if targets is None:
-                raise ValueError("the targets of series unseen in fit are needed")
-            own = mean_abs_by_series(targets, offsets)[unseen]
-            out[unseen] = np.where(np.isfinite(own) & (own > 0), own, self.pooled)
-        return out
-
     def of_rows(
         self, ids: np.ndarray, offsets: np.ndarray, targets: np.ndarray | None = None
     ) -> np.ndarray:
@@ -339,12 +317,13 @@ class SeriesScales:
         lengths = np.diff(offsets)
         per_series = np.array([self.scales.get(key, self.pooled) for key in keys], np.float64)
         out = np.repeat(per_series.reshape(len(keys), len(self.pooled)), lengths, axis=0)
-        unseen = np.repeat([key not in self.scales for key in keys], lengths)
+        unseen = np.array([key not in self.scales for key in keys], bool)
         if unseen.any():
             if targets is None:
                 raise ValueError("the targets of series unseen in fit are needed")
-            own = running_mean_abs(targets, offsets)[unseen]
-            out[unseen] = np.where(np.isfinite(own) & (own > 0), own, self.pooled)
+            rows = np.repeat(unseen, lengths)  # those series' rows alone, series after series
+            own = running_mean_abs(targets[rows], np.r_[0, np.cumsum(lengths[unseen])])
+            out[rows] = np.where(np.isfinite(own) & (own > 0), own, self.pooled)
         return out
 
     def warn_if_other_series(
