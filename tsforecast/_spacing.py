@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tsforecast._checks import show
-from tsforecast._time import never_held, sample_times
+from tsforecast._time import over_times_never_held, sample_times
 
 __all__ = ["CHECKED_STEPS", "STEP_TOLERANCE", "check_same_step", "duration", "mixed_steps",
            "typical_step"]  # fmt: skip
@@ -35,7 +35,7 @@ def typical_step(data: Any, min_steps: int = 2) -> float | None:
     when the series' median steps differ by more than `STEP_TOLERANCE` (a panel mixing
     frequencies). A month is about 730 hours.
     """
-    found = _median_steps(data, min_steps)
+    found = _median_steps(_steps_within(sample_times(data), data.offsets), min_steps)
     if found is None:
         return None
     medians = found[1]
@@ -50,7 +50,7 @@ def mixed_steps(data: Any, min_steps: int = CHECKED_STEPS) -> tuple[tuple[Any, f
     Among the series of the first rows (`sample_times`) with at least ``min_steps`` steps;
     None when their median steps agree within `STEP_TOLERANCE` (or none is judged).
     """
-    found = _median_steps(data, min_steps)
+    found = _median_steps(_steps_within(sample_times(data), data.offsets), min_steps)
     if found is None:
         return None
     series, medians = found
@@ -60,15 +60,33 @@ def mixed_steps(data: Any, min_steps: int = CHECKED_STEPS) -> tuple[tuple[Any, f
     return tuple((ids[series[i]], float(medians[i])) for i in (medians.argmin(), medians.argmax()))
 
 
-def _median_steps(data: Any, min_steps: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return the series with ``min_steps`` steps in the first rows, and their median steps.
+Steps = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
-    In hours; None without datetime stamps, or without such a series.
+
+def _steps_within(local: pd.DatetimeIndex | None, offsets: np.ndarray) -> Steps | None:
+    """Return each step's series and hours, each series' count of steps, and its last row.
+
+    Of the stamps ``local`` (the first rows, `sample_times`); None without them.
     """
-    found = _steps_within(data)
-    if found is None:
+    if local is None:
         return None
-    owner, hours, counts, _ = found
+    numbers = local.as_unit("ns").asi8
+    offsets = np.minimum(np.asarray(offsets), len(numbers))
+    series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    within = series[1:] == series[:-1]
+    owner = series[1:][within]
+    counts = np.bincount(owner, minlength=len(offsets) - 1)
+    return owner, np.diff(numbers)[within] / 3.6e12, counts, np.flatnonzero(within) + 1
+
+
+def _median_steps(steps: Steps | None, min_steps: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the series with ``min_steps`` steps (`_steps_within`), and their median steps.
+
+    In hours; None without stamps, or without such a series.
+    """
+    if steps is None:
+        return None
+    owner, hours, counts, _ = steps
     judged = counts[owner] >= min_steps
     if not judged.any():
         return None
@@ -77,48 +95,28 @@ def _median_steps(data: Any, min_steps: int) -> tuple[np.ndarray, np.ndarray] | 
 
 
 def _shortest_steps(
-    data: Any, max_steps: int, fitted: float
+    steps: Steps | None, local: pd.DatetimeIndex, max_steps: int, fitted: float
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return the series with 1 to ``max_steps - 1`` steps in the first rows, and their least.
+    """Return the series with 1 to ``max_steps - 1`` steps, and their least (`_steps_within`).
 
     In hours: too few steps for a median, but none is shorter than the data's spacing. A
-    step of a whole number of ``fitted`` steps over times the data never holds (`never_held`:
-    Friday to Monday of business days, 01:00 to 03:00 on the night clocks spring forward) is
-    not judged.
+    step of a whole number of ``fitted`` steps over times the data never holds
+    (`over_times_never_held`: Friday to Monday of business days, 01:00 to 03:00 on the night
+    clocks spring forward) is not judged.
     """
-    found = _steps_within(data)
-    if found is None:
+    if steps is None:
         return None
-    owner, hours, counts, rows = found
+    owner, hours, counts, rows = steps
     judged = counts[owner] < max_steps
-    ratio = hours / fitted
-    over = judged & (ratio > 1.5) & (np.abs(ratio - np.rint(ratio)) <= 1e-3)
-    if over.any():
-        local = sample_times(data)
+    if judged.any():
         gaps, usual = np.zeros(len(local)), np.full(len(local), fitted)
         gaps[rows] = hours
-        judged[np.flatnonzero(over)[never_held(local, rows[over], gaps, usual)]] = False
+        excused = over_times_never_held(local, rows[judged], gaps, usual)
+        judged[np.flatnonzero(judged)[excused]] = False
     if not judged.any():
         return None
     least = pd.Series(hours[judged]).groupby(owner[judged]).min()
     return least.index.to_numpy(), least.to_numpy()
-
-
-def _steps_within(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Return each step's series and hours, each series' count of steps, and its last row.
-
-    Over the first rows (`sample_times`).
-    """
-    local = sample_times(data)
-    if local is None:
-        return None
-    numbers = local.as_unit("ns").asi8
-    offsets = np.minimum(np.asarray(data.offsets), len(numbers))
-    series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    within = series[1:] == series[:-1]
-    owner = series[1:][within]
-    counts = np.bincount(owner, minlength=len(offsets) - 1)
-    return owner, np.diff(numbers)[within] / 3.6e12, counts, np.flatnonzero(within) + 1
 
 
 def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
@@ -133,7 +131,12 @@ def check_same_step(fitted: float | None, data: Any, owner: str) -> None:
     """
     if fitted is None:
         return
-    found = [_median_steps(data, CHECKED_STEPS), _shortest_steps(data, CHECKED_STEPS, fitted)]
+    local = sample_times(data)
+    steps = _steps_within(local, data.offsets)  # read once, judged both ways
+    found = [
+        _median_steps(steps, CHECKED_STEPS),
+        _shortest_steps(steps, local, CHECKED_STEPS, fitted),
+    ]
     found = [f for f in found if f is not None]
     if not found:
         return

@@ -32,7 +32,7 @@ __all__ = [
     "future_times",
     "missing_period_advice",
     "missing_periods",
-    "never_held",
+    "over_times_never_held",
     "panel_calendar",
     "said_stamp",
     "series_future_times",
@@ -268,7 +268,7 @@ def is_irregular(data: Any) -> bool:
     """Whether the time between rows varies within some series (visits, events).
 
     Each series is compared with its own usual gap (an hourly and a two-hourly series are
-    both regular); a step over times the data never holds (`never_held`) is no gap: working
+    both regular); a step over times the data never holds (`_never_held`) is no gap: working
     days of any week (Sunday to Thursday, six days) are regular. False without stamps.
     Gaps within a thousandth of the usual one count as equal (rounded stamps). Large data
     is read whole series at a time (bounded memory).
@@ -294,9 +294,7 @@ def is_irregular(data: Any) -> bool:
         # six-day week, the night of office hours) are no gaps, as `check_regular` reads them;
         # over fewer weeks every time of the week is held at most once (a missing hour would
         # be excused).
-        ratio = gaps[odd] / usual[odd]
-        whole = np.abs(ratio - np.rint(ratio)) <= 1e-3
-        odd = odd[~(whole & never_held(local, odd, gaps, usual))]
+        odd = odd[~over_times_never_held(local, odd, gaps, usual)]
     if not len(odd):
         return False
     return not _on_calendar(data)
@@ -311,7 +309,7 @@ def check_regular(data: Any, owner: str) -> None:
     scored forecasts against the truths of the following months, without a word. A step is
     skipped where the time since the previous row is over 1.5 times the series' usual one
     (months of 28 to 31 days are one step), unless every time skipped is one the history
-    never holds (`never_held`: the weekend of business days, the night of office hours).
+    never holds (`_never_held`: the weekend of business days, the night of office hours).
     """
     if data.time is None:
         return
@@ -351,18 +349,35 @@ def skipped_steps(data: Any, shown: Any, local: Any) -> np.ndarray:
 
     A step is skipped where the time since the previous row is over 1.5 times the series'
     usual one, unless (``local``: datetime stamps) every time skipped is one the data never
-    holds (`never_held`). ``shown``: the stamps (``local``, or numeric time).
+    holds (`_never_held`). ``shown``: the stamps (``local``, or numeric time).
     """
     stamps = as_numbers(shown)  # as `stamps_as_numbers` reads them
     gaps = gaps_of(stamps, data.offsets)
     usual = np.repeat(usual_gaps(stamps, data.offsets), data.series_lengths)
     skipped = np.flatnonzero(gaps > 1.5 * usual)
     if len(skipped) and local is not None:
-        skipped = skipped[~never_held(local, skipped, gaps, usual)]
+        skipped = skipped[~_never_held(local, skipped, gaps, usual)]
     return skipped
 
 
-def never_held(
+def over_times_never_held(
+    local: pd.DatetimeIndex, rows: np.ndarray, gaps: np.ndarray, usual: np.ndarray
+) -> np.ndarray:
+    """Whether the step before each of ``rows`` passes only times the data never holds.
+
+    A whole number (2 or more) of usual steps, every time skipped one the data never holds
+    (`_never_held`): Friday to Monday of business days, the weekend of a Sunday-to-Thursday
+    week.
+    """
+    ratio = gaps[rows] / usual[rows]
+    whole = (ratio > 1.5) & (np.abs(ratio - np.rint(ratio)) <= 1e-3)
+    excused = np.zeros(len(rows), bool)
+    if whole.any():
+        excused[whole] = _never_held(local, rows[whole], gaps, usual)
+    return excused
+
+
+def _never_held(
     local: pd.DatetimeIndex, rows: np.ndarray, gaps: np.ndarray, usual: np.ndarray
 ) -> np.ndarray:
     """Whether every time skipped before each of ``rows`` is one the history never holds.
