@@ -556,8 +556,8 @@ def evaluate(
         metrics += ["pinball_loss"] if levels else []
         for low in (level for level in levels if level < 0.5 and round(1 - level, 9) in levels):
             nominal = round(100 * (1 - 2 * low), 6)  # 80: "coverage"; 90: "coverage_90"
-            metrics += [f"{name}{'' if nominal == 80 else f'_{nominal:g}'}" for name in METRICS
-                        if name in ("coverage", "width")]  # fmt: skip
+            metrics += [f"{name}{'' if nominal == 80 else f'_{nominal:g}'}"
+                        for name in ("coverage", "width")]  # fmt: skip
     unknown = [name for name in metrics if _metric(name) is None]
     if unknown:
         raise ValueError(f"evaluate: unknown metric {unknown}; choose among {list(METRICS)}.")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsforecast._boundary import periods_as_stamps
+from tsforecast._boundary import periods_as_stamps, series_ids
 from tsforecast._recurrent.intervals import level_pairs
 from tsforecast._time import future_times, panel_calendar
 from tsforecast.sequences import SequenceData
@@ -88,8 +88,7 @@ def plot_forecast(
         ids = list(data.series_ids)
         chosen = ids[0] if group is None else group
         if chosen not in ids:
-            alike = [i.item() if isinstance(i, np.generic) else i
-                     for i in ids if str(i) == str(chosen)]  # fmt: skip
+            alike = [i for i in series_ids(data) if str(i) == str(chosen)]  # 2 for "2"
             kind = "text" if alike and isinstance(alike[0], str) else "numbers"
             hint = f" (the ids are {kind}: group={alike[0]!r})" if alike else ""
             raise ValueError(

@@ -192,7 +192,4 @@ class Adaptation:
         truth = np.where(weight, truth, 0.0)
         # The recursions of the windows run side by side, each reading its rows in place.
         windows = np.searchsorted(needed, starts), np.searchsorted(needed, lasts)
-        margins = adaptive_margins_at_ends(
-            table, raw, truth, weight, *windows, self.levels, self.rate
-        )
-        return margins
+        return adaptive_margins_at_ends(table, raw, truth, weight, *windows, self.levels, self.rate)
